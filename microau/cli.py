@@ -1,0 +1,47 @@
+"""`microau <command> ...`: one entry point whose subcommands are the pipeline's stages.
+
+Each subcommand lives in its own module as `main(argv) -> int`; modules are imported only when
+their command runs, so preprocessing jobs never pay for importing torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "synthesize": ("microau.datasets.synthetic", "generate a synthetic dataset in the CASME II layout"),
+    "index": ("microau.datasets", "write the normalised sample table of a dataset release"),
+    "frames": ("microau.preprocess.crop", "crop onset and apex frames of one sample"),
+    "magnify": ("microau.preprocess.magnify", "magnify the apex crop against the onset crop"),
+    "flow": ("microau.preprocess.flow", "TV-L1 flow from onset to magnified apex, and its flow image"),
+    "landmarks": ("microau.preprocess.landmarks", "68 landmarks of the apex crop in flow-image pixels"),
+    "weights": ("microau.features", "resolve the CLIP weights named in the config"),
+    "features": ("microau.features", "cache CLIP hidden states and AU token indices in HDF5"),
+    "train": ("microau.train", "train one leave-one-subject-out fold"),
+    "aggregate": ("microau.evaluate", "pool fold predictions into the AU and MER tables"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: microau <command> [options]", "", "commands:"]
+    lines += [f"  {name:<11} {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"microau: unknown command '{name}'\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    entry = getattr(module, f"{name}_main", None) or module.main
+    return int(entry(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
