@@ -1,0 +1,205 @@
+"""Pool every held-out prediction over the LOSO folds, then score: the community's protocol.
+
+Per-AU F1 is the binary F1 of the positive class (not the two-class macro average, which reads
+far higher); the decision rule is fixed (argmax of P_n, i.e. P_n(on) > 0.5, final epoch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from microau import __version__
+
+DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
+POOLING = "predictions of every held-out subject pooled over all LOSO folds, then scored once"
+
+
+def binary_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    """F1 of the positive class; 0 when there is neither a true nor a predicted positive."""
+    tp = int(np.sum((truth == 1) & (pred == 1)))
+    fp = int(np.sum((truth == 0) & (pred == 1)))
+    fn = int(np.sum((truth == 1) & (pred == 0)))
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.mean(truth == pred)) if len(truth) else float("nan")
+
+
+def multiclass_scores(truth: list[str], pred: list[str], classes: list[str]) -> dict[str, float]:
+    """Macro F1, UAR (mean per-class recall) and accuracy over the classes present in `classes`."""
+    t, p = np.asarray(truth), np.asarray(pred)
+    scores: dict[str, float] = {}
+    recalls, f1s = [], []
+    for name in classes:
+        f1 = binary_f1((t == name).astype(int), (p == name).astype(int))
+        scores[f"f1_{name}"] = f1
+        f1s.append(f1)
+        n_true = int(np.sum(t == name))
+        if n_true:
+            recalls.append(float(np.sum((t == name) & (p == name)) / n_true))
+    scores["f1_macro"] = float(np.mean(f1s))
+    scores["uar"] = float(np.mean(recalls)) if recalls else float("nan")
+    scores["accuracy"] = accuracy(t, p)
+    return scores
+
+
+def read_predictions(paths: list[Path]) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for path in paths:
+        with open(path, newline="") as handle:
+            rows += list(csv.DictReader(handle))
+    samples = [r["sample"] for r in rows]
+    if len(set(samples)) != len(samples):
+        raise ValueError("a sample appears in more than one fold's predictions")
+    return rows
+
+
+def au_names_of(rows: list[dict[str, str]]) -> list[str]:
+    return [c[: -len("_true")] for c in rows[0] if c.endswith("_true")]
+
+
+def au_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
+    table = []
+    for au in au_names_of(rows):
+        truth = np.array([int(r[f"{au}_true"]) for r in rows])
+        pred = np.array([int(float(r[f"{au}_prob"]) > 0.5) for r in rows])
+        always = np.ones_like(truth)
+        table.append(
+            {
+                "au": au, "n_pos": int(truth.sum()), "F1": binary_f1(truth, pred), "ACC": accuracy(truth, pred),
+                "baseline_F1": binary_f1(truth, always), "baseline_ACC": accuracy(truth, always),
+            }
+        )
+    mean = {key: float(np.mean([r[key] for r in table])) for key in ("F1", "ACC", "baseline_F1", "baseline_ACC")}
+    table.append({"au": "mean", "n_pos": sum(r["n_pos"] for r in table), **mean})
+    table.append(
+        {"au": "baseline", "n_pos": "", "F1": mean["baseline_F1"], "ACC": mean["baseline_ACC"],
+         "baseline_F1": "", "baseline_ACC": ""}
+    )
+    return table
+
+
+def fold_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
+    """Per-fold figures, for inspection only: the headline numbers are pooled."""
+    out = []
+    for subject in sorted({r["subject"] for r in rows}):
+        fold = [r for r in rows if r["subject"] == subject]
+        for au in au_names_of(rows):
+            truth = np.array([int(r[f"{au}_true"]) for r in fold])
+            pred = np.array([int(float(r[f"{au}_prob"]) > 0.5) for r in fold])
+            out.append({"subject": subject, "au": au, "n": len(fold), "n_pos": int(truth.sum()),
+                        "F1": binary_f1(truth, pred), "ACC": accuracy(truth, pred)})
+    return out
+
+
+def mer_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
+    classes = [c[len("mer_"):] for c in rows[0] if c.startswith("mer_") and c != "mer_pred"]
+    scored = [r for r in rows if r["class3"]]
+    if not scored:
+        raise ValueError("no sample has a three-class label: the MER table cannot be computed")
+    truth = [r["class3"] for r in scored]
+    model = multiclass_scores(truth, [r["mer_pred"] for r in scored], classes)
+    majority = max(classes, key=truth.count)
+    baseline = multiclass_scores(truth, [majority] * len(truth), classes)
+    order = ["f1_macro", "uar", "accuracy", *[f"f1_{c}" for c in classes]]
+    table = [{"metric": m, "zero_shot": model[m], f"baseline_majority_{majority}": baseline[m]} for m in order]
+    table.append({"metric": "n_samples", "zero_shot": len(scored), f"baseline_majority_{majority}": len(scored)})
+    return table
+
+
+def write_csv(path: Path, table: list[dict[str, object]], metadata: dict[str, object]) -> None:
+    """CSV with '#'-prefixed metadata lines first; written to a temporary name, then moved."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as handle:
+        for key, value in metadata.items():
+            handle.write(f"# {key}: {value}\n")
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
+        writer.writeheader()
+        for row in table:
+            writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
+    os.replace(tmp, path)
+
+
+def aggregate(
+    dataset: str, predictions: list[Path], provenance: dict[str, object], table: Path, mer: Path, folds: Path
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    rows = read_predictions(predictions)
+    metadata = {
+        "dataset": dataset,
+        "weights": provenance.get("weights", ""),
+        "encoder": provenance.get("model", ""),
+        "config_hash": provenance.get("config_hash", ""),
+        "n_samples": len(rows),
+        "n_subjects": len({r["subject"] for r in rows}),
+        "pooling": POOLING,
+        "decision_rule": DECISION_RULE,
+        "magnification": provenance.get("magnification", ""),
+        "microau_version": __version__,
+    }
+    au_rows = au_table(rows)
+    mer_rows = mer_table(rows)
+    write_csv(table, au_rows, metadata)
+    write_csv(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
+                             "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity"})
+    write_csv(folds, fold_table(rows), metadata)
+    return au_rows, mer_rows
+
+
+def provenance_record(weights: dict, config: dict, config_hash: str) -> dict[str, object]:
+    """What produced a table: weights, the full config and its hash, and the package versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for package in ("torch", "open_clip_torch", "mediapipe", "opencv-contrib-python", "numpy", "snakemake"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "not installed"
+    magnify = config.get("magnify", {})
+    return {
+        **weights,
+        "config_hash": config_hash,
+        "magnification": f"{magnify.get('method', '')} x{magnify.get('factor', '')}",
+        "microau_version": __version__,
+        "versions": versions,
+        "config": config,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="microau aggregate", description="pool LOSO predictions into tables")
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--predictions", type=Path, nargs="+", required=True)
+    parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
+    parser.add_argument("--config-json", default="{}", help="the workflow config, as JSON")
+    parser.add_argument("--config-hash", default="")
+    parser.add_argument("--table", type=Path, required=True)
+    parser.add_argument("--mer-table", type=Path, required=True)
+    parser.add_argument("--folds", type=Path, required=True)
+    parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+    args = parser.parse_args(argv)
+    try:
+        weights = json.loads(args.weights.read_text())
+        provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
+        au_rows, mer_rows = aggregate(args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds)
+    except (ValueError, KeyError, OSError) as error:
+        print(f"microau aggregate: error: {error}", file=sys.stderr)
+        return 2
+    tmp = args.provenance.with_name(args.provenance.name + ".tmp")
+    tmp.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, args.provenance)
+    mean = next(r for r in au_rows if r["au"] == "mean")
+    print(
+        f"{args.dataset}: mean AU F1 {mean['F1']:.3f} (always-positive {mean['baseline_F1']:.3f}), "
+        f"ACC {mean['ACC']:.3f}; zero-shot MER F1 {mer_rows[0]['zero_shot']:.3f}, UAR {mer_rows[1]['zero_shot']:.3f}"
+    )
+    return 0

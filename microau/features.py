@@ -1,0 +1,291 @@
+"""CLIP loading (tags, local files, random init) and the HDF5 cache of frozen visual states.
+
+The cache holds the hidden states that enter the last k visual blocks, so training runs only the
+trainable tail and never the frozen blocks again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from microau import __version__
+from microau.aus import AU_LANDMARKS, au_name
+
+HUB_HOST = "huggingface.co"
+TINY_CONFIG_DIR = Path(__file__).parent / "model_configs"
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+RANDOM_INIT_SEED = 0
+
+
+class WeightsError(RuntimeError):
+    """The configured CLIP weights cannot be had; the message names the alternatives."""
+
+
+@dataclass
+class ClipSpec:
+    model: str
+    pretrained: str
+
+    @property
+    def kind(self) -> str:
+        if self.pretrained.lower() == "none":
+            return "none"
+        if os.path.sep in self.pretrained or Path(self.pretrained).suffix:
+            return "file"
+        return "tag"
+
+
+def _alternatives(spec: ClipSpec) -> str:
+    return (
+        f"set clip.pretrained to a local weights file (e.g. --config clip='{{model: {spec.model}, "
+        f"pretrained: /path/to/open_clip_pytorch_model.bin}}') or to none for random initialisation "
+        f"(--config clip='{{model: {spec.model}, pretrained: none}}')"
+    )
+
+
+def _hub_reachable(timeout: float = 5.0) -> bool:
+    try:
+        socket.create_connection((HUB_HOST, 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_id(spec: ClipSpec) -> str:
+    """Provenance string for tables: tag, file hash, or random init."""
+    if spec.kind == "none":
+        return f"none (random init, torch seed {RANDOM_INIT_SEED})"
+    if spec.kind == "file":
+        return f"file {Path(spec.pretrained).name} sha256:{file_sha256(Path(spec.pretrained))[:16]}"
+    return f"open_clip tag {spec.pretrained}"
+
+
+def load_clip(spec: ClipSpec, allow_download: bool = False):
+    """Build the open_clip model; downloads only when allowed (the local `weights` rule)."""
+    if spec.kind == "tag" and not allow_download:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    if spec.kind == "tag" and allow_download and not _hub_reachable():
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    import open_clip
+    import torch
+
+    open_clip.add_model_config(TINY_CONFIG_DIR)
+    if spec.model not in open_clip.list_models():
+        raise WeightsError(f"unknown CLIP model '{spec.model}' (clip.model); open_clip knows e.g. ViT-B-32, ViT-B-16")
+    kwargs = {}
+    if spec.kind == "tag" and spec.pretrained == "openai" and "quickgelu" not in spec.model:
+        kwargs["force_quick_gelu"] = True
+    if spec.kind == "none":
+        torch.manual_seed(RANDOM_INIT_SEED)
+        model = open_clip.create_model(spec.model, pretrained=None, **kwargs)
+    elif spec.kind == "file":
+        if not Path(spec.pretrained).is_file():
+            raise WeightsError(f"CLIP weights file '{spec.pretrained}' (clip.pretrained) does not exist")
+        model = open_clip.create_model(spec.model, pretrained=spec.pretrained, **kwargs)
+    else:
+        if spec.pretrained not in open_clip.list_pretrained_tags_by_model(spec.model):
+            known = ", ".join(open_clip.list_pretrained_tags_by_model(spec.model)) or "none"
+            raise WeightsError(f"open_clip has no tag '{spec.pretrained}' for {spec.model} (known: {known})")
+        try:
+            model = open_clip.create_model(spec.model, pretrained=spec.pretrained, **kwargs)
+        except RuntimeError as error:
+            where = "the hub is unreachable" if os.environ.get("HF_HUB_OFFLINE") == "1" else "the download failed"
+            raise WeightsError(
+                f"CLIP weights '{spec.pretrained}' for {spec.model} are not in the local cache and {where}; "
+                + _alternatives(spec)
+            ) from error
+    model.eval()
+    return model
+
+
+def flow_tensor(image_rgb: np.ndarray):
+    """uint8 HxWx3 flow image -> CLIP-normalised 3xHxW float tensor."""
+    import torch
+
+    x = torch.from_numpy(image_rgb.astype(np.float32) / 255.0).permute(2, 0, 1)
+    mean = torch.tensor(CLIP_MEAN).view(3, 1, 1)
+    std = torch.tensor(CLIP_STD).view(3, 1, 1)
+    return (x - mean) / std
+
+
+def frozen_visual_states(model, images, trainable_blocks: int):
+    """Hidden states entering the last `trainable_blocks` visual blocks (batch-first, [B, 1+h*w, width])."""
+    visual = model.visual
+    x = visual._embeds(images)
+    for block in visual.transformer.resblocks[: len(visual.transformer.resblocks) - trainable_blocks]:
+        x = block(x)
+    return x
+
+
+def patch_grid(model) -> tuple[int, int]:
+    return tuple(model.visual.grid_size)
+
+
+def au_token_indices(landmarks: np.ndarray, aus: list[int], image_size: int, grid: tuple[int, int]) -> np.ndarray:
+    """Eq. (1): each AU landmark (x, y) in flow-image pixels -> index of the patch token it falls in.
+
+    Row from y, column from x, +1 for the class token. Two landmarks in one patch give one token
+    (merged), so no patch counts twice in PTA's softmax; rows are padded with -1.
+    """
+    rows, cols = grid
+    width = max(len(AU_LANDMARKS[au]) for au in aus)
+    out = np.full((len(aus), width), -1, dtype=np.int64)
+    for n, au in enumerate(aus):
+        tokens: list[int] = []
+        for point in AU_LANDMARKS[au]:
+            x, y = landmarks[point]
+            row = min(max(int(y * rows / image_size), 0), rows - 1)
+            col = min(max(int(x * cols / image_size), 0), cols - 1)
+            token = 1 + row * cols + col
+            if token not in tokens:
+                tokens.append(token)
+        out[n, : len(tokens)] = tokens
+    return out
+
+
+def read_landmarks(path: Path) -> np.ndarray:
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return np.array([[float(r["x"]), float(r["y"])] for r in rows], dtype=np.float32)
+
+
+def read_samples_tsv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def build_cache(
+    samples_tsv: Path,
+    flow_dir: Path,
+    landmarks_dir: Path,
+    spec: ClipSpec,
+    trainable_blocks: int,
+    aus: list[int],
+    config_hash: str,
+    out: Path,
+    batch_size: int = 32,
+) -> int:
+    """Write the features HDF5 of one dataset; returns the number of samples."""
+    import cv2
+    import h5py
+    import torch
+
+    samples = read_samples_tsv(samples_tsv)
+    if not samples:
+        raise ValueError(f"{samples_tsv} holds no samples")
+    model = load_clip(spec)
+    grid = patch_grid(model)
+    blocks = len(model.visual.transformer.resblocks)
+    if not 1 <= trainable_blocks < blocks:
+        raise ValueError(f"clip.trainable_blocks must be in 1..{blocks - 1} for {spec.model}, got {trainable_blocks}")
+    n = len(samples)
+    tokens_list, au_tokens, labels = [], [], []
+    image_size = None
+    for start in range(0, n, batch_size):
+        chunk = samples[start : start + batch_size]
+        images = []
+        for row in chunk:
+            path = flow_dir / f"{row['sample']}.png"
+            bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if bgr is None:
+                raise ValueError(f"cannot read flow image {path}")
+            image_size = bgr.shape[0]
+            images.append(flow_tensor(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+            landmarks = read_landmarks(landmarks_dir / f"{row['sample']}.csv")
+            au_tokens.append(au_token_indices(landmarks, aus, image_size, grid))
+            labels.append([int(row[au_name(au)]) for au in aus])
+        with torch.no_grad():
+            states = frozen_visual_states(model, torch.stack(images), trainable_blocks)
+        tokens_list.append(states.to(torch.float16).numpy())
+    tmp = out.with_name(out.name + ".tmp")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    string = h5py.string_dtype()
+    with h5py.File(tmp, "w") as h5:
+        h5.create_dataset("tokens", data=np.concatenate(tokens_list))
+        h5.create_dataset("au_tokens", data=np.stack(au_tokens))
+        h5.create_dataset("labels", data=np.array(labels, dtype=np.uint8))
+        for key in ("subject", "sample", "class3"):
+            h5.create_dataset(key, data=np.array([row.get(key, "") for row in samples], dtype=object), dtype=string)
+        h5.attrs.update(
+            {
+                "encoder": spec.model,
+                "pretrained": spec.pretrained,
+                "weights": weights_id(spec),
+                "k": trainable_blocks,
+                "aus": json.dumps(aus),
+                "grid": json.dumps(list(grid)),
+                "image_size": image_size,
+                "config_hash": config_hash,
+                "microau_version": __version__,
+            }
+        )
+    os.replace(tmp, out)
+    return n
+
+
+def weights_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="microau weights", description="resolve (and fetch) CLIP weights")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--pretrained", required=True, help="open_clip tag, local file, or none")
+    parser.add_argument("--out", type=Path, required=True, help="JSON provenance record")
+    args = parser.parse_args(argv)
+    spec = ClipSpec(args.model, args.pretrained)
+    try:
+        load_clip(spec, allow_download=True)
+    except WeightsError as error:
+        print(f"microau weights: error: {error}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    record = {"model": spec.model, "pretrained": spec.pretrained, "weights": weights_id(spec)}
+    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"CLIP {spec.model}: {record['weights']}")
+    return 0
+
+
+def features_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="microau features", description="cache frozen CLIP states in HDF5")
+    parser.add_argument("--samples", type=Path, required=True)
+    parser.add_argument("--flow-dir", type=Path, required=True)
+    parser.add_argument("--landmarks-dir", type=Path, required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--pretrained", required=True)
+    parser.add_argument("--trainable-blocks", type=int, default=3)
+    parser.add_argument("--aus", required=True, help="comma-separated AU numbers")
+    parser.add_argument("--config-hash", default="")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    aus = [int(a) for a in args.aus.split(",")]
+    try:
+        n = build_cache(
+            args.samples, args.flow_dir, args.landmarks_dir, ClipSpec(args.model, args.pretrained),
+            args.trainable_blocks, aus, args.config_hash, args.out,
+        )
+    except (WeightsError, ValueError) as error:
+        print(f"microau features: error: {error}", file=sys.stderr)
+        return 2
+    print(f"cached {n} samples of {args.samples} -> {args.out}")
+    return 0

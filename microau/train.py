@@ -1,0 +1,267 @@
+"""One leave-one-subject-out fold: train on every other subject, predict the held-out one.
+
+Nothing is chosen on the held-out subject: the final epoch's model and argmax of P_n are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+
+from microau.aus import AU_PROMPTS, au_name
+from microau.features import ClipSpec, WeightsError, load_clip, weights_id
+from microau.losses import contrastive_loss, gd_loss, multitask_loss
+from microau.model import MicroAUCLIP, ModelOptions
+from microau.model.text import frozen_text_states
+
+CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "none": None}
+DEFAULT_MER_CLASSES = {"positive": [12], "negative": [4, 7, 14, 15, 17], "surprise": [1, 2]}
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 80
+    batch_size: int = 8
+    lr_drop_epoch: int = 40
+    alpha: float = 0.6
+    beta: float = 1.0
+    seed: int = 1
+    momentum: float = 0.9
+    lr_encoder: float = 0.001
+    lr_head: float = 0.01
+    temperature: float = 0.07
+    contrastive: str = "miaucl"
+    mer_classes: dict[str, list[int]] = field(default_factory=lambda: dict(DEFAULT_MER_CLASSES))
+    device: str = "auto"
+
+
+@dataclass
+class FoldData:
+    tokens: torch.Tensor
+    au_tokens: torch.Tensor
+    labels: torch.Tensor
+    samples: list[str]
+    subjects: list[str]
+    class3: list[str]
+    aus: list[int]
+    attrs: dict
+
+
+def read_cache(path: Path) -> FoldData:
+    with h5py.File(path, "r") as h5:
+        return FoldData(
+            tokens=torch.from_numpy(h5["tokens"][:]),
+            au_tokens=torch.from_numpy(h5["au_tokens"][:]).long(),
+            labels=torch.from_numpy(h5["labels"][:]).long(),
+            samples=[s.decode() if isinstance(s, bytes) else s for s in h5["sample"][:]],
+            subjects=[s.decode() if isinstance(s, bytes) else s for s in h5["subject"][:]],
+            class3=[s.decode() if isinstance(s, bytes) else s for s in h5["class3"][:]],
+            aus=json.loads(h5.attrs["aus"]),
+            attrs=dict(h5.attrs),
+        )
+
+
+def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training samples (every other subject) and of the held-out subject's samples."""
+    subjects_arr = np.asarray(subjects)
+    test = np.flatnonzero(subjects_arr == held_out)
+    if len(test) == 0:
+        raise ValueError(f"subject '{held_out}' has no sample in the features cache")
+    train = np.flatnonzero(subjects_arr != held_out)
+    if len(train) == 0:
+        raise ValueError("leave-one-subject-out needs at least two subjects")
+    return train, test
+
+
+def mer_texts(classes: dict[str, list[int]]) -> tuple[list[str], list[str]]:
+    """Label texts LF_r of Eq. (13): each class described by its AUs' positive prompts."""
+    names = list(classes)
+    texts = [". ".join(AU_PROMPTS[au][0] for au in classes[name]) + "." for name in names]
+    return names, texts
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def train_fold(
+    cache: Path, held_out: str, settings: TrainSettings, options: ModelOptions, out_dir: Path, log=print
+) -> dict:
+    data = read_cache(cache)
+    spec = ClipSpec(data.attrs["encoder"], data.attrs["pretrained"])
+    clip_model = load_clip(spec)
+    if weights_id(spec) != data.attrs["weights"]:
+        raise WeightsError(
+            f"{cache} was built with weights '{data.attrs['weights']}' but they now resolve to "
+            f"'{weights_id(spec)}'; rerun the features stage"
+        )
+    import open_clip
+
+    tokenizer = open_clip.get_tokenizer(spec.model)
+    device = pick_device(settings.device)
+    k = int(data.attrs["k"])
+    positive, negative = 0, 1
+    prompts = [AU_PROMPTS[au][side] for au in data.aus for side in (negative, positive)]
+    class_names, class_texts = mer_texts(settings.mer_classes)
+    prompt_frozen = frozen_text_states(clip_model, tokenizer, prompts, k)
+    mer_frozen = frozen_text_states(clip_model, tokenizer, class_texts, k)
+    prompt_frozen = {key: value.to(device) for key, value in prompt_frozen.items()}
+    mer_frozen = {key: value.to(device) for key, value in mer_frozen.items()}
+
+    torch.manual_seed(settings.seed)
+    model = MicroAUCLIP(clip_model, len(data.aus), k, options).to(device)
+    del clip_model
+    train_idx, test_idx = loso_split(data.subjects, held_out)
+    tokens = data.tokens.to(device)
+    au_tokens = data.au_tokens.to(device)
+    labels = data.labels.to(device)
+
+    groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
+    if model.encoder_parameters():
+        groups.insert(0, {"params": model.encoder_parameters(), "lr": settings.lr_encoder})
+    optimizer = torch.optim.SGD(groups, momentum=settings.momentum)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[settings.lr_drop_epoch], gamma=0.1)
+    generator = torch.Generator().manual_seed(settings.seed)
+    label_matrix = CONTRASTIVE[settings.contrastive]
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    train_rows = torch.from_numpy(train_idx).to(device)
+    history = []
+    for epoch in range(1, settings.epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        order = train_rows[torch.randperm(len(train_rows), generator=generator).to(device)]
+        sums = torch.zeros(4, device=device)
+        for batch in order.split(settings.batch_size):
+            with autocast:
+                out = model(tokens[batch].float(), au_tokens[batch])
+                y = labels[batch]
+                ce = multitask_loss(out["logits"].float(), y)
+                cl = ce.new_zeros(())
+                if label_matrix is not None:
+                    text = model.encode_texts(prompt_frozen).view(len(data.aus), 2, -1)
+                    cl = contrastive_loss(out["features"].float(), text.float(), y, settings.temperature, label_matrix)
+                gd = gd_loss(out["dependency"].float(), y) if out["dependency"] is not None else ce.new_zeros(())
+                loss = ce + settings.alpha * cl + settings.beta * gd
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            sums += torch.stack([loss, ce, cl, gd]).detach() * len(batch)
+        scheduler.step()
+        means = (sums / len(train_rows)).tolist()
+        row = {
+            "epoch": epoch,
+            "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
+            "lr_head": settings.lr_head * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
+            "loss": means[0], "multitask": means[1], "contrastive": means[2], "gd": means[3],
+            "seconds": time.perf_counter() - start,
+        }
+        history.append(row)
+        log(
+            f"fold {held_out} epoch {epoch}/{settings.epochs} loss {row['loss']:.4f} "
+            f"(ce {row['multitask']:.4f} cl {row['contrastive']:.4f} gd {row['gd']:.4f}) "
+            f"lr {row['lr_head']:g} {row['seconds']:.1f}s"
+        )
+
+    model.eval()
+    test_rows = torch.from_numpy(test_idx).to(device)
+    with torch.no_grad(), autocast:
+        out = model(tokens[test_rows].float(), au_tokens[test_rows])
+        class_features = torch.nn.functional.normalize(model.encode_texts(mer_frozen).float(), dim=-1)
+    features = torch.nn.functional.normalize(out["features"].float(), dim=-1)
+    probs = torch.softmax(out["logits"].float(), dim=-1)[..., 1].cpu().numpy()
+    mer_scores = torch.einsum("bnd,rd->br", features, class_features).cpu().numpy()
+    write_fold(out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history)
+    return {"held_out": held_out, "n_train": len(train_idx), "n_test": len(test_idx)}
+
+
+def _atomic_path(path: Path) -> Path:
+    return path.with_name(path.name + ".tmp")
+
+
+def write_fold(out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history) -> None:
+    """Write the fold's files under temporary names, then move each into place."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pred_path = out_dir / "predictions.csv"
+    tmp = _atomic_path(pred_path)
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        au_cols = [f"{au_name(au)}_{kind}" for au in data.aus for kind in ("true", "prob")]
+        mer_cols = [f"mer_{name}" for name in class_names]
+        writer.writerow(["sample", "subject", "class3", *au_cols, *mer_cols, "mer_pred"])
+        for row, i in enumerate(test_idx):
+            values = []
+            for n in range(len(data.aus)):
+                values += [int(data.labels[i, n]), f"{probs[row, n]:.6f}"]
+            scores = [f"{s:.6f}" for s in mer_scores[row]]
+            pred = class_names[int(np.argmax(mer_scores[row]))]
+            writer.writerow([data.samples[i], data.subjects[i], data.class3[i], *values, *scores, pred])
+    os.replace(tmp, pred_path)
+
+    arrays = {
+        "sample": np.array([data.samples[i] for i in test_idx]),
+        "features": out["features"].float().cpu().numpy().astype(np.float16),
+        "au_tokens": data.au_tokens[test_idx].numpy(),
+    }
+    if out["dependency"] is not None:
+        arrays["dependency"] = out["dependency"].float().cpu().numpy()
+    if out["token_weights"] is not None:
+        arrays["token_weights"] = out["token_weights"].float().cpu().numpy()
+    with open(_atomic_path(out_dir / "features.npz"), "wb") as handle:
+        np.savez(handle, **arrays)
+    os.replace(_atomic_path(out_dir / "features.npz"), out_dir / "features.npz")
+
+    state = {
+        "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
+        "options": options.as_dict(),
+        "settings": asdict(settings),
+        "aus": data.aus,
+        "encoder": data.attrs["encoder"],
+        "pretrained": data.attrs["pretrained"],
+        "weights": data.attrs["weights"],
+        "k": int(data.attrs["k"]),
+    }
+    torch.save(state, _atomic_path(out_dir / "model.pt"))
+    os.replace(_atomic_path(out_dir / "model.pt"), out_dir / "model.pt")
+
+    with open(_atomic_path(out_dir / "history.csv"), "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+    os.replace(_atomic_path(out_dir / "history.csv"), out_dir / "history.csv")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="microau train", description="train one LOSO fold")
+    parser.add_argument("--features", type=Path, required=True, help="features HDF5 of the dataset")
+    parser.add_argument("--held-out", required=True, help="subject left out of training")
+    parser.add_argument("--out-dir", type=Path, required=True)
+    parser.add_argument("--settings", default="{}", help="JSON of TrainSettings fields")
+    parser.add_argument("--options", default="{}", help="JSON of ModelOptions fields")
+    parser.add_argument("--threads", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        settings = TrainSettings(**json.loads(args.settings))
+        options = ModelOptions(**json.loads(args.options))
+        if settings.contrastive not in CONTRASTIVE:
+            raise ValueError(f"contrastive must be one of {list(CONTRASTIVE)}, got '{settings.contrastive}'")
+        summary = train_fold(args.features, args.held_out, settings, options, args.out_dir, log=lambda m: print(m, flush=True))
+    except (WeightsError, ValueError, TypeError) as error:
+        print(f"microau train: error: {error}", file=sys.stderr)
+        return 2
+    print(f"fold {summary['held_out']}: trained on {summary['n_train']}, predicted {summary['n_test']} -> {args.out_dir}")
+    return 0
