@@ -1,0 +1,55 @@
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+TINY = "microau-tiny-ViT"
+AUS = [1, 2, 4, 7, 12, 14, 15, 17]
+
+
+@pytest.fixture(scope="session")
+def tiny_clip():
+    from microau.features import ClipSpec, load_clip
+
+    return load_clip(ClipSpec(TINY, "none"))
+
+
+def write_tiny_inputs(root: Path, subjects=("sub01", "sub02", "sub03"), per_subject=4, seed=0) -> Path:
+    """Samples table, flow images and landmarks for a few fake samples (no real motion)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    (root / "flow").mkdir(parents=True)
+    (root / "landmarks").mkdir()
+    rows = []
+    for subject in subjects:
+        for i in range(per_subject):
+            sample = f"{subject}_EP0{i}"
+            cv2.imwrite(str(root / "flow" / f"{sample}.png"), rng.integers(0, 255, (224, 224, 3), dtype=np.uint8))
+            with open(root / "landmarks" / f"{sample}.csv", "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["point", "x", "y"])
+                for point, (x, y) in enumerate(rng.uniform(10, 214, (68, 2))):
+                    writer.writerow([point, f"{x:.2f}", f"{y:.2f}"])
+            labels = {f"AU{au:02d}": int(rng.integers(0, 2)) for au in AUS}
+            rows.append({"subject": subject, "sample": sample, "class3": ["positive", "negative", "surprise", ""][i % 4], **labels})
+    with open(root / "samples.tsv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t")
+        writer.writeheader()
+        writer.writerows(rows)
+    return root / "samples.tsv"
+
+
+@pytest.fixture(scope="session")
+def tiny_cache(tmp_path_factory) -> Path:
+    from microau.features import ClipSpec, build_cache
+
+    root = tmp_path_factory.mktemp("tiny")
+    samples = write_tiny_inputs(root)
+    out = root / "features.h5"
+    build_cache(samples, root / "flow", root / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out)
+    return out

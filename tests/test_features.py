@@ -1,0 +1,74 @@
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from microau.features import (
+    ClipSpec,
+    WeightsError,
+    au_token_indices,
+    frozen_visual_states,
+    load_clip,
+    weights_id,
+    weights_main,
+)
+from tests.conftest import AUS, TINY
+
+
+def test_eq1_maps_landmarks_to_row_major_tokens_after_class_token():
+    landmarks = np.zeros((68, 2), dtype=np.float32)
+    landmarks[48] = (0, 0)  # top-left patch -> token 1
+    landmarks[54] = (223, 223)  # bottom-right patch of a 7x7 grid -> token 49
+    landmarks[[19, 20, 21, 22, 23, 24]] = [(100, 40)] * 3 + [(40, 100)] * 3
+    tokens = au_token_indices(landmarks, [12, 1], 224, (7, 7))
+    assert tokens[0].tolist()[:2] == [1, 49]
+    # (x=100, y=40): row 1, column 3 -> 1 + 7 + 3; (x=40, y=100): row 3, column 1 -> 1 + 21 + 1.
+    assert tokens[1].tolist() == [11, 23, -1, -1, -1, -1]
+    assert tokens.shape == (2, 6)
+
+
+def test_random_init_is_reproducible_and_named(tiny_clip):
+    again = load_clip(ClipSpec(TINY, "none"))
+    for a, b in zip(tiny_clip.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
+    assert weights_id(ClipSpec(TINY, "none")).startswith("none")
+
+
+def test_frozen_states_then_tail_equal_the_full_image_encoder(tiny_clip):
+    from microau.model.micro_au_clip import VisualTail
+
+    images = torch.randn(2, 3, 224, 224)
+    states = frozen_visual_states(tiny_clip, images, 2)
+    tail = VisualTail(tiny_clip, 2)
+    with torch.no_grad():
+        assert torch.allclose(tail(states)[:, 0], tiny_clip.encode_image(images), atol=1e-5)
+
+
+def test_missing_weights_file_and_unknown_tag_are_clear():
+    with pytest.raises(WeightsError, match="does not exist"):
+        load_clip(ClipSpec(TINY, "/nonexistent/weights.bin"))
+    with pytest.raises(WeightsError, match="no tag 'nosuchtag'"):
+        load_clip(ClipSpec("ViT-B-32", "nosuchtag"))
+
+
+def test_uncached_tag_offline_fails_fast_naming_both_alternatives(tmp_path, monkeypatch, capsys):
+    import time
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr("microau.features._hub_reachable", lambda timeout=5.0: False)
+    start = time.perf_counter()
+    assert weights_main(["--model", "ViT-B-32", "--pretrained", "openai", "--out", str(tmp_path / "w.json")]) == 2
+    assert time.perf_counter() - start < 30
+    message = capsys.readouterr().err
+    assert "local weights file" in message and "pretrained: none" in message
+
+
+def test_cache_holds_tokens_indices_labels_and_provenance(tiny_cache):
+    with h5py.File(tiny_cache) as h5:
+        assert h5["tokens"].shape == (12, 50, 64) and h5["tokens"].dtype == np.float16
+        assert h5["au_tokens"].shape == (12, len(AUS), 6)
+        valid = h5["au_tokens"][:]
+        assert valid.max() <= 49 and ((valid >= 1) | (valid == -1)).all()
+        assert h5["labels"].shape == (12, len(AUS))
+        assert h5.attrs["k"] == 2 and h5.attrs["encoder"] == TINY and h5.attrs["config_hash"] == "testhash"
+        assert h5["subject"][0].decode() == "sub01"

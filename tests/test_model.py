@@ -1,0 +1,69 @@
+import pytest
+import torch
+
+from microau.model import MicroAUCLIP, ModelOptions
+from microau.model.gda import GlobalDependencyAttention
+from microau.model.pta import PatchTokenAttention, pool_tokens
+from microau.model.text import TextTail, frozen_text_states
+
+
+def test_pta_weights_sum_to_one_over_real_tokens_only():
+    pta = PatchTokenAttention(n_aus=3, dim=16)
+    tokens = torch.randn(4, 3, 5, 16)
+    mask = torch.tensor([True, True, False, True, False]).expand(4, 3, 5)
+    features, weights = pta(tokens, mask)
+    assert features.shape == (4, 3, 16)
+    assert torch.allclose(weights.sum(-1), torch.ones(4, 3))
+    assert (weights[..., [2, 4]] == 0).all()
+
+
+def test_mean_and_max_pooling_ignore_padding():
+    tokens = torch.arange(12.0).view(1, 1, 3, 4)
+    mask = torch.tensor([[[True, True, False]]])
+    mean, _ = pool_tokens(tokens, mask, "mean")
+    maximum, _ = pool_tokens(tokens, mask, "max")
+    assert torch.equal(mean[0, 0], torch.tensor([2.0, 3.0, 4.0, 5.0]))
+    assert torch.equal(maximum[0, 0], torch.tensor([4.0, 5.0, 6.0, 7.0]))
+
+
+def test_gda_shapes_and_dependency_weights_form_a_distribution():
+    gda = GlobalDependencyAttention(n_aus=8, dim=32)
+    global_feature, dependency, attention = gda(torch.randn(5, 8, 32))
+    assert global_feature.shape == (5, 32)
+    assert dependency.shape == (5, 8) and attention.shape == (5, 8, 8)
+    assert torch.allclose(dependency.sum(-1), torch.ones(5))
+    assert torch.allclose(attention.sum(-1), torch.ones(5, 8))
+
+
+def test_text_tail_on_cut_sequences_equals_the_full_text_encoder(tiny_clip):
+    import open_clip
+
+    tokenizer = open_clip.get_tokenizer("microau-tiny-ViT")
+    texts = ["The eyebrows are lowering", "The chin is not raising at all today"]
+    frozen = frozen_text_states(tiny_clip, tokenizer, texts, 2)
+    assert frozen["states"].shape[1] < 77
+    with torch.no_grad():
+        assert torch.allclose(TextTail(tiny_clip, 2)(**frozen), tiny_clip.encode_text(tokenizer(texts)), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [ModelOptions(), ModelOptions(pooling="mean"), ModelOptions(pooling="max"), ModelOptions(pooling="global"),
+     ModelOptions(fusion="add_mlp"), ModelOptions(fusion="cat_mlp"), ModelOptions(fusion="none"), ModelOptions(text="fixed")],
+)
+def test_model_variants_forward_and_backward(tiny_clip, options):
+    model = MicroAUCLIP(tiny_clip, n_aus=8, trainable_blocks=2, options=options)
+    states = torch.randn(3, 50, 64)
+    au_tokens = torch.randint(1, 50, (3, 8, 6))
+    au_tokens[:, :, 4:] = -1
+    out = model(states, au_tokens)
+    assert out["logits"].shape == (3, 8, 2) and out["features"].shape == (3, 8, 32)
+    assert (out["dependency"] is not None) == (options.fusion == "gda")
+    out["logits"].sum().backward()
+    assert all(not p.requires_grad for p in model.text.parameters()) == (options.text == "fixed")
+    assert all(p.requires_grad for p in model.encoder_parameters())
+
+
+def test_unknown_option_is_rejected():
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        ModelOptions(pooling="attention")

@@ -1,0 +1,32 @@
+rule aggregate:
+    input:
+        predictions=lambda wc: expand(
+            "results/train/{dataset}/{variant}/{subject}/predictions.csv",
+            dataset=wc.dataset,
+            variant=config["variant"],
+            subject=subjects_of(wc.dataset),
+        ),
+        weights=f"results/weights/{encoder_id()}.json",
+    output:
+        table="results/{dataset}_table.csv",
+        mer="results/{dataset}_mer_table.csv",
+        folds="results/{dataset}_folds.csv",
+        provenance="results/{dataset}_provenance.json",
+    params:
+        config_json=json.dumps(config, sort_keys=True),
+        config_hash=CONFIG_HASH,
+    log:
+        "results/logs/aggregate/{dataset}.log",
+    conda:
+        "../../envs/clip.yaml"
+    shell:
+        "microau aggregate --dataset {wildcards.dataset} --predictions {input.predictions}"
+        " --weights {input.weights} --config-json {params.config_json:q} --config-hash {params.config_hash}"
+        " --table {output.table} --mer-table {output.mer} --folds {output.folds}"
+        " --provenance {output.provenance} > {log} 2>&1"
+
+
+rule tables_all:
+    input:
+        expand("results/{dataset}_table.csv", dataset=config["targets"]),
+        expand("results/{dataset}_mer_table.csv", dataset=config["targets"]),

@@ -1,0 +1,109 @@
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+from snakemake.exceptions import WorkflowError
+
+DATASET_DEFAULTS = {
+    key: spec["default"]
+    for key, spec in yaml.safe_load(open(workflow.source_path("../schemas/config.schema.yaml")))[
+        "definitions"
+    ]["dataset"]["properties"].items()
+    if "default" in spec
+}
+for _name, _settings in config["datasets"].items():
+    config["datasets"][_name] = {**DATASET_DEFAULTS, **_settings}
+for _name in config["targets"]:
+    if _name not in config["datasets"]:
+        raise WorkflowError(
+            f"targets names '{_name}', which has no entry under datasets in config.yaml"
+        )
+if config["variant"] not in config["variants"]:
+    raise WorkflowError(f"variant '{config['variant']}' is not defined under variants")
+
+
+wildcard_constraints:
+    dataset="|".join(config["datasets"]),
+    sample=r"[^/]+",
+    subject=r"[^/]+",
+    variant="|".join(config["variants"]),
+
+
+def dataset_settings(dataset):
+    return config["datasets"][dataset]
+
+
+def stage_hash(*sections):
+    """Hash of the config sections a stage depends on, so unrelated edits do not rerun it."""
+    text = json.dumps([config.get(s) for s in sections], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+CONFIG_HASH = stage_hash(*sorted(config))
+
+
+def encoder_id():
+    """Names the feature cache after model and weights: a file counts by its name."""
+    pretrained = config["clip"]["pretrained"]
+    if "/" in pretrained or Path(pretrained).suffix:
+        pretrained = "file-" + Path(pretrained).stem
+    return f"{config['clip']['model']}__{pretrained}"
+
+
+def release_root(dataset):
+    if dataset == "synthetic":
+        return "results/synthetic/release"
+    root = dataset_settings(dataset)["root"]
+    if not root:
+        raise WorkflowError(
+            f"dataset '{dataset}' has no data folder: set datasets.{dataset}.root in config.yaml "
+            f"(or --config 'datasets={{{dataset}: {{root: /path/to/release}}}}') to your licensed copy"
+        )
+    return root
+
+
+def index_rows(dataset):
+    samples_tsv = checkpoints.index.get(dataset=dataset).output.samples
+    with open(samples_tsv, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def samples_of(dataset):
+    return [row["sample"] for row in index_rows(dataset)]
+
+
+def subjects_of(dataset):
+    return sorted({row["subject"] for row in index_rows(dataset)})
+
+
+def per_sample(pattern):
+    """Input function: `pattern` expanded over every sample of the dataset (after indexing)."""
+
+    def inputs(wildcards):
+        return expand(pattern, sample=samples_of(wildcards.dataset), **dict(wildcards.items()))
+
+    return inputs
+
+
+def per_subject(pattern):
+    def inputs(wildcards):
+        return expand(pattern, subject=subjects_of(wildcards.dataset), **dict(wildcards.items()))
+
+    return inputs
+
+
+def all_targets(pattern, **extra):
+    """Convenience target input: `pattern` for every sample of every target dataset."""
+
+    def inputs(wildcards):
+        return [
+            path
+            for dataset in config["targets"]
+            for path in expand(
+                pattern, dataset=dataset, sample=samples_of(dataset), **extra
+            )
+        ]
+
+    return inputs

@@ -1,0 +1,23 @@
+rule frames:
+    input:
+        samples="results/index/{dataset}/samples.tsv",
+    output:
+        onset="results/frames/{dataset}/{sample}/onset.png",
+        apex="results/frames/{dataset}/{sample}/apex.png",
+        box="results/frames/{dataset}/{sample}/box.json",
+    params:
+        size=config["frames"]["size"],
+        margin=config["frames"]["margin"],
+    log:
+        "results/logs/frames/{dataset}/{sample}.log",
+    conda:
+        "../../envs/preprocess.yaml"
+    shell:
+        "microau frames --samples {input.samples} --sample {wildcards.sample}"
+        " --size {params.size} --margin {params.margin}"
+        " --out-dir results/frames/{wildcards.dataset}/{wildcards.sample} > {log} 2>&1"
+
+
+rule frames_all:
+    input:
+        all_targets("results/frames/{dataset}/{sample}/apex.png"),

@@ -1,0 +1,18 @@
+rule landmarks:
+    input:
+        apex="results/frames/{dataset}/{sample}/apex.png",
+    output:
+        "results/landmarks/{dataset}/{sample}.csv",
+    params:
+        size=config["flow"]["image_size"],
+    log:
+        "results/logs/landmarks/{dataset}/{sample}.log",
+    conda:
+        "../../envs/preprocess.yaml"
+    shell:
+        "microau landmarks --apex {input.apex} --image-size {params.size} --out {output} > {log} 2>&1"
+
+
+rule landmarks_all:
+    input:
+        all_targets("results/landmarks/{dataset}/{sample}.csv"),
