@@ -1,0 +1,90 @@
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores
+
+
+def test_binary_f1_scores_the_positive_class_only():
+    truth = np.array([1, 1, 0, 0, 0])
+    pred = np.array([1, 0, 1, 0, 0])
+    assert binary_f1(truth, pred) == pytest.approx(0.5)  # tp 1, fp 1, fn 1
+    assert binary_f1(np.zeros(3), np.zeros(3)) == 0.0
+    assert accuracy(truth, pred) == pytest.approx(0.6)
+
+
+def test_multiclass_scores_on_known_inputs():
+    truth = ["pos", "neg", "neg", "sur"]
+    pred = ["pos", "neg", "sur", "sur"]
+    scores = multiclass_scores(truth, pred, ["pos", "neg", "sur"])
+    assert scores["accuracy"] == pytest.approx(0.75)
+    assert scores["uar"] == pytest.approx((1 + 0.5 + 1) / 3)
+    assert scores["f1_neg"] == pytest.approx(2 / 3) and scores["f1_sur"] == pytest.approx(2 / 3)
+    assert scores["f1_macro"] == pytest.approx((1 + 2 / 3 + 2 / 3) / 3)
+
+
+def rows_for(truths, probs, classes=("positive", "negative")):
+    return [
+        {"sample": f"s{i}", "subject": f"sub{i % 2}", "class3": classes[i % 2], "AU01_true": str(t),
+         "AU01_prob": str(p), "mer_positive": "0.2", "mer_negative": "0.1", "mer_pred": "positive"}
+        for i, (t, p) in enumerate(zip(truths, probs))
+    ]
+
+
+def test_au_table_has_mean_and_always_positive_baseline():
+    table = au_table(rows_for([1, 0, 0, 0], [0.9, 0.6, 0.1, 0.2]))
+    au01, mean, baseline = table
+    assert au01["F1"] == pytest.approx(2 / 3) and au01["ACC"] == pytest.approx(0.75)
+    assert au01["baseline_F1"] == pytest.approx(2 * 0.25 / 1.25) and au01["baseline_ACC"] == pytest.approx(0.25)
+    assert mean["au"] == "mean" and baseline["au"] == "baseline"
+    assert baseline["F1"] == pytest.approx(0.4)
+
+
+def test_mer_table_scores_only_three_class_samples_and_reports_majority_baseline():
+    rows = rows_for([1, 0, 0], [0.9, 0.6, 0.1])
+    rows[2]["class3"] = ""
+    table = {r["metric"]: r for r in mer_table(rows)}
+    assert table["accuracy"]["zero_shot"] == pytest.approx(0.5)
+    assert table["n_samples"]["zero_shot"] == 2
+
+
+def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
+    rows = rows_for([1, 0, 1, 0], [0.9, 0.6, 0.1, 0.2])
+    paths = []
+    for subject in ("sub0", "sub1"):
+        path = tmp_path / f"{subject}.csv"
+        with open(path, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(r for r in rows if r["subject"] == subject)
+        paths.append(str(path))
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps({"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"}))
+    out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
+    code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
+                 "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3}}),
+                 "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
+                 "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json")])
+    assert code == 0
+    text = out["table"].read_text()
+    assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
+    assert "# magnification: linear_eulerian x3" in text
+    provenance = json.loads((tmp_path / "prov.json").read_text())
+    assert provenance["config"]["magnify"]["factor"] == 3 and "torch" in provenance["versions"]
+
+
+def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
+    rows = rows_for([1], [0.9])
+    path = tmp_path / "p.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    weights = tmp_path / "w.json"
+    weights.write_text("{}")
+    code = main(["--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),
+                 "--table", str(tmp_path / "t"), "--mer-table", str(tmp_path / "m"), "--folds", str(tmp_path / "f"),
+                 "--provenance", str(tmp_path / "p.json")])
+    assert code == 2 and "more than one fold" in capsys.readouterr().err
