@@ -12,7 +12,7 @@ from microau.features import (
     weights_id,
     weights_main,
 )
-from tests.conftest import AUS, TINY
+from conftest import AUS, TINY
 
 
 def test_eq1_maps_landmarks_to_row_major_tokens_after_class_token():

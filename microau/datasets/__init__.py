@@ -36,6 +36,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,8 @@ class IndexResult:
 class Release:
     """What distinguishes one release's files; everything else is shared reading logic.
 
-    `headers` maps each of FIELDS to the header text in the coding sheet. `variants` maps a
+    `sheet` names the worksheet (the first one when absent or ''). `headers` maps each of
+    FIELDS to the header text in the coding sheet. `variants` maps a
     frames_variant to the folder names the subject folders lie below (None: anywhere under root).
     `subject_name` turns a sheet's Subject cell into the subject id ('' if unreadable) and
     `folder_key` turns a folder name into the same id's lookup key (None if not a subject folder).
@@ -204,10 +206,11 @@ def _scan(root: Path, release: Release) -> tuple[list[Path], list[Path]]:
     """One walk of the root: coding-sheet candidates and folders holding subject folders.
 
     Subject folders are not entered (they hold the frames: thousands of files, nothing to find).
+    Symlinks are followed (releases often live on another disk); the depth limit bounds cycles.
     """
     pattern = release.coding_glob.lower()
     coding, parents = [], []
-    for folder, dirnames, filenames in os.walk(root):
+    for folder, dirnames, filenames in os.walk(root, followlinks=True):
         depth = len(Path(folder).relative_to(root).parts)
         coding += [Path(folder, f) for f in sorted(filenames) if fnmatch.fnmatchcase(f.lower(), pattern)]
         if any(release.folder_key(d) is not None for d in dirnames):
@@ -216,13 +219,16 @@ def _scan(root: Path, release: Release) -> tuple[list[Path], list[Path]]:
     return coding, parents
 
 
-def _coding_path(root: Path, release: Release, coding_file, candidates: list[Path], name: str) -> Path:
+def _coding_path(
+    root: Path, release: Release, coding_file: str | Path | None, candidates: list[Path], name: str
+) -> Path:
+    """The coding sheet: `coding_file` (as given, else relative to the root) or the single glob match."""
     if coding_file is not None:
         path = Path(coding_file).expanduser()
         if not path.is_absolute() and (root / path).is_file():
             path = root / path
         if not path.is_file():
-            raise DatasetError(f"coding file {path} not found (datasets.{name}.coding_file)")
+            raise DatasetError(f"coding file {path} not found, as given or under {root} (datasets.{name}.coding_file)")
         return path
     if not candidates:
         raise DatasetError(
@@ -238,9 +244,7 @@ def _coding_path(root: Path, release: Release, coding_file, candidates: list[Pat
     return candidates[0]
 
 
-def _subject_folders(
-    root: Path, release: Release, variant: str, parents: list[Path], name: str
-) -> dict[str, Path]:
+def _subject_folders(root: Path, release: Release, variant: str, parents: list[Path], name: str) -> dict[str, Path]:
     """Subject key -> folder, for the subject folders below the variant's top folder."""
     tops = release.variants[variant]
 
@@ -304,17 +308,18 @@ def _read_coding(path: Path, release: Release, name: str, explicit: bool) -> Ite
 
 
 def _sheet_rows(path: Path, sheet: str, key: str) -> list[tuple]:
+    """All rows of the coding sheet as cell values (full load: read-only mode trusts the file's
+    stored dimensions, which some exporters write wrong, cutting off columns)."""
     import openpyxl  # only the index step reads spreadsheets
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():  # style and extension warnings say nothing about the data
+            warnings.simplefilter("ignore", UserWarning)
+            workbook = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors for files it cannot read
         raise DatasetError(f"cannot read {path} as an .xlsx workbook: {exc} ({key})") from None
-    try:
-        worksheet = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
-        return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    worksheet = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+    return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
 
 
 def _header_key(text: str) -> str:
@@ -345,14 +350,16 @@ def _normalise(
     if interval is None:
         return None
     onset, apex, offset = interval
-    frames = _frames(sample, subject, row.filename, release, subjects.get(release.folder_key(subject) or ""), report)
-    if frames is None:
+    subject_dir = subjects.get(release.folder_key(subject) or "")
+    located = _frames(sample, subject, row.filename, release, subject_dir, report)
+    if located is None:
         return None
+    folder, frames = located
     present = [n for n in range(onset, offset + 1) if n in frames]
     missing = [n for n in range(onset, offset + 1) if n not in frames]
     for label, number in (("onset", onset), ("apex", apex)):
         if number not in frames:
-            report.add(sample, f"{label} frame {number} not found on disk", "dropped")
+            report.add(sample, f"{label} frame {number} not found in {folder}", "dropped")
             return None
         if cv2.imread(str(frames[number]), cv2.IMREAD_UNCHANGED) is None:
             report.add(sample, f"{label} frame {frames[number]} cannot be decoded as an image", "dropped")
@@ -380,7 +387,10 @@ def _normalise(
         )
     paths = [str(frames[n]) for n in present]
     if any(FRAME_SEPARATOR in p or "\t" in p or "\n" in p for p in paths):
-        raise DatasetError(f"frame paths of {sample} contain ';', a tab or a newline; move the release (datasets.{name}.root)")
+        raise DatasetError(
+            f"frame paths of {sample} contain ';', a tab or a newline, which samples.tsv cannot hold; "
+            f"move the release (datasets.{name}.root)"
+        )
     record: dict[str, object] = {
         "dataset": name,
         "subject": subject,
@@ -407,21 +417,25 @@ def _interval(sample: str, row: _Coded, report: _Report) -> tuple[int, int, int]
     if onset is None:
         report.add(sample, f"{row.where}: onset '{row.onset}' is not a frame number", "dropped")
         return None
+    same_image = "onset and apex frames are the same image"
     if offset is None or offset < onset:
+        problem = f"{row.where}: offset '{row.offset}' is missing or before onset {onset}"
         if apex is None or apex < onset:
-            report.add(sample, f"{row.where}: offset '{row.offset}' unusable and apex '{row.apex}' too", "dropped")
+            report.add(sample, f"{problem}, and apex '{row.apex}' cannot replace it", "dropped")
             return None
-        report.add(sample, f"{row.where}: offset '{row.offset}' is missing or before onset {onset}", f"offset set to apex {apex}")
+        report.add(sample, problem, f"offset set to apex {apex}")
         offset = apex
     if apex is None:
         apex = (onset + offset) // 2
-        report.add(sample, f"{row.where}: apex '{row.apex}' is not a frame number", f"apex set to midpoint {apex} of {onset}..{offset}")
+        action = f"apex set to midpoint {apex} of {onset}..{offset}"
+        report.add(sample, f"{row.where}: apex '{row.apex}' is not a frame number", action)
     elif not onset <= apex <= offset:
         clamped = min(max(apex, onset), offset)
-        report.add(sample, f"{row.where}: apex {apex} outside onset..offset {onset}..{offset}", f"apex clamped to {clamped}")
+        action = f"apex clamped to {clamped}" + (f" (= onset: {same_image})" if clamped == onset else "")
+        report.add(sample, f"{row.where}: apex {apex} outside onset..offset {onset}..{offset}", action)
         apex = clamped
     elif apex == onset:
-        report.add(sample, f"{row.where}: apex {apex} equals onset", "kept; onset and apex frames are the same image")
+        report.add(sample, f"{row.where}: apex {apex} equals onset", f"kept; {same_image}")
     return onset, apex, offset
 
 
@@ -431,8 +445,8 @@ def _frame_number(text: str) -> int | None:
 
 def _frames(
     sample: str, subject: str, filename: str, release: Release, subject_dir: Path | None, report: _Report
-) -> dict[int, Path] | None:
-    """Frame number -> image path in the sample's folder, or None (dropped) with the reason reported."""
+) -> tuple[Path, dict[int, Path]] | None:
+    """The sample's frame folder and its frame number -> image path, or None (dropped, reported)."""
     if subject_dir is None:
         report.add(sample, f"subject folder {subject} not found", "dropped")
         return None
@@ -452,10 +466,11 @@ def _frames(
             continue
         number = int(match.group(1))
         if number in frames:
-            report.add(sample, f"frame {number} has two files, {frames[number].name} and {path.name}", f"used {frames[number].name}")
+            kept = frames[number].name
+            report.add(sample, f"frame {number} has two files, {kept} and {path.name}", f"used {kept}")
             continue
         frames[number] = path
-    return frames
+    return sample_dir, frames
 
 
 def _child(folder: Path, name: str) -> Path | None:
@@ -479,7 +494,7 @@ def _ranges(numbers: Sequence[int]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`microau index`: write samples.tsv and validation.tsv for one release."""
-    parser = argparse.ArgumentParser(prog="microau index", description="Write the normalised sample table of a release.")
+    parser = argparse.ArgumentParser(prog="microau index", description="Write the sample table of a release.")
     parser.add_argument("--dataset", required=True, choices=READERS, help="release layout (reader)")
     parser.add_argument("--root", required=True, help="folder holding the unpacked release")
     parser.add_argument("--out", required=True, help="samples.tsv to write")
@@ -518,7 +533,8 @@ def _parse_aus(text: str, name: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise DatasetError(f"--aus must be comma-separated integers like 1,2,4, got '{text}' (datasets.{name}.aus)") from None
+        message = f"--aus must be comma-separated integers like 1,2,4, got '{text}' (datasets.{name}.aus)"
+        raise DatasetError(message) from None
 
 
 def _parse_class3(text: str, name: str) -> dict[str, list[str]]:

@@ -1,0 +1,425 @@
+"""`microau synthesize`: a small synthetic micro-expression dataset in the CASME II layout.
+
+Lets the whole pipeline run, and be tested, without a licensed release: the CASME II reader reads
+it like the real thing. Faces come from one real photograph (skimage's astronaut); subjects differ
+by a similarity transform, illumination and sensor noise. Each sample moves the skin around the
+landmarks of its action units by a sub-pixel, spatially smooth displacement that rises from onset
+to apex and falls to offset, on top of smooth head jitter, brightness flicker and noise.
+
+Writes, under --out:
+  CASME2_RAW_selected/subNN/<Filename>/imgN.jpg  frames onset..offset (640x480, JPEG quality 95)
+  CASME2-coding-synthetic.xlsx                   Sheet1 with CASME II's 9 columns, nothing else
+  synthesis.json                                 per-subject and per-sample truth, for tests only
+Every file is a pure function of the seed and the sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import sys
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from microau.preprocess.images import encode_image
+
+PROG = "microau synthesize"
+FRAME_WIDTH, FRAME_HEIGHT = 640, 480
+JPEG_QUALITY = 95
+FRAMES_DIR = "CASME2_RAW_selected"
+CODING_FILE = "CASME2-coding-synthetic.xlsx"
+TRUTH_FILE = "synthesis.json"
+CODING_COLUMNS = ("Subject", "Filename", None, "OnsetFrame", "ApexFrame", "OffsetFrame", None, "Action Units", "Estimated Emotion")
+
+# Shares of the emotions over the dataset (CASME II-like), and the AU sets each one draws from.
+EMOTION_SHARES: tuple[tuple[str, float], ...] = (
+    ("others", 0.35),
+    ("disgust", 0.25),
+    ("happiness", 0.15),
+    ("repression", 0.13),
+    ("surprise", 0.12),
+)
+EMOTION_AU_SETS: dict[str, tuple[tuple[int, ...], ...]] = {
+    "happiness": ((12,), (6, 12)),
+    "surprise": ((1, 2),),
+    "disgust": ((4, 7), (4, 9), (4, 10)),
+    "repression": ((14,), (15,), (17,), (14, 17), (15, 17)),
+    "others": ((1,), (2,), (4,), (7,), (12,), (14,), (15,), (17,)),
+}
+# AUs that a few samples show on one side only, coded with an L/R prefix as in CASME II.
+LATERAL_AUS = (12, 14, 15)
+LATERAL_SHARE = 0.1
+
+# Motion of each AU: (anchor landmarks averaged into one point, weight, medial, down). The
+# direction is in face axes: `medial` points toward the face midline, `down` toward the chin.
+# Anchors are 0-based iBUG-68 indices and cover the landmarks of Table I (microau.aus).
+Anchor = tuple[tuple[int, ...], float, float, float]
+AU_MOTIONS: dict[int, tuple[Anchor, ...]] = {
+    1: (((19,), 0.4, 0, -1), ((20,), 0.8, 0, -1), ((21,), 1, 0, -1), ((22,), 1, 0, -1), ((23,), 0.8, 0, -1), ((24,), 0.4, 0, -1)),
+    2: (((17,), 0.6, 0, -1), ((18,), 1, 0, -1), ((19,), 0.8, 0, -1), ((24,), 0.8, 0, -1), ((25,), 1, 0, -1), ((26,), 0.6, 0, -1)),
+    4: tuple(((i,), 1.0 if i in (19, 20, 21, 22, 23, 24) else 0.5, 0.7, 0.7) for i in range(17, 27)),
+    6: (((41, 31, 2), 1, 0, -1), ((46, 35, 14), 1, 0, -1), ((40, 31), 0.5, 0, -1), ((47, 35), 0.5, 0, -1)),
+    7: (((40,), 0.8, 0, -1), ((41,), 1, 0, -1), ((46,), 1, 0, -1), ((47,), 0.8, 0, -1), ((38,), 0.4, 0, -1), ((44,), 0.4, 0, -1)),
+    9: (((27,), 0.4, 0, -1), ((28,), 0.5, 0, -1), ((29,), 0.7, 0, -1), ((31,), 1, 0, -1), ((32,), 0.8, 0, -1), ((34,), 0.8, 0, -1), ((35,), 1, 0, -1)),
+    10: (((49,), 0.6, 0, -1), ((50,), 1, 0, -1), ((51,), 1, 0, -1), ((52,), 1, 0, -1), ((53,), 0.6, 0, -1)),
+    12: (((48,), 1, -0.5, -0.85), ((54,), 1, -0.5, -0.85), ((59,), 0.4, -0.5, -0.85), ((55,), 0.4, -0.5, -0.85)),
+    14: (((48,), 1, 1, 0), ((54,), 1, 1, 0), ((60,), 0.7, 1, 0), ((64,), 0.7, 1, 0), ((59,), 0.5, 1, 0), ((55,), 0.5, 1, 0)),
+    15: (((48,), 1, -0.2, 1), ((54,), 1, -0.2, 1), ((59,), 0.5, -0.2, 1), ((55,), 0.5, -0.2, 1)),
+    17: (((7,), 0.8, 0, -1), ((8,), 1, 0, -1), ((9,), 0.8, 0, -1), ((57,), 1, 0, -1), ((56,), 0.6, 0, -1), ((58,), 0.6, 0, -1)),
+}
+
+AMPLITUDE_PX = (0.3, 1.5)
+SIGMA_PX = (10.0, 15.0)
+FRAMES_PER_SAMPLE = (15, 30)
+ONSET_FRAME = (20, 300)
+JITTER_PX = 0.5
+FLICKER = 0.02
+NOISE_SIGMA = (1.0, 2.0)
+BASE_SCALE = 2.0  # astronaut pixels -> frame pixels: a face about 190 px wide in a 640x480 frame
+FACE_CENTRE_SOURCE = (228.0, 125.0)  # astronaut face centre, the point placed near the frame centre
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FIXED_DOC_TIME = datetime(2014, 5, 8)
+
+
+@dataclass
+class Subject:
+    """One synthetic person: how the photograph is placed, lit and how noisy the sensor is."""
+
+    subject: int
+    scale: float
+    rotation_deg: float
+    translation: tuple[float, float]
+    gain: float
+    gamma: float
+    gradient: float
+    gradient_angle_deg: float
+    noise_sigma: float
+    landmarks68: list[list[float]] | None = None
+
+
+@dataclass
+class Sample:
+    """One clip: timing, AUs and their amplitudes, and the nuisances of every frame."""
+
+    index: int
+    subject: int
+    filename: str
+    emotion: str
+    aus: list[int]
+    side: str
+    action_units: str
+    onset: int
+    apex: int
+    offset: int
+    amplitude_px: dict[int, float]
+    sigma_px: dict[int, float]
+    profile: list[float]
+    jitter_px: list[list[float]]
+    flicker: list[float]
+
+
+def rng_for(seed: int, *key: int) -> np.random.Generator:
+    """Independent stream per (seed, key): a sample's frames do not depend on the sample count."""
+    return np.random.default_rng([seed, *key])
+
+
+def quota(n: int, shares: tuple[tuple[str, float], ...]) -> list[str]:
+    """Largest-remainder split of n items by shares, so small datasets keep every class."""
+    raw = [(name, share * n) for name, share in shares]
+    counts = {name: int(value) for name, value in raw}
+    for name, value in sorted(raw, key=lambda item: item[1] - int(item[1]), reverse=True)[: n - sum(counts.values())]:
+        counts[name] += 1
+    return [name for name, _ in shares for _ in range(counts[name])]
+
+
+def plan_subjects(seed: int, subjects: int) -> list[Subject]:
+    out = []
+    for s in range(1, subjects + 1):
+        rng = rng_for(seed, 1, s)
+        out.append(
+            Subject(
+                subject=s,
+                scale=float(BASE_SCALE * rng.uniform(0.9, 1.1)),
+                rotation_deg=float(rng.uniform(-5, 5)),
+                translation=(float(rng.uniform(-40, 40)), float(rng.uniform(-25, 25))),
+                gain=float(rng.uniform(0.85, 1.15)),
+                gamma=float(rng.uniform(0.8, 1.25)),
+                gradient=float(rng.uniform(0.0, 0.25)),
+                gradient_angle_deg=float(rng.uniform(0, 360)),
+                noise_sigma=float(rng.uniform(*NOISE_SIGMA)),
+            )
+        )
+    return out
+
+
+def plan_samples(seed: int, subjects: int, per_subject: int) -> list[Sample]:
+    """Emotions by quota, AU sets cycling within each emotion, so every AU appears."""
+    rng = rng_for(seed, 0)
+    emotions = quota(subjects * per_subject, EMOTION_SHARES)
+    rng.shuffle(emotions)
+    cycles = {e: [sets[i] for i in rng.permutation(len(sets))] for e, sets in EMOTION_AU_SETS.items()}
+    used = {e: 0 for e in cycles}
+    samples = []
+    for index, emotion in enumerate(emotions):
+        subject = index // per_subject + 1
+        aus = list(cycles[emotion][used[emotion] % len(cycles[emotion])])
+        used[emotion] += 1
+        samples.append(plan_sample(rng_for(seed, 2, index), index, subject, emotion, aus))
+    for subject in range(1, subjects + 1):
+        name_clips(rng_for(seed, 3, subject), [s for s in samples if s.subject == subject])
+    return samples
+
+
+def plan_sample(rng: np.random.Generator, index: int, subject: int, emotion: str, aus: list[int]) -> Sample:
+    n = int(rng.integers(FRAMES_PER_SAMPLE[0], FRAMES_PER_SAMPLE[1] + 1))
+    apex_index = int(rng.integers(round(0.35 * (n - 1)), round(0.65 * (n - 1)) + 1))
+    onset = int(rng.integers(ONSET_FRAME[0], ONSET_FRAME[1] + 1))
+    side = ""
+    if any(au in LATERAL_AUS for au in aus) and rng.random() < LATERAL_SHARE:
+        side = str(rng.choice(["L", "R"]))
+    codes = [f"{side}{au}" if side and au in LATERAL_AUS else str(au) for au in aus]
+    t = np.arange(n, dtype=np.float64)
+    rise = np.sin(0.5 * np.pi * t / apex_index) ** 2
+    fall = np.cos(0.5 * np.pi * (t - apex_index) / (n - 1 - apex_index)) ** 2
+    profile = np.where(t <= apex_index, rise, fall)
+    radius = rng.uniform(0.1, JITTER_PX)
+    cycles = rng.uniform(0.3, 1.0, size=2)
+    phases = rng.uniform(0, 2 * np.pi, size=2)
+    jitter = radius / np.sqrt(2) * np.sin(2 * np.pi * cycles[None, :] * t[:, None] / (n - 1) + phases[None, :])
+    return Sample(
+        index=index,
+        subject=subject,
+        filename="",
+        emotion=emotion,
+        aus=aus,
+        side=side,
+        action_units="+".join(codes),
+        onset=onset,
+        apex=onset + apex_index,
+        offset=onset + n - 1,
+        amplitude_px={au: round(float(rng.uniform(*AMPLITUDE_PX)), 4) for au in aus},
+        sigma_px={au: round(float(rng.uniform(*SIGMA_PX)), 3) for au in aus},
+        profile=[round(float(p), 6) for p in profile],
+        jitter_px=[[round(float(x), 4), round(float(y), 4)] for x, y in jitter],
+        flicker=[round(float(f), 5) for f in 1.0 + rng.uniform(-FLICKER, FLICKER, size=n)],
+    )
+
+
+def name_clips(rng: np.random.Generator, samples: list[Sample]) -> None:
+    """CASME II-style names, unique within a subject: EP<episode>_<clip>[f]."""
+    clips: dict[int, int] = {}
+    for sample in samples:
+        episode = int(rng.integers(1, 20))
+        clips[episode] = clips.get(episode, 0) + 1
+        suffix = "f" if rng.random() < 0.3 else ""
+        sample.filename = f"EP{episode:02d}_{clips[episode]:02d}{suffix}"
+
+
+class SubjectRenderer:
+    """Renders frames of one subject by one backward warp of the lit photograph per frame."""
+
+    def __init__(self, subject: Subject) -> None:
+        from skimage import data
+
+        rgb = data.astronaut().astype(np.float32) / 255.0
+        self.source = np.ascontiguousarray((255.0 * subject.gain * rgb[..., ::-1] ** subject.gamma).astype(np.float32))
+        angle = np.deg2rad(subject.rotation_deg)
+        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        centre = np.array([FRAME_WIDTH / 2 + subject.translation[0], FRAME_HEIGHT / 2 + subject.translation[1]])
+        # frame = scale * R (source - face centre) + centre; the maps need its inverse.
+        self.inverse = rotation.T / subject.scale
+        self.offset = np.array(FACE_CENTRE_SOURCE) - self.inverse @ centre
+        ys, xs = np.mgrid[0:FRAME_HEIGHT, 0:FRAME_WIDTH].astype(np.float32)
+        self.base_x = (self.inverse[0, 0] * xs + self.inverse[0, 1] * ys + self.offset[0]).astype(np.float32)
+        self.base_y = (self.inverse[1, 0] * xs + self.inverse[1, 1] * ys + self.offset[1]).astype(np.float32)
+        direction = np.deg2rad(subject.gradient_angle_deg)
+        ramp = (xs - FRAME_WIDTH / 2) / FRAME_WIDTH * np.cos(direction) + (ys - FRAME_HEIGHT / 2) / FRAME_HEIGHT * np.sin(direction)
+        self.light = (1.0 + subject.gradient * ramp)[..., None].astype(np.float32)
+        self.subject = subject
+
+    def render(self, displacement: np.ndarray | None, jitter: tuple[float, float], gain: float, noise: np.ndarray | None) -> np.ndarray:
+        """One 8-bit BGR frame whose content has moved by displacement + jitter (frame pixels)."""
+        jx, jy = jitter
+        map_x = self.base_x - np.float32(self.inverse[0, 0] * jx + self.inverse[0, 1] * jy)
+        map_y = self.base_y - np.float32(self.inverse[1, 0] * jx + self.inverse[1, 1] * jy)
+        if displacement is not None:
+            map_x = map_x - (self.inverse[0, 0] * displacement[..., 0] + self.inverse[0, 1] * displacement[..., 1])
+            map_y = map_y - (self.inverse[1, 0] * displacement[..., 0] + self.inverse[1, 1] * displacement[..., 1])
+        frame = cv2.remap(self.source, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        frame *= self.light * np.float32(gain)
+        if noise is not None:
+            frame += noise
+        frame += 0.5
+        np.clip(frame, 0, 255, out=frame)
+        return frame.astype(np.uint8)
+
+
+def face_axes(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit vectors toward the image-right side of the face and toward the chin, and the midline point."""
+    across = landmarks[42:48].mean(axis=0) - landmarks[36:42].mean(axis=0)
+    across /= np.linalg.norm(across)
+    down = np.array([-across[1], across[0]])
+    return across, down, landmarks[27:31].mean(axis=0)
+
+
+def au_displacement(landmarks: np.ndarray, au: int, amplitude: float, sigma: float, side: str) -> np.ndarray:
+    """(H, W, 2) skin displacement of one AU at its apex: Gaussian bumps at its anchors, peak = amplitude.
+
+    `side` "L"/"R" keeps the anchors on the subject's left/right half only (the image's right/left).
+    """
+    across, down, midline = face_axes(landmarks)
+    field = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 2), np.float32)
+    radius = int(np.ceil(4 * sigma))
+    for anchor, weight, medial, downward in AU_MOTIONS[au]:
+        point = landmarks[list(anchor)].mean(axis=0)
+        lateral = float(np.dot(point - midline, across))
+        if (side == "L" and lateral <= 0) or (side == "R" and lateral >= 0):
+            continue
+        direction = -np.sign(lateral) * medial * across + downward * down
+        direction = direction / np.linalg.norm(direction)
+        x0, x1 = max(int(point[0]) - radius, 0), min(int(point[0]) + radius + 1, FRAME_WIDTH)
+        y0, y1 = max(int(point[1]) - radius, 0), min(int(point[1]) + radius + 1, FRAME_HEIGHT)
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        bump = weight * np.exp(-((xs - point[0]) ** 2 + (ys - point[1]) ** 2) / (2 * sigma**2))
+        field[y0:y1, x0:x1] += bump[..., None] * direction.astype(np.float32)
+    peak = float(np.sqrt((field**2).sum(axis=2)).max())
+    return field * np.float32(amplitude / peak)
+
+
+def sample_displacement(landmarks: np.ndarray, sample: Sample) -> np.ndarray:
+    """Summed apex displacement of all the sample's AUs; laterality applies to LATERAL_AUS only."""
+    total = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 2), np.float32)
+    for au in sample.aus:
+        side = sample.side if au in LATERAL_AUS else ""
+        total += au_displacement(landmarks, au, sample.amplitude_px[au], sample.sigma_px[au], side)
+    return total
+
+
+def clip_dir(root: Path, sample: Sample) -> Path:
+    return root / FRAMES_DIR / f"sub{sample.subject:02d}" / sample.filename
+
+
+def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample]) -> int:
+    """Write every frame of one subject's samples; returns the number of frames written."""
+    cv2.setNumThreads(1)
+    renderer = SubjectRenderer(subject)
+    landmarks = np.asarray(subject.landmarks68, dtype=np.float32)
+    written = 0
+    for sample in samples:
+        rng = rng_for(seed, 4, sample.index)
+        displacement = sample_displacement(landmarks, sample)
+        folder = clip_dir(root, sample)
+        folder.mkdir(parents=True, exist_ok=True)
+        for index, frame_number in enumerate(range(sample.onset, sample.offset + 1)):
+            noise = rng.standard_normal((FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * np.float32(subject.noise_sigma)
+            frame = renderer.render(displacement * np.float32(sample.profile[index]), tuple(sample.jitter_px[index]), sample.flicker[index], noise)
+            (folder / f"img{frame_number}.jpg").write_bytes(encode_image(frame, ".jpg", JPEG_QUALITY))
+            written += 1
+    return written
+
+
+def detect_subject_landmarks(subjects: list[Subject]) -> None:
+    """68 landmarks of each subject's still, lit, noise-free face: where its AU motion goes."""
+    from microau.preprocess.crop import FaceNotFoundError
+    from microau.preprocess.landmarks import FaceMesh68
+
+    with FaceMesh68() as mesh:
+        for subject in subjects:
+            frame = SubjectRenderer(subject).render(None, (0.0, 0.0), 1.0, None)
+            points = mesh.detect(frame)
+            if points is None:
+                raise FaceNotFoundError(f"subject {subject.subject}: the face mesh found no face in the synthetic base frame")
+            subject.landmarks68 = [[round(float(x), 3), round(float(y), 3)] for x, y in points]
+
+
+def write_coding_sheet(path: Path, samples: list[Sample]) -> None:
+    """CASME II's Sheet1 with its 9 columns (two unnamed and empty), byte-stable across runs."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    sheet.append(list(CODING_COLUMNS))
+    for s in samples:
+        sheet.append([s.subject, s.filename, None, s.onset, s.apex, s.offset, None, s.action_units, s.emotion])
+    book.properties.creator = "microau synthesize"
+    book.properties.created = FIXED_DOC_TIME
+    book.properties.modified = FIXED_DOC_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(restamp_zip(buffer.getvalue()))
+
+
+def restamp_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed member times: openpyxl stamps the wall clock into every member."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME), source.read(info.filename), zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def synthesize(out: Path, seed: int = 0, subjects: int = 8, per_subject: int = 12, workers: int = 1) -> dict:
+    """Generate the dataset under `out`; returns the truth that is also written to synthesis.json."""
+    frames_root = out / FRAMES_DIR
+    if frames_root.exists():
+        if not (out / TRUTH_FILE).exists():
+            raise ValueError(f"{frames_root} exists and is not a synthetic release (no {TRUTH_FILE}); refusing to overwrite it")
+        shutil.rmtree(frames_root)
+    out.mkdir(parents=True, exist_ok=True)
+    people = plan_subjects(seed, subjects)
+    samples = plan_samples(seed, subjects, per_subject)
+    detect_subject_landmarks(people)
+    jobs = [(seed, out, person, [s for s in samples if s.subject == person.subject]) for person in people]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            frames = sum(pool.map(render_subject, *zip(*jobs)))
+    else:
+        frames = sum(render_subject(*job) for job in jobs)
+    write_coding_sheet(out / CODING_FILE, samples)
+    truth = {
+        "seed": seed,
+        "frame_size": [FRAME_WIDTH, FRAME_HEIGHT],
+        "frames": frames,
+        "subjects": [asdict(p) for p in people],
+        "samples": [asdict(s) for s in samples],
+    }
+    (out / TRUTH_FILE).write_text(json.dumps(truth, indent=1) + "\n")
+    return truth
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="release root to write")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--subjects", type=int, default=8)
+    parser.add_argument("--samples-per-subject", type=int, default=12)
+    parser.add_argument("--workers", type=int, default=min(len(os.sched_getaffinity(0)), 8), help="processes rendering subjects in parallel (output does not depend on it)")
+    args = parser.parse_args(argv)
+    if args.subjects < 1 or args.samples_per_subject < 1:
+        parser.error("--subjects and --samples-per-subject must be at least 1")
+    start = time.perf_counter()
+    try:
+        truth = synthesize(args.out, args.seed, args.subjects, args.samples_per_subject, args.workers)
+    except (ValueError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"{PROG}: {len(truth['samples'])} samples, {args.subjects} subjects, {truth['frames']} frames "
+        f"-> {args.out} (seed {args.seed}, {time.perf_counter() - start:.1f} s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Tiny fake releases of CASME II, SAMM and CAS(ME)^3 with the quirks of the real ones.
+
+Each builder writes 8x8 images and a coding sheet with the release's exact headers (and title
+block) under a folder, so reader tests, and other stages' tests, run on the real layouts in
+milliseconds. The module constants say what each release holds; tests compare against them.
+Import with `from fake_releases import make_casme2` (pytest puts tests/ on sys.path).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import cv2
+import numpy as np
+import openpyxl
+
+CASME2_HEADER = [
+    "Subject",
+    "Filename",
+    None,
+    "OnsetFrame",
+    "ApexFrame",
+    "OffsetFrame",
+    None,
+    "Action Units",
+    "Estimated Emotion",
+]
+# Subject (int), Filename, unnamed, onset, apex, offset, unnamed, AU cell (int, float or str), emotion
+CASME2_ROWS = [
+    [1, "EP02_01f", None, 10, 12, 14, None, "1+2", "happiness"],
+    [1, "EP03_02", None, 20, 22, 24, None, 4, "disgust"],
+    [2, "EP01_11f", None, 5, 7, 9, None, "4+L10", "repression"],
+    [4, "EP12_01f", None, 30, "/", 34, None, 12.0, "others"],  # apex '/', AU as a float cell
+    [5, "EP09_05f", None, 3, 3, 6, None, "R12 + R15", "surprise"],  # apex == onset
+    [16, "EP01_08", None, 73, 75, 80, None, 14, "sadness"],  # Cropped holds only 73..76
+    [3, "EP05_01", None, 1, 2, 3, None, "17", "happiness"],  # sub03 folder empty
+    [6, "EP07_01", None, 1, 2, 3, None, "7", "disgust"],  # sample folder missing
+    [7, "EP01_01", None, 1, 2, 3, None, "4", "disgust"],  # apex image corrupt
+    [8, "EP02_02", None, 10, 20, 15, None, "12+?", "Happiness"],  # apex after offset, '?' piece
+    [9, "EP03_01", None, 40, 42, 44, None, "1+2+4", "fear"],  # frame 43 missing on disk
+]
+CASME2_CROPPED_LAST = {("sub16", "EP01_08"): 76}
+CASME2_MISSING_FRAMES = {("sub09", "EP03_01"): [43]}
+CASME2_CORRUPT = {("sub07", "EP01_01"): 2}
+CASME2_EMPTY_SUBJECTS = ["sub03"]
+CASME2_MISSING_SAMPLES = {("sub06", "EP07_01"): "EP07_02"}  # sample folder -> the folder there instead
+
+SAMM_HEADER = [
+    "Subject",
+    "Filename",
+    "Inducement Code",
+    "Onset Frame",
+    "Apex Frame",
+    "Offset Frame",
+    "Duration",
+    "Micro",
+    "Action Units",
+    "Estimated Emotion",
+    "Objective Classes",
+    "Notes",
+]
+SAMM_TITLE_ROWS = 13
+# Subject, Filename, onset, apex, offset, AU, emotion; frame padding width per sample
+SAMM_ROWS = [
+    [6, "006_1_2", 5562, 5564, 5567, "R14A or 17A", "Contempt"],
+    ["007", "007_3_1", 801, 803, 806, "4+L10", "Surprise"],
+    [11, "011_2_3", 100, 102, 104, "A1B+A2C", "Anger"],
+    [28, "028_4_1", 200, 210, 205, "R12 + R15", "Happiness"],  # apex after offset
+    [32, "032_3_1", 300, 295, 305, 7, "Other"],  # apex before onset
+    [20, "020_1_1", 50, 52, 54, 4, "Others"],
+    [25, "025_1_1", 10, 12, 14, "12", "Happiness"],  # subject folder empty
+    [26, "026_1_1", 10, 12, 14, "2", "Fear"],  # onset image corrupt
+]
+SAMM_PADDING = {"006_1_2": 5}
+SAMM_EMPTY_SUBJECTS = ["025"]
+SAMM_CORRUPT = {"026_1_1": 10}
+
+CASME3_HEADER = ["Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective class", "emotion"]
+CASME3_SHEET = "annotation/partA/cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx"
+CASME3_ROWS = [
+    ["spNO.1", "a", "1", "3", "6", "L1+L2", "1", "happy"],
+    ["spNO.1", "b", "10", "12", "14", "4+7", "2", "disgust"],
+    ["spNO.2", "c", "5", "7", "9", "12", "7", "Others"],
+    ["spNO.149", "d", "20", "15", "25", "14", "2", "anger"],  # onset after apex
+    ["spNO.216", "d", "40", "35", "45", "15", "2", "sad"],  # onset after apex
+    ["spNO.40", "e", "5", "8", "0", "17", "3", "fear"],  # offset 0
+    ["spNO.3", "a", "1", "2", "4", "4", "6", "surprise"],
+    ["spNO.3", "b", "1", "2", "4", "1", "7", "others"],
+]
+CASME3_FOLDER_SPELLING = {"spNO.2": "spNo.2", "spNO.40": "spNo.40"}
+CASME3_DATA = "data/part_A"
+
+
+def write_image(path: Path, value: int = 128) -> None:
+    """An 8x8 grey JPEG whose brightness tells frames apart."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), np.full((8, 8, 3), value, np.uint8))
+
+
+def write_corrupt(path: Path) -> None:
+    """Bytes that are not an image, under an image name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a jpeg at all")
+
+
+def write_frames(folder: Path, numbers: Iterable[int], name: Callable[[int], str]) -> None:
+    for n in numbers:
+        write_image(folder / name(n), value=(n * 7) % 256)
+
+
+def write_xlsx(
+    path: Path, header: Sequence, rows: Iterable[Sequence], sheet: str = "Sheet1", title_rows: int = 0
+) -> None:
+    """A coding sheet: optional title block (first cell text, rest blank), header row, rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    for i in range(title_rows):
+        worksheet.append([f"SAMM title line {i + 1}" if i % 3 == 0 else None])
+    worksheet.append(list(header))
+    for row in rows:
+        worksheet.append(list(row))
+    workbook.save(path)
+
+
+def make_casme2(
+    root: Path, rows: Sequence[Sequence] = CASME2_ROWS, coding_name: str = "CASME2-coding-20140508.xlsx"
+) -> Path:
+    """CASME II release with all three frame layouts, a doubled Cropped folder and stray files."""
+    write_xlsx(root / coding_name, CASME2_HEADER, rows)
+    write_xlsx(root / "CASME2-ObjectiveClasses.xlsx", ["Subject", "Filename", "Objective Class"], [[1, "EP02_01f", 1]])
+    layouts = {
+        "raw": (root / "CASME2_RAW" / "CASME2-RAW", "img{}.jpg"),
+        "selected": (root / "CASME2_RAW_selected", "img{}.jpg"),
+        "cropped": (root / "Cropped" / "Cropped", "reg_img{}.jpg"),
+    }
+    for variant, (top, pattern) in layouts.items():
+        for subject in CASME2_EMPTY_SUBJECTS:
+            (top / subject).mkdir(parents=True, exist_ok=True)
+        for row in rows:
+            subject, filename, onset, offset = f"sub{row[0]:02d}", row[1], row[3], row[5]
+            if subject in CASME2_EMPTY_SUBJECTS:
+                continue
+            folder = top / subject / CASME2_MISSING_SAMPLES.get((subject, filename), filename)
+            first = 1 if variant == "raw" else onset
+            last = offset + 3 if variant == "raw" else offset
+            if variant == "cropped":
+                last = CASME2_CROPPED_LAST.get((subject, filename), last)
+            missing = CASME2_MISSING_FRAMES.get((subject, filename), [])
+            write_frames(folder, [n for n in range(first, last + 1) if n not in missing], pattern.format)
+            if (subject, filename) in CASME2_CORRUPT:
+                write_corrupt(folder / pattern.format(CASME2_CORRUPT[(subject, filename)]))
+        (top / "sub01" / "EP02_01f" / "img13.lnk").write_bytes(b"shortcut")
+    (root / "Cropped" / "Cropped" / "sub01" / "Shortcut to sub01.lnk").write_bytes(b"shortcut")
+    avi = root / "CASME2_Compressed video" / "CASME2_compressed" / "sub01" / "EP02_01f.avi"
+    avi.parent.mkdir(parents=True)
+    avi.write_bytes(b"not a video")
+    return root
+
+
+def make_samm(root: Path, rows: Sequence[Sequence] = SAMM_ROWS) -> Path:
+    """SAMM release: titled coding sheet, SAMM/<subj>/<Filename>/<subj>_<frame>.jpg frames."""
+    sheet_rows = [
+        [subject, filename, "1", onset, apex, offset, None, "Micro", au, emotion, "7", None]
+        for subject, filename, onset, apex, offset, au, emotion in rows
+    ]
+    write_xlsx(
+        root / "SAMM_Micro_FACS_Codes_v2.xlsx", SAMM_HEADER, sheet_rows, sheet="FACS", title_rows=SAMM_TITLE_ROWS
+    )
+    for subject, filename, onset, _apex, offset, _au, _emotion in rows:
+        subject = f"{int(subject):03d}"
+        folder = root / "SAMM" / subject
+        if subject in SAMM_EMPTY_SUBJECTS:
+            folder.mkdir(parents=True, exist_ok=True)
+            continue
+        width = SAMM_PADDING.get(filename, 4)
+        name = lambda n, s=subject, w=width: f"{s}_{n:0{w}d}.jpg"
+        write_frames(folder / filename, range(onset - 2, offset + 3), name)
+        if filename in SAMM_CORRUPT:
+            write_corrupt(folder / filename / name(SAMM_CORRUPT[filename]))
+    return root
+
+
+def make_casme3(root: Path, rows: Sequence[Sequence] = CASME3_ROWS) -> Path:
+    """CAS(ME)^3 Part A: string-only label sheet, spNO/spNo folders, colour and depth frames."""
+    write_xlsx(root / CASME3_SHEET, CASME3_HEADER, rows, sheet="label")
+    for row in rows:
+        subject, letter, onset, offset = row[0], row[1], int(row[2]), int(row[4])
+        last = max(offset, int(row[3])) + 2
+        sample = root / CASME3_DATA / CASME3_FOLDER_SPELLING.get(subject, subject) / letter
+        write_frames(sample / "color", range(max(onset - 2, 0), last + 1), "{}.jpg".format)
+        write_frames(sample / "depth", [onset], "{}.png".format)
+    return root

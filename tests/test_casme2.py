@@ -1,0 +1,208 @@
+"""CASME II reader on a fake release with the real one's quirks, plus the shared table and CLI."""
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from fake_releases import CASME2_HEADER, CASME2_ROWS, make_casme2, write_corrupt, write_xlsx
+from microau.datasets import DatasetError, build_index, main
+from microau.datasets.samples import au_columns, frame_paths, read_samples, table_columns, write_table
+
+AUS = [1, 2, 4, 7, 12, 14, 15, 17]
+# sample -> (onset, apex, offset, AUs on, au_side, au_intensity, emotion, class3)
+EXPECTED = {
+    "sub01_EP02_01f": (10, 12, 14, {1, 2}, "", "", "happiness", "positive"),
+    "sub01_EP03_02": (20, 22, 24, {4}, "", "", "disgust", "negative"),
+    "sub02_EP01_11f": (5, 7, 9, {4}, "+L", "", "repression", "negative"),
+    "sub04_EP12_01f": (30, 32, 34, {12}, "", "", "others", ""),
+    "sub05_EP09_05f": (3, 3, 6, {12, 15}, "R+R", "", "surprise", "surprise"),
+    "sub16_EP01_08": (73, 75, 80, {14}, "", "", "sadness", ""),
+    "sub08_EP02_02": (10, 15, 15, {12}, "", "", "Happiness", "positive"),
+    "sub09_EP03_01": (40, 42, 44, {1, 2, 4}, "", "", "fear", ""),
+}
+AU_RAW = {"sub01_EP03_02": "4", "sub04_EP12_01f": "12", "sub02_EP01_11f": "4+L10", "sub05_EP09_05f": "R12 + R15"}
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    return make_casme2(tmp_path_factory.mktemp("casme2"))
+
+
+@pytest.fixture(scope="module")
+def selected(release):
+    return build_index("casme2", "casme2", release)
+
+
+def problems(result, sample):
+    rows = result.validation[result.validation["sample"] == sample]
+    return list(zip(rows["problem"], rows["action"]))
+
+
+def test_table_rows_match_the_coding_sheet(selected):
+    df = selected.samples
+    assert list(df.columns) == table_columns(AUS)
+    assert list(df["sample"]) == list(EXPECTED)
+    for _, row in df.iterrows():
+        onset, apex, offset, on, side, intensity, emotion, class3 = EXPECTED[row["sample"]]
+        assert (row["onset"], row["apex"], row["offset"]) == (onset, apex, offset)
+        assert {int(c[2:]) for c in au_columns(df) if row[c] == 1} == on
+        assert (row["au_side"], row["au_intensity"], row["emotion"], row["class3"]) == (
+            side,
+            intensity,
+            emotion,
+            class3,
+        )
+        assert row["dataset"] == "casme2" and row["sample"].startswith(row["subject"] + "_")
+    for sample, raw in AU_RAW.items():
+        assert df.loc[df["sample"] == sample, "au_raw"].item() == raw  # int 4 -> "4", float 12.0 -> "12"
+    assert df["class3"].value_counts().to_dict() == {"": 3, "positive": 2, "negative": 2, "surprise": 1}
+
+
+def test_frames_are_absolute_in_order_and_skip_non_images(selected, release):
+    row = selected.samples.set_index("sample").loc["sub01_EP02_01f"]
+    folder = release / "CASME2_RAW_selected" / "sub01" / "EP02_01f"
+    assert frame_paths(row) == [str(folder / f"img{n}.jpg") for n in range(10, 15)]  # img13.lnk ignored
+    assert row["onset_path"] == str(folder / "img10.jpg") and row["apex_path"] == str(folder / "img12.jpg")
+    gap = selected.samples.set_index("sample").loc["sub09_EP03_01"]
+    assert [Path(p).name for p in frame_paths(gap)] == ["img40.jpg", "img41.jpg", "img42.jpg", "img44.jpg"]
+
+
+def test_validation_reports_each_quirk(selected):
+    assert problems(selected, "sub04_EP12_01f") == [
+        ("CASME2-coding-20140508.xlsx row 5: apex '/' is not a frame number", "apex set to midpoint 32 of 30..34")
+    ]
+    assert problems(selected, "sub05_EP09_05f")[0][1].startswith("kept")
+    assert problems(selected, "sub08_EP02_02") == [
+        ("CASME2-coding-20140508.xlsx row 11: apex 20 outside onset..offset 10..15", "apex clamped to 15"),
+        ("AU piece '?' in '12+?' is not an AU code", "piece ignored"),
+    ]
+    assert problems(selected, "sub09_EP03_01") == [
+        ("frames 43 of coded 40..44 missing on disk", "kept the 4 frames present")
+    ]
+    (empty,) = problems(selected, "sub03_EP05_01")
+    assert "sub03 is empty" in empty[0] and empty[1] == "dropped"
+    (missing,) = problems(selected, "sub06_EP07_01")
+    assert "sample folder" in missing[0] and "EP07_01 not found" in missing[0] and missing[1] == "dropped"
+    (corrupt,) = problems(selected, "sub07_EP01_01")
+    assert "apex frame" in corrupt[0] and "cannot be decoded" in corrupt[0] and corrupt[1] == "dropped"
+    assert len(selected.validation) == 8
+    assert list(selected.validation.columns) == ["sample", "problem", "action"]
+
+
+def test_cropped_variant_finds_doubled_folder_and_reports_short_sequence(release):
+    result = build_index("casme2", "casme2", release, frames_variant="cropped")
+    row = result.samples.set_index("sample").loc["sub16_EP01_08"]
+    assert [Path(p).name for p in frame_paths(row)] == [f"reg_img{n}.jpg" for n in range(73, 77)]
+    assert "/Cropped/Cropped/sub16/" in row["onset_path"]
+    assert problems(result, "sub16_EP01_08") == [
+        ("frames 77..80 of coded 73..80 missing on disk", "kept the 4 frames present")
+    ]
+
+
+def test_raw_variant_selects_onset_to_offset_from_full_sequences(release):
+    result = build_index("casme2", "casme2", release, frames_variant="raw")
+    row = result.samples.set_index("sample").loc["sub02_EP01_11f"]
+    assert [Path(p).name for p in frame_paths(row)] == [f"img{n}.jpg" for n in range(5, 10)]
+    assert "/CASME2_RAW/CASME2-RAW/sub02/" in row["apex_path"]
+
+
+def test_custom_aus_class3_and_name(release):
+    result = build_index("synthetic", "casme2", release, aus=[10, 4], class3={"negative": ["Fear"]})
+    df = result.samples.set_index("sample")
+    assert au_columns(result.samples) == ["AU04", "AU10"]
+    assert df.loc["sub02_EP01_11f", "AU10"] == 1 and df.loc["sub09_EP03_01", "class3"] == "negative"
+    assert set(result.samples["dataset"]) == {"synthetic"}
+    unmapped = result.validation[result.validation["problem"].str.contains("three-class mapping")]
+    assert (
+        set(unmapped["action"]) == {"class3 left empty"} and "datasets.synthetic.class3" in unmapped["problem"].iloc[0]
+    )
+
+
+def test_write_and_read_round_trip(selected, tmp_path):
+    path = tmp_path / "out" / "samples.tsv"
+    write_table(selected.samples, path)
+    back = read_samples(path)
+    assert back.equals(selected.samples.astype({c: back[c].dtype for c in back.columns}))
+    assert back["onset"].dtype.kind == "i" and back["AU01"].dtype.kind == "i"
+    assert not back.isna().any().any() and back.loc[3, "class3"] == ""
+    assert [p.name for p in path.parent.iterdir()] == ["samples.tsv"]  # no temporary left behind
+
+
+def test_wrong_root_names_the_config_key(tmp_path):
+    with pytest.raises(DatasetError, match=r"does not exist.*\(datasets\.casme2\.root\)"):
+        build_index("casme2", "casme2", tmp_path / "nowhere")
+
+
+def test_renamed_column_is_a_clear_error(tmp_path):
+    header = [("Action Unit" if h == "Action Units" else h) for h in CASME2_HEADER]
+    make_casme2(tmp_path)
+    write_xlsx(tmp_path / "CASME2-coding-20140508.xlsx", header, CASME2_ROWS)
+    with pytest.raises(DatasetError) as err:
+        build_index("casme2", "casme2", tmp_path)
+    message = str(err.value)
+    assert "CASME2-coding-20140508.xlsx" in message and "'Action Units' not found" in message
+    assert "datasets.casme2.root" in message
+
+
+def test_several_coding_sheets_need_coding_file(tmp_path):
+    make_casme2(tmp_path)
+    write_xlsx(tmp_path / "extra" / "CASME2-coding-20190701.xlsx", CASME2_HEADER, CASME2_ROWS[:2])
+    with pytest.raises(DatasetError, match="several CASME II coding sheets.*datasets.casme2.coding_file"):
+        build_index("casme2", "casme2", tmp_path)
+    result = build_index("casme2", "casme2", tmp_path, coding_file="extra/CASME2-coding-20190701.xlsx")
+    assert list(result.samples["sample"]) == ["sub01_EP02_01f", "sub01_EP03_02"]
+
+
+def test_unreadable_coding_file_and_missing_frames_folder(tmp_path):
+    make_casme2(tmp_path)
+    write_corrupt(tmp_path / "CASME2-coding-20140508.xlsx")
+    with pytest.raises(DatasetError, match="cannot read .*CASME2-coding-20140508.xlsx as an .xlsx"):
+        build_index("casme2", "casme2", tmp_path)
+    bare = tmp_path / "bare"
+    write_xlsx(bare / "CASME2-coding-20140508.xlsx", CASME2_HEADER, CASME2_ROWS)
+    with pytest.raises(DatasetError, match="below a folder named cropped .*frames_variant 'cropped'"):
+        build_index("casme2", "casme2", bare, frames_variant="cropped")
+
+
+def test_au_column_mixing_ints_floats_and_strings(tmp_path):
+    make_casme2(tmp_path, rows=[[1, "EP02_01f", None, 10, 12, 14, None, 4.0, "happiness"]])
+    workbook = openpyxl.load_workbook(tmp_path / "CASME2-coding-20140508.xlsx")
+    assert isinstance(workbook.active["H2"].value, (int, float))
+    row = build_index("casme2", "casme2", tmp_path).samples.iloc[0]
+    assert row["au_raw"] == "4" and row["AU04"] == 1
+
+
+def test_main_writes_tables_and_summarises(release, tmp_path, capsys):
+    out = tmp_path / "index" / "samples.tsv"
+    assert main(["--dataset", "casme2", "--root", str(release), "--out", str(out)]) == 0
+    summary = capsys.readouterr().out.strip()
+    assert summary.startswith("casme2: 8 samples (positive 2, negative 2, surprise 1, unclassed 3)")
+    assert "8 validation rows" in summary
+    assert len(read_samples(out)) == 8
+    validation = pd.read_csv(out.with_name("validation.tsv"), sep="\t", dtype=str, keep_default_na=False)
+    assert len(validation) == 8 and list(validation.columns) == ["sample", "problem", "action"]
+
+
+@pytest.mark.parametrize(
+    "extra, text",
+    [
+        (["--root", "/definitely/not/here"], "(datasets.mine.root)"),
+        (["--aus", "1,two"], "--aus must be comma-separated integers"),
+        (["--class3", "{not json"], "--class3 is not valid JSON"),
+        (["--class3", '{"happy": ["happiness"]}'], "class3 class 'happy' is not one of"),
+    ],
+)
+def test_main_errors_are_one_line_and_exit_2(release, tmp_path, capsys, extra, text):
+    argv = ["--dataset", "casme2", "--root", str(release), "--out", str(tmp_path / "s.tsv"), "--name", "mine", *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("microau index: error: ") and text in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "s.tsv").exists()
+
+
+def test_main_rejects_unknown_options(capsys):
+    assert main(["--dataset", "nope", "--root", ".", "--out", "x.tsv"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
