@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import os
+import re
 import shutil
 import sys
 import time
@@ -39,7 +41,17 @@ JPEG_QUALITY = 95
 FRAMES_DIR = "CASME2_RAW_selected"
 CODING_FILE = "CASME2-coding-synthetic.xlsx"
 TRUTH_FILE = "synthesis.json"
-CODING_COLUMNS = ("Subject", "Filename", None, "OnsetFrame", "ApexFrame", "OffsetFrame", None, "Action Units", "Estimated Emotion")
+CODING_COLUMNS = (
+    "Subject",
+    "Filename",
+    None,
+    "OnsetFrame",
+    "ApexFrame",
+    "OffsetFrame",
+    None,
+    "Action Units",
+    "Estimated Emotion",
+)
 
 # Shares of the emotions over the dataset (CASME II-like), and the AU sets each one draws from.
 EMOTION_SHARES: tuple[tuple[str, float], ...] = (
@@ -60,22 +72,22 @@ EMOTION_AU_SETS: dict[str, tuple[tuple[int, ...], ...]] = {
 LATERAL_AUS = (12, 14, 15)
 LATERAL_SHARE = 0.1
 
-# Motion of each AU: (anchor landmarks averaged into one point, weight, medial, down). The
-# direction is in face axes: `medial` points toward the face midline, `down` toward the chin.
-# Anchors are 0-based iBUG-68 indices and cover the landmarks of Table I (microau.aus).
-Anchor = tuple[tuple[int, ...], float, float, float]
-AU_MOTIONS: dict[int, tuple[Anchor, ...]] = {
-    1: (((19,), 0.4, 0, -1), ((20,), 0.8, 0, -1), ((21,), 1, 0, -1), ((22,), 1, 0, -1), ((23,), 0.8, 0, -1), ((24,), 0.4, 0, -1)),
-    2: (((17,), 0.6, 0, -1), ((18,), 1, 0, -1), ((19,), 0.8, 0, -1), ((24,), 0.8, 0, -1), ((25,), 1, 0, -1), ((26,), 0.6, 0, -1)),
-    4: tuple(((i,), 1.0 if i in (19, 20, 21, 22, 23, 24) else 0.5, 0.7, 0.7) for i in range(17, 27)),
-    6: (((41, 31, 2), 1, 0, -1), ((46, 35, 14), 1, 0, -1), ((40, 31), 0.5, 0, -1), ((47, 35), 0.5, 0, -1)),
-    7: (((40,), 0.8, 0, -1), ((41,), 1, 0, -1), ((46,), 1, 0, -1), ((47,), 0.8, 0, -1), ((38,), 0.4, 0, -1), ((44,), 0.4, 0, -1)),
-    9: (((27,), 0.4, 0, -1), ((28,), 0.5, 0, -1), ((29,), 0.7, 0, -1), ((31,), 1, 0, -1), ((32,), 0.8, 0, -1), ((34,), 0.8, 0, -1), ((35,), 1, 0, -1)),
-    10: (((49,), 0.6, 0, -1), ((50,), 1, 0, -1), ((51,), 1, 0, -1), ((52,), 1, 0, -1), ((53,), 0.6, 0, -1)),
-    12: (((48,), 1, -0.5, -0.85), ((54,), 1, -0.5, -0.85), ((59,), 0.4, -0.5, -0.85), ((55,), 0.4, -0.5, -0.85)),
-    14: (((48,), 1, 1, 0), ((54,), 1, 1, 0), ((60,), 0.7, 1, 0), ((64,), 0.7, 1, 0), ((59,), 0.5, 1, 0), ((55,), 0.5, 1, 0)),
-    15: (((48,), 1, -0.2, 1), ((54,), 1, -0.2, 1), ((59,), 0.5, -0.2, 1), ((55,), 0.5, -0.2, 1)),
-    17: (((7,), 0.8, 0, -1), ((8,), 1, 0, -1), ((9,), 0.8, 0, -1), ((57,), 1, 0, -1), ((56,), 0.6, 0, -1), ((58,), 0.6, 0, -1)),
+# Motion of each AU at its apex: a direction in face axes (medial: toward the face midline, down:
+# toward the chin) and the anchors it is applied at, {0-based iBUG-68 landmarks averaged into one
+# point: weight}. The anchors cover the landmarks of Table I (microau.aus) for the AUs listed there.
+UP = (0.0, -1.0)
+AU_MOTIONS: dict[int, tuple[tuple[float, float], dict[tuple[int, ...], float]]] = {
+    1: (UP, {(19,): 0.4, (20,): 0.8, (21,): 1.0, (22,): 1.0, (23,): 0.8, (24,): 0.4}),
+    2: (UP, {(17,): 0.6, (18,): 1.0, (19,): 0.8, (24,): 0.8, (25,): 1.0, (26,): 0.6}),
+    4: ((0.7, 0.7), {(i,): 1.0 if 19 <= i <= 24 else 0.5 for i in range(17, 27)}),
+    6: (UP, {(41, 31, 2): 1.0, (46, 35, 14): 1.0, (40, 31): 0.5, (47, 35): 0.5}),
+    7: (UP, {(40,): 0.8, (41,): 1.0, (46,): 1.0, (47,): 0.8, (38,): 0.4, (44,): 0.4}),
+    9: (UP, {(27,): 0.4, (28,): 0.5, (29,): 0.7, (31,): 1.0, (32,): 0.8, (34,): 0.8, (35,): 1.0}),
+    10: (UP, {(49,): 0.6, (50,): 1.0, (51,): 1.0, (52,): 1.0, (53,): 0.6}),
+    12: ((-0.5, -0.85), {(48,): 1.0, (54,): 1.0, (59,): 0.4, (55,): 0.4}),
+    14: ((1.0, 0.0), {(48,): 1.0, (54,): 1.0, (60,): 0.7, (64,): 0.7, (59,): 0.5, (55,): 0.5}),
+    15: ((-0.2, 1.0), {(48,): 1.0, (54,): 1.0, (59,): 0.5, (55,): 0.5}),
+    17: (UP, {(7,): 0.8, (8,): 1.0, (9,): 0.8, (57,): 1.0, (56,): 0.6, (58,): 0.6}),
 }
 
 AMPLITUDE_PX = (0.3, 1.5)
@@ -89,6 +101,8 @@ BASE_SCALE = 2.0  # astronaut pixels -> frame pixels: a face about 190 px wide i
 FACE_CENTRE_SOURCE = (228.0, 125.0)  # astronaut face centre, the point placed near the frame centre
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = datetime(2014, 5, 8)
+FIXED_DOC_STAMP = FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+MODIFIED_PROPERTY = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 @dataclass
@@ -129,7 +143,7 @@ class Sample:
 
 
 def rng_for(seed: int, *key: int) -> np.random.Generator:
-    """Independent stream per (seed, key): a sample's frames do not depend on the sample count."""
+    """Independent stream per (seed, key): what a worker renders does not depend on the others."""
     return np.random.default_rng([seed, *key])
 
 
@@ -143,6 +157,7 @@ def quota(n: int, shares: tuple[tuple[str, float], ...]) -> list[str]:
 
 
 def plan_subjects(seed: int, subjects: int) -> list[Subject]:
+    """Placement, lighting and noise level of each subject (landmarks come later, from the face mesh)."""
     out = []
     for s in range(1, subjects + 1):
         rng = rng_for(seed, 1, s)
@@ -181,6 +196,7 @@ def plan_samples(seed: int, subjects: int, per_subject: int) -> list[Sample]:
 
 
 def plan_sample(rng: np.random.Generator, index: int, subject: int, emotion: str, aus: list[int]) -> Sample:
+    """Timing (sin^2 rise to the apex, cos^2 fall), amplitudes, laterality, jitter and flicker of a clip."""
     n = int(rng.integers(FRAMES_PER_SAMPLE[0], FRAMES_PER_SAMPLE[1] + 1))
     apex_index = int(rng.integers(round(0.35 * (n - 1)), round(0.65 * (n - 1)) + 1))
     onset = int(rng.integers(ONSET_FRAME[0], ONSET_FRAME[1] + 1))
@@ -243,11 +259,13 @@ class SubjectRenderer:
         self.base_x = (self.inverse[0, 0] * xs + self.inverse[0, 1] * ys + self.offset[0]).astype(np.float32)
         self.base_y = (self.inverse[1, 0] * xs + self.inverse[1, 1] * ys + self.offset[1]).astype(np.float32)
         direction = np.deg2rad(subject.gradient_angle_deg)
-        ramp = (xs - FRAME_WIDTH / 2) / FRAME_WIDTH * np.cos(direction) + (ys - FRAME_HEIGHT / 2) / FRAME_HEIGHT * np.sin(direction)
+        along_x, along_y = (xs - FRAME_WIDTH / 2) / FRAME_WIDTH, (ys - FRAME_HEIGHT / 2) / FRAME_HEIGHT
+        ramp = along_x * np.cos(direction) + along_y * np.sin(direction)
         self.light = (1.0 + subject.gradient * ramp)[..., None].astype(np.float32)
-        self.subject = subject
 
-    def render(self, displacement: np.ndarray | None, jitter: tuple[float, float], gain: float, noise: np.ndarray | None) -> np.ndarray:
+    def render(
+        self, displacement: np.ndarray | None, jitter: tuple[float, float], gain: float, noise: np.ndarray | None
+    ) -> np.ndarray:
         """One 8-bit BGR frame whose content has moved by displacement + jitter (frame pixels)."""
         jx, jy = jitter
         map_x = self.base_x - np.float32(self.inverse[0, 0] * jx + self.inverse[0, 1] * jy)
@@ -280,7 +298,8 @@ def au_displacement(landmarks: np.ndarray, au: int, amplitude: float, sigma: flo
     across, down, midline = face_axes(landmarks)
     field = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 2), np.float32)
     radius = int(np.ceil(4 * sigma))
-    for anchor, weight, medial, downward in AU_MOTIONS[au]:
+    (medial, downward), anchors = AU_MOTIONS[au]
+    for anchor, weight in anchors.items():
         point = landmarks[list(anchor)].mean(axis=0)
         lateral = float(np.dot(point - midline, across))
         if (side == "L" and lateral <= 0) or (side == "R" and lateral >= 0):
@@ -311,9 +330,9 @@ def clip_dir(root: Path, sample: Sample) -> Path:
 
 def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample]) -> int:
     """Write every frame of one subject's samples; returns the number of frames written."""
-    cv2.setNumThreads(1)
     renderer = SubjectRenderer(subject)
     landmarks = np.asarray(subject.landmarks68, dtype=np.float32)
+    sigma = np.float32(subject.noise_sigma)
     written = 0
     for sample in samples:
         rng = rng_for(seed, 4, sample.index)
@@ -321,8 +340,13 @@ def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample
         folder = clip_dir(root, sample)
         folder.mkdir(parents=True, exist_ok=True)
         for index, frame_number in enumerate(range(sample.onset, sample.offset + 1)):
-            noise = rng.standard_normal((FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * np.float32(subject.noise_sigma)
-            frame = renderer.render(displacement * np.float32(sample.profile[index]), tuple(sample.jitter_px[index]), sample.flicker[index], noise)
+            noise = rng.standard_normal((FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * sigma
+            frame = renderer.render(
+                displacement * np.float32(sample.profile[index]),
+                tuple(sample.jitter_px[index]),
+                sample.flicker[index],
+                noise,
+            )
             (folder / f"img{frame_number}.jpg").write_bytes(encode_image(frame, ".jpg", JPEG_QUALITY))
             written += 1
     return written
@@ -338,7 +362,9 @@ def detect_subject_landmarks(subjects: list[Subject]) -> None:
             frame = SubjectRenderer(subject).render(None, (0.0, 0.0), 1.0, None)
             points = mesh.detect(frame)
             if points is None:
-                raise FaceNotFoundError(f"subject {subject.subject}: the face mesh found no face in the synthetic base frame")
+                raise FaceNotFoundError(
+                    f"subject {subject.subject}: the face mesh found no face in the synthetic base frame"
+                )
             subject.landmarks68 = [[round(float(x), 3), round(float(y), 3)] for x, y in points]
 
 
@@ -354,18 +380,21 @@ def write_coding_sheet(path: Path, samples: list[Sample]) -> None:
         sheet.append([s.subject, s.filename, None, s.onset, s.apex, s.offset, None, s.action_units, s.emotion])
     book.properties.creator = "microau synthesize"
     book.properties.created = FIXED_DOC_TIME
-    book.properties.modified = FIXED_DOC_TIME
     buffer = io.BytesIO()
     book.save(buffer)
     path.write_bytes(restamp_zip(buffer.getvalue()))
 
 
 def restamp_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed member times: openpyxl stamps the wall clock into every member."""
+    """Rewrite an xlsx with fixed times: openpyxl stamps the wall clock into every zip member and
+    into the `modified` document property, whatever the workbook's properties say."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME), source.read(info.filename), zipfile.ZIP_DEFLATED)
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = MODIFIED_PROPERTY.sub(rb"\g<1>" + FIXED_DOC_STAMP + rb"\g<2>", content)
+            target.writestr(zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME), content, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -374,7 +403,9 @@ def synthesize(out: Path, seed: int = 0, subjects: int = 8, per_subject: int = 1
     frames_root = out / FRAMES_DIR
     if frames_root.exists():
         if not (out / TRUTH_FILE).exists():
-            raise ValueError(f"{frames_root} exists and is not a synthetic release (no {TRUTH_FILE}); refusing to overwrite it")
+            raise ValueError(
+                f"{frames_root} exists and is not a synthetic release (no {TRUTH_FILE}); refusing to overwrite it"
+            )
         shutil.rmtree(frames_root)
     out.mkdir(parents=True, exist_ok=True)
     people = plan_subjects(seed, subjects)
@@ -382,7 +413,11 @@ def synthesize(out: Path, seed: int = 0, subjects: int = 8, per_subject: int = 1
     detect_subject_landmarks(people)
     jobs = [(seed, out, person, [s for s in samples if s.subject == person.subject]) for person in people]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        # spawn, not fork: a forked child inherits mediapipe's and OpenCV's thread state and can hang.
+        # One OpenCV thread per worker: the workers already fill the cores.
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(min(workers, len(jobs)), context, initializer=cv2.setNumThreads, initargs=(1,))
+        with pool:
             frames = sum(pool.map(render_subject, *zip(*jobs)))
     else:
         frames = sum(render_subject(*job) for job in jobs)
@@ -404,7 +439,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--subjects", type=int, default=8)
     parser.add_argument("--samples-per-subject", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=min(len(os.sched_getaffinity(0)), 8), help="processes rendering subjects in parallel (output does not depend on it)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(len(os.sched_getaffinity(0)), 8),
+        help="processes rendering subjects in parallel (output does not depend on it)",
+    )
     args = parser.parse_args(argv)
     if args.subjects < 1 or args.samples_per_subject < 1:
         parser.error("--subjects and --samples-per-subject must be at least 1")

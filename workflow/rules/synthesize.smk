@@ -7,6 +7,7 @@ rule synthesize:
         seed=config["synthetic"]["seed"],
         subjects=config["synthetic"]["subjects"],
         samples=config["synthetic"]["samples_per_subject"],
+    threads: 2
     log:
         "results/logs/synthesize.log",
     benchmark:
@@ -15,4 +16,4 @@ rule synthesize:
         "../../envs/preprocess.yaml"
     shell:
         "microau synthesize --out results/synthetic/release --seed {params.seed}"
-        " --subjects {params.subjects} --samples-per-subject {params.samples} > {log} 2>&1"
+        " --subjects {params.subjects} --samples-per-subject {params.samples} --workers {threads} > {log} 2>&1"

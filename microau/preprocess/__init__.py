@@ -1,0 +1,46 @@
+"""Per-sample preprocessing stages: crop, magnify, flow, landmarks.
+
+None of these modules imports torch: a preprocessing job should start in well under a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from mediapipe.python.solution_base import SolutionBase
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 while mediapipe builds and runs its graphs.
+
+    mediapipe's C++ side (absl, TFLite) prints INFO/WARNING lines straight to fd 2 before any
+    Python logging setting applies; a stage that fails must print one readable line, not those.
+    Python exceptions are unaffected: they are printed after the descriptor is restored.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def warm_up(solution: SolutionBase) -> None:
+    """Run a mediapipe solution once on a blank image, inside `quiet_native_stderr`.
+
+    A graph initialises its models on a background thread after construction and logs while doing
+    so; one blocking call makes that happen now, while fd 2 is silenced, instead of later.
+    """
+    solution.process(np.zeros((64, 64, 3), np.uint8))

@@ -1,0 +1,195 @@
+"""`microau frames`: detect the face on the onset frame and crop onset and apex with one box.
+
+The same square box crops both frames, so the crop adds no motion of its own between them.
+Crops are written as 8-bit BGR PNG (colour is kept for the landmark detector; the flow stage
+converts to grayscale itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import csv
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from microau.preprocess import quiet_native_stderr, warm_up
+from microau.preprocess.images import ImageReadError, read_image, write_image
+
+PROG = "microau frames"
+
+
+class FaceNotFoundError(ValueError):
+    """No face was detected; the message names the sample and the file."""
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Best face box in source pixels (x, y of the top-left corner) and its detector score."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    score: float
+
+
+class FaceDetector:
+    """One mediapipe short-range face detector (model_selection=0), reused for many images."""
+
+    def __init__(self, min_confidence: float = 0.5) -> None:
+        import mediapipe as mp
+
+        with quiet_native_stderr():
+            self._detector = mp.solutions.face_detection.FaceDetection(
+                model_selection=0, min_detection_confidence=min_confidence
+            )
+            warm_up(self._detector)
+
+    def detect(self, image_bgr: np.ndarray) -> Detection | None:
+        """Highest-scoring face in a BGR image, or None."""
+        height, width = image_bgr.shape[:2]
+        rgb = np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
+        with quiet_native_stderr():
+            result = self._detector.process(rgb)
+        if not result.detections:
+            return None
+        best = max(result.detections, key=lambda d: d.score[0])
+        box = best.location_data.relative_bounding_box
+        return Detection(
+            box.xmin * width, box.ymin * height, box.width * width, box.height * height, float(best.score[0])
+        )
+
+    def close(self) -> None:
+        self._detector.close()
+
+    def __enter__(self) -> FaceDetector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_shared_detector: FaceDetector | None = None
+
+
+def shared_detector() -> FaceDetector:
+    """The process-wide detector: built once, closed at exit."""
+    global _shared_detector
+    if _shared_detector is None:
+        _shared_detector = FaceDetector()
+        atexit.register(_shared_detector.close)
+    return _shared_detector
+
+
+def square_box(detection: Detection, margin: float, image_width: int, image_height: int) -> tuple[int, int, int]:
+    """Enlarge the detection by `margin` of its size on each side, make it square, keep it inside.
+
+    Returns (x, y, side) in integer source pixels. A box larger than the image shrinks to the
+    image's shorter side; a box over an edge is shifted back inside rather than padded.
+    """
+    side = max(detection.width, detection.height) * (1.0 + 2.0 * margin)
+    side_px = int(round(min(side, image_width, image_height)))
+    cx = detection.x + detection.width / 2.0
+    cy = detection.y + detection.height / 2.0
+    x = int(round(cx - side_px / 2.0))
+    y = int(round(cy - side_px / 2.0))
+    x = min(max(x, 0), image_width - side_px)
+    y = min(max(y, 0), image_height - side_px)
+    return x, y, side_px
+
+
+def crop_resize(image: np.ndarray, box: tuple[int, int, int], size: int) -> np.ndarray:
+    """Cut the square box out and resize it to size x size (area filter when shrinking)."""
+    x, y, side = box
+    patch = image[y : y + side, x : x + side]
+    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
+    return cv2.resize(patch, (size, size), interpolation=interpolation)
+
+
+def crop_pair(
+    sample: str,
+    onset_path: Path,
+    apex_path: Path,
+    size: int,
+    margin: float,
+    detector: FaceDetector | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Detect on the onset frame, crop onset and apex with the same box; returns crops and box info."""
+    try:
+        onset = read_image(onset_path)
+        apex = read_image(apex_path)
+    except ImageReadError as exc:
+        raise ImageReadError(f"sample {sample}: {exc}") from exc
+    if onset.shape != apex.shape:
+        sizes = [f"{image.shape[1]}x{image.shape[0]}" for image in (onset, apex)]
+        raise ValueError(f"sample {sample}: onset {onset_path} is {sizes[0]} but apex {apex_path} is {sizes[1]}")
+    detection = (detector or shared_detector()).detect(onset)
+    if detection is None:
+        raise FaceNotFoundError(f"sample {sample}: no face detected in onset frame {onset_path}")
+    height, width = onset.shape[:2]
+    box = square_box(detection, margin, width, height)
+    info = {
+        "sample": sample,
+        "onset_path": str(onset_path),
+        "apex_path": str(apex_path),
+        "source_size": [width, height],
+        "detection": {
+            "x": round(detection.x, 2),
+            "y": round(detection.y, 2),
+            "width": round(detection.width, 2),
+            "height": round(detection.height, 2),
+        },
+        "score": round(detection.score, 4),
+        "margin": margin,
+        "box": {"x": box[0], "y": box[1], "size": box[2]},
+        "crop_size": size,
+    }
+    return crop_resize(onset, box, size), crop_resize(apex, box, size), info
+
+
+def sample_row(samples_tsv: Path, sample: str) -> dict[str, str]:
+    """The row of one sample in the sample table (stdlib csv: keeps start-up fast)."""
+    with open(samples_tsv, newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        missing = {"sample", "onset_path", "apex_path"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{samples_tsv} lacks the column(s) {', '.join(sorted(missing))}")
+        for row in reader:
+            if row["sample"] == sample:
+                return row
+    raise ValueError(f"sample {sample} is not in {samples_tsv}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=Path, required=True, help="sample table (TSV)")
+    parser.add_argument("--sample", required=True, help="sample id (the table's `sample` column)")
+    parser.add_argument("--size", type=int, default=256, help="side of the square crops in pixels")
+    parser.add_argument(
+        "--margin", type=float, default=0.25, help="enlargement of the face box on each side, as a fraction of its size"
+    )
+    parser.add_argument("--out-dir", type=Path, required=True, help="writes onset.png, apex.png, box.json here")
+    args = parser.parse_args(argv)
+    try:
+        row = sample_row(args.samples, args.sample)
+        onset, apex, info = crop_pair(
+            args.sample, Path(row["onset_path"]), Path(row["apex_path"]), args.size, args.margin
+        )
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        write_image(args.out_dir / "onset.png", onset)
+        write_image(args.out_dir / "apex.png", apex)
+        (args.out_dir / "box.json").write_text(json.dumps(info, indent=2) + "\n")
+    except (ValueError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

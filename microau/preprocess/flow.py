@@ -1,0 +1,132 @@
+"""`microau flow`: TV-L1 optical flow from the onset crop to the (magnified) apex crop.
+
+The apex's gain is matched to the onset's first (lamp flicker is not motion); the median flow,
+which on a face crop is the head's global shift, is subtracted unless --no-subtract-median.
+
+Writes the raw flow (u, v float32 at crop resolution, npz) and the 3-channel flow image the
+visual encoder sees. The image is encoded with a fixed scale, never a per-sample min-max, so a
+pixel value means the same motion in every sample:
+  R = 128 + 127 * clip(u / clip_px, -1, 1), G = the same for v (flow-image pixels),
+  B = 255 * clip(|flow| / clip_px, 0, 1) for `magnitude`, or
+  B = 255 * clip(strain / (clip_px / STRAIN_LENGTH_PX), 0, 1) for `strain`, where strain is the
+      optical strain magnitude sqrt(exx^2 + eyy^2 + 2 exy^2) of the flow-image flow (Shreve et al.
+      2011): a flow of clip_px that builds up over STRAIN_LENGTH_PX pixels saturates it.
+The PNG stores those channels as R, G, B (OpenCV readers get B, G, R and must convert).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from microau.preprocess.images import match_gain, read_image, to_gray, write_image
+
+PROG = "microau flow"
+THIRD_CHANNELS = ("magnitude", "strain")
+STRAIN_LENGTH_PX = 10.0
+
+
+def tvl1_flow(onset_gray: np.ndarray, apex_gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense TV-L1 flow (OpenCV's default parameters) from onset to apex: (u, v) float32 pixels."""
+    if onset_gray.shape != apex_gray.shape or onset_gray.ndim != 2:
+        raise ValueError(
+            f"flow needs two single-channel images of one shape, got {onset_gray.shape} and {apex_gray.shape}"
+        )
+    flow = cv2.optflow.DualTVL1OpticalFlow_create().calc(onset_gray, apex_gray, None)
+    return np.ascontiguousarray(flow[..., 0]), np.ascontiguousarray(flow[..., 1])
+
+
+def subtract_median(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """Remove the median flow: AU motion covers a small part of the crop, so the median is the head's shift."""
+    median = (float(np.median(u)), float(np.median(v)))
+    return u - np.float32(median[0]), v - np.float32(median[1]), median
+
+
+def crop_flow(
+    onset: np.ndarray, apex: np.ndarray, remove_median: bool = True
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """The stage's flow: grayscale, apex gain matched to the onset (flicker), TV-L1, median removed."""
+    onset_gray = to_gray(onset)
+    u, v = tvl1_flow(onset_gray, match_gain(onset_gray, to_gray(apex)))
+    if not remove_median:
+        return u, v, (0.0, 0.0)
+    return subtract_median(u, v)
+
+
+def optical_strain(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Optical strain magnitude sqrt(exx^2 + eyy^2 + 2 exy^2) from central differences (dimensionless)."""
+    du_dy, du_dx = np.gradient(u)
+    dv_dy, dv_dx = np.gradient(v)
+    exy = 0.5 * (du_dy + dv_dx)
+    return np.sqrt(du_dx**2 + dv_dy**2 + 2.0 * exy**2)
+
+
+def resize_flow(u: np.ndarray, v: np.ndarray, image_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Resample the flow to image_size x image_size and rescale the vectors to the new pixels."""
+    height, width = u.shape
+    size = (image_size, image_size)
+    interpolation = cv2.INTER_AREA if image_size < min(height, width) else cv2.INTER_LINEAR
+    u_r = cv2.resize(u, size, interpolation=interpolation) * np.float32(image_size / width)
+    v_r = cv2.resize(v, size, interpolation=interpolation) * np.float32(image_size / height)
+    return u_r, v_r
+
+
+def encode_signed(value: np.ndarray, scale: float) -> np.ndarray:
+    """-scale..scale -> 1..255 with 0 at 128; beyond the scale saturates."""
+    return np.rint(128.0 + 127.0 * np.clip(value / scale, -1.0, 1.0)).astype(np.uint8)
+
+
+def encode_positive(value: np.ndarray, scale: float) -> np.ndarray:
+    """0..scale -> 0..255; beyond the scale saturates."""
+    return np.rint(255.0 * np.clip(value / scale, 0.0, 1.0)).astype(np.uint8)
+
+
+def flow_image(u: np.ndarray, v: np.ndarray, image_size: int, third_channel: str, clip_px: float) -> np.ndarray:
+    """uint8 (image_size, image_size, 3) flow image, channels (u, v, magnitude or strain)."""
+    if third_channel not in THIRD_CHANNELS:
+        raise ValueError(f"unknown third channel {third_channel!r} (choose from {', '.join(THIRD_CHANNELS)})")
+    if clip_px <= 0:
+        raise ValueError(f"clip_px must be positive, got {clip_px}")
+    u_r, v_r = resize_flow(u, v, image_size)
+    if third_channel == "magnitude":
+        third = encode_positive(np.hypot(u_r, v_r), clip_px)
+    else:
+        third = encode_positive(optical_strain(u_r, v_r), clip_px / STRAIN_LENGTH_PX)
+    return np.dstack([encode_signed(u_r, clip_px), encode_signed(v_r, clip_px), third])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--onset", type=Path, required=True, help="onset crop (PNG)")
+    parser.add_argument("--apex", type=Path, required=True, help="(magnified) apex crop (PNG)")
+    parser.add_argument("--image-size", type=int, default=224, help="side of the flow image")
+    parser.add_argument("--third-channel", choices=THIRD_CHANNELS, default="magnitude")
+    parser.add_argument(
+        "--clip-px", type=float, default=3.0, help="flow (flow-image pixels) that saturates the encoding"
+    )
+    parser.add_argument(
+        "--no-subtract-median", dest="subtract_median", action="store_false", help="keep the global (median) motion"
+    )
+    parser.add_argument("--out-npz", type=Path, required=True, help="u, v float32 at crop resolution")
+    parser.add_argument("--out-image", type=Path, required=True, help="flow image (PNG, channels R=u G=v B=third)")
+    args = parser.parse_args(argv)
+    try:
+        u, v, median = crop_flow(read_image(args.onset), read_image(args.apex), args.subtract_median)
+        image = flow_image(u, v, args.image_size, args.third_channel, args.clip_px)
+        args.out_npz.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"subtracted_median": median, "third_channel": args.third_channel, "clip_px": args.clip_px}
+        np.savez(args.out_npz, u=u, v=v, meta=json.dumps(meta))
+        write_image(args.out_image, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    except (ValueError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""`microau frames`: one face box for onset and apex, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from microau.datasets.synthetic import SubjectRenderer, plan_subjects
+from microau.preprocess import crop
+from microau.preprocess.crop import Detection, FaceNotFoundError, crop_pair, square_box
+from microau.preprocess.images import ImageReadError, read_image, write_image
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A synthetic subject's still frame and the same frame shifted by one pixel."""
+    folder = tmp_path_factory.mktemp("frames")
+    renderer = SubjectRenderer(plan_subjects(0, 1)[0])
+    onset, apex = folder / "img1.jpg", folder / "img2.jpg"
+    write_image(onset, renderer.render(None, (0.0, 0.0), 1.0, None))
+    write_image(apex, renderer.render(None, (1.0, 0.0), 1.0, None))
+    return onset, apex
+
+
+def write_table(path: Path, sample: str, onset: Path, apex: Path) -> Path:
+    path.write_text(f"dataset\tsample\tonset_path\tapex_path\nsynthetic\t{sample}\t{onset}\t{apex}\n")
+    return path
+
+
+def test_crops_both_frames_with_one_box(tmp_path: Path, frames: tuple[Path, Path]) -> None:
+    onset, apex = frames
+    table = write_table(tmp_path / "samples.tsv", "sub01_EP01_01", onset, apex)
+    out = tmp_path / "crops"
+    assert (
+        crop.main(
+            [
+                "--samples",
+                str(table),
+                "--sample",
+                "sub01_EP01_01",
+                "--size",
+                "256",
+                "--margin",
+                "0.25",
+                "--out-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    info = json.loads((out / "box.json").read_text())
+    assert info["sample"] == "sub01_EP01_01"
+    assert (info["onset_path"], info["apex_path"]) == (str(onset), str(apex))
+    assert info["source_size"] == [640, 480] and info["crop_size"] == 256 and info["margin"] == 0.25
+    assert 0.5 < info["score"] <= 1.0
+    box, detection = info["box"], info["detection"]
+    assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["size"] <= 640 and box["y"] + box["size"] <= 480
+    assert box["size"] == pytest.approx(1.5 * max(detection["width"], detection["height"]), abs=1)
+    for name in ("onset.png", "apex.png"):
+        assert read_image(out / name).shape == (256, 256, 3)
+
+
+def test_square_box_is_clamped_inside_the_image() -> None:
+    assert square_box(Detection(-20, 10, 100, 80, 0.9), 0.25, 640, 480) == (0, 0, 150)
+    assert square_box(Detection(600, 400, 100, 100, 0.9), 0.25, 640, 480) == (490, 330, 150)
+    assert square_box(Detection(100, 0, 400, 400, 0.9), 0.25, 640, 480)[2] == 480
+
+
+def test_blank_frame_raises_face_not_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blank = tmp_path / "blank.png"
+    write_image(blank, np.full((480, 640, 3), 127, np.uint8))
+    with pytest.raises(FaceNotFoundError, match=re.escape(f"sample s1: no face detected in onset frame {blank}")):
+        crop_pair("s1", blank, blank, 256, 0.25)
+    table = write_table(tmp_path / "samples.tsv", "s1", blank, blank)
+    assert crop.main(["--samples", str(table), "--sample", "s1", "--out-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("microau frames: error: sample s1: no face")
+
+
+def test_zero_byte_and_corrupt_images(
+    tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(ImageReadError, match=re.escape(f"{empty}: the file is empty")):
+        read_image(empty)
+    garbage = tmp_path / "garbage.jpg"
+    garbage.write_bytes(b"this is not an image" * 10)
+    with pytest.raises(ImageReadError, match=re.escape(f"{garbage}: not a decodable image")):
+        read_image(garbage)
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(frames[0].read_bytes()[:5000])
+    with pytest.raises(ImageReadError, match=re.escape(f"{truncated}: truncated JPEG")):
+        read_image(truncated)
+    table = write_table(tmp_path / "samples.tsv", "s2", frames[0], truncated)
+    assert crop.main(["--samples", str(table), "--sample", "s2", "--out-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(truncated) in err[0]
+
+
+def test_missing_sample_and_grayscale_input(
+    tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = write_table(tmp_path / "samples.tsv", "s3", *frames)
+    assert crop.main(["--samples", str(table), "--sample", "nope", "--out-dir", str(tmp_path / "out")]) == 2
+    assert "sample nope is not in" in capsys.readouterr().err
+    gray = tmp_path / "gray.png"
+    cv2.imwrite(str(gray), np.zeros((10, 12), np.uint8))
+    assert read_image(gray).shape == (10, 12, 3)

@@ -1,0 +1,61 @@
+"""The tiny workflow submitted through profiles/slurm to a real single-node SLURM cluster.
+
+Starts slurmctld/slurmd/munged with tests/slurm/cluster.sh (root and Debian's slurm-wlm needed;
+.ci/run installs them), overrides the profile's placeholder partitions and the GPU request (the
+test node has none), and checks that jobs went through sbatch and that the tables equal a local run.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_workflow import REPO, TINY_CONFIG, snakemake
+
+CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("slurmctld") is None, reason="slurm-wlm is not installed"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="starting SLURM daemons needs root"),
+]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    subprocess.run([str(CLUSTER), "start"], check=True, capture_output=True, text=True, timeout=120)
+    yield
+    subprocess.run([str(CLUSTER), "stop"], check=False, timeout=60)
+
+
+def run_in(tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    tmp.mkdir()
+    shutil.copy(TINY_CONFIG, tmp / "config.yaml")
+    return snakemake(tmp, *args)
+
+
+def test_slurm_run_submits_through_sbatch_and_matches_a_local_run(cluster, tmp_path):
+    local = run_in(tmp_path / "local")
+    assert local.returncode == 0, local.stderr[-3000:]
+    slurm = run_in(
+        tmp_path / "slurm",
+        "--workflow-profile", str(REPO / "profiles" / "slurm"),
+        "--jobs", "4",
+        "--default-resources", "slurm_partition=debug", "runtime=10", "mem_mb=1000",
+        "--set-resources", "train:slurm_partition=debug", "train:gpu=0",
+        "--set-threads", "train=1", "features=2",
+    )
+    output = slurm.stdout + slurm.stderr
+    assert slurm.returncode == 0, output[-4000:]
+    job_ids = re.findall(r"SLURM (?:run ID|jobid)[^0-9]*(\d+)", output, flags=re.IGNORECASE)
+    assert len(set(job_ids)) >= 5, output[-3000:]
+    slurm_logs = list((tmp_path / "slurm" / ".snakemake" / "slurm_logs").rglob("*.log"))
+    assert slurm_logs, "no SLURM job logs were written"
+    print("SLURM job ids:", " ".join(sorted(set(job_ids), key=int)))
+    for name in ("synthetic_table.csv", "synthetic_mer_table.csv"):
+        local_table = (tmp_path / "local" / "results" / name).read_text()
+        slurm_table = (tmp_path / "slurm" / "results" / name).read_text()
+        assert slurm_table == local_table
