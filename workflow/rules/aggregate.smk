@@ -12,13 +12,13 @@ rule aggregate:
         mer="results/{dataset}_mer_table.csv",
         folds="results/{dataset}_folds.csv",
         provenance="results/{dataset}_provenance.json",
-    params:
-        config_json=json.dumps(config, sort_keys=True),
-        config_hash=CONFIG_HASH,
     log:
         "results/logs/aggregate/{dataset}.log",
     conda:
         "../../envs/clip.yaml"
+    params:
+        config_json=json.dumps(config, sort_keys=True),
+        config_hash=CONFIG_HASH,
     shell:
         "microau aggregate --dataset {wildcards.dataset} --predictions {input.predictions}"
         " --weights {input.weights} --config-json {params.config_json:q} --config-hash {params.config_hash}"

@@ -6,12 +6,10 @@ from pathlib import Path
 import yaml
 from snakemake.exceptions import WorkflowError
 
+with open(workflow.source_path("../schemas/config.schema.yaml")) as _schema:
+    _dataset_schema = yaml.safe_load(_schema)["definitions"]["dataset"]["properties"]
 DATASET_DEFAULTS = {
-    key: spec["default"]
-    for key, spec in yaml.safe_load(open(workflow.source_path("../schemas/config.schema.yaml")))[
-        "definitions"
-    ]["dataset"]["properties"].items()
-    if "default" in spec
+    key: spec["default"] for key, spec in _dataset_schema.items() if "default" in spec
 }
 for _name, _settings in config["datasets"].items():
     config["datasets"][_name] = {**DATASET_DEFAULTS, **_settings}
@@ -48,7 +46,7 @@ def encoder_id():
     """Names the feature cache after model and weights: a file counts by its name."""
     pretrained = config["clip"]["pretrained"]
     if "/" in pretrained or Path(pretrained).suffix:
-        pretrained = "file-" + Path(pretrained).stem
+        pretrained = f"file-{Path(pretrained).stem}"
     return f"{config['clip']['model']}__{pretrained}"
 
 
@@ -82,14 +80,18 @@ def per_sample(pattern):
     """Input function: `pattern` expanded over every sample of the dataset (after indexing)."""
 
     def inputs(wildcards):
-        return expand(pattern, sample=samples_of(wildcards.dataset), **dict(wildcards.items()))
+        return expand(
+            pattern, sample=samples_of(wildcards.dataset), **dict(wildcards.items())
+        )
 
     return inputs
 
 
 def per_subject(pattern):
     def inputs(wildcards):
-        return expand(pattern, subject=subjects_of(wildcards.dataset), **dict(wildcards.items()))
+        return expand(
+            pattern, subject=subjects_of(wildcards.dataset), **dict(wildcards.items())
+        )
 
     return inputs
 
@@ -107,3 +109,49 @@ def all_targets(pattern, **extra):
         ]
 
     return inputs
+
+
+def index_input(wildcards):
+    """The synthetic release is made by a rule; a real one must exist where config says."""
+    if wildcards.dataset == "synthetic":
+        return rules.synthesize.output.coding
+    release_root(wildcards.dataset)
+    return []
+
+
+def index_options(wildcards):
+    settings = dataset_settings(wildcards.dataset)
+    options = []
+    if settings["class3"]:
+        options.append(f"--class3 '{json.dumps(settings['class3'])}'")
+    if settings["coding_file"]:
+        options.append(f"--coding-file '{settings['coding_file']}'")
+    return " ".join(options)
+
+
+def train_settings(wildcards):
+    """TrainSettings of a fold as JSON: the dataset's schedule, shared optimiser keys, the variant's loss."""
+    dataset = dataset_settings(wildcards.dataset)
+    variant = config["variants"][wildcards.variant]
+    settings = {
+        key: dataset[key]
+        for key in ("epochs", "batch_size", "lr_drop_epoch", "alpha", "beta")
+    }
+    settings.update(
+        {
+            key: value
+            for key, value in config["train"].items()
+            if key not in ("threads", "mem_mb", "runtime")
+        }
+    )
+    settings["contrastive"] = variant.get("contrastive", "miaucl")
+    settings["mer_classes"] = config["mer"]["classes"]
+    return json.dumps(settings, sort_keys=True)
+
+
+def model_options(wildcards):
+    variant = config["variants"][wildcards.variant]
+    return json.dumps(
+        {key: value for key, value in variant.items() if key != "contrastive"},
+        sort_keys=True,
+    )

@@ -5,13 +5,13 @@ localrules:
 rule weights:
     output:
         "results/weights/{encoder}.json",
-    params:
-        model=config["clip"]["model"],
-        pretrained=config["clip"]["pretrained"],
     log:
         "results/logs/weights/{encoder}.log",
     conda:
         "../../envs/clip.yaml"
+    params:
+        model=config["clip"]["model"],
+        pretrained=config["clip"]["pretrained"],
     shell:
         "microau weights --model {params.model} --pretrained {params.pretrained:q}"
         " --out {output} > {log} 2>&1"
@@ -25,19 +25,19 @@ rule features:
         landmarks=per_sample("results/landmarks/{dataset}/{sample}.csv"),
     output:
         "results/features/{dataset}/{encoder}.h5",
-    params:
-        model=config["clip"]["model"],
-        pretrained=config["clip"]["pretrained"],
-        k=config["clip"]["trainable_blocks"],
-        aus=lambda wc: ",".join(map(str, dataset_settings(wc.dataset)["aus"])),
-        config_hash=stage_hash("frames", "magnify", "flow", "clip"),
-    threads: config["train"]["threads"]
     log:
         "results/logs/features/{dataset}/{encoder}.log",
     benchmark:
         "results/benchmarks/features/{dataset}/{encoder}.tsv"
     conda:
         "../../envs/clip.yaml"
+    threads: config["train"]["threads"]
+    params:
+        model=config["clip"]["model"],
+        pretrained=config["clip"]["pretrained"],
+        k=config["clip"]["trainable_blocks"],
+        aus=lambda wc: ",".join(map(str, dataset_settings(wc.dataset)["aus"])),
+        config_hash=stage_hash("frames", "magnify", "flow", "clip"),
     shell:
         "microau features --samples {input.samples} --flow-dir results/flow/{wildcards.dataset}"
         " --landmarks-dir results/landmarks/{wildcards.dataset} --model {params.model}"

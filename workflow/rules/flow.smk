@@ -5,15 +5,15 @@ rule flow:
     output:
         npz="results/flow/{dataset}/{sample}.npz",
         image="results/flow/{dataset}/{sample}.png",
+    log:
+        "results/logs/flow/{dataset}/{sample}.log",
+    conda:
+        "../../envs/preprocess.yaml"
     params:
         size=config["flow"]["image_size"],
         channel=config["flow"]["third_channel"],
         clip_px=config["flow"]["clip_px"],
         median="" if config["flow"]["subtract_median"] else "--no-subtract-median",
-    log:
-        "results/logs/flow/{dataset}/{sample}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     shell:
         "microau flow --onset {input.onset} --apex {input.apex} --image-size {params.size}"
         " --third-channel {params.channel} --clip-px {params.clip_px} {params.median}"

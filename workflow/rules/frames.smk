@@ -5,13 +5,13 @@ rule frames:
         onset="results/frames/{dataset}/{sample}/onset.png",
         apex="results/frames/{dataset}/{sample}/apex.png",
         box="results/frames/{dataset}/{sample}/box.json",
-    params:
-        size=config["frames"]["size"],
-        margin=config["frames"]["margin"],
     log:
         "results/logs/frames/{dataset}/{sample}.log",
     conda:
         "../../envs/preprocess.yaml"
+    params:
+        size=config["frames"]["size"],
+        margin=config["frames"]["margin"],
     shell:
         "microau frames --samples {input.samples} --sample {wildcards.sample}"
         " --size {params.size} --margin {params.margin}"

@@ -3,12 +3,12 @@ rule landmarks:
         apex="results/frames/{dataset}/{sample}/apex.png",
     output:
         "results/landmarks/{dataset}/{sample}.csv",
-    params:
-        size=config["flow"]["image_size"],
     log:
         "results/logs/landmarks/{dataset}/{sample}.log",
     conda:
         "../../envs/preprocess.yaml"
+    params:
+        size=config["flow"]["image_size"],
     shell:
         "microau landmarks --apex {input.apex} --image-size {params.size} --out {output} > {log} 2>&1"
 

@@ -4,14 +4,14 @@ rule magnify:
         apex="results/frames/{dataset}/{sample}/apex.png",
     output:
         "results/magnify/{dataset}/{sample}.png",
-    params:
-        method=config["magnify"]["method"],
-        factor=config["magnify"]["factor"],
-        levels=config["magnify"]["levels"],
     log:
         "results/logs/magnify/{dataset}/{sample}.log",
     conda:
         "../../envs/preprocess.yaml"
+    params:
+        method=config["magnify"]["method"],
+        factor=config["magnify"]["factor"],
+        levels=config["magnify"]["levels"],
     shell:
         "microau magnify --onset {input.onset} --apex {input.apex} --method {params.method}"
         " --factor {params.factor} --levels {params.levels} --out {output} > {log} 2>&1"
