@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "features": ("microau.features", "cache CLIP hidden states and AU token indices in HDF5"),
     "train": ("microau.train", "train one leave-one-subject-out fold"),
     "aggregate": ("microau.evaluate", "pool fold predictions into the AU and MER tables"),
+    "bench": ("microau.bench", "measure stage throughput, training step cost and memory"),
 }
 
 

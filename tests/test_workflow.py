@@ -32,6 +32,16 @@ def table_rows(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Job counts per rule from `snakemake -n --quiet rules`."""
+    counts = {}
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
 @pytest.mark.slow
 def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     table = finished_run / "results" / "synthetic_table.csv"
@@ -58,12 +68,25 @@ def test_deleting_one_flow_output_redoes_only_that_sample_and_what_depends_on_it
     victim.unlink()
     result = snakemake(finished_run, "-n", "--quiet", "rules")
     assert result.returncode == 0, result.stderr[-3000:]
-    counts = {}
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
+    counts = planned_jobs(result)
     n_subjects = 3
     assert counts.get("flow") == 1
     assert counts.get("features") == 1 and counts.get("train") == n_subjects and counts.get("aggregate") == 1
     assert not {"synthesize", "index", "frames", "magnify", "landmarks"} & set(counts)
+
+
+@pytest.mark.slow
+def test_changing_a_flow_setting_reruns_flow_and_after_but_nothing_before(finished_run):
+    result = snakemake(finished_run, "-n", "--quiet", "rules", "--config", "flow={clip_px: 2.0}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = planned_jobs(result)
+    assert counts.get("flow") == 12
+    assert counts.get("features") == 1 and counts.get("train") == 3 and counts.get("aggregate") == 1
+    assert not {"synthesize", "index", "frames", "magnify", "landmarks"} & set(counts)
+
+
+def test_workflow_passes_lint_and_snakefmt():
+    lint = subprocess.run(["snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr, lint.stdout[-3000:]
+    style = subprocess.run(["snakefmt", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert style.returncode == 0, style.stderr[-3000:]

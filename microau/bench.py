@@ -1,0 +1,315 @@
+"""`microau bench`: measured costs of every stage, in one process and one run.
+
+Writes JSON files under --out: preprocessing time per sample and stage, a cached training step
+against the naive one (the same model re-running its frozen visual and text blocks every step),
+peak memory of a training job, HDF5 cache size per sample, and, where CUDA is available, the wall
+time of a CASME II-sized LOSO run (26 subjects, 255 samples, 80 epochs, batch 8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from microau import __version__
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
+    """Per-sample seconds of each preprocessing stage, in-process, models built once beforehand."""
+    from microau.datasets import build_index
+    from microau.datasets.synthetic import synthesize
+    from microau.preprocess.crop import crop_pair, shared_detector
+    from microau.preprocess.flow import crop_flow, flow_image
+    from microau.preprocess.images import write_image
+    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, write_landmarks_csv
+    from microau.preprocess.magnify import magnify_pair
+
+    start = _now()
+    synthesize(work / "release", seed=0, subjects=subjects, per_subject=per_subject, workers=1)
+    synth_seconds = _now() - start
+    index = build_index("synthetic", "casme2", work / "release")
+    samples_tsv = work / "samples.tsv"
+    index.samples.to_csv(samples_tsv, sep="\t", index=False)
+    shared_detector(), shared_mesh()
+    times: dict[str, list[float]] = {"frames": [], "magnify": [], "flow": [], "landmarks": []}
+    (work / "flow").mkdir()
+    (work / "landmarks").mkdir()
+    for row in index.samples.itertuples():
+        t0 = _now()
+        onset, apex, _ = crop_pair(row.sample, Path(row.onset_path), Path(row.apex_path), 256, 0.25)
+        t1 = _now()
+        magnified = magnify_pair(onset, apex, 3.0, 4, "linear_eulerian")
+        t2 = _now()
+        u, v, _ = crop_flow(onset, magnified)
+        image = flow_image(u, v, 224, "magnitude", 3.0)
+        t3 = _now()
+        points = face_landmarks68(apex, name=row.sample) * (224 / apex.shape[1])
+        t4 = _now()
+        write_image(work / "flow" / f"{row.sample}.png", image[:, :, ::-1])
+        write_landmarks_csv(work / "landmarks" / f"{row.sample}.csv", points)
+        for stage, seconds in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            times[stage].append(seconds)
+    per_sample = {stage: statistics.mean(values) for stage, values in times.items()}
+    core_seconds = per_sample["magnify"] + per_sample["flow"] + per_sample["landmarks"]
+    result = {
+        "samples": len(index.samples),
+        "synthesis_seconds": synth_seconds,
+        "seconds_per_sample": per_sample,
+        "magnify_flow_landmarks_seconds_per_sample": core_seconds,
+        "target": "magnify + flow + landmarks under 1 s per sample per core",
+        "note": "in-process; each Snakemake job also pays about 0.5 s of process start-up",
+    }
+    return result, samples_tsv
+
+
+def bench_features(work: Path, samples_tsv: Path, model: str) -> dict:
+    from microau.features import ClipSpec, build_cache
+
+    out = work / "features.h5"
+    start = _now()
+    n = build_cache(samples_tsv, work / "flow", work / "landmarks", ClipSpec(model, "none"), 3,
+                    [1, 2, 4, 7, 12, 14, 15, 17], "bench", out)
+    seconds = _now() - start
+    return {"samples": n, "seconds_per_sample": seconds / n, "bytes_per_sample": out.stat().st_size / n,
+            "note": "includes building the CLIP model once"}
+
+
+def _training_step_factory(model_name: str, batch: int, device: str):
+    """Two step functions over the same model and batch: cached states vs re-running frozen blocks."""
+    import open_clip
+    import torch
+
+    from microau.aus import AU_PROMPTS
+    from microau.features import ClipSpec, frozen_visual_states, load_clip
+    from microau.losses import contrastive_loss, gd_loss, multitask_loss
+    from microau.model import MicroAUCLIP
+    from microau.model.text import frozen_text_states
+
+    aus = [1, 2, 4, 7, 12, 14, 15, 17]
+    k = 3
+    clip = load_clip(ClipSpec(model_name, "none")).to(device)
+    tokenizer = open_clip.get_tokenizer(model_name)
+    prompts = [AU_PROMPTS[au][side] for au in aus for side in (1, 0)]
+    torch.manual_seed(0)
+    model = MicroAUCLIP(clip, len(aus), k).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
+    images = torch.randn(batch, 3, 224, 224, device=device)
+    au_tokens = torch.randint(1, 50, (batch, len(aus), 6), device=device)
+    labels = torch.randint(0, 2, (batch, len(aus)), device=device)
+    cached_states = frozen_visual_states(clip, images, k).detach()
+    cached_text = {key: value.to(device) for key, value in frozen_text_states(clip, tokenizer, prompts, k).items()}
+    prompt_tokens = tokenizer(prompts).to(device)
+
+    def step(states, text_frozen) -> None:
+        out = model(states, au_tokens)
+        text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
+        loss = (multitask_loss(out["logits"], labels) + 0.6 * contrastive_loss(out["features"], text, labels, 0.07)
+                + gd_loss(out["dependency"], labels))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def naive_text_states() -> dict:
+        """The frozen text blocks over the full 77-token context, as a plain pipeline would."""
+        x = clip.token_embedding(prompt_tokens) + clip.positional_embedding
+        blocks = clip.transformer.resblocks
+        for block in blocks[: len(blocks) - k]:
+            x = block(x, attn_mask=clip.attn_mask)
+        return {"states": x, "mask": clip.attn_mask, "end": prompt_tokens.argmax(dim=-1)}
+
+    def cached() -> None:
+        step(cached_states, cached_text)
+
+    def naive() -> None:
+        with torch.no_grad():
+            states = frozen_visual_states(clip, images, k)
+            text_frozen = naive_text_states()
+        step(states, text_frozen)
+
+    def sync() -> None:
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    return cached, naive, sync
+
+
+def bench_training_step(model_name: str, batch: int, steps: int, device: str) -> dict:
+    cached, naive, sync = _training_step_factory(model_name, batch, device)
+    timings = {}
+    for name, step in (("cached", cached), ("naive", naive)):
+        step()
+        sync()
+        samples = []
+        for _ in range(steps):
+            start = _now()
+            step()
+            sync()
+            samples.append(_now() - start)
+        timings[name] = statistics.median(samples)
+    return {
+        "model": model_name, "batch": batch, "device": device, "steps_timed": steps,
+        "cached_step_seconds": timings["cached"], "naive_step_seconds": timings["naive"],
+        "speedup": timings["naive"] / timings["cached"],
+        "naive_means": "same model and batch, frozen visual and text blocks re-run under no_grad every step",
+        "target": "cached step at least 2x faster than naive",
+    }
+
+
+def _train_child(cache: str, out_dir: str, queue) -> None:
+    from microau.model import ModelOptions
+    from microau.train import TrainSettings, read_cache, train_fold
+
+    held_out = read_cache(Path(cache)).subjects[0]
+    start = _now()
+    train_fold(Path(cache), held_out, TrainSettings(epochs=2, batch_size=8, lr_drop_epoch=1), ModelOptions(),
+               Path(out_dir), log=lambda message: None)
+    queue.put((_now() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+
+
+def bench_training_memory(cache: Path, work: Path) -> dict:
+    """Peak resident memory of one training fold, measured in a fresh process."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_train_child, args=(str(cache), str(work / "fold"), queue))
+    process.start()
+    seconds, peak = queue.get()
+    process.join()
+    return {"epochs": 2, "seconds": seconds, "peak_rss_bytes": peak, "peak_rss_mb": peak / 2**20}
+
+
+def write_fake_cache(path: Path, model: str, subjects: int, per_subject: int, seed: int = 0) -> Path:
+    """A features HDF5 of the right shapes with random states, for timing LOSO at any size."""
+    import h5py
+
+    from microau.features import ClipSpec, load_clip, patch_grid, weights_id
+
+    spec = ClipSpec(model, "none")
+    clip = load_clip(spec)
+    rng = np.random.default_rng(seed)
+    n = subjects * per_subject
+    tokens_count = 1 + patch_grid(clip)[0] * patch_grid(clip)[1]
+    width = clip.visual.transformer.width
+    aus = [1, 2, 4, 7, 12, 14, 15, 17]
+    au_tokens = rng.integers(1, tokens_count, (n, len(aus), 6))
+    au_tokens[:, :, 4:] = -1
+    with h5py.File(path, "w") as h5:
+        h5["tokens"] = rng.standard_normal((n, tokens_count, width)).astype(np.float16)
+        h5["au_tokens"] = au_tokens
+        h5["labels"] = rng.integers(0, 2, (n, len(aus))).astype(np.uint8)
+        string = h5py.string_dtype()
+        subject_names = [f"sub{s + 1:02d}" for s in range(subjects) for _ in range(per_subject)]
+        h5.create_dataset("subject", data=np.array(subject_names, dtype=object), dtype=string)
+        h5.create_dataset("sample", data=np.array([f"{s}_{i}" for i, s in enumerate(subject_names)], dtype=object),
+                          dtype=string)
+        h5.create_dataset("class3", data=np.array(["negative"] * n, dtype=object), dtype=string)
+        h5.attrs.update({"encoder": model, "pretrained": "none", "weights": weights_id(spec), "k": 3,
+                         "aus": json.dumps(aus), "grid": json.dumps(list(patch_grid(clip))), "image_size": 224,
+                         "config_hash": "bench", "microau_version": __version__})
+    return path
+
+
+class _GpuSampler:
+    """Polls nvidia-smi for utilisation while the LOSO run goes on."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                out = subprocess.run(["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
+                                     capture_output=True, text=True, timeout=5).stdout
+                self.samples.append(float(out.split()[0]))
+            except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+                return
+
+    def __enter__(self) -> _GpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def bench_loso(work: Path, model: str, subjects: int, per_subject: int, epochs: int, device: str) -> dict:
+    """Wall time of every LOSO fold in sequence, as one GPU would run them."""
+    from microau.model import ModelOptions
+    from microau.train import TrainSettings, train_fold
+
+    cache = write_fake_cache(work / "loso.h5", model, subjects, per_subject)
+    settings = TrainSettings(epochs=epochs, batch_size=8, lr_drop_epoch=max(1, epochs // 2), device=device)
+    start = _now()
+    with _GpuSampler() as sampler:
+        for s in range(subjects):
+            train_fold(cache, f"sub{s + 1:02d}", settings, ModelOptions(), work / "loso" / str(s), log=lambda m: None)
+    seconds = _now() - start
+    return {"subjects": subjects, "samples": subjects * per_subject, "epochs": epochs, "batch": 8, "device": device,
+            "wall_seconds": seconds, "seconds_per_fold": seconds / subjects,
+            "gpu_utilisation_mean_percent": statistics.mean(sampler.samples) if sampler.samples else None}
+
+
+def write_json(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {**record, "host": platform.node(), "python": platform.python_version(), "microau": __version__}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"{path}: {json.dumps(record)}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="microau bench", description="measure stage and training costs")
+    parser.add_argument("--out", type=Path, default=Path("results/bench"))
+    parser.add_argument("--model", default="ViT-B-32")
+    parser.add_argument("--subjects", type=int, default=2, help="synthetic subjects for the preprocessing bench")
+    parser.add_argument("--samples-per-subject", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=5, help="timed training steps of each kind")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--loso", choices=["auto", "skip", "cpu", "cuda"], default="auto",
+                        help="CASME II-sized LOSO timing: auto runs it only where CUDA is available")
+    parser.add_argument("--loso-size", default="26,10,80", help="subjects,samples per subject,epochs")
+    args = parser.parse_args(argv)
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    with tempfile.TemporaryDirectory(prefix="microau-bench-") as tmp:
+        work = Path(tmp)
+        preprocess, samples_tsv = bench_preprocess(work, args.subjects, args.samples_per_subject)
+        write_json(args.out / "preprocess.json", preprocess)
+        features = bench_features(work, samples_tsv, args.model)
+        write_json(args.out / "features.json", features)
+        write_json(args.out / "training_step.json", bench_training_step(args.model, 8, args.steps, device))
+        memory = bench_training_memory(work / "features.h5", work)
+        write_json(args.out / "memory.json", {**memory, "hdf5_bytes_per_sample": features["bytes_per_sample"],
+                                              "model": args.model})
+        loso_device = {"auto": "cuda" if device == "cuda" else None, "skip": None}.get(args.loso, args.loso)
+        if loso_device is None:
+            write_json(args.out / "loso.json", {"skipped": f"no CUDA device here (device {device}); "
+                                                           "run with --loso cpu to time it on the CPU"})
+        else:
+            subjects, per_subject, epochs = (int(x) for x in args.loso_size.split(","))
+            write_json(args.out / "loso.json", bench_loso(work, args.model, subjects, per_subject, epochs, loso_device))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
