@@ -1,4 +1,9 @@
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
+
+from microau.config import ConfigError, check_config, load_schema
+
+CONFIG_SCHEMA = "workflow/schemas/config.schema.yaml"
 
 min_version("9.0")
 
@@ -6,7 +11,16 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+try:
+    config.update(
+        check_config(config, load_schema(workflow.source_path(CONFIG_SCHEMA)))
+    )
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+validate(config, CONFIG_SCHEMA)
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -19,6 +33,7 @@ include: "workflow/rules/landmarks.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -26,3 +41,4 @@ rule all:
     input:
         expand("results/{dataset}_table.csv", dataset=config["targets"]),
         expand("results/{dataset}_mer_table.csv", dataset=config["targets"]),
+        expand(rules.figures.output, dataset=config["targets"]),

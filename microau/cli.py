@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "features": ("microau.features", "cache CLIP hidden states and AU token indices in HDF5"),
     "train": ("microau.train", "train one leave-one-subject-out fold"),
     "aggregate": ("microau.evaluate", "pool fold predictions into the AU and MER tables"),
+    "figures": ("microau.report", "figures of the Snakemake report for one dataset"),
+    "predict": ("microau.predict", "AU probabilities and zero-shot emotion of one onset/apex pair"),
     "bench": ("microau.bench", "measure stage throughput, training step cost and memory"),
 }
 

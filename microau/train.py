@@ -1,6 +1,8 @@
 """One leave-one-subject-out fold: train on every other subject, predict the held-out one.
 
 Nothing is chosen on the held-out subject: the final epoch's model and argmax of P_n are used.
+With --all-subjects it trains one final model on every sample instead, for `microau predict`;
+that model has no held-out subject, so it is never scored.
 """
 
 from __future__ import annotations
@@ -97,8 +99,17 @@ def pick_device(name: str) -> torch.device:
 
 
 def train_fold(
-    cache: Path, held_out: str, settings: TrainSettings, options: ModelOptions, out_dir: Path, log=print
+    cache: Path,
+    held_out: str | None,
+    settings: TrainSettings,
+    options: ModelOptions,
+    out_dir: Path,
+    log=print,
+    preprocess: dict | None = None,
 ) -> dict:
+    """Train with `held_out` left out and predict it; held_out=None trains on every sample and
+    writes only model.pt and history.csv. `preprocess` (frames, magnify, flow settings) is stored
+    in model.pt so that `microau predict` prepares a new clip as the training data was."""
     data = read_cache(cache)
     spec = ClipSpec(data.attrs["encoder"], data.attrs["pretrained"])
     clip_model = load_clip(spec)
@@ -123,7 +134,11 @@ def train_fold(
     torch.manual_seed(settings.seed)
     model = MicroAUCLIP(clip_model, len(data.aus), k, options).to(device)
     del clip_model
-    train_idx, test_idx = loso_split(data.subjects, held_out)
+    if held_out is None:
+        train_idx, test_idx = np.arange(len(data.subjects)), None
+    else:
+        train_idx, test_idx = loso_split(data.subjects, held_out)
+    name = f"fold {held_out}" if held_out else "final model"
     tokens = data.tokens.to(device)
     au_tokens = data.au_tokens.to(device)
     labels = data.labels.to(device)
@@ -169,12 +184,15 @@ def train_fold(
         }
         history.append(row)
         log(
-            f"fold {held_out} epoch {epoch}/{settings.epochs} loss {row['loss']:.4f} "
+            f"{name} epoch {epoch}/{settings.epochs} loss {row['loss']:.4f} "
             f"(ce {row['multitask']:.4f} cl {row['contrastive']:.4f} gd {row['gd']:.4f}) "
             f"lr {row['lr_head']:g} {row['seconds']:.1f}s"
         )
 
     model.eval()
+    if test_idx is None:
+        write_model(out_dir, data, model, settings, options, history, preprocess, held_out)
+        return {"held_out": None, "n_train": len(train_idx), "n_test": 0}
     test_rows = torch.from_numpy(test_idx).to(device)
     with torch.no_grad(), autocast:
         out = model(tokens[test_rows].float(), au_tokens[test_rows])
@@ -182,7 +200,9 @@ def train_fold(
     features = torch.nn.functional.normalize(out["features"].float(), dim=-1)
     probs = torch.softmax(out["logits"].float(), dim=-1)[..., 1].cpu().numpy()
     mer_scores = torch.einsum("bnd,rd->br", features, class_features).cpu().numpy()
-    write_fold(out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history)
+    write_fold(
+        out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history, preprocess
+    )
     return {"held_out": held_out, "n_train": len(train_idx), "n_test": len(test_idx)}
 
 
@@ -190,7 +210,9 @@ def _atomic_path(path: Path) -> Path:
     return path.with_name(path.name + ".tmp")
 
 
-def write_fold(out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history) -> None:
+def write_fold(
+    out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history, preprocess
+) -> None:
     """Write the fold's files under temporary names, then move each into place."""
     out_dir.mkdir(parents=True, exist_ok=True)
     pred_path = out_dir / "predictions.csv"
@@ -221,7 +243,12 @@ def write_fold(out_dir, data, test_idx, probs, mer_scores, class_names, out, mod
     with open(_atomic_path(out_dir / "features.npz"), "wb") as handle:
         np.savez(handle, **arrays)
     os.replace(_atomic_path(out_dir / "features.npz"), out_dir / "features.npz")
+    write_model(out_dir, data, model, settings, options, history, preprocess, data.subjects[test_idx[0]])
 
+
+def write_model(out_dir, data, model, settings, options, history, preprocess, held_out) -> None:
+    """model.pt (everything `microau predict` needs to rebuild the model) and history.csv."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     state = {
         "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
         "options": options.as_dict(),
@@ -231,6 +258,8 @@ def write_fold(out_dir, data, test_idx, probs, mer_scores, class_names, out, mod
         "pretrained": data.attrs["pretrained"],
         "weights": data.attrs["weights"],
         "k": int(data.attrs["k"]),
+        "preprocess": preprocess,
+        "held_out": held_out,
     }
     torch.save(state, _atomic_path(out_dir / "model.pt"))
     os.replace(_atomic_path(out_dir / "model.pt"), out_dir / "model.pt")
@@ -243,12 +272,21 @@ def write_fold(out_dir, data, test_idx, probs, mer_scores, class_names, out, mod
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="microau train", description="train one LOSO fold")
+    parser = argparse.ArgumentParser(
+        prog="microau train", description="train one LOSO fold, or with --all-subjects the final model"
+    )
     parser.add_argument("--features", type=Path, required=True, help="features HDF5 of the dataset")
-    parser.add_argument("--held-out", required=True, help="subject left out of training")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--held-out", help="subject left out of training")
+    which.add_argument(
+        "--all-subjects", action="store_true", help="train one final model on every sample (model.pt, history.csv)"
+    )
     parser.add_argument("--out-dir", type=Path, required=True)
     parser.add_argument("--settings", default="{}", help="JSON of TrainSettings fields")
     parser.add_argument("--options", default="{}", help="JSON of ModelOptions fields")
+    parser.add_argument(
+        "--preprocess", default="null", help="JSON of the config's frames, magnify and flow sections, kept in model.pt"
+    )
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
     if args.threads:
@@ -259,9 +297,16 @@ def main(argv: list[str]) -> int:
         options = ModelOptions(**json.loads(args.options))
         if settings.contrastive not in CONTRASTIVE:
             raise ValueError(f"contrastive must be one of {list(CONTRASTIVE)}, got '{settings.contrastive}'")
-        summary = train_fold(args.features, args.held_out, settings, options, args.out_dir, log=lambda m: print(m, flush=True))
+        preprocess = json.loads(args.preprocess)
+        summary = train_fold(
+            args.features, args.held_out, settings, options, args.out_dir,
+            log=lambda m: print(m, flush=True), preprocess=preprocess,
+        )
     except (WeightsError, ValueError, TypeError) as error:
         print(f"microau train: error: {error}", file=sys.stderr)
         return 2
+    if summary["held_out"] is None:
+        print(f"final model: trained on all {summary['n_train']} samples -> {args.out_dir}")
+        return 0
     print(f"fold {summary['held_out']}: trained on {summary['n_train']}, predicted {summary['n_test']} -> {args.out_dir}")
     return 0

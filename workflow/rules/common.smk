@@ -155,3 +155,46 @@ def model_options(wildcards):
         {key: value for key, value in variant.items() if key != "contrastive"},
         sort_keys=True,
     )
+
+
+def preprocess_settings():
+    """The preprocessing sections as JSON, stored in model.pt so `microau predict` matches training."""
+    return json.dumps(
+        {section: config[section] for section in ("frames", "magnify", "flow")},
+        sort_keys=True,
+    )
+
+
+def variant_folds(filename):
+    """Input function: `filename` in every fold directory of the configured variant."""
+
+    def inputs(wildcards):
+        return expand(
+            "results/train/{dataset}/{variant}/{subject}/{filename}",
+            dataset=wildcards.dataset,
+            variant=config["variant"],
+            subject=subjects_of(wildcards.dataset),
+            filename=filename,
+        )
+
+    return inputs
+
+
+def run_benchmarks(wildcards):
+    """Benchmark TSVs of the jobs that built a dataset's table (rules with `benchmark:`)."""
+    files = [f"results/benchmarks/features/{wildcards.dataset}/{encoder_id()}.tsv"]
+    files += expand(
+        "results/benchmarks/train/{dataset}/{variant}/{subject}.tsv",
+        dataset=wildcards.dataset,
+        variant=config["variant"],
+        subject=subjects_of(wildcards.dataset),
+    )
+    if wildcards.dataset == "synthetic":
+        files.insert(0, "results/benchmarks/synthesize.tsv")
+    return files
+
+
+def report_au(wildcards):
+    """The AU of Fig. 6 and 7: config report.au, or the dataset's first AU when it lacks that one."""
+    aus = dataset_settings(wildcards.dataset)["aus"]
+    return config["report"]["au"] if config["report"]["au"] in aus else aus[0]

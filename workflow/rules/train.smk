@@ -20,11 +20,12 @@ rule train:
     params:
         settings=train_settings,
         options=model_options,
+        preprocess=preprocess_settings(),
         out_dir=lambda wc, output: Path(output.predictions).parent,
     shell:
         "microau train --features {input.features} --held-out {wildcards.subject}"
         " --out-dir {params.out_dir} --settings {params.settings:q} --options {params.options:q}"
-        " --threads {threads} > {log} 2>&1"
+        " --preprocess {params.preprocess:q} --threads {threads} > {log} 2>&1"
 
 
 rule train_all:

@@ -1,0 +1,267 @@
+"""`microau predict`: AU probabilities and the zero-shot emotion of one onset/apex pair.
+
+The pair goes through the pipeline's own stage functions in process (crop, magnification, flow
+image, landmarks, frozen CLIP blocks, the trained model) with the preprocessing settings stored in
+model.pt, so a new clip is prepared exactly as the training data was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from microau.aus import au_name
+from microau.features import WeightsError
+from microau.preprocess import quiet_native_stderr
+from microau.preprocess.crop import FaceDetector, FaceNotFoundError, crop_resize, shared_detector, square_box
+from microau.preprocess.flow import crop_flow, flow_image
+from microau.preprocess.images import read_image
+from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
+from microau.preprocess.magnify import magnify_pair
+
+PROG = "microau predict"
+NOT_A_MODEL = "not a model.pt written by `microau train`"
+MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
+# The schema defaults of the config's frames, magnify and flow sections (a test keeps them equal),
+# for a model.pt written before the preprocessing settings were stored in it.
+DEFAULT_PREPROCESS: dict[str, dict] = {
+    "frames": {"size": 256, "margin": 0.25},
+    "magnify": {"method": "linear_eulerian", "factor": 3.0, "levels": 4},
+    "flow": {"image_size": 224, "third_channel": "magnitude", "clip_px": 3.0, "subtract_median": True},
+}
+
+
+class PredictError(ValueError):
+    """An input cannot be used; the message names it and fits on one line."""
+
+
+@dataclass
+class Prediction:
+    aus: dict[str, float]
+    emotion: str
+    emotion_scores: dict[str, float]
+
+
+def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frames `onset` and `apex` (0-based) of a video, read in order: seeking is not frame-exact
+    with every codec, and micro-expression clips are short."""
+    if not path.is_file():
+        raise PredictError(f"cannot read video {path}: no such file")
+    if min(onset, apex) < 0:
+        raise PredictError(f"frame numbers start at 0, got onset {onset} and apex {apex}")
+    frames: dict[int, np.ndarray] = {}
+    count = 0
+    with quiet_native_stderr():  # FFmpeg reports a bad file on fd 2 before OpenCV returns
+        capture = cv2.VideoCapture(str(path))
+        try:
+            while capture.isOpened() and count <= max(onset, apex):
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                if count in (onset, apex):
+                    frames[count] = frame
+                count += 1
+        finally:
+            capture.release()
+    if count == 0:
+        raise PredictError(f"cannot read video {path}: not a video OpenCV can decode")
+    if count <= max(onset, apex):
+        last = max(onset, apex)
+        raise PredictError(f"video {path} has {count} readable frames (0..{count - 1}); frame {last} is beyond them")
+    return frames[onset], frames[apex]
+
+
+def load_state(path: Path) -> dict:
+    """The dictionary `microau train` saves in model.pt, checked for the keys prediction needs."""
+    import torch
+
+    if not path.is_file():
+        raise PredictError(f"cannot read model {path}: no such file")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load raises many types (pickle, zip, EOF) for a file that is not a model
+        raise PredictError(f"cannot read model {path}: {NOT_A_MODEL} ({type(error).__name__})") from error
+    missing = [key for key in MODEL_KEYS if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise PredictError(f"cannot read model {path}: {NOT_A_MODEL} (lacks {', '.join(missing)})")
+    return state
+
+
+def preprocess_settings(state: dict) -> tuple[dict[str, dict], bool]:
+    """The model's preprocessing settings over the defaults, and whether the model had any."""
+    stored = state.get("preprocess") or {}
+    merged = {section: {**defaults, **stored.get(section, {})} for section, defaults in DEFAULT_PREPROCESS.items()}
+    return merged, bool(stored)
+
+
+def preprocess_pair(
+    onset: np.ndarray,
+    apex: np.ndarray,
+    settings: dict[str, dict],
+    detector: FaceDetector | None = None,
+    mesh: FaceMesh68 | None = None,
+    name: str = "the onset frame",
+) -> tuple[np.ndarray, np.ndarray]:
+    """The frames, magnify, flow and landmarks stages on two BGR frames: returns the RGB flow image
+    and the 68 apex landmarks in flow-image pixels, as the features stage reads them."""
+    frames, magnify, flow = settings["frames"], settings["magnify"], settings["flow"]
+    if onset.shape != apex.shape:
+        raise PredictError(
+            f"onset is {onset.shape[1]}x{onset.shape[0]} but apex is {apex.shape[1]}x{apex.shape[0]}: "
+            "both frames must come from one clip"
+        )
+    detection = (detector or shared_detector()).detect(onset)
+    if detection is None:
+        raise FaceNotFoundError(f"no face detected in {name}")
+    height, width = onset.shape[:2]
+    box = square_box(detection, frames["margin"], width, height)
+    onset_crop = crop_resize(onset, box, frames["size"])
+    apex_crop = crop_resize(apex, box, frames["size"])
+    magnified = magnify_pair(onset_crop, apex_crop, magnify["factor"], magnify["levels"], magnify["method"])
+    u, v, _ = crop_flow(onset_crop, magnified, flow["subtract_median"])
+    size = flow["image_size"]
+    image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
+    points = face_landmarks68(apex_crop, mesh, name=f"the apex crop (face box of {name})")
+    points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
+    # Rounded as the landmarks CSV stores them, so the AU tokens equal the features stage's.
+    points = np.array([[float(f"{x:.3f}"), float(f"{y:.3f}")] for x, y in points], dtype=np.float32)
+    return image, points
+
+
+def predict_pair(
+    onset: np.ndarray, apex: np.ndarray, state: dict, settings: dict[str, dict], name: str = "the onset frame"
+) -> Prediction:
+    """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair, as a training fold computes them."""
+    import open_clip
+    import torch
+
+    from microau.features import (
+        ClipSpec,
+        au_token_indices,
+        flow_tensor,
+        frozen_visual_states,
+        load_clip,
+        patch_grid,
+        weights_id,
+    )
+    from microau.model import MicroAUCLIP, ModelOptions
+    from microau.model.text import frozen_text_states
+    from microau.train import mer_texts
+
+    image, points = preprocess_pair(onset, apex, settings, name=name)
+    spec = ClipSpec(state["encoder"], state["pretrained"])
+    clip_model = load_clip(spec)
+    if weights_id(spec) != state["weights"]:
+        raise WeightsError(
+            f"the model was trained on CLIP weights '{state['weights']}' but '{state['pretrained']}' "
+            f"now resolves to '{weights_id(spec)}'"
+        )
+    aus, k = list(state["aus"]), int(state["k"])
+    tokens = au_token_indices(points, aus, image.shape[0], patch_grid(clip_model))
+    class_names, class_texts = mer_texts(state["settings"]["mer_classes"])
+    with torch.no_grad():
+        # The feature cache stores these states as float16; training reads them back as float32.
+        states = frozen_visual_states(clip_model, flow_tensor(image)[None], k).to(torch.float16).float()
+        mer_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), class_texts, k)
+        model = MicroAUCLIP(clip_model, len(aus), k, ModelOptions(**state["options"]))
+        try:
+            model.load_state_dict(state["state_dict"])
+        except RuntimeError as error:
+            raise PredictError(f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}") from error
+        model.eval()
+        out = model(states, torch.from_numpy(tokens)[None])
+        probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1]
+        features = torch.nn.functional.normalize(out["features"][0].float(), dim=-1)
+        class_features = torch.nn.functional.normalize(model.encode_texts(mer_frozen).float(), dim=-1)
+        scores = (features @ class_features.T).sum(dim=0)
+    return Prediction(
+        aus={au_name(au): float(p) for au, p in zip(aus, probs)},
+        emotion=class_names[int(scores.argmax())],
+        emotion_scores={name: float(s) for name, s in zip(class_names, scores)},
+    )
+
+
+def read_pair(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """Onset and apex frames (BGR) from two image files or from two frame numbers of a video."""
+    if args.video is None:
+        return read_image(args.onset), read_image(args.apex)
+    try:
+        onset, apex = int(args.onset), int(args.apex)
+    except ValueError:
+        raise PredictError(f"with --video, --onset and --apex are frame numbers, got '{args.onset}' and '{args.apex}'")
+    return read_video_frames(args.video, onset, apex)
+
+
+def describe(state: dict) -> str:
+    """Which model this is: a fold's (its subject was never seen) or the final one."""
+    if "held_out" not in state:
+        kind = "model"
+    elif state["held_out"]:
+        kind = f"fold model, {state['held_out']} held out"
+    else:
+        kind = "final model, trained on all subjects"
+    return f"{kind}; {state['encoder']}, weights {state['weights']}"
+
+
+def print_table(prediction: Prediction, args: argparse.Namespace, state: dict) -> None:
+    source = f"{args.video} frames {args.onset} -> {args.apex}" if args.video else f"{args.onset} -> {args.apex}"
+    print(f"pair:   {source}")
+    print(f"model:  {args.model} ({describe(state)})")
+    print("AU     P(on)")
+    for au, p in prediction.aus.items():
+        print(f"{au}   {p:.3f}{'  on' if p > 0.5 else ''}")
+    print(f"emotion (zero-shot, Eq. 13): {prediction.emotion}")
+    for name, score in prediction.emotion_scores.items():
+        print(f"  {name:<10} {score:+.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    for frame in ("onset", "apex"):
+        parser.add_argument(
+            f"--{frame}", required=True, help=f"{frame} frame: an image file, or with --video a frame number (0-based)"
+        )
+    parser.add_argument("--video", type=Path, help="read --onset and --apex as frame numbers of this video")
+    parser.add_argument(
+        "--model", type=Path, required=True,
+        help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/model.pt)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = parser.parse_args(argv)
+    try:
+        onset, apex = read_pair(args)
+        state = load_state(args.model)
+        settings, stored = preprocess_settings(state)
+        if not stored:
+            print(
+                f"{PROG}: note: {args.model} stores no preprocessing settings; using the defaults "
+                f"{json.dumps(settings, sort_keys=True)}",
+                file=sys.stderr,
+            )
+        onset_name = f"frame {args.onset} of {args.video}" if args.video else str(args.onset)
+        prediction = predict_pair(onset, apex, state, settings, name=onset_name)
+    except (ValueError, OSError, WeightsError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        record = {
+            "onset": args.onset, "apex": args.apex, "video": str(args.video) if args.video else None,
+            "model": str(args.model), "aus": prediction.aus,
+            "active": [au for au, p in prediction.aus.items() if p > 0.5],
+            "emotion": prediction.emotion, "emotion_scores": prediction.emotion_scores,
+            "preprocess": settings, "preprocess_from": "model" if stored else "defaults",
+        }
+        print(json.dumps(record, indent=2))
+    else:
+        print_table(prediction, args, state)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""`microau predict` on a real face pair with a tiny model, its errors, and the final-model mode of training."""
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from microau.features import ClipSpec, build_cache, read_landmarks
+from microau.model import ModelOptions
+from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair
+from microau.preprocess import crop, flow, landmarks, magnify
+from microau.preprocess.images import read_image
+from microau.train import TrainSettings, train_fold
+from microau.train import main as train_main
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
+AUS = [1, 2, 4, 7, 12, 14, 15, 17]
+
+
+def astronaut_pair(root: Path, name: str, shift: float) -> tuple[Path, Path]:
+    """skimage's astronaut as onset, the same photo moved by a sub-pixel shift as apex (PNG: lossless)."""
+    from skimage.data import astronaut
+
+    onset = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR)
+    warp = np.float32([[1, 0, shift], [0, 1, shift / 2]])
+    apex = cv2.warpAffine(onset, warp, onset.shape[1::-1], borderMode=cv2.BORDER_REFLECT)
+    root.mkdir(parents=True, exist_ok=True)
+    paths = root / f"{name}_onset.png", root / f"{name}_apex.png"
+    cv2.imwrite(str(paths[0]), onset)
+    cv2.imwrite(str(paths[1]), apex)
+    return paths
+
+
+def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
+    """The pipeline's frames, magnify, flow and landmarks commands, with their (default) settings."""
+    table = root / f"{sample}.tsv"
+    table.write_text(f"sample\tonset_path\tapex_path\n{sample}\t{onset}\t{apex}\n")
+    crops = root / "frames" / sample
+    assert crop.main(["--samples", str(table), "--sample", sample, "--out-dir", str(crops)]) == 0
+    magnified = root / "magnify" / f"{sample}.png"
+    magnify_args = ["--onset", str(crops / "onset.png"), "--apex", str(crops / "apex.png"), "--out", str(magnified)]
+    assert magnify.main(magnify_args) == 0
+    assert flow.main([
+        "--onset", str(crops / "onset.png"), "--apex", str(magnified),
+        "--out-npz", str(root / "flow" / f"{sample}.npz"), "--out-image", str(root / "flow" / f"{sample}.png"),
+    ]) == 0
+    assert landmarks.main(["--apex", str(crops / "apex.png"), "--out", str(root / "landmarks" / f"{sample}.csv")]) == 0
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory) -> tuple[Path, Path]:
+    return astronaut_pair(tmp_path_factory.mktemp("pair"), "s", 0.6)
+
+
+@pytest.fixture(scope="module")
+def fold_model(tiny_cache, tmp_path_factory) -> Path:
+    """A fold model trained without preprocessing settings (as models from before they were stored)."""
+    out = tmp_path_factory.mktemp("fold")
+    train_fold(tiny_cache, "sub01", FAST, ModelOptions(), out, log=lambda m: None)
+    return out / "model.pt"
+
+
+def test_default_preprocessing_equals_the_schema_defaults():
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
+    for section, values in DEFAULT_PREPROCESS.items():
+        defaults = {key: spec["default"] for key, spec in schema[section]["properties"].items()}
+        assert values == defaults, section
+
+
+def test_in_process_preprocessing_equals_the_pipeline_stages(pair, tmp_path):
+    run_stages(*pair, "s", tmp_path)
+    image, points = preprocess_pair(read_image(pair[0]), read_image(pair[1]), DEFAULT_PREPROCESS)
+    staged = cv2.cvtColor(cv2.imread(str(tmp_path / "flow" / "s.png")), cv2.COLOR_BGR2RGB)
+    np.testing.assert_array_equal(image, staged)
+    np.testing.assert_array_equal(points, read_landmarks(tmp_path / "landmarks" / "s.csv"))
+
+
+def test_predict_prints_au_probabilities_and_an_emotion(pair, fold_model, capsys):
+    assert main(["--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(fold_model)]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    au_lines = [line.split() for line in lines if line.startswith("AU") and not line.startswith("AU ")]
+    assert [line[0] for line in au_lines] == [f"AU{au:02d}" for au in AUS]
+    assert all(0.0 <= float(line[1]) <= 1.0 for line in au_lines)
+    assert any(line.startswith("emotion (zero-shot, Eq. 13): ") for line in lines)
+    assert "stores no preprocessing settings; using the defaults" in captured.err
+
+
+def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cache, tmp_path, capsys):
+    stored = json.loads(json.dumps(DEFAULT_PREPROCESS))
+    stored["flow"]["clip_px"] = 2.0
+    code = train_main([
+        "--features", str(tiny_cache), "--all-subjects", "--out-dir", str(tmp_path),
+        "--settings", json.dumps({"epochs": 2, "batch_size": 4, "lr_drop_epoch": 1}),
+        "--preprocess", json.dumps(stored),
+    ])
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]
+    state = torch.load(tmp_path / "model.pt")
+    assert state["held_out"] is None and state["preprocess"] == stored
+    capsys.readouterr()
+    assert main(["--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(tmp_path / "model.pt"), "--json"]) == 0
+    captured = capsys.readouterr()
+    record = json.loads(captured.out)
+    assert record["preprocess_from"] == "model" and record["preprocess"]["flow"]["clip_px"] == 2.0
+    assert list(record["aus"]) == [f"AU{au:02d}" for au in AUS]
+    assert record["emotion"] in ("positive", "negative", "surprise") and set(record["emotion_scores"]) == {
+        "positive", "negative", "surprise"}
+    assert "note" not in captured.err
+
+
+def test_predict_reads_two_frames_of_a_video(pair, fold_model, tmp_path, capsys):
+    onset, apex = read_image(pair[0]), read_image(pair[1])
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25, onset.shape[1::-1])
+    for frame in (onset, onset, apex):
+        writer.write(frame)
+    writer.release()
+    assert main(["--video", str(video), "--onset", "0", "--apex", "2", "--model", str(fold_model), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["aus"]) == len(AUS)
+    assert main(["--video", str(video), "--onset", "0", "--apex", "3", "--model", str(fold_model)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"microau predict: error: video {video} has 3 readable frames (0..2); frame 3 is beyond them"
+
+
+def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
+    """A pair run through the pipeline's stages, cached, trained on and held out gets the same
+    probabilities and emotion scores from `predict` as the fold wrote in predictions.csv."""
+    rows = []
+    for k, (subject, shift) in enumerate((("subA", 0.4), ("subA", 0.8), ("subB", 0.5), ("subB", 1.0))):
+        sample = f"{subject}_EP0{k}"
+        onset, apex = astronaut_pair(tmp_path / "raw", sample, shift)
+        run_stages(onset, apex, sample, tmp_path)
+        labels = {f"AU{au:02d}": (k + au) % 2 for au in AUS}
+        rows.append({"subject": subject, "sample": sample, "class3": "positive", **labels})
+        rows[-1].update(onset=onset, apex=apex)
+    with open(tmp_path / "samples.tsv", "w", newline="") as handle:
+        columns = ["subject", "sample", "class3", *[f"AU{au:02d}" for au in AUS]]
+        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    cache = tmp_path / "cache.h5"
+    build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
+                ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache)
+    train_fold(cache, "subB", FAST, ModelOptions(), tmp_path / "fold", log=print, preprocess=DEFAULT_PREPROCESS)
+    written = {r["sample"]: r for r in csv.DictReader(open(tmp_path / "fold" / "predictions.csv"))}
+    state = load_state(tmp_path / "fold" / "model.pt")
+    for row in rows[2:]:
+        prediction = predict_pair(read_image(row["onset"]), read_image(row["apex"]), state, DEFAULT_PREPROCESS)
+        expected = written[row["sample"]]
+        for au, p in prediction.aus.items():
+            assert p == pytest.approx(float(expected[f"{au}_prob"]), abs=2e-6)
+        for name, score in prediction.emotion_scores.items():
+            assert score == pytest.approx(float(expected[f"mer_{name}"]), abs=2e-6)
+        assert prediction.emotion == expected["mer_pred"]
+
+
+@pytest.mark.parametrize("case", ["missing_onset", "corrupt_apex", "missing_model", "not_a_model", "missing_video"])
+def test_bad_inputs_give_one_line_and_exit_code_2(case, pair, fold_model, tmp_path, capsys):
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    onset, apex, model = str(pair[0]), str(pair[1]), str(fold_model)
+    argv, expected = {
+        "missing_onset": (["--onset", str(tmp_path / "no.png"), "--apex", apex, "--model", model], "cannot read image"),
+        "corrupt_apex": (["--onset", onset, "--apex", str(corrupt), "--model", model], "truncated JPEG"),
+        "missing_model": (["--onset", onset, "--apex", apex, "--model", str(tmp_path / "nope.pt")], "no such file"),
+        "not_a_model": (["--onset", onset, "--apex", apex, "--model", str(text)], "not a model.pt"),
+        "missing_video": (["--video", str(tmp_path / "nope.avi"), "--onset", "0", "--apex", "1", "--model", model],
+                          "cannot read video"),
+    }[case]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert "\n" not in err and err.startswith("microau predict: error: ") and expected in err
+    assert captured.out == ""

@@ -1,0 +1,193 @@
+"""Figures of the report on small fake pipeline outputs (fast: no training, no CLIP)."""
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import h5py
+import numpy as np
+import pytest
+
+from microau.report import (
+    FIGURE_FILES,
+    attention_map,
+    benchmark_label,
+    figures_main,
+    load_folds,
+    pick_attention_samples,
+    plot_attention,
+    plot_au_scores,
+    read_table,
+    tsne_perplexity,
+)
+
+AUS = ["AU01", "AU04", "AU12"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def write_table(path: Path) -> None:
+    path.write_text(
+        "# dataset: fake\n# weights: none (random init, torch seed 0)\n# n_samples: 8\n# n_subjects: 2\n"
+        "au,n_pos,F1,ACC,baseline_F1,baseline_ACC\n"
+        "AU01,3,0.5000,0.7500,0.5455,0.3750\nAU04,4,0.6667,0.6250,0.6667,0.5000\nAU12,1,0.0000,0.8750,0.2222,0.1250\n"
+        "mean,8,0.3889,0.7500,0.4781,0.3333\nbaseline,,0.4781,0.3333,,\n"
+    )
+
+
+def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights: bool = True) -> Path:
+    """A fold directory as `microau train` writes it, for 4 samples of one subject."""
+    fold = root / "train" / subject
+    fold.mkdir(parents=True)
+    samples = [f"{subject}_EP0{i}" for i in range(4)]
+    labels = rng.integers(0, 2, (4, len(AUS)))
+    labels[0] = 1
+    labels[1] = 0
+    classes = ["negative", "positive", "surprise"]
+    with open(fold / "predictions.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample", "subject", "class3", *[f"{au}_{k}" for au in AUS for k in ("true", "prob")],
+                         *[f"mer_{c}" for c in classes], "mer_pred"])
+        for i, sample in enumerate(samples):
+            values = [v for n in range(len(AUS)) for v in (labels[i, n], f"{rng.uniform():.4f}")]
+            writer.writerow([sample, subject, ["positive", "negative", "", "surprise"][i], *values,
+                             *rng.normal(size=3).round(3), classes[i % 3]])
+    tokens = np.full((4, len(AUS), 3), -1)
+    tokens[:, :, :2] = rng.integers(1, 50, (4, len(AUS), 2))
+    arrays = {
+        "sample": np.array(samples[::-1]),  # another order than predictions.csv: rows are matched by id
+        "features": rng.normal(size=(4, len(AUS), 16)).astype(np.float16),
+        "au_tokens": tokens,
+    }
+    if with_weights:
+        arrays["token_weights"] = np.where(tokens > 0, 0.5, 0.0)
+    np.savez(fold / "features.npz", **arrays)
+    with open(fold / "history.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["epoch", "lr_encoder", "lr_head", "loss", "multitask", "contrastive", "gd", "seconds"])
+        for epoch in range(1, 5):
+            lr = 0.01 if epoch <= 2 else 0.001
+            writer.writerow([epoch, lr / 10, lr, 3 / epoch, 2 / epoch, 1 / epoch, 0.1, 0.5])
+    for sample in samples:
+        (root / "frames" / sample).mkdir(parents=True)
+        cv2.imwrite(str(root / "frames" / sample / "apex.png"), rng.integers(0, 255, (256, 256, 3), dtype=np.uint8))
+        (root / "landmarks").mkdir(exist_ok=True)
+        points = rng.uniform(10, 214, (68, 2))
+        lines = ["point,x,y"] + [f"{i},{x:.3f},{y:.3f}" for i, (x, y) in enumerate(points)]
+        (root / "landmarks" / f"{sample}.csv").write_text("\n".join(lines) + "\n")
+    return fold
+
+
+@pytest.fixture
+def fake_run(tmp_path) -> Path:
+    rng = np.random.default_rng(0)
+    for subject in ("sub01", "sub02"):
+        write_fold(tmp_path, subject, rng)
+    write_table(tmp_path / "table.csv")
+    (tmp_path / "provenance.json").write_text(json.dumps(
+        {"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init, torch seed 0)",
+         "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
+         "versions": {"torch": "2.14.1"}, "config": {"targets": ["fake"]}}
+    ))
+    with h5py.File(tmp_path / "cache.h5", "w") as h5:
+        h5.attrs["grid"] = json.dumps([7, 7])
+        h5.attrs["image_size"] = 224
+    bench = tmp_path / "benchmarks" / "train" / "fake" / "v"
+    bench.mkdir(parents=True)
+    for name, seconds in (("sub01", 4.5), ("sub02", 3.0)):
+        (bench / f"{name}.tsv").write_text(f"s\th:m:s\tmax_rss\n{seconds}\t0:00:04\t800.5\n")
+    return tmp_path
+
+
+def figures_args(root: Path, out: Path) -> list[str]:
+    return [
+        "--table", str(root / "table.csv"), "--provenance", str(root / "provenance.json"),
+        "--cache", str(root / "cache.h5"), "--folds", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
+        "--frames-dir", str(root / "frames"), "--landmarks-dir", str(root / "landmarks"),
+        "--benchmarks", *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
+        "--au", "1", "--samples", "2", "--out-dir", str(out),
+    ]
+
+
+def test_figures_command_writes_every_figure_as_a_readable_image(fake_run, tmp_path, capsys):
+    out = tmp_path / "figures"
+    assert figures_main(figures_args(fake_run, out)) == 0
+    for key, name in FIGURE_FILES.items():
+        path = out / name
+        assert path.stat().st_size > 0, key
+        if name.endswith(".png"):
+            assert path.read_bytes()[:8] == PNG_MAGIC
+            image = cv2.imread(str(path))
+            assert image is not None and min(image.shape[:2]) > 100, key
+    provenance = (out / "provenance.html").read_text()
+    assert "none (random init, torch seed 0)" in provenance and "abc123" in provenance
+    assert "wrote 8 figures" in capsys.readouterr().out
+
+
+def test_missing_input_gives_one_line_and_exit_code_2(fake_run, tmp_path, capsys):
+    (fake_run / "table.csv").unlink()
+    assert figures_main(figures_args(fake_run, tmp_path / "figures")) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("microau figures: error:") and "table.csv" in err and "\n" not in err
+
+
+def test_folds_are_pooled_and_matched_by_sample_id(fake_run):
+    folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"])
+    assert folds.samples[:4] == [f"sub01_EP0{i}" for i in range(4)] and len(folds.samples) == 8
+    assert folds.aus == AUS and folds.mer_classes == ["negative", "positive", "surprise"]
+    saved = np.load(fake_run / "train" / "sub01" / "features.npz")
+    row = list(saved["sample"]).index("sub01_EP02")
+    np.testing.assert_array_equal(folds.features[2], saved["features"][row].astype(np.float32))
+
+
+def test_table_metadata_and_rows_are_read_apart(fake_run):
+    metadata, rows = read_table(fake_run / "table.csv")
+    assert metadata["weights"] == "none (random init, torch seed 0)"
+    assert [r["au"] for r in rows] == ["AU01", "AU04", "AU12", "mean", "baseline"]
+
+
+def test_attention_map_paints_eq1_cells_with_the_largest_weight():
+    au_tokens = np.array([[1, 9, -1], [9, 49, -1]])
+    weights = np.array([[0.7, 0.3, 0.0], [0.6, 0.4, 0.0]])
+    cells = attention_map(au_tokens, weights, [0, 1], (7, 7))
+    assert cells[0, 0] == 0.7  # token 1 = row 0, col 0
+    assert cells[1, 1] == 0.6  # token 9 = 1 + 1 * 7 + 1, shared: the larger weight
+    assert cells[6, 6] == 0.4  # token 49 = 1 + 6 * 7 + 6
+    assert np.count_nonzero(cells) == 3
+    assert np.count_nonzero(attention_map(au_tokens, weights, [0], (7, 7))) == 2
+
+
+def test_attention_samples_take_each_au_in_turn(fake_run):
+    folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"])
+    picks = pick_attention_samples(folds, 3)
+    assert len(picks) == 3 and len(set(picks)) == 3
+    assert all(folds.labels[i].any() for i in picks)
+    first = np.flatnonzero(folds.labels[:, 0] == 1)
+    assert picks[0] == first[np.argmax(folds.probs[first, 0])]
+
+
+def test_variant_without_pta_weights_gets_an_explaining_figure(tmp_path):
+    rng = np.random.default_rng(1)
+    fold = write_fold(tmp_path, "sub01", rng, with_weights=False)
+    folds = load_folds([fold])
+    assert folds.token_weights is None
+    out = tmp_path / "attention.png"
+    plot_attention(folds, tmp_path / "frames", tmp_path / "landmarks", (7, 7), 224, 2, out)
+    assert out.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_au_scores_figure_is_written(fake_run, tmp_path):
+    out = tmp_path / "scores.svg"
+    plot_au_scores(fake_run / "table.csv", out)
+    assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_tsne_perplexity_stays_below_the_sample_count():
+    for n in (4, 5, 12, 40, 91):
+        assert 2 <= tsne_perplexity(n) < n
+    assert tsne_perplexity(1000) == 30
+
+
+def test_benchmark_label_names_stage_and_job():
+    assert benchmark_label(Path("results/benchmarks/train/casme2/v/sub01.tsv")) == ("train", "sub01")
+    assert benchmark_label(Path("results/benchmarks/synthesize.tsv")) == ("synthesize", "synthesize")

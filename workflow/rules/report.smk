@@ -1,0 +1,119 @@
+# Figures of the Snakemake report (`snakemake --report results/report.html figures_all`), and the
+# final model that `microau predict` uses.
+
+
+rule figures:
+    input:
+        table="results/{dataset}_table.csv",
+        provenance="results/{dataset}_provenance.json",
+        cache=f"results/features/{{dataset}}/{encoder_id()}.h5",
+        predictions=variant_folds("predictions.csv"),
+        features=variant_folds("features.npz"),
+        histories=variant_folds("history.csv"),
+        apex=per_sample("results/frames/{dataset}/{sample}/apex.png"),
+        landmarks=per_sample("results/landmarks/{dataset}/{sample}.csv"),
+        benchmarks=run_benchmarks,
+    output:
+        au_scores=report(
+            "results/figures/{dataset}/au_scores.png",
+            caption="../report/au_scores.rst",
+            category="{dataset}",
+            subcategory="1 scores",
+            labels={"figure": "AU detection: F1 and ACC"},
+        ),
+        mer_confusion=report(
+            "results/figures/{dataset}/mer_confusion.png",
+            caption="../report/mer_confusion.rst",
+            category="{dataset}",
+            subcategory="1 scores",
+            labels={"figure": "zero-shot MER confusion matrix"},
+        ),
+        attention=report(
+            "results/figures/{dataset}/attention.png",
+            caption="../report/attention.rst",
+            category="{dataset}",
+            subcategory="2 what the model sees",
+            labels={"figure": "PTA weights on apex frames (Fig. 5)"},
+        ),
+        similarity=report(
+            "results/figures/{dataset}/similarity.png",
+            caption="../report/similarity.rst",
+            category="{dataset}",
+            subcategory="2 what the model sees",
+            labels={"figure": "similarity matrix (Fig. 6)"},
+        ),
+        tsne=report(
+            "results/figures/{dataset}/tsne.png",
+            caption="../report/tsne.rst",
+            category="{dataset}",
+            subcategory="2 what the model sees",
+            labels={"figure": "t-SNE of AU features (Fig. 7)"},
+        ),
+        loss_curves=report(
+            "results/figures/{dataset}/loss_curves.png",
+            caption="../report/loss_curves.rst",
+            category="{dataset}",
+            subcategory="3 training and provenance",
+            labels={"figure": "training losses"},
+        ),
+        runtimes=report(
+            "results/figures/{dataset}/runtimes.png",
+            caption="../report/runtimes.rst",
+            category="{dataset}",
+            subcategory="3 training and provenance",
+            labels={"figure": "run times"},
+        ),
+        provenance=report(
+            "results/figures/{dataset}/provenance.html",
+            caption="../report/provenance.rst",
+            category="{dataset}",
+            subcategory="3 training and provenance",
+            labels={"figure": "provenance"},
+        ),
+    log:
+        "results/logs/figures/{dataset}.log",
+    conda:
+        "../../envs/clip.yaml"
+    params:
+        folds=lambda wc, input: [str(Path(path).parent) for path in input.predictions],
+        au=report_au,
+        samples=config["report"]["samples"],
+        out_dir=lambda wc, output: Path(output.au_scores).parent,
+    shell:
+        "microau figures --table {input.table} --provenance {input.provenance} --cache {input.cache}"
+        " --folds {params.folds} --frames-dir results/frames/{wildcards.dataset}"
+        " --landmarks-dir results/landmarks/{wildcards.dataset} --benchmarks {input.benchmarks}"
+        " --au {params.au} --samples {params.samples} --out-dir {params.out_dir} > {log} 2>&1"
+
+
+rule figures_all:
+    input:
+        expand(rules.figures.output, dataset=config["targets"]),
+
+
+rule final_model:
+    input:
+        features=f"results/features/{{dataset}}/{encoder_id()}.h5",
+    output:
+        model="results/final/{dataset}/{variant}/model.pt",
+        history="results/final/{dataset}/{variant}/history.csv",
+    log:
+        "results/logs/final/{dataset}/{variant}.log",
+    benchmark:
+        "results/benchmarks/final/{dataset}/{variant}.tsv"
+    conda:
+        "../../envs/clip.yaml"
+    threads: config["train"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=config["train"]["mem_mb"],
+        runtime=config["train"]["runtime"],
+    params:
+        settings=train_settings,
+        options=model_options,
+        preprocess=preprocess_settings(),
+        out_dir=lambda wc, output: Path(output.model).parent,
+    shell:
+        "microau train --features {input.features} --all-subjects"
+        " --out-dir {params.out_dir} --settings {params.settings:q} --options {params.options:q}"
+        " --preprocess {params.preprocess:q} --threads {threads} > {log} 2>&1"
