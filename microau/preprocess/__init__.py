@@ -5,12 +5,15 @@ None of these modules imports torch: a preprocessing job should start in well un
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import os
 import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
+import cv2
 import numpy as np
 
 if TYPE_CHECKING:
@@ -44,3 +47,41 @@ def warm_up(solution: SolutionBase) -> None:
     so; one blocking call makes that happen now, while fd 2 is silenced, instead of later.
     """
     solution.process(np.zeros((64, 64, 3), np.uint8))
+
+
+class QuietSolution:
+    """A mediapipe solution built, warmed up and run with fd 2 silenced, reused for many images."""
+
+    def __init__(self, build: Callable[[], SolutionBase]) -> None:
+        with quiet_native_stderr():
+            self._solution = build()
+            warm_up(self._solution)
+
+    def process_bgr(self, image_bgr: np.ndarray):
+        rgb = np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
+        with quiet_native_stderr():
+            return self._solution.process(rgb)
+
+    def close(self) -> None:
+        self._solution.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+Solution = TypeVar("Solution", bound=QuietSolution)
+
+
+def process_shared(cls: type[Solution]) -> Callable[[], Solution]:
+    """A factory of one process-wide instance of `cls`, built on first use and closed at exit."""
+
+    @functools.cache
+    def shared() -> Solution:
+        instance = cls()
+        atexit.register(instance.close)
+        return instance
+
+    return shared

@@ -8,7 +8,6 @@ converts to grayscale itself).
 from __future__ import annotations
 
 import argparse
-import atexit
 import csv
 import json
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microau.preprocess import quiet_native_stderr, warm_up
+from microau.preprocess import QuietSolution, process_shared
 from microau.preprocess.images import ImageReadError, read_image, write_image
 
 PROG = "microau frames"
@@ -39,24 +38,22 @@ class Detection:
     score: float
 
 
-class FaceDetector:
+class FaceDetector(QuietSolution):
     """One mediapipe short-range face detector (model_selection=0), reused for many images."""
 
     def __init__(self, min_confidence: float = 0.5) -> None:
         import mediapipe as mp
 
-        with quiet_native_stderr():
-            self._detector = mp.solutions.face_detection.FaceDetection(
+        super().__init__(
+            lambda: mp.solutions.face_detection.FaceDetection(
                 model_selection=0, min_detection_confidence=min_confidence
             )
-            warm_up(self._detector)
+        )
 
     def detect(self, image_bgr: np.ndarray) -> Detection | None:
         """Highest-scoring face in a BGR image, or None."""
         height, width = image_bgr.shape[:2]
-        rgb = np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
-        with quiet_native_stderr():
-            result = self._detector.process(rgb)
+        result = self.process_bgr(image_bgr)
         if not result.detections:
             return None
         best = max(result.detections, key=lambda d: d.score[0])
@@ -65,26 +62,8 @@ class FaceDetector:
             box.xmin * width, box.ymin * height, box.width * width, box.height * height, float(best.score[0])
         )
 
-    def close(self) -> None:
-        self._detector.close()
 
-    def __enter__(self) -> FaceDetector:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-_shared_detector: FaceDetector | None = None
-
-
-def shared_detector() -> FaceDetector:
-    """The process-wide detector: built once, closed at exit."""
-    global _shared_detector
-    if _shared_detector is None:
-        _shared_detector = FaceDetector()
-        atexit.register(_shared_detector.close)
-    return _shared_detector
+shared_detector = process_shared(FaceDetector)
 
 
 def square_box(detection: Detection, margin: float, image_width: int, image_height: int) -> tuple[int, int, int]:

@@ -9,14 +9,12 @@ eye, 48-59 outer lip, 60-67 inner lip; "right" is the subject's right, the image
 from __future__ import annotations
 
 import argparse
-import atexit
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from microau.preprocess import quiet_native_stderr, warm_up
+from microau.preprocess import QuietSolution, process_shared
 from microau.preprocess.crop import FaceNotFoundError
 from microau.preprocess.images import read_image
 
@@ -42,47 +40,25 @@ MEDIAPIPE_TO_IBUG68: tuple[int, ...] = (
 # fmt: on
 
 
-class FaceMesh68:
+class FaceMesh68(QuietSolution):
     """One mediapipe face mesh (static images, one face), reused for many images."""
 
     def __init__(self) -> None:
         import mediapipe as mp
 
-        with quiet_native_stderr():
-            self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1)
-            warm_up(self._mesh)
+        super().__init__(lambda: mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1))
 
     def detect(self, image_bgr: np.ndarray) -> np.ndarray | None:
         """(68, 2) float32 landmarks in the image's pixels, or None when no face is found."""
         height, width = image_bgr.shape[:2]
-        rgb = np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
-        with quiet_native_stderr():
-            result = self._mesh.process(rgb)
+        result = self.process_bgr(image_bgr)
         if not result.multi_face_landmarks:
             return None
         mesh = result.multi_face_landmarks[0].landmark
         return np.array([[mesh[i].x * width, mesh[i].y * height] for i in MEDIAPIPE_TO_IBUG68], dtype=np.float32)
 
-    def close(self) -> None:
-        self._mesh.close()
 
-    def __enter__(self) -> FaceMesh68:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-_shared_mesh: FaceMesh68 | None = None
-
-
-def shared_mesh() -> FaceMesh68:
-    """The process-wide face mesh: built once, closed at exit."""
-    global _shared_mesh
-    if _shared_mesh is None:
-        _shared_mesh = FaceMesh68()
-        atexit.register(_shared_mesh.close)
-    return _shared_mesh
+shared_mesh = process_shared(FaceMesh68)
 
 
 def face_landmarks68(image: np.ndarray, mesh: FaceMesh68 | None = None, name: str = "image") -> np.ndarray:
