@@ -36,3 +36,9 @@ AU_PROMPTS: dict[int, tuple[str, str]] = {
 def au_name(au: int) -> str:
     """Column name of an AU in every table (py-feat/OpenFace style)."""
     return f"AU{au:02d}"
+
+
+def face_description(labels: list[int], aus: list[int]) -> str:
+    """Whole-face text of one sample (global OrigCL): the positive descriptions of its active AUs."""
+    active = [AU_PROMPTS[au][0] for au, on in zip(aus, labels) if on]
+    return ". ".join(active) + "." if active else "The face shows no action unit."

@@ -12,7 +12,8 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "synthesize": ("microau.datasets.synthetic", "generate a synthetic dataset in the CASME II layout"),
     "index": ("microau.datasets", "write the normalised sample table of a dataset release"),
-    "frames": ("microau.preprocess.crop", "crop onset and apex frames of one sample"),
+    "faces": ("microau.preprocess.crop", "detect the face of every sample; report those without one"),
+    "frames": ("microau.preprocess.crop", "crop onset and apex frames of one sample with its face box"),
     "magnify": ("microau.preprocess.magnify", "magnify the apex crop against the onset crop"),
     "flow": ("microau.preprocess.flow", "TV-L1 flow from onset to magnified apex, and its flow image"),
     "landmarks": ("microau.preprocess.landmarks", "68 landmarks of the apex crop in flow-image pixels"),
@@ -20,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "features": ("microau.features", "cache CLIP hidden states and AU token indices in HDF5"),
     "train": ("microau.train", "train one leave-one-subject-out fold"),
     "aggregate": ("microau.evaluate", "pool fold predictions into the AU and MER tables"),
+    "ablation": ("microau.ablation", "one ablation table of the paper from the runs of its variants"),
+    "ablation-table": ("microau.ablation", "stack the ablation tables of a dataset into one file"),
     "figures": ("microau.report", "figures of the Snakemake report for one dataset"),
     "predict": ("microau.predict", "AU probabilities and zero-shot emotion of one onset/apex pair"),
     "bench": ("microau.bench", "measure stage throughput, training step cost and memory"),
@@ -28,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def usage() -> str:
     lines = ["usage: microau <command> [options]", "", "commands:"]
-    lines += [f"  {name:<11} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += [f"  {name:<14} {help_}" for name, (_, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
 
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"microau: unknown command '{name}'\n{usage()}", file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[name][0])
-    entry = getattr(module, f"{name}_main", None) or module.main
+    entry = getattr(module, f"{name.replace('-', '_')}_main", None) or module.main
     return int(entry(rest) or 0)
 
 

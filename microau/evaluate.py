@@ -129,8 +129,18 @@ def write_csv(path: Path, table: list[dict[str, object]], metadata: dict[str, ob
     os.replace(tmp, path)
 
 
+def samples_without_face(report: Path | None) -> str:
+    """Metadata line for the samples `frames.on_missing_face: skip` left out."""
+    if report is None:
+        return "not checked"
+    with open(report, newline="") as handle:
+        missing = [row["sample"] for row in csv.DictReader(handle, delimiter="\t")]
+    return f"{len(missing)} left out ({' '.join(missing)}), reasons in {report}" if missing else "0"
+
+
 def aggregate(
-    dataset: str, predictions: list[Path], provenance: dict[str, object], table: Path, mer: Path, folds: Path
+    dataset: str, predictions: list[Path], provenance: dict[str, object], table: Path, mer: Path, folds: Path,
+    faces_report: Path | None = None,
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     rows = read_predictions(predictions)
     metadata = {
@@ -140,6 +150,7 @@ def aggregate(
         "config_hash": provenance.get("config_hash", ""),
         "n_samples": len(rows),
         "n_subjects": len({r["subject"] for r in rows}),
+        "samples_without_face": samples_without_face(faces_report),
         "pooling": POOLING,
         "decision_rule": DECISION_RULE,
         "magnification": provenance.get("magnification", ""),
@@ -186,11 +197,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mer-table", type=Path, required=True)
     parser.add_argument("--folds", type=Path, required=True)
     parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+    parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")
     args = parser.parse_args(argv)
     try:
         weights = json.loads(args.weights.read_text())
         provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
-        au_rows, mer_rows = aggregate(args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds)
+        au_rows, mer_rows = aggregate(
+            args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds, args.faces_report
+        )
     except (ValueError, KeyError, OSError) as error:
         print(f"microau aggregate: error: {error}", file=sys.stderr)
         return 2

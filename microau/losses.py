@@ -56,3 +56,14 @@ def contrastive_loss(
             raise ValueError(f"unknown label matrix '{label_matrix}' (same_label, diagonal)")
         total = total + 0.5 * (_soft_cross_entropy(logits, target) + _soft_cross_entropy(logits.T, target.T))
     return total
+
+
+def global_contrastive_loss(visual: torch.Tensor, text: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Global OrigCL of Table VIII: CLIP's loss between one whole-face feature per sample [B, D] and
+    one whole-face description of all its AUs per sample [B, D], with the identity as target, so
+    samples that share a description are still pushed apart (the coarse baseline MiAUCL improves on)."""
+    visual = F.normalize(visual, dim=-1)
+    text = F.normalize(text, dim=-1)
+    logits = visual @ text.T / temperature
+    target = torch.arange(len(visual), device=visual.device)
+    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))

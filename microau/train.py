@@ -20,13 +20,13 @@ import h5py
 import numpy as np
 import torch
 
-from microau.aus import AU_PROMPTS, au_name
+from microau.aus import AU_PROMPTS, au_name, face_description
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
-from microau.losses import contrastive_loss, gd_loss, multitask_loss
+from microau.losses import contrastive_loss, gd_loss, global_contrastive_loss, multitask_loss
 from microau.model import MicroAUCLIP, ModelOptions
 from microau.model.text import frozen_text_states
 
-CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "none": None}
+CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "global_origcl": "global", "none": None}
 DEFAULT_MER_CLASSES = {"positive": [12], "negative": [4, 7, 14, 15, 17], "surprise": [1, 2]}
 
 
@@ -92,6 +92,32 @@ def mer_texts(classes: dict[str, list[int]]) -> tuple[list[str], list[str]]:
     return names, texts
 
 
+def face_descriptions(data: FoldData, train_idx: np.ndarray) -> tuple[list[str], torch.Tensor]:
+    """Distinct whole-face descriptions of the training samples, and each sample's index into them
+    (-1 for samples outside training, whose labels must not reach the model)."""
+    texts = sorted({face_description(data.labels[i].tolist(), data.aus) for i in train_idx})
+    position = {text: n for n, text in enumerate(texts)}
+    index = torch.full((len(data.samples),), -1, dtype=torch.long)
+    for i in train_idx:
+        index[i] = position[face_description(data.labels[i].tolist(), data.aus)]
+    return texts, index
+
+
+def encode_descriptions(model: MicroAUCLIP, frozen: dict[str, torch.Tensor], rows: torch.Tensor) -> torch.Tensor:
+    """Text features of the batch's descriptions: the trainable tail runs once per distinct text."""
+    distinct, inverse = torch.unique(rows, return_inverse=True)
+    subset = {"states": frozen["states"][distinct], "mask": frozen["mask"], "end": frozen["end"][distinct]}
+    return model.encode_texts(subset)[inverse]
+
+
+@torch.no_grad()
+def text_similarity(model: MicroAUCLIP, prompt_frozen: dict[str, torch.Tensor], n_aus: int) -> float:
+    """Mean over AUs of the cosine similarity between the positive and negative prompt features
+    (TextSi of Table III: near 1 when the text tail cannot tell them apart)."""
+    text = torch.nn.functional.normalize(model.encode_texts(prompt_frozen).float(), dim=-1).view(n_aus, 2, -1)
+    return float((text[:, 0] * text[:, 1]).sum(dim=-1).mean())
+
+
 def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -130,14 +156,20 @@ def train_fold(
     mer_frozen = frozen_text_states(clip_model, tokenizer, class_texts, k)
     prompt_frozen = {key: value.to(device) for key, value in prompt_frozen.items()}
     mer_frozen = {key: value.to(device) for key, value in mer_frozen.items()}
-
-    torch.manual_seed(settings.seed)
-    model = MicroAUCLIP(clip_model, len(data.aus), k, options).to(device)
-    del clip_model
     if held_out is None:
         train_idx, test_idx = np.arange(len(data.subjects)), None
     else:
         train_idx, test_idx = loso_split(data.subjects, held_out)
+    label_matrix = CONTRASTIVE[settings.contrastive]
+    if label_matrix == "global":
+        descriptions, description_of = face_descriptions(data, train_idx)
+        description_frozen = frozen_text_states(clip_model, tokenizer, descriptions, k)
+        description_frozen = {key: value.to(device) for key, value in description_frozen.items()}
+        description_of = description_of.to(device)
+
+    torch.manual_seed(settings.seed)
+    model = MicroAUCLIP(clip_model, len(data.aus), k, options).to(device)
+    del clip_model
     name = f"fold {held_out}" if held_out else "final model"
     tokens = data.tokens.to(device)
     au_tokens = data.au_tokens.to(device)
@@ -149,7 +181,6 @@ def train_fold(
     optimizer = torch.optim.SGD(groups, momentum=settings.momentum)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[settings.lr_drop_epoch], gamma=0.1)
     generator = torch.Generator().manual_seed(settings.seed)
-    label_matrix = CONTRASTIVE[settings.contrastive]
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
     train_rows = torch.from_numpy(train_idx).to(device)
     history = []
@@ -164,7 +195,10 @@ def train_fold(
                 y = labels[batch]
                 ce = multitask_loss(out["logits"].float(), y)
                 cl = ce.new_zeros(())
-                if label_matrix is not None:
+                if label_matrix == "global":
+                    text = encode_descriptions(model, description_frozen, description_of[batch])
+                    cl = global_contrastive_loss(out["features"].float().mean(dim=1), text.float(), settings.temperature)
+                elif label_matrix is not None:
                     text = model.encode_texts(prompt_frozen).view(len(data.aus), 2, -1)
                     cl = contrastive_loss(out["features"].float(), text.float(), y, settings.temperature, label_matrix)
                 gd = gd_loss(out["dependency"].float(), y) if out["dependency"] is not None else ce.new_zeros(())
@@ -180,6 +214,7 @@ def train_fold(
             "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "lr_head": settings.lr_head * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "loss": means[0], "multitask": means[1], "contrastive": means[2], "gd": means[3],
+            "text_similarity": text_similarity(model, prompt_frozen, len(data.aus)),
             "seconds": time.perf_counter() - start,
         }
         history.append(row)

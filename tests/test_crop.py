@@ -35,24 +35,12 @@ def write_table(path: Path, sample: str, onset: Path, apex: Path) -> Path:
 def test_crops_both_frames_with_one_box(tmp_path: Path, frames: tuple[Path, Path]) -> None:
     onset, apex = frames
     table = write_table(tmp_path / "samples.tsv", "sub01_EP01_01", onset, apex)
+    faces, report = tmp_path / "faces.tsv", tmp_path / "report.tsv"
+    assert crop.faces_main(["--samples", str(table), "--out", str(faces), "--report", str(report)]) == 0
+    assert report.read_text() == "sample\tsubject\tonset_path\tproblem\treason\n"
     out = tmp_path / "crops"
-    assert (
-        crop.main(
-            [
-                "--samples",
-                str(table),
-                "--sample",
-                "sub01_EP01_01",
-                "--size",
-                "256",
-                "--margin",
-                "0.25",
-                "--out-dir",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    argv = ["--faces", str(faces), "--sample", "sub01_EP01_01", "--size", "256", "--margin", "0.25"]
+    assert crop.main([*argv, "--out-dir", str(out)]) == 0
     info = json.loads((out / "box.json").read_text())
     assert info["sample"] == "sub01_EP01_01"
     assert (info["onset_path"], info["apex_path"]) == (str(onset), str(apex))
@@ -71,20 +59,31 @@ def test_square_box_is_clamped_inside_the_image() -> None:
     assert square_box(Detection(100, 0, 400, 400, 0.9), 0.25, 640, 480)[2] == 480
 
 
-def test_blank_frame_raises_face_not_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_blank_frame_is_reported_with_its_reason_and_kept_out(
+    tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     blank = tmp_path / "blank.png"
     write_image(blank, np.full((480, 640, 3), 127, np.uint8))
     with pytest.raises(FaceNotFoundError, match=re.escape(f"sample s1: no face detected in onset frame {blank}")):
         crop_pair("s1", blank, blank, 256, 0.25)
-    table = write_table(tmp_path / "samples.tsv", "s1", blank, blank)
-    assert crop.main(["--samples", str(table), "--sample", "s1", "--out-dir", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("microau frames: error: sample s1: no face")
+    table = tmp_path / "samples.tsv"
+    table.write_text(
+        "subject\tsample\tonset_path\tapex_path\n"
+        f"a\ts1\t{blank}\t{blank}\nb\ts2\t{frames[0]}\t{frames[1]}\n"
+    )
+    faces, report = tmp_path / "faces.tsv", tmp_path / "report.tsv"
+    assert crop.faces_main(["--samples", str(table), "--out", str(faces), "--report", str(report)]) == 0
+    assert report.read_text().splitlines()[1] == f"s1\ta\t{blank}\tno_face\tsample s1: no face detected in onset frame {blank}"
+    assert [line.split("\t")[1] for line in faces.read_text().splitlines()[1:]] == ["s2"]
+    assert capsys.readouterr().out.splitlines() == [
+        f"1 samples with a face, 1 without (listed in {report})",
+        f"  sample s1: no face detected in onset frame {blank}",
+    ]
+    assert crop.main(["--faces", str(faces), "--sample", "s1", "--out-dir", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == f"microau frames: error: sample s1 is not in {faces}"
 
 
-def test_zero_byte_and_corrupt_images(
-    tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_zero_byte_and_corrupt_images(tmp_path: Path, frames: tuple[Path, Path]) -> None:
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")
     with pytest.raises(ImageReadError, match=re.escape(f"{empty}: the file is empty")):
@@ -97,18 +96,41 @@ def test_zero_byte_and_corrupt_images(
     truncated.write_bytes(frames[0].read_bytes()[:5000])
     with pytest.raises(ImageReadError, match=re.escape(f"{truncated}: truncated JPEG")):
         read_image(truncated)
-    table = write_table(tmp_path / "samples.tsv", "s2", frames[0], truncated)
-    assert crop.main(["--samples", str(table), "--sample", "s2", "--out-dir", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and str(truncated) in err[0]
 
 
-def test_missing_sample_and_grayscale_input(
+def test_bad_frames_of_every_kind_stop_detection_naming_sample_and_file(
     tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    table = write_table(tmp_path / "samples.tsv", "s3", *frames)
-    assert crop.main(["--samples", str(table), "--sample", "nope", "--out-dir", str(tmp_path / "out")]) == 2
-    assert "sample nope is not in" in capsys.readouterr().err
+    onset = frames[0]
+    empty, truncated, small = tmp_path / "empty.jpg", tmp_path / "truncated.jpg", tmp_path / "small.jpg"
+    empty.write_bytes(b"")
+    truncated.write_bytes(onset.read_bytes()[:5000])
+    write_image(small, np.zeros((240, 320, 3), np.uint8))
+    table = tmp_path / "samples.tsv"
+    table.write_text(
+        "subject\tsample\tonset_path\tapex_path\n"
+        f"a\ts1\t{onset}\t{empty}\na\ts2\t{onset}\t{truncated}\nb\ts3\t{onset}\t{small}\n"
+    )
+    faces, report = tmp_path / "faces.tsv", tmp_path / "report.tsv"
+    assert crop.faces_main(["--samples", str(table), "--out", str(faces), "--report", str(report)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "microau faces: error: 3 sample(s) have unreadable frames:",
+        f"  sample s1: cannot read image {empty}: the file is empty (0 bytes)",
+        f"  sample s2: cannot read image {truncated}: truncated JPEG (no end-of-image marker)",
+        f"  sample s3: onset {onset} is 640x480 but apex {small} is 320x240",
+    ]
+    assert [line.split("\t")[3] for line in report.read_text().splitlines()[1:]] == ["bad_image"] * 3
+
+
+def test_grayscale_frames_are_read_as_three_channels(tmp_path: Path) -> None:
     gray = tmp_path / "gray.png"
     cv2.imwrite(str(gray), np.zeros((10, 12), np.uint8))
     assert read_image(gray).shape == (10, 12, 3)
+
+
+def test_frames_needs_the_face_table(tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    table = write_table(tmp_path / "samples.tsv", "s3", *frames)
+    assert crop.main(["--faces", str(table), "--sample", "s3", "--out-dir", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"microau frames: error: {table} lacks the column 'face_x' (write it with microau faces)"
+    )

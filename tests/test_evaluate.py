@@ -88,3 +88,14 @@ def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
                  "--table", str(tmp_path / "t"), "--mer-table", str(tmp_path / "m"), "--folds", str(tmp_path / "f"),
                  "--provenance", str(tmp_path / "p.json")])
     assert code == 2 and "more than one fold" in capsys.readouterr().err
+
+
+def test_tables_name_the_samples_left_out_for_want_of_a_face(tmp_path):
+    from microau.evaluate import samples_without_face
+
+    report = tmp_path / "report.tsv"
+    report.write_text("sample\tsubject\tonset_path\tproblem\treason\n")
+    assert samples_without_face(report) == "0"
+    report.write_text(report.read_text() + "s1\ta\t/x.jpg\tno_face\tsample s1: no face detected in onset frame /x.jpg\n")
+    assert samples_without_face(report) == f"1 left out (s1), reasons in {report}"
+    assert samples_without_face(None) == "not checked"

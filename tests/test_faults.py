@@ -58,6 +58,7 @@ def test_run_killed_during_training_restarts_to_the_same_tables(tmp_path):
 def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     from microau.datasets import main as index_main
     from microau.datasets.synthetic import synthesize
+    from microau.preprocess.crop import faces_main
     from microau.preprocess.crop import main as frames_main
 
     root = tmp_path / "données brutes" / "CASME II copy"
@@ -67,5 +68,45 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table)]) == 0
     sample = table.read_text().splitlines()[1].split("\t")[2]
     out = tmp_path / "crops é" / sample
-    assert frames_main(["--samples", str(table), "--sample", sample, "--out-dir", str(out)]) == 0
+    faces = tmp_path / "faces é" / "samples.tsv"
+    assert faces_main(["--samples", str(table), "--out", str(faces), "--report", str(faces.with_name("report.tsv"))]) == 0
+    assert frames_main(["--faces", str(faces), "--sample", sample, "--out-dir", str(out)]) == 0
     assert (out / "onset.png").stat().st_size > 0 and (out / "apex.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_path):
+    import csv
+
+    import numpy as np
+
+    from microau.preprocess.images import write_image
+
+    shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
+    assert snakemake(tmp_path, "index_all").returncode == 0
+    with open(tmp_path / "results" / "index" / "synthetic" / "samples.tsv", newline="") as handle:
+        first = next(csv.DictReader(handle, delimiter="\t"))
+    write_image(first["onset_path"], np.full((480, 640, 3), 127, np.uint8))
+
+    stopped = snakemake(tmp_path)
+    assert stopped.returncode != 0
+    report = "results/faces/synthetic/report.tsv"
+    message = [
+        f"1 sample(s) of synthetic have no face (listed in {report}):",
+        f"sample {first['sample']}: no face detected in onset frame {first['onset_path']}",
+        "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table.",
+    ]
+    lines = [line.strip() for line in stopped.stderr.splitlines()]
+    start = lines.index(message[0])
+    assert lines[start : start + 3] == message
+    assert not (tmp_path / "results" / "train").exists()
+    assert (tmp_path / report).read_text().splitlines()[1].split("\t")[:4] == [
+        first["sample"], first["subject"], first["onset_path"], "no_face"]
+
+    skipped = snakemake(tmp_path, "--config", "frames={on_missing_face: skip}")
+    assert skipped.returncode == 0, skipped.stderr[-3000:]
+    assert "frames.on_missing_face: skip leaves out 1 sample(s) of synthetic without a face" in skipped.stderr
+    table = (tmp_path / "results" / "synthetic_table.csv").read_text()
+    assert "# n_samples: 11\n" in table
+    assert f"# samples_without_face: 1 left out ({first['sample']}), reasons in {report}\n" in table
+    assert not (tmp_path / "results" / "frames" / "synthetic" / first["sample"]).exists()

@@ -42,3 +42,13 @@ def test_same_label_target_is_at_its_optimum_where_the_diagonal_target_is_not():
     diagonal = contrastive_loss(visual, text, labels, 0.07, "diagonal")
     log2 = torch.log(torch.tensor(2.0))
     assert torch.isclose(same, log2) and torch.isclose(diagonal, log2)
+
+
+def test_global_contrastive_loss_targets_the_identity_even_for_equal_texts():
+    from microau.losses import global_contrastive_loss
+
+    visual = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    assert global_contrastive_loss(visual, visual.clone(), 0.1) < global_contrastive_loss(visual, visual.flip(0), 0.1)
+    same_text = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    expected = torch.log(torch.tensor(2.0))
+    assert torch.isclose(global_contrastive_loss(torch.tensor([[1.0, 0.0], [1.0, 0.0]]), same_text, 0.1), expected)

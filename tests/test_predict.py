@@ -42,7 +42,9 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
     table = root / f"{sample}.tsv"
     table.write_text(f"sample\tonset_path\tapex_path\n{sample}\t{onset}\t{apex}\n")
     crops = root / "frames" / sample
-    assert crop.main(["--samples", str(table), "--sample", sample, "--out-dir", str(crops)]) == 0
+    faces = root / f"{sample}_faces.tsv"
+    assert crop.faces_main(["--samples", str(table), "--out", str(faces), "--report", str(root / "report.tsv")]) == 0
+    assert crop.main(["--faces", str(faces), "--sample", sample, "--out-dir", str(crops)]) == 0
     magnified = root / "magnify" / f"{sample}.png"
     magnify_args = ["--onset", str(crops / "onset.png"), "--apex", str(crops / "apex.png"), "--out", str(magnified)]
     assert magnify.main(magnify_args) == 0
@@ -69,7 +71,10 @@ def fold_model(tiny_cache, tmp_path_factory) -> Path:
 def test_default_preprocessing_equals_the_schema_defaults():
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
     for section, values in DEFAULT_PREPROCESS.items():
-        defaults = {key: spec["default"] for key, spec in schema[section]["properties"].items()}
+        # on_missing_face decides which dataset samples run, not how an image is prepared
+        defaults = {
+            key: spec["default"] for key, spec in schema[section]["properties"].items() if key != "on_missing_face"
+        }
         assert values == defaults, section
 
 

@@ -3,11 +3,14 @@ import shutil
 
 import h5py
 import numpy as np
+import pytest
 import torch
 
+from microau.aus import face_description
 from microau.model import ModelOptions
 from microau.train import TrainSettings, loso_split, main, mer_texts, read_cache, train_fold
 
+AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 FAST = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
 
 
@@ -73,3 +76,36 @@ def test_cli_reports_unknown_subject_in_one_line(tiny_cache, tmp_path, capsys):
 def test_read_cache_round_trips_the_subjects(tiny_cache):
     data = read_cache(tiny_cache)
     assert data.subjects[:4] == ["sub01"] * 4 and data.aus == [1, 2, 4, 7, 12, 14, 15, 17]
+
+
+def test_global_origcl_describes_only_training_samples(tiny_cache):
+    from microau.train import face_descriptions
+
+    data = read_cache(tiny_cache)
+    train, test = loso_split(data.subjects, "sub03")
+    texts, index = face_descriptions(data, train)
+    assert (index[test] == -1).all() and (index[train] >= 0).all()
+    assert texts[int(index[train[0]])] == face_description(data.labels[train[0]].tolist(), data.aus)
+
+
+def test_face_description_lists_the_active_aus():
+    assert face_description([1, 0, 0, 0, 0, 0, 0, 1], AUS) == "The inner eyebrows are raising. The chin is raising."
+    assert face_description([0] * 8, AUS) == "The face shows no action unit."
+
+
+@pytest.mark.parametrize("contrastive", ["global_origcl", "local_origcl", "none"])
+def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastive):
+    settings = TrainSettings(epochs=1, batch_size=4, lr_drop_epoch=1, contrastive=contrastive)
+    train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path, log=lambda m: None)
+    history = list(csv.DictReader(open(tmp_path / "history.csv")))
+    assert (float(history[0]["contrastive"]) == 0) == (contrastive == "none")
+    assert -1 <= float(history[0]["text_similarity"]) <= 1
+
+
+def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
+    settings = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
+    train_fold(tiny_cache, "sub01", settings, ModelOptions(text="fixed"), tmp_path / "fixed", log=lambda m: None)
+    train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path / "tuned", log=lambda m: None)
+    fixed = [float(h["text_similarity"]) for h in csv.DictReader(open(tmp_path / "fixed" / "history.csv"))]
+    tuned = [float(h["text_similarity"]) for h in csv.DictReader(open(tmp_path / "tuned" / "history.csv"))]
+    assert fixed[0] == fixed[1] and tuned[0] != tuned[1]

@@ -1,6 +1,9 @@
-"""`microau frames`: detect the face on the onset frame and crop onset and apex with one box.
+"""`microau faces` detects the face on each sample's onset frame; `microau frames` crops onset
+and apex of one sample with that box.
 
 The same square box crops both frames, so the crop adds no motion of its own between them.
+Detection runs once per dataset so that every sample without a face is known, and reported with
+its reason, before any per-sample job starts.
 Crops are written as 8-bit BGR PNG (colour is kept for the landmark detector; the flow stage
 converts to grayscale itself).
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,15 +95,8 @@ def crop_resize(image: np.ndarray, box: tuple[int, int, int], size: int) -> np.n
     return cv2.resize(patch, (size, size), interpolation=interpolation)
 
 
-def crop_pair(
-    sample: str,
-    onset_path: Path,
-    apex_path: Path,
-    size: int,
-    margin: float,
-    detector: FaceDetector | None = None,
-) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Detect on the onset frame, crop onset and apex with the same box; returns crops and box info."""
+def read_pair(sample: str, onset_path: Path, apex_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Onset and apex frames of one sample; errors name the sample and the file."""
     try:
         onset = read_image(onset_path)
         apex = read_image(apex_path)
@@ -108,9 +105,30 @@ def crop_pair(
     if onset.shape != apex.shape:
         sizes = [f"{image.shape[1]}x{image.shape[0]}" for image in (onset, apex)]
         raise ValueError(f"sample {sample}: onset {onset_path} is {sizes[0]} but apex {apex_path} is {sizes[1]}")
+    return onset, apex
+
+
+def detect_face(sample: str, onset_path: Path, apex_path: Path, detector: FaceDetector | None = None) -> Detection:
+    """The face box of a sample, found on its onset frame (both frames must read and match in size)."""
+    onset, _ = read_pair(sample, onset_path, apex_path)
     detection = (detector or shared_detector()).detect(onset)
     if detection is None:
         raise FaceNotFoundError(f"sample {sample}: no face detected in onset frame {onset_path}")
+    return detection
+
+
+def crop_pair(
+    sample: str,
+    onset_path: Path,
+    apex_path: Path,
+    size: int,
+    margin: float,
+    detection: Detection | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Crop onset and apex with the same box around `detection` (detected here when None)."""
+    onset, apex = read_pair(sample, onset_path, apex_path)
+    if detection is None:
+        detection = detect_face(sample, onset_path, apex_path)
     height, width = onset.shape[:2]
     box = square_box(detection, margin, width, height)
     info = {
@@ -132,22 +150,88 @@ def crop_pair(
     return crop_resize(onset, box, size), crop_resize(apex, box, size), info
 
 
-def sample_row(samples_tsv: Path, sample: str) -> dict[str, str]:
-    """The row of one sample in the sample table (stdlib csv: keeps start-up fast)."""
+FACE_COLUMNS = ("face_x", "face_y", "face_width", "face_height", "face_score")
+REPORT_COLUMNS = ("sample", "subject", "onset_path", "problem", "reason")
+
+
+def read_rows(samples_tsv: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and rows of a sample table (stdlib csv: keeps start-up fast)."""
     with open(samples_tsv, newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t")
-        missing = {"sample", "onset_path", "apex_path"} - set(reader.fieldnames or ())
+        columns = list(reader.fieldnames or ())
+        missing = {"sample", "onset_path", "apex_path"} - set(columns)
         if missing:
             raise ValueError(f"{samples_tsv} lacks the column(s) {', '.join(sorted(missing))}")
-        for row in reader:
-            if row["sample"] == sample:
-                return row
+        return columns, list(reader)
+
+
+def sample_row(samples_tsv: Path, sample: str) -> dict[str, str]:
+    for row in read_rows(samples_tsv)[1]:
+        if row["sample"] == sample:
+            return row
     raise ValueError(f"sample {sample} is not in {samples_tsv}")
 
 
+def _write_tsv(path: Path, columns: list[str], rows: list[dict[str, object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def find_faces(samples_tsv: Path, with_face: Path, report: Path) -> tuple[int, list[dict[str, str]], list[str]]:
+    """Detect the face of every sample. Samples with a face go to `with_face` (their table row and
+    box); samples without one go to `report` with the reason. Unreadable or mismatched frames are
+    returned as errors (and also reported): they need a fixed copy, not a skip."""
+    columns, rows = read_rows(samples_tsv)
+    kept, problems, errors = [], [], []
+    detector = shared_detector()
+    for row in rows:
+        sample = row["sample"]
+        try:
+            detection = detect_face(sample, Path(row["onset_path"]), Path(row["apex_path"]), detector)
+        except FaceNotFoundError as exc:
+            problems.append({**row, "problem": "no_face", "reason": str(exc)})
+            continue
+        except ValueError as exc:
+            problems.append({**row, "problem": "bad_image", "reason": str(exc)})
+            errors.append(str(exc))
+            continue
+        box = (detection.x, detection.y, detection.width, detection.height, detection.score)
+        kept.append({**row, **{key: round(value, 4) for key, value in zip(FACE_COLUMNS, box)}})
+    _write_tsv(with_face, columns + list(FACE_COLUMNS), kept)
+    _write_tsv(report, list(REPORT_COLUMNS), [{key: p.get(key, "") for key in REPORT_COLUMNS} for p in problems])
+    return len(kept), problems, errors
+
+
+def faces_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="microau faces", description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=Path, required=True, help="sample table of the index (TSV)")
+    parser.add_argument("--out", type=Path, required=True, help="samples with a face and their boxes (TSV)")
+    parser.add_argument("--report", type=Path, required=True, help="samples without a usable face and why (TSV)")
+    args = parser.parse_args(argv)
+    try:
+        n_kept, problems, errors = find_faces(args.samples, args.out, args.report)
+    except (ValueError, OSError) as exc:
+        print(f"microau faces: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{n_kept} samples with a face, {len(problems)} without (listed in {args.report})")
+    for problem in problems:
+        print(f"  {problem['reason']}")
+    if errors:
+        print(f"microau faces: error: {len(errors)} sample(s) have unreadable frames:", file=sys.stderr)
+        for error in errors:
+            print(f"  {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=Path, required=True, help="sample table (TSV)")
+    parser = argparse.ArgumentParser(prog=PROG, description="crop onset and apex of one sample with its face box")
+    parser.add_argument("--faces", type=Path, required=True, help="samples with their face boxes (microau faces --out)")
     parser.add_argument("--sample", required=True, help="sample id (the table's `sample` column)")
     parser.add_argument("--size", type=int, default=256, help="side of the square crops in pixels")
     parser.add_argument(
@@ -156,14 +240,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, required=True, help="writes onset.png, apex.png, box.json here")
     args = parser.parse_args(argv)
     try:
-        row = sample_row(args.samples, args.sample)
+        row = sample_row(args.faces, args.sample)
+        x, y, width, height, score = (float(row[key]) for key in FACE_COLUMNS)
         onset, apex, info = crop_pair(
-            args.sample, Path(row["onset_path"]), Path(row["apex_path"]), args.size, args.margin
+            args.sample, Path(row["onset_path"]), Path(row["apex_path"]), args.size, args.margin,
+            Detection(x, y, width, height, score),
         )
         args.out_dir.mkdir(parents=True, exist_ok=True)
         write_image(args.out_dir / "onset.png", onset)
         write_image(args.out_dir / "apex.png", apex)
         (args.out_dir / "box.json").write_text(json.dumps(info, indent=2) + "\n")
+    except KeyError as exc:
+        print(f"{PROG}: error: {args.faces} lacks the column {exc} (write it with microau faces)", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ rule aggregate:
             subject=subjects_of(wc.dataset),
         ),
         weights=f"results/weights/{encoder_id()}.json",
+        faces_report="results/faces/{dataset}/report.tsv",
     output:
         table="results/{dataset}_table.csv",
         mer="results/{dataset}_mer_table.csv",
@@ -23,7 +24,7 @@ rule aggregate:
         "microau aggregate --dataset {wildcards.dataset} --predictions {input.predictions}"
         " --weights {input.weights} --config-json {params.config_json:q} --config-hash {params.config_hash}"
         " --table {output.table} --mer-table {output.mer} --folds {output.folds}"
-        " --provenance {output.provenance} > {log} 2>&1"
+        " --provenance {output.provenance} --faces-report {input.faces_report} > {log} 2>&1"
 
 
 rule tables_all:

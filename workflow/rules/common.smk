@@ -1,16 +1,31 @@
 import csv
 import hashlib
 import json
+import re
+import shlex
 from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
+
+from microau.ablation import PAPER_TABLES
 
 with open(workflow.source_path("../schemas/config.schema.yaml")) as _schema:
-    _dataset_schema = yaml.safe_load(_schema)["definitions"]["dataset"]["properties"]
+    _schema = yaml.safe_load(_schema)
 DATASET_DEFAULTS = {
-    key: spec["default"] for key, spec in _dataset_schema.items() if "default" in spec
+    key: spec["default"]
+    for key, spec in _schema["definitions"]["dataset"]["properties"].items()
+    if "default" in spec
 }
+VARIANT_DEFAULTS = {
+    key: spec["default"]
+    for key, spec in _schema["properties"]["variants"]["additionalProperties"][
+        "properties"
+    ].items()
+}
+MODEL_OPTION_KEYS = ("pooling", "fusion", "text")
+SEEDS = list(dict.fromkeys([config["train"]["seed"], *config["train"]["seeds"]]))
 for _name, _settings in config["datasets"].items():
     config["datasets"][_name] = {**DATASET_DEFAULTS, **_settings}
 for _name in config["targets"]:
@@ -26,7 +41,7 @@ wildcard_constraints:
     dataset="|".join(config["datasets"]),
     sample=r"[^/]+",
     subject=r"[^/]+",
-    variant="|".join(config["variants"]),
+    variant="(?:" + "|".join(map(re.escape, config["variants"])) + r")(?:/seed\d+)?",
 
 
 def dataset_settings(dataset):
@@ -62,18 +77,36 @@ def release_root(dataset):
     return root
 
 
-def index_rows(dataset):
-    samples_tsv = checkpoints.index.get(dataset=dataset).output.samples
-    with open(samples_tsv, newline="") as handle:
+def face_rows(dataset):
+    """Samples with a face; samples without one stop the run unless frames.on_missing_face is skip."""
+    faces = checkpoints.faces.get(dataset=dataset).output
+    with open(faces.report, newline="") as handle:
+        missing = list(csv.DictReader(handle, delimiter="\t"))
+    if missing and config["frames"]["on_missing_face"] == "error":
+        listing = "\n  ".join(row["reason"] for row in missing)
+        raise WorkflowError(
+            f"{len(missing)} sample(s) of {dataset} have no face (listed in {faces.report}):\n  {listing}\n"
+            "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table."
+        )
+    if missing and dataset not in _SKIP_WARNED:
+        _SKIP_WARNED.add(dataset)
+        logger.warning(
+            f"frames.on_missing_face: skip leaves out {len(missing)} sample(s) of {dataset} "
+            f"without a face (listed in {faces.report})"
+        )
+    with open(faces.samples, newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+_SKIP_WARNED = set()
+
+
 def samples_of(dataset):
-    return [row["sample"] for row in index_rows(dataset)]
+    return [row["sample"] for row in face_rows(dataset)]
 
 
 def subjects_of(dataset):
-    return sorted({row["subject"] for row in index_rows(dataset)})
+    return sorted({row["subject"] for row in face_rows(dataset)})
 
 
 def per_sample(pattern):
@@ -129,32 +162,61 @@ def index_options(wildcards):
     return " ".join(options)
 
 
+def split_variant(variant):
+    """The {variant} wildcard is a variant name, or name/seed<N> for a repeat with seed N."""
+    name, seed = re.fullmatch(r"(.+?)(?:/seed(\d+))?", variant).groups()
+    return name, int(seed) if seed else config["train"]["seed"]
+
+
+def run_dir(dataset, name, seed):
+    """Where the folds of one variant and seed live; train.seed's run has no seed folder."""
+    path = f"results/train/{dataset}/{name}"
+    return path if seed == config["train"]["seed"] else f"{path}/seed{seed}"
+
+
+def variant_spec(dataset, name):
+    """Every setting of a variant on a dataset, defaults filled in (alpha/beta from the dataset)."""
+    spec = {**VARIANT_DEFAULTS, **config["variants"][name]}
+    for key in ("alpha", "beta"):
+        if spec[key] is None:
+            spec[key] = dataset_settings(dataset)[key]
+    return spec
+
+
+def trained_as(dataset, name):
+    """The variant whose folds serve `name`: the main variant when the settings are the same,
+    else the first variant in config order with the same settings."""
+    spec = variant_spec(dataset, name)
+    candidates = [config["variant"], *config["variants"]]
+    return next(other for other in candidates if variant_spec(dataset, other) == spec)
+
+
 def train_settings(wildcards):
-    """TrainSettings of a fold as JSON: the dataset's schedule, shared optimiser keys, the variant's loss."""
+    """TrainSettings of a fold as JSON: the dataset's schedule, shared optimiser keys, the variant's loss and seed."""
+    name, seed = split_variant(wildcards.variant)
+    spec = variant_spec(wildcards.dataset, name)
     dataset = dataset_settings(wildcards.dataset)
-    variant = config["variants"][wildcards.variant]
-    settings = {
-        key: dataset[key]
-        for key in ("epochs", "batch_size", "lr_drop_epoch", "alpha", "beta")
-    }
+    settings = {key: dataset[key] for key in ("epochs", "batch_size", "lr_drop_epoch")}
     settings.update(
         {
             key: value
             for key, value in config["train"].items()
-            if key not in ("threads", "mem_mb", "runtime")
+            if key not in ("threads", "mem_mb", "runtime", "seeds")
         }
     )
-    settings["contrastive"] = variant.get("contrastive", "miaucl")
-    settings["mer_classes"] = config["mer"]["classes"]
+    settings.update(
+        alpha=spec["alpha"],
+        beta=spec["beta"],
+        contrastive=spec["contrastive"],
+        seed=seed,
+        mer_classes=config["mer"]["classes"],
+    )
     return json.dumps(settings, sort_keys=True)
 
 
 def model_options(wildcards):
-    variant = config["variants"][wildcards.variant]
-    return json.dumps(
-        {key: value for key, value in variant.items() if key != "contrastive"},
-        sort_keys=True,
-    )
+    spec = variant_spec(wildcards.dataset, split_variant(wildcards.variant)[0])
+    return json.dumps({key: spec[key] for key in MODEL_OPTION_KEYS}, sort_keys=True)
 
 
 def preprocess_settings():
@@ -198,3 +260,31 @@ def report_au(wildcards):
     """The AU of Fig. 6 and 7: config report.au, or the dataset's first AU when it lacks that one."""
     aus = dataset_settings(wildcards.dataset)["aus"]
     return config["report"]["au"] if config["report"]["au"] in aus else aus[0]
+
+
+def ablation_runs(dataset, group):
+    """Each variant of a paper table -> the variant trained for it and its run folder per seed."""
+    runs = {}
+    for name in PAPER_TABLES[group].variants_needed:
+        if name not in config["variants"]:
+            raise WorkflowError(
+                f"ablation table {group} needs the variant '{name}': add it under variants in "
+                f"config.yaml (config.yaml of the repository lists every paper variant)"
+            )
+        source = trained_as(dataset, name)
+        runs[name] = {
+            "trained_as": source,
+            "seeds": {seed: run_dir(dataset, source, seed) for seed in SEEDS},
+        }
+    return runs
+
+
+def ablation_inputs(wildcards):
+    runs = ablation_runs(wildcards.dataset, wildcards.group)
+    folders = {path for run in runs.values() for path in run["seeds"].values()}
+    return expand(
+        "{folder}/{subject}/{filename}",
+        folder=sorted(folders),
+        subject=subjects_of(wildcards.dataset),
+        filename=("predictions.csv", "history.csv"),
+    )

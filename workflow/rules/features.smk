@@ -19,7 +19,7 @@ rule weights:
 
 rule features:
     input:
-        samples="results/index/{dataset}/samples.tsv",
+        samples="results/faces/{dataset}/samples.tsv",
         weights="results/weights/{encoder}.json",
         flow=per_sample("results/flow/{dataset}/{sample}.png"),
         landmarks=per_sample("results/landmarks/{dataset}/{sample}.csv"),

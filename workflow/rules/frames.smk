@@ -1,6 +1,23 @@
-rule frames:
+checkpoint faces:
     input:
         samples="results/index/{dataset}/samples.tsv",
+    output:
+        samples="results/faces/{dataset}/samples.tsv",
+        report="results/faces/{dataset}/report.tsv",
+    log:
+        "results/logs/faces/{dataset}.log",
+    benchmark:
+        "results/benchmarks/faces/{dataset}.tsv"
+    conda:
+        "../../envs/preprocess.yaml"
+    shell:
+        "microau faces --samples {input.samples} --out {output.samples}"
+        " --report {output.report} > {log} 2>&1"
+
+
+rule frames:
+    input:
+        faces="results/faces/{dataset}/samples.tsv",
     output:
         onset="results/frames/{dataset}/{sample}/onset.png",
         apex="results/frames/{dataset}/{sample}/apex.png",
@@ -13,7 +30,7 @@ rule frames:
         size=config["frames"]["size"],
         margin=config["frames"]["margin"],
     shell:
-        "microau frames --samples {input.samples} --sample {wildcards.sample}"
+        "microau frames --faces {input.faces} --sample {wildcards.sample}"
         " --size {params.size} --margin {params.margin}"
         " --out-dir results/frames/{wildcards.dataset}/{wildcards.sample} > {log} 2>&1"
 

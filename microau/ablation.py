@@ -1,0 +1,280 @@
+"""The paper's ablation tables (II-VIII, X) rebuilt from LOSO runs, with its published figures alongside.
+
+Each row names a variant of the workflow config. Every run is scored as the main table is (pooled
+over folds, binary F1 of the positive class, argmax of P_n, final epoch); repeats over seeds give
+a mean and a sample standard deviation. The published figures are CASME II and SAMM results: they
+are only comparable when the dataset is a real copy of one of those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from microau.evaluate import (
+    DECISION_RULE, POOLING, au_table, fold_table, mer_table, provenance_record, read_predictions, write_csv,
+)
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """One row: its label in the paper, the config variant that reproduces it, and the published
+    (F1, ACC) on CASME II and SAMM (MER F1 alone for Table X)."""
+
+    label: str
+    variant: str
+    casme2: tuple[float, ...]
+    samm: tuple[float, ...]
+    text_similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class PaperTable:
+    title: str
+    rows: tuple[PaperRow, ...]
+    mer: bool = False
+    text_similarity: bool = False
+
+    @property
+    def variants_needed(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.variant for r in self.rows))
+
+
+def _sweep(key: str, figures: dict[float, tuple[tuple[float, float], tuple[float, float]]]) -> tuple[PaperRow, ...]:
+    return tuple(PaperRow(f"{key}={value}", f"{key}_{value}", casme2, samm) for value, (casme2, samm) in figures.items())
+
+
+PAPER_TABLES: dict[str, PaperTable] = {
+    "II": PaperTable(
+        "LSI and GSD",
+        (
+            PaperRow("LSI only", "lsi_only", (0.761, 0.904), (0.714, 0.846)),
+            PaperRow("GSD only", "gsd_only", (0.730, 0.898), (0.638, 0.812)),
+            PaperRow("LSI + GSD", "micro_au_clip", (0.782, 0.917), (0.730, 0.863)),
+        ),
+    ),
+    "III": PaperTable(
+        "text encoder fixed or fine-tuned",
+        (
+            PaperRow("fixed", "text_fixed", (0.769, 0.898), (0.702, 0.812), 0.994),
+            PaperRow("finetune", "micro_au_clip", (0.776, 0.912), (0.716, 0.853), -0.902),
+        ),
+        text_similarity=True,
+    ),
+    "IV": PaperTable(
+        "alpha (weight of the MiAUC loss)",
+        _sweep(
+            "alpha",
+            {
+                0.2: ((0.770, 0.908), (0.712, 0.852)),
+                0.4: ((0.776, 0.908), (0.687, 0.833)),
+                0.6: ((0.776, 0.912), (0.715, 0.849)),
+                0.8: ((0.764, 0.911), (0.696, 0.849)),
+                1.0: ((0.767, 0.912), (0.716, 0.853)),
+            },
+        ),
+    ),
+    "V": PaperTable(
+        "beta (weight of the GD loss)",
+        _sweep(
+            "beta",
+            {
+                0.2: ((0.780, 0.914), (0.704, 0.848)),
+                0.4: ((0.775, 0.912), (0.712, 0.852)),
+                0.6: ((0.776, 0.914), (0.730, 0.863)),
+                0.8: ((0.769, 0.911), (0.693, 0.843)),
+                1.0: ((0.782, 0.917), (0.711, 0.855)),
+            },
+        ),
+    ),
+    "VI": PaperTable(
+        "LSI pooling",
+        (
+            PaperRow("meanpool", "meanpool", (0.754, 0.902), (0.680, 0.837)),
+            PaperRow("maxpool", "maxpool", (0.765, 0.909), (0.709, 0.849)),
+            PaperRow("PTA", "micro_au_clip", (0.776, 0.912), (0.716, 0.853)),
+        ),
+    ),
+    "VII": PaperTable(
+        "GSD fusion",
+        (
+            PaperRow("Cat+MLP", "cat_mlp", (0.771, 0.909), (0.641, 0.833)),
+            PaperRow("Add+MLP", "add_mlp", (0.776, 0.912), (0.716, 0.853)),
+            PaperRow("GDA", "micro_au_clip", (0.782, 0.917), (0.730, 0.863)),
+        ),
+    ),
+    "VIII": PaperTable(
+        "contrastive loss",
+        (
+            PaperRow("No CL", "no_cl", (0.759, 0.902), (0.725, 0.853)),
+            PaperRow("global OrigCL", "global_origcl", (0.730, 0.898), (0.638, 0.812)),
+            PaperRow("local OrigCL", "local_origcl", (0.756, 0.907), (0.691, 0.848)),
+            PaperRow("MiAUCL", "micro_au_clip", (0.782, 0.917), (0.730, 0.863)),
+        ),
+    ),
+    "X": PaperTable(
+        "zero-shot MER with and without GDA",
+        (
+            PaperRow("w/o GDA", "add_mlp", (0.872,), (0.696,)),
+            PaperRow("Our method", "micro_au_clip", (0.889,), (0.747,)),
+        ),
+        mer=True,
+    ),
+}
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float | str]:
+    """Mean, and the sample standard deviation when there is more than one seed."""
+    return float(np.mean(values)), (float(np.std(values, ddof=1)) if len(values) > 1 else "")
+
+
+def final_text_similarity(history: Path) -> float:
+    with open(history, newline="") as handle:
+        return float(list(csv.DictReader(handle))[-1]["text_similarity"])
+
+
+@dataclass
+class RunScores:
+    au: list[dict[str, object]]
+    mer: list[dict[str, object]]
+    folds: list[dict[str, object]]
+    text_similarity: float
+
+
+def score_run(run_dir: Path, subjects: list[str]) -> RunScores:
+    """One LOSO run (one variant, one seed): its folds pooled and scored like the main table."""
+    predictions = [run_dir / subject / "predictions.csv" for subject in subjects]
+    rows = read_predictions(predictions)
+    similarity = float(np.mean([final_text_similarity(run_dir / s / "history.csv") for s in subjects]))
+    return RunScores(au_table(rows), mer_table(rows), fold_table(rows), similarity)
+
+
+def _metric(table: list[dict[str, object]], key: str, value: str) -> float:
+    row = next(r for r in table if r[key] == value)
+    return float(row["F1" if key == "au" else "zero_shot"])
+
+
+def group_table(
+    group: str, runs: dict[str, dict], subjects: list[str], dataset: str
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Rows laid out like the paper's table `group`, plus an always-positive (or majority) baseline
+    row, and the per-fold figures of every run. `runs` maps each variant to the variant whose folds
+    were trained for it (`trained_as`) and its run directory per seed (`seeds`)."""
+    paper = PAPER_TABLES[group]
+    compare = dataset if dataset in ("casme2", "samm") else None
+    table: list[dict[str, object]] = []
+    folds: list[dict[str, object]] = []
+    baseline: dict[str, object] = {}
+    for row in paper.rows:
+        run = runs[row.variant]
+        scores = {int(seed): score_run(Path(path), subjects) for seed, path in sorted(run["seeds"].items())}
+        f1 = [_metric(s.au, "au", "mean") for s in scores.values()]
+        acc = [float(next(r for r in s.au if r["au"] == "mean")["ACC"]) for s in scores.values()]
+        mer_f1 = [_metric(s.mer, "metric", "f1_macro") for s in scores.values()]
+        out: dict[str, object] = {"row": row.label, "variant": row.variant, "trained_as": run["trained_as"],
+                                  "seeds": " ".join(str(seed) for seed in scores)}
+        if paper.mer:
+            out["MER_F1"], out["MER_F1_sd"] = _mean_sd(mer_f1)
+            out["AU_F1"], out["AU_F1_sd"] = _mean_sd(f1)
+            out["paper_CASME2_MER_F1"], out["paper_SAMM_MER_F1"] = row.casme2[0], row.samm[0]
+            if compare:
+                out["gap_MER_F1"] = out["MER_F1"] - getattr(row, compare)[0]
+        else:
+            out["F1"], out["F1_sd"] = _mean_sd(f1)
+            out["ACC"], out["ACC_sd"] = _mean_sd(acc)
+            out["paper_CASME2_F1"], out["paper_CASME2_ACC"] = row.casme2
+            out["paper_SAMM_F1"], out["paper_SAMM_ACC"] = row.samm
+            if compare:
+                out["gap_F1"] = out["F1"] - getattr(row, compare)[0]
+        if paper.text_similarity:
+            out["text_similarity"], out["text_similarity_sd"] = _mean_sd([s.text_similarity for s in scores.values()])
+            out["paper_text_similarity"] = row.text_similarity
+        table.append(out)
+        for seed, s in scores.items():
+            folds += [{"row": row.label, "variant": row.variant, "seed": seed, **f} for f in s.folds]
+        first = next(iter(scores.values()))
+        if paper.mer:
+            label = next(k for k in first.mer[0] if k.startswith("baseline_majority_"))
+            baseline = {"row": f"baseline majority {label[len('baseline_majority_'):]}", "MER_F1": first.mer[0][label]}
+        else:
+            mean = next(r for r in first.au if r["au"] == "mean")
+            baseline = {"row": "baseline always positive", "F1": mean["baseline_F1"], "ACC": mean["baseline_ACC"]}
+    table.append({key: baseline.get(key, "") for key in table[0]})
+    return table, folds
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="microau ablation", description="one ablation table of the paper")
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--group", required=True, choices=list(PAPER_TABLES))
+    parser.add_argument("--runs", required=True, help="JSON: variant -> {trained_as, seeds: {seed: run dir}}")
+    parser.add_argument("--subjects", nargs="+", required=True, help="held-out subjects (one fold directory each)")
+    parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
+    parser.add_argument("--config-hash", default="")
+    parser.add_argument("--table", type=Path, required=True)
+    parser.add_argument("--folds", type=Path, required=True, help="per-fold figures of every run")
+    args = parser.parse_args(argv)
+    try:
+        runs = json.loads(args.runs)
+        missing = [v for v in PAPER_TABLES[args.group].variants_needed if v not in runs]
+        if missing:
+            raise ValueError(f"table {args.group} needs runs of variants {missing}")
+        weights = json.loads(args.weights.read_text())
+        table, folds = group_table(args.group, runs, args.subjects, args.dataset)
+    except (ValueError, KeyError, OSError) as error:
+        print(f"microau ablation: error: {error}", file=sys.stderr)
+        return 2
+    paper = PAPER_TABLES[args.group]
+    metadata = {
+        "table": f"{args.group} ({paper.title})",
+        "dataset": args.dataset,
+        "weights": weights.get("weights", ""),
+        "encoder": weights.get("model", ""),
+        "config_hash": args.config_hash,
+        "n_subjects": len(args.subjects),
+        "pooling": POOLING,
+        "decision_rule": DECISION_RULE,
+        "seeds": "mean and sample standard deviation over the seeds listed in each row",
+        "paper": "published CASME II and SAMM figures of the paper; comparable only on a real copy of those",
+    }
+    write_csv(args.table, table, metadata)
+    write_csv(args.folds, folds, metadata)
+    for row in table[:-1]:
+        value = row.get("MER_F1", row.get("F1"))
+        print(f"{args.dataset} table {args.group} {row['row']}: {'MER F1' if paper.mer else 'F1'} {value:.3f}")
+    return 0
+
+
+def ablation_table_main(argv: list[str]) -> int:
+    """Stack the group tables into one file, each row prefixed by its table, columns united."""
+    parser = argparse.ArgumentParser(prog="microau ablation-table", description="stack ablation tables into one")
+    parser.add_argument("--groups", type=Path, nargs="+", required=True, help="tables written by `microau ablation`")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
+    parser.add_argument("--config-json", default="{}", help="the workflow config, as JSON")
+    parser.add_argument("--config-hash", default="")
+    parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the table")
+    args = parser.parse_args(argv)
+    rows: list[dict[str, object]] = []
+    metadata: dict[str, object] = {}
+    for path in args.groups:
+        lines = path.read_text().splitlines()
+        header = [line[2:].split(": ", 1) for line in lines if line.startswith("# ")]
+        group = dict(header)["table"].split(" ", 1)[0]
+        metadata.update({key: value for key, value in header if key != "table"})
+        rows += [{"table": group, **row} for row in csv.DictReader(line for line in lines if not line.startswith("#"))]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    metadata["tables"] = " ".join(dict.fromkeys(str(r["table"]) for r in rows))
+    write_csv(args.out, [{key: row.get(key, "") for key in columns} for row in rows], metadata)
+    provenance = provenance_record(json.loads(args.weights.read_text()), json.loads(args.config_json), args.config_hash)
+    tmp = args.provenance.with_name(args.provenance.name + ".tmp")
+    tmp.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, args.provenance)
+    return 0

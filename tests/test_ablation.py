@@ -1,0 +1,144 @@
+"""Ablation tables: scoring of runs over seeds (fast) and the ablation target of the tiny workflow (slow)."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from microau.ablation import PAPER_TABLES, ablation_table_main, group_table, main
+from test_workflow import REPO, TINY_CONFIG, planned_jobs, snakemake, table_rows
+
+
+def write_run(run_dir: Path, probs: dict[str, list[float]], similarity: float) -> None:
+    """Two held-out subjects with two samples each; AU01 truth is 1, 0 for each subject."""
+    for subject, subject_probs in probs.items():
+        folder = run_dir / subject
+        folder.mkdir(parents=True)
+        with open(folder / "predictions.csv", "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["sample", "subject", "class3", "AU01_true", "AU01_prob",
+                             "mer_positive", "mer_negative", "mer_pred"])
+            for i, (truth, prob) in enumerate(zip((1, 0), subject_probs)):
+                label = ("positive", "negative")[i]
+                writer.writerow([f"{subject}_{i}", subject, label, truth, prob, 0.2, 0.1, "positive"])
+        (folder / "history.csv").write_text(f"epoch,text_similarity\n1,0.5\n2,{similarity}\n")
+
+
+@pytest.fixture
+def runs(tmp_path) -> dict:
+    """Table III's two variants; the fine-tuned one repeated with two seeds."""
+    write_run(tmp_path / "fixed", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, 0.99)
+    write_run(tmp_path / "tuned", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, -0.8)
+    write_run(tmp_path / "tuned_seed2", {"a": [0.9, 0.9], "b": [0.1, 0.1]}, -0.6)
+    return {
+        "text_fixed": {"trained_as": "text_fixed", "seeds": {"1": str(tmp_path / "fixed")}},
+        "micro_au_clip": {"trained_as": "micro_au_clip",
+                          "seeds": {"1": str(tmp_path / "tuned"), "2": str(tmp_path / "tuned_seed2")}},
+    }
+
+
+def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
+    table, folds = group_table("III", runs, ["a", "b"], "synthetic")
+    fixed, tuned, baseline = table
+    assert fixed["row"] == "fixed" and fixed["F1"] == 1.0 and fixed["F1_sd"] == ""
+    # seed 2 gets F1 0.5 (tp 1, fp 1, fn 1) and ACC 0.5: mean 0.75, sample sd of (1, 0.5)
+    assert tuned["F1"] == pytest.approx(0.75) and tuned["F1_sd"] == pytest.approx(0.3535534)
+    assert tuned["seeds"] == "1 2" and tuned["text_similarity"] == pytest.approx(-0.7)
+    assert (tuned["paper_CASME2_F1"], tuned["paper_SAMM_ACC"], tuned["paper_text_similarity"]) == (0.776, 0.853, -0.902)
+    assert baseline["row"] == "baseline always positive" and baseline["F1"] == pytest.approx(2 / 3)
+    assert "gap_F1" not in fixed
+    assert {(f["variant"], f["seed"], f["subject"]) for f in folds} == {
+        ("text_fixed", 1, "a"), ("text_fixed", 1, "b"), ("micro_au_clip", 1, "a"), ("micro_au_clip", 1, "b"),
+        ("micro_au_clip", 2, "a"), ("micro_au_clip", 2, "b")}
+
+
+def test_real_dataset_gets_its_gap_to_the_paper(runs):
+    table, _ = group_table("III", runs, ["a", "b"], "casme2")
+    assert table[0]["gap_F1"] == pytest.approx(1.0 - 0.769)
+
+
+def test_mer_table_x_reports_zero_shot_f1_and_majority_baseline(tmp_path):
+    write_run(tmp_path / "run", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, 0.0)
+    run = {"trained_as": "micro_au_clip", "seeds": {"1": str(tmp_path / "run")}}
+    table, _ = group_table("X", {"add_mlp": run, "micro_au_clip": run}, ["a", "b"], "samm")
+    # every sample predicted positive: F1 positive 2/3, negative 0
+    assert table[1]["MER_F1"] == pytest.approx(1 / 3) and table[1]["paper_SAMM_MER_F1"] == 0.747
+    assert table[1]["gap_MER_F1"] == pytest.approx(1 / 3 - 0.747)
+    assert table[2]["row"].startswith("baseline majority")
+
+
+def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
+    del runs["text_fixed"]
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps({"weights": "none", "model": "tiny"}))
+    code = main(["--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
+                 "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == "microau ablation: error: table III needs runs of variants ['text_fixed']"
+
+
+def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps({"weights": "none (random init)", "model": "tiny"}))
+    common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights)]
+    main([*common, "--group", "III", "--table", str(tmp_path / "III.csv"), "--folds", str(tmp_path / "f3.csv")])
+    run = json.dumps({"add_mlp": runs["text_fixed"], "micro_au_clip": runs["text_fixed"]})
+    main([*common[:3], run, *common[4:], "--group", "X", "--table", str(tmp_path / "X.csv"), "--folds", str(tmp_path / "fX.csv")])
+    out = tmp_path / "all.csv"
+    ablation_table_main(["--groups", str(tmp_path / "III.csv"), str(tmp_path / "X.csv"), "--out", str(out),
+                         "--weights", str(weights), "--provenance", str(tmp_path / "prov.json")])
+    rows = table_rows(out)
+    assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 3
+    assert rows[3]["MER_F1"] and not rows[3]["F1"] and rows[0]["F1"] and not rows[0]["MER_F1"]
+    assert "# weights: none (random init)" in out.read_text()
+    assert json.loads((tmp_path / "prov.json").read_text())["weights"] == "none (random init)"
+
+
+def test_every_paper_variant_is_in_the_shipped_config():
+    variants = yaml.safe_load((REPO / "config.yaml").read_text())["variants"]
+    needed = {v for table in PAPER_TABLES.values() for v in table.variants_needed}
+    assert needed <= set(variants)
+
+
+@pytest.fixture(scope="module")
+def ablation_run(tmp_path_factory) -> Path:
+    """The tiny workflow's ablation target with every paper variant of the shipped config."""
+    workdir = tmp_path_factory.mktemp("ablation")
+    config = yaml.safe_load(TINY_CONFIG.read_text())
+    config["variants"] = yaml.safe_load((REPO / "config.yaml").read_text())["variants"]
+    # sorted keys put alpha_0.6 before micro_au_clip: the main variant must still own the shared folds
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
+    result = snakemake(workdir, "ablation_all")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+@pytest.mark.slow
+def test_ablation_target_fills_every_row_and_trains_each_setting_once(ablation_run):
+    rows = table_rows(ablation_run / "results" / "synthetic_ablation_table.csv")
+    expected = sum(len(t.rows) + 1 for t in PAPER_TABLES.values())
+    assert len(rows) == expected
+    for row in rows:
+        assert row["MER_F1" if row["table"] == "X" else "F1"] != "", row
+    reused = {r["variant"]: r["trained_as"] for r in rows if r["variant"]}
+    assert reused["alpha_0.6"] == "micro_au_clip" and reused["beta_1.0"] == "micro_au_clip"
+    trained = {p.parent.name for p in (ablation_run / "results" / "train" / "synthetic").glob("*/sub01")}
+    assert "alpha_0.6" not in trained and len(trained) == 19
+    assert (ablation_run / "results" / "synthetic_ablation_provenance.json").exists()
+
+
+@pytest.mark.slow
+def test_extra_seeds_add_repeats_without_retraining_the_first(ablation_run):
+    config = yaml.safe_load((ablation_run / "config.yaml").read_text())
+    config["train"]["seeds"] = [2]
+    config["ablation"] = {"tables": ["II"]}
+    (ablation_run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
+    planned = planned_jobs(snakemake(ablation_run, "-n", "--quiet", "rules", "ablation_all"))
+    assert planned["train"] == 3 * 3  # three variants of Table II, three folds each, seed 2 only
+    result = snakemake(ablation_run, "ablation_all")
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = table_rows(ablation_run / "results" / "synthetic_ablation_table.csv")
+    assert [r["seeds"] for r in rows[:3]] == ["1 2"] * 3 and all(r["F1_sd"] != "" for r in rows[:3])
+    assert (ablation_run / "results" / "train" / "synthetic" / "lsi_only" / "seed2" / "sub01" / "model.pt").exists()
