@@ -135,7 +135,7 @@ def test_extra_seeds_add_repeats_without_retraining_the_first(ablation_run):
     config["train"]["seeds"] = [2]
     config["ablation"] = {"tables": ["II"]}
     (ablation_run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
-    planned = planned_jobs(snakemake(ablation_run, "-n", "--quiet", "rules", "ablation_all"))
+    planned = planned_jobs(snakemake(ablation_run, "ablation_all", "-n", "--quiet", "rules"))
     assert planned["train"] == 3 * 3  # three variants of Table II, three folds each, seed 2 only
     result = snakemake(ablation_run, "ablation_all")
     assert result.returncode == 0, result.stderr[-4000:]

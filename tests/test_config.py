@@ -38,6 +38,11 @@ def test_dataset_entries_are_coerced_through_their_definition():
         ({"magnify": {"factor": 0.5}}, "config key 'magnify.factor': 0.5 is less than the minimum of 1 (magnification factor)"),
         ({"magnify": {"method": "learned"}}, "config key 'magnify.method': 'learned' is not one of ['linear_eulerian', 'none'] (allowed values: linear_eulerian, none)"),
         ({"datasets": {"casme2": {"reader": "casme2", "aus": [3]}}}, "config key 'datasets.casme2.aus.0': 3 is not one of"),
+        ({"frames": {"on_missing_face": "ignore"}}, "config key 'frames.on_missing_face': 'ignore' is not one of ['error', 'skip'] (allowed values: error, skip)"),
+        ({"ablation": {"tables": ["IX"]}}, "config key 'ablation.tables.0': 'IX' is not one of ['II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'X']"),
+        ({"variants": {"alpha_neg": {"alpha": -1}}}, "config key 'variants.alpha_neg.alpha': -1 is less than the minimum of 0"),
+        ({"variants": {"a/seed2": {}}}, "config key 'variants': 'a/seed2' does not match '^[A-Za-z0-9_.-]+$'"),
+        ({"train": {"seeds": [2, 2]}}, "config key 'train.seeds': [2, 2] has non-unique elements"),
     ],
 )
 def test_bad_values_name_the_key_and_what_is_allowed(override, message):
