@@ -110,3 +110,25 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
     assert "# n_samples: 11\n" in table
     assert f"# samples_without_face: 1 left out ({first['sample']}), reasons in {report}\n" in table
     assert not (tmp_path / "results" / "frames" / "synthetic" / first["sample"]).exists()
+
+
+def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path):
+    import numpy as np
+
+    from microau.datasets import main as index_main
+    from microau.datasets.synthetic import synthesize
+    from microau.preprocess.crop import faces_main
+    from microau.preprocess.images import write_image
+
+    root = tmp_path / "release"
+    synthesize(root, seed=1, subjects=1, per_subject=1, workers=1)
+    table = tmp_path / "samples.tsv"
+    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table)]) == 0
+    header, row = (line.split("\t") for line in table.read_text().splitlines()[:2])
+    sample = dict(zip(header, row))
+    frames = sorted(Path(sample["onset_path"]).parent.glob("*.jpg"), key=lambda p: int(p.stem[3:]))
+    middle = [p for p in frames if p.name not in (Path(sample["onset_path"]).name, Path(sample["apex_path"]).name)]
+    write_image(middle[len(middle) // 2], np.zeros((120, 160, 3), np.uint8))
+    faces = tmp_path / "faces.tsv"
+    assert faces_main(["--samples", str(table), "--out", str(faces), "--report", str(tmp_path / "report.tsv")]) == 0
+    assert faces.read_text().splitlines()[1].split("\t")[header.index("sample")] == sample["sample"]
