@@ -31,7 +31,10 @@ def _now() -> float:
 
 
 def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
-    """Per-sample seconds of each preprocessing stage, in-process, models built once beforehand."""
+    """Per-sample seconds of each preprocessing stage, in-process, models built once beforehand,
+    on one OpenCV thread as in each pipeline job (so the figure is per core)."""
+    import cv2
+
     from microau.datasets import build_index
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import crop_pair, shared_detector
@@ -40,6 +43,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     from microau.preprocess.landmarks import face_landmarks68, shared_mesh, write_landmarks_csv
     from microau.preprocess.magnify import magnify_pair
 
+    cv2.setNumThreads(1)
     start = _now()
     synthesize(work / "release", seed=0, subjects=subjects, per_subject=per_subject, workers=1)
     synth_seconds = _now() - start
@@ -73,6 +77,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
         "seconds_per_sample": per_sample,
         "magnify_flow_landmarks_seconds_per_sample": core_seconds,
         "target": "magnify + flow + landmarks under 1 s per sample per core",
+        "opencv_threads": 1,
         "note": "in-process; each Snakemake job also pays about 0.5 s of process start-up",
     }
     return result, samples_tsv

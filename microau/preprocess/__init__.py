@@ -5,6 +5,7 @@ None of these modules imports torch: a preprocessing job should start in well un
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import contextlib
 import functools
@@ -85,3 +86,12 @@ def process_shared(cls: type[Solution]) -> Callable[[], Solution]:
         return instance
 
     return shared
+
+
+def parse_stage_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse a preprocessing command's arguments, adding --threads: OpenCV otherwise starts a
+    thread per core in every job, and Snakemake's parallel per-sample jobs oversubscribe the cores."""
+    parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
+    args = parser.parse_args(argv)
+    cv2.setNumThreads(args.threads)
+    return args

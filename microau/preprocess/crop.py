@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microau.preprocess import QuietSolution, process_shared
+from microau.preprocess import QuietSolution, parse_stage_args, process_shared
 from microau.preprocess.images import ImageReadError, read_image, write_image
 
 PROG = "microau frames"
@@ -212,7 +212,7 @@ def faces_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=Path, required=True, help="sample table of the index (TSV)")
     parser.add_argument("--out", type=Path, required=True, help="samples with a face and their boxes (TSV)")
     parser.add_argument("--report", type=Path, required=True, help="samples without a usable face and why (TSV)")
-    args = parser.parse_args(argv)
+    args = parse_stage_args(parser, argv)
     try:
         n_kept, problems, errors = find_faces(args.samples, args.out, args.report)
     except (ValueError, OSError) as exc:
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "--margin", type=float, default=0.25, help="enlargement of the face box on each side, as a fraction of its size"
     )
     parser.add_argument("--out-dir", type=Path, required=True, help="writes onset.png, apex.png, box.json here")
-    args = parser.parse_args(argv)
+    args = parse_stage_args(parser, argv)
     try:
         row = sample_row(args.faces, args.sample)
         x, y, width, height, score = (float(row[key]) for key in FACE_COLUMNS)

@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from microau.preprocess import parse_stage_args
 from microau.preprocess.images import match_gain, read_image, to_gray, write_image
 
 PROG = "microau flow"
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out-npz", type=Path, required=True, help="u, v float32 at crop resolution")
     parser.add_argument("--out-image", type=Path, required=True, help="flow image (PNG, channels R=u G=v B=third)")
-    args = parser.parse_args(argv)
+    args = parse_stage_args(parser, argv)
     try:
         u, v, median = crop_flow(read_image(args.onset), read_image(args.apex), args.subtract_median)
         image = flow_image(u, v, args.image_size, args.third_channel, args.clip_px)

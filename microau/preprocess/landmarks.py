@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.preprocess import QuietSolution, process_shared
+from microau.preprocess import QuietSolution, parse_stage_args, process_shared
 from microau.preprocess.crop import FaceNotFoundError
 from microau.preprocess.images import read_image
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apex", type=Path, required=True, help="apex crop (PNG from `microau frames`)")
     parser.add_argument("--image-size", type=int, default=224, help="side of the flow image the points are scaled to")
     parser.add_argument("--out", type=Path, required=True, help="CSV with columns point,x,y")
-    args = parser.parse_args(argv)
+    args = parse_stage_args(parser, argv)
     try:
         apex = read_image(args.apex)
         points = face_landmarks68(apex, name=str(args.apex))

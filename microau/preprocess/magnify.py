@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from microau.preprocess import parse_stage_args
 from microau.preprocess.images import match_gain, read_image, write_image
 
 PROG = "microau magnify"
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--levels", type=int, default=4, help="Laplacian band-pass levels that are magnified")
     parser.add_argument("--out", type=Path, required=True, help="magnified apex (PNG)")
-    args = parser.parse_args(argv)
+    args = parse_stage_args(parser, argv)
     try:
         result = magnify_pair(read_image(args.onset), read_image(args.apex), args.factor, args.levels, args.method)
         write_image(args.out, result)

@@ -9,6 +9,7 @@ rule flow:
         "results/logs/flow/{dataset}/{sample}.log",
     conda:
         "../../envs/preprocess.yaml"
+    threads: 1
     params:
         size=config["flow"]["image_size"],
         channel=config["flow"]["third_channel"],
@@ -17,7 +18,7 @@ rule flow:
     shell:
         "microau flow --onset {input.onset} --apex {input.apex} --image-size {params.size}"
         " --third-channel {params.channel} --clip-px {params.clip_px} {params.median}"
-        " --out-npz {output.npz} --out-image {output.image} > {log} 2>&1"
+        " --out-npz {output.npz} --out-image {output.image} --threads {threads} > {log} 2>&1"
 
 
 rule flow_all:

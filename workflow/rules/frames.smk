@@ -10,9 +10,10 @@ checkpoint faces:
         "results/benchmarks/faces/{dataset}.tsv"
     conda:
         "../../envs/preprocess.yaml"
+    threads: 1
     shell:
         "microau faces --samples {input.samples} --out {output.samples}"
-        " --report {output.report} > {log} 2>&1"
+        " --report {output.report} --threads {threads} > {log} 2>&1"
 
 
 rule frames:
@@ -26,13 +27,14 @@ rule frames:
         "results/logs/frames/{dataset}/{sample}.log",
     conda:
         "../../envs/preprocess.yaml"
+    threads: 1
     params:
         size=config["frames"]["size"],
         margin=config["frames"]["margin"],
     shell:
         "microau frames --faces {input.faces} --sample {wildcards.sample}"
         " --size {params.size} --margin {params.margin}"
-        " --out-dir results/frames/{wildcards.dataset}/{wildcards.sample} > {log} 2>&1"
+        " --out-dir results/frames/{wildcards.dataset}/{wildcards.sample} --threads {threads} > {log} 2>&1"
 
 
 rule frames_all:

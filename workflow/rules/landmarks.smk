@@ -7,10 +7,11 @@ rule landmarks:
         "results/logs/landmarks/{dataset}/{sample}.log",
     conda:
         "../../envs/preprocess.yaml"
+    threads: 1
     params:
         size=config["flow"]["image_size"],
     shell:
-        "microau landmarks --apex {input.apex} --image-size {params.size} --out {output} > {log} 2>&1"
+        "microau landmarks --apex {input.apex} --image-size {params.size} --out {output} --threads {threads} > {log} 2>&1"
 
 
 rule landmarks_all:

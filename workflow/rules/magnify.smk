@@ -8,13 +8,14 @@ rule magnify:
         "results/logs/magnify/{dataset}/{sample}.log",
     conda:
         "../../envs/preprocess.yaml"
+    threads: 1
     params:
         method=config["magnify"]["method"],
         factor=config["magnify"]["factor"],
         levels=config["magnify"]["levels"],
     shell:
         "microau magnify --onset {input.onset} --apex {input.apex} --method {params.method}"
-        " --factor {params.factor} --levels {params.levels} --out {output} > {log} 2>&1"
+        " --factor {params.factor} --levels {params.levels} --out {output} --threads {threads} > {log} 2>&1"
 
 
 rule magnify_all:
