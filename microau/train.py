@@ -209,6 +209,12 @@ def train_fold(
             sums += torch.stack([loss, ce, cl, gd]).detach() * len(batch)
         scheduler.step()
         means = (sums / len(train_rows)).tolist()
+        if not np.isfinite(means[0]):
+            raise ValueError(
+                f"{name} diverged: the training loss is {means[0]} at epoch {epoch} "
+                f"(lr_head {settings.lr_head}, lr_encoder {settings.lr_encoder}, options {options.as_dict()}); "
+                "no predictions were written"
+            )
         row = {
             "epoch": epoch,
             "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),

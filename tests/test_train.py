@@ -1,4 +1,5 @@
 import csv
+import json
 import shutil
 
 import h5py
@@ -109,3 +110,13 @@ def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
     fixed = [float(h["text_similarity"]) for h in csv.DictReader(open(tmp_path / "fixed" / "history.csv"))]
     tuned = [float(h["text_similarity"]) for h in csv.DictReader(open(tmp_path / "tuned" / "history.csv"))]
     assert fixed[0] == fixed[1] and tuned[0] != tuned[1]
+
+
+def test_a_diverging_fold_stops_instead_of_writing_nan_predictions(tiny_cache, tmp_path, capsys):
+    settings = json.dumps({"epochs": 2, "batch_size": 4, "lr_drop_epoch": 1, "lr_head": 1e30})
+    code = main(["--features", str(tiny_cache), "--held-out", "sub01", "--out-dir", str(tmp_path), "--settings", settings])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("microau train: error: fold sub01 diverged: the training loss is nan at epoch 1 (lr_head 1e+30")
+    assert err.endswith("no predictions were written")
+    assert not (tmp_path / "predictions.csv").exists()

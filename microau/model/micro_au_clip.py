@@ -118,7 +118,7 @@ class MicroAUCLIP(nn.Module):
         if self.options.fusion == "gda":
             global_feature, dependency, _ = self.gda(local)
         elif self.options.fusion == "add_mlp":
-            global_feature = self.fusion_mlp(local.sum(dim=1))
+            global_feature = self.fusion_mlp(local.mean(dim=1))
         elif self.options.fusion == "cat_mlp":
             global_feature = self.fusion_mlp(local.flatten(1))
         else:
