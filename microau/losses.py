@@ -22,9 +22,20 @@ def same_label_matrix(labels: torch.Tensor) -> torch.Tensor:
     return (labels[:, None] == labels[None, :]).float()
 
 
-def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy against row-normalised 0/1 targets, averaged over rows."""
-    target = target / target.sum(dim=1, keepdim=True)
+LABEL_MATRIX_TARGETS = ("row_normalised", "raw")
+
+
+def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor, rows: str) -> torch.Tensor:
+    """Cross-entropy against 0/1 targets, averaged over rows.
+
+    `row_normalised` makes each row a distribution. `raw` uses the 0/1 rows as they are (what
+    PyTorch's soft-target cross-entropy does with an unnormalised matrix), so a row counts once per
+    same-label sample in the batch.
+    """
+    if rows == "row_normalised":
+        target = target / target.sum(dim=1, keepdim=True)
+    elif rows != "raw":
+        raise ValueError(f"unknown label matrix target '{rows}' {LABEL_MATRIX_TARGETS}")
     return -(target * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
 
 
@@ -34,6 +45,7 @@ def contrastive_loss(
     labels: torch.Tensor,
     temperature: float,
     label_matrix: str = "same_label",
+    target_rows: str = "row_normalised",
 ) -> torch.Tensor:
     """Eq. (9)-(11), summed over AUs.
 
@@ -41,6 +53,11 @@ def contrastive_loss(
     features), labels [B, N]. Each sample's text is its own label's prompt. Logits are cosine
     similarities divided by `temperature`; the loss is the mean of the visual->text and text->visual
     cross-entropies. `label_matrix="diagonal"` is CLIP's identity target (local OrigCL, Table VIII).
+
+    Samples that share an AU label share one text feature, so their logit columns are equal: with
+    `target_rows="row_normalised"` the diagonal and same-label targets then give the same loss
+    exactly, and only `target_rows="raw"` (each row weighted by its number of same-label samples)
+    tells MiAUCL from local OrigCL.
     """
     visual = F.normalize(visual, dim=-1)
     text = F.normalize(text, dim=-1)
@@ -54,7 +71,9 @@ def contrastive_loss(
             target = torch.eye(len(labels), device=logits.device)
         else:
             raise ValueError(f"unknown label matrix '{label_matrix}' (same_label, diagonal)")
-        total = total + 0.5 * (_soft_cross_entropy(logits, target) + _soft_cross_entropy(logits.T, target.T))
+        total = total + 0.5 * (
+            _soft_cross_entropy(logits, target, target_rows) + _soft_cross_entropy(logits.T, target.T, target_rows)
+        )
     return total
 
 

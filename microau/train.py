@@ -22,7 +22,13 @@ import torch
 
 from microau.aus import AU_PROMPTS, au_name, face_description
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
-from microau.losses import contrastive_loss, gd_loss, global_contrastive_loss, multitask_loss
+from microau.losses import (
+    LABEL_MATRIX_TARGETS,
+    contrastive_loss,
+    gd_loss,
+    global_contrastive_loss,
+    multitask_loss,
+)
 from microau.model import MicroAUCLIP, ModelOptions
 from microau.model.text import frozen_text_states
 
@@ -43,6 +49,7 @@ class TrainSettings:
     lr_head: float = 0.01
     temperature: float = 0.07
     contrastive: str = "miaucl"
+    label_matrix_target: str = "row_normalised"
     mer_classes: dict[str, list[int]] = field(default_factory=lambda: dict(DEFAULT_MER_CLASSES))
     device: str = "auto"
 
@@ -200,7 +207,10 @@ def train_fold(
                     cl = global_contrastive_loss(out["features"].float().mean(dim=1), text.float(), settings.temperature)
                 elif label_matrix is not None:
                     text = model.encode_texts(prompt_frozen).view(len(data.aus), 2, -1)
-                    cl = contrastive_loss(out["features"].float(), text.float(), y, settings.temperature, label_matrix)
+                    cl = contrastive_loss(
+                        out["features"].float(), text.float(), y, settings.temperature, label_matrix,
+                        settings.label_matrix_target,
+                    )
                 gd = gd_loss(out["dependency"].float(), y) if out["dependency"] is not None else ce.new_zeros(())
                 loss = ce + settings.alpha * cl + settings.beta * gd
             optimizer.zero_grad(set_to_none=True)
@@ -339,6 +349,10 @@ def main(argv: list[str]) -> int:
         options = ModelOptions(**json.loads(args.options))
         if settings.contrastive not in CONTRASTIVE:
             raise ValueError(f"contrastive must be one of {list(CONTRASTIVE)}, got '{settings.contrastive}'")
+        if settings.label_matrix_target not in LABEL_MATRIX_TARGETS:
+            raise ValueError(
+                f"label_matrix_target must be one of {list(LABEL_MATRIX_TARGETS)}, got '{settings.label_matrix_target}'"
+            )
         preprocess = json.loads(args.preprocess)
         summary = train_fold(
             args.features, args.held_out, settings, options, args.out_dir,

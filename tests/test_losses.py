@@ -1,4 +1,6 @@
+import pytest
 import torch
+import torch.nn.functional as F
 
 from microau.losses import contrastive_loss, gd_loss, multitask_loss, same_label_matrix
 
@@ -30,18 +32,29 @@ def test_contrastive_loss_prefers_features_aligned_with_their_label_text():
     assert good < bad
 
 
+def test_row_normalised_same_label_and_diagonal_targets_give_one_loss():
+    # Same-label samples share one text feature, so their logit columns are equal and averaging the
+    # log-probability over them (same label) equals taking the diagonal one: local OrigCL == MiAUCL.
+    generator = torch.Generator().manual_seed(0)
+    visual, text = torch.randn(8, 3, 16, generator=generator), torch.randn(3, 2, 16, generator=generator)
+    labels = torch.randint(0, 2, (8, 3), generator=generator)
+    same = contrastive_loss(visual, text, labels, 0.07, "same_label", "row_normalised")
+    diagonal = contrastive_loss(visual, text, labels, 0.07, "diagonal", "row_normalised")
+    assert torch.isclose(same, diagonal)
 
-def test_same_label_target_is_at_its_optimum_where_the_diagonal_target_is_not():
-    text = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
-    labels = torch.tensor([[1], [1]])
-    visual = torch.tensor([[[0.0, 1.0]], [[0.0, 1.0]]])
-    # Both samples match both (identical) positive texts. The same-label target [0.5, 0.5] is met
-    # exactly: its loss equals the target's entropy, log 2, the least it can be. The diagonal target's
-    # least is 0, so the same log 2 is a penalty for treating the other positive as a negative.
-    same = contrastive_loss(visual, text, labels, 0.07)
-    diagonal = contrastive_loss(visual, text, labels, 0.07, "diagonal")
-    log2 = torch.log(torch.tensor(2.0))
-    assert torch.isclose(same, log2) and torch.isclose(diagonal, log2)
+
+def test_raw_target_weights_each_row_by_its_same_label_count():
+    generator = torch.Generator().manual_seed(1)
+    visual, text = torch.randn(5, 1, 4, generator=generator), torch.randn(1, 2, 4, generator=generator)
+    labels = torch.tensor([[1], [1], [1], [0], [0]])
+    logits = F.normalize(visual[:, 0], dim=-1) @ F.normalize(text[0][labels[:, 0]], dim=-1).T / 0.07
+    diagonal_rows = -(F.log_softmax(logits, dim=1).diagonal() + F.log_softmax(logits.T, dim=1).diagonal()) / 2
+    counts = torch.tensor([3.0, 3.0, 3.0, 2.0, 2.0])
+    raw = contrastive_loss(visual, text, labels, 0.07, "same_label", "raw")
+    assert torch.isclose(raw, (counts * diagonal_rows).mean())
+    assert torch.isclose(contrastive_loss(visual, text, labels, 0.07, "diagonal", "raw"), diagonal_rows.mean())
+    with pytest.raises(ValueError, match="unknown label matrix target 'softmax'"):
+        contrastive_loss(visual, text, labels, 0.07, "same_label", "softmax")
 
 
 def test_global_contrastive_loss_targets_the_identity_even_for_equal_texts():

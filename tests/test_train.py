@@ -103,6 +103,21 @@ def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastiv
     assert -1 <= float(history[0]["text_similarity"]) <= 1
 
 
+def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, capsys):
+    settings = TrainSettings(epochs=1, batch_size=4, lr_drop_epoch=1)
+    train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path / "normalised", log=lambda m: None)
+    raw = TrainSettings(epochs=1, batch_size=4, lr_drop_epoch=1, label_matrix_target="raw")
+    train_fold(tiny_cache, "sub01", raw, ModelOptions(), tmp_path / "raw", log=lambda m: None)
+    contrastive = [
+        float(next(csv.DictReader(open(tmp_path / run / "history.csv")))["contrastive"]) for run in ("normalised", "raw")
+    ]
+    assert contrastive[1] > contrastive[0]
+    bad = json.dumps({"epochs": 1, "label_matrix_target": "counts"})
+    code = main(["--features", str(tiny_cache), "--held-out", "sub01", "--out-dir", str(tmp_path / "bad"), "--settings", bad])
+    assert code == 2
+    assert "label_matrix_target must be one of ['row_normalised', 'raw'], got 'counts'" in capsys.readouterr().err
+
+
 def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
     settings = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
     train_fold(tiny_cache, "sub01", settings, ModelOptions(text="fixed"), tmp_path / "fixed", log=lambda m: None)
