@@ -53,6 +53,14 @@ class TrainSettings:
     mer_classes: dict[str, list[int]] = field(default_factory=lambda: dict(DEFAULT_MER_CLASSES))
     device: str = "auto"
 
+    def __post_init__(self) -> None:
+        if self.contrastive not in CONTRASTIVE:
+            raise ValueError(f"contrastive must be one of {list(CONTRASTIVE)}, got '{self.contrastive}'")
+        if self.label_matrix_target not in LABEL_MATRIX_TARGETS:
+            raise ValueError(
+                f"label_matrix_target must be one of {list(LABEL_MATRIX_TARGETS)}, got '{self.label_matrix_target}'"
+            )
+
 
 @dataclass
 class FoldData:
@@ -347,12 +355,6 @@ def main(argv: list[str]) -> int:
     try:
         settings = TrainSettings(**json.loads(args.settings))
         options = ModelOptions(**json.loads(args.options))
-        if settings.contrastive not in CONTRASTIVE:
-            raise ValueError(f"contrastive must be one of {list(CONTRASTIVE)}, got '{settings.contrastive}'")
-        if settings.label_matrix_target not in LABEL_MATRIX_TARGETS:
-            raise ValueError(
-                f"label_matrix_target must be one of {list(LABEL_MATRIX_TARGETS)}, got '{settings.label_matrix_target}'"
-            )
         preprocess = json.loads(args.preprocess)
         summary = train_fold(
             args.features, args.held_out, settings, options, args.out_dir,
