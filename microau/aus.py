@@ -38,6 +38,11 @@ def au_name(au: int) -> str:
     return f"AU{au:02d}"
 
 
+def au_prompts(aus: list[int]) -> list[str]:
+    """Each AU's (negative, positive) prompts in AU order: prompt 2n + label is AU n's text for that label."""
+    return [AU_PROMPTS[au][side] for au in aus for side in (1, 0)]
+
+
 def face_description(labels: list[int], aus: list[int]) -> str:
     """Whole-face text of one sample (global OrigCL): the positive descriptions of its active AUs."""
     active = [AU_PROMPTS[au][0] for au, on in zip(aus, labels) if on]

@@ -18,6 +18,11 @@ import numpy as np
 from microau import __version__
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
+MER_READINGS = {
+    "combinations": "combinations (one label text per AU combination of the AU-emotion correspondence, "
+    "each AU's own positive or negative prompt)",
+    "joined": "joined (one label text per class joining its AUs' positive descriptions)",
+}
 POOLING = "predictions of every held-out subject pooled over all LOSO folds, then scored once"
 
 
@@ -100,13 +105,26 @@ def fold_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     return out
 
 
-def mer_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
-    classes = [c[len("mer_"):] for c in rows[0] if c.startswith("mer_") and c != "mer_pred"]
+def mer_classes(rows: list[dict[str, str]], reading: str) -> list[str]:
+    """The classes of one reading of Eq. 13 in predictions.csv (columns mer_<reading>_<class>)."""
+    prefix = f"mer_{reading}_"
+    classes = [c[len(prefix):] for c in rows[0] if c.startswith(prefix) and c != f"{prefix}pred"]
+    if not classes:
+        raise ValueError(f"the predictions hold no zero-shot MER scores of the '{reading}' reading")
+    return classes
+
+
+def mer_predictions(rows: list[dict[str, str]], reading: str) -> list[str]:
+    return [r[f"mer_{reading}_pred"] for r in rows]
+
+
+def mer_table(rows: list[dict[str, str]], reading: str) -> list[dict[str, object]]:
+    classes = mer_classes(rows, reading)
     scored = [r for r in rows if r["class3"]]
     if not scored:
         raise ValueError("no sample has a three-class label: the MER table cannot be computed")
     truth = [r["class3"] for r in scored]
-    model = multiclass_scores(truth, [r["mer_pred"] for r in scored], classes)
+    model = multiclass_scores(truth, mer_predictions(scored, reading), classes)
     majority = max(classes, key=truth.count)
     baseline = multiclass_scores(truth, [majority] * len(truth), classes)
     order = ["f1_macro", "uar", "accuracy", *[f"f1_{c}" for c in classes]]
@@ -140,7 +158,7 @@ def samples_without_face(report: Path | None) -> str:
 
 def aggregate(
     dataset: str, predictions: list[Path], provenance: dict[str, object], table: Path, mer: Path, folds: Path,
-    faces_report: Path | None = None,
+    faces_report: Path | None = None, mer_reading: str = "combinations",
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     rows = read_predictions(predictions)
     metadata = {
@@ -157,10 +175,11 @@ def aggregate(
         "microau_version": __version__,
     }
     au_rows = au_table(rows)
-    mer_rows = mer_table(rows)
+    mer_rows = mer_table(rows, mer_reading)
     write_csv(table, au_rows, metadata)
     write_csv(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
-                             "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity"})
+                             "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity",
+                             "mer_texts": MER_READINGS[mer_reading]})
     write_csv(folds, fold_table(rows), metadata)
     return au_rows, mer_rows
 
@@ -198,12 +217,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--folds", type=Path, required=True)
     parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
     parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")
+    parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
+                        help="reading of Eq. 13 whose predictions make the MER table")
     args = parser.parse_args(argv)
     try:
         weights = json.loads(args.weights.read_text())
         provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
         au_rows, mer_rows = aggregate(
-            args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds, args.faces_report
+            args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds, args.faces_report,
+            args.mer_texts,
         )
     except (ValueError, KeyError, OSError) as error:
         print(f"microau aggregate: error: {error}", file=sys.stderr)

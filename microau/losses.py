@@ -22,7 +22,7 @@ def same_label_matrix(labels: torch.Tensor) -> torch.Tensor:
     return (labels[:, None] == labels[None, :]).float()
 
 
-LABEL_MATRIX_TARGETS = ("row_normalised", "raw")
+LABEL_MATRIX_TARGETS = ("raw", "row_normalised")
 
 
 def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor, rows: str) -> torch.Tensor:
@@ -45,7 +45,7 @@ def contrastive_loss(
     labels: torch.Tensor,
     temperature: float,
     label_matrix: str = "same_label",
-    target_rows: str = "row_normalised",
+    target_rows: str = "raw",
 ) -> torch.Tensor:
     """Eq. (9)-(11), summed over AUs.
 
@@ -54,10 +54,11 @@ def contrastive_loss(
     similarities divided by `temperature`; the loss is the mean of the visual->text and text->visual
     cross-entropies. `label_matrix="diagonal"` is CLIP's identity target (local OrigCL, Table VIII).
 
-    Samples that share an AU label share one text feature, so their logit columns are equal: with
-    `target_rows="row_normalised"` the diagonal and same-label targets then give the same loss
-    exactly, and only `target_rows="raw"` (each row weighted by its number of same-label samples)
-    tells MiAUCL from local OrigCL.
+    The paper hands LM_n and M_n to a cross-entropy; `target_rows="raw"` (default) does what
+    PyTorch's soft-target cross-entropy does with the 0/1 matrix, weighting each row by its number
+    of same-label samples. Samples that share an AU label share one text feature, so their logit
+    columns are equal: with `target_rows="row_normalised"` the diagonal and same-label targets give
+    the same loss exactly, i.e. MiAUCL would collapse to local OrigCL.
     """
     visual = F.normalize(visual, dim=-1)
     text = F.normalize(text, dim=-1)

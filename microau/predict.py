@@ -37,15 +37,20 @@ DEFAULT_PREPROCESS: dict[str, dict] = {
 }
 
 
+READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
+
+
 class PredictError(ValueError):
     """An input cannot be used; the message names it and fits on one line."""
 
 
 @dataclass
 class Prediction:
+    """P(on) per AU, and per reading of Eq. 13 (see microau.mer) the emotion and each class's score."""
+
     aus: dict[str, float]
-    emotion: str
-    emotion_scores: dict[str, float]
+    emotions: dict[str, str]
+    emotion_scores: dict[str, dict[str, float]]
 
 
 def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +157,9 @@ def predict_pair(
     )
     from microau.model import MicroAUCLIP, ModelOptions
     from microau.model.text import frozen_text_states
-    from microau.train import mer_texts
+    from microau.aus import au_prompts
+    from microau.mer import filter_combinations, joined_texts
+    from microau.train import zero_shot_scores
 
     image, points = preprocess_pair(onset, apex, settings, name=name)
     spec = ClipSpec(state["encoder"], state["pretrained"])
@@ -164,7 +171,8 @@ def predict_pair(
         )
     aus, k = list(state["aus"]), int(state["k"])
     tokens = au_token_indices(points, aus, image.shape[0], patch_grid(clip_model))
-    class_names, class_texts = mer_texts(state["settings"]["mer_classes"])
+    combinations = filter_combinations(state["settings"]["mer_combinations"], aus)
+    joined_names, class_texts = joined_texts(state["settings"]["mer_classes"])
     with torch.no_grad():
         # The feature cache stores these states as float16; training reads them back as float32.
         states = frozen_visual_states(clip_model, flow_tensor(image)[None], k).to(torch.float16).float()
@@ -177,13 +185,17 @@ def predict_pair(
         model.eval()
         out = model(states, torch.from_numpy(tokens)[None])
         probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1]
-        features = torch.nn.functional.normalize(out["features"][0].float(), dim=-1)
-        class_features = torch.nn.functional.normalize(model.encode_texts(mer_frozen).float(), dim=-1)
-        scores = (features @ class_features.T).sum(dim=0)
+        prompt_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), au_prompts(aus), k)
+        prompt_features = model.encode_texts(prompt_frozen).view(len(aus), 2, -1)
+        scores = zero_shot_scores(
+            out["features"], prompt_features, model.encode_texts(mer_frozen), combinations, joined_names, aus
+        )
     return Prediction(
         aus={au_name(au): float(p) for au, p in zip(aus, probs)},
-        emotion=class_names[int(scores.argmax())],
-        emotion_scores={name: float(s) for name, s in zip(class_names, scores)},
+        emotions={reading: names[int(values[0].argmax())] for reading, (names, values) in scores.items()},
+        emotion_scores={
+            reading: {name: float(v) for name, v in zip(names, values[0])} for reading, (names, values) in scores.items()
+        },
     )
 
 
@@ -216,9 +228,10 @@ def print_table(prediction: Prediction, args: argparse.Namespace, state: dict) -
     print("AU     P(on)")
     for au, p in prediction.aus.items():
         print(f"{au}   {p:.3f}{'  on' if p > 0.5 else ''}")
-    print(f"emotion (zero-shot, Eq. 13): {prediction.emotion}")
-    for name, score in prediction.emotion_scores.items():
-        print(f"  {name:<10} {score:+.3f}")
+    for reading, emotion in prediction.emotions.items():
+        print(f"emotion (zero-shot, Eq. 13, {READING_TITLES[reading]}): {emotion}")
+        for name, score in prediction.emotion_scores[reading].items():
+            print(f"  {name:<10} {score:+.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             "onset": args.onset, "apex": args.apex, "video": str(args.video) if args.video else None,
             "model": str(args.model), "aus": prediction.aus,
             "active": [au for au, p in prediction.aus.items() if p > 0.5],
-            "emotion": prediction.emotion, "emotion_scores": prediction.emotion_scores,
+            "emotion": prediction.emotions, "emotion_scores": prediction.emotion_scores,
             "preprocess": settings, "preprocess_from": "model" if stored else "defaults",
         }
         print(json.dumps(record, indent=2))

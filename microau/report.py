@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from microau.aus import AU_LANDMARKS, au_name
+from microau.evaluate import MER_READINGS, mer_classes, mer_predictions
 
 PROG = "microau figures"
 DPI = 150
@@ -69,8 +70,9 @@ def read_table(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
     return metadata, list(csv.DictReader(lines))
 
 
-def load_folds(fold_dirs: list[Path]) -> PooledFolds:
-    """predictions.csv and features.npz of each fold directory, rows matched by sample id."""
+def load_folds(fold_dirs: list[Path], mer_reading: str) -> PooledFolds:
+    """predictions.csv and features.npz of each fold directory, rows matched by sample id; the
+    zero-shot MER predictions of the `mer_reading` reading of Eq. 13."""
     rows, features, au_tokens, weights = [], [], [], []
     for fold in map(Path, fold_dirs):
         with open(fold / "predictions.csv", newline="") as handle:
@@ -95,8 +97,8 @@ def load_folds(fold_dirs: list[Path]) -> PooledFolds:
         labels=np.array([[int(r[f"{au}_true"]) for au in aus] for r in rows]),
         probs=np.array([[float(r[f"{au}_prob"]) for au in aus] for r in rows]),
         class3=[r["class3"] for r in rows],
-        mer_pred=[r["mer_pred"] for r in rows],
-        mer_classes=[c[len("mer_") :] for c in rows[0] if c.startswith("mer_") and c != "mer_pred"],
+        mer_pred=mer_predictions(rows, mer_reading),
+        mer_classes=mer_classes(rows, mer_reading),
         features=np.concatenate(features),
         au_tokens=np.concatenate(au_tokens),
         token_weights=None if any(w is None for w in weights) else np.concatenate(weights),
@@ -455,7 +457,7 @@ def cache_geometry(cache: Path) -> tuple[tuple[int, int], int]:
 def make_figures(args: argparse.Namespace) -> list[Path]:
     """Every figure of one dataset under args.out_dir; returns their paths."""
     out = {key: args.out_dir / name for key, name in FIGURE_FILES.items()}
-    folds = load_folds(args.folds)
+    folds = load_folds(args.folds, args.mer_texts)
     au = au_name(args.au)
     if au not in folds.aus:
         raise ValueError(f"{au} (--au) is not among the dataset's AUs {', '.join(folds.aus)}")
@@ -484,6 +486,8 @@ def figures_main(argv: list[str]) -> int:
     parser.add_argument(
         "--samples", type=int, default=4, help="samples in the attention figure, and per label in the similarity matrix"
     )
+    parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
+                        help="reading of Eq. 13 whose predictions the confusion matrix shows")
     parser.add_argument("--out-dir", type=Path, required=True)
     args = parser.parse_args(argv)
     try:

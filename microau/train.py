@@ -20,8 +20,17 @@ import h5py
 import numpy as np
 import torch
 
-from microau.aus import AU_PROMPTS, au_name, face_description
+from microau.aus import au_name, au_prompts, face_description
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
+from microau.mer import (
+    READINGS,
+    class_scores,
+    combination_matrix,
+    combination_scores,
+    filter_combinations,
+    joined_scores,
+    joined_texts,
+)
 from microau.losses import (
     LABEL_MATRIX_TARGETS,
     contrastive_loss,
@@ -34,6 +43,17 @@ from microau.model.text import frozen_text_states
 
 CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "global_origcl": "global", "none": None}
 DEFAULT_MER_CLASSES = {"positive": [12], "negative": [4, 7, 14, 15, 17], "surprise": [1, 2]}
+DEFAULT_MER_COMBINATIONS = {
+    "positive": [[6], [12], [6, 12], [6, 7, 12], [7, 12]],
+    "surprise": [[1, 2], [5], [25], [1, 2, 25], [25, 26], [5, 24]],
+    "negative": [
+        [23], [4], [4, 7], [4, 5], [4, 5, 7], [17, 24], [4, 6, 7], [4, 38],
+        [10], [9], [4, 9], [4, 40], [4, 5, 40], [4, 7, 9], [4, 9, 17], [4, 7, 10], [4, 5, 7, 9], [7, 10],
+        [1, 4], [20], [1, 2, 4], [1, 2, 4, 20],
+        [1], [15], [6, 15], [15, 17],
+        [14],
+    ],
+}
 
 
 @dataclass
@@ -49,8 +69,9 @@ class TrainSettings:
     lr_head: float = 0.01
     temperature: float = 0.07
     contrastive: str = "miaucl"
-    label_matrix_target: str = "row_normalised"
+    label_matrix_target: str = "raw"
     mer_classes: dict[str, list[int]] = field(default_factory=lambda: dict(DEFAULT_MER_CLASSES))
+    mer_combinations: dict[str, list[list[int]]] = field(default_factory=lambda: dict(DEFAULT_MER_COMBINATIONS))
     device: str = "auto"
 
     def __post_init__(self) -> None:
@@ -98,13 +119,6 @@ def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarr
     if len(train) == 0:
         raise ValueError("leave-one-subject-out needs at least two subjects")
     return train, test
-
-
-def mer_texts(classes: dict[str, list[int]]) -> tuple[list[str], list[str]]:
-    """Label texts LF_r of Eq. (13): each class described by its AUs' positive prompts."""
-    names = list(classes)
-    texts = [". ".join(AU_PROMPTS[au][0] for au in classes[name]) + "." for name in names]
-    return names, texts
 
 
 def face_descriptions(data: FoldData, train_idx: np.ndarray) -> tuple[list[str], torch.Tensor]:
@@ -164,9 +178,9 @@ def train_fold(
     tokenizer = open_clip.get_tokenizer(spec.model)
     device = pick_device(settings.device)
     k = int(data.attrs["k"])
-    positive, negative = 0, 1
-    prompts = [AU_PROMPTS[au][side] for au in data.aus for side in (negative, positive)]
-    class_names, class_texts = mer_texts(settings.mer_classes)
+    prompts = au_prompts(data.aus)
+    combinations = filter_combinations(settings.mer_combinations, data.aus)
+    joined_names, class_texts = joined_texts(settings.mer_classes)
     prompt_frozen = frozen_text_states(clip_model, tokenizer, prompts, k)
     mer_frozen = frozen_text_states(clip_model, tokenizer, class_texts, k)
     prompt_frozen = {key: value.to(device) for key, value in prompt_frozen.items()}
@@ -255,23 +269,37 @@ def train_fold(
     test_rows = torch.from_numpy(test_idx).to(device)
     with torch.no_grad(), autocast:
         out = model(tokens[test_rows].float(), au_tokens[test_rows])
-        class_features = torch.nn.functional.normalize(model.encode_texts(mer_frozen).float(), dim=-1)
-    features = torch.nn.functional.normalize(out["features"].float(), dim=-1)
+        prompt_features = model.encode_texts(prompt_frozen).view(len(data.aus), 2, -1)
+        class_features = model.encode_texts(mer_frozen)
     probs = torch.softmax(out["logits"].float(), dim=-1)[..., 1].cpu().numpy()
-    mer_scores = torch.einsum("bnd,rd->br", features, class_features).cpu().numpy()
-    write_fold(
-        out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history, preprocess
-    )
+    mer_scores = zero_shot_scores(out["features"], prompt_features, class_features, combinations, joined_names, data.aus)
+    write_fold(out_dir, data, test_idx, probs, mer_scores, out, model, settings, options, history, preprocess)
     return {"held_out": held_out, "n_train": len(train_idx), "n_test": len(test_idx)}
+
+
+def zero_shot_scores(
+    features: torch.Tensor,
+    prompt_features: torch.Tensor,
+    class_features: torch.Tensor,
+    combinations: dict[str, list[tuple[int, ...]]],
+    joined_names: list[str],
+    aus: list[int],
+) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Eq. (13) under both readings: reading -> (class names, [B, C] class scores)."""
+    matrix, owners = combination_matrix(combinations, aus)
+    names = list(combinations)
+    by_combination = class_scores(combination_scores(features, prompt_features, matrix), owners, names)
+    return {
+        "combinations": (names, by_combination.cpu().numpy()),
+        "joined": (joined_names, joined_scores(features, class_features).cpu().numpy()),
+    }
 
 
 def _atomic_path(path: Path) -> Path:
     return path.with_name(path.name + ".tmp")
 
 
-def write_fold(
-    out_dir, data, test_idx, probs, mer_scores, class_names, out, model, settings, options, history, preprocess
-) -> None:
+def write_fold(out_dir, data, test_idx, probs, mer_scores, out, model, settings, options, history, preprocess) -> None:
     """Write the fold's files under temporary names, then move each into place."""
     out_dir.mkdir(parents=True, exist_ok=True)
     pred_path = out_dir / "predictions.csv"
@@ -279,15 +307,19 @@ def write_fold(
     with open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         au_cols = [f"{au_name(au)}_{kind}" for au in data.aus for kind in ("true", "prob")]
-        mer_cols = [f"mer_{name}" for name in class_names]
-        writer.writerow(["sample", "subject", "class3", *au_cols, *mer_cols, "mer_pred"])
+        mer_cols = [
+            column for reading in READINGS
+            for column in [*(f"mer_{reading}_{name}" for name in mer_scores[reading][0]), f"mer_{reading}_pred"]
+        ]
+        writer.writerow(["sample", "subject", "class3", *au_cols, *mer_cols])
         for row, i in enumerate(test_idx):
             values = []
             for n in range(len(data.aus)):
                 values += [int(data.labels[i, n]), f"{probs[row, n]:.6f}"]
-            scores = [f"{s:.6f}" for s in mer_scores[row]]
-            pred = class_names[int(np.argmax(mer_scores[row]))]
-            writer.writerow([data.samples[i], data.subjects[i], data.class3[i], *values, *scores, pred])
+            for reading in READINGS:
+                names, scores = mer_scores[reading]
+                values += [*(f"{s:.6f}" for s in scores[row]), names[int(np.argmax(scores[row]))]]
+            writer.writerow([data.samples[i], data.subjects[i], data.class3[i], *values])
     os.replace(tmp, pred_path)
 
     arrays = {

@@ -19,23 +19,24 @@ def write_run(run_dir: Path, probs: dict[str, list[float]], similarity: float) -
         with open(folder / "predictions.csv", "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["sample", "subject", "class3", "AU01_true", "AU01_prob",
-                             "mer_positive", "mer_negative", "mer_pred"])
+                             "mer_combinations_positive", "mer_combinations_negative", "mer_combinations_pred",
+                             "mer_joined_positive", "mer_joined_negative", "mer_joined_pred"])
             for i, (truth, prob) in enumerate(zip((1, 0), subject_probs)):
                 label = ("positive", "negative")[i]
-                writer.writerow([f"{subject}_{i}", subject, label, truth, prob, 0.2, 0.1, "positive"])
+                writer.writerow([f"{subject}_{i}", subject, label, truth, prob, 0.2, 0.1, "positive", 0.1, 0.2, label])
         (folder / "history.csv").write_text(f"epoch,text_similarity\n1,0.5\n2,{similarity}\n")
 
 
 @pytest.fixture
 def runs(tmp_path) -> dict:
-    """Table III's two variants; the fine-tuned one repeated with two seeds."""
+    """Table III's two variants (on the Add+MLP model); the fine-tuned one repeated with two seeds."""
     write_run(tmp_path / "fixed", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, 0.99)
     write_run(tmp_path / "tuned", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, -0.8)
     write_run(tmp_path / "tuned_seed2", {"a": [0.9, 0.9], "b": [0.1, 0.1]}, -0.6)
     return {
         "text_fixed": {"trained_as": "text_fixed", "seeds": {"1": str(tmp_path / "fixed")}},
-        "micro_au_clip": {"trained_as": "micro_au_clip",
-                          "seeds": {"1": str(tmp_path / "tuned"), "2": str(tmp_path / "tuned_seed2")}},
+        "add_mlp": {"trained_as": "add_mlp",
+                    "seeds": {"1": str(tmp_path / "tuned"), "2": str(tmp_path / "tuned_seed2")}},
     }
 
 
@@ -50,8 +51,8 @@ def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
     assert baseline["row"] == "baseline always positive" and baseline["F1"] == pytest.approx(2 / 3)
     assert "gap_F1" not in fixed
     assert {(f["variant"], f["seed"], f["subject"]) for f in folds} == {
-        ("text_fixed", 1, "a"), ("text_fixed", 1, "b"), ("micro_au_clip", 1, "a"), ("micro_au_clip", 1, "b"),
-        ("micro_au_clip", 2, "a"), ("micro_au_clip", 2, "b")}
+        ("text_fixed", 1, "a"), ("text_fixed", 1, "b"), ("add_mlp", 1, "a"), ("add_mlp", 1, "b"),
+        ("add_mlp", 2, "a"), ("add_mlp", 2, "b")}
 
 
 def test_real_dataset_gets_its_gap_to_the_paper(runs):
@@ -59,14 +60,28 @@ def test_real_dataset_gets_its_gap_to_the_paper(runs):
     assert table[0]["gap_F1"] == pytest.approx(1.0 - 0.769)
 
 
-def test_mer_table_x_reports_zero_shot_f1_and_majority_baseline(tmp_path):
+def test_mer_table_x_reports_both_readings_and_majority_baseline(tmp_path):
     write_run(tmp_path / "run", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, 0.0)
     run = {"trained_as": "micro_au_clip", "seeds": {"1": str(tmp_path / "run")}}
     table, _ = group_table("X", {"add_mlp": run, "micro_au_clip": run}, ["a", "b"], "samm")
-    # every sample predicted positive: F1 positive 2/3, negative 0
+    assert [r["mer_texts"] for r in table[:4]] == ["combinations", "combinations", "joined", "joined"]
+    # combinations: every sample predicted positive: F1 positive 2/3, negative 0
     assert table[1]["MER_F1"] == pytest.approx(1 / 3) and table[1]["paper_SAMM_MER_F1"] == 0.747
     assert table[1]["gap_MER_F1"] == pytest.approx(1 / 3 - 0.747)
-    assert table[2]["row"].startswith("baseline majority")
+    # joined: every sample predicted its own class
+    assert table[3]["MER_F1"] == pytest.approx(1.0) and table[3]["row"] == "Our method, joined class texts"
+    assert table[4]["row"].startswith("baseline majority")
+
+
+def test_tables_iii_iv_vi_vary_the_add_mlp_model_and_the_others_the_full_model():
+    variants = yaml.safe_load((REPO / "config.yaml").read_text())["variants"]
+    for group, table in PAPER_TABLES.items():
+        expected = "add_mlp" if group in ("III", "IV", "VI") else "micro_au_clip"
+        assert table.base == expected, group
+        if group in ("III", "IV", "VI"):
+            assert all(variants[row.variant].get("fusion") == "add_mlp" for row in table.rows), group
+    assert [r.variant for r in PAPER_TABLES["III"].rows][-1] == "add_mlp"
+    assert [r.variant for r in PAPER_TABLES["VI"].rows][-1] == "add_mlp"
 
 
 def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
@@ -90,7 +105,7 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     ablation_table_main(["--groups", str(tmp_path / "III.csv"), str(tmp_path / "X.csv"), "--out", str(out),
                          "--weights", str(weights), "--provenance", str(tmp_path / "prov.json")])
     rows = table_rows(out)
-    assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 3
+    assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 5
     assert rows[3]["MER_F1"] and not rows[3]["F1"] and rows[0]["F1"] and not rows[0]["MER_F1"]
     assert "# weights: none (random init)" in out.read_text()
     assert json.loads((tmp_path / "prov.json").read_text())["weights"] == "none (random init)"
@@ -123,7 +138,9 @@ def test_ablation_target_fills_every_row_and_trains_each_setting_once(ablation_r
     for row in rows:
         assert row["MER_F1" if row["table"] == "X" else "F1"] != "", row
     reused = {r["variant"]: r["trained_as"] for r in rows if r["variant"]}
-    assert reused["alpha_0.6"] == "micro_au_clip" and reused["beta_1.0"] == "micro_au_clip"
+    assert reused["alpha_0.6"] == "add_mlp" and reused["beta_1.0"] == "micro_au_clip"
+    full_rows = {r["table"]: r["trained_as"] for r in rows if r["row"] in ("finetune", "PTA", "GDA", "MiAUCL")}
+    assert full_rows == {"III": "add_mlp", "VI": "add_mlp", "VII": "micro_au_clip", "VIII": "micro_au_clip"}
     trained = {p.parent.name for p in (ablation_run / "results" / "train" / "synthetic").glob("*/sub01")}
     assert "alpha_0.6" not in trained and len(trained) == 19
     assert (ablation_run / "results" / "synthetic_ablation_provenance.json").exists()

@@ -28,7 +28,9 @@ def test_multiclass_scores_on_known_inputs():
 def rows_for(truths, probs, classes=("positive", "negative")):
     return [
         {"sample": f"s{i}", "subject": f"sub{i % 2}", "class3": classes[i % 2], "AU01_true": str(t),
-         "AU01_prob": str(p), "mer_positive": "0.2", "mer_negative": "0.1", "mer_pred": "positive"}
+         "AU01_prob": str(p), "mer_combinations_positive": "0.2", "mer_combinations_negative": "0.1",
+         "mer_combinations_pred": "positive", "mer_joined_positive": "0.1", "mer_joined_negative": "0.2",
+         "mer_joined_pred": "negative"}
         for i, (t, p) in enumerate(zip(truths, probs))
     ]
 
@@ -45,9 +47,11 @@ def test_au_table_has_mean_and_always_positive_baseline():
 def test_mer_table_scores_only_three_class_samples_and_reports_majority_baseline():
     rows = rows_for([1, 0, 0], [0.9, 0.6, 0.1])
     rows[2]["class3"] = ""
-    table = {r["metric"]: r for r in mer_table(rows)}
+    table = {r["metric"]: r for r in mer_table(rows, "combinations")}
     assert table["accuracy"]["zero_shot"] == pytest.approx(0.5)
     assert table["n_samples"]["zero_shot"] == 2
+    joined = {r["metric"]: r for r in mer_table(rows, "joined")}
+    assert joined["f1_positive"]["zero_shot"] == 0 and joined["f1_negative"]["zero_shot"] == pytest.approx(2 / 3)
 
 
 def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
@@ -66,11 +70,12 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
                  "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3}}),
                  "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
-                 "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json")])
+                 "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined"])
     assert code == 0
     text = out["table"].read_text()
     assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
     assert "# magnification: linear_eulerian x3" in text
+    assert "# mer_texts: joined (one label text per class" in out["mer"].read_text()
     provenance = json.loads((tmp_path / "prov.json").read_text())
     assert provenance["config"]["magnify"]["factor"] == 3 and "torch" in provenance["versions"]
 
@@ -86,7 +91,7 @@ def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
     weights.write_text("{}")
     code = main(["--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),
                  "--table", str(tmp_path / "t"), "--mer-table", str(tmp_path / "m"), "--folds", str(tmp_path / "f"),
-                 "--provenance", str(tmp_path / "p.json")])
+                 "--provenance", str(tmp_path / "p.json"), "--mer-texts", "combinations"])
     assert code == 2 and "more than one fold" in capsys.readouterr().err
 
 

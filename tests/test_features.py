@@ -72,3 +72,33 @@ def test_cache_holds_tokens_indices_labels_and_provenance(tiny_cache):
         assert h5["labels"].shape == (12, len(AUS))
         assert h5.attrs["k"] == 2 and h5.attrs["encoder"] == TINY and h5.attrs["config_hash"] == "testhash"
         assert h5["subject"][0].decode() == "sub01"
+
+
+def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_token(tmp_path):
+    """float16 cached states -> trainable tail equal open_clip's own image path on every token:
+    the class token against encode_image, each patch token against its output tokens projected."""
+    import cv2
+
+    from conftest import write_tiny_inputs
+    from microau.features import build_cache, flow_tensor
+    from microau.model.micro_au_clip import VisualTail
+    from microau.train import read_cache
+
+    spec = ClipSpec("ViT-B-32", "none")
+    samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=3)
+    cache = tmp_path / "features.h5"
+    build_cache(samples, tmp_path / "flow", tmp_path / "landmarks", spec, 3, AUS, "testhash", cache)
+    data = read_cache(cache)
+    model = load_clip(spec)
+    images = torch.stack([
+        flow_tensor(cv2.cvtColor(cv2.imread(str(tmp_path / "flow" / f"{s}.png")), cv2.COLOR_BGR2RGB))
+        for s in data.samples
+    ])
+    with torch.no_grad():
+        ours = VisualTail(model, 3)(data.tokens.float())
+        model.visual.output_tokens = True
+        pooled, patches = model.visual(images)
+    reference = torch.cat([pooled[:, None], patches @ model.visual.proj], dim=1)
+    assert ours.shape == reference.shape == (3, 50, 512)
+    assert (ours - reference).abs().max() < 3e-3
+    assert torch.nn.functional.cosine_similarity(ours, reference, dim=-1).min() > 0.9999

@@ -65,3 +65,27 @@ def test_global_contrastive_loss_targets_the_identity_even_for_equal_texts():
     same_text = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
     expected = torch.log(torch.tensor(2.0))
     assert torch.isclose(global_contrastive_loss(torch.tensor([[1.0, 0.0], [1.0, 0.0]]), same_text, 0.1), expected)
+
+
+def test_under_the_default_config_miaucl_and_local_origcl_differ_in_loss_and_gradients():
+    from pathlib import Path
+
+    import yaml
+
+    from microau.train import TrainSettings
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    default = schema["properties"]["train"]["properties"]["label_matrix_target"]["default"]
+    assert default == TrainSettings().label_matrix_target == "raw"
+    generator = torch.Generator().manual_seed(2)
+    text = torch.randn(2, 2, 16, generator=generator)
+    labels = torch.tensor([[1, 0], [1, 0], [1, 1], [0, 1], [0, 1], [0, 0]])  # several samples share each label
+    losses, gradients = [], []
+    for label_matrix in ("same_label", "diagonal"):
+        visual = torch.randn(6, 2, 16, generator=torch.Generator().manual_seed(3), requires_grad=True)
+        loss = contrastive_loss(visual, text, labels, 0.07, label_matrix, default)
+        loss.backward()
+        losses.append(loss.detach())
+        gradients.append(visual.grad)
+    assert not torch.isclose(losses[0], losses[1])
+    assert (gradients[0] - gradients[1]).abs().max() > 1e-3

@@ -93,7 +93,8 @@ def test_predict_prints_au_probabilities_and_an_emotion(pair, fold_model, capsys
     au_lines = [line.split() for line in lines if line.startswith("AU") and not line.startswith("AU ")]
     assert [line[0] for line in au_lines] == [f"AU{au:02d}" for au in AUS]
     assert all(0.0 <= float(line[1]) <= 1.0 for line in au_lines)
-    assert any(line.startswith("emotion (zero-shot, Eq. 13): ") for line in lines)
+    assert any(line.startswith("emotion (zero-shot, Eq. 13, AU combinations): ") for line in lines)
+    assert any(line.startswith("emotion (zero-shot, Eq. 13, joined class texts): ") for line in lines)
     assert "stores no preprocessing settings; using the defaults" in captured.err
 
 
@@ -115,8 +116,9 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
     record = json.loads(captured.out)
     assert record["preprocess_from"] == "model" and record["preprocess"]["flow"]["clip_px"] == 2.0
     assert list(record["aus"]) == [f"AU{au:02d}" for au in AUS]
-    assert record["emotion"] in ("positive", "negative", "surprise") and set(record["emotion_scores"]) == {
-        "positive", "negative", "surprise"}
+    for reading in ("combinations", "joined"):
+        assert record["emotion"][reading] in ("positive", "negative", "surprise")
+        assert set(record["emotion_scores"][reading]) == {"positive", "negative", "surprise"}
     assert "note" not in captured.err
 
 
@@ -161,9 +163,10 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
         expected = written[row["sample"]]
         for au, p in prediction.aus.items():
             assert p == pytest.approx(float(expected[f"{au}_prob"]), abs=2e-6)
-        for name, score in prediction.emotion_scores.items():
-            assert score == pytest.approx(float(expected[f"mer_{name}"]), abs=2e-6)
-        assert prediction.emotion == expected["mer_pred"]
+        for reading, scores in prediction.emotion_scores.items():
+            for name, score in scores.items():
+                assert score == pytest.approx(float(expected[f"mer_{reading}_{name}"]), abs=2e-6)
+            assert prediction.emotions[reading] == expected[f"mer_{reading}_pred"]
 
 
 @pytest.mark.parametrize("case", ["missing_onset", "corrupt_apex", "missing_model", "not_a_model", "missing_video"])

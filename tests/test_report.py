@@ -47,7 +47,7 @@ def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights:
     with open(fold / "predictions.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["sample", "subject", "class3", *[f"{au}_{k}" for au in AUS for k in ("true", "prob")],
-                         *[f"mer_{c}" for c in classes], "mer_pred"])
+                         *[f"mer_combinations_{c}" for c in classes], "mer_combinations_pred"])
         for i, sample in enumerate(samples):
             values = [v for n in range(len(AUS)) for v in (labels[i, n], f"{rng.uniform():.4f}")]
             writer.writerow([sample, subject, ["positive", "negative", "", "surprise"][i], *values,
@@ -105,7 +105,7 @@ def figures_args(root: Path, out: Path) -> list[str]:
         "--cache", str(root / "cache.h5"), "--folds", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
         "--frames-dir", str(root / "frames"), "--landmarks-dir", str(root / "landmarks"),
         "--benchmarks", *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
-        "--au", "1", "--samples", "2", "--out-dir", str(out),
+        "--au", "1", "--samples", "2", "--mer-texts", "combinations", "--out-dir", str(out),
     ]
 
 
@@ -132,7 +132,7 @@ def test_missing_input_gives_one_line_and_exit_code_2(fake_run, tmp_path, capsys
 
 
 def test_folds_are_pooled_and_matched_by_sample_id(fake_run):
-    folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"])
+    folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"], "combinations")
     assert folds.samples[:4] == [f"sub01_EP0{i}" for i in range(4)] and len(folds.samples) == 8
     assert folds.aus == AUS and folds.mer_classes == ["negative", "positive", "surprise"]
     saved = np.load(fake_run / "train" / "sub01" / "features.npz")
@@ -158,7 +158,7 @@ def test_attention_map_paints_eq1_cells_with_the_largest_weight():
 
 
 def test_attention_samples_take_each_au_in_turn(fake_run):
-    folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"])
+    folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"], "combinations")
     picks = pick_attention_samples(folds, 3)
     assert len(picks) == 3 and len(set(picks)) == 3
     assert all(folds.labels[i].any() for i in picks)
@@ -169,7 +169,7 @@ def test_attention_samples_take_each_au_in_turn(fake_run):
 def test_variant_without_pta_weights_gets_an_explaining_figure(tmp_path):
     rng = np.random.default_rng(1)
     fold = write_fold(tmp_path, "sub01", rng, with_weights=False)
-    folds = load_folds([fold])
+    folds = load_folds([fold], "combinations")
     assert folds.token_weights is None
     out = tmp_path / "attention.png"
     plot_attention(folds, tmp_path / "frames", tmp_path / "landmarks", (7, 7), 224, 2, out)

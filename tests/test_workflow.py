@@ -92,3 +92,14 @@ def test_workflow_passes_lint_and_snakefmt():
     assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr, lint.stdout[-3000:]
     style = subprocess.run(["snakefmt", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert style.returncode == 0, style.stderr[-3000:]
+
+
+def test_a_correspondence_without_a_class_stops_the_run_naming_its_key(tmp_path):
+    config = TINY_CONFIG.read_text().replace("aus: [1, 2, 4, 7, 12, 14, 15, 17]", "aus: [4, 12]")
+    (tmp_path / "config.yaml").write_text(config)
+    result = snakemake(tmp_path, "-n")
+    assert result.returncode != 0
+    assert (
+        "config key 'datasets.synthetic.mer_combinations': class 'surprise' has no AU combination left once "
+        "filtered to AUs [4, 12]" in result.stderr + result.stdout
+    )

@@ -20,11 +20,13 @@ rule aggregate:
     params:
         config_json=json.dumps(config, sort_keys=True),
         config_hash=CONFIG_HASH,
+        mer_texts=config["mer"]["texts"],
     shell:
         "microau aggregate --dataset {wildcards.dataset} --predictions {input.predictions}"
         " --weights {input.weights} --config-json {params.config_json:q} --config-hash {params.config_hash}"
         " --table {output.table} --mer-table {output.mer} --folds {output.folds}"
-        " --provenance {output.provenance} --faces-report {input.faces_report} > {log} 2>&1"
+        " --provenance {output.provenance} --faces-report {input.faces_report}"
+        " --mer-texts {params.mer_texts} > {log} 2>&1"
 
 
 rule tables_all:

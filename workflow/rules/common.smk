@@ -10,6 +10,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
 from microau.ablation import PAPER_TABLES
+from microau.mer import CorrespondenceError, filter_combinations
 
 with open(workflow.source_path("../schemas/config.schema.yaml")) as _schema:
     _schema = yaml.safe_load(_schema)
@@ -33,6 +34,14 @@ for _name in config["targets"]:
         raise WorkflowError(
             f"targets names '{_name}', which has no entry under datasets in config.yaml"
         )
+for _name in config["targets"]:
+    try:
+        filter_combinations(
+            config["datasets"][_name]["mer_combinations"],
+            config["datasets"][_name]["aus"],
+        )
+    except CorrespondenceError as _error:
+        raise WorkflowError(f"config key 'datasets.{_name}.mer_combinations': {_error}")
 if config["variant"] not in config["variants"]:
     raise WorkflowError(f"variant '{config['variant']}' is not defined under variants")
 
@@ -210,6 +219,7 @@ def train_settings(wildcards):
         contrastive=spec["contrastive"],
         seed=seed,
         mer_classes=config["mer"]["classes"],
+        mer_combinations=dataset["mer_combinations"],
     )
     return json.dumps(settings, sort_keys=True)
 

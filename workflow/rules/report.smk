@@ -78,12 +78,14 @@ rule figures:
         folds=lambda wc, input: [str(Path(path).parent) for path in input.predictions],
         au=report_au,
         samples=config["report"]["samples"],
+        mer_texts=config["mer"]["texts"],
         out_dir=lambda wc, output: Path(output.au_scores).parent,
     shell:
         "microau figures --table {input.table} --provenance {input.provenance} --cache {input.cache}"
         " --folds {params.folds} --frames-dir results/frames/{wildcards.dataset}"
         " --landmarks-dir results/landmarks/{wildcards.dataset} --benchmarks {input.benchmarks}"
-        " --au {params.au} --samples {params.samples} --out-dir {params.out_dir} > {log} 2>&1"
+        " --au {params.au} --samples {params.samples} --mer-texts {params.mer_texts}"
+        " --out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule figures_all:

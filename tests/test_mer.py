@@ -1,0 +1,83 @@
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from microau.mer import (
+    CorrespondenceError,
+    class_scores,
+    combination_matrix,
+    combination_scores,
+    filter_combinations,
+    joined_scores,
+    joined_texts,
+)
+from microau.train import DEFAULT_MER_COMBINATIONS
+
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def schema_correspondence() -> dict:
+    schema = yaml.safe_load(SCHEMA.read_text())
+    return schema["definitions"]["dataset"]["properties"]["mer_combinations"]["default"]
+
+
+def test_training_uses_the_schema_default_correspondence():
+    assert DEFAULT_MER_COMBINATIONS == schema_correspondence()
+
+
+def test_default_correspondence_filtered_to_samm_aus():
+    filtered = filter_combinations(schema_correspondence(), [2, 4, 7, 12])
+    assert filtered == {
+        "positive": [(12,), (7, 12)],
+        "surprise": [(2,)],
+        "negative": [(4,), (4, 7), (7,), (2, 4)],
+    }
+
+
+def test_default_correspondence_filtered_to_casme2_aus():
+    filtered = filter_combinations(schema_correspondence(), [1, 2, 4, 7, 12, 14, 15, 17])
+    assert filtered["positive"] == [(12,), (7, 12)]
+    assert filtered["surprise"] == [(1, 2)]
+    assert set(filtered["negative"]) == {
+        (4,), (4, 7), (17,), (4, 17), (7,), (1, 4), (1, 2, 4), (1,), (15,), (15, 17), (14,)
+    }
+
+
+def test_a_class_left_without_combination_or_shared_by_two_classes_is_an_error():
+    with pytest.raises(CorrespondenceError, match="class 'surprise' has no AU combination left"):
+        filter_combinations({"positive": [[12]], "surprise": [[1, 2]]}, [4, 12])
+    with pytest.raises(CorrespondenceError, match="AU combination 12 belongs to both 'positive' and 'negative'"):
+        filter_combinations({"positive": [[6, 12]], "negative": [[12, 14]]}, [4, 12])
+
+
+def test_the_two_readings_disagree_on_a_hand_built_case():
+    # Two AUs (12, 4), 2-d features. Each AU's prompts: negative (1, 0), positive (0, 1).
+    prompts = torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]])
+    # The sample's AU12 feature matches AU12's positive prompt, its AU4 feature AU4's negative one.
+    features = torch.tensor([[[0.0, 1.0], [1.0, 0.0]]])
+    combinations = {"positive": [(12,)], "negative": [(4,)]}
+    matrix, owners = combination_matrix(combinations, [12, 4])
+    assert matrix.tolist() == [[1.0, 0.0], [0.0, 1.0]] and owners == ["positive", "negative"]
+    # By hand: positive = CS(F12, pos12) + CS(F4, neg4) = 1 + 1; negative = CS(F12, neg12) + CS(F4, pos4) = 0.
+    by_combination = combination_scores(features, prompts, matrix)
+    assert torch.allclose(by_combination, torch.tensor([[2.0, 0.0]]))
+    # Joined: one text per class compared with both AU features: (F12 + F4) . t = (1, 1) . t.
+    class_text = torch.tensor([[0.6, -0.8], [0.8, 0.6]])
+    joined = joined_scores(features, class_text)
+    assert torch.allclose(joined, torch.tensor([[-0.2, 1.4]]))
+    assert by_combination.argmax().item() == 0 and joined.argmax().item() == 1
+
+
+def test_a_class_scores_its_best_combination():
+    scores = torch.tensor([[0.1, 0.5, 0.3], [0.9, 0.2, 0.4]])
+    best = class_scores(scores, ["positive", "negative", "negative"], ["positive", "negative"])
+    assert best.tolist() == [[pytest.approx(0.1), pytest.approx(0.5)], [pytest.approx(0.9), pytest.approx(0.4)]]
+
+
+def test_joined_label_texts_describe_each_class_by_its_aus():
+    names, texts = joined_texts({"positive": [12], "surprise": [1, 2]})
+    assert names == ["positive", "surprise"]
+    assert texts[0] == "The lip corners are pulling up."
+    assert texts[1] == "The inner eyebrows are raising. The outer eyebrows are raising."
