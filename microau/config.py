@@ -84,3 +84,17 @@ def check_config(config: dict, schema: dict) -> dict:
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
+
+
+def dataset_clip(config: dict, dataset: str) -> dict:
+    """The CLIP encoder of one dataset: `datasets.<name>.clip` merged over the top-level `clip`,
+    so the synthetic demo can run on a random encoder while real datasets keep OpenAI weights."""
+    return {**config["clip"], **config["datasets"][dataset].get("clip", {})}
+
+
+def encoder_id(clip: dict) -> str:
+    """Names feature caches and weights records after model and weights: a file counts by its name."""
+    pretrained = clip["pretrained"]
+    if "/" in pretrained or Path(pretrained).suffix:
+        pretrained = f"file-{Path(pretrained).stem}"
+    return f"{clip['model']}__{pretrained}"

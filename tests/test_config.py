@@ -54,3 +54,15 @@ def test_bad_values_name_the_key_and_what_is_allowed(override, message):
     with pytest.raises(ConfigError) as error:
         check_config(config, SCHEMA)
     assert message in str(error.value)
+
+
+def test_shipped_config_runs_the_demo_on_a_random_encoder_and_real_datasets_on_openai_weights():
+    from microau.config import dataset_clip, encoder_id
+
+    config = check_config(shipped_config(), SCHEMA)
+    assert dataset_clip(config, "synthetic") == {"model": "ViT-B-32", "pretrained": "none", "trainable_blocks": 3}
+    for name in ("casme2", "samm", "casme3"):
+        assert dataset_clip(config, name)["pretrained"] == "openai"
+    assert encoder_id(dataset_clip(config, "synthetic")) == "ViT-B-32__none"
+    assert encoder_id(dataset_clip(config, "samm")) == "ViT-B-32__openai"
+    assert encoder_id({"model": "ViT-B-32", "pretrained": "/w/open_clip_model.bin"}) == "ViT-B-32__file-open_clip_model"

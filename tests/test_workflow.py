@@ -7,13 +7,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "tests" / "data" / "tiny_config.yaml"
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    """Snakemake on `workdir` with the model hub unreachable: any download attempt fails fast."""
+    unreachable = "http://127.0.0.1:9"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HTTPS_PROXY": unreachable, "HTTP_PROXY": unreachable,
+           "https_proxy": unreachable, "http_proxy": unreachable}
     command = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2", *args]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
 
@@ -44,6 +48,8 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
+    # The plain default target, the hub unreachable, no top-level clip: the dataset's own encoder.
+    assert "clip" not in yaml.safe_load(TINY_CONFIG.read_text())
     table = finished_run / "results" / "synthetic_table.csv"
     rows = {r["au"]: r for r in table_rows(table)}
     assert set(rows) == {"AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17", "mean", "baseline"}
@@ -51,6 +57,8 @@ def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     assert "# n_samples: 12" in table.read_text()
     mer = {r["metric"]: r for r in table_rows(finished_run / "results" / "synthetic_mer_table.csv")}
     assert {"f1_macro", "uar", "accuracy"} <= set(mer)
+    mer_text = (finished_run / "results" / "synthetic_mer_table.csv").read_text()
+    assert "# weights: none (random init" in mer_text and "# encoder: microau-tiny-ViT" in mer_text
     assert (finished_run / "results" / "synthetic_provenance.json").exists()
 
 

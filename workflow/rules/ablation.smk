@@ -5,7 +5,7 @@ wildcard_constraints:
 rule ablation_group:
     input:
         runs=ablation_inputs,
-        weights=f"results/weights/{encoder_id()}.json",
+        weights=weights_of,
     output:
         table="results/ablation/{dataset}/table_{group}.csv",
         folds="results/ablation/{dataset}/table_{group}_folds.csv",
@@ -32,7 +32,7 @@ rule ablation_table:
             dataset=wc.dataset,
             group=config["ablation"]["tables"],
         ),
-        weights=f"results/weights/{encoder_id()}.json",
+        weights=weights_of,
     output:
         table="results/{dataset}_ablation_table.csv",
         provenance="results/{dataset}_ablation_provenance.json",

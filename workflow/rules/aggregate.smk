@@ -6,7 +6,7 @@ rule aggregate:
             variant=config["variant"],
             subject=subjects_of(wc.dataset),
         ),
-        weights=f"results/weights/{encoder_id()}.json",
+        weights=weights_of,
         faces_report="results/faces/{dataset}/report.tsv",
     output:
         table="results/{dataset}_table.csv",

@@ -10,6 +10,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
 from microau.ablation import PAPER_TABLES
+from microau.config import dataset_clip, encoder_id
 from microau.mer import CorrespondenceError, filter_combinations
 
 with open(workflow.source_path("../schemas/config.schema.yaml")) as _schema:
@@ -66,12 +67,52 @@ def stage_hash(*sections):
 CONFIG_HASH = stage_hash(*sorted(config))
 
 
-def encoder_id():
-    """Names the feature cache after model and weights: a file counts by its name."""
-    pretrained = config["clip"]["pretrained"]
-    if "/" in pretrained or Path(pretrained).suffix:
-        pretrained = f"file-{Path(pretrained).stem}"
-    return f"{config['clip']['model']}__{pretrained}"
+def clip_of(dataset):
+    return dataset_clip(config, dataset)
+
+
+def encoder_of(dataset):
+    return encoder_id(clip_of(dataset))
+
+
+ENCODERS = {encoder_of(name): clip_of(name) for name in config["datasets"]}
+
+
+def clip_of_encoder(wildcards):
+    """The CLIP settings behind an {encoder} wildcard (the same for every dataset using it)."""
+    if wildcards.encoder not in ENCODERS:
+        raise WorkflowError(
+            f"no dataset in config.yaml uses the encoder '{wildcards.encoder}' "
+            f"(in use: {', '.join(sorted(ENCODERS))})"
+        )
+    return ENCODERS[wildcards.encoder]
+
+
+def features_of(wildcards):
+    """The feature cache of the dataset's own encoder: changing the encoder retrains its folds."""
+    return f"results/features/{wildcards.dataset}/{encoder_of(wildcards.dataset)}.h5"
+
+
+def dataset_encoder(wildcards):
+    """CLIP settings of a features job, whose {encoder} must be its dataset's own."""
+    if wildcards.encoder != encoder_of(wildcards.dataset):
+        raise WorkflowError(
+            f"dataset '{wildcards.dataset}' uses the encoder '{encoder_of(wildcards.dataset)}', "
+            f"not '{wildcards.encoder}' (set datasets.{wildcards.dataset}.clip in config.yaml)"
+        )
+    return clip_of(wildcards.dataset)
+
+
+def features_hash(dataset):
+    """Hash of what a feature cache depends on: preprocessing and the dataset's encoder."""
+    sections = [config[s] for s in ("frames", "magnify", "flow")] + [clip_of(dataset)]
+    return hashlib.sha256(json.dumps(sections, sort_keys=True).encode()).hexdigest()[
+        :12
+    ]
+
+
+def weights_of(wildcards):
+    return f"results/weights/{encoder_of(wildcards.dataset)}.json"
 
 
 def release_root(dataset):
@@ -254,7 +295,9 @@ def variant_folds(filename):
 
 def run_benchmarks(wildcards):
     """Benchmark TSVs of the jobs that built a dataset's table (rules with `benchmark:`)."""
-    files = [f"results/benchmarks/features/{wildcards.dataset}/{encoder_id()}.tsv"]
+    files = [
+        f"results/benchmarks/features/{wildcards.dataset}/{encoder_of(wildcards.dataset)}.tsv"
+    ]
     files += expand(
         "results/benchmarks/train/{dataset}/{variant}/{subject}.tsv",
         dataset=wildcards.dataset,

@@ -10,8 +10,8 @@ rule weights:
     conda:
         "../../envs/clip.yaml"
     params:
-        model=config["clip"]["model"],
-        pretrained=config["clip"]["pretrained"],
+        model=lambda wc: clip_of_encoder(wc)["model"],
+        pretrained=lambda wc: clip_of_encoder(wc)["pretrained"],
     shell:
         "microau weights --model {params.model} --pretrained {params.pretrained:q}"
         " --out {output} > {log} 2>&1"
@@ -33,11 +33,11 @@ rule features:
         "../../envs/clip.yaml"
     threads: config["train"]["threads"]
     params:
-        model=config["clip"]["model"],
-        pretrained=config["clip"]["pretrained"],
-        k=config["clip"]["trainable_blocks"],
+        model=lambda wc: dataset_encoder(wc)["model"],
+        pretrained=lambda wc: dataset_encoder(wc)["pretrained"],
+        k=lambda wc: dataset_encoder(wc)["trainable_blocks"],
         aus=lambda wc: ",".join(map(str, dataset_settings(wc.dataset)["aus"])),
-        config_hash=stage_hash("frames", "magnify", "flow", "clip"),
+        config_hash=lambda wc: features_hash(wc.dataset),
     shell:
         "microau features --samples {input.samples} --flow-dir results/flow/{wildcards.dataset}"
         " --landmarks-dir results/landmarks/{wildcards.dataset} --model {params.model}"
@@ -47,8 +47,7 @@ rule features:
 
 rule features_all:
     input:
-        expand(
-            "results/features/{dataset}/{encoder}.h5",
-            dataset=config["targets"],
-            encoder=encoder_id(),
-        ),
+        [
+            f"results/features/{dataset}/{encoder_of(dataset)}.h5"
+            for dataset in config["targets"]
+        ],

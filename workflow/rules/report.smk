@@ -6,7 +6,7 @@ rule figures:
     input:
         table="results/{dataset}_table.csv",
         provenance="results/{dataset}_provenance.json",
-        cache=f"results/features/{{dataset}}/{encoder_id()}.h5",
+        cache=features_of,
         predictions=variant_folds("predictions.csv"),
         features=variant_folds("features.npz"),
         histories=variant_folds("history.csv"),
@@ -95,7 +95,7 @@ rule figures_all:
 
 rule final_model:
     input:
-        features=f"results/features/{{dataset}}/{encoder_id()}.h5",
+        features=features_of,
     output:
         model="results/final/{dataset}/{variant}/model.pt",
         history="results/final/{dataset}/{variant}/history.csv",

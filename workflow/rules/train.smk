@@ -1,6 +1,6 @@
 rule train:
     input:
-        features=f"results/features/{{dataset}}/{encoder_id()}.h5",
+        features=features_of,
     output:
         predictions="results/train/{dataset}/{variant}/{subject}/predictions.csv",
         features="results/train/{dataset}/{variant}/{subject}/features.npz",
