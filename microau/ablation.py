@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from microau.bootstrap import Bootstrap
 from microau.evaluate import (
-    DECISION_RULE, POOLING, au_table, fold_table, mer_table, provenance_record, read_predictions, write_csv,
+    DECISION_RULE, POOLING, add_bootstrap_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_resamples,
+    mer_table, provenance_record, read_predictions, write_csv,
 )
 
 
@@ -152,18 +154,41 @@ def final_text_similarity(history: Path) -> float:
 
 @dataclass
 class RunScores:
+    """One run's tables, and its per-resample mean AU F1, mean ACC and MER macro-F1 [resamples]."""
+
     au: list[dict[str, object]]
     mer: list[dict[str, object]]
     folds: list[dict[str, object]]
     text_similarity: float
+    resampled: dict[str, np.ndarray]
 
 
-def score_run(run_dir: Path, subjects: list[str], mer_reading: str) -> RunScores:
-    """One LOSO run (one variant, one seed): its folds pooled and scored like the main table."""
+def score_run(run_dir: Path, subjects: list[str], mer_reading: str, bootstrap: Bootstrap) -> RunScores:
+    """One LOSO run (one variant, one seed): its folds pooled and scored like the main table, and
+    over the bootstrap resamples of `subjects` (the same resamples for every run of a table)."""
     predictions = [run_dir / subject / "predictions.csv" for subject in subjects]
     rows = read_predictions(predictions)
     similarity = float(np.mean([final_text_similarity(run_dir / s / "history.csv") for s in subjects]))
-    return RunScores(au_table(rows), mer_table(rows, mer_reading), fold_table(rows), similarity)
+    f1, acc = au_resamples(rows, subjects, bootstrap)
+    resampled = {"F1": f1.mean(axis=1), "ACC": acc.mean(axis=1),
+                 "MER_F1": mer_resamples(rows, mer_reading, subjects, bootstrap)["f1_macro"]}
+    return RunScores(au_table(rows), mer_table(rows, mer_reading), fold_table(rows), similarity, resampled)
+
+
+def paired_comparison(
+    table: list[dict[str, object]], resampled: list[dict[str, np.ndarray]], reference: int, metric: str,
+    bootstrap: Bootstrap,
+) -> None:
+    """Each row against the reference (full-model) row over the same resampled subjects: the
+    interval of the difference in `metric` and the share of resamples in which the row is better."""
+    for row, values in zip(table, resampled):
+        row["compared_with"] = table[reference]["row"]
+        if row is table[reference]:
+            row[f"d{metric}_lo"] = row[f"d{metric}_hi"] = row["share_better"] = ""
+            continue
+        difference = values[metric] - resampled[reference][metric]
+        row[f"d{metric}_lo"], row[f"d{metric}_hi"] = bootstrap.interval(difference)
+        row["share_better"] = float(np.mean(difference > 0))
 
 
 def _metric(table: list[dict[str, object]], key: str, value: str) -> float:
@@ -172,21 +197,28 @@ def _metric(table: list[dict[str, object]], key: str, value: str) -> float:
 
 
 def group_table(
-    group: str, runs: dict[str, dict], subjects: list[str], dataset: str
+    group: str, runs: dict[str, dict], subjects: list[str], dataset: str, bootstrap: Bootstrap
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """Rows laid out like the paper's table `group`, plus an always-positive (or majority) baseline
     row, and the per-fold figures of every run. `runs` maps each variant to the variant whose folds
-    were trained for it (`trained_as`) and its run directory per seed (`seeds`)."""
+    were trained for it (`trained_as`) and its run directory per seed (`seeds`).
+
+    Intervals and paired comparisons are over subject-level resamples of the figure averaged over
+    seeds (each seed's run scored on the same resamples); the `_sd` columns give the seed spread."""
     paper = PAPER_TABLES[group]
     compare = dataset if dataset in ("casme2", "samm") else None
     table: list[dict[str, object]] = []
     folds: list[dict[str, object]] = []
     baseline: dict[str, object] = {}
+    resampled: list[dict[str, np.ndarray]] = []
     for row in paper.rows:
         run = runs[row.variant]
         scores = {
-            int(seed): score_run(Path(path), subjects, row.mer_texts) for seed, path in sorted(run["seeds"].items())
+            int(seed): score_run(Path(path), subjects, row.mer_texts, bootstrap)
+            for seed, path in sorted(run["seeds"].items())
         }
+        resampled.append({key: np.mean([s.resampled[key] for s in scores.values()], axis=0)
+                          for key in ("F1", "ACC", "MER_F1")})
         f1 = [_metric(s.au, "au", "mean") for s in scores.values()]
         acc = [float(next(r for r in s.au if r["au"] == "mean")["ACC"]) for s in scores.values()]
         mer_f1 = [_metric(s.mer, "metric", "f1_macro") for s in scores.values()]
@@ -195,13 +227,16 @@ def group_table(
         if paper.mer:
             out["mer_texts"] = row.mer_texts
             out["MER_F1"], out["MER_F1_sd"] = _mean_sd(mer_f1)
+            out["MER_F1_lo"], out["MER_F1_hi"] = bootstrap.interval(resampled[-1]["MER_F1"])
             out["AU_F1"], out["AU_F1_sd"] = _mean_sd(f1)
             out["paper_CASME2_MER_F1"], out["paper_SAMM_MER_F1"] = row.casme2[0], row.samm[0]
             if compare:
                 out["gap_MER_F1"] = out["MER_F1"] - getattr(row, compare)[0]
         else:
             out["F1"], out["F1_sd"] = _mean_sd(f1)
+            out["F1_lo"], out["F1_hi"] = bootstrap.interval(resampled[-1]["F1"])
             out["ACC"], out["ACC_sd"] = _mean_sd(acc)
+            out["ACC_lo"], out["ACC_hi"] = bootstrap.interval(resampled[-1]["ACC"])
             out["paper_CASME2_F1"], out["paper_CASME2_ACC"] = row.casme2
             out["paper_SAMM_F1"], out["paper_SAMM_ACC"] = row.samm
             if compare:
@@ -219,6 +254,12 @@ def group_table(
         else:
             mean = next(r for r in first.au if r["au"] == "mean")
             baseline = {"row": "baseline always positive", "F1": mean["baseline_F1"], "ACC": mean["baseline_ACC"]}
+    full = runs[paper.base]["trained_as"]
+    for mer_texts in dict.fromkeys(r.mer_texts for r in paper.rows):
+        rows = [i for i, r in enumerate(paper.rows) if r.mer_texts == mer_texts]
+        reference = next(i for i in rows if table[i]["trained_as"] == full)
+        paired_comparison([table[i] for i in rows], [resampled[i] for i in rows], rows.index(reference),
+                          "MER_F1" if paper.mer else "F1", bootstrap)
     table.append({key: baseline.get(key, "") for key in table[0]})
     return table, folds
 
@@ -231,6 +272,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--subjects", nargs="+", required=True, help="held-out subjects (one fold directory each)")
     parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
     parser.add_argument("--config-hash", default="")
+    add_bootstrap_arguments(parser)
     parser.add_argument("--table", type=Path, required=True)
     parser.add_argument("--folds", type=Path, required=True, help="per-fold figures of every run")
     args = parser.parse_args(argv)
@@ -240,7 +282,8 @@ def main(argv: list[str]) -> int:
         if missing:
             raise ValueError(f"table {args.group} needs runs of variants {missing}")
         weights = json.loads(args.weights.read_text())
-        table, folds = group_table(args.group, runs, args.subjects, args.dataset)
+        bootstrap = bootstrap_of(args)
+        table, folds = group_table(args.group, runs, args.subjects, args.dataset, bootstrap)
     except (ValueError, KeyError, OSError) as error:
         print(f"microau ablation: error: {error}", file=sys.stderr)
         return 2
@@ -255,6 +298,9 @@ def main(argv: list[str]) -> int:
         "pooling": POOLING,
         "decision_rule": DECISION_RULE,
         "seeds": "mean and sample standard deviation over the seeds listed in each row",
+        "intervals": bootstrap.describe(len(args.subjects)) + " (of the seed-averaged figure)",
+        "paired": "d<metric>_lo/hi: interval of the row minus the compared_with (full-model) row over the same "
+        "resamples; share_better: share of resamples in which the row is higher",
         "paper": "published CASME II and SAMM figures of the paper; comparable only on a real copy of those",
     }
     write_csv(args.table, table, metadata)

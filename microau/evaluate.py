@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from microau import __version__
+from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
 MER_READINGS = {
@@ -71,24 +72,47 @@ def au_names_of(rows: list[dict[str, str]]) -> list[str]:
     return [c[: -len("_true")] for c in rows[0] if c.endswith("_true")]
 
 
-def au_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
+def au_decisions(rows: list[dict[str, str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """AU names, and the [samples, AUs] truth and decisions (argmax of P_n) of pooled predictions."""
+    names = au_names_of(rows)
+    truth = np.array([[int(r[f"{au}_true"]) for au in names] for r in rows])
+    pred = np.array([[int(float(r[f"{au}_prob"]) > 0.5) for au in names] for r in rows])
+    return names, truth, pred
+
+
+def au_resamples(rows: list[dict[str, str]], subjects: list[str], bootstrap: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
+    """[resamples, AUs] F1 and ACC over subject-level bootstrap resamples of `subjects`."""
+    _, truth, pred = au_decisions(rows)
+    counts = per_subject_counts([r["subject"] for r in rows], subjects, truth, pred)
+    return f1_acc(counts, bootstrap.multiplicities(len(subjects)))
+
+
+def au_table(rows: list[dict[str, str]], bootstrap: Bootstrap | None = None) -> list[dict[str, object]]:
+    """Per-AU F1/ACC, their mean and the always-positive baseline; with `bootstrap`, an interval
+    (`*_lo`, `*_hi`) for each AU and for the mean over the held-out subjects."""
+    names, truth, pred = au_decisions(rows)
+    if bootstrap:
+        f1_r, acc_r = au_resamples(rows, sorted({r["subject"] for r in rows}), bootstrap)
     table = []
-    for au in au_names_of(rows):
-        truth = np.array([int(r[f"{au}_true"]) for r in rows])
-        pred = np.array([int(float(r[f"{au}_prob"]) > 0.5) for r in rows])
-        always = np.ones_like(truth)
-        table.append(
-            {
-                "au": au, "n_pos": int(truth.sum()), "F1": binary_f1(truth, pred), "ACC": accuracy(truth, pred),
-                "baseline_F1": binary_f1(truth, always), "baseline_ACC": accuracy(truth, always),
-            }
-        )
-    mean = {key: float(np.mean([r[key] for r in table])) for key in ("F1", "ACC", "baseline_F1", "baseline_ACC")}
-    table.append({"au": "mean", "n_pos": sum(r["n_pos"] for r in table), **mean})
-    table.append(
-        {"au": "baseline", "n_pos": "", "F1": mean["baseline_F1"], "ACC": mean["baseline_ACC"],
-         "baseline_F1": "", "baseline_ACC": ""}
-    )
+    for n, au in enumerate(names):
+        always = np.ones_like(truth[:, n])
+        row: dict[str, object] = {"au": au, "n_pos": int(truth[:, n].sum()), "F1": binary_f1(truth[:, n], pred[:, n])}
+        if bootstrap:
+            row["F1_lo"], row["F1_hi"] = bootstrap.interval(f1_r[:, n])
+        row["ACC"] = accuracy(truth[:, n], pred[:, n])
+        if bootstrap:
+            row["ACC_lo"], row["ACC_hi"] = bootstrap.interval(acc_r[:, n])
+        row["baseline_F1"], row["baseline_ACC"] = binary_f1(truth[:, n], always), accuracy(truth[:, n], always)
+        table.append(row)
+    mean: dict[str, object] = {"au": "mean", "n_pos": sum(r["n_pos"] for r in table)}
+    for key in table[0]:
+        if key not in ("au", "n_pos"):
+            mean[key] = float(np.mean([r[key] for r in table]))
+    if bootstrap:
+        mean["F1_lo"], mean["F1_hi"] = bootstrap.interval(f1_r.mean(axis=1))
+        mean["ACC_lo"], mean["ACC_hi"] = bootstrap.interval(acc_r.mean(axis=1))
+    table.append(mean)
+    table.append({key: "" for key in mean} | {"au": "baseline", "F1": mean["baseline_F1"], "ACC": mean["baseline_ACC"]})
     return table
 
 
@@ -118,7 +142,20 @@ def mer_predictions(rows: list[dict[str, str]], reading: str) -> list[str]:
     return [r[f"mer_{reading}_pred"] for r in rows]
 
 
-def mer_table(rows: list[dict[str, str]], reading: str) -> list[dict[str, object]]:
+def mer_resamples(
+    rows: list[dict[str, str]], reading: str, subjects: list[str], bootstrap: Bootstrap
+) -> dict[str, np.ndarray]:
+    """[resamples] macro-F1, UAR and accuracy of one reading over subject-level resamples."""
+    scored = [r for r in rows if r["class3"]]
+    return multiclass_resamples(
+        [r["subject"] for r in scored], subjects, [r["class3"] for r in scored], mer_predictions(scored, reading),
+        mer_classes(rows, reading), bootstrap.multiplicities(len(subjects)),
+    )
+
+
+def mer_table(rows: list[dict[str, str]], reading: str, bootstrap: Bootstrap | None = None) -> list[dict[str, object]]:
+    """Zero-shot MER scores of one reading and the majority-class baseline; with `bootstrap`, an
+    interval (`lo`, `hi`) for macro-F1, UAR and accuracy."""
     classes = mer_classes(rows, reading)
     scored = [r for r in rows if r["class3"]]
     if not scored:
@@ -127,9 +164,16 @@ def mer_table(rows: list[dict[str, str]], reading: str) -> list[dict[str, object
     model = multiclass_scores(truth, mer_predictions(scored, reading), classes)
     majority = max(classes, key=truth.count)
     baseline = multiclass_scores(truth, [majority] * len(truth), classes)
+    resampled = mer_resamples(rows, reading, sorted({r["subject"] for r in rows}), bootstrap) if bootstrap else {}
     order = ["f1_macro", "uar", "accuracy", *[f"f1_{c}" for c in classes]]
-    table = [{"metric": m, "zero_shot": model[m], f"baseline_majority_{majority}": baseline[m]} for m in order]
-    table.append({"metric": "n_samples", "zero_shot": len(scored), f"baseline_majority_{majority}": len(scored)})
+    table = []
+    for metric in order:
+        row: dict[str, object] = {"metric": metric, "zero_shot": model[metric]}
+        if bootstrap:
+            row["lo"], row["hi"] = bootstrap.interval(resampled[metric]) if metric in resampled else ("", "")
+        table.append(row | {f"baseline_majority_{majority}": baseline[metric]})
+    table.append({key: len(scored) if key != "metric" else "n_samples" for key in table[0]}
+                 | ({"lo": "", "hi": ""} if bootstrap else {}))
     return table
 
 
@@ -158,24 +202,26 @@ def samples_without_face(report: Path | None) -> str:
 
 def aggregate(
     dataset: str, predictions: list[Path], provenance: dict[str, object], table: Path, mer: Path, folds: Path,
-    faces_report: Path | None = None, mer_reading: str = "combinations",
+    bootstrap: Bootstrap, faces_report: Path | None = None, mer_reading: str = "combinations",
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     rows = read_predictions(predictions)
+    n_subjects = len({r["subject"] for r in rows})
     metadata = {
         "dataset": dataset,
         "weights": provenance.get("weights", ""),
         "encoder": provenance.get("model", ""),
         "config_hash": provenance.get("config_hash", ""),
         "n_samples": len(rows),
-        "n_subjects": len({r["subject"] for r in rows}),
+        "n_subjects": n_subjects,
         "samples_without_face": samples_without_face(faces_report),
         "pooling": POOLING,
         "decision_rule": DECISION_RULE,
+        "intervals": bootstrap.describe(n_subjects),
         "magnification": provenance.get("magnification", ""),
         "microau_version": __version__,
     }
-    au_rows = au_table(rows)
-    mer_rows = mer_table(rows, mer_reading)
+    au_rows = au_table(rows, bootstrap)
+    mer_rows = mer_table(rows, mer_reading, bootstrap)
     write_csv(table, au_rows, metadata)
     write_csv(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
                              "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity",
@@ -205,6 +251,19 @@ def provenance_record(weights: dict, config: dict, config_hash: str) -> dict[str
     }
 
 
+def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
+    """The interval settings (config section `evaluate`), shared by every command writing a table."""
+    parser.add_argument("--resamples", type=int, required=True, help="subject-level bootstrap resamples")
+    parser.add_argument("--resample-seed", type=int, required=True, help="seed of the resampling")
+    parser.add_argument("--confidence", type=float, required=True, help="interval coverage, e.g. 0.95")
+
+
+def bootstrap_of(args: argparse.Namespace) -> Bootstrap:
+    if args.resamples < 1 or not 0 < args.confidence < 1:
+        raise ValueError(f"--resamples must be positive and --confidence in (0, 1), got {args.resamples}, {args.confidence}")
+    return Bootstrap(args.resamples, args.resample_seed, args.confidence)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="microau aggregate", description="pool LOSO predictions into tables")
     parser.add_argument("--dataset", required=True)
@@ -217,6 +276,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--folds", type=Path, required=True)
     parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
     parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")
+    add_bootstrap_arguments(parser)
     parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
                         help="reading of Eq. 13 whose predictions make the MER table")
     args = parser.parse_args(argv)
@@ -224,8 +284,8 @@ def main(argv: list[str]) -> int:
         weights = json.loads(args.weights.read_text())
         provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
         au_rows, mer_rows = aggregate(
-            args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds, args.faces_report,
-            args.mer_texts,
+            args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
+            bootstrap_of(args), args.faces_report, args.mer_texts,
         )
     except (ValueError, KeyError, OSError) as error:
         print(f"microau aggregate: error: {error}", file=sys.stderr)

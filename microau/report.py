@@ -119,7 +119,8 @@ def message_figure(out: Path, title: str, message: str) -> None:
 
 
 def plot_au_scores(table: Path, out: Path) -> None:
-    """Per-AU F1 and ACC of the pooled LOSO predictions next to the always-positive baseline."""
+    """Per-AU F1 and ACC of the pooled LOSO predictions next to the always-positive baseline, with
+    the table's subject-level bootstrap intervals as error bars."""
     metadata, rows = read_table(table)
     rows = [r for r in rows if r["au"] != "baseline"]
     names = [r["au"] if r["au"] == "mean" else f"{r['au']}\n{r['n_pos']}+" for r in rows]
@@ -129,7 +130,9 @@ def plot_au_scores(table: Path, out: Path) -> None:
     for ax, metric in zip(axes, ("F1", "ACC")):
         model = [float(r[metric]) for r in rows]
         baseline = [float(r[f"baseline_{metric}"]) for r in rows]
-        bars = ax.bar(x - 0.2, model, 0.4, color=MODEL_COLOUR, label="Micro-AU CLIP (pooled LOSO)")
+        errors = np.array([[m - float(r[f"{metric}_lo"]), float(r[f"{metric}_hi"]) - m] for m, r in zip(model, rows)]).T
+        bars = ax.bar(x - 0.2, model, 0.4, color=MODEL_COLOUR, label="Micro-AU CLIP (pooled LOSO)",
+                      yerr=errors, capsize=3, error_kw={"linewidth": 0.8})
         ax.bar(x + 0.2, baseline, 0.4, color=NEGATIVE_COLOUR, label="always positive")
         ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=1)
         ax.set_ylim(0, 1.12)
@@ -140,7 +143,8 @@ def plot_au_scores(table: Path, out: Path) -> None:
     axes[1].set_xlabel("AU (n+ = positive samples)")
     figure.suptitle(
         f"{metadata.get('dataset', '')}: AU detection, {metadata.get('n_samples', '?')} samples, "
-        f"{metadata.get('n_subjects', '?')} subjects\nweights: {metadata.get('weights', '?')}",
+        f"{metadata.get('n_subjects', '?')} subjects\nweights: {metadata.get('weights', '?')}; "
+        f"error bars: {metadata.get('intervals', '?').split(':')[0]}",
         fontsize=10,
     )
     _save(figure, out)

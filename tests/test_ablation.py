@@ -8,7 +8,12 @@ import pytest
 import yaml
 
 from microau.ablation import PAPER_TABLES, ablation_table_main, group_table, main
+from microau.bootstrap import Bootstrap
 from test_workflow import REPO, TINY_CONFIG, planned_jobs, snakemake, table_rows
+
+
+BOOTSTRAP = Bootstrap(200, 0, 0.95)
+BOOTSTRAP_FLAGS = ["--resamples", "200", "--resample-seed", "0", "--confidence", "0.95"]
 
 
 def write_run(run_dir: Path, probs: dict[str, list[float]], similarity: float) -> None:
@@ -41,7 +46,7 @@ def runs(tmp_path) -> dict:
 
 
 def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
-    table, folds = group_table("III", runs, ["a", "b"], "synthetic")
+    table, folds = group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
     fixed, tuned, baseline = table
     assert fixed["row"] == "fixed" and fixed["F1"] == 1.0 and fixed["F1_sd"] == ""
     # seed 2 gets F1 0.5 (tp 1, fp 1, fn 1) and ACC 0.5: mean 0.75, sample sd of (1, 0.5)
@@ -55,15 +60,28 @@ def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
         ("add_mlp", 2, "a"), ("add_mlp", 2, "b")}
 
 
+def test_rows_are_compared_with_the_full_model_row_over_the_same_resamples(runs):
+    table, _ = group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
+    fixed, tuned, baseline = table
+    assert fixed["compared_with"] == tuned["compared_with"] == "finetune"  # the Add+MLP run Table III varies
+    assert tuned["dF1_lo"] == tuned["dF1_hi"] == tuned["share_better"] == ""
+    # fixed scores 1 on every resample; the tuned row's seed average is (1 + 2/3) / 2, (1 + 1/2) / 2 or
+    # (1 + 0) / 2 as the resample draws subject a twice, both once, or b twice: fixed is always better.
+    assert fixed["share_better"] == 1.0
+    assert 1 / 6 - 1e-9 <= fixed["dF1_lo"] <= fixed["dF1_hi"] <= 0.5 + 1e-9
+    assert tuned["F1_lo"] >= 0.5 - 1e-9 and tuned["F1_hi"] <= 5 / 6 + 1e-9
+    assert baseline["F1_lo"] == "" and baseline["compared_with"] == ""
+
+
 def test_real_dataset_gets_its_gap_to_the_paper(runs):
-    table, _ = group_table("III", runs, ["a", "b"], "casme2")
+    table, _ = group_table("III", runs, ["a", "b"], "casme2", BOOTSTRAP)
     assert table[0]["gap_F1"] == pytest.approx(1.0 - 0.769)
 
 
 def test_mer_table_x_reports_both_readings_and_majority_baseline(tmp_path):
     write_run(tmp_path / "run", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, 0.0)
     run = {"trained_as": "micro_au_clip", "seeds": {"1": str(tmp_path / "run")}}
-    table, _ = group_table("X", {"add_mlp": run, "micro_au_clip": run}, ["a", "b"], "samm")
+    table, _ = group_table("X", {"add_mlp": run, "micro_au_clip": run}, ["a", "b"], "samm", BOOTSTRAP)
     assert [r["mer_texts"] for r in table[:4]] == ["combinations", "combinations", "joined", "joined"]
     # combinations: every sample predicted positive: F1 positive 2/3, negative 0
     assert table[1]["MER_F1"] == pytest.approx(1 / 3) and table[1]["paper_SAMM_MER_F1"] == 0.747
@@ -89,7 +107,8 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
     weights = tmp_path / "weights.json"
     weights.write_text(json.dumps({"weights": "none", "model": "tiny"}))
     code = main(["--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
-                 "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv")])
+                 "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv"),
+                 *BOOTSTRAP_FLAGS])
     assert code == 2
     assert capsys.readouterr().err.strip() == "microau ablation: error: table III needs runs of variants ['text_fixed']"
 
@@ -97,7 +116,8 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
 def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     weights = tmp_path / "weights.json"
     weights.write_text(json.dumps({"weights": "none (random init)", "model": "tiny"}))
-    common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights)]
+    common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights),
+              *BOOTSTRAP_FLAGS]
     main([*common, "--group", "III", "--table", str(tmp_path / "III.csv"), "--folds", str(tmp_path / "f3.csv")])
     run = json.dumps({"add_mlp": runs["text_fixed"], "micro_au_clip": runs["text_fixed"]})
     main([*common[:3], run, *common[4:], "--group", "X", "--table", str(tmp_path / "X.csv"), "--folds", str(tmp_path / "fX.csv")])

@@ -43,6 +43,7 @@ def test_dataset_entries_are_coerced_through_their_definition():
         ({"variants": {"alpha_neg": {"alpha": -1}}}, "config key 'variants.alpha_neg.alpha': -1 is less than the minimum of 0"),
         ({"variants": {"a/seed2": {}}}, "config key 'variants': 'a/seed2' does not match '^[A-Za-z0-9_.-]+$'"),
         ({"train": {"seeds": [2, 2]}}, "config key 'train.seeds': [2, 2] has non-unique elements"),
+        ({"evaluate": {"confidence": 1.5}}, "config key 'evaluate.confidence': 1.5 is greater than or equal to the maximum of 1"),
         ({"mer": {"texts": "sentences"}}, "config key 'mer.texts': 'sentences' is not one of ['combinations', 'joined'] (allowed values: combinations, joined)"),
         ({"train": {"label_matrix_target": "counts"}}, "config key 'train.label_matrix_target': 'counts' is not one of ['raw', 'row_normalised'] (allowed values: raw, row_normalised)"),
     ],

@@ -70,7 +70,8 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
                  "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3}}),
                  "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
-                 "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined"])
+                 "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined",
+                 "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
     assert code == 0
     text = out["table"].read_text()
     assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
@@ -91,7 +92,8 @@ def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
     weights.write_text("{}")
     code = main(["--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),
                  "--table", str(tmp_path / "t"), "--mer-table", str(tmp_path / "m"), "--folds", str(tmp_path / "f"),
-                 "--provenance", str(tmp_path / "p.json"), "--mer-texts", "combinations"])
+                 "--provenance", str(tmp_path / "p.json"), "--mer-texts", "combinations",
+                 "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
     assert code == 2 and "more than one fold" in capsys.readouterr().err
 
 

@@ -29,9 +29,12 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def write_table(path: Path) -> None:
     path.write_text(
         "# dataset: fake\n# weights: none (random init, torch seed 0)\n# n_samples: 8\n# n_subjects: 2\n"
-        "au,n_pos,F1,ACC,baseline_F1,baseline_ACC\n"
-        "AU01,3,0.5000,0.7500,0.5455,0.3750\nAU04,4,0.6667,0.6250,0.6667,0.5000\nAU12,1,0.0000,0.8750,0.2222,0.1250\n"
-        "mean,8,0.3889,0.7500,0.4781,0.3333\nbaseline,,0.4781,0.3333,,\n"
+        "# intervals: 95% percentile intervals of a subject-level bootstrap: 100 resamples\n"
+        "au,n_pos,F1,F1_lo,F1_hi,ACC,ACC_lo,ACC_hi,baseline_F1,baseline_ACC\n"
+        "AU01,3,0.5000,0.2000,0.8000,0.7500,0.5000,1.0000,0.5455,0.3750\n"
+        "AU04,4,0.6667,0.5000,0.8000,0.6250,0.5000,0.7500,0.6667,0.5000\n"
+        "AU12,1,0.0000,0.0000,0.0000,0.8750,0.7500,1.0000,0.2222,0.1250\n"
+        "mean,8,0.3889,0.3000,0.5000,0.7500,0.6000,0.9000,0.4781,0.3333\nbaseline,,0.4781,,,0.3333,,,,\n"
     )
 
 

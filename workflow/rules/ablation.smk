@@ -19,10 +19,11 @@ rule ablation_group:
         runs=lambda wc: json.dumps(ablation_runs(wc.dataset, wc.group), sort_keys=True),
         subjects=lambda wc: " ".join(map(shlex.quote, subjects_of(wc.dataset))),
         config_hash=CONFIG_HASH,
+        bootstrap=bootstrap_options(),
     shell:
         "microau ablation --dataset {wildcards.dataset} --group {wildcards.group} --runs {params.runs:q}"
         " --subjects {params.subjects} --weights {input.weights} --config-hash {params.config_hash}"
-        " --table {output.table} --folds {output.folds} > {log} 2>&1"
+        " --table {output.table} --folds {output.folds} {params.bootstrap} > {log} 2>&1"
 
 
 rule ablation_table:

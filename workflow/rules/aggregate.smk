@@ -21,12 +21,13 @@ rule aggregate:
         config_json=json.dumps(config, sort_keys=True),
         config_hash=CONFIG_HASH,
         mer_texts=config["mer"]["texts"],
+        bootstrap=bootstrap_options(),
     shell:
         "microau aggregate --dataset {wildcards.dataset} --predictions {input.predictions}"
         " --weights {input.weights} --config-json {params.config_json:q} --config-hash {params.config_hash}"
         " --table {output.table} --mer-table {output.mer} --folds {output.folds}"
         " --provenance {output.provenance} --faces-report {input.faces_report}"
-        " --mer-texts {params.mer_texts} > {log} 2>&1"
+        " --mer-texts {params.mer_texts} {params.bootstrap} > {log} 2>&1"
 
 
 rule tables_all:

@@ -93,6 +93,15 @@ def features_of(wildcards):
     return f"results/features/{wildcards.dataset}/{encoder_of(wildcards.dataset)}.h5"
 
 
+def bootstrap_options():
+    """The `evaluate` section as the flags of every command that writes a table."""
+    settings = config["evaluate"]
+    return (
+        f"--resamples {settings['resamples']} --resample-seed {settings['resample_seed']}"
+        f" --confidence {settings['confidence']}"
+    )
+
+
 def dataset_encoder(wildcards):
     """CLIP settings of a features job, whose {encoder} must be its dataset's own."""
     if wildcards.encoder != encoder_of(wildcards.dataset):
