@@ -168,6 +168,9 @@ def score_run(run_dir: Path, subjects: list[str], mer_reading: str, bootstrap: B
     over the bootstrap resamples of `subjects` (the same resamples for every run of a table)."""
     predictions = [run_dir / subject / "predictions.csv" for subject in subjects]
     rows = read_predictions(predictions)
+    strays = sorted({r["subject"] for r in rows} - set(subjects))
+    if strays:
+        raise ValueError(f"{run_dir} holds predictions of subjects {strays} outside the table's {subjects}")
     similarity = float(np.mean([final_text_similarity(run_dir / s / "history.csv") for s in subjects]))
     f1, acc = au_resamples(rows, subjects, bootstrap)
     resampled = {"F1": f1.mean(axis=1), "ACC": acc.mean(axis=1),
@@ -257,9 +260,16 @@ def group_table(
     full = runs[paper.base]["trained_as"]
     for mer_texts in dict.fromkeys(r.mer_texts for r in paper.rows):
         rows = [i for i, r in enumerate(paper.rows) if r.mer_texts == mer_texts]
-        reference = next(i for i in rows if table[i]["trained_as"] == full)
-        paired_comparison([table[i] for i in rows], [resampled[i] for i in rows], rows.index(reference),
-                          "MER_F1" if paper.mer else "F1", bootstrap)
+        group_rows, group_resampled = [table[i] for i in rows], [resampled[i] for i in rows]
+        reference = next((k for k, i in enumerate(rows) if table[i]["trained_as"] == full), None)
+        if reference is None:  # e.g. a sweep without the dataset's own alpha: compare with the base run itself
+            base = {int(seed): score_run(Path(path), subjects, mer_texts, bootstrap)
+                    for seed, path in sorted(runs[paper.base]["seeds"].items())}
+            group_rows.append({"row": f"variant {paper.base}"})
+            group_resampled.append({key: np.mean([s.resampled[key] for s in base.values()], axis=0)
+                                    for key in ("F1", "ACC", "MER_F1")})
+            reference = len(group_rows) - 1
+        paired_comparison(group_rows, group_resampled, reference, "MER_F1" if paper.mer else "F1", bootstrap)
     table.append({key: baseline.get(key, "") for key in table[0]})
     return table, folds
 

@@ -36,9 +36,11 @@ class Bootstrap:
         return counts
 
     def interval(self, values: np.ndarray) -> tuple[float, float]:
-        """Percentile interval of per-resample values (NaN resamples, e.g. no scored sample, ignored)."""
+        """Percentile interval of per-resample values."""
+        if np.isnan(values).any():
+            raise ValueError("a bootstrap resample has no score: resample only subjects with scored samples")
         tail = (1 - self.confidence) / 2 * 100
-        low, high = np.nanpercentile(values, [tail, 100 - tail])
+        low, high = np.percentile(values, [tail, 100 - tail])
         return float(low), float(high)
 
 

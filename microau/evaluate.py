@@ -145,8 +145,10 @@ def mer_predictions(rows: list[dict[str, str]], reading: str) -> list[str]:
 def mer_resamples(
     rows: list[dict[str, str]], reading: str, subjects: list[str], bootstrap: Bootstrap
 ) -> dict[str, np.ndarray]:
-    """[resamples] macro-F1, UAR and accuracy of one reading over subject-level resamples."""
+    """[resamples] macro-F1, UAR and accuracy of one reading over subject-level resamples of the
+    `subjects` that have a three-class sample (the others add nothing to the MER table)."""
     scored = [r for r in rows if r["class3"]]
+    subjects = [s for s in subjects if any(r["subject"] == s for r in scored)]
     return multiclass_resamples(
         [r["subject"] for r in scored], subjects, [r["class3"] for r in scored], mer_predictions(scored, reading),
         mer_classes(rows, reading), bootstrap.multiplicities(len(subjects)),

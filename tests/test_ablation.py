@@ -73,6 +73,26 @@ def test_rows_are_compared_with_the_full_model_row_over_the_same_resamples(runs)
     assert baseline["F1_lo"] == "" and baseline["compared_with"] == ""
 
 
+def test_a_table_without_the_full_model_row_is_compared_with_the_base_run(tmp_path):
+    # Table IV on a dataset whose alpha is none of the sweep's: no row was trained as add_mlp.
+    write_run(tmp_path / "base", {"a": [0.9, 0.1], "b": [0.9, 0.1]}, 0.0)
+    write_run(tmp_path / "sweep", {"a": [0.9, 0.9], "b": [0.1, 0.1]}, 0.0)
+    sweep = {"trained_as": "alpha_0.2", "seeds": {"1": str(tmp_path / "sweep")}}
+    runs = {f"alpha_{a}": {**sweep, "trained_as": f"alpha_{a}"} for a in ("0.2", "0.4", "0.6", "0.8", "1.0")}
+    runs["add_mlp"] = {"trained_as": "add_mlp", "seeds": {"1": str(tmp_path / "base")}}
+    table, _ = group_table("IV", runs, ["a", "b"], "synthetic", BOOTSTRAP)
+    assert {r["compared_with"] for r in table[:-1]} == {"variant add_mlp"}
+    assert all(r["share_better"] == 0.0 for r in table[:-1])
+
+
+def test_a_fold_holding_another_subject_is_an_error(runs, tmp_path):
+    write_run(tmp_path / "stray", {"a": [0.9, 0.1], "c": [0.9, 0.1]}, 0.0)
+    (tmp_path / "stray" / "c").rename(tmp_path / "stray" / "b")
+    runs["text_fixed"]["seeds"]["1"] = str(tmp_path / "stray")
+    with pytest.raises(ValueError, match=r"holds predictions of subjects \['c'\]"):
+        group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
+
+
 def test_real_dataset_gets_its_gap_to_the_paper(runs):
     table, _ = group_table("III", runs, ["a", "b"], "casme2", BOOTSTRAP)
     assert table[0]["gap_F1"] == pytest.approx(1.0 - 0.769)
