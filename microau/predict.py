@@ -32,7 +32,7 @@ MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained
 # for a model.pt written before the preprocessing settings were stored in it.
 DEFAULT_PREPROCESS: dict[str, dict] = {
     "frames": {"size": 256, "margin": 0.25},
-    "magnify": {"method": "linear_eulerian", "factor": 3.0, "levels": 4},
+    "magnify": {"method": "phase", "factor": 3.0, "levels": 4},
     "flow": {"image_size": 224, "third_channel": "magnitude", "clip_px": 3.0, "subtract_median": True},
 }
 
