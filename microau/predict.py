@@ -19,7 +19,14 @@ import numpy as np
 from microau.aus import au_name
 from microau.features import WeightsError
 from microau.preprocess import quiet_native_stderr
-from microau.preprocess.crop import FaceDetector, FaceNotFoundError, crop_resize, shared_detector, square_box
+from microau.preprocess.crop import (
+    FaceDetector,
+    FaceNotFoundError,
+    crop_resize,
+    face_in_crop,
+    shared_detector,
+    square_box,
+)
 from microau.preprocess.flow import crop_flow, flow_image
 from microau.preprocess.images import read_image
 from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
@@ -28,13 +35,17 @@ from microau.preprocess.magnify import magnify_pair
 PROG = "microau predict"
 NOT_A_MODEL = "not a model.pt written by `microau train`"
 MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
-# The schema defaults of the config's frames, magnify and flow sections (a test keeps them equal),
-# for a model.pt written before the preprocessing settings were stored in it.
+# The schema defaults of the config's frames, magnify, flow and landmarks sections (a test keeps
+# them equal), for a model.pt written before the preprocessing settings were stored in it.
 DEFAULT_PREPROCESS: dict[str, dict] = {
     "frames": {"size": 256, "margin": 0.25},
     "magnify": {"method": "phase", "factor": 3.0, "levels": 4},
     "flow": {"image_size": 224, "third_channel": "magnitude", "clip_px": 3.0, "subtract_median": True},
+    "landmarks": {"method": "dlib"},
 }
+# A model.pt that stores preprocessing settings without a landmarks section predates the choice:
+# its landmarks came from mediapipe's mesh, the only method then.
+LANDMARKS_BEFORE_THE_CHOICE = {"method": "mediapipe"}
 
 
 READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
@@ -102,6 +113,8 @@ def preprocess_settings(state: dict) -> tuple[dict[str, dict], bool]:
     """The model's preprocessing settings over the defaults, and whether the model had any."""
     stored = state.get("preprocess") or {}
     merged = {section: {**defaults, **stored.get(section, {})} for section, defaults in DEFAULT_PREPROCESS.items()}
+    if stored and "landmarks" not in stored:
+        merged["landmarks"] = dict(LANDMARKS_BEFORE_THE_CHOICE)
     return merged, bool(stored)
 
 
@@ -116,6 +129,7 @@ def preprocess_pair(
     """The frames, magnify, flow and landmarks stages on two BGR frames: returns the RGB flow image
     and the 68 apex landmarks in flow-image pixels, as the features stage reads them."""
     frames, magnify, flow = settings["frames"], settings["magnify"], settings["flow"]
+    method = settings["landmarks"]["method"]
     if onset.shape != apex.shape:
         raise PredictError(
             f"onset is {onset.shape[1]}x{onset.shape[0]} but apex is {apex.shape[1]}x{apex.shape[0]}: "
@@ -132,7 +146,8 @@ def preprocess_pair(
     u, v, _ = crop_flow(onset_crop, magnified, flow["subtract_median"])
     size = flow["image_size"]
     image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
-    points = face_landmarks68(apex_crop, mesh, name=f"the apex crop (face box of {name})")
+    face = face_in_crop(detection, box, frames["size"])
+    points = face_landmarks68(apex_crop, method, face, mesh, name=f"the apex crop (face box of {name})")
     points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
     # Rounded as the landmarks CSV stores them, so the AU tokens equal the features stage's.
     points = np.array([[float(f"{x:.3f}"), float(f"{y:.3f}")] for x, y in points], dtype=np.float32)

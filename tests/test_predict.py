@@ -12,7 +12,7 @@ import yaml
 
 from microau.features import ClipSpec, build_cache, read_landmarks
 from microau.model import ModelOptions
-from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair
+from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair, preprocess_settings
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
 from microau.train import TrainSettings, train_fold
@@ -52,7 +52,10 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
         "--onset", str(crops / "onset.png"), "--apex", str(magnified),
         "--out-npz", str(root / "flow" / f"{sample}.npz"), "--out-image", str(root / "flow" / f"{sample}.png"),
     ]) == 0
-    assert landmarks.main(["--apex", str(crops / "apex.png"), "--out", str(root / "landmarks" / f"{sample}.csv")]) == 0
+    assert landmarks.main([
+        "--apex", str(crops / "apex.png"), "--box", str(crops / "box.json"),
+        "--out", str(root / "landmarks" / f"{sample}.csv"),
+    ]) == 0
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +79,15 @@ def test_default_preprocessing_equals_the_schema_defaults():
             key: spec["default"] for key, spec in schema[section]["properties"].items() if key != "on_missing_face"
         }
         assert values == defaults, section
+
+
+def test_a_model_stored_before_the_landmark_choice_keeps_mediapipe_landmarks():
+    earlier = {section: DEFAULT_PREPROCESS[section] for section in ("frames", "magnify", "flow")}
+    settings, stored = preprocess_settings({"preprocess": earlier})
+    assert stored and settings["landmarks"] == {"method": "mediapipe"}
+    settings, _ = preprocess_settings({"preprocess": {**earlier, "landmarks": {"method": "dlib"}}})
+    assert settings["landmarks"] == {"method": "dlib"}
+    assert preprocess_settings({})[0]["landmarks"] == DEFAULT_PREPROCESS["landmarks"]
 
 
 def test_in_process_preprocessing_equals_the_pipeline_stages(pair, tmp_path):

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "--factor", type=float, default=3.0, help="motion magnification factor (total motion = factor x original)"
     )
     parser.add_argument(
-        "--levels", type=int, default=4, help="pyramid levels magnified (steerable scales or Laplacian band-pass levels)"
+        "--levels", type=int, default=4, help="pyramid levels magnified (steerable octaves or Laplacian levels)"
     )
     parser.add_argument("--out", type=Path, required=True, help="magnified apex (PNG)")
     args = parse_stage_args(parser, argv)

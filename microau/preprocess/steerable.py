@@ -57,7 +57,7 @@ class SteerablePyramid:
     def __init__(self, shape: tuple[int, int], levels: int, orientations: int) -> None:
         height, width = shape
         if levels < 1 or orientations < 1:
-            raise ValueError(f"a steerable pyramid needs levels >= 1 and orientations >= 1, got {levels}, {orientations}")
+            raise ValueError(f"a steerable pyramid needs levels and orientations >= 1, got {levels}, {orientations}")
         if min(height, width) >> levels < 2:
             raise ValueError(f"{levels} pyramid levels do not fit a {width}x{height} image")
         self.shape = (height, width)
