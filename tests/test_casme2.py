@@ -164,7 +164,9 @@ def test_raw_variant_selects_onset_to_offset_from_full_sequences(release):
 
 
 def test_custom_aus_class3_and_name(release):
-    result = build_index("synthetic", "casme2", release, aus=[10, 4], class3={"negative": ["Fear"]}, missing_apex="motion")
+    result = build_index(
+        "synthetic", "casme2", release, aus=[10, 4], class3={"negative": ["Fear"]}, missing_apex="motion"
+    )
     df = result.samples.set_index("sample")
     assert au_columns(result.samples) == ["AU04", "AU10"]
     assert df.loc["sub02_EP01_11f", "AU10"] == 1 and df.loc["sub09_EP03_01", "class3"] == "negative"
@@ -206,7 +208,8 @@ def test_several_coding_sheets_need_coding_file(tmp_path):
     write_xlsx(tmp_path / "extra" / "CASME2-coding-20190701.xlsx", CASME2_HEADER, CASME2_ROWS[:2])
     with pytest.raises(DatasetError, match="several CASME II coding sheets.*datasets.casme2.coding_file"):
         build_index("casme2", "casme2", tmp_path, missing_apex="motion")
-    result = build_index("casme2", "casme2", tmp_path, coding_file="extra/CASME2-coding-20190701.xlsx", missing_apex="motion")
+    coding = "extra/CASME2-coding-20190701.xlsx"
+    result = build_index("casme2", "casme2", tmp_path, coding_file=coding, missing_apex="motion")
     assert list(result.samples["sample"]) == ["sub01_EP02_01f", "sub01_EP03_02"]
 
 

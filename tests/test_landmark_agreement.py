@@ -46,6 +46,7 @@ def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.Ca
 
 def test_an_unknown_au_or_an_empty_folder_gives_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert landmark_agreement.main(["--frames", str(tmp_path), "--aus", "5", "--out", str(tmp_path / "a.tsv")]) == 2
-    assert capsys.readouterr().err.strip() == "microau landmark-agreement: error: --aus: Table I has no landmarks for AU 5"
+    expected = "microau landmark-agreement: error: --aus: Table I has no landmarks for AU 5"
+    assert capsys.readouterr().err.strip() == expected
     assert landmark_agreement.main(["--frames", str(tmp_path), "--out", str(tmp_path / "a.tsv")]) == 2
     assert "no sample folders with apex.png under" in capsys.readouterr().err

@@ -54,7 +54,7 @@ def magnified_displacement_ratios(method: str, tmp_path: Path) -> list[float]:
         u, v = tvl1_flow(to_gray(read_image(onset)), to_gray(read_image(out)))
         assert abs(float(np.median(v))) < 0.05
         ratios.append(float(np.median(u)) / (3.0 * shift))
-    print(method, " ".join(f"{shift} px: {ratio:.2f}" for shift, ratio in zip(KNOWN_ANSWER_SHIFTS_PX, ratios)))
+    print(f"{method}:", ", ".join(f"{shift} px {ratio:.2f}" for shift, ratio in zip(KNOWN_ANSWER_SHIFTS_PX, ratios)))
     return ratios
 
 
