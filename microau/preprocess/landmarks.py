@@ -19,6 +19,7 @@ import functools
 import importlib.util
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -26,6 +27,9 @@ import numpy as np
 from microau.preprocess import QuietSolution, parse_stage_args, process_shared
 from microau.preprocess.crop import FaceNotFoundError, read_face_in_crop
 from microau.preprocess.images import read_image
+
+if TYPE_CHECKING:
+    import dlib
 
 PROG = "microau landmarks"
 METHODS = ("dlib", "mediapipe")
@@ -88,7 +92,7 @@ def dlib_model_path() -> Path:
 
 
 @functools.cache
-def shared_shape_predictor():
+def shared_shape_predictor() -> dlib.shape_predictor:
     """dlib's 68-point shape predictor, loaded once per process (0.4 s)."""
     import dlib
 
