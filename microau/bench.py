@@ -31,52 +31,76 @@ def _now() -> float:
 
 
 def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
-    """Per-sample seconds of each preprocessing stage, in-process, models built once beforehand,
-    on one OpenCV thread as in each pipeline job (so the figure is per core)."""
+    """Per-sample seconds of each preprocessing stage with the default settings, in-process, models
+    built once beforehand, on one OpenCV thread as in each pipeline job (so the figure is per core);
+    the other magnification and landmark methods are timed on the same crops beside them."""
     import cv2
 
     from microau.datasets import build_index
     from microau.datasets.synthetic import synthesize
-    from microau.preprocess.crop import crop_pair, shared_detector
+    from microau.predict import DEFAULT_PREPROCESS
+    from microau.preprocess import landmarks as landmark_methods
+    from microau.preprocess import magnify as magnify_methods
+    from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
     from microau.preprocess.flow import crop_flow, flow_image
     from microau.preprocess.images import write_image
-    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, write_landmarks_csv
+    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor, write_landmarks_csv
     from microau.preprocess.magnify import magnify_pair
 
+    frames, magnify, flow = (DEFAULT_PREPROCESS[section] for section in ("frames", "magnify", "flow"))
+    landmark_method = DEFAULT_PREPROCESS["landmarks"]["method"]
+    others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
+    magnify_methods_timed = [magnify["method"], *others]
+    landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.METHODS if m != landmark_method)]
     cv2.setNumThreads(1)
     start = _now()
     synthesize(work / "release", seed=0, subjects=subjects, per_subject=per_subject, workers=1)
     synth_seconds = _now() - start
-    index = build_index("synthetic", "casme2", work / "release")
+    index = build_index("synthetic", "casme2", work / "release", missing_apex="motion")  # every apex is coded
     samples_tsv = work / "samples.tsv"
     index.samples.to_csv(samples_tsv, sep="\t", index=False)
-    shared_detector(), shared_mesh()
-    times: dict[str, list[float]] = {"frames": [], "magnify": [], "flow": [], "landmarks": []}
+    shared_detector(), shared_mesh(), shared_shape_predictor()
+    times: dict[str, list[float]] = {"frames": []}
     (work / "flow").mkdir()
     (work / "landmarks").mkdir()
+    size = flow["image_size"]
     for row in index.samples.itertuples():
         t0 = _now()
-        onset, apex, _ = crop_pair(row.sample, Path(row.onset_path), Path(row.apex_path), 256, 0.25)
-        t1 = _now()
-        magnified = magnify_pair(onset, apex, 3.0, 4, "linear_eulerian")
-        t2 = _now()
-        u, v, _ = crop_flow(onset, magnified)
-        image = flow_image(u, v, 224, "magnitude", 3.0)
-        t3 = _now()
-        points = face_landmarks68(apex, name=row.sample) * (224 / apex.shape[1])
-        t4 = _now()
-        write_image(work / "flow" / f"{row.sample}.png", image[:, :, ::-1])
-        write_landmarks_csv(work / "landmarks" / f"{row.sample}.csv", points)
-        for stage, seconds in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
-            times[stage].append(seconds)
+        onset, apex, info = crop_pair(
+            row.sample, Path(row.onset_path), Path(row.apex_path), frames["size"], frames["margin"]
+        )
+        times["frames"].append(_now() - t0)
+        face = crop_face_box(info)
+        for method in magnify_methods_timed:
+            t0 = _now()
+            magnified = magnify_pair(onset, apex, magnify["factor"], magnify["levels"], method)
+            t1 = _now()
+            u, v, _ = crop_flow(onset, magnified, flow["subtract_median"])
+            image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
+            t2 = _now()
+            times.setdefault(f"magnify[{method}]", []).append(t1 - t0)
+            times.setdefault(f"flow[after {method}]", []).append(t2 - t1)
+            if method == magnify["method"]:
+                write_image(work / "flow" / f"{row.sample}.png", image[:, :, ::-1])
+        for method in landmark_methods_timed:
+            t0 = _now()
+            points = face_landmarks68(apex, method, face, name=row.sample) * (size / apex.shape[1])
+            times.setdefault(f"landmarks[{method}]", []).append(_now() - t0)
+            if method == landmark_method:
+                write_landmarks_csv(work / "landmarks" / f"{row.sample}.csv", points)
     per_sample = {stage: statistics.mean(values) for stage, values in times.items()}
-    core_seconds = per_sample["magnify"] + per_sample["flow"] + per_sample["landmarks"]
+    core_seconds = (
+        per_sample[f"magnify[{magnify['method']}]"]
+        + per_sample[f"flow[after {magnify['method']}]"]
+        + per_sample[f"landmarks[{landmark_method}]"]
+    )
     result = {
         "samples": len(index.samples),
         "synthesis_seconds": synth_seconds,
+        "default_methods": {"magnify": magnify["method"], "landmarks": landmark_method},
         "seconds_per_sample": per_sample,
         "magnify_flow_landmarks_seconds_per_sample": core_seconds,
-        "target": "magnify + flow + landmarks under 1 s per sample per core",
+        "target": "magnify + flow + landmarks (default methods) under 1 s per sample per core",
         "opencv_threads": 1,
         "note": "in-process; each Snakemake job also pays about 0.5 s of process start-up",
     }

@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "magnify": ("microau.preprocess.magnify", "magnify the apex crop against the onset crop"),
     "flow": ("microau.preprocess.flow", "TV-L1 flow from onset to magnified apex, and its flow image"),
     "landmarks": ("microau.preprocess.landmarks", "68 landmarks of the apex crop in flow-image pixels"),
+    "landmark-agreement": (
+        "microau.preprocess.landmark_agreement",
+        "dlib vs mediapipe landmarks of a dataset's crops, per Table I region",
+    ),
     "weights": ("microau.features", "resolve the CLIP weights named in the config"),
     "features": ("microau.features", "cache CLIP hidden states and AU token indices in HDF5"),
     "train": ("microau.train", "train one leave-one-subject-out fold"),

@@ -2,7 +2,9 @@
 
 The pair goes through the pipeline's own stage functions in process (crop, magnification, flow
 image, landmarks, frozen CLIP blocks, the trained model) with the preprocessing settings stored in
-model.pt, so a new clip is prepared exactly as the training data was.
+model.pt, so a new clip is prepared exactly as the training data was. From a video, the onset is
+the first frame unless given, and the apex, unless given, the frame of largest motion from the
+onset (`microau.preprocess.apex`, as the index stage finds an apex nobody coded).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +22,15 @@ import numpy as np
 from microau.aus import au_name
 from microau.features import WeightsError
 from microau.preprocess import quiet_native_stderr
-from microau.preprocess.crop import FaceDetector, FaceNotFoundError, crop_resize, shared_detector, square_box
+from microau.preprocess.apex import motion_apex
+from microau.preprocess.crop import (
+    FaceDetector,
+    FaceNotFoundError,
+    crop_resize,
+    face_in_crop,
+    shared_detector,
+    square_box,
+)
 from microau.preprocess.flow import crop_flow, flow_image
 from microau.preprocess.images import read_image
 from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
@@ -28,13 +39,17 @@ from microau.preprocess.magnify import magnify_pair
 PROG = "microau predict"
 NOT_A_MODEL = "not a model.pt written by `microau train`"
 MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
-# The schema defaults of the config's frames, magnify and flow sections (a test keeps them equal),
-# for a model.pt written before the preprocessing settings were stored in it.
+# The schema defaults of the config's frames, magnify, flow and landmarks sections (a test keeps
+# them equal), for a model.pt written before the preprocessing settings were stored in it.
 DEFAULT_PREPROCESS: dict[str, dict] = {
     "frames": {"size": 256, "margin": 0.25},
-    "magnify": {"method": "linear_eulerian", "factor": 3.0, "levels": 4},
+    "magnify": {"method": "phase", "factor": 3.0, "levels": 4},
     "flow": {"image_size": 224, "third_channel": "magnitude", "clip_px": 3.0, "subtract_median": True},
+    "landmarks": {"method": "dlib"},
 }
+# A model.pt that stores preprocessing settings without a landmarks section predates the choice:
+# its landmarks came from mediapipe's mesh, the only method then.
+LANDMARKS_BEFORE_THE_CHOICE = {"method": "mediapipe"}
 
 
 READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
@@ -53,33 +68,58 @@ class Prediction:
     emotion_scores: dict[str, dict[str, float]]
 
 
-def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
-    """Frames `onset` and `apex` (0-based) of a video, read in order: seeking is not frame-exact
-    with every codec, and micro-expression clips are short."""
+def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
+    """(number, BGR frame) of a video in order, from 0: seeking is not frame-exact with every codec,
+    and micro-expression clips are short. A file OpenCV cannot decode gives no frame."""
     if not path.is_file():
         raise PredictError(f"cannot read video {path}: no such file")
+    with quiet_native_stderr():  # FFmpeg reports a bad file on fd 2 before OpenCV returns
+        capture = cv2.VideoCapture(str(path))
+    try:
+        number = 0
+        while capture.isOpened():
+            with quiet_native_stderr():
+                ok, frame = capture.read()
+            if not ok:
+                return
+            yield number, frame
+            number += 1
+    finally:
+        capture.release()
+
+
+def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frames `onset` and `apex` (0-based) of a video."""
     if min(onset, apex) < 0:
         raise PredictError(f"frame numbers start at 0, got onset {onset} and apex {apex}")
     frames: dict[int, np.ndarray] = {}
     count = 0
-    with quiet_native_stderr():  # FFmpeg reports a bad file on fd 2 before OpenCV returns
-        capture = cv2.VideoCapture(str(path))
-        try:
-            while capture.isOpened() and count <= max(onset, apex):
-                ok, frame = capture.read()
-                if not ok:
-                    break
-                if count in (onset, apex):
-                    frames[count] = frame
-                count += 1
-        finally:
-            capture.release()
+    for number, frame in video_frames(path):
+        if number in (onset, apex):
+            frames[number] = frame
+        count = number + 1
+        if count > max(onset, apex):
+            break
     if count == 0:
         raise PredictError(f"cannot read video {path}: not a video OpenCV can decode")
     if count <= max(onset, apex):
         last = max(onset, apex)
         raise PredictError(f"video {path} has {count} readable frames (0..{count - 1}); frame {last} is beyond them")
     return frames[onset], frames[apex]
+
+
+def video_apex(path: Path, onset: int) -> int:
+    """The frame of largest motion from frame `onset` to the end of the video (`microau.preprocess.apex`)."""
+    if onset < 0:
+        raise PredictError(f"frame numbers start at 0, got onset {onset}")
+    frames = video_frames(path)
+    first = next((frame for number, frame in frames if number == onset), None)
+    if first is None:
+        raise PredictError(f"cannot read video {path}: no frame {onset} (not a video OpenCV can decode, or shorter)")
+    try:
+        return motion_apex(first, frames).frame
+    except ValueError as error:
+        raise PredictError(f"cannot find the apex of video {path} after frame {onset}: {error}") from error
 
 
 def load_state(path: Path) -> dict:
@@ -102,6 +142,8 @@ def preprocess_settings(state: dict) -> tuple[dict[str, dict], bool]:
     """The model's preprocessing settings over the defaults, and whether the model had any."""
     stored = state.get("preprocess") or {}
     merged = {section: {**defaults, **stored.get(section, {})} for section, defaults in DEFAULT_PREPROCESS.items()}
+    if stored and "landmarks" not in stored:
+        merged["landmarks"] = dict(LANDMARKS_BEFORE_THE_CHOICE)
     return merged, bool(stored)
 
 
@@ -116,6 +158,7 @@ def preprocess_pair(
     """The frames, magnify, flow and landmarks stages on two BGR frames: returns the RGB flow image
     and the 68 apex landmarks in flow-image pixels, as the features stage reads them."""
     frames, magnify, flow = settings["frames"], settings["magnify"], settings["flow"]
+    method = settings["landmarks"]["method"]
     if onset.shape != apex.shape:
         raise PredictError(
             f"onset is {onset.shape[1]}x{onset.shape[0]} but apex is {apex.shape[1]}x{apex.shape[0]}: "
@@ -132,7 +175,8 @@ def preprocess_pair(
     u, v, _ = crop_flow(onset_crop, magnified, flow["subtract_median"])
     size = flow["image_size"]
     image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
-    points = face_landmarks68(apex_crop, mesh, name=f"the apex crop (face box of {name})")
+    face = face_in_crop(detection, box, frames["size"])
+    points = face_landmarks68(apex_crop, method, face, mesh, name=f"the apex crop (face box of {name})")
     points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
     # Rounded as the landmarks CSV stores them, so the AU tokens equal the features stage's.
     points = np.array([[float(f"{x:.3f}"), float(f"{y:.3f}")] for x, y in points], dtype=np.float32)
@@ -199,15 +243,33 @@ def predict_pair(
     )
 
 
-def read_pair(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
-    """Onset and apex frames (BGR) from two image files or from two frame numbers of a video."""
+@dataclass
+class Pair:
+    """The onset and apex frames (BGR), what they are called, and whether the apex was found."""
+
+    onset: np.ndarray
+    apex: np.ndarray
+    onset_ref: str | int
+    apex_ref: str | int
+    apex_from: str
+
+
+def read_pair(args: argparse.Namespace) -> Pair:
+    """Onset and apex from two image files, or from a video: --onset a frame number (default 0,
+    the first frame), --apex a frame number or, when left out, the frame of largest motion."""
     if args.video is None:
-        return read_image(args.onset), read_image(args.apex)
+        if args.onset is None or args.apex is None:
+            raise PredictError("without --video, --onset and --apex name two image files")
+        return Pair(read_image(args.onset), read_image(args.apex), args.onset, args.apex, "given")
     try:
-        onset, apex = int(args.onset), int(args.apex)
+        onset = 0 if args.onset is None else int(args.onset)
+        apex = None if args.apex is None else int(args.apex)
     except ValueError:
         raise PredictError(f"with --video, --onset and --apex are frame numbers, got '{args.onset}' and '{args.apex}'")
-    return read_video_frames(args.video, onset, apex)
+    apex_from = "given" if apex is not None else "motion"
+    if apex is None:
+        apex = video_apex(args.video, onset)
+    return Pair(*read_video_frames(args.video, onset, apex), onset, apex, apex_from)
 
 
 def describe(state: dict) -> str:
@@ -221,8 +283,12 @@ def describe(state: dict) -> str:
     return f"{kind}; {state['encoder']}, weights {state['weights']}"
 
 
-def print_table(prediction: Prediction, args: argparse.Namespace, state: dict) -> None:
-    source = f"{args.video} frames {args.onset} -> {args.apex}" if args.video else f"{args.onset} -> {args.apex}"
+def print_table(prediction: Prediction, args: argparse.Namespace, state: dict, pair: Pair) -> None:
+    source = f"{pair.onset_ref} -> {pair.apex_ref}"
+    if args.video:
+        source = f"{args.video} frames {source}"
+    if pair.apex_from == "motion":
+        source += " (apex: the frame of largest motion from the onset)"
     print(f"pair:   {source}")
     print(f"model:  {args.model} ({describe(state)})")
     print("AU     P(on)")
@@ -236,10 +302,14 @@ def print_table(prediction: Prediction, args: argparse.Namespace, state: dict) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    for frame in ("onset", "apex"):
-        parser.add_argument(
-            f"--{frame}", required=True, help=f"{frame} frame: an image file, or with --video a frame number (0-based)"
-        )
+    parser.add_argument(
+        "--onset", help="onset frame: an image file, or with --video a frame number (0-based; default 0, the first)"
+    )
+    parser.add_argument(
+        "--apex",
+        help="apex frame: an image file, or with --video a frame number; left out with --video, the frame of "
+        "largest motion from the onset (found and printed)",
+    )
     parser.add_argument("--video", type=Path, help="read --onset and --apex as frame numbers of this video")
     parser.add_argument(
         "--model", type=Path, required=True,
@@ -248,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
     try:
-        onset, apex = read_pair(args)
+        pair = read_pair(args)
         state = load_state(args.model)
         settings, stored = preprocess_settings(state)
         if not stored:
@@ -257,14 +327,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{json.dumps(settings, sort_keys=True)}",
                 file=sys.stderr,
             )
-        onset_name = f"frame {args.onset} of {args.video}" if args.video else str(args.onset)
-        prediction = predict_pair(onset, apex, state, settings, name=onset_name)
+        onset_name = f"frame {pair.onset_ref} of {args.video}" if args.video else str(pair.onset_ref)
+        prediction = predict_pair(pair.onset, pair.apex, state, settings, name=onset_name)
     except (ValueError, OSError, WeightsError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     if args.json:
         record = {
-            "onset": args.onset, "apex": args.apex, "video": str(args.video) if args.video else None,
+            "onset": pair.onset_ref, "apex": pair.apex_ref, "apex_from": pair.apex_from,
+            "video": str(args.video) if args.video else None,
             "model": str(args.model), "aus": prediction.aus,
             "active": [au for au, p in prediction.aus.items() if p > 0.5],
             "emotion": prediction.emotions, "emotion_scores": prediction.emotion_scores,
@@ -272,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(record, indent=2))
     else:
-        print_table(prediction, args, state)
+        print_table(prediction, args, state, pair)
     return 0
 
 

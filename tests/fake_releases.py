@@ -104,6 +104,28 @@ def write_corrupt(path: Path) -> None:
     path.write_bytes(b"not a jpeg at all")
 
 
+def motion_clip(count: int, peak: int, amplitude_px: float = 1.5, seed: int = 0) -> list[np.ndarray]:
+    """`count` 640x480 frames of a synthetic face (the demo's renderer) whose brow region rises
+    linearly to `amplitude_px` at index `peak` and falls back, with sensor noise: a clip whose
+    apex is known."""
+    from microau.datasets.synthetic import SubjectRenderer, plan_subjects
+    from microau.preprocess.crop import shared_detector
+
+    base = SubjectRenderer(plan_subjects(0, 1)[0]).render(None, (0.0, 0.0), 1.0, None).astype(np.float32)
+    face = shared_detector().detect(base.astype(np.uint8))
+    centre_x, centre_y = face.x + face.width / 2, face.y + face.height / 4
+    ys, xs = np.mgrid[0 : base.shape[0], 0 : base.shape[1]].astype(np.float32)
+    bump = np.exp(-((xs - centre_x) ** 2 + (ys - centre_y) ** 2) / (2 * (face.width / 5) ** 2))
+    rng = np.random.default_rng(seed)
+    frames = []
+    for index in range(count):
+        level = min(index / peak, (count - 1 - index) / (count - 1 - peak))
+        moved = cv2.remap(base, xs, ys + amplitude_px * level * bump, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        noisy = moved + rng.normal(0.0, 1.0, moved.shape).astype(np.float32)
+        frames.append(np.clip(np.rint(noisy), 0, 255).astype(np.uint8))
+    return frames
+
+
 def write_frames(folder: Path, numbers: Iterable[int], name: Callable[[int], str]) -> None:
     for n in numbers:
         write_image(folder / name(n), value=(n * 7) % 256)

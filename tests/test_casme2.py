@@ -6,20 +6,23 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fake_releases import CASME2_HEADER, CASME2_ROWS, make_casme2, write_corrupt, write_xlsx
+import cv2
+
+from fake_releases import CASME2_HEADER, CASME2_ROWS, make_casme2, motion_clip, write_corrupt, write_xlsx
 from microau.datasets import DatasetError, build_index, main
 from microau.datasets.samples import au_columns, frame_paths, read_samples, table_columns, write_table
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
-# sample -> (onset, apex, offset, AUs on, au_side, au_intensity, emotion, class3)
+# sample -> (onset, apex, offset, AUs on, au_side, au_intensity, emotion, class3). The fake frames
+# are flat, so an apex found by motion is the first frame after the onset (the earliest of a tie).
 EXPECTED = {
     "sub01_EP02_01f": (10, 12, 14, {1, 2}, "", "", "happiness", "positive"),
     "sub01_EP03_02": (20, 22, 24, {4}, "", "", "disgust", "negative"),
     "sub02_EP01_11f": (5, 7, 9, {4}, "+L", "", "repression", "negative"),
-    "sub04_EP12_01f": (30, 32, 34, {12}, "", "", "others", ""),
-    "sub05_EP09_05f": (3, 3, 6, {12, 15}, "R+R", "", "surprise", "surprise"),
+    "sub04_EP12_01f": (30, 31, 34, {12}, "", "", "others", ""),
+    "sub05_EP09_05f": (3, 4, 6, {12, 15}, "R+R", "", "surprise", "surprise"),
     "sub16_EP01_08": (73, 75, 80, {14}, "", "", "sadness", ""),
-    "sub08_EP02_02": (10, 15, 15, {12}, "", "", "Happiness", "positive"),
+    "sub08_EP02_02": (10, 11, 15, {12}, "", "", "Happiness", "positive"),
     "sub09_EP03_01": (40, 42, 44, {1, 2, 4}, "", "", "fear", ""),
 }
 AU_RAW = {"sub01_EP03_02": "4", "sub04_EP12_01f": "12", "sub02_EP01_11f": "4+L10", "sub05_EP09_05f": "R12 + R15"}
@@ -32,7 +35,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def selected(release):
-    return build_index("casme2", "casme2", release)
+    return build_index("casme2", "casme2", release, missing_apex="motion")
 
 
 def problems(result, sample):
@@ -70,12 +73,20 @@ def test_frames_are_absolute_in_order_and_skip_non_images(selected, release):
 
 
 def test_validation_reports_each_quirk(selected):
-    assert problems(selected, "sub04_EP12_01f") == [
-        ("CASME2-coding-20140508.xlsx row 5: apex '/' is not a frame number", "apex set to midpoint 32 of 30..34")
-    ]
-    assert problems(selected, "sub05_EP09_05f")[0][1].startswith("kept")
+    no_face = " (no face detected on the onset frame: motion measured over the whole frame)"
+    assert problems(selected, "sub04_EP12_01f") == [(
+        "CASME2-coding-20140508.xlsx row 5: apex '/' is not a frame number",
+        "apex set to 31, the frame of largest motion from onset in 30..34" + no_face,
+    )]
+    assert problems(selected, "sub05_EP09_05f") == [(
+        "CASME2-coding-20140508.xlsx row 6: apex 3 equals onset (no motion between the pair)",
+        "apex set to 4, the frame of largest motion from onset in 3..6" + no_face,
+    )]
     assert problems(selected, "sub08_EP02_02") == [
-        ("CASME2-coding-20140508.xlsx row 11: apex 20 outside onset..offset 10..15", "apex clamped to 15"),
+        (
+            "CASME2-coding-20140508.xlsx row 11: apex 20 outside onset..offset 10..15",
+            "apex set to 11, the frame of largest motion from onset in 10..15" + no_face,
+        ),
         ("AU piece '?' in '12+?' is not an AU code", "piece ignored"),
     ]
     assert problems(selected, "sub09_EP03_01") == [
@@ -91,8 +102,52 @@ def test_validation_reports_each_quirk(selected):
     assert list(selected.validation.columns) == ["sample", "problem", "action"]
 
 
+@pytest.fixture(scope="module")
+def motion_release(tmp_path_factory) -> Path:
+    """One sample coded 1 / 16 with apex '/', whose face moves most at frame 9, and one coded with
+    its apex before its onset (as CAS(ME)^3 rows are), moving most at frame 5."""
+    rows = [
+        [1, "EP02_01f", None, 1, "/", 16, None, "4", "disgust"],
+        [2, "EP02_01", None, 1, 0, 12, None, "1+2", "surprise"],
+    ]
+    root = make_casme2(tmp_path_factory.mktemp("motion"), rows)
+    for (subject, filename), count, peak in ((("sub01", "EP02_01f"), 16, 8), (("sub02", "EP02_01"), 12, 4)):
+        for index, frame in enumerate(motion_clip(count, peak, seed=count)):
+            cv2.imwrite(str(root / "CASME2_RAW_selected" / subject / filename / f"img{index + 1}.jpg"), frame)
+    return root
+
+
+def test_an_unusable_apex_is_the_frame_of_largest_motion(motion_release):
+    result = build_index("casme2", "casme2", motion_release, missing_apex="motion")
+    assert result.samples.set_index("sample")["apex"].to_dict() == {"sub01_EP02_01f": 9, "sub02_EP02_01": 5}
+    assert problems(result, "sub01_EP02_01f") == [(
+        "CASME2-coding-20140508.xlsx row 2: apex '/' is not a frame number",
+        "apex set to 9, the frame of largest motion from onset in 1..16",
+    )]
+    assert problems(result, "sub02_EP02_01")[0][0].endswith("apex 0 outside onset..offset 1..12")
+
+
+def test_midpoint_replaces_an_unusable_apex_when_chosen(motion_release):
+    result = build_index("casme2", "casme2", motion_release, missing_apex="midpoint")
+    assert result.samples.set_index("sample")["apex"].to_dict() == {"sub01_EP02_01f": 8, "sub02_EP02_01": 6}
+    assert problems(result, "sub01_EP02_01f")[0][1] == "apex set to midpoint 8 of 1..16"
+
+
+def test_unreadable_frames_are_left_out_of_the_motion_search(motion_release, tmp_path):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(motion_release, root)
+    folder = root / "CASME2_RAW_selected" / "sub01" / "EP02_01f"
+    write_corrupt(folder / "img9.jpg")
+    (folder / "img10.jpg").write_bytes((folder / "img10.jpg").read_bytes()[:500])
+    result = build_index("casme2", "casme2", root, missing_apex="motion")
+    action = problems(result, "sub01_EP02_01f")[0][1]
+    assert action.startswith("apex set to 8, ") and action.endswith("; unreadable frames 9..10 left out")
+
+
 def test_cropped_variant_finds_doubled_folder_and_reports_short_sequence(release):
-    result = build_index("casme2", "casme2", release, frames_variant="cropped")
+    result = build_index("casme2", "casme2", release, frames_variant="cropped", missing_apex="motion")
     row = result.samples.set_index("sample").loc["sub16_EP01_08"]
     assert [Path(p).name for p in frame_paths(row)] == [f"reg_img{n}.jpg" for n in range(73, 77)]
     assert "/Cropped/Cropped/sub16/" in row["onset_path"]
@@ -102,14 +157,16 @@ def test_cropped_variant_finds_doubled_folder_and_reports_short_sequence(release
 
 
 def test_raw_variant_selects_onset_to_offset_from_full_sequences(release):
-    result = build_index("casme2", "casme2", release, frames_variant="raw")
+    result = build_index("casme2", "casme2", release, frames_variant="raw", missing_apex="motion")
     row = result.samples.set_index("sample").loc["sub02_EP01_11f"]
     assert [Path(p).name for p in frame_paths(row)] == [f"img{n}.jpg" for n in range(5, 10)]
     assert "/CASME2_RAW/CASME2-RAW/sub02/" in row["apex_path"]
 
 
 def test_custom_aus_class3_and_name(release):
-    result = build_index("synthetic", "casme2", release, aus=[10, 4], class3={"negative": ["Fear"]})
+    result = build_index(
+        "synthetic", "casme2", release, aus=[10, 4], class3={"negative": ["Fear"]}, missing_apex="motion"
+    )
     df = result.samples.set_index("sample")
     assert au_columns(result.samples) == ["AU04", "AU10"]
     assert df.loc["sub02_EP01_11f", "AU10"] == 1 and df.loc["sub09_EP03_01", "class3"] == "negative"
@@ -132,7 +189,7 @@ def test_write_and_read_round_trip(selected, tmp_path):
 
 def test_wrong_root_names_the_config_key(tmp_path):
     with pytest.raises(DatasetError, match=r"does not exist.*\(datasets\.casme2\.root\)"):
-        build_index("casme2", "casme2", tmp_path / "nowhere")
+        build_index("casme2", "casme2", tmp_path / "nowhere", missing_apex="motion")
 
 
 def test_renamed_column_is_a_clear_error(tmp_path):
@@ -140,7 +197,7 @@ def test_renamed_column_is_a_clear_error(tmp_path):
     make_casme2(tmp_path)
     write_xlsx(tmp_path / "CASME2-coding-20140508.xlsx", header, CASME2_ROWS)
     with pytest.raises(DatasetError) as err:
-        build_index("casme2", "casme2", tmp_path)
+        build_index("casme2", "casme2", tmp_path, missing_apex="motion")
     message = str(err.value)
     assert "CASME2-coding-20140508.xlsx" in message and "'Action Units' not found" in message
     assert "datasets.casme2.root" in message
@@ -150,8 +207,9 @@ def test_several_coding_sheets_need_coding_file(tmp_path):
     make_casme2(tmp_path)
     write_xlsx(tmp_path / "extra" / "CASME2-coding-20190701.xlsx", CASME2_HEADER, CASME2_ROWS[:2])
     with pytest.raises(DatasetError, match="several CASME II coding sheets.*datasets.casme2.coding_file"):
-        build_index("casme2", "casme2", tmp_path)
-    result = build_index("casme2", "casme2", tmp_path, coding_file="extra/CASME2-coding-20190701.xlsx")
+        build_index("casme2", "casme2", tmp_path, missing_apex="motion")
+    coding = "extra/CASME2-coding-20190701.xlsx"
+    result = build_index("casme2", "casme2", tmp_path, coding_file=coding, missing_apex="motion")
     assert list(result.samples["sample"]) == ["sub01_EP02_01f", "sub01_EP03_02"]
 
 
@@ -159,24 +217,24 @@ def test_unreadable_coding_file_and_missing_frames_folder(tmp_path):
     make_casme2(tmp_path)
     write_corrupt(tmp_path / "CASME2-coding-20140508.xlsx")
     with pytest.raises(DatasetError, match="cannot read .*CASME2-coding-20140508.xlsx as an .xlsx"):
-        build_index("casme2", "casme2", tmp_path)
+        build_index("casme2", "casme2", tmp_path, missing_apex="motion")
     bare = tmp_path / "bare"
     write_xlsx(bare / "CASME2-coding-20140508.xlsx", CASME2_HEADER, CASME2_ROWS)
     with pytest.raises(DatasetError, match="below a folder named cropped .*frames_variant 'cropped'"):
-        build_index("casme2", "casme2", bare, frames_variant="cropped")
+        build_index("casme2", "casme2", bare, frames_variant="cropped", missing_apex="motion")
 
 
 def test_au_column_mixing_ints_floats_and_strings(tmp_path):
     make_casme2(tmp_path, rows=[[1, "EP02_01f", None, 10, 12, 14, None, 4.0, "happiness"]])
     workbook = openpyxl.load_workbook(tmp_path / "CASME2-coding-20140508.xlsx")
     assert isinstance(workbook.active["H2"].value, (int, float))
-    row = build_index("casme2", "casme2", tmp_path).samples.iloc[0]
+    row = build_index("casme2", "casme2", tmp_path, missing_apex="motion").samples.iloc[0]
     assert row["au_raw"] == "4" and row["AU04"] == 1
 
 
 def test_main_writes_tables_and_summarises(release, tmp_path, capsys):
     out = tmp_path / "index" / "samples.tsv"
-    assert main(["--dataset", "casme2", "--root", str(release), "--out", str(out)]) == 0
+    assert main(["--dataset", "casme2", "--root", str(release), "--out", str(out), "--missing-apex", "motion"]) == 0
     summary = capsys.readouterr().out.strip()
     assert summary.startswith("casme2: 8 samples (positive 2, negative 2, surprise 1, unclassed 3)")
     assert "8 validation rows" in summary
@@ -195,7 +253,8 @@ def test_main_writes_tables_and_summarises(release, tmp_path, capsys):
     ],
 )
 def test_main_errors_are_one_line_and_exit_2(release, tmp_path, capsys, extra, text):
-    argv = ["--dataset", "casme2", "--root", str(release), "--out", str(tmp_path / "s.tsv"), "--name", "mine", *extra]
+    argv = ["--dataset", "casme2", "--root", str(release), "--out", str(tmp_path / "s.tsv"), "--name", "mine",
+            "--missing-apex", "motion", *extra]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("microau index: error: ") and text in err

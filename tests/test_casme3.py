@@ -9,13 +9,14 @@ from fake_releases import CASME3_HEADER, CASME3_SHEET, make_casme3, write_xlsx
 from microau.datasets import DatasetError, build_index, main
 from microau.datasets.samples import au_columns, frame_paths
 
-# sample -> (onset, apex, offset, AUs on, au_side, emotion, class3)
+# sample -> (onset, apex, offset, AUs on, au_side, emotion, class3). The fake frames are flat: an
+# apex found by motion is the first frame after the onset (the earliest of a tie).
 EXPECTED = {
     "spNO.1_a": (1, 3, 6, {1, 2}, "L+L", "happy", "positive"),
     "spNO.1_b": (10, 12, 14, {4, 7}, "", "disgust", "negative"),
     "spNO.2_c": (5, 7, 9, {12}, "", "Others", ""),
-    "spNO.149_d": (20, 20, 25, {14}, "", "anger", "negative"),
-    "spNO.216_d": (40, 40, 45, {15}, "", "sad", "negative"),
+    "spNO.149_d": (20, 21, 25, {14}, "", "anger", "negative"),
+    "spNO.216_d": (40, 41, 45, {15}, "", "sad", "negative"),
     "spNO.40_e": (5, 8, 8, {17}, "", "fear", "negative"),
     "spNO.3_a": (1, 2, 4, {4}, "", "surprise", "surprise"),
     "spNO.3_b": (1, 2, 4, {1}, "", "others", ""),
@@ -29,7 +30,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(release):
-    return build_index("casme3", "casme3", release)
+    return build_index("casme3", "casme3", release, missing_apex="motion")
 
 
 def test_table_rows_match_the_label_sheet(result):
@@ -58,9 +59,10 @@ def test_broken_rows_get_validation_actions(result):
     assert len(result.validation) == 3
     assert rows["spNO.149_d"] == (
         "cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx row 5: apex 15 outside onset..offset 20..25",
-        "apex clamped to 20 (= onset: onset and apex frames are the same image)",
+        "apex set to 21, the frame of largest motion from onset in 20..25"
+        " (no face detected on the onset frame: motion measured over the whole frame)",
     )
-    assert rows["spNO.216_d"][1].startswith("apex clamped to 40")
+    assert rows["spNO.216_d"][1].startswith("apex set to 41, ")
     assert rows["spNO.40_e"] == (
         "cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx row 7: offset '0' is missing or before onset 5",
         "offset set to apex 8",
@@ -80,16 +82,18 @@ def test_custom_mapping_through_main(release, tmp_path, capsys):
         json.dumps(mapping),
         "--aus",
         "4,7",
+        "--missing-apex",
+        "midpoint",
     ]
     assert main(argv) == 0
     assert "casme3: 8 samples (positive 1, negative 1, surprise 1, unclassed 5)" in capsys.readouterr().out
-    validation = build_index("casme3", "casme3", release, class3=mapping).validation
+    validation = build_index("casme3", "casme3", release, class3=mapping, missing_apex="motion").validation
     assert (validation["action"] == "class3 left empty").sum() == 3  # anger, sad, fear now unmapped
 
 
 def test_cropped_variant_does_not_exist_here(release):
     with pytest.raises(DatasetError, match=r"frames_variant 'cropped' is not available.*datasets\.c3\.frames_variant"):
-        build_index("c3", "casme3", release, frames_variant="cropped")
+        build_index("c3", "casme3", release, frames_variant="cropped", missing_apex="motion")
 
 
 def test_missing_label_sheet(release, tmp_path):
@@ -97,8 +101,8 @@ def test_missing_label_sheet(release, tmp_path):
     with pytest.raises(
         DatasetError, match=r"no CAS\(ME\)\^3 Part A coding sheet .*datasets\.casme3\.root.*coding_file"
     ):
-        build_index("casme3", "casme3", tmp_path)
-    result = build_index("casme3", "casme3", tmp_path, coding_file=release / CASME3_SHEET)
+        build_index("casme3", "casme3", tmp_path, missing_apex="motion")
+    result = build_index("casme3", "casme3", tmp_path, coding_file=release / CASME3_SHEET, missing_apex="motion")
     assert len(result.samples) == 8
 
 
@@ -113,7 +117,7 @@ def test_unusable_rows_are_dropped_with_reasons(tmp_path):
         ["", "", "", "", "", "", "", "note: rows below were re-coded"],  # stray text row
     ]
     write_xlsx(tmp_path / CASME3_SHEET, CASME3_HEADER, broken, sheet="label")
-    result = build_index("casme3", "casme3", tmp_path)
+    result = build_index("casme3", "casme3", tmp_path, missing_apex="motion")
     assert list(result.samples["sample"]) == ["spNO.3_a"]
     rows = list(result.validation.itertuples(index=False))
     assert [(r.sample, r.action) for r in rows] == [

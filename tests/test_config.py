@@ -36,7 +36,7 @@ def test_dataset_entries_are_coerced_through_their_definition():
         ({"flow": {"clip_pix": 2}}, "config key 'flow': Additional properties are not allowed ('clip_pix' was unexpected) (allowed keys: clip_px, image_size, subtract_median, third_channel)"),
         ({"flow": {"clip_px": "fast"}}, "config key 'flow.clip_px': 'fast' is not of type 'number'"),
         ({"magnify": {"factor": 0.5}}, "config key 'magnify.factor': 0.5 is less than the minimum of 1 (magnification factor)"),
-        ({"magnify": {"method": "learned"}}, "config key 'magnify.method': 'learned' is not one of ['linear_eulerian', 'none'] (allowed values: linear_eulerian, none)"),
+        ({"magnify": {"method": "learned"}}, "config key 'magnify.method': 'learned' is not one of ['phase', 'linear_eulerian', 'none'] (allowed values: phase, linear_eulerian, none)"),
         ({"datasets": {"casme2": {"reader": "casme2", "aus": [3]}}}, "config key 'datasets.casme2.aus.0': 3 is not one of"),
         ({"frames": {"on_missing_face": "ignore"}}, "config key 'frames.on_missing_face': 'ignore' is not one of ['error', 'skip'] (allowed values: error, skip)"),
         ({"ablation": {"tables": ["IX"]}}, "config key 'ablation.tables.0': 'IX' is not one of ['II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'X']"),

@@ -12,7 +12,14 @@ import pytest
 
 from microau.datasets.synthetic import SubjectRenderer, plan_subjects
 from microau.preprocess import crop
-from microau.preprocess.crop import Detection, FaceNotFoundError, crop_pair, square_box
+from microau.preprocess.crop import (
+    Detection,
+    FaceNotFoundError,
+    crop_pair,
+    face_in_crop,
+    read_face_in_crop,
+    square_box,
+)
 from microau.preprocess.images import ImageReadError, read_image, write_image
 
 
@@ -51,6 +58,15 @@ def test_crops_both_frames_with_one_box(tmp_path: Path, frames: tuple[Path, Path
     assert box["size"] == pytest.approx(1.5 * max(detection["width"], detection["height"]), abs=1)
     for name in ("onset.png", "apex.png"):
         assert read_image(out / name).shape == (256, 256, 3)
+
+
+def test_the_face_box_in_crop_pixels_is_read_back_from_box_json(tmp_path: Path, frames: tuple[Path, Path]) -> None:
+    assert face_in_crop(Detection(100, 50, 200, 200, 0.9), (50, 0, 300), 256) == (43, 43, 213, 213)
+    _, _, info = crop_pair("s", *frames, 256, 0.25)
+    (tmp_path / "box.json").write_text(json.dumps(info))
+    left, top, right, bottom = read_face_in_crop(tmp_path / "box.json")
+    # a margin of 0.25 on each side: the face spans the middle two thirds of the crop
+    assert (left, top) == pytest.approx((43, 43), abs=2) and (right, bottom) == pytest.approx((213, 213), abs=2)
 
 
 def test_square_box_is_clamped_inside_the_image() -> None:

@@ -65,7 +65,7 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     synthesize(root, seed=1, subjects=2, per_subject=1, workers=1)
     table = tmp_path / "index dir" / "samples.tsv"
     table.parent.mkdir()
-    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table)]) == 0
+    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
     sample = table.read_text().splitlines()[1].split("\t")[2]
     out = tmp_path / "crops é" / sample
     faces = tmp_path / "faces é" / "samples.tsv"
@@ -123,7 +123,7 @@ def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path
     root = tmp_path / "release"
     synthesize(root, seed=1, subjects=1, per_subject=1, workers=1)
     table = tmp_path / "samples.tsv"
-    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table)]) == 0
+    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
     header, row = (line.split("\t") for line in table.read_text().splitlines()[:2])
     sample = dict(zip(header, row))
     frames = sorted(Path(sample["onset_path"]).parent.glob("*.jpg"), key=lambda p: int(p.stem[3:]))

@@ -10,9 +10,11 @@ import pytest
 import torch
 import yaml
 
+from fake_releases import motion_clip
+
 from microau.features import ClipSpec, build_cache, read_landmarks
 from microau.model import ModelOptions
-from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair
+from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair, preprocess_settings
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
 from microau.train import TrainSettings, train_fold
@@ -52,7 +54,10 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
         "--onset", str(crops / "onset.png"), "--apex", str(magnified),
         "--out-npz", str(root / "flow" / f"{sample}.npz"), "--out-image", str(root / "flow" / f"{sample}.png"),
     ]) == 0
-    assert landmarks.main(["--apex", str(crops / "apex.png"), "--out", str(root / "landmarks" / f"{sample}.csv")]) == 0
+    assert landmarks.main([
+        "--apex", str(crops / "apex.png"), "--box", str(crops / "box.json"),
+        "--out", str(root / "landmarks" / f"{sample}.csv"),
+    ]) == 0
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +76,23 @@ def fold_model(tiny_cache, tmp_path_factory) -> Path:
 def test_default_preprocessing_equals_the_schema_defaults():
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
     for section, values in DEFAULT_PREPROCESS.items():
-        # on_missing_face decides which dataset samples run, not how an image is prepared
+        # on_missing_face and missing_apex decide which samples and frames a dataset gives, not how
+        # an image pair is prepared (predict finds a missing apex by motion itself)
         defaults = {
-            key: spec["default"] for key, spec in schema[section]["properties"].items() if key != "on_missing_face"
+            key: spec["default"]
+            for key, spec in schema[section]["properties"].items()
+            if key not in ("on_missing_face", "missing_apex")
         }
         assert values == defaults, section
+
+
+def test_a_model_stored_before_the_landmark_choice_keeps_mediapipe_landmarks():
+    earlier = {section: DEFAULT_PREPROCESS[section] for section in ("frames", "magnify", "flow")}
+    settings, stored = preprocess_settings({"preprocess": earlier})
+    assert stored and settings["landmarks"] == {"method": "mediapipe"}
+    settings, _ = preprocess_settings({"preprocess": {**earlier, "landmarks": {"method": "dlib"}}})
+    assert settings["landmarks"] == {"method": "dlib"}
+    assert preprocess_settings({})[0]["landmarks"] == DEFAULT_PREPROCESS["landmarks"]
 
 
 def test_in_process_preprocessing_equals_the_pipeline_stages(pair, tmp_path):
@@ -136,6 +153,22 @@ def test_predict_reads_two_frames_of_a_video(pair, fold_model, tmp_path, capsys)
     assert err == f"microau predict: error: video {video} has 3 readable frames (0..2); frame 3 is beyond them"
 
 
+def test_predict_finds_the_apex_of_a_video_from_motion(fold_model, tmp_path, capsys):
+    """A clip whose face moves most at frame 7, without --onset (the first frame) and --apex."""
+    frames = motion_clip(14, 7)
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25, frames[0].shape[1::-1])
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    assert main(["--video", str(video), "--model", str(fold_model), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["onset"], record["apex"], record["apex_from"]) == (0, 7, "motion")
+    assert main(["--video", str(video), "--onset", "2", "--model", str(fold_model)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"pair:   {video} frames 2 -> 7 (apex: the frame of largest motion from the onset)"
+
+
 def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
     """A pair run through the pipeline's stages, cached, trained on and held out gets the same
     probabilities and emotion scores from `predict` as the fold wrote in predictions.csv."""
@@ -169,7 +202,9 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
             assert prediction.emotions[reading] == expected[f"mer_{reading}_pred"]
 
 
-@pytest.mark.parametrize("case", ["missing_onset", "corrupt_apex", "missing_model", "not_a_model", "missing_video"])
+@pytest.mark.parametrize(
+    "case", ["missing_onset", "corrupt_apex", "missing_model", "not_a_model", "missing_video", "images_without_apex"]
+)
 def test_bad_inputs_give_one_line_and_exit_code_2(case, pair, fold_model, tmp_path, capsys):
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
@@ -183,6 +218,7 @@ def test_bad_inputs_give_one_line_and_exit_code_2(case, pair, fold_model, tmp_pa
         "not_a_model": (["--onset", onset, "--apex", apex, "--model", str(text)], "not a model.pt"),
         "missing_video": (["--video", str(tmp_path / "nope.avi"), "--onset", "0", "--apex", "1", "--model", model],
                           "cannot read video"),
+        "images_without_apex": (["--onset", onset, "--model", model], "without --video, --onset and --apex name two"),
     }[case]
     assert main(argv) == 2
     captured = capsys.readouterr()

@@ -8,13 +8,14 @@ from fake_releases import SAMM_HEADER, SAMM_ROWS, make_samm, write_xlsx
 from microau.datasets import DatasetError, build_index, main
 from microau.datasets.samples import au_columns, frame_paths, read_samples
 
-# sample -> (onset, apex, offset, AUs on among 2/4/7/12, au_side, au_intensity, class3)
+# sample -> (onset, apex, offset, AUs on among 2/4/7/12, au_side, au_intensity, class3). The fake
+# frames are flat: an apex found by motion is the first frame after the onset (earliest of a tie).
 EXPECTED = {
     "006_006_1_2": (5562, 5564, 5567, set(), "R+", "A+A", "negative"),
     "007_007_3_1": (801, 803, 806, {4}, "+L", "", "surprise"),
     "011_011_2_3": (100, 102, 104, {2}, "A+A", "B+C", "negative"),
-    "028_028_4_1": (200, 205, 205, {12}, "R+R", "", "positive"),
-    "032_032_3_1": (300, 300, 305, {7}, "", "", ""),
+    "028_028_4_1": (200, 201, 205, {12}, "R+R", "", "positive"),
+    "032_032_3_1": (300, 301, 305, {7}, "", "", ""),
     "020_020_1_1": (50, 52, 54, {4}, "", "", ""),
 }
 
@@ -26,7 +27,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(release):
-    return build_index("samm", "samm", release)
+    return build_index("samm", "samm", release, missing_apex="motion")
 
 
 def problems(result, sample):
@@ -60,11 +61,13 @@ def test_validation_rows(result):
     assert problems(result, "006_006_1_2") == [
         ("AU string 'R14A or 17A' gives alternatives", "all alternatives counted as present")
     ]
-    assert problems(result, "028_028_4_1") == [
-        ("SAMM_Micro_FACS_Codes_v2.xlsx row 18: apex 210 outside onset..offset 200..205", "apex clamped to 205")
-    ]
-    ((_, action),) = problems(result, "032_032_3_1")
-    assert action.startswith("apex clamped to 300 (= onset")
+    assert problems(result, "028_028_4_1") == [(
+        "SAMM_Micro_FACS_Codes_v2.xlsx row 18: apex 210 outside onset..offset 200..205",
+        "apex set to 201, the frame of largest motion from onset in 200..205"
+        " (no face detected on the onset frame: motion measured over the whole frame)",
+    )]
+    ((problem, action),) = problems(result, "032_032_3_1")
+    assert problem.endswith("apex 295 outside onset..offset 300..305") and action.startswith("apex set to 301, ")
     ((empty, dropped),) = problems(result, "025_025_1_1")
     assert "SAMM/025 is empty" in empty and dropped == "dropped"
     ((corrupt, dropped),) = problems(result, "026_026_1_1")
@@ -73,7 +76,7 @@ def test_validation_rows(result):
 
 
 def test_alternatives_count_every_au(release):
-    df = build_index("samm", "samm", release, aus=[14, 17]).samples.set_index("sample")
+    df = build_index("samm", "samm", release, aus=[14, 17], missing_apex="motion").samples.set_index("sample")
     assert (df.loc["006_006_1_2", "AU14"], df.loc["006_006_1_2", "AU17"]) == (1, 1)
 
 
@@ -84,7 +87,7 @@ def test_sheet_without_header_row(tmp_path):
         DatasetError,
         match=r"SAMM_Micro_FACS_Codes_v2.xlsx: no header row starting with 'Subject'.*datasets\.samm\.root",
     ):
-        build_index("samm", "samm", tmp_path)
+        build_index("samm", "samm", tmp_path, missing_apex="motion")
 
 
 def test_renamed_column_names_file_and_key(tmp_path, capsys):
@@ -101,6 +104,8 @@ def test_renamed_column_names_file_and_key(tmp_path, capsys):
         str(tmp_path / "s.tsv"),
         "--coding-file",
         str(coding),
+        "--missing-apex",
+        "motion",
     ]
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -111,7 +116,10 @@ def test_renamed_column_names_file_and_key(tmp_path, capsys):
 def test_main_on_samm(release, tmp_path, capsys):
     out = tmp_path / "samples.tsv"
     validation = tmp_path / "report" / "v.tsv"
-    assert main(["--dataset", "samm", "--root", str(release), "--out", str(out), "--validation", str(validation)]) == 0
+    assert main([
+        "--dataset", "samm", "--root", str(release), "--out", str(out), "--validation", str(validation),
+        "--missing-apex", "motion",
+    ]) == 0
     assert "samm: 6 samples (positive 1, negative 2, surprise 1, unclassed 2)" in capsys.readouterr().out
     assert read_samples(out)["subject"].tolist()[0] == "006" and validation.exists()
 

@@ -11,15 +11,19 @@ the reading, checking and normalising below is shared, so every release follows 
 - Frame folders: the subject folders are searched for under the root, below a folder named for the
   frame variant (`CASME2_RAW_selected`, `Cropped`, ...) however deeply the unpacking nested it.
   Frame numbers are the trailing integer of an image file's name; non-image files are ignored.
-- Missing apex (`/`, blank, text): apex = midpoint (onset + offset) // 2. The apex only picks the
-  frame compared against the onset; the middle of the coded interval is the least biased guess.
-- Apex outside onset..offset (including onset after apex): apex clamped to the nearest bound, so
-  the sample keeps its coded interval and its frames; the validation row says by how much.
+- Apex missing (`/`, `-1`, blank, text), coded outside onset..offset (including onset after
+  apex), or equal to the onset while the clip goes on: the coded apex cannot be used (the last two
+  would pair the onset with itself or with a frame outside the expression: no motion, yet AU
+  labels). `missing_apex` (config `frames.missing_apex`) replaces it: `motion` takes the frame of
+  largest motion from the onset within onset..offset (`microau.preprocess.apex`; frames that cannot
+  be read are left out and named), `midpoint` takes (onset + offset) // 2. The validation row gives
+  the coded value, the frame chosen and how.
 - Offset missing, zero or before onset: offset = apex when apex >= onset (the frames the model
   needs are onset and apex), otherwise the sample is dropped.
 - Coded frames missing on disk: the sample keeps the frames present; if the onset or apex frame
-  itself is missing, or cannot be decoded by OpenCV (only those two are decoded, for speed), the
-  sample is dropped. Missing or empty subject folders and missing sample folders drop the sample.
+  itself is missing, or cannot be decoded by OpenCV (only those two are decoded, for speed, unless
+  the apex is searched by motion), the sample is dropped. Missing or empty subject folders and
+  missing sample folders drop the sample.
 - AU strings: see `au_codes`. Emotions map to `class3` case-insensitively; an emotion neither
   mapped nor known to fall outside the three classes is reported.
 
@@ -43,10 +47,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import cv2
+import numpy as np
 import pandas as pd
 
 from microau.aus import au_name
 from microau.datasets.au_codes import cell_text, parse_au_string
+from microau.preprocess.apex import motion_apex
+from microau.preprocess.images import ImageReadError, read_image
 from microau.datasets.samples import (
     CLASS3,
     FRAME_SEPARATOR,
@@ -57,6 +64,7 @@ from microau.datasets.samples import (
 
 READERS = ("casme2", "samm", "casme3")
 FRAME_VARIANTS = ("raw", "selected", "cropped")
+MISSING_APEX = ("motion", "midpoint")
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
 FIELDS = ("subject", "filename", "onset", "apex", "offset", "au", "emotion")
 HEADER_SEARCH_ROWS = 50
@@ -137,12 +145,18 @@ def build_index(
     class3: dict[str, list[str]] | None = None,
     frames_variant: str = "selected",
     coding_file: str | Path | None = None,
+    *,
+    missing_apex: str,
 ) -> IndexResult:
     """Read one release into the sample table and its validation report.
 
     `name` labels the `dataset` column and the config keys in messages (`datasets.<name>.root`);
     `reader` picks the release layout. `aus=None` and `class3=None` take the reader's defaults.
+    `missing_apex` says how an unusable coded apex is replaced (module docstring).
     """
+    if missing_apex not in MISSING_APEX:
+        allowed = ", ".join(MISSING_APEX)
+        raise DatasetError(f"missing_apex '{missing_apex}' is not one of {allowed} (frames.missing_apex)")
     release = _release(reader, name)
     root_path = Path(os.path.abspath(Path(root).expanduser()))
     if not root_path.is_dir():
@@ -161,7 +175,7 @@ def build_index(
     records = []
     seen: set[str] = set()
     for row in _read_coding(coding_path, release, name, coding_file is not None):
-        record = _normalise(row, release, name, subjects, au_set, emotion_class, seen, report)
+        record = _normalise(row, release, name, subjects, au_set, emotion_class, seen, report, missing_apex)
         if record is not None:
             records.append(record)
     return IndexResult(samples=make_table(records, au_set), validation=report.frame())
@@ -335,6 +349,7 @@ def _normalise(
     emotion_class: dict[str, str],
     seen: set[str],
     report: _Report,
+    missing_apex: str,
 ) -> dict[str, object] | None:
     """One coding row -> one sample record, or None (dropped) with the reason reported."""
     subject = release.subject_name(row.subject)
@@ -349,7 +364,7 @@ def _normalise(
     interval = _interval(sample, row, report)
     if interval is None:
         return None
-    onset, apex, offset = interval
+    onset, apex, offset, apex_problem = interval
     subject_dir = subjects.get(release.folder_key(subject) or "")
     located = _frames(sample, subject, row.filename, release, subject_dir, report)
     if located is None:
@@ -357,13 +372,14 @@ def _normalise(
     folder, frames = located
     present = [n for n in range(onset, offset + 1) if n in frames]
     missing = [n for n in range(onset, offset + 1) if n not in frames]
-    for label, number in (("onset", onset), ("apex", apex)):
-        if number not in frames:
-            report.add(sample, f"{label} frame {number} not found in {folder}", "dropped")
+    if not _decodable(sample, "onset", onset, folder, frames, report):
+        return None
+    if apex is None:
+        apex = _replace_apex(sample, apex_problem, onset, offset, frames, missing_apex, report)
+        if apex is None:
             return None
-        if cv2.imread(str(frames[number]), cv2.IMREAD_UNCHANGED) is None:
-            report.add(sample, f"{label} frame {frames[number]} cannot be decoded as an image", "dropped")
-            return None
+    if not _decodable(sample, "apex", apex, folder, frames, report):
+        return None
     if missing:
         report.add(
             sample,
@@ -411,13 +427,13 @@ def _normalise(
     return record
 
 
-def _interval(sample: str, row: _Coded, report: _Report) -> tuple[int, int, int] | None:
-    """Onset, apex, offset after the documented repairs (module docstring), or None if dropped."""
+def _interval(sample: str, row: _Coded, report: _Report) -> tuple[int, int | None, int, str] | None:
+    """Onset, apex, offset after the documented repairs (module docstring), or None if dropped.
+    An unusable apex comes back as None with the problem, for `_replace_apex` once frames are known."""
     onset, apex, offset = (_frame_number(t) for t in (row.onset, row.apex, row.offset))
     if onset is None:
         report.add(sample, f"{row.where}: onset '{row.onset}' is not a frame number", "dropped")
         return None
-    same_image = "onset and apex frames are the same image"
     if offset is None or offset < onset:
         problem = f"{row.where}: offset '{row.offset}' is missing or before onset {onset}"
         if apex is None or apex < onset:
@@ -426,17 +442,59 @@ def _interval(sample: str, row: _Coded, report: _Report) -> tuple[int, int, int]
         report.add(sample, problem, f"offset set to apex {apex}")
         offset = apex
     if apex is None:
+        return onset, None, offset, f"{row.where}: apex '{row.apex}' is not a frame number"
+    if not onset <= apex <= offset:
+        return onset, None, offset, f"{row.where}: apex {apex} outside onset..offset {onset}..{offset}"
+    if apex == onset and offset > onset:
+        return onset, None, offset, f"{row.where}: apex {apex} equals onset (no motion between the pair)"
+    if apex == onset:
+        problem = f"{row.where}: apex {apex} equals onset and offset"
+        report.add(sample, problem, "kept; onset and apex frames are the same image")
+    return onset, apex, offset, ""
+
+
+def _decodable(sample: str, label: str, number: int, folder: Path, frames: dict[int, Path], report: _Report) -> bool:
+    """Whether the onset or apex frame exists and OpenCV decodes it; if not, the drop is reported."""
+    if number not in frames:
+        report.add(sample, f"{label} frame {number} not found in {folder}", "dropped")
+        return False
+    if cv2.imread(str(frames[number]), cv2.IMREAD_UNCHANGED) is None:
+        report.add(sample, f"{label} frame {frames[number]} cannot be decoded as an image", "dropped")
+        return False
+    return True
+
+
+def _replace_apex(
+    sample: str, problem: str, onset: int, offset: int, frames: dict[int, Path], how: str, report: _Report
+) -> int | None:
+    """The apex chosen for an unusable coded one (module docstring), reported; None if dropped."""
+    if how == "midpoint":
         apex = (onset + offset) // 2
-        action = f"apex set to midpoint {apex} of {onset}..{offset}"
-        report.add(sample, f"{row.where}: apex '{row.apex}' is not a frame number", action)
-    elif not onset <= apex <= offset:
-        clamped = min(max(apex, onset), offset)
-        action = f"apex clamped to {clamped}" + (f" (= onset: {same_image})" if clamped == onset else "")
-        report.add(sample, f"{row.where}: apex {apex} outside onset..offset {onset}..{offset}", action)
-        apex = clamped
-    elif apex == onset:
-        report.add(sample, f"{row.where}: apex {apex} equals onset", f"kept; {same_image}")
-    return onset, apex, offset
+        report.add(sample, problem, f"apex set to midpoint {apex} of {onset}..{offset}")
+        return apex
+    unreadable: list[int] = []
+
+    def readable_frames() -> Iterator[tuple[int, np.ndarray]]:
+        for number in range(onset + 1, offset + 1):
+            if number not in frames:
+                continue
+            try:
+                yield number, read_image(frames[number])
+            except ImageReadError:
+                unreadable.append(number)
+
+    try:
+        found = motion_apex(read_image(frames[onset]), readable_frames())
+    except ValueError as exc:
+        report.add(sample, problem, f"dropped; no apex from motion in {onset}..{offset}: {exc}")
+        return None
+    action = f"apex set to {found.frame}, the frame of largest motion from onset in {onset}..{offset}"
+    if not found.face_found:
+        action += " (no face detected on the onset frame: motion measured over the whole frame)"
+    if unreadable:
+        action += f"; unreadable frames {_ranges(unreadable)} left out"
+    report.add(sample, problem, action)
+    return found.frame
 
 
 def _frame_number(text: str) -> int | None:
@@ -504,6 +562,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--class3", help="JSON {class: [emotions]} (default: MEGC 2019 mapping)")
     parser.add_argument("--frames-variant", default="selected", choices=FRAME_VARIANTS)
     parser.add_argument("--coding-file", help="coding sheet, when the root holds none or several")
+    parser.add_argument(
+        "--missing-apex", required=True, choices=MISSING_APEX,
+        help="how an apex that is not coded, coded outside onset..offset or equal to the onset is replaced",
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed usage and its message already
@@ -512,7 +574,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         aus = _parse_aus(args.aus, name) if args.aus else None
         class3 = _parse_class3(args.class3, name) if args.class3 else None
-        result = build_index(name, args.dataset, args.root, aus, class3, args.frames_variant, args.coding_file)
+        result = build_index(
+            name, args.dataset, args.root, aus, class3, args.frames_variant, args.coding_file,
+            missing_apex=args.missing_apex,
+        )
         out = Path(args.out)
         validation = Path(args.validation) if args.validation else out.with_name("validation.tsv")
         write_table(result.samples, out)

@@ -95,6 +95,42 @@ def crop_resize(image: np.ndarray, box: tuple[int, int, int], size: int) -> np.n
     return cv2.resize(patch, (size, size), interpolation=interpolation)
 
 
+def face_in_crop(detection: Detection, box: tuple[int, int, int], size: int) -> tuple[int, int, int, int]:
+    """The detected face's (left, top, right, bottom) in the pixels of a `size` crop cut at `box`.
+
+    Coordinates are rounded to 0.01 source pixel first, as box.json stores them, so a landmark
+    stage reading box.json and `microau predict` computing the box in process get the same rectangle.
+    """
+    x, y, side = box
+    scale = size / side
+    left, top = round(detection.x, 2), round(detection.y, 2)
+    right, bottom = left + round(detection.width, 2), top + round(detection.height, 2)
+    return (
+        int(round((left - x) * scale)),
+        int(round((top - y) * scale)),
+        int(round((right - x) * scale)),
+        int(round((bottom - y) * scale)),
+    )
+
+
+def crop_face_box(info: dict) -> tuple[int, int, int, int]:
+    """`face_in_crop` of a crop pair, from the record `crop_pair` returns (and box.json holds)."""
+    found = info["detection"]
+    detection = Detection(found["x"], found["y"], found["width"], found["height"], info["score"])
+    return face_in_crop(detection, (info["box"]["x"], info["box"]["y"], info["box"]["size"]), info["crop_size"])
+
+
+def read_face_in_crop(box_json: Path) -> tuple[int, int, int, int]:
+    """`face_in_crop` of the crops `microau frames` wrote, from their box.json."""
+    try:
+        return crop_face_box(json.loads(Path(box_json).read_text()))
+    except OSError as exc:
+        raise ValueError(f"cannot read face box {box_json}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise ValueError(f"{box_json} is not a box.json written by `microau frames` ({problem})") from exc
+
+
 def read_pair(sample: str, onset_path: Path, apex_path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Onset and apex frames of one sample; errors name the sample and the file."""
     try:

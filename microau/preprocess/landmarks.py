@@ -1,24 +1,39 @@
 """`microau landmarks`: 68 iBUG/dlib landmarks of the apex crop, in flow-image pixels.
 
-The paper uses dlib's 68-point predictor, whose model file is not redistributable here; mediapipe's
-468-point face mesh ships with its wheel, so its points are mapped to the 68-point convention
-(0-based: 0-16 jaw, 17-21 right brow, 22-26 left brow, 27-35 nose, 36-41 right eye, 42-47 left
-eye, 48-59 outer lip, 60-67 inner lip; "right" is the subject's right, the image's left).
+Two methods give the same 68-point convention (0-based: 0-16 jaw, 17-21 right brow, 22-26 left
+brow, 27-35 nose, 36-41 right eye, 42-47 left eye, 48-59 outer lip, 60-67 inner lip; "right" is
+the subject's right, the image's left), so Table I's indices mean the same under either:
+
+- `dlib` (default, the paper's tool): dlib's 68-point shape predictor
+  (`shape_predictor_68_face_landmarks.dat`, shipped by the face-recognition-models package), run
+  on the face box the pipeline detected (box.json of `microau frames`), not on a second detector's.
+  The model was trained on iBUG 300-W, whose licence excludes commercial use.
+- `mediapipe`: mediapipe's 468-point face mesh (it ships with its wheel, Apache licence) on the
+  whole crop, its vertices mapped to the 68 points by the table below.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from microau.preprocess import QuietSolution, parse_stage_args, process_shared
-from microau.preprocess.crop import FaceNotFoundError
+from microau.preprocess.crop import FaceNotFoundError, read_face_in_crop
 from microau.preprocess.images import read_image
 
+if TYPE_CHECKING:
+    import dlib
+
 PROG = "microau landmarks"
+METHODS = ("dlib", "mediapipe")
+DLIB_MODEL = "shape_predictor_68_face_landmarks.dat"
 
 # Face-mesh vertex of each of the 68 iBUG points, after the correspondence published in
 # PeizhiYan/Mediapipe_2_Dlib_Landmarks, where a few points average two vertices. Here each point is
@@ -61,8 +76,57 @@ class FaceMesh68(QuietSolution):
 shared_mesh = process_shared(FaceMesh68)
 
 
-def face_landmarks68(image: np.ndarray, mesh: FaceMesh68 | None = None, name: str = "image") -> np.ndarray:
-    """(68, 2) landmarks of a BGR image in its own pixels; FaceNotFoundError names `name`."""
+def dlib_model_path() -> Path:
+    """Where face-recognition-models installed dlib's 68-point model. The package is located, not
+    imported: its __init__ imports pkg_resources, which current setuptools no longer has."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "models" / DLIB_MODEL
+        if path.is_file():
+            return path
+    raise FileNotFoundError(
+        f"dlib's 68-point model {DLIB_MODEL} is not installed: pip install face-recognition-models "
+        "(or set landmarks.method: mediapipe)"
+    )
+
+
+@functools.cache
+def shared_shape_predictor() -> dlib.shape_predictor:
+    """dlib's 68-point shape predictor, loaded once per process (0.4 s)."""
+    import dlib
+
+    return dlib.shape_predictor(str(dlib_model_path()))
+
+
+def dlib_landmarks68(image: np.ndarray, face: tuple[int, int, int, int]) -> np.ndarray:
+    """(68, 2) float32 landmarks of a BGR image, from dlib's predictor on the face box (left, top,
+    right, bottom) in the image's pixels."""
+    import dlib
+
+    left, top, right, bottom = face
+    if right <= left or bottom <= top:
+        raise ValueError(f"the face box {face} is empty")
+    rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    shape = shared_shape_predictor()(rgb, dlib.rectangle(left, top, right, bottom))
+    return np.array([[part.x, part.y] for part in shape.parts()], dtype=np.float32)
+
+
+def face_landmarks68(
+    image: np.ndarray,
+    method: str,
+    face: tuple[int, int, int, int] | None = None,
+    mesh: FaceMesh68 | None = None,
+    name: str = "image",
+) -> np.ndarray:
+    """(68, 2) landmarks of a BGR image in its own pixels. `dlib` needs the face box `face`;
+    `mediapipe` finds the face itself, and FaceNotFoundError names `name` when it cannot."""
+    if method == "dlib":
+        if face is None:
+            raise ValueError(f"dlib landmarks of {name} need its face box")
+        return dlib_landmarks68(image, face)
+    if method != "mediapipe":
+        raise ValueError(f"unknown landmark method {method!r} (choose from {', '.join(METHODS)})")
     points = (mesh or shared_mesh()).detect(image)
     if points is None:
         raise FaceNotFoundError(f"no face found by the face mesh in {name}")
@@ -79,12 +143,17 @@ def write_landmarks_csv(path: Path, points: np.ndarray) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--apex", type=Path, required=True, help="apex crop (PNG from `microau frames`)")
+    parser.add_argument("--method", choices=METHODS, default="dlib", help="landmark detector")
+    parser.add_argument("--box", type=Path, help="box.json of the crop (`microau frames`); needed by dlib")
     parser.add_argument("--image-size", type=int, default=224, help="side of the flow image the points are scaled to")
     parser.add_argument("--out", type=Path, required=True, help="CSV with columns point,x,y")
     args = parse_stage_args(parser, argv)
+    if args.method == "dlib" and args.box is None:
+        parser.error("--method dlib needs --box (the box.json written with the crop)")
     try:
         apex = read_image(args.apex)
-        points = face_landmarks68(apex, name=str(args.apex))
+        face = read_face_in_crop(args.box) if args.method == "dlib" else None
+        points = face_landmarks68(apex, args.method, face, name=str(args.apex))
         height, width = apex.shape[:2]
         points = points * np.array([args.image_size / width, args.image_size / height], dtype=np.float32)
         write_landmarks_csv(args.out, points)

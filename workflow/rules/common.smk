@@ -282,7 +282,10 @@ def model_options(wildcards):
 def preprocess_settings():
     """The preprocessing sections as JSON, stored in model.pt so `microau predict` matches training."""
     return json.dumps(
-        {section: config[section] for section in ("frames", "magnify", "flow")},
+        {
+            section: config[section]
+            for section in ("frames", "magnify", "flow", "landmarks")
+        },
         sort_keys=True,
     )
 
