@@ -220,6 +220,7 @@ def aggregate(
         "decision_rule": DECISION_RULE,
         "intervals": bootstrap.describe(n_subjects),
         "magnification": provenance.get("magnification", ""),
+        "landmarks": provenance.get("landmarks", ""),
         "microau_version": __version__,
     }
     au_rows = au_table(rows, bootstrap)
@@ -237,7 +238,8 @@ def provenance_record(weights: dict, config: dict, config_hash: str) -> dict[str
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for package in ("torch", "open_clip_torch", "mediapipe", "opencv-contrib-python", "numpy", "snakemake"):
+    packages = ("torch", "open_clip_torch", "mediapipe", "dlib-bin", "opencv-contrib-python", "numpy", "snakemake")
+    for package in packages:
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
@@ -247,6 +249,7 @@ def provenance_record(weights: dict, config: dict, config_hash: str) -> dict[str
         **weights,
         "config_hash": config_hash,
         "magnification": f"{magnify.get('method', '')} x{magnify.get('factor', '')}",
+        "landmarks": config.get("landmarks", {}).get("method", ""),
         "microau_version": __version__,
         "versions": versions,
         "config": config,

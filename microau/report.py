@@ -434,6 +434,7 @@ def write_provenance_html(provenance: Path, out: Path) -> None:
         ("weights", record.get("weights", "")),
         ("config hash", record.get("config_hash", "")),
         ("magnification", record.get("magnification", "")),
+        ("landmarks", record.get("landmarks", "")),
         ("microau", record.get("microau_version", "")),
         *[(name, version) for name, version in sorted(record.get("versions", {}).items())],
     ]

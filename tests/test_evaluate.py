@@ -68,17 +68,18 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     weights.write_text(json.dumps({"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"}))
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
-                 "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3}}),
+                 "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3},
+                                                     "landmarks": {"method": "mediapipe"}}),
                  "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
                  "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined",
                  "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
     assert code == 0
     text = out["table"].read_text()
     assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
-    assert "# magnification: linear_eulerian x3" in text
+    assert "# magnification: linear_eulerian x3" in text and "# landmarks: mediapipe" in text
     assert "# mer_texts: joined (one label text per class" in out["mer"].read_text()
     provenance = json.loads((tmp_path / "prov.json").read_text())
-    assert provenance["config"]["magnify"]["factor"] == 3 and "torch" in provenance["versions"]
+    assert provenance["config"]["magnify"]["factor"] == 3 and "dlib-bin" in provenance["versions"]
 
 
 def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
