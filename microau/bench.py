@@ -46,6 +46,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     from microau.preprocess.images import write_image
     from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor, write_landmarks_csv
     from microau.preprocess.magnify import magnify_pair
+    from microau.sample_table import write_table
 
     frames, magnify, flow = (DEFAULT_PREPROCESS[section] for section in ("frames", "magnify", "flow"))
     landmark_method = DEFAULT_PREPROCESS["landmarks"]["method"]
@@ -58,7 +59,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     synth_seconds = _now() - start
     index = build_index("synthetic", "casme2", work / "release", missing_apex="motion")  # every apex is coded
     samples_tsv = work / "samples.tsv"
-    index.samples.to_csv(samples_tsv, sep="\t", index=False)
+    write_table(index.samples, samples_tsv)
     shared_detector(), shared_mesh(), shared_shape_predictor()
     times: dict[str, list[float]] = {"frames": []}
     (work / "flow").mkdir()

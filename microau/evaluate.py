@@ -17,6 +17,7 @@ import numpy as np
 
 from microau import __version__
 from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
+from microau.sample_table import read_rows
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
 MER_READINGS = {
@@ -197,8 +198,7 @@ def samples_without_face(report: Path | None) -> str:
     """Metadata line for the samples `frames.on_missing_face: skip` left out."""
     if report is None:
         return "not checked"
-    with open(report, newline="") as handle:
-        missing = [row["sample"] for row in csv.DictReader(handle, delimiter="\t")]
+    missing = [row["sample"] for row in read_rows(report)[1]]
     return f"{len(missing)} left out ({' '.join(missing)}), reasons in {report}" if missing else "0"
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from microau import __version__
 from microau.aus import AU_LANDMARKS, au_name
+from microau.sample_table import read_rows
 
 HUB_HOST = "huggingface.co"
 TINY_CONFIG_DIR = Path(__file__).parent / "model_configs"
@@ -168,11 +169,6 @@ def read_landmarks(path: Path) -> np.ndarray:
     return np.array([[float(r["x"]), float(r["y"])] for r in rows], dtype=np.float32)
 
 
-def read_samples_tsv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
 def build_cache(
     samples_tsv: Path,
     flow_dir: Path,
@@ -189,7 +185,7 @@ def build_cache(
     import h5py
     import torch
 
-    samples = read_samples_tsv(samples_tsv)
+    samples = read_rows(samples_tsv)[1]
     if not samples:
         raise ValueError(f"{samples_tsv} holds no samples")
     model = load_clip(spec)

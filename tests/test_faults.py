@@ -76,16 +76,14 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
 
 @pytest.mark.slow
 def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_path):
-    import csv
-
     import numpy as np
 
     from microau.preprocess.images import write_image
+    from microau.sample_table import read_rows
 
     shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
     assert snakemake(tmp_path, "index_all").returncode == 0
-    with open(tmp_path / "results" / "index" / "synthetic" / "samples.tsv", newline="") as handle:
-        first = next(csv.DictReader(handle, delimiter="\t"))
+    first = read_rows(tmp_path / "results" / "index" / "synthetic" / "samples.tsv")[1][0]
     write_image(first["onset_path"], np.full((480, 640, 3), 127, np.uint8))
 
     stopped = snakemake(tmp_path)
