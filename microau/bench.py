@@ -44,7 +44,8 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
     from microau.preprocess.flow import crop_flow, flow_image
     from microau.preprocess.images import write_image
-    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor, write_landmarks_csv
+    from microau.landmarks_csv import write_landmarks
+    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor
     from microau.preprocess.magnify import magnify_pair
     from microau.sample_table import write_table
 
@@ -88,7 +89,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
             points = face_landmarks68(apex, method, face, name=row.sample) * (size / apex.shape[1])
             times.setdefault(f"landmarks[{method}]", []).append(_now() - t0)
             if method == landmark_method:
-                write_landmarks_csv(work / "landmarks" / f"{row.sample}.csv", points)
+                write_landmarks(work / "landmarks" / f"{row.sample}.csv", points)
     per_sample = {stage: statistics.mean(values) for stage, values in times.items()}
     core_seconds = (
         per_sample[f"magnify[{magnify['method']}]"]

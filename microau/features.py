@@ -7,7 +7,6 @@ trainable tail and never the frozen blocks again.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -20,6 +19,7 @@ import numpy as np
 
 from microau import __version__
 from microau.aus import AU_LANDMARKS, au_name
+from microau.landmarks_csv import read_landmarks
 from microau.sample_table import read_rows
 
 HUB_HOST = "huggingface.co"
@@ -161,12 +161,6 @@ def au_token_indices(landmarks: np.ndarray, aus: list[int], image_size: int, gri
                 tokens.append(token)
         out[n, : len(tokens)] = tokens
     return out
-
-
-def read_landmarks(path: Path) -> np.ndarray:
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return np.array([[float(r["x"]), float(r["y"])] for r in rows], dtype=np.float32)
 
 
 def build_cache(

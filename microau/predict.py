@@ -21,6 +21,7 @@ import numpy as np
 
 from microau.aus import au_name
 from microau.features import WeightsError
+from microau.landmarks_csv import as_stored
 from microau.preprocess import quiet_native_stderr
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.crop import (
@@ -178,9 +179,8 @@ def preprocess_pair(
     face = face_in_crop(detection, box, frames["size"])
     points = face_landmarks68(apex_crop, method, face, mesh, name=f"the apex crop (face box of {name})")
     points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
-    # Rounded as the landmarks CSV stores them, so the AU tokens equal the features stage's.
-    points = np.array([[float(f"{x:.3f}"), float(f"{y:.3f}")] for x, y in points], dtype=np.float32)
-    return image, points
+    # Rounded as the landmarks file stores them, so the AU tokens equal the features stage's.
+    return image, as_stored(points)
 
 
 def predict_pair(

@@ -220,7 +220,7 @@ def plot_attention(
     """Fig. 5: each true AU's PTA weights painted on its patch cells of the apex crop."""
     import cv2
 
-    from microau.features import read_landmarks
+    from microau.landmarks_csv import read_landmarks
 
     if folds.token_weights is None:
         message_figure(out, "PTA attention", "this variant has no patch token weights (pooling: global)")

@@ -12,11 +12,13 @@ import yaml
 
 from fake_releases import motion_clip
 
-from microau.features import ClipSpec, build_cache, read_landmarks
+from microau.features import ClipSpec, build_cache
+from microau.landmarks_csv import read_landmarks
 from microau.model import ModelOptions
 from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair, preprocess_settings
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
+from microau.sample_table import write_rows
 from microau.train import TrainSettings, train_fold
 from microau.train import main as train_main
 
@@ -180,11 +182,8 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
         labels = {f"AU{au:02d}": (k + au) % 2 for au in AUS}
         rows.append({"subject": subject, "sample": sample, "class3": "positive", **labels})
         rows[-1].update(onset=onset, apex=apex)
-    with open(tmp_path / "samples.tsv", "w", newline="") as handle:
-        columns = ["subject", "sample", "class3", *[f"AU{au:02d}" for au in AUS]]
-        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    columns = ["subject", "sample", "class3", *[f"AU{au:02d}" for au in AUS]]
+    write_rows(tmp_path / "samples.tsv", columns, [{key: row[key] for key in columns} for row in rows])
     cache = tmp_path / "cache.h5"
     build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
                 ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache)

@@ -9,6 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
+from microau.landmarks_csv import write_landmarks
 from microau.report import (
     FIGURE_FILES,
     attention_map,
@@ -74,10 +75,7 @@ def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights:
     for sample in samples:
         (root / "frames" / sample).mkdir(parents=True)
         cv2.imwrite(str(root / "frames" / sample / "apex.png"), rng.integers(0, 255, (256, 256, 3), dtype=np.uint8))
-        (root / "landmarks").mkdir(exist_ok=True)
-        points = rng.uniform(10, 214, (68, 2))
-        lines = ["point,x,y"] + [f"{i},{x:.3f},{y:.3f}" for i, (x, y) in enumerate(points)]
-        (root / "landmarks" / f"{sample}.csv").write_text("\n".join(lines) + "\n")
+        write_landmarks(root / "landmarks" / f"{sample}.csv", rng.uniform(10, 214, (68, 2)))
     return fold
 
 
