@@ -1,4 +1,5 @@
-"""CLIP loading (tags, local files, random init) and the HDF5 cache of frozen visual states.
+"""CLIP loading (tags, local files, random init) and the features stage, which computes the frozen
+visual states of every sample for the feature cache (`microau.feature_cache`).
 
 The cache holds the hidden states that enter the last k visual blocks, so training runs only the
 trainable tail and never the frozen blocks again.
@@ -17,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from microau import __version__
 from microau.aus import AU_LANDMARKS, au_name
+from microau.feature_cache import FeatureCache, write_cache
 from microau.landmarks_csv import read_landmarks
 from microau.sample_table import read_rows
 
@@ -174,9 +175,8 @@ def build_cache(
     out: Path,
     batch_size: int = 32,
 ) -> int:
-    """Write the features HDF5 of one dataset; returns the number of samples."""
+    """Write the feature cache of one dataset (`microau.feature_cache`); returns the number of samples."""
     import cv2
-    import h5py
     import torch
 
     samples = read_rows(samples_tsv)[1]
@@ -206,29 +206,23 @@ def build_cache(
         with torch.no_grad():
             states = frozen_visual_states(model, torch.stack(images), trainable_blocks)
         tokens_list.append(states.to(torch.float16).numpy())
-    tmp = out.with_name(out.name + ".tmp")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    string = h5py.string_dtype()
-    with h5py.File(tmp, "w") as h5:
-        h5.create_dataset("tokens", data=np.concatenate(tokens_list))
-        h5.create_dataset("au_tokens", data=np.stack(au_tokens))
-        h5.create_dataset("labels", data=np.array(labels, dtype=np.uint8))
-        for key in ("subject", "sample", "class3"):
-            h5.create_dataset(key, data=np.array([row.get(key, "") for row in samples], dtype=object), dtype=string)
-        h5.attrs.update(
-            {
-                "encoder": spec.model,
-                "pretrained": spec.pretrained,
-                "weights": weights_id(spec),
-                "k": trainable_blocks,
-                "aus": json.dumps(aus),
-                "grid": json.dumps(list(grid)),
-                "image_size": image_size,
-                "config_hash": config_hash,
-                "microau_version": __version__,
-            }
-        )
-    os.replace(tmp, out)
+    cache = FeatureCache(
+        tokens=np.concatenate(tokens_list),
+        au_tokens=np.stack(au_tokens),
+        labels=np.array(labels, dtype=np.uint8),
+        subjects=[row.get("subject", "") for row in samples],
+        samples=[row.get("sample", "") for row in samples],
+        class3=[row.get("class3", "") for row in samples],
+        encoder=spec.model,
+        pretrained=spec.pretrained,
+        weights=weights_id(spec),
+        k=trainable_blocks,
+        aus=aus,
+        grid=grid,
+        image_size=image_size,
+        config_hash=config_hash,
+    )
+    write_cache(out, cache)
     return n
 
 

@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 
 from microau.aus import AU_LANDMARKS, au_name
 from microau.evaluate import MER_READINGS, mer_classes, mer_predictions
+from microau.feature_cache import cache_geometry
 
 PROG = "microau figures"
 DPI = 150
@@ -448,14 +449,6 @@ def write_provenance_html(provenance: Path, out: Path) -> None:
         f"<h2>Provenance of {html.escape(provenance.name)}</h2>\n<table>\n{rows}\n</table>\n"
         f"<h3>Configuration</h3>\n<pre>{config}</pre>\n</body></html>\n"
     )
-
-
-def cache_geometry(cache: Path) -> tuple[tuple[int, int], int]:
-    """Patch grid and flow-image size recorded in the features HDF5 (Eq. 1's geometry)."""
-    import h5py
-
-    with h5py.File(cache, "r") as h5:
-        return tuple(json.loads(h5.attrs["grid"])), int(h5.attrs["image_size"])
 
 
 def make_figures(args: argparse.Namespace) -> list[Path]:

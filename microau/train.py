@@ -16,11 +16,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch
 
 from microau.aus import au_name, au_prompts, face_description
+from microau.feature_cache import FeatureCache, read_cache
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.mer import (
     READINGS,
@@ -83,32 +83,6 @@ class TrainSettings:
             )
 
 
-@dataclass
-class FoldData:
-    tokens: torch.Tensor
-    au_tokens: torch.Tensor
-    labels: torch.Tensor
-    samples: list[str]
-    subjects: list[str]
-    class3: list[str]
-    aus: list[int]
-    attrs: dict
-
-
-def read_cache(path: Path) -> FoldData:
-    with h5py.File(path, "r") as h5:
-        return FoldData(
-            tokens=torch.from_numpy(h5["tokens"][:]),
-            au_tokens=torch.from_numpy(h5["au_tokens"][:]).long(),
-            labels=torch.from_numpy(h5["labels"][:]).long(),
-            samples=[s.decode() if isinstance(s, bytes) else s for s in h5["sample"][:]],
-            subjects=[s.decode() if isinstance(s, bytes) else s for s in h5["subject"][:]],
-            class3=[s.decode() if isinstance(s, bytes) else s for s in h5["class3"][:]],
-            aus=json.loads(h5.attrs["aus"]),
-            attrs=dict(h5.attrs),
-        )
-
-
 def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training samples (every other subject) and of the held-out subject's samples."""
     subjects_arr = np.asarray(subjects)
@@ -121,7 +95,7 @@ def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarr
     return train, test
 
 
-def face_descriptions(data: FoldData, train_idx: np.ndarray) -> tuple[list[str], torch.Tensor]:
+def face_descriptions(data: FeatureCache, train_idx: np.ndarray) -> tuple[list[str], torch.Tensor]:
     """Distinct whole-face descriptions of the training samples, and each sample's index into them
     (-1 for samples outside training, whose labels must not reach the model)."""
     texts = sorted({face_description(data.labels[i].tolist(), data.aus) for i in train_idx})
@@ -166,18 +140,18 @@ def train_fold(
     writes only model.pt and history.csv. `preprocess` (frames, magnify, flow settings) is stored
     in model.pt so that `microau predict` prepares a new clip as the training data was."""
     data = read_cache(cache)
-    spec = ClipSpec(data.attrs["encoder"], data.attrs["pretrained"])
+    spec = ClipSpec(data.encoder, data.pretrained)
     clip_model = load_clip(spec)
-    if weights_id(spec) != data.attrs["weights"]:
+    if weights_id(spec) != data.weights:
         raise WeightsError(
-            f"{cache} was built with weights '{data.attrs['weights']}' but they now resolve to "
+            f"{cache} was built with weights '{data.weights}' but they now resolve to "
             f"'{weights_id(spec)}'; rerun the features stage"
         )
     import open_clip
 
     tokenizer = open_clip.get_tokenizer(spec.model)
     device = pick_device(settings.device)
-    k = int(data.attrs["k"])
+    k = data.k
     prompts = au_prompts(data.aus)
     combinations = filter_combinations(settings.mer_combinations, data.aus)
     joined_names, class_texts = joined_texts(settings.mer_classes)
@@ -200,9 +174,9 @@ def train_fold(
     model = MicroAUCLIP(clip_model, len(data.aus), k, options).to(device)
     del clip_model
     name = f"fold {held_out}" if held_out else "final model"
-    tokens = data.tokens.to(device)
-    au_tokens = data.au_tokens.to(device)
-    labels = data.labels.to(device)
+    tokens = torch.from_numpy(data.tokens).to(device)
+    au_tokens = torch.from_numpy(data.au_tokens).long().to(device)
+    labels = torch.from_numpy(data.labels).long().to(device)
 
     groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
     if model.encoder_parameters():
@@ -325,7 +299,7 @@ def write_fold(out_dir, data, test_idx, probs, mer_scores, out, model, settings,
     arrays = {
         "sample": np.array([data.samples[i] for i in test_idx]),
         "features": out["features"].float().cpu().numpy().astype(np.float16),
-        "au_tokens": data.au_tokens[test_idx].numpy(),
+        "au_tokens": data.au_tokens[test_idx],
     }
     if out["dependency"] is not None:
         arrays["dependency"] = out["dependency"].float().cpu().numpy()
@@ -345,10 +319,10 @@ def write_model(out_dir, data, model, settings, options, history, preprocess, he
         "options": options.as_dict(),
         "settings": asdict(settings),
         "aus": data.aus,
-        "encoder": data.attrs["encoder"],
-        "pretrained": data.attrs["pretrained"],
-        "weights": data.attrs["weights"],
-        "k": int(data.attrs["k"]),
+        "encoder": data.encoder,
+        "pretrained": data.pretrained,
+        "weights": data.weights,
+        "k": data.k,
         "preprocess": preprocess,
         "held_out": held_out,
     }
