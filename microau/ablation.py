@@ -21,8 +21,9 @@ import numpy as np
 from microau.bootstrap import Bootstrap
 from microau.evaluate import (
     DECISION_RULE, POOLING, add_bootstrap_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_resamples,
-    mer_table, provenance_record, read_predictions, write_csv,
+    mer_table, provenance_record, write_csv,
 )
+from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, read_history, read_predictions
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,7 @@ def _mean_sd(values: list[float]) -> tuple[float, float | str]:
 
 
 def final_text_similarity(history: Path) -> float:
-    with open(history, newline="") as handle:
-        return float(list(csv.DictReader(handle))[-1]["text_similarity"])
+    return float(read_history(history)[-1]["text_similarity"])
 
 
 @dataclass
@@ -166,12 +166,12 @@ class RunScores:
 def score_run(run_dir: Path, subjects: list[str], mer_reading: str, bootstrap: Bootstrap) -> RunScores:
     """One LOSO run (one variant, one seed): its folds pooled and scored like the main table, and
     over the bootstrap resamples of `subjects` (the same resamples for every run of a table)."""
-    predictions = [run_dir / subject / "predictions.csv" for subject in subjects]
+    predictions = [run_dir / subject / PREDICTIONS_CSV for subject in subjects]
     rows = read_predictions(predictions)
     strays = sorted({r["subject"] for r in rows} - set(subjects))
     if strays:
         raise ValueError(f"{run_dir} holds predictions of subjects {strays} outside the table's {subjects}")
-    similarity = float(np.mean([final_text_similarity(run_dir / s / "history.csv") for s in subjects]))
+    similarity = float(np.mean([final_text_similarity(run_dir / s / HISTORY_CSV) for s in subjects]))
     f1, acc = au_resamples(rows, subjects, bootstrap)
     resampled = {"F1": f1.mean(axis=1), "ACC": acc.mean(axis=1),
                  "MER_F1": mer_resamples(rows, mer_reading, subjects, bootstrap)["f1_macro"]}

@@ -17,6 +17,7 @@ import numpy as np
 
 from microau import __version__
 from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
+from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
 from microau.sample_table import read_rows
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
@@ -58,27 +59,10 @@ def multiclass_scores(truth: list[str], pred: list[str], classes: list[str]) -> 
     return scores
 
 
-def read_predictions(paths: list[Path]) -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
-    for path in paths:
-        with open(path, newline="") as handle:
-            rows += list(csv.DictReader(handle))
-    samples = [r["sample"] for r in rows]
-    if len(set(samples)) != len(samples):
-        raise ValueError("a sample appears in more than one fold's predictions")
-    return rows
-
-
-def au_names_of(rows: list[dict[str, str]]) -> list[str]:
-    return [c[: -len("_true")] for c in rows[0] if c.endswith("_true")]
-
-
 def au_decisions(rows: list[dict[str, str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """AU names, and the [samples, AUs] truth and decisions (argmax of P_n) of pooled predictions."""
-    names = au_names_of(rows)
-    truth = np.array([[int(r[f"{au}_true"]) for au in names] for r in rows])
-    pred = np.array([[int(float(r[f"{au}_prob"]) > 0.5) for au in names] for r in rows])
-    return names, truth, pred
+    names, truth, probs = au_truth_and_probs(rows)
+    return names, truth, (probs > 0.5).astype(int)
 
 
 def au_resamples(rows: list[dict[str, str]], subjects: list[str], bootstrap: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
@@ -119,28 +103,16 @@ def au_table(rows: list[dict[str, str]], bootstrap: Bootstrap | None = None) -> 
 
 def fold_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     """Per-fold figures, for inspection only: the headline numbers are pooled."""
+    names, truth, pred = au_decisions(rows)
+    subjects = np.array([r["subject"] for r in rows])
     out = []
     for subject in sorted({r["subject"] for r in rows}):
-        fold = [r for r in rows if r["subject"] == subject]
-        for au in au_names_of(rows):
-            truth = np.array([int(r[f"{au}_true"]) for r in fold])
-            pred = np.array([int(float(r[f"{au}_prob"]) > 0.5) for r in fold])
-            out.append({"subject": subject, "au": au, "n": len(fold), "n_pos": int(truth.sum()),
-                        "F1": binary_f1(truth, pred), "ACC": accuracy(truth, pred)})
+        fold = subjects == subject
+        for n, au in enumerate(names):
+            t, p = truth[fold, n], pred[fold, n]
+            out.append({"subject": subject, "au": au, "n": int(fold.sum()), "n_pos": int(t.sum()),
+                        "F1": binary_f1(t, p), "ACC": accuracy(t, p)})
     return out
-
-
-def mer_classes(rows: list[dict[str, str]], reading: str) -> list[str]:
-    """The classes of one reading of Eq. 13 in predictions.csv (columns mer_<reading>_<class>)."""
-    prefix = f"mer_{reading}_"
-    classes = [c[len(prefix):] for c in rows[0] if c.startswith(prefix) and c != f"{prefix}pred"]
-    if not classes:
-        raise ValueError(f"the predictions hold no zero-shot MER scores of the '{reading}' reading")
-    return classes
-
-
-def mer_predictions(rows: list[dict[str, str]], reading: str) -> list[str]:
-    return [r[f"mer_{reading}_pred"] for r in rows]
 
 
 def mer_resamples(

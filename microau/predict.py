@@ -21,6 +21,7 @@ import numpy as np
 
 from microau.aus import au_name
 from microau.features import WeightsError
+from microau.fold_files import read_model
 from microau.landmarks_csv import as_stored
 from microau.preprocess import quiet_native_stderr
 from microau.preprocess.apex import motion_apex
@@ -38,8 +39,6 @@ from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
 from microau.preprocess.magnify import magnify_pair
 
 PROG = "microau predict"
-NOT_A_MODEL = "not a model.pt written by `microau train`"
-MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
 # The schema defaults of the config's frames, magnify, flow and landmarks sections (a test keeps
 # them equal), for a model.pt written before the preprocessing settings were stored in it.
 DEFAULT_PREPROCESS: dict[str, dict] = {
@@ -121,22 +120,6 @@ def video_apex(path: Path, onset: int) -> int:
         return motion_apex(first, frames).frame
     except ValueError as error:
         raise PredictError(f"cannot find the apex of video {path} after frame {onset}: {error}") from error
-
-
-def load_state(path: Path) -> dict:
-    """The dictionary `microau train` saves in model.pt, checked for the keys prediction needs."""
-    import torch
-
-    if not path.is_file():
-        raise PredictError(f"cannot read model {path}: no such file")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch.load raises many types (pickle, zip, EOF) for a file that is not a model
-        raise PredictError(f"cannot read model {path}: {NOT_A_MODEL} ({type(error).__name__})") from error
-    missing = [key for key in MODEL_KEYS if not isinstance(state, dict) or key not in state]
-    if missing:
-        raise PredictError(f"cannot read model {path}: {NOT_A_MODEL} (lacks {', '.join(missing)})")
-    return state
 
 
 def preprocess_settings(state: dict) -> tuple[dict[str, dict], bool]:
@@ -319,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         pair = read_pair(args)
-        state = load_state(args.model)
+        state = read_model(args.model)
         settings, stored = preprocess_settings(state)
         if not stored:
             print(

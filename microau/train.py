@@ -8,7 +8,6 @@ that model has no held-out subject, so it is never scored.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -21,9 +20,19 @@ import torch
 
 from microau.aus import au_name, au_prompts, face_description
 from microau.feature_cache import FeatureCache, read_cache
+from microau.fold_files import (
+    FEATURES_NPZ,
+    HISTORY_CSV,
+    MODEL_PT,
+    PREDICTIONS_CSV,
+    FoldFeatures,
+    write_fold_features,
+    write_history,
+    write_model,
+    write_predictions,
+)
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.mer import (
-    READINGS,
     class_scores,
     combination_matrix,
     combination_scores,
@@ -238,7 +247,7 @@ def train_fold(
 
     model.eval()
     if test_idx is None:
-        write_model(out_dir, data, model, settings, options, history, preprocess, held_out)
+        write_model_and_history(out_dir, data, model, settings, options, history, preprocess, held_out)
         return {"held_out": None, "n_train": len(train_idx), "n_test": 0}
     test_rows = torch.from_numpy(test_idx).to(device)
     with torch.no_grad(), autocast:
@@ -269,71 +278,35 @@ def zero_shot_scores(
     }
 
 
-def _atomic_path(path: Path) -> Path:
-    return path.with_name(path.name + ".tmp")
-
-
 def write_fold(out_dir, data, test_idx, probs, mer_scores, out, model, settings, options, history, preprocess) -> None:
-    """Write the fold's files under temporary names, then move each into place."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pred_path = out_dir / "predictions.csv"
-    tmp = _atomic_path(pred_path)
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        au_cols = [f"{au_name(au)}_{kind}" for au in data.aus for kind in ("true", "prob")]
-        mer_cols = [
-            column for reading in READINGS
-            for column in [*(f"mer_{reading}_{name}" for name in mer_scores[reading][0]), f"mer_{reading}_pred"]
-        ]
-        writer.writerow(["sample", "subject", "class3", *au_cols, *mer_cols])
-        for row, i in enumerate(test_idx):
-            values = []
-            for n in range(len(data.aus)):
-                values += [int(data.labels[i, n]), f"{probs[row, n]:.6f}"]
-            for reading in READINGS:
-                names, scores = mer_scores[reading]
-                values += [*(f"{s:.6f}" for s in scores[row]), names[int(np.argmax(scores[row]))]]
-            writer.writerow([data.samples[i], data.subjects[i], data.class3[i], *values])
-    os.replace(tmp, pred_path)
-
-    arrays = {
-        "sample": np.array([data.samples[i] for i in test_idx]),
-        "features": out["features"].float().cpu().numpy().astype(np.float16),
-        "au_tokens": data.au_tokens[test_idx],
-    }
-    if out["dependency"] is not None:
-        arrays["dependency"] = out["dependency"].float().cpu().numpy()
-    if out["token_weights"] is not None:
-        arrays["token_weights"] = out["token_weights"].float().cpu().numpy()
-    with open(_atomic_path(out_dir / "features.npz"), "wb") as handle:
-        np.savez(handle, **arrays)
-    os.replace(_atomic_path(out_dir / "features.npz"), out_dir / "features.npz")
-    write_model(out_dir, data, model, settings, options, history, preprocess, data.subjects[test_idx[0]])
+    """The fold's predictions.csv, features.npz, model.pt and history.csv (`microau.fold_files`)."""
+    samples = [data.samples[i] for i in test_idx]
+    write_predictions(
+        out_dir / PREDICTIONS_CSV, samples, [data.subjects[i] for i in test_idx], [data.class3[i] for i in test_idx],
+        [au_name(au) for au in data.aus], data.labels[test_idx], probs, mer_scores,
+    )
+    optional = {key: out[key].float().cpu().numpy() for key in ("dependency", "token_weights") if out[key] is not None}
+    arrays = FoldFeatures(out["features"].float().cpu().numpy(), data.au_tokens[test_idx], **optional)
+    write_fold_features(out_dir / FEATURES_NPZ, samples, arrays)
+    write_model_and_history(out_dir, data, model, settings, options, history, preprocess, data.subjects[test_idx[0]])
 
 
-def write_model(out_dir, data, model, settings, options, history, preprocess, held_out) -> None:
+def write_model_and_history(out_dir, data, model, settings, options, history, preprocess, held_out) -> None:
     """model.pt (everything `microau predict` needs to rebuild the model) and history.csv."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = {
-        "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
-        "options": options.as_dict(),
-        "settings": asdict(settings),
-        "aus": data.aus,
-        "encoder": data.encoder,
-        "pretrained": data.pretrained,
-        "weights": data.weights,
-        "k": data.k,
-        "preprocess": preprocess,
-        "held_out": held_out,
-    }
-    torch.save(state, _atomic_path(out_dir / "model.pt"))
-    os.replace(_atomic_path(out_dir / "model.pt"), out_dir / "model.pt")
-
-    with open(_atomic_path(out_dir / "history.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
-    os.replace(_atomic_path(out_dir / "history.csv"), out_dir / "history.csv")
+    write_model(
+        out_dir / MODEL_PT,
+        state_dict={k: v.cpu() for k, v in model.state_dict().items()},
+        options=options.as_dict(),
+        settings=asdict(settings),
+        aus=data.aus,
+        encoder=data.encoder,
+        pretrained=data.pretrained,
+        weights=data.weights,
+        k=data.k,
+        preprocess=preprocess,
+        held_out=held_out,
+    )
+    write_history(out_dir / HISTORY_CSV, history)
 
 
 def main(argv: list[str]) -> int:

@@ -1,14 +1,15 @@
 """Ablation tables: scoring of runs over seeds (fast) and the ablation target of the tiny workflow (slow)."""
 
-import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from microau.ablation import PAPER_TABLES, ablation_table_main, group_table, main
 from microau.bootstrap import Bootstrap
+from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
 from test_workflow import REPO, TINY_CONFIG, planned_jobs, snakemake, table_rows
 
 
@@ -18,18 +19,14 @@ BOOTSTRAP_FLAGS = ["--resamples", "200", "--resample-seed", "0", "--confidence",
 
 def write_run(run_dir: Path, probs: dict[str, list[float]], similarity: float) -> None:
     """Two held-out subjects with two samples each; AU01 truth is 1, 0 for each subject."""
+    classes = ["positive", "negative"]
+    mer = {"combinations": (classes, np.array([[0.2, 0.1], [0.2, 0.1]])),  # every sample predicted positive
+           "joined": (classes, np.array([[0.2, 0.1], [0.1, 0.2]]))}  # every sample predicted its own class
     for subject, subject_probs in probs.items():
         folder = run_dir / subject
-        folder.mkdir(parents=True)
-        with open(folder / "predictions.csv", "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["sample", "subject", "class3", "AU01_true", "AU01_prob",
-                             "mer_combinations_positive", "mer_combinations_negative", "mer_combinations_pred",
-                             "mer_joined_positive", "mer_joined_negative", "mer_joined_pred"])
-            for i, (truth, prob) in enumerate(zip((1, 0), subject_probs)):
-                label = ("positive", "negative")[i]
-                writer.writerow([f"{subject}_{i}", subject, label, truth, prob, 0.2, 0.1, "positive", 0.1, 0.2, label])
-        (folder / "history.csv").write_text(f"epoch,text_similarity\n1,0.5\n2,{similarity}\n")
+        write_predictions(folder / PREDICTIONS_CSV, [f"{subject}_0", f"{subject}_1"], [subject] * 2, classes,
+                          ["AU01"], np.array([[1], [0]]), np.array(subject_probs)[:, None], mer)
+        write_history(folder / HISTORY_CSV, [{"epoch": 1, "text_similarity": 0.5}, {"epoch": 2, "text_similarity": similarity}])
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-import csv
 import json
 
 import numpy as np
 import pytest
 
 from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores
+from microau.fold_files import write_predictions
 
 
 def test_binary_f1_scores_the_positive_class_only():
@@ -35,6 +35,17 @@ def rows_for(truths, probs, classes=("positive", "negative")):
     ]
 
 
+def write_rows(path, rows) -> None:
+    """predictions.csv holding `rows` of `rows_for` (their MER scores give their MER predictions)."""
+    n = len(rows)
+    write_predictions(
+        path, [r["sample"] for r in rows], [r["subject"] for r in rows], [r["class3"] for r in rows], ["AU01"],
+        np.array([[int(r["AU01_true"])] for r in rows]), np.array([[float(r["AU01_prob"])] for r in rows]),
+        {"combinations": (["positive", "negative"], np.tile([0.2, 0.1], (n, 1))),
+         "joined": (["positive", "negative"], np.tile([0.1, 0.2], (n, 1)))},
+    )
+
+
 def test_au_table_has_mean_and_always_positive_baseline():
     table = au_table(rows_for([1, 0, 0, 0], [0.9, 0.6, 0.1, 0.2]))
     au01, mean, baseline = table
@@ -59,10 +70,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     paths = []
     for subject in ("sub0", "sub1"):
         path = tmp_path / f"{subject}.csv"
-        with open(path, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(r for r in rows if r["subject"] == subject)
+        write_rows(path, [r for r in rows if r["subject"] == subject])
         paths.append(str(path))
     weights = tmp_path / "weights.json"
     weights.write_text(json.dumps({"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"}))
@@ -84,10 +92,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
 def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
     rows = rows_for([1], [0.9])
     path = tmp_path / "p.csv"
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows)
     weights = tmp_path / "w.json"
     weights.write_text("{}")
     code = main(["--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),

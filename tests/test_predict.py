@@ -1,13 +1,11 @@
 """`microau predict` on a real face pair with a tiny model, its errors, and the final-model mode of training."""
 
-import csv
 import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-import torch
 import yaml
 
 from fake_releases import motion_clip
@@ -15,7 +13,8 @@ from fake_releases import motion_clip
 from microau.features import ClipSpec, build_cache
 from microau.landmarks_csv import read_landmarks
 from microau.model import ModelOptions
-from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair, preprocess_settings
+from microau.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
+from microau.predict import DEFAULT_PREPROCESS, main, predict_pair, preprocess_pair, preprocess_settings
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
 from microau.sample_table import write_rows
@@ -127,7 +126,7 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
     ])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]
-    state = torch.load(tmp_path / "model.pt")
+    state = read_model(tmp_path / "model.pt")
     assert state["held_out"] is None and state["preprocess"] == stored
     capsys.readouterr()
     assert main(["--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(tmp_path / "model.pt"), "--json"]) == 0
@@ -188,8 +187,8 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
     build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
                 ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache)
     train_fold(cache, "subB", FAST, ModelOptions(), tmp_path / "fold", log=print, preprocess=DEFAULT_PREPROCESS)
-    written = {r["sample"]: r for r in csv.DictReader(open(tmp_path / "fold" / "predictions.csv"))}
-    state = load_state(tmp_path / "fold" / "model.pt")
+    written = {r["sample"]: r for r in read_fold_predictions(tmp_path / "fold" / PREDICTIONS_CSV)}
+    state = read_model(tmp_path / "fold" / "model.pt")
     for row in rows[2:]:
         prediction = predict_pair(read_image(row["onset"]), read_image(row["apex"]), state, DEFAULT_PREPROCESS)
         expected = written[row["sample"]]

@@ -1,14 +1,23 @@
 """Figures of the report on small fake pipeline outputs (fast: no training, no CLIP)."""
 
-import csv
 import json
 from pathlib import Path
 
 import cv2
-import h5py
 import numpy as np
 import pytest
 
+from microau.feature_cache import FeatureCache, write_cache
+from microau.fold_files import (
+    FEATURES_NPZ,
+    HISTORY_CSV,
+    PREDICTIONS_CSV,
+    FoldFeatures,
+    read_fold_features,
+    write_fold_features,
+    write_history,
+    write_predictions,
+)
 from microau.landmarks_csv import write_landmarks
 from microau.report import (
     FIGURE_FILES,
@@ -47,31 +56,20 @@ def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights:
     labels = rng.integers(0, 2, (4, len(AUS)))
     labels[0] = 1
     labels[1] = 0
-    classes = ["negative", "positive", "surprise"]
-    with open(fold / "predictions.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["sample", "subject", "class3", *[f"{au}_{k}" for au in AUS for k in ("true", "prob")],
-                         *[f"mer_combinations_{c}" for c in classes], "mer_combinations_pred"])
-        for i, sample in enumerate(samples):
-            values = [v for n in range(len(AUS)) for v in (labels[i, n], f"{rng.uniform():.4f}")]
-            writer.writerow([sample, subject, ["positive", "negative", "", "surprise"][i], *values,
-                             *rng.normal(size=3).round(3), classes[i % 3]])
+    mer = {"combinations": (["negative", "positive", "surprise"], rng.normal(size=(4, 3)))}
+    write_predictions(fold / PREDICTIONS_CSV, samples, [subject] * 4, ["positive", "negative", "", "surprise"], AUS,
+                      labels, rng.uniform(size=(4, len(AUS))), mer)
     tokens = np.full((4, len(AUS), 3), -1)
     tokens[:, :, :2] = rng.integers(1, 50, (4, len(AUS), 2))
-    arrays = {
-        "sample": np.array(samples[::-1]),  # another order than predictions.csv: rows are matched by id
-        "features": rng.normal(size=(4, len(AUS), 16)).astype(np.float16),
-        "au_tokens": tokens,
-    }
-    if with_weights:
-        arrays["token_weights"] = np.where(tokens > 0, 0.5, 0.0)
-    np.savez(fold / "features.npz", **arrays)
-    with open(fold / "history.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["epoch", "lr_encoder", "lr_head", "loss", "multitask", "contrastive", "gd", "seconds"])
-        for epoch in range(1, 5):
-            lr = 0.01 if epoch <= 2 else 0.001
-            writer.writerow([epoch, lr / 10, lr, 3 / epoch, 2 / epoch, 1 / epoch, 0.1, 0.5])
+    weights = np.where(tokens > 0, 0.5, 0.0) if with_weights else None
+    arrays = FoldFeatures(rng.normal(size=(4, len(AUS), 16)), tokens, token_weights=weights)
+    write_fold_features(fold / FEATURES_NPZ, samples[::-1], arrays)  # another order than predictions.csv
+    history = []
+    for epoch in range(1, 5):
+        lr = 0.01 if epoch <= 2 else 0.001
+        history.append({"epoch": epoch, "lr_encoder": lr / 10, "lr_head": lr, "loss": 3 / epoch, "multitask": 2 / epoch,
+                        "contrastive": 1 / epoch, "gd": 0.1, "seconds": 0.5})
+    write_history(fold / HISTORY_CSV, history)
     for sample in samples:
         (root / "frames" / sample).mkdir(parents=True)
         cv2.imwrite(str(root / "frames" / sample / "apex.png"), rng.integers(0, 255, (256, 256, 3), dtype=np.uint8))
@@ -90,9 +88,11 @@ def fake_run(tmp_path) -> Path:
          "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
          "versions": {"torch": "2.14.1"}, "config": {"targets": ["fake"]}}
     ))
-    with h5py.File(tmp_path / "cache.h5", "w") as h5:
-        h5.attrs["grid"] = json.dumps([7, 7])
-        h5.attrs["image_size"] = 224
+    write_cache(tmp_path / "cache.h5", FeatureCache(
+        tokens=np.zeros((1, 50, 8)), au_tokens=np.full((1, len(AUS), 3), -1), labels=np.zeros((1, len(AUS))),
+        subjects=["sub01"], samples=["sub01_EP00"], class3=[""], encoder="fake", pretrained="none", weights="none",
+        k=1, aus=[1, 4, 12], grid=(7, 7), image_size=224, config_hash="abc123",
+    ))
     bench = tmp_path / "benchmarks" / "train" / "fake" / "v"
     bench.mkdir(parents=True)
     for name, seconds in (("sub01", 4.5), ("sub02", 3.0)):
@@ -136,9 +136,8 @@ def test_folds_are_pooled_and_matched_by_sample_id(fake_run):
     folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"], "combinations")
     assert folds.samples[:4] == [f"sub01_EP0{i}" for i in range(4)] and len(folds.samples) == 8
     assert folds.aus == AUS and folds.mer_classes == ["negative", "positive", "surprise"]
-    saved = np.load(fake_run / "train" / "sub01" / "features.npz")
-    row = list(saved["sample"]).index("sub01_EP02")
-    np.testing.assert_array_equal(folds.features[2], saved["features"][row].astype(np.float32))
+    saved = read_fold_features(fake_run / "train" / "sub01" / FEATURES_NPZ, ["sub01_EP02"])
+    np.testing.assert_array_equal(folds.features[2], saved.features[0].astype(np.float32))
 
 
 def test_table_metadata_and_rows_are_read_apart(fake_run):
