@@ -7,9 +7,7 @@ far higher); the decision rule is fixed (argmax of P_n, i.e. P_n(on) > 0.5, fina
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -17,7 +15,9 @@ import numpy as np
 
 from microau import __version__
 from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
+from microau.features import read_weights_record
 from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
+from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
@@ -152,20 +152,6 @@ def mer_table(rows: list[dict[str, str]], reading: str, bootstrap: Bootstrap | N
     return table
 
 
-def write_csv(path: Path, table: list[dict[str, object]], metadata: dict[str, object]) -> None:
-    """CSV with '#'-prefixed metadata lines first; written to a temporary name, then moved."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as handle:
-        for key, value in metadata.items():
-            handle.write(f"# {key}: {value}\n")
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
-        writer.writeheader()
-        for row in table:
-            writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
-    os.replace(tmp, path)
-
-
 def samples_without_face(report: Path | None) -> str:
     """Metadata line for the samples `frames.on_missing_face: skip` left out."""
     if report is None:
@@ -196,11 +182,11 @@ def aggregate(
     }
     au_rows = au_table(rows, bootstrap)
     mer_rows = mer_table(rows, mer_reading, bootstrap)
-    write_csv(table, au_rows, metadata)
-    write_csv(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
+    write_result_table(table, au_rows, metadata)
+    write_result_table(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
                              "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity",
                              "mer_texts": MER_READINGS[mer_reading]})
-    write_csv(folds, fold_table(rows), metadata)
+    write_result_table(folds, fold_table(rows), metadata)
     return au_rows, mer_rows
 
 
@@ -255,7 +241,7 @@ def main(argv: list[str]) -> int:
                         help="reading of Eq. 13 whose predictions make the MER table")
     args = parser.parse_args(argv)
     try:
-        weights = json.loads(args.weights.read_text())
+        weights = read_weights_record(args.weights)
         provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
         au_rows, mer_rows = aggregate(
             args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
@@ -264,9 +250,7 @@ def main(argv: list[str]) -> int:
     except (ValueError, KeyError, OSError) as error:
         print(f"microau aggregate: error: {error}", file=sys.stderr)
         return 2
-    tmp = args.provenance.with_name(args.provenance.name + ".tmp")
-    tmp.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, args.provenance)
+    write_provenance(args.provenance, provenance)
     mean = next(r for r in au_rows if r["au"] == "mean")
     print(
         f"{args.dataset}: mean AU F1 {mean['F1']:.3f} (always-positive {mean['baseline_F1']:.3f}), "

@@ -1,5 +1,6 @@
-"""CLIP loading (tags, local files, random init) and the features stage, which computes the frozen
-visual states of every sample for the feature cache (`microau.feature_cache`).
+"""CLIP loading (tags, local files, random init), the weights record of the `weights` rule, and the
+features stage, which computes the frozen visual states of every sample for the feature cache
+(`microau.feature_cache`).
 
 The cache holds the hidden states that enter the last k visual blocks, so training runs only the
 trainable tail and never the frozen blocks again.
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from microau.atomic import atomic_open
 from microau.aus import AU_LANDMARKS, au_name
 from microau.feature_cache import FeatureCache, write_cache
 from microau.landmarks_csv import read_landmarks
@@ -79,6 +81,18 @@ def weights_id(spec: ClipSpec) -> str:
     if spec.kind == "file":
         return f"file {Path(spec.pretrained).name} sha256:{file_sha256(Path(spec.pretrained))[:16]}"
     return f"open_clip tag {spec.pretrained}"
+
+
+def write_weights_record(path: str | Path, record: dict[str, str]) -> None:
+    """The weights record `results/weights/<encoder>.json`: `model`, `pretrained` and `weights`
+    (the provenance string of `weights_id`), one JSON object indented by 2."""
+    with atomic_open(path) as handle:
+        handle.write(json.dumps(record, indent=2) + "\n")
+
+
+def read_weights_record(path: str | Path) -> dict[str, str]:
+    """The weights record written by `microau weights`, for the provenance of the tables."""
+    return json.loads(Path(path).read_text())
 
 
 def load_clip(spec: ClipSpec, allow_download: bool = False):
@@ -238,9 +252,8 @@ def weights_main(argv: list[str]) -> int:
     except WeightsError as error:
         print(f"microau weights: error: {error}", file=sys.stderr)
         return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     record = {"model": spec.model, "pretrained": spec.pretrained, "weights": weights_id(spec)}
-    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    write_weights_record(args.out, record)
     print(f"CLIP {spec.model}: {record['weights']}")
     return 0
 

@@ -35,6 +35,7 @@ from microau.fold_files import (
     read_fold_predictions,
     read_history,
 )
+from microau.result_tables import read_provenance, read_result_table
 
 PROG = "microau figures"
 DPI = 150
@@ -68,18 +69,6 @@ class PooledFolds:
     features: np.ndarray
     au_tokens: np.ndarray
     token_weights: np.ndarray | None
-
-
-def read_table(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """A results table: its '# key: value' metadata lines, then its CSV rows."""
-    metadata, lines = {}, []
-    for line in Path(path).read_text().splitlines():
-        if line.startswith("#"):
-            key, _, value = line[1:].partition(":")
-            metadata[key.strip()] = value.strip()
-        elif line.strip():
-            lines.append(line)
-    return metadata, list(csv.DictReader(lines))
 
 
 def load_folds(fold_dirs: list[Path], mer_reading: str) -> PooledFolds:
@@ -127,7 +116,7 @@ def message_figure(out: Path, title: str, message: str) -> None:
 def plot_au_scores(table: Path, out: Path) -> None:
     """Per-AU F1 and ACC of the pooled LOSO predictions next to the always-positive baseline, with
     the table's subject-level bootstrap intervals as error bars."""
-    metadata, rows = read_table(table)
+    metadata, rows = read_result_table(table)
     rows = [r for r in rows if r["au"] != "baseline"]
     names = [r["au"] if r["au"] == "mean" else f"{r['au']}\n{r['n_pos']}+" for r in rows]
     x = np.arange(len(rows))
@@ -429,7 +418,7 @@ def plot_runtimes(benchmarks: list[Path], out: Path) -> None:
 
 def write_provenance_html(provenance: Path, out: Path) -> None:
     """The provenance JSON as a small HTML page: what produced the tables, then the full config."""
-    record = json.loads(Path(provenance).read_text())
+    record = read_provenance(provenance)
     fields = [
         ("CLIP model", record.get("model", "")),
         ("pretrained", record.get("pretrained", "")),

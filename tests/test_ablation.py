@@ -9,7 +9,9 @@ import yaml
 
 from microau.ablation import PAPER_TABLES, ablation_table_main, group_table, main
 from microau.bootstrap import Bootstrap
+from microau.features import write_weights_record
 from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
+from microau.result_tables import read_provenance
 from test_workflow import REPO, TINY_CONFIG, planned_jobs, snakemake, table_rows
 
 
@@ -122,7 +124,7 @@ def test_tables_iii_iv_vi_vary_the_add_mlp_model_and_the_others_the_full_model()
 def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
     del runs["text_fixed"]
     weights = tmp_path / "weights.json"
-    weights.write_text(json.dumps({"weights": "none", "model": "tiny"}))
+    write_weights_record(weights, {"weights": "none", "model": "tiny"})
     code = main(["--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
                  "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv"),
                  *BOOTSTRAP_FLAGS])
@@ -132,7 +134,7 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
 
 def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     weights = tmp_path / "weights.json"
-    weights.write_text(json.dumps({"weights": "none (random init)", "model": "tiny"}))
+    write_weights_record(weights, {"weights": "none (random init)", "model": "tiny"})
     common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights),
               *BOOTSTRAP_FLAGS]
     main([*common, "--group", "III", "--table", str(tmp_path / "III.csv"), "--folds", str(tmp_path / "f3.csv")])
@@ -145,7 +147,7 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 5
     assert rows[3]["MER_F1"] and not rows[3]["F1"] and rows[0]["F1"] and not rows[0]["MER_F1"]
     assert "# weights: none (random init)" in out.read_text()
-    assert json.loads((tmp_path / "prov.json").read_text())["weights"] == "none (random init)"
+    assert read_provenance(tmp_path / "prov.json")["weights"] == "none (random init)"
 
 
 def test_every_paper_variant_is_in_the_shipped_config():

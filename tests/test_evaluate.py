@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores
+from microau.features import write_weights_record
 from microau.fold_files import write_predictions
+from microau.result_tables import read_provenance
 
 
 def test_binary_f1_scores_the_positive_class_only():
@@ -73,7 +75,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
         write_rows(path, [r for r in rows if r["subject"] == subject])
         paths.append(str(path))
     weights = tmp_path / "weights.json"
-    weights.write_text(json.dumps({"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"}))
+    write_weights_record(weights, {"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"})
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
                  "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3}}),
@@ -85,7 +87,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
     assert "# magnification: linear_eulerian x3" in text
     assert "# mer_texts: joined (one label text per class" in out["mer"].read_text()
-    provenance = json.loads((tmp_path / "prov.json").read_text())
+    provenance = read_provenance(tmp_path / "prov.json")
     assert provenance["config"]["magnify"]["factor"] == 3 and "torch" in provenance["versions"]
 
 

@@ -9,8 +9,10 @@ from microau.features import (
     au_token_indices,
     frozen_visual_states,
     load_clip,
+    read_weights_record,
     weights_id,
     weights_main,
+    write_weights_record,
 )
 from conftest import AUS, TINY
 
@@ -61,6 +63,12 @@ def test_uncached_tag_offline_fails_fast_naming_both_alternatives(tmp_path, monk
     assert time.perf_counter() - start < 30
     message = capsys.readouterr().err
     assert "local weights file" in message and "pretrained: none" in message
+
+
+def test_weights_record_round_trips(tmp_path):
+    record = {"model": TINY, "pretrained": "none", "weights": weights_id(ClipSpec(TINY, "none"))}
+    write_weights_record(tmp_path / "weights" / "tiny.json", record)
+    assert read_weights_record(tmp_path / "weights" / "tiny.json") == record
 
 
 def test_cache_holds_tokens_indices_labels_and_provenance(tiny_cache):

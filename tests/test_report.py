@@ -1,6 +1,5 @@
 """Figures of the report on small fake pipeline outputs (fast: no training, no CLIP)."""
 
-import json
 from pathlib import Path
 
 import cv2
@@ -28,24 +27,27 @@ from microau.report import (
     pick_attention_samples,
     plot_attention,
     plot_au_scores,
-    read_table,
     tsne_perplexity,
 )
+from microau.result_tables import write_provenance, write_result_table
 
 AUS = ["AU01", "AU04", "AU12"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def write_table(path: Path) -> None:
-    path.write_text(
-        "# dataset: fake\n# weights: none (random init, torch seed 0)\n# n_samples: 8\n# n_subjects: 2\n"
-        "# intervals: 95% percentile intervals of a subject-level bootstrap: 100 resamples\n"
-        "au,n_pos,F1,F1_lo,F1_hi,ACC,ACC_lo,ACC_hi,baseline_F1,baseline_ACC\n"
-        "AU01,3,0.5000,0.2000,0.8000,0.7500,0.5000,1.0000,0.5455,0.3750\n"
-        "AU04,4,0.6667,0.5000,0.8000,0.6250,0.5000,0.7500,0.6667,0.5000\n"
-        "AU12,1,0.0000,0.0000,0.0000,0.8750,0.7500,1.0000,0.2222,0.1250\n"
-        "mean,8,0.3889,0.3000,0.5000,0.7500,0.6000,0.9000,0.4781,0.3333\nbaseline,,0.4781,,,0.3333,,,,\n"
-    )
+    """An AU table as aggregation writes it."""
+    metadata = {"dataset": "fake", "weights": "none (random init, torch seed 0)", "n_samples": 8, "n_subjects": 2,
+                "intervals": "95% percentile intervals of a subject-level bootstrap: 100 resamples"}
+    columns = ["au", "n_pos", "F1", "F1_lo", "F1_hi", "ACC", "ACC_lo", "ACC_hi", "baseline_F1", "baseline_ACC"]
+    rows = [
+        ["AU01", 3, 0.5, 0.2, 0.8, 0.75, 0.5, 1.0, 0.5455, 0.375],
+        ["AU04", 4, 0.6667, 0.5, 0.8, 0.625, 0.5, 0.75, 0.6667, 0.5],
+        ["AU12", 1, 0.0, 0.0, 0.0, 0.875, 0.75, 1.0, 0.2222, 0.125],
+        ["mean", 8, 0.3889, 0.3, 0.5, 0.75, 0.6, 0.9, 0.4781, 0.3333],
+        ["baseline", "", 0.4781, "", "", 0.3333, "", "", "", ""],
+    ]
+    write_result_table(path, [dict(zip(columns, row)) for row in rows], metadata)
 
 
 def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights: bool = True) -> Path:
@@ -83,11 +85,11 @@ def fake_run(tmp_path) -> Path:
     for subject in ("sub01", "sub02"):
         write_fold(tmp_path, subject, rng)
     write_table(tmp_path / "table.csv")
-    (tmp_path / "provenance.json").write_text(json.dumps(
-        {"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init, torch seed 0)",
-         "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
-         "versions": {"torch": "2.14.1"}, "config": {"targets": ["fake"]}}
-    ))
+    write_provenance(tmp_path / "provenance.json", {
+        "model": "ViT-B-32", "pretrained": "none", "weights": "none (random init, torch seed 0)",
+        "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
+        "versions": {"torch": "2.14.1"}, "config": {"targets": ["fake"]},
+    })
     write_cache(tmp_path / "cache.h5", FeatureCache(
         tokens=np.zeros((1, 50, 8)), au_tokens=np.full((1, len(AUS), 3), -1), labels=np.zeros((1, len(AUS))),
         subjects=["sub01"], samples=["sub01_EP00"], class3=[""], encoder="fake", pretrained="none", weights="none",
@@ -138,12 +140,6 @@ def test_folds_are_pooled_and_matched_by_sample_id(fake_run):
     assert folds.aus == AUS and folds.mer_classes == ["negative", "positive", "surprise"]
     saved = read_fold_features(fake_run / "train" / "sub01" / FEATURES_NPZ, ["sub01_EP02"])
     np.testing.assert_array_equal(folds.features[2], saved.features[0].astype(np.float32))
-
-
-def test_table_metadata_and_rows_are_read_apart(fake_run):
-    metadata, rows = read_table(fake_run / "table.csv")
-    assert metadata["weights"] == "none (random init, torch seed 0)"
-    assert [r["au"] for r in rows] == ["AU01", "AU04", "AU12", "mean", "baseline"]
 
 
 def test_attention_map_paints_eq1_cells_with_the_largest_weight():
