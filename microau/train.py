@@ -20,6 +20,7 @@ import torch
 
 from microau.aus import au_name, au_prompts, face_description
 from microau.feature_cache import FeatureCache, read_cache
+from microau.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.fold_files import (
     FEATURES_NPZ,
     HISTORY_CSV,
@@ -31,7 +32,6 @@ from microau.fold_files import (
     write_model,
     write_predictions,
 )
-from microau.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.mer import (
     class_scores,
     combination_matrix,
