@@ -28,7 +28,8 @@ def write_run(run_dir: Path, probs: dict[str, list[float]], similarity: float) -
         folder = run_dir / subject
         write_predictions(folder / PREDICTIONS_CSV, [f"{subject}_0", f"{subject}_1"], [subject] * 2, classes,
                           ["AU01"], np.array([[1], [0]]), np.array(subject_probs)[:, None], mer)
-        write_history(folder / HISTORY_CSV, [{"epoch": 1, "text_similarity": 0.5}, {"epoch": 2, "text_similarity": similarity}])
+        history = [{"epoch": 1, "text_similarity": 0.5}, {"epoch": 2, "text_similarity": similarity}]
+        write_history(folder / HISTORY_CSV, history)
 
 
 @pytest.fixture
