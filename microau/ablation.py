@@ -9,9 +9,7 @@ are only comparable when the dataset is a real copy of one of those.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +19,11 @@ import numpy as np
 from microau.bootstrap import Bootstrap
 from microau.evaluate import (
     DECISION_RULE, POOLING, add_bootstrap_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_resamples,
-    mer_table, provenance_record, read_predictions, write_csv,
+    mer_table, provenance_record,
 )
+from microau.features import read_weights_record
+from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, read_history, read_predictions
+from microau.result_tables import read_result_table, write_provenance, write_result_table
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,7 @@ def _mean_sd(values: list[float]) -> tuple[float, float | str]:
 
 
 def final_text_similarity(history: Path) -> float:
-    with open(history, newline="") as handle:
-        return float(list(csv.DictReader(handle))[-1]["text_similarity"])
+    return float(read_history(history)[-1]["text_similarity"])
 
 
 @dataclass
@@ -166,12 +166,12 @@ class RunScores:
 def score_run(run_dir: Path, subjects: list[str], mer_reading: str, bootstrap: Bootstrap) -> RunScores:
     """One LOSO run (one variant, one seed): its folds pooled and scored like the main table, and
     over the bootstrap resamples of `subjects` (the same resamples for every run of a table)."""
-    predictions = [run_dir / subject / "predictions.csv" for subject in subjects]
+    predictions = [run_dir / subject / PREDICTIONS_CSV for subject in subjects]
     rows = read_predictions(predictions)
     strays = sorted({r["subject"] for r in rows} - set(subjects))
     if strays:
         raise ValueError(f"{run_dir} holds predictions of subjects {strays} outside the table's {subjects}")
-    similarity = float(np.mean([final_text_similarity(run_dir / s / "history.csv") for s in subjects]))
+    similarity = float(np.mean([final_text_similarity(run_dir / s / HISTORY_CSV) for s in subjects]))
     f1, acc = au_resamples(rows, subjects, bootstrap)
     resampled = {"F1": f1.mean(axis=1), "ACC": acc.mean(axis=1),
                  "MER_F1": mer_resamples(rows, mer_reading, subjects, bootstrap)["f1_macro"]}
@@ -291,7 +291,7 @@ def main(argv: list[str]) -> int:
         missing = [v for v in PAPER_TABLES[args.group].variants_needed if v not in runs]
         if missing:
             raise ValueError(f"table {args.group} needs runs of variants {missing}")
-        weights = json.loads(args.weights.read_text())
+        weights = read_weights_record(args.weights)
         bootstrap = bootstrap_of(args)
         table, folds = group_table(args.group, runs, args.subjects, args.dataset, bootstrap)
     except (ValueError, KeyError, OSError) as error:
@@ -313,8 +313,8 @@ def main(argv: list[str]) -> int:
         "resamples; share_better: share of resamples in which the row is higher",
         "paper": "published CASME II and SAMM figures of the paper; comparable only on a real copy of those",
     }
-    write_csv(args.table, table, metadata)
-    write_csv(args.folds, folds, metadata)
+    write_result_table(args.table, table, metadata)
+    write_result_table(args.folds, folds, metadata)
     for row in table[:-1]:
         value = row.get("MER_F1", row.get("F1"))
         print(f"{args.dataset} table {args.group} {row['row']}: {'MER F1' if paper.mer else 'F1'} {value:.3f}")
@@ -334,16 +334,13 @@ def ablation_table_main(argv: list[str]) -> int:
     rows: list[dict[str, object]] = []
     metadata: dict[str, object] = {}
     for path in args.groups:
-        lines = path.read_text().splitlines()
-        header = [line[2:].split(": ", 1) for line in lines if line.startswith("# ")]
-        group = dict(header)["table"].split(" ", 1)[0]
-        metadata.update({key: value for key, value in header if key != "table"})
-        rows += [{"table": group, **row} for row in csv.DictReader(line for line in lines if not line.startswith("#"))]
+        header, group_rows = read_result_table(path)
+        group = header["table"].split(" ", 1)[0]
+        metadata.update({key: value for key, value in header.items() if key != "table"})
+        rows += [{"table": group, **row} for row in group_rows]
     columns = list(dict.fromkeys(key for row in rows for key in row))
     metadata["tables"] = " ".join(dict.fromkeys(str(r["table"]) for r in rows))
-    write_csv(args.out, [{key: row.get(key, "") for key in columns} for row in rows], metadata)
-    provenance = provenance_record(json.loads(args.weights.read_text()), json.loads(args.config_json), args.config_hash)
-    tmp = args.provenance.with_name(args.provenance.name + ".tmp")
-    tmp.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, args.provenance)
+    write_result_table(args.out, [{key: row.get(key, "") for key in columns} for row in rows], metadata)
+    provenance = provenance_record(read_weights_record(args.weights), json.loads(args.config_json), args.config_hash)
+    write_provenance(args.provenance, provenance)
     return 0

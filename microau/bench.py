@@ -44,8 +44,10 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
     from microau.preprocess.flow import crop_flow, flow_image
     from microau.preprocess.images import write_image
-    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor, write_landmarks_csv
+    from microau.landmarks_csv import write_landmarks
+    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor
     from microau.preprocess.magnify import magnify_pair
+    from microau.sample_table import write_table
 
     frames, magnify, flow = (DEFAULT_PREPROCESS[section] for section in ("frames", "magnify", "flow"))
     landmark_method = DEFAULT_PREPROCESS["landmarks"]["method"]
@@ -58,7 +60,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     synth_seconds = _now() - start
     index = build_index("synthetic", "casme2", work / "release", missing_apex="motion")  # every apex is coded
     samples_tsv = work / "samples.tsv"
-    index.samples.to_csv(samples_tsv, sep="\t", index=False)
+    write_table(index.samples, samples_tsv)
     shared_detector(), shared_mesh(), shared_shape_predictor()
     times: dict[str, list[float]] = {"frames": []}
     (work / "flow").mkdir()
@@ -87,7 +89,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
             points = face_landmarks68(apex, method, face, name=row.sample) * (size / apex.shape[1])
             times.setdefault(f"landmarks[{method}]", []).append(_now() - t0)
             if method == landmark_method:
-                write_landmarks_csv(work / "landmarks" / f"{row.sample}.csv", points)
+                write_landmarks(work / "landmarks" / f"{row.sample}.csv", points)
     per_sample = {stage: statistics.mean(values) for stage, values in times.items()}
     core_seconds = (
         per_sample[f"magnify[{magnify['method']}]"]
@@ -201,8 +203,9 @@ def bench_training_step(model_name: str, batch: int, steps: int, device: str) ->
 
 
 def _train_child(cache: str, out_dir: str, queue) -> None:
+    from microau.feature_cache import read_cache
     from microau.model import ModelOptions
-    from microau.train import TrainSettings, read_cache, train_fold
+    from microau.train import TrainSettings, train_fold
 
     held_out = read_cache(Path(cache)).subjects[0]
     start = _now()
@@ -223,9 +226,8 @@ def bench_training_memory(cache: Path, work: Path) -> dict:
 
 
 def write_fake_cache(path: Path, model: str, subjects: int, per_subject: int, seed: int = 0) -> Path:
-    """A features HDF5 of the right shapes with random states, for timing LOSO at any size."""
-    import h5py
-
+    """A feature cache of the right shapes with random states, for timing LOSO at any size."""
+    from microau.feature_cache import FeatureCache, write_cache
     from microau.features import ClipSpec, load_clip, patch_grid, weights_id
 
     spec = ClipSpec(model, "none")
@@ -237,19 +239,26 @@ def write_fake_cache(path: Path, model: str, subjects: int, per_subject: int, se
     aus = [1, 2, 4, 7, 12, 14, 15, 17]
     au_tokens = rng.integers(1, tokens_count, (n, len(aus), 6))
     au_tokens[:, :, 4:] = -1
-    with h5py.File(path, "w") as h5:
-        h5["tokens"] = rng.standard_normal((n, tokens_count, width)).astype(np.float16)
-        h5["au_tokens"] = au_tokens
-        h5["labels"] = rng.integers(0, 2, (n, len(aus))).astype(np.uint8)
-        string = h5py.string_dtype()
-        subject_names = [f"sub{s + 1:02d}" for s in range(subjects) for _ in range(per_subject)]
-        h5.create_dataset("subject", data=np.array(subject_names, dtype=object), dtype=string)
-        h5.create_dataset("sample", data=np.array([f"{s}_{i}" for i, s in enumerate(subject_names)], dtype=object),
-                          dtype=string)
-        h5.create_dataset("class3", data=np.array(["negative"] * n, dtype=object), dtype=string)
-        h5.attrs.update({"encoder": model, "pretrained": "none", "weights": weights_id(spec), "k": 3,
-                         "aus": json.dumps(aus), "grid": json.dumps(list(patch_grid(clip))), "image_size": 224,
-                         "config_hash": "bench", "microau_version": __version__})
+    tokens = rng.standard_normal((n, tokens_count, width)).astype(np.float16)
+    labels = rng.integers(0, 2, (n, len(aus))).astype(np.uint8)
+    subject_names = [f"sub{s + 1:02d}" for s in range(subjects) for _ in range(per_subject)]
+    cache = FeatureCache(
+        tokens=tokens,
+        au_tokens=au_tokens,
+        labels=labels,
+        subjects=subject_names,
+        samples=[f"{s}_{i}" for i, s in enumerate(subject_names)],
+        class3=["negative"] * n,
+        encoder=model,
+        pretrained="none",
+        weights=weights_id(spec),
+        k=3,
+        aus=aus,
+        grid=patch_grid(clip),
+        image_size=224,
+        config_hash="bench",
+    )
+    write_cache(path, cache)
     return path
 
 

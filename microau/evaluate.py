@@ -7,9 +7,7 @@ far higher); the decision rule is fixed (argmax of P_n, i.e. P_n(on) > 0.5, fina
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -17,6 +15,10 @@ import numpy as np
 
 from microau import __version__
 from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
+from microau.features import read_weights_record
+from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
+from microau.result_tables import write_provenance, write_result_table
+from microau.sample_table import read_rows
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
 MER_READINGS = {
@@ -57,27 +59,10 @@ def multiclass_scores(truth: list[str], pred: list[str], classes: list[str]) -> 
     return scores
 
 
-def read_predictions(paths: list[Path]) -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
-    for path in paths:
-        with open(path, newline="") as handle:
-            rows += list(csv.DictReader(handle))
-    samples = [r["sample"] for r in rows]
-    if len(set(samples)) != len(samples):
-        raise ValueError("a sample appears in more than one fold's predictions")
-    return rows
-
-
-def au_names_of(rows: list[dict[str, str]]) -> list[str]:
-    return [c[: -len("_true")] for c in rows[0] if c.endswith("_true")]
-
-
 def au_decisions(rows: list[dict[str, str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """AU names, and the [samples, AUs] truth and decisions (argmax of P_n) of pooled predictions."""
-    names = au_names_of(rows)
-    truth = np.array([[int(r[f"{au}_true"]) for au in names] for r in rows])
-    pred = np.array([[int(float(r[f"{au}_prob"]) > 0.5) for au in names] for r in rows])
-    return names, truth, pred
+    names, truth, probs = au_truth_and_probs(rows)
+    return names, truth, (probs > 0.5).astype(int)
 
 
 def au_resamples(rows: list[dict[str, str]], subjects: list[str], bootstrap: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
@@ -118,28 +103,16 @@ def au_table(rows: list[dict[str, str]], bootstrap: Bootstrap | None = None) -> 
 
 def fold_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     """Per-fold figures, for inspection only: the headline numbers are pooled."""
+    names, truth, pred = au_decisions(rows)
+    subjects = np.array([r["subject"] for r in rows])
     out = []
     for subject in sorted({r["subject"] for r in rows}):
-        fold = [r for r in rows if r["subject"] == subject]
-        for au in au_names_of(rows):
-            truth = np.array([int(r[f"{au}_true"]) for r in fold])
-            pred = np.array([int(float(r[f"{au}_prob"]) > 0.5) for r in fold])
-            out.append({"subject": subject, "au": au, "n": len(fold), "n_pos": int(truth.sum()),
-                        "F1": binary_f1(truth, pred), "ACC": accuracy(truth, pred)})
+        fold = subjects == subject
+        for n, au in enumerate(names):
+            t, p = truth[fold, n], pred[fold, n]
+            out.append({"subject": subject, "au": au, "n": int(fold.sum()), "n_pos": int(t.sum()),
+                        "F1": binary_f1(t, p), "ACC": accuracy(t, p)})
     return out
-
-
-def mer_classes(rows: list[dict[str, str]], reading: str) -> list[str]:
-    """The classes of one reading of Eq. 13 in predictions.csv (columns mer_<reading>_<class>)."""
-    prefix = f"mer_{reading}_"
-    classes = [c[len(prefix):] for c in rows[0] if c.startswith(prefix) and c != f"{prefix}pred"]
-    if not classes:
-        raise ValueError(f"the predictions hold no zero-shot MER scores of the '{reading}' reading")
-    return classes
-
-
-def mer_predictions(rows: list[dict[str, str]], reading: str) -> list[str]:
-    return [r[f"mer_{reading}_pred"] for r in rows]
 
 
 def mer_resamples(
@@ -179,26 +152,11 @@ def mer_table(rows: list[dict[str, str]], reading: str, bootstrap: Bootstrap | N
     return table
 
 
-def write_csv(path: Path, table: list[dict[str, object]], metadata: dict[str, object]) -> None:
-    """CSV with '#'-prefixed metadata lines first; written to a temporary name, then moved."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as handle:
-        for key, value in metadata.items():
-            handle.write(f"# {key}: {value}\n")
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
-        writer.writeheader()
-        for row in table:
-            writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
-    os.replace(tmp, path)
-
-
 def samples_without_face(report: Path | None) -> str:
     """Metadata line for the samples `frames.on_missing_face: skip` left out."""
     if report is None:
         return "not checked"
-    with open(report, newline="") as handle:
-        missing = [row["sample"] for row in csv.DictReader(handle, delimiter="\t")]
+    missing = [row["sample"] for row in read_rows(report)[1]]
     return f"{len(missing)} left out ({' '.join(missing)}), reasons in {report}" if missing else "0"
 
 
@@ -225,11 +183,11 @@ def aggregate(
     }
     au_rows = au_table(rows, bootstrap)
     mer_rows = mer_table(rows, mer_reading, bootstrap)
-    write_csv(table, au_rows, metadata)
-    write_csv(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
+    write_result_table(table, au_rows, metadata)
+    write_result_table(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
                              "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity",
                              "mer_texts": MER_READINGS[mer_reading]})
-    write_csv(folds, fold_table(rows), metadata)
+    write_result_table(folds, fold_table(rows), metadata)
     return au_rows, mer_rows
 
 
@@ -286,7 +244,7 @@ def main(argv: list[str]) -> int:
                         help="reading of Eq. 13 whose predictions make the MER table")
     args = parser.parse_args(argv)
     try:
-        weights = json.loads(args.weights.read_text())
+        weights = read_weights_record(args.weights)
         provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
         au_rows, mer_rows = aggregate(
             args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
@@ -295,9 +253,7 @@ def main(argv: list[str]) -> int:
     except (ValueError, KeyError, OSError) as error:
         print(f"microau aggregate: error: {error}", file=sys.stderr)
         return 2
-    tmp = args.provenance.with_name(args.provenance.name + ".tmp")
-    tmp.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, args.provenance)
+    write_provenance(args.provenance, provenance)
     mean = next(r for r in au_rows if r["au"] == "mean")
     print(
         f"{args.dataset}: mean AU F1 {mean['F1']:.3f} (always-positive {mean['baseline_F1']:.3f}), "

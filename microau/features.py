@@ -1,4 +1,6 @@
-"""CLIP loading (tags, local files, random init) and the HDF5 cache of frozen visual states.
+"""CLIP loading (tags, local files, random init), the weights record of the `weights` rule, and the
+features stage, which computes the frozen visual states of every sample for the feature cache
+(`microau.feature_cache`).
 
 The cache holds the hidden states that enter the last k visual blocks, so training runs only the
 trainable tail and never the frozen blocks again.
@@ -7,7 +9,6 @@ trainable tail and never the frozen blocks again.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -18,8 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from microau import __version__
+from microau.atomic import atomic_open
 from microau.aus import AU_LANDMARKS, au_name
+from microau.feature_cache import FeatureCache, write_cache
+from microau.landmarks_csv import read_landmarks
+from microau.sample_table import read_rows
 
 HUB_HOST = "huggingface.co"
 TINY_CONFIG_DIR = Path(__file__).parent / "model_configs"
@@ -77,6 +81,18 @@ def weights_id(spec: ClipSpec) -> str:
     if spec.kind == "file":
         return f"file {Path(spec.pretrained).name} sha256:{file_sha256(Path(spec.pretrained))[:16]}"
     return f"open_clip tag {spec.pretrained}"
+
+
+def write_weights_record(path: str | Path, record: dict[str, str]) -> None:
+    """The weights record `results/weights/<encoder>.json`: `model`, `pretrained` and `weights`
+    (the provenance string of `weights_id`), one JSON object indented by 2."""
+    with atomic_open(path) as handle:
+        handle.write(json.dumps(record, indent=2) + "\n")
+
+
+def read_weights_record(path: str | Path) -> dict[str, str]:
+    """The weights record written by `microau weights`, for the provenance of the tables."""
+    return json.loads(Path(path).read_text())
 
 
 def load_clip(spec: ClipSpec, allow_download: bool = False):
@@ -162,17 +178,6 @@ def au_token_indices(landmarks: np.ndarray, aus: list[int], image_size: int, gri
     return out
 
 
-def read_landmarks(path: Path) -> np.ndarray:
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return np.array([[float(r["x"]), float(r["y"])] for r in rows], dtype=np.float32)
-
-
-def read_samples_tsv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
 def build_cache(
     samples_tsv: Path,
     flow_dir: Path,
@@ -184,12 +189,11 @@ def build_cache(
     out: Path,
     batch_size: int = 32,
 ) -> int:
-    """Write the features HDF5 of one dataset; returns the number of samples."""
+    """Write the feature cache of one dataset (`microau.feature_cache`); returns the number of samples."""
     import cv2
-    import h5py
     import torch
 
-    samples = read_samples_tsv(samples_tsv)
+    samples = read_rows(samples_tsv)[1]
     if not samples:
         raise ValueError(f"{samples_tsv} holds no samples")
     model = load_clip(spec)
@@ -216,29 +220,23 @@ def build_cache(
         with torch.no_grad():
             states = frozen_visual_states(model, torch.stack(images), trainable_blocks)
         tokens_list.append(states.to(torch.float16).numpy())
-    tmp = out.with_name(out.name + ".tmp")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    string = h5py.string_dtype()
-    with h5py.File(tmp, "w") as h5:
-        h5.create_dataset("tokens", data=np.concatenate(tokens_list))
-        h5.create_dataset("au_tokens", data=np.stack(au_tokens))
-        h5.create_dataset("labels", data=np.array(labels, dtype=np.uint8))
-        for key in ("subject", "sample", "class3"):
-            h5.create_dataset(key, data=np.array([row.get(key, "") for row in samples], dtype=object), dtype=string)
-        h5.attrs.update(
-            {
-                "encoder": spec.model,
-                "pretrained": spec.pretrained,
-                "weights": weights_id(spec),
-                "k": trainable_blocks,
-                "aus": json.dumps(aus),
-                "grid": json.dumps(list(grid)),
-                "image_size": image_size,
-                "config_hash": config_hash,
-                "microau_version": __version__,
-            }
-        )
-    os.replace(tmp, out)
+    cache = FeatureCache(
+        tokens=np.concatenate(tokens_list),
+        au_tokens=np.stack(au_tokens),
+        labels=np.array(labels, dtype=np.uint8),
+        subjects=[row.get("subject", "") for row in samples],
+        samples=[row.get("sample", "") for row in samples],
+        class3=[row.get("class3", "") for row in samples],
+        encoder=spec.model,
+        pretrained=spec.pretrained,
+        weights=weights_id(spec),
+        k=trainable_blocks,
+        aus=aus,
+        grid=grid,
+        image_size=image_size,
+        config_hash=config_hash,
+    )
+    write_cache(out, cache)
     return n
 
 
@@ -254,9 +252,8 @@ def weights_main(argv: list[str]) -> int:
     except WeightsError as error:
         print(f"microau weights: error: {error}", file=sys.stderr)
         return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     record = {"model": spec.model, "pretrained": spec.pretrained, "weights": weights_id(spec)}
-    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    write_weights_record(args.out, record)
     print(f"CLIP {spec.model}: {record['weights']}")
     return 0
 

@@ -21,6 +21,8 @@ import numpy as np
 
 from microau.aus import au_name
 from microau.features import WeightsError
+from microau.fold_files import read_model
+from microau.landmarks_csv import as_stored
 from microau.preprocess import quiet_native_stderr
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.crop import (
@@ -37,8 +39,6 @@ from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
 from microau.preprocess.magnify import magnify_pair
 
 PROG = "microau predict"
-NOT_A_MODEL = "not a model.pt written by `microau train`"
-MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
 # The schema defaults of the config's frames, magnify, flow and landmarks sections (a test keeps
 # them equal), for a model.pt written before the preprocessing settings were stored in it.
 DEFAULT_PREPROCESS: dict[str, dict] = {
@@ -122,22 +122,6 @@ def video_apex(path: Path, onset: int) -> int:
         raise PredictError(f"cannot find the apex of video {path} after frame {onset}: {error}") from error
 
 
-def load_state(path: Path) -> dict:
-    """The dictionary `microau train` saves in model.pt, checked for the keys prediction needs."""
-    import torch
-
-    if not path.is_file():
-        raise PredictError(f"cannot read model {path}: no such file")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch.load raises many types (pickle, zip, EOF) for a file that is not a model
-        raise PredictError(f"cannot read model {path}: {NOT_A_MODEL} ({type(error).__name__})") from error
-    missing = [key for key in MODEL_KEYS if not isinstance(state, dict) or key not in state]
-    if missing:
-        raise PredictError(f"cannot read model {path}: {NOT_A_MODEL} (lacks {', '.join(missing)})")
-    return state
-
-
 def preprocess_settings(state: dict) -> tuple[dict[str, dict], bool]:
     """The model's preprocessing settings over the defaults, and whether the model had any."""
     stored = state.get("preprocess") or {}
@@ -178,9 +162,8 @@ def preprocess_pair(
     face = face_in_crop(detection, box, frames["size"])
     points = face_landmarks68(apex_crop, method, face, mesh, name=f"the apex crop (face box of {name})")
     points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
-    # Rounded as the landmarks CSV stores them, so the AU tokens equal the features stage's.
-    points = np.array([[float(f"{x:.3f}"), float(f"{y:.3f}")] for x, y in points], dtype=np.float32)
-    return image, points
+    # Rounded as the landmarks file stores them, so the AU tokens equal the features stage's.
+    return image, as_stored(points)
 
 
 def predict_pair(
@@ -319,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         pair = read_pair(args)
-        state = load_state(args.model)
+        state = read_model(args.model)
         settings, stored = preprocess_settings(state)
         if not stored:
             print(

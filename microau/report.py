@@ -22,7 +22,20 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from microau.aus import AU_LANDMARKS, au_name
-from microau.evaluate import MER_READINGS, mer_classes, mer_predictions
+from microau.evaluate import MER_READINGS
+from microau.feature_cache import cache_geometry
+from microau.fold_files import (
+    FEATURES_NPZ,
+    HISTORY_CSV,
+    PREDICTIONS_CSV,
+    au_truth_and_probs,
+    mer_classes,
+    mer_predictions,
+    read_fold_features,
+    read_fold_predictions,
+    read_history,
+)
+from microau.result_tables import read_provenance, read_result_table
 
 PROG = "microau figures"
 DPI = 150
@@ -58,44 +71,26 @@ class PooledFolds:
     token_weights: np.ndarray | None
 
 
-def read_table(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """A results table: its '# key: value' metadata lines, then its CSV rows."""
-    metadata, lines = {}, []
-    for line in Path(path).read_text().splitlines():
-        if line.startswith("#"):
-            key, _, value = line[1:].partition(":")
-            metadata[key.strip()] = value.strip()
-        elif line.strip():
-            lines.append(line)
-    return metadata, list(csv.DictReader(lines))
-
-
 def load_folds(fold_dirs: list[Path], mer_reading: str) -> PooledFolds:
     """predictions.csv and features.npz of each fold directory, rows matched by sample id; the
     zero-shot MER predictions of the `mer_reading` reading of Eq. 13."""
     rows, features, au_tokens, weights = [], [], [], []
     for fold in map(Path, fold_dirs):
-        with open(fold / "predictions.csv", newline="") as handle:
-            fold_rows = list(csv.DictReader(handle))
-        arrays = np.load(fold / "features.npz")
-        where = {str(sample): i for i, sample in enumerate(arrays["sample"])}
-        missing = [r["sample"] for r in fold_rows if r["sample"] not in where]
-        if missing:
-            raise ValueError(f"{fold / 'features.npz'} lacks sample(s) {', '.join(missing)} of its predictions.csv")
-        order = [where[r["sample"]] for r in fold_rows]
+        fold_rows = read_fold_predictions(fold / PREDICTIONS_CSV)
+        arrays = read_fold_features(fold / FEATURES_NPZ, [r["sample"] for r in fold_rows])
         rows += fold_rows
-        features.append(arrays["features"][order].astype(np.float32))
-        au_tokens.append(arrays["au_tokens"][order])
-        weights.append(arrays["token_weights"][order] if "token_weights" in arrays else None)
+        features.append(arrays.features.astype(np.float32))
+        au_tokens.append(arrays.au_tokens)
+        weights.append(arrays.token_weights)
     if not rows:
         raise ValueError("the folds hold no prediction")
-    aus = [c[: -len("_true")] for c in rows[0] if c.endswith("_true")]
+    aus, labels, probs = au_truth_and_probs(rows)
     return PooledFolds(
         samples=[r["sample"] for r in rows],
         subjects=[r["subject"] for r in rows],
         aus=aus,
-        labels=np.array([[int(r[f"{au}_true"]) for au in aus] for r in rows]),
-        probs=np.array([[float(r[f"{au}_prob"]) for au in aus] for r in rows]),
+        labels=labels,
+        probs=probs,
         class3=[r["class3"] for r in rows],
         mer_pred=mer_predictions(rows, mer_reading),
         mer_classes=mer_classes(rows, mer_reading),
@@ -121,7 +116,7 @@ def message_figure(out: Path, title: str, message: str) -> None:
 def plot_au_scores(table: Path, out: Path) -> None:
     """Per-AU F1 and ACC of the pooled LOSO predictions next to the always-positive baseline, with
     the table's subject-level bootstrap intervals as error bars."""
-    metadata, rows = read_table(table)
+    metadata, rows = read_result_table(table)
     rows = [r for r in rows if r["au"] != "baseline"]
     names = [r["au"] if r["au"] == "mean" else f"{r['au']}\n{r['n_pos']}+" for r in rows]
     x = np.arange(len(rows))
@@ -220,7 +215,7 @@ def plot_attention(
     """Fig. 5: each true AU's PTA weights painted on its patch cells of the apex crop."""
     import cv2
 
-    from microau.features import read_landmarks
+    from microau.landmarks_csv import read_landmarks
 
     if folds.token_weights is None:
         message_figure(out, "PTA attention", "this variant has no patch token weights (pooling: global)")
@@ -343,11 +338,7 @@ def plot_tsne(folds: PooledFolds, au: str, out: Path) -> None:
 def plot_loss_curves(histories: list[Path], out: Path) -> None:
     """Training losses per epoch (history.csv of each fold): one thin line per fold, their mean bold."""
     columns = {"loss": "total (Eq. 12)", "multitask": "multi-task CE", "contrastive": "MiAUCL", "gd": "GD loss"}
-    runs = []
-    for path in histories:
-        with open(path, newline="") as handle:
-            runs.append(list(csv.DictReader(handle)))
-    runs = [run for run in runs if run]
+    runs = [run for run in map(read_history, histories) if run]
     if not runs:
         message_figure(out, "Training losses", "no history.csv holds an epoch")
         return
@@ -427,7 +418,7 @@ def plot_runtimes(benchmarks: list[Path], out: Path) -> None:
 
 def write_provenance_html(provenance: Path, out: Path) -> None:
     """The provenance JSON as a small HTML page: what produced the tables, then the full config."""
-    record = json.loads(Path(provenance).read_text())
+    record = read_provenance(provenance)
     fields = [
         ("CLIP model", record.get("model", "")),
         ("pretrained", record.get("pretrained", "")),
@@ -451,14 +442,6 @@ def write_provenance_html(provenance: Path, out: Path) -> None:
     )
 
 
-def cache_geometry(cache: Path) -> tuple[tuple[int, int], int]:
-    """Patch grid and flow-image size recorded in the features HDF5 (Eq. 1's geometry)."""
-    import h5py
-
-    with h5py.File(cache, "r") as h5:
-        return tuple(json.loads(h5.attrs["grid"])), int(h5.attrs["image_size"])
-
-
 def make_figures(args: argparse.Namespace) -> list[Path]:
     """Every figure of one dataset under args.out_dir; returns their paths."""
     out = {key: args.out_dir / name for key, name in FIGURE_FILES.items()}
@@ -472,7 +455,7 @@ def make_figures(args: argparse.Namespace) -> list[Path]:
     plot_attention(folds, args.frames_dir, args.landmarks_dir, grid, image_size, args.samples, out["attention"])
     plot_similarity(folds, au, args.samples, out["similarity"])
     plot_tsne(folds, au, out["tsne"])
-    plot_loss_curves([Path(fold) / "history.csv" for fold in args.folds], out["loss_curves"])
+    plot_loss_curves([Path(fold) / HISTORY_CSV for fold in args.folds], out["loss_curves"])
     plot_runtimes(args.benchmarks, out["runtimes"])
     write_provenance_html(args.provenance, out["provenance"])
     return list(out.values())

@@ -8,7 +8,6 @@ that model has no held-out subject, so it is never scored.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -16,14 +15,24 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch
 
 from microau.aus import au_name, au_prompts, face_description
+from microau.feature_cache import FeatureCache, read_cache
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
+from microau.fold_files import (
+    FEATURES_NPZ,
+    HISTORY_CSV,
+    MODEL_PT,
+    PREDICTIONS_CSV,
+    FoldFeatures,
+    write_fold_features,
+    write_history,
+    write_model,
+    write_predictions,
+)
 from microau.mer import (
-    READINGS,
     class_scores,
     combination_matrix,
     combination_scores,
@@ -83,32 +92,6 @@ class TrainSettings:
             )
 
 
-@dataclass
-class FoldData:
-    tokens: torch.Tensor
-    au_tokens: torch.Tensor
-    labels: torch.Tensor
-    samples: list[str]
-    subjects: list[str]
-    class3: list[str]
-    aus: list[int]
-    attrs: dict
-
-
-def read_cache(path: Path) -> FoldData:
-    with h5py.File(path, "r") as h5:
-        return FoldData(
-            tokens=torch.from_numpy(h5["tokens"][:]),
-            au_tokens=torch.from_numpy(h5["au_tokens"][:]).long(),
-            labels=torch.from_numpy(h5["labels"][:]).long(),
-            samples=[s.decode() if isinstance(s, bytes) else s for s in h5["sample"][:]],
-            subjects=[s.decode() if isinstance(s, bytes) else s for s in h5["subject"][:]],
-            class3=[s.decode() if isinstance(s, bytes) else s for s in h5["class3"][:]],
-            aus=json.loads(h5.attrs["aus"]),
-            attrs=dict(h5.attrs),
-        )
-
-
 def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training samples (every other subject) and of the held-out subject's samples."""
     subjects_arr = np.asarray(subjects)
@@ -121,7 +104,7 @@ def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarr
     return train, test
 
 
-def face_descriptions(data: FoldData, train_idx: np.ndarray) -> tuple[list[str], torch.Tensor]:
+def face_descriptions(data: FeatureCache, train_idx: np.ndarray) -> tuple[list[str], torch.Tensor]:
     """Distinct whole-face descriptions of the training samples, and each sample's index into them
     (-1 for samples outside training, whose labels must not reach the model)."""
     texts = sorted({face_description(data.labels[i].tolist(), data.aus) for i in train_idx})
@@ -166,18 +149,18 @@ def train_fold(
     writes only model.pt and history.csv. `preprocess` (frames, magnify, flow settings) is stored
     in model.pt so that `microau predict` prepares a new clip as the training data was."""
     data = read_cache(cache)
-    spec = ClipSpec(data.attrs["encoder"], data.attrs["pretrained"])
+    spec = ClipSpec(data.encoder, data.pretrained)
     clip_model = load_clip(spec)
-    if weights_id(spec) != data.attrs["weights"]:
+    if weights_id(spec) != data.weights:
         raise WeightsError(
-            f"{cache} was built with weights '{data.attrs['weights']}' but they now resolve to "
+            f"{cache} was built with weights '{data.weights}' but they now resolve to "
             f"'{weights_id(spec)}'; rerun the features stage"
         )
     import open_clip
 
     tokenizer = open_clip.get_tokenizer(spec.model)
     device = pick_device(settings.device)
-    k = int(data.attrs["k"])
+    k = data.k
     prompts = au_prompts(data.aus)
     combinations = filter_combinations(settings.mer_combinations, data.aus)
     joined_names, class_texts = joined_texts(settings.mer_classes)
@@ -200,9 +183,9 @@ def train_fold(
     model = MicroAUCLIP(clip_model, len(data.aus), k, options).to(device)
     del clip_model
     name = f"fold {held_out}" if held_out else "final model"
-    tokens = data.tokens.to(device)
-    au_tokens = data.au_tokens.to(device)
-    labels = data.labels.to(device)
+    tokens = torch.from_numpy(data.tokens).to(device)
+    au_tokens = torch.from_numpy(data.au_tokens).long().to(device)
+    labels = torch.from_numpy(data.labels).long().to(device)
 
     groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
     if model.encoder_parameters():
@@ -264,7 +247,7 @@ def train_fold(
 
     model.eval()
     if test_idx is None:
-        write_model(out_dir, data, model, settings, options, history, preprocess, held_out)
+        write_model_and_history(out_dir, data, model, settings, options, history, preprocess, held_out)
         return {"held_out": None, "n_train": len(train_idx), "n_test": 0}
     test_rows = torch.from_numpy(test_idx).to(device)
     with torch.no_grad(), autocast:
@@ -295,71 +278,35 @@ def zero_shot_scores(
     }
 
 
-def _atomic_path(path: Path) -> Path:
-    return path.with_name(path.name + ".tmp")
-
-
 def write_fold(out_dir, data, test_idx, probs, mer_scores, out, model, settings, options, history, preprocess) -> None:
-    """Write the fold's files under temporary names, then move each into place."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pred_path = out_dir / "predictions.csv"
-    tmp = _atomic_path(pred_path)
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        au_cols = [f"{au_name(au)}_{kind}" for au in data.aus for kind in ("true", "prob")]
-        mer_cols = [
-            column for reading in READINGS
-            for column in [*(f"mer_{reading}_{name}" for name in mer_scores[reading][0]), f"mer_{reading}_pred"]
-        ]
-        writer.writerow(["sample", "subject", "class3", *au_cols, *mer_cols])
-        for row, i in enumerate(test_idx):
-            values = []
-            for n in range(len(data.aus)):
-                values += [int(data.labels[i, n]), f"{probs[row, n]:.6f}"]
-            for reading in READINGS:
-                names, scores = mer_scores[reading]
-                values += [*(f"{s:.6f}" for s in scores[row]), names[int(np.argmax(scores[row]))]]
-            writer.writerow([data.samples[i], data.subjects[i], data.class3[i], *values])
-    os.replace(tmp, pred_path)
-
-    arrays = {
-        "sample": np.array([data.samples[i] for i in test_idx]),
-        "features": out["features"].float().cpu().numpy().astype(np.float16),
-        "au_tokens": data.au_tokens[test_idx].numpy(),
-    }
-    if out["dependency"] is not None:
-        arrays["dependency"] = out["dependency"].float().cpu().numpy()
-    if out["token_weights"] is not None:
-        arrays["token_weights"] = out["token_weights"].float().cpu().numpy()
-    with open(_atomic_path(out_dir / "features.npz"), "wb") as handle:
-        np.savez(handle, **arrays)
-    os.replace(_atomic_path(out_dir / "features.npz"), out_dir / "features.npz")
-    write_model(out_dir, data, model, settings, options, history, preprocess, data.subjects[test_idx[0]])
+    """The fold's predictions.csv, features.npz, model.pt and history.csv (`microau.fold_files`)."""
+    samples = [data.samples[i] for i in test_idx]
+    write_predictions(
+        out_dir / PREDICTIONS_CSV, samples, [data.subjects[i] for i in test_idx], [data.class3[i] for i in test_idx],
+        [au_name(au) for au in data.aus], data.labels[test_idx], probs, mer_scores,
+    )
+    optional = {key: out[key].float().cpu().numpy() for key in ("dependency", "token_weights") if out[key] is not None}
+    arrays = FoldFeatures(out["features"].float().cpu().numpy(), data.au_tokens[test_idx], **optional)
+    write_fold_features(out_dir / FEATURES_NPZ, samples, arrays)
+    write_model_and_history(out_dir, data, model, settings, options, history, preprocess, data.subjects[test_idx[0]])
 
 
-def write_model(out_dir, data, model, settings, options, history, preprocess, held_out) -> None:
+def write_model_and_history(out_dir, data, model, settings, options, history, preprocess, held_out) -> None:
     """model.pt (everything `microau predict` needs to rebuild the model) and history.csv."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = {
-        "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
-        "options": options.as_dict(),
-        "settings": asdict(settings),
-        "aus": data.aus,
-        "encoder": data.attrs["encoder"],
-        "pretrained": data.attrs["pretrained"],
-        "weights": data.attrs["weights"],
-        "k": int(data.attrs["k"]),
-        "preprocess": preprocess,
-        "held_out": held_out,
-    }
-    torch.save(state, _atomic_path(out_dir / "model.pt"))
-    os.replace(_atomic_path(out_dir / "model.pt"), out_dir / "model.pt")
-
-    with open(_atomic_path(out_dir / "history.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
-    os.replace(_atomic_path(out_dir / "history.csv"), out_dir / "history.csv")
+    write_model(
+        out_dir / MODEL_PT,
+        state_dict={k: v.cpu() for k, v in model.state_dict().items()},
+        options=options.as_dict(),
+        settings=asdict(settings),
+        aus=data.aus,
+        encoder=data.encoder,
+        pretrained=data.pretrained,
+        weights=data.weights,
+        k=data.k,
+        preprocess=preprocess,
+        held_out=held_out,
+    )
+    write_history(out_dir / HISTORY_CSV, history)
 
 
 def main(argv: list[str]) -> int:

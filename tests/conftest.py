@@ -1,4 +1,3 @@
-import csv
 import os
 from pathlib import Path
 
@@ -22,6 +21,9 @@ def write_tiny_inputs(root: Path, subjects=("sub01", "sub02", "sub03"), per_subj
     """Samples table, flow images and landmarks for a few fake samples (no real motion)."""
     import cv2
 
+    from microau.landmarks_csv import write_landmarks
+    from microau.sample_table import write_rows
+
     rng = np.random.default_rng(seed)
     (root / "flow").mkdir(parents=True)
     (root / "landmarks").mkdir()
@@ -30,17 +32,10 @@ def write_tiny_inputs(root: Path, subjects=("sub01", "sub02", "sub03"), per_subj
         for i in range(per_subject):
             sample = f"{subject}_EP0{i}"
             cv2.imwrite(str(root / "flow" / f"{sample}.png"), rng.integers(0, 255, (224, 224, 3), dtype=np.uint8))
-            with open(root / "landmarks" / f"{sample}.csv", "w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["point", "x", "y"])
-                for point, (x, y) in enumerate(rng.uniform(10, 214, (68, 2))):
-                    writer.writerow([point, f"{x:.2f}", f"{y:.2f}"])
+            write_landmarks(root / "landmarks" / f"{sample}.csv", rng.uniform(10, 214, (68, 2)))
             labels = {f"AU{au:02d}": int(rng.integers(0, 2)) for au in AUS}
             rows.append({"subject": subject, "sample": sample, "class3": ["positive", "negative", "surprise", ""][i % 4], **labels})
-    with open(root / "samples.tsv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(root / "samples.tsv", list(rows[0]), rows)
     return root / "samples.tsv"
 
 

@@ -1,14 +1,17 @@
 """Ablation tables: scoring of runs over seeds (fast) and the ablation target of the tiny workflow (slow)."""
 
-import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from microau.ablation import PAPER_TABLES, ablation_table_main, group_table, main
 from microau.bootstrap import Bootstrap
+from microau.features import write_weights_record
+from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
+from microau.result_tables import read_provenance
 from test_workflow import REPO, TINY_CONFIG, planned_jobs, snakemake, table_rows
 
 
@@ -18,18 +21,15 @@ BOOTSTRAP_FLAGS = ["--resamples", "200", "--resample-seed", "0", "--confidence",
 
 def write_run(run_dir: Path, probs: dict[str, list[float]], similarity: float) -> None:
     """Two held-out subjects with two samples each; AU01 truth is 1, 0 for each subject."""
+    classes = ["positive", "negative"]
+    mer = {"combinations": (classes, np.array([[0.2, 0.1], [0.2, 0.1]])),  # every sample predicted positive
+           "joined": (classes, np.array([[0.2, 0.1], [0.1, 0.2]]))}  # every sample predicted its own class
     for subject, subject_probs in probs.items():
         folder = run_dir / subject
-        folder.mkdir(parents=True)
-        with open(folder / "predictions.csv", "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["sample", "subject", "class3", "AU01_true", "AU01_prob",
-                             "mer_combinations_positive", "mer_combinations_negative", "mer_combinations_pred",
-                             "mer_joined_positive", "mer_joined_negative", "mer_joined_pred"])
-            for i, (truth, prob) in enumerate(zip((1, 0), subject_probs)):
-                label = ("positive", "negative")[i]
-                writer.writerow([f"{subject}_{i}", subject, label, truth, prob, 0.2, 0.1, "positive", 0.1, 0.2, label])
-        (folder / "history.csv").write_text(f"epoch,text_similarity\n1,0.5\n2,{similarity}\n")
+        write_predictions(folder / PREDICTIONS_CSV, [f"{subject}_0", f"{subject}_1"], [subject] * 2, classes,
+                          ["AU01"], np.array([[1], [0]]), np.array(subject_probs)[:, None], mer)
+        history = [{"epoch": 1, "text_similarity": 0.5}, {"epoch": 2, "text_similarity": similarity}]
+        write_history(folder / HISTORY_CSV, history)
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_tables_iii_iv_vi_vary_the_add_mlp_model_and_the_others_the_full_model()
 def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
     del runs["text_fixed"]
     weights = tmp_path / "weights.json"
-    weights.write_text(json.dumps({"weights": "none", "model": "tiny"}))
+    write_weights_record(weights, {"weights": "none", "model": "tiny"})
     code = main(["--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
                  "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv"),
                  *BOOTSTRAP_FLAGS])
@@ -135,7 +135,7 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
 
 def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     weights = tmp_path / "weights.json"
-    weights.write_text(json.dumps({"weights": "none (random init)", "model": "tiny"}))
+    write_weights_record(weights, {"weights": "none (random init)", "model": "tiny"})
     common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights),
               *BOOTSTRAP_FLAGS]
     main([*common, "--group", "III", "--table", str(tmp_path / "III.csv"), "--folds", str(tmp_path / "f3.csv")])
@@ -148,7 +148,7 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 5
     assert rows[3]["MER_F1"] and not rows[3]["F1"] and rows[0]["F1"] and not rows[0]["MER_F1"]
     assert "# weights: none (random init)" in out.read_text()
-    assert json.loads((tmp_path / "prov.json").read_text())["weights"] == "none (random init)"
+    assert read_provenance(tmp_path / "prov.json")["weights"] == "none (random init)"
 
 
 def test_every_paper_variant_is_in_the_shipped_config():

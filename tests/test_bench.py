@@ -1,15 +1,12 @@
-import h5py
-
 from microau.bench import bench_loso, bench_training_step, write_fake_cache
-from microau.train import read_cache
+from microau.feature_cache import read_cache
 
 
 def test_fake_cache_has_the_shapes_training_reads(tmp_path):
     path = write_fake_cache(tmp_path / "fake.h5", "microau-tiny-ViT", subjects=3, per_subject=2)
     data = read_cache(path)
     assert data.tokens.shape == (6, 50, 64) and data.subjects == ["sub01"] * 2 + ["sub02"] * 2 + ["sub03"] * 2
-    with h5py.File(path) as h5:
-        assert h5.attrs["k"] == 3
+    assert data.k == 3 and data.au_tokens.shape == (6, 8, 6) and data.labels.shape == (6, 8)
 
 
 def test_training_step_bench_times_both_steps_on_one_batch():

@@ -3,14 +3,13 @@
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 
 import cv2
 
 from fake_releases import CASME2_HEADER, CASME2_ROWS, make_casme2, motion_clip, write_corrupt, write_xlsx
 from microau.datasets import DatasetError, build_index, main
-from microau.datasets.samples import au_columns, frame_paths, read_samples, table_columns, write_table
+from microau.sample_table import au_columns, frame_paths, read_rows, read_samples, table_columns
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 # sample -> (onset, apex, offset, AUs on, au_side, au_intensity, emotion, class3). The fake frames
@@ -177,16 +176,6 @@ def test_custom_aus_class3_and_name(release):
     )
 
 
-def test_write_and_read_round_trip(selected, tmp_path):
-    path = tmp_path / "out" / "samples.tsv"
-    write_table(selected.samples, path)
-    back = read_samples(path)
-    assert back.equals(selected.samples.astype({c: back[c].dtype for c in back.columns}))
-    assert back["onset"].dtype.kind == "i" and back["AU01"].dtype.kind == "i"
-    assert not back.isna().any().any() and back.loc[3, "class3"] == ""
-    assert [p.name for p in path.parent.iterdir()] == ["samples.tsv"]  # no temporary left behind
-
-
 def test_wrong_root_names_the_config_key(tmp_path):
     with pytest.raises(DatasetError, match=r"does not exist.*\(datasets\.casme2\.root\)"):
         build_index("casme2", "casme2", tmp_path / "nowhere", missing_apex="motion")
@@ -239,8 +228,8 @@ def test_main_writes_tables_and_summarises(release, tmp_path, capsys):
     assert summary.startswith("casme2: 8 samples (positive 2, negative 2, surprise 1, unclassed 3)")
     assert "8 validation rows" in summary
     assert len(read_samples(out)) == 8
-    validation = pd.read_csv(out.with_name("validation.tsv"), sep="\t", dtype=str, keep_default_na=False)
-    assert len(validation) == 8 and list(validation.columns) == ["sample", "problem", "action"]
+    columns, validation = read_rows(out.with_name("validation.tsv"))
+    assert len(validation) == 8 and columns == ["sample", "problem", "action"]
 
 
 @pytest.mark.parametrize(

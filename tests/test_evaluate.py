@@ -1,10 +1,12 @@
-import csv
 import json
 
 import numpy as np
 import pytest
 
 from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores
+from microau.features import write_weights_record
+from microau.fold_files import write_predictions
+from microau.result_tables import read_provenance
 
 
 def test_binary_f1_scores_the_positive_class_only():
@@ -35,6 +37,17 @@ def rows_for(truths, probs, classes=("positive", "negative")):
     ]
 
 
+def write_rows(path, rows) -> None:
+    """predictions.csv holding `rows` of `rows_for` (their MER scores give their MER predictions)."""
+    n = len(rows)
+    write_predictions(
+        path, [r["sample"] for r in rows], [r["subject"] for r in rows], [r["class3"] for r in rows], ["AU01"],
+        np.array([[int(r["AU01_true"])] for r in rows]), np.array([[float(r["AU01_prob"])] for r in rows]),
+        {"combinations": (["positive", "negative"], np.tile([0.2, 0.1], (n, 1))),
+         "joined": (["positive", "negative"], np.tile([0.1, 0.2], (n, 1)))},
+    )
+
+
 def test_au_table_has_mean_and_always_positive_baseline():
     table = au_table(rows_for([1, 0, 0, 0], [0.9, 0.6, 0.1, 0.2]))
     au01, mean, baseline = table
@@ -59,13 +72,10 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     paths = []
     for subject in ("sub0", "sub1"):
         path = tmp_path / f"{subject}.csv"
-        with open(path, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(r for r in rows if r["subject"] == subject)
+        write_rows(path, [r for r in rows if r["subject"] == subject])
         paths.append(str(path))
     weights = tmp_path / "weights.json"
-    weights.write_text(json.dumps({"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"}))
+    write_weights_record(weights, {"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"})
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
                  "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3},
@@ -78,17 +88,14 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
     assert "# magnification: linear_eulerian x3" in text and "# landmarks: mediapipe" in text
     assert "# mer_texts: joined (one label text per class" in out["mer"].read_text()
-    provenance = json.loads((tmp_path / "prov.json").read_text())
+    provenance = read_provenance(tmp_path / "prov.json")
     assert provenance["config"]["magnify"]["factor"] == 3 and "dlib-bin" in provenance["versions"]
 
 
 def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
     rows = rows_for([1], [0.9])
     path = tmp_path / "p.csv"
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows)
     weights = tmp_path / "w.json"
     weights.write_text("{}")
     code = main(["--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),

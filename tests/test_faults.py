@@ -60,13 +60,14 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.crop import main as frames_main
+    from microau.sample_table import read_rows
 
     root = tmp_path / "données brutes" / "CASME II copy"
     synthesize(root, seed=1, subjects=2, per_subject=1, workers=1)
     table = tmp_path / "index dir" / "samples.tsv"
     table.parent.mkdir()
     assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
-    sample = table.read_text().splitlines()[1].split("\t")[2]
+    sample = read_rows(table)[1][0]["sample"]
     out = tmp_path / "crops é" / sample
     faces = tmp_path / "faces é" / "samples.tsv"
     assert faces_main(["--samples", str(table), "--out", str(faces), "--report", str(faces.with_name("report.tsv"))]) == 0
@@ -76,16 +77,14 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
 
 @pytest.mark.slow
 def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_path):
-    import csv
-
     import numpy as np
 
     from microau.preprocess.images import write_image
+    from microau.sample_table import read_rows
 
     shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
     assert snakemake(tmp_path, "index_all").returncode == 0
-    with open(tmp_path / "results" / "index" / "synthetic" / "samples.tsv", newline="") as handle:
-        first = next(csv.DictReader(handle, delimiter="\t"))
+    first = read_rows(tmp_path / "results" / "index" / "synthetic" / "samples.tsv")[1][0]
     write_image(first["onset_path"], np.full((480, 640, 3), 127, np.uint8))
 
     stopped = snakemake(tmp_path)
@@ -119,16 +118,16 @@ def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.images import write_image
+    from microau.sample_table import read_rows
 
     root = tmp_path / "release"
     synthesize(root, seed=1, subjects=1, per_subject=1, workers=1)
     table = tmp_path / "samples.tsv"
     assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
-    header, row = (line.split("\t") for line in table.read_text().splitlines()[:2])
-    sample = dict(zip(header, row))
+    sample = read_rows(table)[1][0]
     frames = sorted(Path(sample["onset_path"]).parent.glob("*.jpg"), key=lambda p: int(p.stem[3:]))
     middle = [p for p in frames if p.name not in (Path(sample["onset_path"]).name, Path(sample["apex_path"]).name)]
     write_image(middle[len(middle) // 2], np.zeros((120, 160, 3), np.uint8))
     faces = tmp_path / "faces.tsv"
     assert faces_main(["--samples", str(table), "--out", str(faces), "--report", str(tmp_path / "report.tsv")]) == 0
-    assert faces.read_text().splitlines()[1].split("\t")[header.index("sample")] == sample["sample"]
+    assert [row["sample"] for row in read_rows(faces)[1]] == [sample["sample"]]

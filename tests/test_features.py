@@ -1,16 +1,18 @@
-import h5py
 import numpy as np
 import pytest
 import torch
 
+from microau.feature_cache import read_cache
 from microau.features import (
     ClipSpec,
     WeightsError,
     au_token_indices,
     frozen_visual_states,
     load_clip,
+    read_weights_record,
     weights_id,
     weights_main,
+    write_weights_record,
 )
 from conftest import AUS, TINY
 
@@ -63,15 +65,20 @@ def test_uncached_tag_offline_fails_fast_naming_both_alternatives(tmp_path, monk
     assert "local weights file" in message and "pretrained: none" in message
 
 
+def test_weights_record_round_trips(tmp_path):
+    record = {"model": TINY, "pretrained": "none", "weights": weights_id(ClipSpec(TINY, "none"))}
+    write_weights_record(tmp_path / "weights" / "tiny.json", record)
+    assert read_weights_record(tmp_path / "weights" / "tiny.json") == record
+
+
 def test_cache_holds_tokens_indices_labels_and_provenance(tiny_cache):
-    with h5py.File(tiny_cache) as h5:
-        assert h5["tokens"].shape == (12, 50, 64) and h5["tokens"].dtype == np.float16
-        assert h5["au_tokens"].shape == (12, len(AUS), 6)
-        valid = h5["au_tokens"][:]
-        assert valid.max() <= 49 and ((valid >= 1) | (valid == -1)).all()
-        assert h5["labels"].shape == (12, len(AUS))
-        assert h5.attrs["k"] == 2 and h5.attrs["encoder"] == TINY and h5.attrs["config_hash"] == "testhash"
-        assert h5["subject"][0].decode() == "sub01"
+    data = read_cache(tiny_cache)
+    assert data.tokens.shape == (12, 50, 64) and data.tokens.dtype == np.float16
+    assert data.au_tokens.shape == (12, len(AUS), 6)
+    assert data.au_tokens.max() <= 49 and ((data.au_tokens >= 1) | (data.au_tokens == -1)).all()
+    assert data.labels.shape == (12, len(AUS))
+    assert data.k == 2 and data.encoder == TINY and data.config_hash == "testhash"
+    assert data.subjects[0] == "sub01" and data.grid == (7, 7) and data.image_size == 224
 
 
 def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_token(tmp_path):
@@ -82,7 +89,6 @@ def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_toke
     from conftest import write_tiny_inputs
     from microau.features import build_cache, flow_tensor
     from microau.model.micro_au_clip import VisualTail
-    from microau.train import read_cache
 
     spec = ClipSpec("ViT-B-32", "none")
     samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=3)
@@ -95,7 +101,7 @@ def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_toke
         for s in data.samples
     ])
     with torch.no_grad():
-        ours = VisualTail(model, 3)(data.tokens.float())
+        ours = VisualTail(model, 3)(torch.from_numpy(data.tokens).float())
         model.visual.output_tokens = True
         pooled, patches = model.visual(images)
     reference = torch.cat([pooled[:, None], patches @ model.visual.proj], dim=1)

@@ -3,7 +3,6 @@ points, in flow-image pixels."""
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import json
 from pathlib import Path
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 from skimage import data
 
+from microau.landmarks_csv import read_landmarks
 from microau.preprocess import landmarks
 from microau.preprocess.crop import FaceNotFoundError, crop_pair, shared_detector
 from microau.preprocess.images import write_image
@@ -97,20 +97,13 @@ def crops_of(photo: np.ndarray, folder: Path) -> tuple[Path, Path]:
     return folder / "apex.png", folder / "box.json"
 
 
-def read_points(path: Path) -> np.ndarray:
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [r["point"] for r in rows] == [str(i) for i in range(68)]
-    return np.array([[float(r["x"]), float(r["y"])] for r in rows])
-
-
 def test_cli_runs_dlib_on_the_crop_face_box(tmp_path: Path, astronaut: np.ndarray, face: tuple) -> None:
     apex, box = crops_of(astronaut, tmp_path)
     out = tmp_path / "lm.csv"
     assert landmarks.main(["--apex", str(apex), "--box", str(box), "--image-size", "224", "--out", str(out)]) == 0
     info = json.loads(box.read_text())
     scale = 224 / info["box"]["size"]
-    in_photo = read_points(out) / scale + np.array([info["box"]["x"], info["box"]["y"]])
+    in_photo = read_landmarks(out) / scale + np.array([info["box"]["x"], info["box"]["y"]])
     eye_distance = np.linalg.norm(in_photo[45] - in_photo[36])
     # The same predictor on the same face box, once in the 512 px photo and once in the 256 px crop.
     direct = face_landmarks68(astronaut, "dlib", face)
@@ -122,7 +115,7 @@ def test_cli_scales_mediapipe_points_to_flow_image_pixels(tmp_path: Path, astron
     write_image(apex, astronaut)
     out = tmp_path / "lm.csv"
     assert landmarks.main(["--apex", str(apex), "--method", "mediapipe", "--image-size", "224", "--out", str(out)]) == 0
-    np.testing.assert_allclose(read_points(out), face_landmarks68(astronaut, "mediapipe") * 224 / 512, atol=0.01)
+    np.testing.assert_allclose(read_landmarks(out), face_landmarks68(astronaut, "mediapipe") * 224 / 512, atol=0.01)
 
 
 def test_dlib_without_a_box_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,22 +1,23 @@
 """`microau predict` on a real face pair with a tiny model, its errors, and the final-model mode of training."""
 
-import csv
 import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-import torch
 import yaml
 
 from fake_releases import motion_clip
 
-from microau.features import ClipSpec, build_cache, read_landmarks
+from microau.features import ClipSpec, build_cache
+from microau.landmarks_csv import read_landmarks
 from microau.model import ModelOptions
-from microau.predict import DEFAULT_PREPROCESS, load_state, main, predict_pair, preprocess_pair, preprocess_settings
+from microau.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
+from microau.predict import DEFAULT_PREPROCESS, main, predict_pair, preprocess_pair, preprocess_settings
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
+from microau.sample_table import write_rows
 from microau.train import TrainSettings, train_fold
 from microau.train import main as train_main
 
@@ -125,7 +126,7 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
     ])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]
-    state = torch.load(tmp_path / "model.pt")
+    state = read_model(tmp_path / "model.pt")
     assert state["held_out"] is None and state["preprocess"] == stored
     capsys.readouterr()
     assert main(["--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(tmp_path / "model.pt"), "--json"]) == 0
@@ -180,17 +181,14 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
         labels = {f"AU{au:02d}": (k + au) % 2 for au in AUS}
         rows.append({"subject": subject, "sample": sample, "class3": "positive", **labels})
         rows[-1].update(onset=onset, apex=apex)
-    with open(tmp_path / "samples.tsv", "w", newline="") as handle:
-        columns = ["subject", "sample", "class3", *[f"AU{au:02d}" for au in AUS]]
-        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    columns = ["subject", "sample", "class3", *[f"AU{au:02d}" for au in AUS]]
+    write_rows(tmp_path / "samples.tsv", columns, [{key: row[key] for key in columns} for row in rows])
     cache = tmp_path / "cache.h5"
     build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
                 ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache)
     train_fold(cache, "subB", FAST, ModelOptions(), tmp_path / "fold", log=print, preprocess=DEFAULT_PREPROCESS)
-    written = {r["sample"]: r for r in csv.DictReader(open(tmp_path / "fold" / "predictions.csv"))}
-    state = load_state(tmp_path / "fold" / "model.pt")
+    written = {r["sample"]: r for r in read_fold_predictions(tmp_path / "fold" / PREDICTIONS_CSV)}
+    state = read_model(tmp_path / "fold" / "model.pt")
     for row in rows[2:]:
         prediction = predict_pair(read_image(row["onset"]), read_image(row["apex"]), state, DEFAULT_PREPROCESS)
         expected = written[row["sample"]]

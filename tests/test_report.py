@@ -1,14 +1,23 @@
 """Figures of the report on small fake pipeline outputs (fast: no training, no CLIP)."""
 
-import csv
-import json
 from pathlib import Path
 
 import cv2
-import h5py
 import numpy as np
 import pytest
 
+from microau.feature_cache import FeatureCache, write_cache
+from microau.fold_files import (
+    FEATURES_NPZ,
+    HISTORY_CSV,
+    PREDICTIONS_CSV,
+    FoldFeatures,
+    read_fold_features,
+    write_fold_features,
+    write_history,
+    write_predictions,
+)
+from microau.landmarks_csv import write_landmarks
 from microau.report import (
     FIGURE_FILES,
     attention_map,
@@ -18,24 +27,27 @@ from microau.report import (
     pick_attention_samples,
     plot_attention,
     plot_au_scores,
-    read_table,
     tsne_perplexity,
 )
+from microau.result_tables import write_provenance, write_result_table
 
 AUS = ["AU01", "AU04", "AU12"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def write_table(path: Path) -> None:
-    path.write_text(
-        "# dataset: fake\n# weights: none (random init, torch seed 0)\n# n_samples: 8\n# n_subjects: 2\n"
-        "# intervals: 95% percentile intervals of a subject-level bootstrap: 100 resamples\n"
-        "au,n_pos,F1,F1_lo,F1_hi,ACC,ACC_lo,ACC_hi,baseline_F1,baseline_ACC\n"
-        "AU01,3,0.5000,0.2000,0.8000,0.7500,0.5000,1.0000,0.5455,0.3750\n"
-        "AU04,4,0.6667,0.5000,0.8000,0.6250,0.5000,0.7500,0.6667,0.5000\n"
-        "AU12,1,0.0000,0.0000,0.0000,0.8750,0.7500,1.0000,0.2222,0.1250\n"
-        "mean,8,0.3889,0.3000,0.5000,0.7500,0.6000,0.9000,0.4781,0.3333\nbaseline,,0.4781,,,0.3333,,,,\n"
-    )
+    """An AU table as aggregation writes it."""
+    metadata = {"dataset": "fake", "weights": "none (random init, torch seed 0)", "n_samples": 8, "n_subjects": 2,
+                "intervals": "95% percentile intervals of a subject-level bootstrap: 100 resamples"}
+    columns = ["au", "n_pos", "F1", "F1_lo", "F1_hi", "ACC", "ACC_lo", "ACC_hi", "baseline_F1", "baseline_ACC"]
+    rows = [
+        ["AU01", 3, 0.5, 0.2, 0.8, 0.75, 0.5, 1.0, 0.5455, 0.375],
+        ["AU04", 4, 0.6667, 0.5, 0.8, 0.625, 0.5, 0.75, 0.6667, 0.5],
+        ["AU12", 1, 0.0, 0.0, 0.0, 0.875, 0.75, 1.0, 0.2222, 0.125],
+        ["mean", 8, 0.3889, 0.3, 0.5, 0.75, 0.6, 0.9, 0.4781, 0.3333],
+        ["baseline", "", 0.4781, "", "", 0.3333, "", "", "", ""],
+    ]
+    write_result_table(path, [dict(zip(columns, row)) for row in rows], metadata)
 
 
 def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights: bool = True) -> Path:
@@ -46,38 +58,24 @@ def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights:
     labels = rng.integers(0, 2, (4, len(AUS)))
     labels[0] = 1
     labels[1] = 0
-    classes = ["negative", "positive", "surprise"]
-    with open(fold / "predictions.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["sample", "subject", "class3", *[f"{au}_{k}" for au in AUS for k in ("true", "prob")],
-                         *[f"mer_combinations_{c}" for c in classes], "mer_combinations_pred"])
-        for i, sample in enumerate(samples):
-            values = [v for n in range(len(AUS)) for v in (labels[i, n], f"{rng.uniform():.4f}")]
-            writer.writerow([sample, subject, ["positive", "negative", "", "surprise"][i], *values,
-                             *rng.normal(size=3).round(3), classes[i % 3]])
+    mer = {"combinations": (["negative", "positive", "surprise"], rng.normal(size=(4, 3)))}
+    write_predictions(fold / PREDICTIONS_CSV, samples, [subject] * 4, ["positive", "negative", "", "surprise"], AUS,
+                      labels, rng.uniform(size=(4, len(AUS))), mer)
     tokens = np.full((4, len(AUS), 3), -1)
     tokens[:, :, :2] = rng.integers(1, 50, (4, len(AUS), 2))
-    arrays = {
-        "sample": np.array(samples[::-1]),  # another order than predictions.csv: rows are matched by id
-        "features": rng.normal(size=(4, len(AUS), 16)).astype(np.float16),
-        "au_tokens": tokens,
-    }
-    if with_weights:
-        arrays["token_weights"] = np.where(tokens > 0, 0.5, 0.0)
-    np.savez(fold / "features.npz", **arrays)
-    with open(fold / "history.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["epoch", "lr_encoder", "lr_head", "loss", "multitask", "contrastive", "gd", "seconds"])
-        for epoch in range(1, 5):
-            lr = 0.01 if epoch <= 2 else 0.001
-            writer.writerow([epoch, lr / 10, lr, 3 / epoch, 2 / epoch, 1 / epoch, 0.1, 0.5])
+    weights = np.where(tokens > 0, 0.5, 0.0) if with_weights else None
+    arrays = FoldFeatures(rng.normal(size=(4, len(AUS), 16)), tokens, token_weights=weights)
+    write_fold_features(fold / FEATURES_NPZ, samples[::-1], arrays)  # another order than predictions.csv
+    history = []
+    for epoch in range(1, 5):
+        lr = 0.01 if epoch <= 2 else 0.001
+        history.append({"epoch": epoch, "lr_encoder": lr / 10, "lr_head": lr, "loss": 3 / epoch, "multitask": 2 / epoch,
+                        "contrastive": 1 / epoch, "gd": 0.1, "seconds": 0.5})
+    write_history(fold / HISTORY_CSV, history)
     for sample in samples:
         (root / "frames" / sample).mkdir(parents=True)
         cv2.imwrite(str(root / "frames" / sample / "apex.png"), rng.integers(0, 255, (256, 256, 3), dtype=np.uint8))
-        (root / "landmarks").mkdir(exist_ok=True)
-        points = rng.uniform(10, 214, (68, 2))
-        lines = ["point,x,y"] + [f"{i},{x:.3f},{y:.3f}" for i, (x, y) in enumerate(points)]
-        (root / "landmarks" / f"{sample}.csv").write_text("\n".join(lines) + "\n")
+        write_landmarks(root / "landmarks" / f"{sample}.csv", rng.uniform(10, 214, (68, 2)))
     return fold
 
 
@@ -87,14 +85,16 @@ def fake_run(tmp_path) -> Path:
     for subject in ("sub01", "sub02"):
         write_fold(tmp_path, subject, rng)
     write_table(tmp_path / "table.csv")
-    (tmp_path / "provenance.json").write_text(json.dumps(
-        {"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init, torch seed 0)",
-         "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
-         "versions": {"torch": "2.14.1"}, "config": {"targets": ["fake"]}}
+    write_provenance(tmp_path / "provenance.json", {
+        "model": "ViT-B-32", "pretrained": "none", "weights": "none (random init, torch seed 0)",
+        "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
+        "versions": {"torch": "2.14.1"}, "config": {"targets": ["fake"]},
+    })
+    write_cache(tmp_path / "cache.h5", FeatureCache(
+        tokens=np.zeros((1, 50, 8)), au_tokens=np.full((1, len(AUS), 3), -1), labels=np.zeros((1, len(AUS))),
+        subjects=["sub01"], samples=["sub01_EP00"], class3=[""], encoder="fake", pretrained="none", weights="none",
+        k=1, aus=[1, 4, 12], grid=(7, 7), image_size=224, config_hash="abc123",
     ))
-    with h5py.File(tmp_path / "cache.h5", "w") as h5:
-        h5.attrs["grid"] = json.dumps([7, 7])
-        h5.attrs["image_size"] = 224
     bench = tmp_path / "benchmarks" / "train" / "fake" / "v"
     bench.mkdir(parents=True)
     for name, seconds in (("sub01", 4.5), ("sub02", 3.0)):
@@ -138,15 +138,8 @@ def test_folds_are_pooled_and_matched_by_sample_id(fake_run):
     folds = load_folds([fake_run / "train" / "sub01", fake_run / "train" / "sub02"], "combinations")
     assert folds.samples[:4] == [f"sub01_EP0{i}" for i in range(4)] and len(folds.samples) == 8
     assert folds.aus == AUS and folds.mer_classes == ["negative", "positive", "surprise"]
-    saved = np.load(fake_run / "train" / "sub01" / "features.npz")
-    row = list(saved["sample"]).index("sub01_EP02")
-    np.testing.assert_array_equal(folds.features[2], saved["features"][row].astype(np.float32))
-
-
-def test_table_metadata_and_rows_are_read_apart(fake_run):
-    metadata, rows = read_table(fake_run / "table.csv")
-    assert metadata["weights"] == "none (random init, torch seed 0)"
-    assert [r["au"] for r in rows] == ["AU01", "AU04", "AU12", "mean", "baseline"]
+    saved = read_fold_features(fake_run / "train" / "sub01" / FEATURES_NPZ, ["sub01_EP02"])
+    np.testing.assert_array_equal(folds.features[2], saved.features[0].astype(np.float32))
 
 
 def test_attention_map_paints_eq1_cells_with_the_largest_weight():

@@ -1,15 +1,23 @@
-import csv
 import json
-import shutil
 
-import h5py
 import numpy as np
 import pytest
 import torch
 
 from microau.aus import face_description
+from microau.feature_cache import read_cache, write_cache
+from microau.fold_files import (
+    FEATURES_NPZ,
+    HISTORY_CSV,
+    MODEL_PT,
+    PREDICTIONS_CSV,
+    read_fold_features,
+    read_fold_predictions,
+    read_history,
+    read_model,
+)
 from microau.model import ModelOptions
-from microau.train import TrainSettings, loso_split, main, read_cache, train_fold
+from microau.train import TrainSettings, loso_split, main, train_fold
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 FAST = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
@@ -26,54 +34,47 @@ def test_loso_split_keeps_the_held_out_subject_out_of_training():
 def test_fold_writes_predictions_features_model_and_history(tiny_cache, tmp_path):
     summary = train_fold(tiny_cache, "sub02", FAST, ModelOptions(), tmp_path, log=lambda m: None)
     assert summary == {"held_out": "sub02", "n_train": 8, "n_test": 4}
-    rows = list(csv.DictReader(open(tmp_path / "predictions.csv")))
+    rows = read_fold_predictions(tmp_path / PREDICTIONS_CSV)
     assert {r["subject"] for r in rows} == {"sub02"} and len(rows) == 4
     assert 0 <= float(rows[0]["AU01_prob"]) <= 1
     for reading in ("combinations", "joined"):
         assert rows[0][f"mer_{reading}_pred"] in ("positive", "negative", "surprise")
         scores = {name: float(rows[0][f"mer_{reading}_{name}"]) for name in ("positive", "negative", "surprise")}
         assert max(scores, key=scores.get) == rows[0][f"mer_{reading}_pred"]
-    history = list(csv.DictReader(open(tmp_path / "history.csv")))
+    history = read_history(tmp_path / HISTORY_CSV)
     assert [int(h["epoch"]) for h in history] == [1, 2]
     assert float(history[1]["lr_head"]) == FAST.lr_head / 10
-    assert np.load(tmp_path / "features.npz")["features"].shape == (4, 8, 32)
-    assert torch.load(tmp_path / "model.pt")["options"]["pooling"] == "pta"
+    samples = [r["sample"] for r in rows]
+    assert read_fold_features(tmp_path / FEATURES_NPZ, samples).features.shape == (4, 8, 32)
+    assert read_model(tmp_path / MODEL_PT)["options"]["pooling"] == "pta"
 
 
 def test_held_out_labels_cannot_change_the_trained_model(tiny_cache, tmp_path):
     changed = tmp_path / "changed.h5"
-    shutil.copy(tiny_cache, changed)
-    with h5py.File(changed, "r+") as h5:
-        subjects = [s.decode() for s in h5["subject"][:]]
-        held = np.array(subjects) == "sub03"
-        labels = h5["labels"][:]
-        labels[held] = 1 - labels[held]
-        h5["labels"][...] = labels
+    data = read_cache(tiny_cache)
+    held = np.array(data.subjects) == "sub03"
+    data.labels[held] = 1 - data.labels[held]
+    write_cache(changed, data)
     train_fold(tiny_cache, "sub03", FAST, ModelOptions(), tmp_path / "a", log=lambda m: None)
     train_fold(changed, "sub03", FAST, ModelOptions(), tmp_path / "b", log=lambda m: None)
-    a = torch.load(tmp_path / "a" / "model.pt")["state_dict"]
-    b = torch.load(tmp_path / "b" / "model.pt")["state_dict"]
+    a = read_model(tmp_path / "a" / MODEL_PT)["state_dict"]
+    b = read_model(tmp_path / "b" / MODEL_PT)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
-    probs_a = [r["AU01_prob"] for r in csv.DictReader(open(tmp_path / "a" / "predictions.csv"))]
-    probs_b = [r["AU01_prob"] for r in csv.DictReader(open(tmp_path / "b" / "predictions.csv"))]
+    probs_a = [r["AU01_prob"] for r in read_fold_predictions(tmp_path / "a" / PREDICTIONS_CSV)]
+    probs_b = [r["AU01_prob"] for r in read_fold_predictions(tmp_path / "b" / PREDICTIONS_CSV)]
     assert probs_a == probs_b
 
 
 def test_two_runs_with_one_seed_give_identical_predictions(tiny_cache, tmp_path):
     for name in ("a", "b"):
         train_fold(tiny_cache, "sub01", FAST, ModelOptions(), tmp_path / name, log=lambda m: None)
-    assert (tmp_path / "a" / "predictions.csv").read_bytes() == (tmp_path / "b" / "predictions.csv").read_bytes()
+    assert (tmp_path / "a" / PREDICTIONS_CSV).read_bytes() == (tmp_path / "b" / PREDICTIONS_CSV).read_bytes()
 
 
 def test_cli_reports_unknown_subject_in_one_line(tiny_cache, tmp_path, capsys):
     code = main(["--features", str(tiny_cache), "--held-out", "sub99", "--out-dir", str(tmp_path)])
     assert code == 2
     assert capsys.readouterr().err.strip() == "microau train: error: subject 'sub99' has no sample in the features cache"
-
-
-def test_read_cache_round_trips_the_subjects(tiny_cache):
-    data = read_cache(tiny_cache)
-    assert data.subjects[:4] == ["sub01"] * 4 and data.aus == [1, 2, 4, 7, 12, 14, 15, 17]
 
 
 def test_global_origcl_describes_only_training_samples(tiny_cache):
@@ -95,7 +96,7 @@ def test_face_description_lists_the_active_aus():
 def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastive):
     settings = TrainSettings(epochs=1, batch_size=4, lr_drop_epoch=1, contrastive=contrastive)
     train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path, log=lambda m: None)
-    history = list(csv.DictReader(open(tmp_path / "history.csv")))
+    history = read_history(tmp_path / HISTORY_CSV)
     assert (float(history[0]["contrastive"]) == 0) == (contrastive == "none")
     assert -1 <= float(history[0]["text_similarity"]) <= 1
 
@@ -107,7 +108,7 @@ def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, 
     assert raw.label_matrix_target == "raw"
     train_fold(tiny_cache, "sub01", raw, ModelOptions(), tmp_path / "raw", log=lambda m: None)
     contrastive = [
-        float(next(csv.DictReader(open(tmp_path / run / "history.csv")))["contrastive"]) for run in ("normalised", "raw")
+        float(read_history(tmp_path / run / HISTORY_CSV)[0]["contrastive"]) for run in ("normalised", "raw")
     ]
     assert contrastive[1] > contrastive[0]
     bad = json.dumps({"epochs": 1, "label_matrix_target": "counts"})
@@ -120,8 +121,8 @@ def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
     settings = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
     train_fold(tiny_cache, "sub01", settings, ModelOptions(text="fixed"), tmp_path / "fixed", log=lambda m: None)
     train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path / "tuned", log=lambda m: None)
-    fixed = [float(h["text_similarity"]) for h in csv.DictReader(open(tmp_path / "fixed" / "history.csv"))]
-    tuned = [float(h["text_similarity"]) for h in csv.DictReader(open(tmp_path / "tuned" / "history.csv"))]
+    fixed = [float(h["text_similarity"]) for h in read_history(tmp_path / "fixed" / HISTORY_CSV)]
+    tuned = [float(h["text_similarity"]) for h in read_history(tmp_path / "tuned" / HISTORY_CSV)]
     assert fixed[0] == fixed[1] and tuned[0] != tuned[1]
 
 
@@ -132,4 +133,4 @@ def test_a_diverging_fold_stops_instead_of_writing_nan_predictions(tiny_cache, t
     err = capsys.readouterr().err.strip()
     assert err.startswith("microau train: error: fold sub01 diverged: the training loss is nan at epoch 1 (lr_head 1e+30")
     assert err.endswith("no predictions were written")
-    assert not (tmp_path / "predictions.csv").exists()
+    assert not (tmp_path / PREDICTIONS_CSV).exists()

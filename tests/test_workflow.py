@@ -1,6 +1,5 @@
 """The whole workflow through the Snakemake CLI on the tiny config (slow: minutes)."""
 
-import csv
 import os
 import shutil
 import subprocess
@@ -8,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from microau.result_tables import read_result_table
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "tests" / "data" / "tiny_config.yaml"
@@ -32,8 +33,7 @@ def finished_run(tmp_path_factory) -> Path:
 
 
 def table_rows(path: Path) -> list[dict[str, str]]:
-    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
-    return list(csv.DictReader(lines))
+    return read_result_table(path)[1]
 
 
 def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:

@@ -54,7 +54,7 @@ from microau.aus import au_name
 from microau.datasets.au_codes import cell_text, parse_au_string
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.images import ImageReadError, read_image
-from microau.datasets.samples import (
+from microau.sample_table import (
     CLASS3,
     FRAME_SEPARATOR,
     VALIDATION_COLUMNS,

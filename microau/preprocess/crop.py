@@ -11,9 +11,7 @@ converts to grayscale itself).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import numpy as np
 
 from microau.preprocess import QuietSolution, parse_stage_args, process_shared
 from microau.preprocess.images import ImageReadError, read_image, write_image
+from microau.sample_table import FACE_COLUMNS, REPORT_COLUMNS, read_rows, sample_row, write_rows
 
 PROG = "microau frames"
 
@@ -186,43 +185,15 @@ def crop_pair(
     return crop_resize(onset, box, size), crop_resize(apex, box, size), info
 
 
-FACE_COLUMNS = ("face_x", "face_y", "face_width", "face_height", "face_score")
-REPORT_COLUMNS = ("sample", "subject", "onset_path", "problem", "reason")
-
-
-def read_rows(samples_tsv: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """Columns and rows of a sample table (stdlib csv: keeps start-up fast)."""
-    with open(samples_tsv, newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t")
-        columns = list(reader.fieldnames or ())
-        missing = {"sample", "onset_path", "apex_path"} - set(columns)
-        if missing:
-            raise ValueError(f"{samples_tsv} lacks the column(s) {', '.join(sorted(missing))}")
-        return columns, list(reader)
-
-
-def sample_row(samples_tsv: Path, sample: str) -> dict[str, str]:
-    for row in read_rows(samples_tsv)[1]:
-        if row["sample"] == sample:
-            return row
-    raise ValueError(f"sample {sample} is not in {samples_tsv}")
-
-
-def _write_tsv(path: Path, columns: list[str], rows: list[dict[str, object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+# The columns `microau faces` and `microau frames` need of a sample table.
+PAIR_COLUMNS = ("sample", "onset_path", "apex_path")
 
 
 def find_faces(samples_tsv: Path, with_face: Path, report: Path) -> tuple[int, list[dict[str, str]], list[str]]:
     """Detect the face of every sample. Samples with a face go to `with_face` (their table row and
     box); samples without one go to `report` with the reason. Unreadable or mismatched frames are
     returned as errors (and also reported): they need a fixed copy, not a skip."""
-    columns, rows = read_rows(samples_tsv)
+    columns, rows = read_rows(samples_tsv, PAIR_COLUMNS)
     kept, problems, errors = [], [], []
     detector = shared_detector()
     for row in rows:
@@ -238,8 +209,8 @@ def find_faces(samples_tsv: Path, with_face: Path, report: Path) -> tuple[int, l
             continue
         box = (detection.x, detection.y, detection.width, detection.height, detection.score)
         kept.append({**row, **{key: round(value, 4) for key, value in zip(FACE_COLUMNS, box)}})
-    _write_tsv(with_face, columns + list(FACE_COLUMNS), kept)
-    _write_tsv(report, list(REPORT_COLUMNS), [{key: p.get(key, "") for key in REPORT_COLUMNS} for p in problems])
+    write_rows(with_face, columns + list(FACE_COLUMNS), kept)
+    write_rows(report, REPORT_COLUMNS, [{key: p.get(key, "") for key in REPORT_COLUMNS} for p in problems])
     return len(kept), problems, errors
 
 
@@ -276,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, required=True, help="writes onset.png, apex.png, box.json here")
     args = parse_stage_args(parser, argv)
     try:
-        row = sample_row(args.faces, args.sample)
+        row = sample_row(args.faces, args.sample, PAIR_COLUMNS)
         x, y, width, height, score = (float(row[key]) for key in FACE_COLUMNS)
         onset, apex, info = crop_pair(
             args.sample, Path(row["onset_path"]), Path(row["apex_path"]), args.size, args.margin,

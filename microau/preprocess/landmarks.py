@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from microau.landmarks_csv import write_landmarks
 from microau.preprocess import QuietSolution, parse_stage_args, process_shared
 from microau.preprocess.crop import FaceNotFoundError, read_face_in_crop
 from microau.preprocess.images import read_image
@@ -133,13 +134,6 @@ def face_landmarks68(
     return points
 
 
-def write_landmarks_csv(path: Path, points: np.ndarray) -> None:
-    """`point,x,y` with 68 rows, the format the feature cache reads."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["point,x,y"] + [f"{i},{x:.3f},{y:.3f}" for i, (x, y) in enumerate(points)]
-    path.write_text("\n".join(lines) + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--apex", type=Path, required=True, help="apex crop (PNG from `microau frames`)")
@@ -156,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         points = face_landmarks68(apex, args.method, face, name=str(args.apex))
         height, width = apex.shape[:2]
         points = points * np.array([args.image_size / width, args.image_size / height], dtype=np.float32)
-        write_landmarks_csv(args.out, points)
+        write_landmarks(args.out, points)
     except (ValueError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

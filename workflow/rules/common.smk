@@ -1,4 +1,3 @@
-import csv
 import hashlib
 import json
 import re
@@ -12,6 +11,7 @@ from snakemake.logging import logger
 from microau.ablation import PAPER_TABLES
 from microau.config import dataset_clip, encoder_id
 from microau.mer import CorrespondenceError, filter_combinations
+from microau.sample_table import read_rows
 
 with open(workflow.source_path("../schemas/config.schema.yaml")) as _schema:
     _schema = yaml.safe_load(_schema)
@@ -139,8 +139,7 @@ def release_root(dataset):
 def face_rows(dataset):
     """Samples with a face; samples without one stop the run unless frames.on_missing_face is skip."""
     faces = checkpoints.faces.get(dataset=dataset).output
-    with open(faces.report, newline="") as handle:
-        missing = list(csv.DictReader(handle, delimiter="\t"))
+    missing = read_rows(faces.report)[1]
     if missing and config["frames"]["on_missing_face"] == "error":
         listing = "\n  ".join(row["reason"] for row in missing)
         raise WorkflowError(
@@ -153,8 +152,7 @@ def face_rows(dataset):
             f"frames.on_missing_face: skip leaves out {len(missing)} sample(s) of {dataset} "
             f"without a face (listed in {faces.report})"
         )
-    with open(faces.samples, newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
+    return read_rows(faces.samples)[1]
 
 
 _SKIP_WARNED = set()

@@ -1,0 +1,110 @@
+"""The feature cache of a dataset: `results/features/<dataset>/<encoder>.h5` (HDF5).
+
+It holds the frozen CLIP visual states of every sample, so that training runs only the trainable
+tail. The features stage writes it (`microau.features.build_cache`); training reads it whole, the
+report only its patch geometry.
+
+Datasets, one row per sample of the faces stage's sample table, in its order:
+
+- `tokens` [N, 1 + rows * cols, width] float16: the hidden states entering the last k visual blocks
+- `au_tokens` [N, AUs, L] int64: each AU's patch tokens (Eq. 1), rows padded with -1
+- `labels` [N, AUs] uint8: each AU's 0/1 label
+- `subject`, `sample`, `class3` [N] variable-length strings
+
+Attributes: `encoder`, `pretrained`, `weights` (provenance of the CLIP weights), `k` (trainable
+blocks), `aus` (JSON list of AU numbers), `grid` (JSON [rows, cols] of the patch grid),
+`image_size` (side of the flow image, pixels), `config_hash`, `microau_version`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from microau import __version__
+from microau.atomic import atomic_path
+
+
+@dataclass
+class FeatureCache:
+    """The whole cache in memory (see the module docstring for each field's layout)."""
+
+    tokens: np.ndarray
+    au_tokens: np.ndarray
+    labels: np.ndarray
+    subjects: list[str]
+    samples: list[str]
+    class3: list[str]
+    encoder: str
+    pretrained: str
+    weights: str
+    k: int
+    aus: list[int]
+    grid: tuple[int, int]
+    image_size: int
+    config_hash: str
+
+
+def write_cache(path: str | Path, cache: FeatureCache) -> None:
+    """Write a feature cache (moved into place once complete)."""
+    import h5py
+
+    string = h5py.string_dtype()
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        h5.create_dataset("tokens", data=np.asarray(cache.tokens, dtype=np.float16))
+        h5.create_dataset("au_tokens", data=np.asarray(cache.au_tokens, dtype=np.int64))
+        h5.create_dataset("labels", data=np.asarray(cache.labels, dtype=np.uint8))
+        for key, values in (("subject", cache.subjects), ("sample", cache.samples), ("class3", cache.class3)):
+            h5.create_dataset(key, data=np.array(values, dtype=object), dtype=string)
+        h5.attrs.update(
+            {
+                "encoder": cache.encoder,
+                "pretrained": cache.pretrained,
+                "weights": cache.weights,
+                "k": cache.k,
+                "aus": json.dumps(cache.aus),
+                "grid": json.dumps(list(cache.grid)),
+                "image_size": cache.image_size,
+                "config_hash": cache.config_hash,
+                "microau_version": __version__,
+            }
+        )
+
+
+def _strings(dataset) -> list[str]:
+    return [s.decode() if isinstance(s, bytes) else s for s in dataset[:]]
+
+
+def read_cache(path: str | Path) -> FeatureCache:
+    """Read a whole feature cache."""
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        attrs = h5.attrs
+        return FeatureCache(
+            tokens=h5["tokens"][:],
+            au_tokens=h5["au_tokens"][:],
+            labels=h5["labels"][:],
+            subjects=_strings(h5["subject"]),
+            samples=_strings(h5["sample"]),
+            class3=_strings(h5["class3"]),
+            encoder=str(attrs["encoder"]),
+            pretrained=str(attrs["pretrained"]),
+            weights=str(attrs["weights"]),
+            k=int(attrs["k"]),
+            aus=json.loads(attrs["aus"]),
+            grid=tuple(json.loads(attrs["grid"])),
+            image_size=int(attrs["image_size"]),
+            config_hash=str(attrs["config_hash"]),
+        )
+
+
+def cache_geometry(path: str | Path) -> tuple[tuple[int, int], int]:
+    """Patch grid and flow-image size of a cache (Eq. 1's geometry), without reading its states."""
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        return tuple(json.loads(h5.attrs["grid"])), int(h5.attrs["image_size"])

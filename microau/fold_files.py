@@ -1,0 +1,215 @@
+"""The files of one training run: a LOSO fold (`results/train/<dataset>/<variant>/<subject>/`) or
+the final model (`results/final/<dataset>/<variant>/`, which has only model.pt and history.csv).
+
+`microau train` writes them; aggregation, the ablation tables, the figures and `microau predict`
+read them through this module only.
+
+- PREDICTIONS_CSV: one row per held-out sample. Columns `sample`, `subject`, `class3`; then for
+  each AU `<AUnn>_true` (its 0/1 label) and `<AUnn>_prob` (P_n(on), six decimals); then for each
+  reading of Eq. 13 (`microau.mer.READINGS` order) one `mer_<reading>_<class>` score per class (six
+  decimals) and `mer_<reading>_pred`, the class of the highest score.
+- FEATURES_NPZ: numpy arrays of the held-out samples: `sample` [B] str, `features` [B, AUs, D]
+  float16 (the AU features F_n), `au_tokens` [B, AUs, L] int64 (Eq. 1, padded with -1), and where
+  the variant has them `dependency` [B, AUs] float32 (GDA's weights) and `token_weights`
+  [B, AUs, L] float32 (the pooling weights of each AU's patch tokens).
+- MODEL_PT: a `torch.save`d dict with MODEL_KEYS, `preprocess` (the config's frames, magnify, flow
+  and landmarks sections, or None) and `held_out` (the fold's subject, None for the final model).
+- HISTORY_CSV: one row per epoch; its columns are the keys of the rows training logs (epoch,
+  learning rates, the mean losses, the text similarity, seconds).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from microau.atomic import atomic_open, atomic_path
+
+PREDICTIONS_CSV = "predictions.csv"
+FEATURES_NPZ = "features.npz"
+MODEL_PT = "model.pt"
+HISTORY_CSV = "history.csv"
+MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
+NOT_A_MODEL = "not a model.pt written by `microau train`"
+
+Rows = list[dict[str, str]]
+# reading of Eq. 13 -> (class names, [B, classes] scores)
+MerScores = Mapping[str, tuple[Sequence[str], np.ndarray]]
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.6f}"
+
+
+def write_predictions(
+    path: str | Path,
+    samples: Sequence[str],
+    subjects: Sequence[str],
+    class3: Sequence[str],
+    aus: Sequence[str],
+    truth: np.ndarray,
+    probs: np.ndarray,
+    mer_scores: MerScores,
+) -> None:
+    """predictions.csv of the held-out samples: `aus` are AU names, `truth` and `probs` [B, AUs]."""
+    au_columns = [f"{au}_{kind}" for au in aus for kind in ("true", "prob")]
+    mer_columns = [
+        column for reading, (names, _) in mer_scores.items()
+        for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
+    ]
+    with atomic_open(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample", "subject", "class3", *au_columns, *mer_columns])
+        for row, sample in enumerate(samples):
+            values = []
+            for n in range(len(aus)):
+                values += [int(truth[row, n]), _decimal(probs[row, n])]
+            for names, scores in mer_scores.values():
+                values += [*(_decimal(s) for s in scores[row]), names[int(np.argmax(scores[row]))]]
+            writer.writerow([sample, subjects[row], class3[row], *values])
+
+
+def read_fold_predictions(path: str | Path) -> Rows:
+    """The rows of one predictions.csv, as text."""
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_predictions(paths: Sequence[str | Path]) -> Rows:
+    """The rows of several folds' predictions.csv, pooled; a sample in two folds is an error."""
+    rows = [row for path in paths for row in read_fold_predictions(path)]
+    samples = [r["sample"] for r in rows]
+    if len(set(samples)) != len(samples):
+        raise ValueError("a sample appears in more than one fold's predictions")
+    return rows
+
+
+def au_names(rows: Rows) -> list[str]:
+    """The AU names of prediction rows, in column order."""
+    return [c[: -len("_true")] for c in rows[0] if c.endswith("_true")]
+
+
+def au_truth_and_probs(rows: Rows) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """AU names, and the [samples, AUs] labels (int) and P_n(on) (float) of prediction rows."""
+    names = au_names(rows)
+    truth = np.array([[int(r[f"{au}_true"]) for au in names] for r in rows])
+    probs = np.array([[float(r[f"{au}_prob"]) for au in names] for r in rows])
+    return names, truth, probs
+
+
+def mer_classes(rows: Rows, reading: str) -> list[str]:
+    """The classes of one reading of Eq. 13 in prediction rows (columns mer_<reading>_<class>)."""
+    prefix = f"mer_{reading}_"
+    classes = [c[len(prefix):] for c in rows[0] if c.startswith(prefix) and c != f"{prefix}pred"]
+    if not classes:
+        raise ValueError(f"the predictions hold no zero-shot MER scores of the '{reading}' reading")
+    return classes
+
+
+def mer_predictions(rows: Rows, reading: str) -> list[str]:
+    """The predicted class of each row under one reading of Eq. 13."""
+    return [r[f"mer_{reading}_pred"] for r in rows]
+
+
+@dataclass
+class FoldFeatures:
+    """The arrays of features.npz (layout in the module docstring); None where the variant has none."""
+
+    features: np.ndarray
+    au_tokens: np.ndarray
+    dependency: np.ndarray | None = None
+    token_weights: np.ndarray | None = None
+
+
+def write_fold_features(path: str | Path, samples: Sequence[str], arrays: FoldFeatures) -> None:
+    """features.npz of the held-out `samples`, rows in their order."""
+    saved = {
+        "sample": np.array(list(samples)),
+        "features": np.asarray(arrays.features, dtype=np.float16),
+        "au_tokens": np.asarray(arrays.au_tokens, dtype=np.int64),
+    }
+    for key in ("dependency", "token_weights"):
+        value = getattr(arrays, key)
+        if value is not None:
+            saved[key] = np.asarray(value, dtype=np.float32)
+    with atomic_open(path, "wb") as handle:
+        np.savez(handle, **saved)
+
+
+def read_fold_features(path: str | Path, samples: Sequence[str]) -> FoldFeatures:
+    """The arrays of features.npz, rows reordered to `samples` (the order of its predictions.csv)."""
+    with np.load(path) as saved:
+        where = {str(sample): i for i, sample in enumerate(saved["sample"])}
+        missing = [sample for sample in samples if sample not in where]
+        if missing:
+            raise ValueError(f"{path} lacks sample(s) {', '.join(missing)} of its predictions.csv")
+        order = [where[sample] for sample in samples]
+        return FoldFeatures(**{key: saved[key][order] for key in saved.files if key != "sample"})
+
+
+def write_model(
+    path: str | Path,
+    *,
+    state_dict: Mapping[str, object],
+    options: dict,
+    settings: dict,
+    aus: list[int],
+    encoder: str,
+    pretrained: str,
+    weights: str,
+    k: int,
+    preprocess: dict | None,
+    held_out: str | None,
+) -> None:
+    """model.pt: everything `microau predict` needs to rebuild the model and prepare a clip."""
+    import torch
+
+    state = {
+        "state_dict": dict(state_dict),
+        "options": options,
+        "settings": settings,
+        "aus": aus,
+        "encoder": encoder,
+        "pretrained": pretrained,
+        "weights": weights,
+        "k": k,
+        "preprocess": preprocess,
+        "held_out": held_out,
+    }
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def read_model(path: str | Path) -> dict:
+    """The dictionary of a model.pt, checked for MODEL_KEYS; any other file is a one-line ValueError."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"cannot read model {path}: no such file")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load raises many types (pickle, zip, EOF) for a file that is not a model
+        raise ValueError(f"cannot read model {path}: {NOT_A_MODEL} ({type(error).__name__})") from error
+    missing = [key for key in MODEL_KEYS if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise ValueError(f"cannot read model {path}: {NOT_A_MODEL} (lacks {', '.join(missing)})")
+    return state
+
+
+def write_history(path: str | Path, history: Sequence[Mapping[str, object]]) -> None:
+    """history.csv: one row per epoch, the columns of the first row."""
+    with atomic_open(path, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def read_history(path: str | Path) -> Rows:
+    """The epoch rows of a history.csv, as text."""
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
