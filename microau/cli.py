@@ -1,41 +1,52 @@
 """`microau <command> ...`: one entry point whose subcommands are the pipeline's stages.
 
-Each subcommand lives in its own module as `main(argv) -> int`; modules are imported only when
-their command runs, so preprocessing jobs never pay for importing torch.
+Each command names its module and function; modules are imported only when their command runs,
+so preprocessing jobs never pay for importing torch. An error a user can fix (`MicroauError`, or
+a file that cannot be read or written) prints one line and exits 2; anything else is a bug and
+keeps its traceback.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import NamedTuple
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "synthesize": ("microau.datasets.synthetic", "generate a synthetic dataset in the CASME II layout"),
-    "index": ("microau.datasets", "write the normalised sample table of a dataset release"),
-    "faces": ("microau.preprocess.crop", "detect the face of every sample; report those without one"),
-    "frames": ("microau.preprocess.crop", "crop onset and apex frames of one sample with its face box"),
-    "magnify": ("microau.preprocess.magnify", "magnify the apex crop against the onset crop"),
-    "flow": ("microau.preprocess.flow", "TV-L1 flow from onset to magnified apex, and its flow image"),
-    "landmarks": ("microau.preprocess.landmarks", "68 landmarks of the apex crop in flow-image pixels"),
-    "landmark-agreement": (
-        "microau.preprocess.landmark_agreement",
-        "dlib vs mediapipe landmarks of a dataset's crops, per Table I region",
+from microau.errors import MicroauError
+
+
+class Command(NamedTuple):
+    module: str
+    function: str
+    help: str
+
+
+COMMANDS: dict[str, Command] = {
+    "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II layout"),
+    "index": Command("microau.datasets", "main", "write the normalised sample table of a dataset release"),
+    "faces": Command("microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"),
+    "frames": Command("microau.preprocess.crop", "main", "crop onset and apex frames of one sample with its face box"),
+    "magnify": Command("microau.preprocess.magnify", "main", "magnify the apex crop against the onset crop"),
+    "flow": Command("microau.preprocess.flow", "main", "TV-L1 flow from onset to magnified apex, and its flow image"),
+    "landmarks": Command("microau.preprocess.landmarks", "main", "68 landmarks of the apex crop in flow-image pixels"),
+    "landmark-agreement": Command(
+        "microau.preprocess.landmark_agreement", "main", "dlib vs mediapipe landmarks of a dataset's crops, per Table I region"
     ),
-    "weights": ("microau.features", "resolve the CLIP weights named in the config"),
-    "features": ("microau.features", "cache CLIP hidden states and AU token indices in HDF5"),
-    "train": ("microau.train", "train one leave-one-subject-out fold"),
-    "aggregate": ("microau.evaluate", "pool fold predictions into the AU and MER tables"),
-    "ablation": ("microau.ablation", "one ablation table of the paper from the runs of its variants"),
-    "ablation-table": ("microau.ablation", "stack the ablation tables of a dataset into one file"),
-    "figures": ("microau.report", "figures of the Snakemake report for one dataset"),
-    "predict": ("microau.predict", "AU probabilities and zero-shot emotion of one onset/apex pair"),
-    "bench": ("microau.bench", "measure stage throughput, training step cost and memory"),
+    "weights": Command("microau.features", "weights_main", "resolve the CLIP weights named in the config"),
+    "features": Command("microau.features", "features_main", "cache CLIP hidden states and AU token indices in HDF5"),
+    "train": Command("microau.train", "main", "train one leave-one-subject-out fold"),
+    "aggregate": Command("microau.evaluate", "main", "pool fold predictions into the AU and MER tables"),
+    "ablation": Command("microau.ablation", "main", "one ablation table of the paper from the runs of its variants"),
+    "ablation-table": Command("microau.ablation", "ablation_table_main", "stack the ablation tables of a dataset into one file"),
+    "figures": Command("microau.report", "figures_main", "figures of the Snakemake report for one dataset"),
+    "predict": Command("microau.predict", "main", "AU probabilities and zero-shot emotion of one onset/apex pair"),
+    "bench": Command("microau.bench", "main", "measure stage throughput, training step cost and memory"),
 }
 
 
 def usage() -> str:
     lines = ["usage: microau <command> [options]", "", "commands:"]
-    lines += [f"  {name:<14} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += [f"  {name:<18} {command.help}" for name, command in COMMANDS.items()]
     return "\n".join(lines)
 
 
@@ -48,9 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"microau: unknown command '{name}'\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
-    entry = getattr(module, f"{name.replace('-', '_')}_main", None) or module.main
-    return int(entry(rest) or 0)
+    command = COMMANDS[name]
+    entry = getattr(importlib.import_module(command.module), command.function)
+    try:
+        return int(entry(rest) or 0)
+    except (MicroauError, OSError) as error:
+        print(f"microau {name}: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
