@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fake_releases import CASME3_HEADER, CASME3_SHEET, make_casme3, write_xlsx
-from microau.datasets import DatasetError, build_index, main
+from microau.datasets.index import DatasetError, build_index, main
 from microau.sample_table import au_columns, frame_paths
 
 # sample -> (onset, apex, offset, AUs on, au_side, emotion, class3). The fake frames are flat: an

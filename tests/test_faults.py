@@ -56,7 +56,7 @@ def test_run_killed_during_training_restarts_to_the_same_tables(tmp_path):
 
 
 def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
-    from microau.datasets import main as index_main
+    from microau.datasets.index import main as index_main
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.crop import main as frames_main
@@ -114,7 +114,7 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
 def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path):
     import numpy as np
 
-    from microau.datasets import main as index_main
+    from microau.datasets.index import main as index_main
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.images import write_image

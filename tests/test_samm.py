@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from fake_releases import SAMM_HEADER, SAMM_ROWS, make_samm, write_xlsx
-from microau.datasets import DatasetError, build_index, main
+from microau.datasets.index import DatasetError, build_index, main
 from microau.sample_table import au_columns, frame_paths, read_samples
 
 # sample -> (onset, apex, offset, AUs on among 2/4/7/12, au_side, au_intensity, class3). The fake

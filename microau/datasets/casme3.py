@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from microau.datasets import Release
+from microau.datasets.release import Release
 
 _SUBJECT = re.compile(r"sp\s*no\.?\s*(\d+)", re.IGNORECASE)
 _FOLDER = re.compile(r"spno\.(\d+)", re.IGNORECASE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from microau.datasets import Release
+from microau.datasets.release import Release
 
 _SHEET_SUBJECT = re.compile(r"\d+")
 _FOLDER = re.compile(r"\d{3}")
