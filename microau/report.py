@@ -452,8 +452,8 @@ def make_figures(args: argparse.Namespace) -> list[Path]:
     grid, image_size = cache_geometry(args.cache)
     plot_au_scores(args.table, out["au_scores"])
     plot_mer_confusion(folds, out["mer_confusion"])
-    plot_attention(folds, args.frames_dir, args.landmarks_dir, grid, image_size, args.samples, out["attention"])
-    plot_similarity(folds, au, args.samples, out["similarity"])
+    plot_attention(folds, args.frames_dir, args.landmarks_dir, grid, image_size, args.sample_count, out["attention"])
+    plot_similarity(folds, au, args.sample_count, out["similarity"])
     plot_tsne(folds, au, out["tsne"])
     plot_loss_curves([Path(fold) / HISTORY_CSV for fold in args.folds], out["loss_curves"])
     plot_runtimes(args.benchmarks, out["runtimes"])
@@ -470,9 +470,10 @@ def figures_main(argv: list[str]) -> int:
     parser.add_argument("--frames-dir", type=Path, required=True, help="results/frames/<dataset>")
     parser.add_argument("--landmarks-dir", type=Path, required=True, help="results/landmarks/<dataset>")
     parser.add_argument("--benchmarks", type=Path, nargs="*", default=[], help="Snakemake benchmark TSVs")
-    parser.add_argument("--au", type=int, default=1, help="AU of the similarity matrix and the t-SNE")
+    parser.add_argument("--au", type=int, required=True, help="AU of the similarity matrix and the t-SNE")
     parser.add_argument(
-        "--samples", type=int, default=4, help="samples in the attention figure, and per label in the similarity matrix"
+        "--sample-count", type=int, required=True,
+        help="samples in the attention figure, and per label in the similarity matrix",
     )
     parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
                         help="reading of Eq. 13 whose predictions the confusion matrix shows")

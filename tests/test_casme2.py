@@ -33,7 +33,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def selected(release):
-    return build_index("casme2", "casme2", release, missing_apex="motion")
+    return build_index("casme2", "casme2", release, frames_layout="selected", missing_apex="motion")
 
 
 def test_table_rows_match_the_coding_sheet(selected):
@@ -95,8 +95,8 @@ def test_validation_reports_each_quirk(selected):
     assert list(selected.validation.columns) == ["sample", "problem", "action"]
 
 
-def test_cropped_variant_finds_doubled_folder_and_reports_short_sequence(release):
-    result = build_index("casme2", "casme2", release, frames_variant="cropped", missing_apex="motion")
+def test_cropped_layout_finds_doubled_folder_and_reports_short_sequence(release):
+    result = build_index("casme2", "casme2", release, frames_layout="cropped", missing_apex="motion")
     row = result.samples.set_index("sample").loc["sub16_EP01_08"]
     assert [Path(p).name for p in frame_paths(row)] == [f"reg_img{n}.jpg" for n in range(73, 77)]
     assert "/Cropped/Cropped/sub16/" in row["onset_path"]
@@ -105,8 +105,8 @@ def test_cropped_variant_finds_doubled_folder_and_reports_short_sequence(release
     ]
 
 
-def test_raw_variant_selects_onset_to_offset_from_full_sequences(release):
-    result = build_index("casme2", "casme2", release, frames_variant="raw", missing_apex="motion")
+def test_raw_layout_selects_onset_to_offset_from_full_sequences(release):
+    result = build_index("casme2", "casme2", release, frames_layout="raw", missing_apex="motion")
     row = result.samples.set_index("sample").loc["sub02_EP01_11f"]
     assert [Path(p).name for p in frame_paths(row)] == [f"img{n}.jpg" for n in range(5, 10)]
     assert "/CASME2_RAW/CASME2-RAW/sub02/" in row["apex_path"]
@@ -116,5 +116,5 @@ def test_au_column_mixing_ints_floats_and_strings(tmp_path):
     make_casme2(tmp_path, rows=[[1, "EP02_01f", None, 10, 12, 14, None, 4.0, "happiness"]])
     workbook = openpyxl.load_workbook(tmp_path / "CASME2-coding-20140508.xlsx")
     assert isinstance(workbook.active["H2"].value, (int, float))
-    row = build_index("casme2", "casme2", tmp_path, missing_apex="motion").samples.iloc[0]
+    row = build_index("casme2", "casme2", tmp_path, frames_layout="selected", missing_apex="motion").samples.iloc[0]
     assert row["au_raw"] == "4" and row["AU04"] == 1

@@ -63,10 +63,13 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     from microau.sample_table import read_rows
 
     root = tmp_path / "données brutes" / "CASME II copy"
-    synthesize(root, seed=1, subjects=2, per_subject=1, workers=1)
+    synthesize(root, seed=1, subjects=2, per_subject=1, threads=1)
     table = tmp_path / "index dir" / "samples.tsv"
     table.parent.mkdir()
-    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
+    assert index_main([
+        "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
+        "--frames-layout", "selected", "--missing-apex", "motion",
+    ]) == 0
     sample = read_rows(table)[1][0]["sample"]
     out = tmp_path / "crops é" / sample
     faces = tmp_path / "faces é" / "samples.tsv"
@@ -121,9 +124,12 @@ def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path
     from microau.sample_table import read_rows
 
     root = tmp_path / "release"
-    synthesize(root, seed=1, subjects=1, per_subject=1, workers=1)
+    synthesize(root, seed=1, subjects=1, per_subject=1, threads=1)
     table = tmp_path / "samples.tsv"
-    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
+    assert index_main([
+        "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
+        "--frames-layout", "selected", "--missing-apex", "motion",
+    ]) == 0
     sample = read_rows(table)[1][0]
     frames = sorted(Path(sample["onset_path"]).parent.glob("*.jpg"), key=lambda p: int(p.stem[3:]))
     middle = [p for p in frames if p.name not in (Path(sample["onset_path"]).name, Path(sample["apex_path"]).name)]

@@ -108,7 +108,7 @@ def figures_args(root: Path, out: Path) -> list[str]:
         "--cache", str(root / "cache.h5"), "--folds", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
         "--frames-dir", str(root / "frames"), "--landmarks-dir", str(root / "landmarks"),
         "--benchmarks", *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
-        "--au", "1", "--samples", "2", "--mer-texts", "combinations", "--out-dir", str(out),
+        "--au", "1", "--sample-count", "2", "--mer-texts", "combinations", "--out-dir", str(out),
     ]
 
 

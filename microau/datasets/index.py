@@ -9,7 +9,7 @@ the reading, checking and normalising below is shared, so every release follows 
   and underscores ignored); a missing one is an error, because a renamed column means the sheet is
   not the release's.
 - Frame folders: the subject folders are searched for under the root, below a folder named for the
-  frame variant (`CASME2_RAW_selected`, `Cropped`, ...) however deeply the unpacking nested it.
+  frame layout (`CASME2_RAW_selected`, `Cropped`, ...) however deeply the unpacking nested it.
   Frame numbers are the trailing integer of an image file's name; non-image files are ignored.
 - Apex missing (`/`, `-1`, blank, text), coded outside onset..offset (including onset after
   apex), or equal to the onset while the clip goes on: the coded apex cannot be used (the last two
@@ -39,7 +39,6 @@ import importlib
 import json
 import os
 import re
-import sys
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -52,7 +51,7 @@ import pandas as pd
 
 from microau.aus import au_name
 from microau.datasets.au_codes import ParsedAUs, cell_text, parse_au_string
-from microau.datasets.release import FIELDS, FRAME_VARIANTS, READERS, DatasetError, Release
+from microau.datasets.release import FIELDS, FRAME_LAYOUTS, READERS, DatasetError, Release
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.images import ImageReadError, read_image
 from microau.sample_table import (
@@ -111,18 +110,18 @@ def build_index(
     name: str,
     reader: str,
     root: str | Path,
+    *,
+    frames_layout: str,
+    missing_apex: str,
     aus: list[int] | None = None,
     class3: dict[str, list[str]] | None = None,
-    frames_variant: str = "selected",
     coding_file: str | Path | None = None,
-    *,
-    missing_apex: str,
 ) -> IndexResult:
     """Read one release into the sample table and its validation report.
 
     `name` labels the `dataset` column and the config keys in messages (`datasets.<name>.root`);
-    `reader` picks the release layout. `aus=None` and `class3=None` take the reader's defaults.
-    `missing_apex` says how an unusable coded apex is replaced (module docstring).
+    `reader` picks the release layout, `frames_layout` its frame folders. `aus=None` and
+    `class3=None` take the reader's defaults. `missing_apex` says how an unusable coded apex is replaced (module docstring).
     """
     if missing_apex not in MISSING_APEX:
         allowed = ", ".join(MISSING_APEX)
@@ -133,14 +132,14 @@ def build_index(
         raise DatasetError(f"dataset root {root_path} does not exist or is not a folder (datasets.{name}.root)")
     au_set = _check_aus(release.default_aus if aus is None else aus, name)
     emotion_class = _emotion_classes(release.default_class3 if class3 is None else class3, name)
-    if frames_variant not in release.variants:
+    if frames_layout not in release.frame_layouts:
         raise DatasetError(
-            f"frames_variant '{frames_variant}' is not available for {release.title} releases; "
-            f"choose one of {', '.join(release.variants)} (datasets.{name}.frames_variant)"
+            f"frames_layout '{frames_layout}' is not available for {release.title} releases; "
+            f"choose one of {', '.join(release.frame_layouts)} (datasets.{name}.frames_layout)"
         )
     coding_candidates, subject_parents = _scan(root_path, release)
     coding_path = _coding_path(root_path, release, coding_file, coding_candidates, name)
-    subjects = _subject_folders(root_path, release, frames_variant, subject_parents, name)
+    subjects = _subject_folders(root_path, release, frames_layout, subject_parents, name)
     rules = _Rules(release, name, subjects, au_set, emotion_class, missing_apex)
     report = _Report()
     records = []
@@ -229,9 +228,9 @@ def _coding_path(
     return candidates[0]
 
 
-def _subject_folders(root: Path, release: Release, variant: str, parents: list[Path], name: str) -> dict[str, Path]:
-    """Subject key -> folder, for the subject folders below the variant's top folder."""
-    tops = release.variants[variant]
+def _subject_folders(root: Path, release: Release, layout: str, parents: list[Path], name: str) -> dict[str, Path]:
+    """Subject key -> folder, for the subject folders below the frame layout's top folder."""
+    tops = release.frame_layouts[layout]
 
     def under_top(folder: Path) -> bool:
         names = (root.name, *folder.relative_to(root).parts)
@@ -246,14 +245,14 @@ def _subject_folders(root: Path, release: Release, variant: str, parents: list[P
             if key in found:
                 raise DatasetError(
                     f"subject folder {child.name} found twice, {found[key]} and {child}; "
-                    f"keep one copy of the {variant} frames under datasets.{name}.root"
+                    f"keep one copy of the {layout} frames under datasets.{name}.root"
                 )
             found[key] = child
     if not found:
         where = f"below a folder named {' or '.join(sorted(tops))} " if tops else ""
         raise DatasetError(
             f"no {release.title} subject folders {where}under {root} "
-            f"(datasets.{name}.root, frames_variant '{variant}')"
+            f"(datasets.{name}.root, frames_layout '{layout}')"
         )
     return found
 
@@ -577,38 +576,31 @@ def _ranges(numbers: Sequence[int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """`microau index`: write samples.tsv and validation.tsv for one release."""
     parser = argparse.ArgumentParser(prog="microau index", description="Write the sample table of a release.")
-    parser.add_argument("--dataset", required=True, choices=READERS, help="release layout (reader)")
+    parser.add_argument("--reader", required=True, choices=READERS, help="release layout")
+    parser.add_argument("--dataset", required=True, help="the dataset's name in the config: the table's label")
     parser.add_argument("--root", required=True, help="folder holding the unpacked release")
     parser.add_argument("--out", required=True, help="samples.tsv to write")
     parser.add_argument("--validation", help="validation report (default: validation.tsv beside --out)")
-    parser.add_argument("--name", help="dataset label for the table and messages (default: --dataset)")
     parser.add_argument("--aus", help="comma-separated AU numbers (default: the release's AU set)")
     parser.add_argument("--class3", help="JSON {class: [emotions]} (default: MEGC 2019 mapping)")
-    parser.add_argument("--frames-variant", default="selected", choices=FRAME_VARIANTS)
+    parser.add_argument("--frames-layout", required=True, choices=FRAME_LAYOUTS, help="frame folders read")
     parser.add_argument("--coding-file", help="coding sheet, when the root holds none or several")
     parser.add_argument(
         "--missing-apex", required=True, choices=MISSING_APEX,
         help="how an apex that is not coded, coded outside onset..offset or equal to the onset is replaced",
     )
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse has printed usage and its message already
-        return int(exc.code or 0)
-    name = args.name or args.dataset
-    try:
-        aus = _parse_aus(args.aus, name) if args.aus else None
-        class3 = _parse_class3(args.class3, name) if args.class3 else None
-        result = build_index(
-            name, args.dataset, args.root, aus, class3, args.frames_variant, args.coding_file,
-            missing_apex=args.missing_apex,
-        )
-        out = Path(args.out)
-        validation = Path(args.validation) if args.validation else out.with_name("validation.tsv")
-        write_table(result.samples, out)
-        write_table(result.validation, validation)
-    except (DatasetError, OSError) as exc:
-        print(f"microau index: error: {exc}", file=sys.stderr)
-        return 2
+    args = parser.parse_args(argv)
+    name = args.dataset
+    result = build_index(
+        name, args.reader, args.root, frames_layout=args.frames_layout, missing_apex=args.missing_apex,
+        aus=_parse_aus(args.aus, name) if args.aus else None,
+        class3=_parse_class3(args.class3, name) if args.class3 else None,
+        coding_file=args.coding_file,
+    )
+    out = Path(args.out)
+    validation = Path(args.validation) if args.validation else out.with_name("validation.tsv")
+    write_table(result.samples, out)
+    write_table(result.validation, validation)
     counts = Counter(result.samples["class3"])
     per_class = ", ".join(f"{label} {counts.get(label, 0)}" for label in CLASS3)
     print(

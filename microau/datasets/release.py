@@ -12,7 +12,7 @@ from typing import Callable
 from microau.errors import MicroauError
 
 READERS = ("casme2", "samm", "casme3")
-FRAME_VARIANTS = ("raw", "selected", "cropped")
+FRAME_LAYOUTS = ("raw", "selected", "cropped")
 FIELDS = ("subject", "filename", "onset", "apex", "offset", "au", "emotion")
 
 
@@ -25,8 +25,8 @@ class Release:
     """What distinguishes one release's files; everything else is shared reading logic.
 
     `sheet` names the worksheet (the first one when absent or ''). `headers` maps each of
-    FIELDS to the header text in the coding sheet. `variants` maps a
-    frames_variant to the folder names the subject folders lie below (None: anywhere under root).
+    FIELDS to the header text in the coding sheet. `frame_layouts` maps a
+    frames_layout to the folder names the subject folders lie below (None: anywhere under root).
     `subject_name` turns a sheet's Subject cell into the subject id ('' if unreadable) and
     `folder_key` turns a folder name into the same id's lookup key (None if not a subject folder).
     """
@@ -38,7 +38,7 @@ class Release:
     default_aus: tuple[int, ...]
     default_class3: dict[str, list[str]]
     excluded_emotions: frozenset[str]
-    variants: dict[str, frozenset[str] | None]
+    frame_layouts: dict[str, frozenset[str] | None]
     subject_name: Callable[[str], str]
     folder_key: Callable[[str], str | None]
     frame_subdir: str = ""
