@@ -74,7 +74,7 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     out = tmp_path / "crops é" / sample
     faces = tmp_path / "faces é" / "samples.tsv"
     assert faces_main(["--samples", str(table), "--out", str(faces), "--report", str(faces.with_name("report.tsv"))]) == 0
-    assert frames_main(["--faces", str(faces), "--sample", sample, "--out-dir", str(out)]) == 0
+    assert frames_main(["--faces", str(faces), "--sample", sample, "--size", "256", "--margin", "0.25", "--out-dir", str(out)]) == 0
     assert (out / "onset.png").stat().st_size > 0 and (out / "apex.png").stat().st_size > 0
 
 
