@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from microau.bootstrap import Bootstrap
+from microau.errors import MicroauError
 from microau.evaluate import (
     DECISION_RULE, POOLING, add_bootstrap_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_resamples,
     mer_table, provenance_record,
@@ -24,6 +24,10 @@ from microau.evaluate import (
 from microau.features import read_weights_record
 from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, read_history, read_predictions
 from microau.result_tables import read_result_table, write_provenance, write_result_table
+
+
+class AblationError(MicroauError):
+    """The runs given cannot make the ablation table; the message names what is missing or stray."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def score_run(run_dir: Path, subjects: list[str], mer_reading: str, bootstrap: B
     rows = read_predictions(predictions)
     strays = sorted({r["subject"] for r in rows} - set(subjects))
     if strays:
-        raise ValueError(f"{run_dir} holds predictions of subjects {strays} outside the table's {subjects}")
+        raise AblationError(f"{run_dir} holds predictions of subjects {strays} outside the table's {subjects}")
     similarity = float(np.mean([final_text_similarity(run_dir / s / HISTORY_CSV) for s in subjects]))
     f1, acc = au_resamples(rows, subjects, bootstrap)
     resampled = {"F1": f1.mean(axis=1), "ACC": acc.mean(axis=1),
@@ -286,17 +290,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--table", type=Path, required=True)
     parser.add_argument("--folds", type=Path, required=True, help="per-fold figures of every run")
     args = parser.parse_args(argv)
-    try:
-        runs = json.loads(args.runs)
-        missing = [v for v in PAPER_TABLES[args.group].variants_needed if v not in runs]
-        if missing:
-            raise ValueError(f"table {args.group} needs runs of variants {missing}")
-        weights = read_weights_record(args.weights)
-        bootstrap = bootstrap_of(args)
-        table, folds = group_table(args.group, runs, args.subjects, args.dataset, bootstrap)
-    except (ValueError, KeyError, OSError) as error:
-        print(f"microau ablation: error: {error}", file=sys.stderr)
-        return 2
+    runs = json.loads(args.runs)
+    missing = [v for v in PAPER_TABLES[args.group].variants_needed if v not in runs]
+    if missing:
+        raise AblationError(f"table {args.group} needs runs of variants {missing}")
+    weights = read_weights_record(args.weights)
+    bootstrap = bootstrap_of(args)
+    table, folds = group_table(args.group, runs, args.subjects, args.dataset, bootstrap)
     paper = PAPER_TABLES[args.group]
     metadata = {
         "table": f"{args.group} ({paper.title})",

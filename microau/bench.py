@@ -56,7 +56,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.METHODS if m != landmark_method)]
     cv2.setNumThreads(1)
     start = _now()
-    synthesize(work / "release", seed=0, subjects=subjects, per_subject=per_subject, workers=1)
+    synthesize(work / "release", seed=0, subjects=subjects, per_subject=per_subject, threads=1)
     synth_seconds = _now() - start
     index = build_index("synthetic", "casme2", work / "release", missing_apex="motion")  # every apex is coded
     samples_tsv = work / "samples.tsv"

@@ -23,7 +23,7 @@ class Command(NamedTuple):
 
 COMMANDS: dict[str, Command] = {
     "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II layout"),
-    "index": Command("microau.datasets", "main", "write the normalised sample table of a dataset release"),
+    "index": Command("microau.datasets.index", "main", "write the normalised sample table of a dataset release"),
     "faces": Command("microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"),
     "frames": Command("microau.preprocess.crop", "main", "crop onset and apex frames of one sample with its face box"),
     "magnify": Command("microau.preprocess.magnify", "main", "magnify the apex crop against the onset crop"),

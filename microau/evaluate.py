@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from microau import __version__
 from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
+from microau.errors import MicroauError
 from microau.features import read_weights_record
 from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
 from microau.result_tables import write_provenance, write_result_table
@@ -27,6 +27,10 @@ MER_READINGS = {
     "joined": "joined (one label text per class joining its AUs' positive descriptions)",
 }
 POOLING = "predictions of every held-out subject pooled over all LOSO folds, then scored once"
+
+
+class EvaluationError(MicroauError):
+    """The predictions or settings cannot be scored; the message says why."""
 
 
 def binary_f1(truth: np.ndarray, pred: np.ndarray) -> float:
@@ -134,7 +138,7 @@ def mer_table(rows: list[dict[str, str]], reading: str, bootstrap: Bootstrap | N
     classes = mer_classes(rows, reading)
     scored = [r for r in rows if r["class3"]]
     if not scored:
-        raise ValueError("no sample has a three-class label: the MER table cannot be computed")
+        raise EvaluationError("no sample has a three-class label: the MER table cannot be computed")
     truth = [r["class3"] for r in scored]
     model = multiclass_scores(truth, mer_predictions(scored, reading), classes)
     majority = max(classes, key=truth.count)
@@ -223,7 +227,7 @@ def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
 
 def bootstrap_of(args: argparse.Namespace) -> Bootstrap:
     if args.resamples < 1 or not 0 < args.confidence < 1:
-        raise ValueError(f"--resamples must be positive and --confidence in (0, 1), got {args.resamples}, {args.confidence}")
+        raise EvaluationError(f"--resamples must be positive and --confidence in (0, 1), got {args.resamples}, {args.confidence}")
     return Bootstrap(args.resamples, args.resample_seed, args.confidence)
 
 
@@ -243,16 +247,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
                         help="reading of Eq. 13 whose predictions make the MER table")
     args = parser.parse_args(argv)
-    try:
-        weights = read_weights_record(args.weights)
-        provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
-        au_rows, mer_rows = aggregate(
-            args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
-            bootstrap_of(args), args.faces_report, args.mer_texts,
-        )
-    except (ValueError, KeyError, OSError) as error:
-        print(f"microau aggregate: error: {error}", file=sys.stderr)
-        return 2
+    weights = read_weights_record(args.weights)
+    provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
+    au_rows, mer_rows = aggregate(
+        args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
+        bootstrap_of(args), args.faces_report, args.mer_texts,
+    )
     write_provenance(args.provenance, provenance)
     mean = next(r for r in au_rows if r["au"] == "mean")
     print(

@@ -13,7 +13,6 @@ import argparse
 import csv
 import html
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from microau.aus import AU_LANDMARKS, au_name
+from microau.errors import MicroauError
 from microau.evaluate import MER_READINGS
 from microau.feature_cache import cache_geometry
 from microau.fold_files import (
@@ -54,6 +54,10 @@ FIGURE_FILES = {
 }
 
 
+class FigureError(MicroauError):
+    """The inputs of the figures are empty, unreadable or lack the AU asked for; the message says which."""
+
+
 @dataclass
 class PooledFolds:
     """Held-out outputs of every fold, one row per sample, in the folds' order."""
@@ -83,7 +87,7 @@ def load_folds(fold_dirs: list[Path], mer_reading: str) -> PooledFolds:
         au_tokens.append(arrays.au_tokens)
         weights.append(arrays.token_weights)
     if not rows:
-        raise ValueError("the folds hold no prediction")
+        raise FigureError("the folds hold no prediction")
     aus, labels, probs = au_truth_and_probs(rows)
     return PooledFolds(
         samples=[r["sample"] for r in rows],
@@ -231,7 +235,7 @@ def plot_attention(
         sample = folds.samples[i]
         apex = cv2.imread(str(Path(frames_dir) / sample / "apex.png"), cv2.IMREAD_COLOR)
         if apex is None:
-            raise ValueError(f"cannot read apex crop {Path(frames_dir) / sample / 'apex.png'}")
+            raise FigureError(f"cannot read apex crop {Path(frames_dir) / sample / 'apex.png'}")
         side = apex.shape[1]
         scale = side / image_size
         active = [int(a) for a in np.flatnonzero(folds.labels[i] == 1)]
@@ -367,7 +371,7 @@ def read_benchmark(path: Path) -> dict[str, float]:
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     if not rows:
-        raise ValueError(f"benchmark {path} holds no row")
+        raise FigureError(f"benchmark {path} holds no row")
 
     def number(value: str) -> float:
         try:
@@ -448,12 +452,12 @@ def make_figures(args: argparse.Namespace) -> list[Path]:
     folds = load_folds(args.folds, args.mer_texts)
     au = au_name(args.au)
     if au not in folds.aus:
-        raise ValueError(f"{au} (--au) is not among the dataset's AUs {', '.join(folds.aus)}")
+        raise FigureError(f"{au} (--au) is not among the dataset's AUs {', '.join(folds.aus)}")
     grid, image_size = cache_geometry(args.cache)
     plot_au_scores(args.table, out["au_scores"])
     plot_mer_confusion(folds, out["mer_confusion"])
-    plot_attention(folds, args.frames_dir, args.landmarks_dir, grid, image_size, args.samples, out["attention"])
-    plot_similarity(folds, au, args.samples, out["similarity"])
+    plot_attention(folds, args.frames_dir, args.landmarks_dir, grid, image_size, args.sample_count, out["attention"])
+    plot_similarity(folds, au, args.sample_count, out["similarity"])
     plot_tsne(folds, au, out["tsne"])
     plot_loss_curves([Path(fold) / HISTORY_CSV for fold in args.folds], out["loss_curves"])
     plot_runtimes(args.benchmarks, out["runtimes"])
@@ -470,21 +474,15 @@ def figures_main(argv: list[str]) -> int:
     parser.add_argument("--frames-dir", type=Path, required=True, help="results/frames/<dataset>")
     parser.add_argument("--landmarks-dir", type=Path, required=True, help="results/landmarks/<dataset>")
     parser.add_argument("--benchmarks", type=Path, nargs="*", default=[], help="Snakemake benchmark TSVs")
-    parser.add_argument("--au", type=int, default=1, help="AU of the similarity matrix and the t-SNE")
+    parser.add_argument("--au", type=int, required=True, help="AU of the similarity matrix and the t-SNE")
     parser.add_argument(
-        "--samples", type=int, default=4, help="samples in the attention figure, and per label in the similarity matrix"
+        "--sample-count", type=int, required=True,
+        help="samples in the attention figure, and per label in the similarity matrix",
     )
     parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
                         help="reading of Eq. 13 whose predictions the confusion matrix shows")
     parser.add_argument("--out-dir", type=Path, required=True)
     args = parser.parse_args(argv)
-    try:
-        written = make_figures(args)
-    except (ValueError, OSError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyError as error:
-        print(f"{PROG}: error: an input lacks the column or key {error}", file=sys.stderr)
-        return 2
+    written = make_figures(args)
     print(f"wrote {len(written)} figures -> {args.out_dir}")
     return 0

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from microau.atomic import atomic_open, atomic_path
 from microau.aus import au_name
+from microau.errors import MicroauError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +41,10 @@ FRAME_SEPARATOR = ";"
 
 _INT_COLUMNS = ["onset", "apex", "offset"]
 _AU_COLUMN = re.compile(r"AU\d+")
+
+
+class SampleTableError(MicroauError):
+    """A table between stages lacks a column or a sample; the message names the file."""
 
 
 def table_columns(aus: Iterable[int]) -> list[str]:
@@ -82,7 +87,7 @@ def read_samples(path: str | Path) -> pd.DataFrame:
     df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     missing = [column for column in BASE_COLUMNS + TAIL_COLUMNS if column not in df.columns]
     if missing:
-        raise ValueError(f"{path} is not a sample table: missing columns {', '.join(missing)}")
+        raise SampleTableError(f"{path} is not a sample table: missing columns {', '.join(missing)}")
     for column in _INT_COLUMNS + au_columns(df):
         df[column] = df[column].astype(int)
     return df
@@ -95,7 +100,7 @@ def read_rows(path: str | Path, required: Iterable[str] = ()) -> tuple[list[str]
         columns = list(reader.fieldnames or ())
         missing = set(required) - set(columns)
         if missing:
-            raise ValueError(f"{path} lacks the column(s) {', '.join(sorted(missing))}")
+            raise SampleTableError(f"{path} lacks the column(s) {', '.join(sorted(missing))}")
         return columns, list(reader)
 
 
@@ -112,4 +117,4 @@ def sample_row(path: str | Path, sample: str, required: Iterable[str] = ()) -> d
     for row in read_rows(path, required)[1]:
         if row["sample"] == sample:
             return row
-    raise ValueError(f"sample {sample} is not in {path}")
+    raise SampleTableError(f"sample {sample} is not in {path}")

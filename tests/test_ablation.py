@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import yaml
 
-from microau.ablation import PAPER_TABLES, ablation_table_main, group_table, main
+from microau import cli
+from microau.ablation import PAPER_TABLES, AblationError, ablation_table_main, group_table, main
 from microau.bootstrap import Bootstrap
 from microau.features import write_weights_record
 from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
@@ -89,7 +90,7 @@ def test_a_fold_holding_another_subject_is_an_error(runs, tmp_path):
     write_run(tmp_path / "stray", {"a": [0.9, 0.1], "c": [0.9, 0.1]}, 0.0)
     (tmp_path / "stray" / "c").rename(tmp_path / "stray" / "b")
     runs["text_fixed"]["seeds"]["1"] = str(tmp_path / "stray")
-    with pytest.raises(ValueError, match=r"holds predictions of subjects \['c'\]"):
+    with pytest.raises(AblationError, match=r"holds predictions of subjects \['c'\]"):
         group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
 
 
@@ -126,7 +127,7 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
     del runs["text_fixed"]
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"weights": "none", "model": "tiny"})
-    code = main(["--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
+    code = cli.main(["ablation", "--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
                  "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv"),
                  *BOOTSTRAP_FLAGS])
     assert code == 2

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fake_releases import CASME3_HEADER, CASME3_SHEET, make_casme3, write_xlsx
-from microau.datasets import DatasetError, build_index, main
+from microau.datasets.index import DatasetError, build_index, main
 from microau.sample_table import au_columns, frame_paths
 
 # sample -> (onset, apex, offset, AUs on, au_side, emotion, class3). The fake frames are flat: an
@@ -30,7 +30,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(release):
-    return build_index("casme3", "casme3", release, missing_apex="motion")
+    return build_index("casme3", "casme3", release, frames_layout="selected", missing_apex="motion")
 
 
 def test_table_rows_match_the_label_sheet(result):
@@ -72,8 +72,12 @@ def test_broken_rows_get_validation_actions(result):
 def test_custom_mapping_through_main(release, tmp_path, capsys):
     mapping = {"positive": ["HAPPY"], "negative": ["disgust"], "surprise": ["surprise"]}
     argv = [
+        "--reader",
+        "casme3",
         "--dataset",
         "casme3",
+        "--frames-layout",
+        "selected",
         "--root",
         str(release),
         "--out",
@@ -87,13 +91,13 @@ def test_custom_mapping_through_main(release, tmp_path, capsys):
     ]
     assert main(argv) == 0
     assert "casme3: 8 samples (positive 1, negative 1, surprise 1, unclassed 5)" in capsys.readouterr().out
-    validation = build_index("casme3", "casme3", release, class3=mapping, missing_apex="motion").validation
+    validation = build_index("casme3", "casme3", release, class3=mapping, frames_layout="selected", missing_apex="motion").validation
     assert (validation["action"] == "class3 left empty").sum() == 3  # anger, sad, fear now unmapped
 
 
-def test_cropped_variant_does_not_exist_here(release):
-    with pytest.raises(DatasetError, match=r"frames_variant 'cropped' is not available.*datasets\.c3\.frames_variant"):
-        build_index("c3", "casme3", release, frames_variant="cropped", missing_apex="motion")
+def test_cropped_layout_does_not_exist_here(release):
+    with pytest.raises(DatasetError, match=r"frames_layout 'cropped' is not available.*datasets\.c3\.frames_layout"):
+        build_index("c3", "casme3", release, frames_layout="cropped", missing_apex="motion")
 
 
 def test_missing_label_sheet(release, tmp_path):
@@ -101,8 +105,8 @@ def test_missing_label_sheet(release, tmp_path):
     with pytest.raises(
         DatasetError, match=r"no CAS\(ME\)\^3 Part A coding sheet .*datasets\.casme3\.root.*coding_file"
     ):
-        build_index("casme3", "casme3", tmp_path, missing_apex="motion")
-    result = build_index("casme3", "casme3", tmp_path, coding_file=release / CASME3_SHEET, missing_apex="motion")
+        build_index("casme3", "casme3", tmp_path, frames_layout="selected", missing_apex="motion")
+    result = build_index("casme3", "casme3", tmp_path, coding_file=release / CASME3_SHEET, frames_layout="selected", missing_apex="motion")
     assert len(result.samples) == 8
 
 
@@ -117,7 +121,7 @@ def test_unusable_rows_are_dropped_with_reasons(tmp_path):
         ["", "", "", "", "", "", "", "note: rows below were re-coded"],  # stray text row
     ]
     write_xlsx(tmp_path / CASME3_SHEET, CASME3_HEADER, broken, sheet="label")
-    result = build_index("casme3", "casme3", tmp_path, missing_apex="motion")
+    result = build_index("casme3", "casme3", tmp_path, frames_layout="selected", missing_apex="motion")
     assert list(result.samples["sample"]) == ["spNO.3_a"]
     rows = list(result.validation.itertuples(index=False))
     assert [(r.sample, r.action) for r in rows] == [

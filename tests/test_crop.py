@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from microau.datasets.synthetic import SubjectRenderer, plan_subjects
+from microau import cli
 from microau.preprocess import crop
 from microau.preprocess.crop import (
     Detection,
@@ -95,7 +96,8 @@ def test_blank_frame_is_reported_with_its_reason_and_kept_out(
         f"1 samples with a face, 1 without (listed in {report})",
         f"  sample s1: no face detected in onset frame {blank}",
     ]
-    assert crop.main(["--faces", str(faces), "--sample", "s1", "--out-dir", str(tmp_path / "out")]) == 2
+    frames_argv = ["frames", "--faces", str(faces), "--sample", "s1", "--size", "256", "--margin", "0.25"]
+    assert cli.main([*frames_argv, "--out-dir", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == f"microau frames: error: sample s1 is not in {faces}"
 
 
@@ -146,7 +148,8 @@ def test_grayscale_frames_are_read_as_three_channels(tmp_path: Path) -> None:
 
 def test_frames_needs_the_face_table(tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     table = write_table(tmp_path / "samples.tsv", "s3", *frames)
-    assert crop.main(["--faces", str(table), "--sample", "s3", "--out-dir", str(tmp_path / "out")]) == 2
+    argv = ["frames", "--faces", str(table), "--sample", "s3", "--size", "256", "--margin", "0.25"]
+    assert cli.main([*argv, "--out-dir", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == (
         f"microau frames: error: {table} lacks the column 'face_x' (write it with microau faces)"
     )

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+from microau import cli
 from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores
 from microau.features import write_weights_record
 from microau.fold_files import write_predictions
@@ -98,7 +99,7 @@ def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
     write_rows(path, rows)
     weights = tmp_path / "w.json"
     weights.write_text("{}")
-    code = main(["--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),
+    code = cli.main(["aggregate", "--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),
                  "--table", str(tmp_path / "t"), "--mer-table", str(tmp_path / "m"), "--folds", str(tmp_path / "f"),
                  "--provenance", str(tmp_path / "p.json"), "--mer-texts", "combinations",
                  "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])

@@ -56,22 +56,25 @@ def test_run_killed_during_training_restarts_to_the_same_tables(tmp_path):
 
 
 def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
-    from microau.datasets import main as index_main
+    from microau.datasets.index import main as index_main
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.crop import main as frames_main
     from microau.sample_table import read_rows
 
     root = tmp_path / "données brutes" / "CASME II copy"
-    synthesize(root, seed=1, subjects=2, per_subject=1, workers=1)
+    synthesize(root, seed=1, subjects=2, per_subject=1, threads=1)
     table = tmp_path / "index dir" / "samples.tsv"
     table.parent.mkdir()
-    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
+    assert index_main([
+        "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
+        "--frames-layout", "selected", "--missing-apex", "motion",
+    ]) == 0
     sample = read_rows(table)[1][0]["sample"]
     out = tmp_path / "crops é" / sample
     faces = tmp_path / "faces é" / "samples.tsv"
     assert faces_main(["--samples", str(table), "--out", str(faces), "--report", str(faces.with_name("report.tsv"))]) == 0
-    assert frames_main(["--faces", str(faces), "--sample", sample, "--out-dir", str(out)]) == 0
+    assert frames_main(["--faces", str(faces), "--sample", sample, "--size", "256", "--margin", "0.25", "--out-dir", str(out)]) == 0
     assert (out / "onset.png").stat().st_size > 0 and (out / "apex.png").stat().st_size > 0
 
 
@@ -114,16 +117,19 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
 def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path):
     import numpy as np
 
-    from microau.datasets import main as index_main
+    from microau.datasets.index import main as index_main
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.images import write_image
     from microau.sample_table import read_rows
 
     root = tmp_path / "release"
-    synthesize(root, seed=1, subjects=1, per_subject=1, workers=1)
+    synthesize(root, seed=1, subjects=1, per_subject=1, threads=1)
     table = tmp_path / "samples.tsv"
-    assert index_main(["--dataset", "casme2", "--root", str(root), "--out", str(table), "--missing-apex", "motion"]) == 0
+    assert index_main([
+        "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
+        "--frames-layout", "selected", "--missing-apex", "motion",
+    ]) == 0
     sample = read_rows(table)[1][0]
     frames = sorted(Path(sample["onset_path"]).parent.glob("*.jpg"), key=lambda p: int(p.stem[3:]))
     middle = [p for p in frames if p.name not in (Path(sample["onset_path"]).name, Path(sample["apex_path"]).name)]

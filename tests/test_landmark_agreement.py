@@ -10,6 +10,7 @@ import cv2
 import pytest
 from skimage import data
 
+from microau import cli
 from microau.preprocess import landmark_agreement
 from microau.preprocess.crop import crop_pair
 from microau.preprocess.images import write_image
@@ -34,7 +35,9 @@ def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.Ca
         write_image(tmp_path / "frames" / sample / "apex.png", apex)
         (tmp_path / "frames" / sample / "box.json").write_text(json.dumps(info))
     out = tmp_path / "agreement.tsv"
-    assert landmark_agreement.main(["--frames", str(tmp_path / "frames"), "--aus", "1,12", "--out", str(out)]) == 0
+    assert landmark_agreement.main(
+        ["--frames", str(tmp_path / "frames"), "--aus", "1,12", "--image-size", "224", "--out", str(out)]
+    ) == 0
     with open(out, newline="") as handle:
         rows = {row["region"]: row for row in csv.DictReader(handle, delimiter="\t")}
     assert list(rows) == ["AU1", "AU12", "all"]
@@ -45,8 +48,9 @@ def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_an_unknown_au_or_an_empty_folder_gives_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert landmark_agreement.main(["--frames", str(tmp_path), "--aus", "5", "--out", str(tmp_path / "a.tsv")]) == 2
+    command = ["landmark-agreement", "--frames", str(tmp_path), "--image-size", "224", "--out", str(tmp_path / "a.tsv")]
+    assert cli.main([*command, "--aus", "5"]) == 2
     expected = "microau landmark-agreement: error: --aus: Table I has no landmarks for AU 5"
     assert capsys.readouterr().err.strip() == expected
-    assert landmark_agreement.main(["--frames", str(tmp_path), "--out", str(tmp_path / "a.tsv")]) == 2
+    assert cli.main([*command, "--aus", "1,2,4,7,12,14,15,17"]) == 2
     assert "no sample folders with apex.png under" in capsys.readouterr().err

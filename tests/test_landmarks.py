@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from skimage import data
 
+from microau import cli
 from microau.landmarks_csv import read_landmarks
 from microau.preprocess import landmarks
 from microau.preprocess.crop import FaceNotFoundError, crop_pair, shared_detector
@@ -100,7 +101,7 @@ def crops_of(photo: np.ndarray, folder: Path) -> tuple[Path, Path]:
 def test_cli_runs_dlib_on_the_crop_face_box(tmp_path: Path, astronaut: np.ndarray, face: tuple) -> None:
     apex, box = crops_of(astronaut, tmp_path)
     out = tmp_path / "lm.csv"
-    assert landmarks.main(["--apex", str(apex), "--box", str(box), "--image-size", "224", "--out", str(out)]) == 0
+    assert landmarks.main(["--apex", str(apex), "--method", "dlib", "--box", str(box), "--image-size", "224", "--out", str(out)]) == 0
     info = json.loads(box.read_text())
     scale = 224 / info["box"]["size"]
     in_photo = read_landmarks(out) / scale + np.array([info["box"]["x"], info["box"]["y"]])
@@ -120,7 +121,9 @@ def test_cli_scales_mediapipe_points_to_flow_image_pixels(tmp_path: Path, astron
 
 def test_dlib_without_a_box_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
-        landmarks.main(["--apex", str(tmp_path / "apex.png"), "--out", str(tmp_path / "lm.csv")])
+        landmarks.main([
+            "--apex", str(tmp_path / "apex.png"), "--method", "dlib", "--image-size", "224", "--out", str(tmp_path / "lm.csv")
+        ])
     assert exit_.value.code == 2
     assert "--method dlib needs --box" in capsys.readouterr().err
 
@@ -128,7 +131,8 @@ def test_dlib_without_a_box_is_a_usage_error(tmp_path: Path, capsys: pytest.Capt
 def test_a_bad_box_file_gives_one_line(tmp_path: Path, astronaut: np.ndarray, capsys) -> None:
     apex, _ = crops_of(astronaut, tmp_path)
     for box, expected in ((tmp_path / "nope.json", "cannot read face box"), (apex, "is not a box.json")):
-        assert landmarks.main(["--apex", str(apex), "--box", str(box), "--out", str(tmp_path / "lm.csv")]) == 2
+        argv = ["landmarks", "--apex", str(apex), "--method", "dlib", "--box", str(box), "--image-size", "224"]
+        assert cli.main([*argv, "--out", str(tmp_path / "lm.csv")]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("microau landmarks: error: ") and expected in err[0]
 
@@ -138,6 +142,7 @@ def test_no_face_for_the_mesh(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         face_landmarks68(np.zeros((256, 256, 3), np.uint8), "mediapipe")
     blank = tmp_path / "blank.png"
     write_image(blank, np.zeros((256, 256, 3), np.uint8))
-    assert landmarks.main(["--apex", str(blank), "--method", "mediapipe", "--out", str(tmp_path / "lm.csv")]) == 2
+    argv = ["landmarks", "--apex", str(blank), "--method", "mediapipe", "--image-size", "224"]
+    assert cli.main([*argv, "--out", str(tmp_path / "lm.csv")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("microau landmarks: error: no face") and str(blank) in err[0]

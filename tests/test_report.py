@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from microau import cli
 from microau.feature_cache import FeatureCache, write_cache
 from microau.fold_files import (
     FEATURES_NPZ,
@@ -108,7 +109,7 @@ def figures_args(root: Path, out: Path) -> list[str]:
         "--cache", str(root / "cache.h5"), "--folds", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
         "--frames-dir", str(root / "frames"), "--landmarks-dir", str(root / "landmarks"),
         "--benchmarks", *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
-        "--au", "1", "--samples", "2", "--mer-texts", "combinations", "--out-dir", str(out),
+        "--au", "1", "--sample-count", "2", "--mer-texts", "combinations", "--out-dir", str(out),
     ]
 
 
@@ -129,7 +130,7 @@ def test_figures_command_writes_every_figure_as_a_readable_image(fake_run, tmp_p
 
 def test_missing_input_gives_one_line_and_exit_code_2(fake_run, tmp_path, capsys):
     (fake_run / "table.csv").unlink()
-    assert figures_main(figures_args(fake_run, tmp_path / "figures")) == 2
+    assert cli.main(["figures", *figures_args(fake_run, tmp_path / "figures")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("microau figures: error:") and "table.csv" in err and "\n" not in err
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from fake_releases import SAMM_HEADER, SAMM_ROWS, make_samm, write_xlsx
-from microau.datasets import DatasetError, build_index, main
+from microau import cli
+from microau.datasets.index import DatasetError, build_index, main
 from microau.sample_table import au_columns, frame_paths, read_samples
 
 # sample -> (onset, apex, offset, AUs on among 2/4/7/12, au_side, au_intensity, class3). The fake
@@ -27,7 +28,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(release):
-    return build_index("samm", "samm", release, missing_apex="motion")
+    return build_index("samm", "samm", release, frames_layout="selected", missing_apex="motion")
 
 
 def problems(result, sample):
@@ -76,7 +77,7 @@ def test_validation_rows(result):
 
 
 def test_alternatives_count_every_au(release):
-    df = build_index("samm", "samm", release, aus=[14, 17], missing_apex="motion").samples.set_index("sample")
+    df = build_index("samm", "samm", release, aus=[14, 17], frames_layout="selected", missing_apex="motion").samples.set_index("sample")
     assert (df.loc["006_006_1_2", "AU14"], df.loc["006_006_1_2", "AU17"]) == (1, 1)
 
 
@@ -87,7 +88,7 @@ def test_sheet_without_header_row(tmp_path):
         DatasetError,
         match=r"SAMM_Micro_FACS_Codes_v2.xlsx: no header row starting with 'Subject'.*datasets\.samm\.root",
     ):
-        build_index("samm", "samm", tmp_path, missing_apex="motion")
+        build_index("samm", "samm", tmp_path, frames_layout="selected", missing_apex="motion")
 
 
 def test_renamed_column_names_file_and_key(tmp_path, capsys):
@@ -96,8 +97,13 @@ def test_renamed_column_names_file_and_key(tmp_path, capsys):
     coding = tmp_path / "elsewhere.xlsx"
     write_xlsx(coding, header, [[6, "006_1_2", 1, 1, 2, 3, 3, "Micro", "4", "Anger", 1, None]], title_rows=13)
     argv = [
+        "index",
+        "--reader",
+        "samm",
         "--dataset",
         "samm",
+        "--frames-layout",
+        "selected",
         "--root",
         str(tmp_path),
         "--out",
@@ -107,7 +113,7 @@ def test_renamed_column_names_file_and_key(tmp_path, capsys):
         "--missing-apex",
         "motion",
     ]
-    assert main(argv) == 2
+    assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert "elsewhere.xlsx: column(s) 'Onset Frame' not found in the header row (row 14" in err
     assert "(datasets.samm.coding_file)" in err and err.count("\n") == 1
@@ -117,8 +123,8 @@ def test_main_on_samm(release, tmp_path, capsys):
     out = tmp_path / "samples.tsv"
     validation = tmp_path / "report" / "v.tsv"
     assert main([
-        "--dataset", "samm", "--root", str(release), "--out", str(out), "--validation", str(validation),
-        "--missing-apex", "motion",
+        "--reader", "samm", "--dataset", "samm", "--root", str(release), "--out", str(out),
+        "--validation", str(validation), "--frames-layout", "selected", "--missing-apex", "motion",
     ]) == 0
     assert "samm: 6 samples (positive 1, negative 2, surprise 1, unclassed 2)" in capsys.readouterr().out
     assert read_samples(out)["subject"].tolist()[0] == "006" and validation.exists()

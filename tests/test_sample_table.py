@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from microau.sample_table import (
+    SampleTableError,
     FACE_COLUMNS,
     REPORT_COLUMNS,
     make_table,
@@ -46,9 +47,9 @@ def test_index_table_round_trips_with_its_types(tmp_path: Path) -> None:
 def test_a_table_without_the_contract_columns_is_not_a_sample_table(tmp_path: Path) -> None:
     path = tmp_path / "samples.tsv"
     path.write_text("sample\tonset_path\na\t/x.jpg\n")
-    with pytest.raises(ValueError, match="is not a sample table: missing columns dataset, subject"):
+    with pytest.raises(SampleTableError, match="is not a sample table: missing columns dataset, subject"):
         read_samples(path)
-    with pytest.raises(ValueError, match="lacks the column\\(s\\) apex_path"):
+    with pytest.raises(SampleTableError, match="lacks the column\\(s\\) apex_path"):
         read_rows(path, ("sample", "onset_path", "apex_path"))
 
 
@@ -59,7 +60,7 @@ def test_faces_table_and_report_round_trip(tmp_path: Path) -> None:
     write_rows(tmp_path / "faces.tsv", columns + list(FACE_COLUMNS), with_face)
     assert read_rows(tmp_path / "faces.tsv") == (columns + list(FACE_COLUMNS), with_face)
     assert sample_row(tmp_path / "faces.tsv", "s1") == with_face[0]
-    with pytest.raises(ValueError, match=f"sample s2 is not in {tmp_path / 'faces.tsv'}"):
+    with pytest.raises(SampleTableError, match=f"sample s2 is not in {tmp_path / 'faces.tsv'}"):
         sample_row(tmp_path / "faces.tsv", "s2")
     report = [{"sample": "s2", "subject": "b", "onset_path": "/x.jpg", "problem": "no_face", "reason": "no face"}]
     write_rows(tmp_path / "report.tsv", REPORT_COLUMNS, report)

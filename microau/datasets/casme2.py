@@ -1,6 +1,6 @@
 """CASME II (Yan et al. 2014, 200 fps, 26 subjects): the coding sheet and the three frame layouts.
 
-frames_variant picks the folder the subject folders lie below, wherever the unpacking put it:
+frames_layout picks the folder the subject folders lie below, wherever the unpacking put it:
 `raw` -> CASME2_RAW/CASME2-RAW/subNN/<Filename>/imgN.jpg (full sequences), `selected` ->
 CASME2_RAW_selected/subNN/<Filename>/imgN.jpg (onset..offset), `cropped` ->
 Cropped/subNN/<Filename>/reg_imgN.jpg (face crops; also found as Cropped/Cropped/...).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from microau.datasets import Release
+from microau.datasets.release import Release
 
 _SHEET_SUBJECT = re.compile(r"(?:sub)?\s*(\d+)", re.IGNORECASE)
 _FOLDER = re.compile(r"sub(\d+)", re.IGNORECASE)
@@ -45,7 +45,7 @@ RELEASE = Release(
     default_aus=(1, 2, 4, 7, 12, 14, 15, 17),
     default_class3={"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]},
     excluded_emotions=frozenset({"others", "fear", "sadness"}),
-    variants={
+    frame_layouts={
         "raw": frozenset({"casme2_raw", "casme2-raw"}),
         "selected": frozenset({"casme2_raw_selected"}),
         "cropped": frozenset({"cropped"}),

@@ -3,7 +3,7 @@
 Sheet `annotation/partA/cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx`, sheet `label`; frames
 `.../spNO.X/<letter>/color/<N>.jpg`, the subject folder spelled `spNO.X` or `spNo.X` (matched
 ignoring case). Subject ids are written `spNO.X` as in the sheet. One frame layout, read by
-frames_variant `raw` and `selected` alike.
+frames_layout `raw` and `selected` alike.
 
 Defaults, since the paper gives none for this release: the AU set is CASME II's
 (1, 2, 4, 7, 12, 14, 15, 17); choosing the AUs with more than 14 samples needs the data, so set
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from microau.datasets import Release
+from microau.datasets.release import Release
 
 _SUBJECT = re.compile(r"sp\s*no\.?\s*(\d+)", re.IGNORECASE)
 _FOLDER = re.compile(r"spno\.(\d+)", re.IGNORECASE)
@@ -54,7 +54,7 @@ RELEASE = Release(
         "surprise": ["surprise"],
     },
     excluded_emotions=frozenset({"others"}),
-    variants={"selected": None, "raw": None},
+    frame_layouts={"selected": None, "raw": None},
     subject_name=subject_name,
     folder_key=folder_key,
     frame_subdir="color",

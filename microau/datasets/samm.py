@@ -2,7 +2,7 @@
 
 The sheet has a title block; its header row is the row whose first cell is `Subject`. Frames are
 `SAMM/<subj>/<Filename>/<subj>_<frame>.jpg` with 4- or 5-digit frame padding (the trailing integer
-is the frame number). The release has one frame layout (full sequences), so frames_variant `raw`
+is the frame number). The release has one frame layout (full sequences), so frames_layout `raw`
 and `selected` both read it; onset..offset are selected from it. Subject ids are 3-digit (`006`)
 whether the sheet stores 6 or "006".
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from microau.datasets import Release
+from microau.datasets.release import Release
 
 _SHEET_SUBJECT = re.compile(r"\d+")
 _FOLDER = re.compile(r"\d{3}")
@@ -47,7 +47,7 @@ RELEASE = Release(
         "surprise": ["surprise"],
     },
     excluded_emotions=frozenset({"other", "others"}),
-    variants={"selected": None, "raw": None},
+    frame_layouts={"selected": None, "raw": None},
     subject_name=subject_name,
     folder_key=folder_key,
 )

@@ -22,7 +22,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import sys
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +32,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from microau.errors import MicroauError
 from microau.preprocess.images import encode_image
 
 PROG = "microau synthesize"
@@ -103,6 +103,10 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = datetime(2014, 5, 8)
 FIXED_DOC_STAMP = FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 MODIFIED_PROPERTY = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+class SynthesisError(MicroauError):
+    """The output folder holds frames this generator did not write; the message names it."""
 
 
 @dataclass
@@ -398,12 +402,13 @@ def restamp_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def synthesize(out: Path, seed: int = 0, subjects: int = 8, per_subject: int = 12, workers: int = 1) -> dict:
-    """Generate the dataset under `out`; returns the truth that is also written to synthesis.json."""
+def synthesize(out: Path, *, seed: int, subjects: int, per_subject: int, threads: int = 1) -> dict:
+    """Generate the dataset under `out`; returns the truth that is also written to synthesis.json.
+    `threads` processes render subjects in parallel; the output does not depend on it."""
     frames_root = out / FRAMES_DIR
     if frames_root.exists():
         if not (out / TRUTH_FILE).exists():
-            raise ValueError(
+            raise SynthesisError(
                 f"{frames_root} exists and is not a synthetic release (no {TRUTH_FILE}); refusing to overwrite it"
             )
         shutil.rmtree(frames_root)
@@ -412,11 +417,11 @@ def synthesize(out: Path, seed: int = 0, subjects: int = 8, per_subject: int = 1
     samples = plan_samples(seed, subjects, per_subject)
     detect_subject_landmarks(people)
     jobs = [(seed, out, person, [s for s in samples if s.subject == person.subject]) for person in people]
-    if workers > 1:
+    if threads > 1:
         # spawn, not fork: a forked child inherits mediapipe's and OpenCV's thread state and can hang.
-        # One OpenCV thread per worker: the workers already fill the cores.
+        # One OpenCV thread per process: the processes already fill the cores.
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(min(workers, len(jobs)), context, initializer=cv2.setNumThreads, initargs=(1,))
+        pool = ProcessPoolExecutor(min(threads, len(jobs)), context, initializer=cv2.setNumThreads, initargs=(1,))
         with pool:
             frames = sum(pool.map(render_subject, *zip(*jobs)))
     else:
@@ -436,11 +441,11 @@ def synthesize(out: Path, seed: int = 0, subjects: int = 8, per_subject: int = 1
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="release root to write")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--subjects", type=int, default=8)
-    parser.add_argument("--samples-per-subject", type=int, default=12)
+    parser.add_argument("--seed", type=int, required=True, help="seed of every random draw")
+    parser.add_argument("--subjects", type=int, required=True, help="number of synthetic subjects")
+    parser.add_argument("--samples-per-subject", type=int, required=True, help="samples per subject")
     parser.add_argument(
-        "--workers",
+        "--threads",
         type=int,
         default=min(len(os.sched_getaffinity(0)), 8),
         help="processes rendering subjects in parallel (output does not depend on it)",
@@ -449,17 +454,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.subjects < 1 or args.samples_per_subject < 1:
         parser.error("--subjects and --samples-per-subject must be at least 1")
     start = time.perf_counter()
-    try:
-        truth = synthesize(args.out, args.seed, args.subjects, args.samples_per_subject, args.workers)
-    except (ValueError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    truth = synthesize(
+        args.out, seed=args.seed, subjects=args.subjects, per_subject=args.samples_per_subject, threads=args.threads
+    )
     print(
         f"{PROG}: {len(truth['samples'])} samples, {args.subjects} subjects, {truth['frames']} frames "
         f"-> {args.out} (seed {args.seed}, {time.perf_counter() - start:.1f} s)"
     )
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

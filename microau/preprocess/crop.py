@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from microau.errors import MicroauError
 from microau.preprocess import QuietSolution, parse_stage_args, process_shared
 from microau.preprocess.images import ImageReadError, read_image, write_image
 from microau.sample_table import FACE_COLUMNS, REPORT_COLUMNS, read_rows, sample_row, write_rows
@@ -26,8 +27,16 @@ from microau.sample_table import FACE_COLUMNS, REPORT_COLUMNS, read_rows, sample
 PROG = "microau frames"
 
 
-class FaceNotFoundError(ValueError):
+class FaceNotFoundError(MicroauError):
     """No face was detected; the message names the sample and the file."""
+
+
+class FrameSizeError(MicroauError):
+    """The onset and apex frames of one sample differ in size; the message names both files."""
+
+
+class FaceBoxError(MicroauError):
+    """A box.json or a face table cannot give the face box; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -124,10 +133,10 @@ def read_face_in_crop(box_json: Path) -> tuple[int, int, int, int]:
     try:
         return crop_face_box(json.loads(Path(box_json).read_text()))
     except OSError as exc:
-        raise ValueError(f"cannot read face box {box_json}: {exc.strerror or exc}") from exc
+        raise FaceBoxError(f"cannot read face box {box_json}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
-        raise ValueError(f"{box_json} is not a box.json written by `microau frames` ({problem})") from exc
+        raise FaceBoxError(f"{box_json} is not a box.json written by `microau frames` ({problem})") from exc
 
 
 def read_pair(sample: str, onset_path: Path, apex_path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +148,7 @@ def read_pair(sample: str, onset_path: Path, apex_path: Path) -> tuple[np.ndarra
         raise ImageReadError(f"sample {sample}: {exc}") from exc
     if onset.shape != apex.shape:
         sizes = [f"{image.shape[1]}x{image.shape[0]}" for image in (onset, apex)]
-        raise ValueError(f"sample {sample}: onset {onset_path} is {sizes[0]} but apex {apex_path} is {sizes[1]}")
+        raise FrameSizeError(f"sample {sample}: onset {onset_path} is {sizes[0]} but apex {apex_path} is {sizes[1]}")
     return onset, apex
 
 
@@ -203,7 +212,7 @@ def find_faces(samples_tsv: Path, with_face: Path, report: Path) -> tuple[int, l
         except FaceNotFoundError as exc:
             problems.append({**row, "problem": "no_face", "reason": str(exc)})
             continue
-        except ValueError as exc:
+        except (ImageReadError, FrameSizeError) as exc:
             problems.append({**row, "problem": "bad_image", "reason": str(exc)})
             errors.append(str(exc))
             continue
@@ -220,11 +229,7 @@ def faces_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="samples with a face and their boxes (TSV)")
     parser.add_argument("--report", type=Path, required=True, help="samples without a usable face and why (TSV)")
     args = parse_stage_args(parser, argv)
-    try:
-        n_kept, problems, errors = find_faces(args.samples, args.out, args.report)
-    except (ValueError, OSError) as exc:
-        print(f"microau faces: error: {exc}", file=sys.stderr)
-        return 2
+    n_kept, problems, errors = find_faces(args.samples, args.out, args.report)
     print(f"{n_kept} samples with a face, {len(problems)} without (listed in {args.report})")
     for problem in problems:
         print(f"  {problem['reason']}")
@@ -240,31 +245,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description="crop onset and apex of one sample with its face box")
     parser.add_argument("--faces", type=Path, required=True, help="samples with their face boxes (microau faces --out)")
     parser.add_argument("--sample", required=True, help="sample id (the table's `sample` column)")
-    parser.add_argument("--size", type=int, default=256, help="side of the square crops in pixels")
+    parser.add_argument("--size", type=int, required=True, help="side of the square crops in pixels")
     parser.add_argument(
-        "--margin", type=float, default=0.25, help="enlargement of the face box on each side, as a fraction of its size"
+        "--margin", type=float, required=True, help="enlargement of the face box on each side, as a fraction of its size"
     )
     parser.add_argument("--out-dir", type=Path, required=True, help="writes onset.png, apex.png, box.json here")
     args = parse_stage_args(parser, argv)
-    try:
-        row = sample_row(args.faces, args.sample, PAIR_COLUMNS)
-        x, y, width, height, score = (float(row[key]) for key in FACE_COLUMNS)
-        onset, apex, info = crop_pair(
-            args.sample, Path(row["onset_path"]), Path(row["apex_path"]), args.size, args.margin,
-            Detection(x, y, width, height, score),
-        )
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-        write_image(args.out_dir / "onset.png", onset)
-        write_image(args.out_dir / "apex.png", apex)
-        (args.out_dir / "box.json").write_text(json.dumps(info, indent=2) + "\n")
-    except KeyError as exc:
-        print(f"{PROG}: error: {args.faces} lacks the column {exc} (write it with microau faces)", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    row = sample_row(args.faces, args.sample, PAIR_COLUMNS)
+    missing = [key for key in FACE_COLUMNS if key not in row]
+    if missing:
+        raise FaceBoxError(f"{args.faces} lacks the column {missing[0]!r} (write it with microau faces)")
+    x, y, width, height, score = (float(row[key]) for key in FACE_COLUMNS)
+    onset, apex, info = crop_pair(
+        args.sample, Path(row["onset_path"]), Path(row["apex_path"]), args.size, args.margin,
+        Detection(x, y, width, height, score),
+    )
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    write_image(args.out_dir / "onset.png", onset)
+    write_image(args.out_dir / "apex.png", apex)
+    (args.out_dir / "box.json").write_text(json.dumps(info, indent=2) + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

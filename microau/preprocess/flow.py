@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from microau.errors import MicroauError
 from microau.preprocess import parse_stage_args
 from microau.preprocess.images import match_gain, read_image, to_gray, write_image
 
@@ -32,10 +32,14 @@ THIRD_CHANNELS = ("magnitude", "strain")
 STRAIN_LENGTH_PX = 10.0
 
 
+class FlowError(MicroauError):
+    """The frames or the settings cannot give a flow image; the message says which and why."""
+
+
 def tvl1_flow(onset_gray: np.ndarray, apex_gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense TV-L1 flow (OpenCV's default parameters) from onset to apex: (u, v) float32 pixels."""
     if onset_gray.shape != apex_gray.shape or onset_gray.ndim != 2:
-        raise ValueError(
+        raise FlowError(
             f"flow needs two single-channel images of one shape, got {onset_gray.shape} and {apex_gray.shape}"
         )
     flow = cv2.optflow.DualTVL1OpticalFlow_create().calc(onset_gray, apex_gray, None)
@@ -49,7 +53,7 @@ def subtract_median(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def crop_flow(
-    onset: np.ndarray, apex: np.ndarray, remove_median: bool = True
+    onset: np.ndarray, apex: np.ndarray, remove_median: bool
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """The stage's flow: grayscale, apex gain matched to the onset (flicker), TV-L1, median removed."""
     onset_gray = to_gray(onset)
@@ -90,9 +94,9 @@ def encode_positive(value: np.ndarray, scale: float) -> np.ndarray:
 def flow_image(u: np.ndarray, v: np.ndarray, image_size: int, third_channel: str, clip_px: float) -> np.ndarray:
     """uint8 (image_size, image_size, 3) flow image, channels (u, v, magnitude or strain)."""
     if third_channel not in THIRD_CHANNELS:
-        raise ValueError(f"unknown third channel {third_channel!r} (choose from {', '.join(THIRD_CHANNELS)})")
+        raise FlowError(f"unknown third channel {third_channel!r} (choose from {', '.join(THIRD_CHANNELS)})")
     if clip_px <= 0:
-        raise ValueError(f"clip_px must be positive, got {clip_px}")
+        raise FlowError(f"clip_px must be positive, got {clip_px}")
     u_r, v_r = resize_flow(u, v, image_size)
     if third_channel == "magnitude":
         third = encode_positive(np.hypot(u_r, v_r), clip_px)
@@ -105,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--onset", type=Path, required=True, help="onset crop (PNG)")
     parser.add_argument("--apex", type=Path, required=True, help="(magnified) apex crop (PNG)")
-    parser.add_argument("--image-size", type=int, default=224, help="side of the flow image")
-    parser.add_argument("--third-channel", choices=THIRD_CHANNELS, default="magnitude")
+    parser.add_argument("--image-size", type=int, required=True, help="side of the flow image")
+    parser.add_argument("--third-channel", choices=THIRD_CHANNELS, required=True, help="third channel of the flow image")
     parser.add_argument(
-        "--clip-px", type=float, default=3.0, help="flow (flow-image pixels) that saturates the encoding"
+        "--clip-px", type=float, required=True, help="flow (flow-image pixels) that saturates the encoding"
     )
     parser.add_argument(
         "--no-subtract-median", dest="subtract_median", action="store_false", help="keep the global (median) motion"
@@ -116,18 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-npz", type=Path, required=True, help="u, v float32 at crop resolution")
     parser.add_argument("--out-image", type=Path, required=True, help="flow image (PNG, channels R=u G=v B=third)")
     args = parse_stage_args(parser, argv)
-    try:
-        u, v, median = crop_flow(read_image(args.onset), read_image(args.apex), args.subtract_median)
-        image = flow_image(u, v, args.image_size, args.third_channel, args.clip_px)
-        args.out_npz.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"subtracted_median": median, "third_channel": args.third_channel, "clip_px": args.clip_px}
-        np.savez(args.out_npz, u=u, v=v, meta=json.dumps(meta))
-        write_image(args.out_image, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    except (ValueError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    u, v, median = crop_flow(read_image(args.onset), read_image(args.apex), args.subtract_median)
+    image = flow_image(u, v, args.image_size, args.third_channel, args.clip_px)
+    args.out_npz.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"subtracted_median": median, "third_channel": args.third_channel, "clip_px": args.clip_px}
+    np.savez(args.out_npz, u=u, v=v, meta=json.dumps(meta))
+    write_image(args.out_image, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

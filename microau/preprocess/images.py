@@ -11,12 +11,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from microau.errors import MicroauError
+
 JPEG_SOI = b"\xff\xd8"
 JPEG_EOI = b"\xff\xd9"
 JPEG_TAIL_BYTES = 4096
 
 
-class ImageReadError(ValueError):
+class ImageReadError(MicroauError):
     """An image file is missing, empty, truncated or not decodable; the message names the path."""
 
 

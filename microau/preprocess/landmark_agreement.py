@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from microau.aus import AU_LANDMARKS
+from microau.errors import MicroauError
 from microau.features import au_token_indices
 from microau.preprocess import parse_stage_args
 from microau.preprocess.crop import read_face_in_crop
@@ -31,6 +31,10 @@ COLUMNS = (
     "region", "aus", "landmarks", "samples", "mean_distance", "max_distance", "mean_dy",
     "tokens_changed", "tokens", "token_sets_changed", "token_sets",
 )
+
+
+class AgreementError(MicroauError):
+    """The frames folder or the AUs asked for cannot be compared; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def agreement(frames_dir: Path, aus: list[int], image_size: int, patch: int) -> 
     """One row per region (COLUMNS) over every sample folder of `frames_dir` (`microau frames` output)."""
     folders = sorted(d for d in frames_dir.iterdir() if (d / "apex.png").is_file())
     if not folders:
-        raise ValueError(f"no sample folders with apex.png under {frames_dir}")
+        raise AgreementError(f"no sample folders with apex.png under {frames_dir}")
     regions = table_i_regions(aus)
     grid = (image_size // patch, image_size // patch)
     distances: dict[str, list[np.ndarray]] = {r.name: [] for r in regions}
@@ -110,25 +114,30 @@ def agreement(frames_dir: Path, aus: list[int], image_size: int, patch: int) -> 
     return rows
 
 
+def _table_i_aus(text: str) -> list[int]:
+    """The AUs of --aus, each of which must have Table I landmarks."""
+    try:
+        aus = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise AgreementError(f"--aus must be comma-separated AU numbers like 1,2,4, got '{text}'") from None
+    unknown = [au for au in aus if au not in AU_LANDMARKS]
+    if unknown:
+        raise AgreementError(f"--aus: Table I has no landmarks for AU {', '.join(map(str, unknown))}")
+    return aus
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
         "--frames", type=Path, required=True, help="results/frames/<dataset> (apex.png and box.json per sample)"
     )
-    parser.add_argument("--aus", default="1,2,4,7,12,14,15,17", help="AUs whose Table I regions are compared")
-    parser.add_argument("--image-size", type=int, default=224, help="side of the flow image")
+    parser.add_argument("--aus", required=True, help="AUs whose Table I regions are compared")
+    parser.add_argument("--image-size", type=int, required=True, help="side of the flow image")
     parser.add_argument("--patch", type=int, default=32, help="patch side of the CLIP encoder (ViT-B/32: 32)")
     parser.add_argument("--out", type=Path, required=True, help="one row per region (TSV)")
     args = parse_stage_args(parser, argv)
-    try:
-        aus = [int(part) for part in args.aus.split(",")]
-        unknown = [au for au in aus if au not in AU_LANDMARKS]
-        if unknown:
-            raise ValueError(f"--aus: Table I has no landmarks for AU {', '.join(map(str, unknown))}")
-        rows = agreement(args.frames, aus, args.image_size, args.patch)
-    except (ValueError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    aus = _table_i_aus(args.aus)
+    rows = agreement(args.frames, aus, args.image_size, args.patch)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
@@ -147,6 +156,3 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

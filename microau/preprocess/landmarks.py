@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib.util
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
+from microau.errors import MicroauError
 from microau.landmarks_csv import write_landmarks
 from microau.preprocess import QuietSolution, parse_stage_args, process_shared
 from microau.preprocess.crop import FaceNotFoundError, read_face_in_crop
@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 PROG = "microau landmarks"
 METHODS = ("dlib", "mediapipe")
 DLIB_MODEL = "shape_predictor_68_face_landmarks.dat"
+
+
+class LandmarkError(MicroauError):
+    """The landmark method or the face box it was given cannot be used; the message says why."""
 
 # Face-mesh vertex of each of the 68 iBUG points, after the correspondence published in
 # PeizhiYan/Mediapipe_2_Dlib_Landmarks, where a few points average two vertices. Here each point is
@@ -107,7 +111,7 @@ def dlib_landmarks68(image: np.ndarray, face: tuple[int, int, int, int]) -> np.n
 
     left, top, right, bottom = face
     if right <= left or bottom <= top:
-        raise ValueError(f"the face box {face} is empty")
+        raise LandmarkError(f"the face box {face} is empty")
     rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     shape = shared_shape_predictor()(rgb, dlib.rectangle(left, top, right, bottom))
     return np.array([[part.x, part.y] for part in shape.parts()], dtype=np.float32)
@@ -124,10 +128,10 @@ def face_landmarks68(
     `mediapipe` finds the face itself, and FaceNotFoundError names `name` when it cannot."""
     if method == "dlib":
         if face is None:
-            raise ValueError(f"dlib landmarks of {name} need its face box")
+            raise LandmarkError(f"dlib landmarks of {name} need its face box")
         return dlib_landmarks68(image, face)
     if method != "mediapipe":
-        raise ValueError(f"unknown landmark method {method!r} (choose from {', '.join(METHODS)})")
+        raise LandmarkError(f"unknown landmark method {method!r} (choose from {', '.join(METHODS)})")
     points = (mesh or shared_mesh()).detect(image)
     if points is None:
         raise FaceNotFoundError(f"no face found by the face mesh in {name}")
@@ -137,25 +141,17 @@ def face_landmarks68(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--apex", type=Path, required=True, help="apex crop (PNG from `microau frames`)")
-    parser.add_argument("--method", choices=METHODS, default="dlib", help="landmark detector")
+    parser.add_argument("--method", choices=METHODS, required=True, help="landmark detector")
     parser.add_argument("--box", type=Path, help="box.json of the crop (`microau frames`); needed by dlib")
-    parser.add_argument("--image-size", type=int, default=224, help="side of the flow image the points are scaled to")
+    parser.add_argument("--image-size", type=int, required=True, help="side of the flow image the points are scaled to")
     parser.add_argument("--out", type=Path, required=True, help="CSV with columns point,x,y")
     args = parse_stage_args(parser, argv)
     if args.method == "dlib" and args.box is None:
         parser.error("--method dlib needs --box (the box.json written with the crop)")
-    try:
-        apex = read_image(args.apex)
-        face = read_face_in_crop(args.box) if args.method == "dlib" else None
-        points = face_landmarks68(apex, args.method, face, name=str(args.apex))
-        height, width = apex.shape[:2]
-        points = points * np.array([args.image_size / width, args.image_size / height], dtype=np.float32)
-        write_landmarks(args.out, points)
-    except (ValueError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    apex = read_image(args.apex)
+    face = read_face_in_crop(args.box) if args.method == "dlib" else None
+    points = face_landmarks68(apex, args.method, face, name=str(args.apex))
+    height, width = apex.shape[:2]
+    points = points * np.array([args.image_size / width, args.image_size / height], dtype=np.float32)
+    write_landmarks(args.out, points)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -27,12 +27,12 @@ noise and JPEG blocks. For the same reason the apex's gain is first matched to t
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from microau.errors import MicroauError
 from microau.preprocess import parse_stage_args
 from microau.preprocess.images import match_gain, read_image, to_gray, write_image
 from microau.preprocess.steerable import SteerablePyramid
@@ -41,6 +41,10 @@ PROG = "microau magnify"
 METHODS = ("phase", "linear_eulerian", "none")
 ORIENTATIONS = 8
 PHASE_SIGMA_PX = 1.0
+
+
+class MagnifyError(MicroauError):
+    """The frames or the settings cannot be magnified; the message says which and why."""
 
 
 def laplacian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
@@ -94,16 +98,16 @@ def phase_change(onset_gray: np.ndarray, apex_gray: np.ndarray, factor: float, l
 def magnify_pair(onset: np.ndarray, apex: np.ndarray, factor: float, levels: int, method: str) -> np.ndarray:
     """8-bit apex with the onset->apex motion magnified `factor` times (`none`: the apex itself)."""
     if onset.shape != apex.shape:
-        raise ValueError(f"onset {onset.shape} and apex {apex.shape} differ in shape")
+        raise MagnifyError(f"onset {onset.shape} and apex {apex.shape} differ in shape")
     if method == "none":
         return apex.copy()
     if method not in METHODS:
-        raise ValueError(f"unknown magnification method {method!r} (choose from {', '.join(METHODS)})")
+        raise MagnifyError(f"unknown magnification method {method!r} (choose from {', '.join(METHODS)})")
     if factor < 1.0:
-        raise ValueError(f"magnification factor must be >= 1, got {factor}")
+        raise MagnifyError(f"magnification factor must be >= 1, got {factor}")
     max_levels = int(np.log2(min(apex.shape[:2])))
     if not 1 <= levels <= max_levels:
-        raise ValueError(
+        raise MagnifyError(
             f"levels must be within 1..{max_levels} for a {apex.shape[1]}x{apex.shape[0]} image, got {levels}"
         )
     apex = match_gain(onset, apex)
@@ -122,23 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--onset", type=Path, required=True, help="onset crop (PNG)")
     parser.add_argument("--apex", type=Path, required=True, help="apex crop (PNG)")
-    parser.add_argument("--method", choices=METHODS, default="phase")
+    parser.add_argument("--method", choices=METHODS, required=True, help="magnification method")
     parser.add_argument(
-        "--factor", type=float, default=3.0, help="motion magnification factor (total motion = factor x original)"
+        "--factor", type=float, required=True, help="motion magnification factor (total motion = factor x original)"
     )
     parser.add_argument(
-        "--levels", type=int, default=4, help="pyramid levels magnified (steerable octaves or Laplacian levels)"
+        "--levels", type=int, required=True, help="pyramid levels magnified (steerable octaves or Laplacian levels)"
     )
     parser.add_argument("--out", type=Path, required=True, help="magnified apex (PNG)")
     args = parse_stage_args(parser, argv)
-    try:
-        result = magnify_pair(read_image(args.onset), read_image(args.apex), args.factor, args.levels, args.method)
-        write_image(args.out, result)
-    except (ValueError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    result = magnify_pair(read_image(args.onset), read_image(args.apex), args.factor, args.levels, args.method)
+    write_image(args.out, result)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,8 +16,8 @@ checkpoint index:
         missing_apex=config["frames"]["missing_apex"],
         extra=index_options,
     shell:
-        "microau index --dataset {params.reader} --name {wildcards.dataset} --root {params.root:q}"
-        " --aus {params.aus} --frames-variant {params.variant}"
+        "microau index --reader {params.reader} --dataset {wildcards.dataset} --root {params.root:q}"
+        " --aus {params.aus} --frames-layout {params.variant}"
         " --missing-apex {params.missing_apex} {params.extra}"
         " --out {output.samples} --validation {output.validation} > {log} 2>&1"
 

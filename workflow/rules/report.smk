@@ -84,7 +84,7 @@ rule figures:
         "microau figures --table {input.table} --provenance {input.provenance} --cache {input.cache}"
         " --folds {params.folds} --frames-dir results/frames/{wildcards.dataset}"
         " --landmarks-dir results/landmarks/{wildcards.dataset} --benchmarks {input.benchmarks}"
-        " --au {params.au} --samples {params.samples} --mer-texts {params.mer_texts}"
+        " --au {params.au} --sample-count {params.samples} --mer-texts {params.mer_texts}"
         " --out-dir {params.out_dir} > {log} 2>&1"
 
 

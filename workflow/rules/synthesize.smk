@@ -16,4 +16,4 @@ rule synthesize:
         samples=config["synthetic"]["samples_per_subject"],
     shell:
         "microau synthesize --out results/synthetic/release --seed {params.seed}"
-        " --subjects {params.subjects} --samples-per-subject {params.samples} --workers {threads} > {log} 2>&1"
+        " --subjects {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"

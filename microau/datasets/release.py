@@ -1,0 +1,45 @@
+"""What describes one dataset release (`Release`), and the error of a release or config the user must fix.
+
+Each release module (`casme2`, `samm`, `casme3`) holds one `Release`; `microau.datasets.index`
+reads any of them with the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from microau.errors import MicroauError
+
+READERS = ("casme2", "samm", "casme3")
+FRAME_LAYOUTS = ("raw", "selected", "cropped")
+FIELDS = ("subject", "filename", "onset", "apex", "offset", "au", "emotion")
+
+
+class DatasetError(MicroauError):
+    """A problem with the user's release or config; the message names the file and config key."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """What distinguishes one release's files; everything else is shared reading logic.
+
+    `sheet` names the worksheet (the first one when absent or ''). `headers` maps each of
+    FIELDS to the header text in the coding sheet. `frame_layouts` maps a
+    frames_layout to the folder names the subject folders lie below (None: anywhere under root).
+    `subject_name` turns a sheet's Subject cell into the subject id ('' if unreadable) and
+    `folder_key` turns a folder name into the same id's lookup key (None if not a subject folder).
+    """
+
+    title: str
+    coding_glob: str
+    sheet: str
+    headers: dict[str, str]
+    default_aus: tuple[int, ...]
+    default_class3: dict[str, list[str]]
+    excluded_emotions: frozenset[str]
+    frame_layouts: dict[str, frozenset[str] | None]
+    subject_name: Callable[[str], str]
+    folder_key: Callable[[str], str | None]
+    frame_subdir: str = ""
+
