@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -108,7 +109,7 @@ def split_samples(subjects: list[str], held_out: str | None) -> tuple[np.ndarray
     return loso_split(subjects, held_out)
 
 
-def cache_clip(data: FeatureCache, cache: Path):
+def cache_clip(data: FeatureCache, cache: Path) -> torch.nn.Module:
     """The CLIP model whose frozen blocks built the cache; weights that now resolve to others would
     pair its cached states with another model's trainable tail, so they are an error."""
     spec = ClipSpec(data.encoder, data.pretrained)
@@ -180,6 +181,7 @@ class CacheTensors:
 
 
 def cache_tensors(data: FeatureCache, device: torch.device) -> CacheTensors:
+    """Moved once per run: training and the held-out prediction index the same tensors."""
     return CacheTensors(
         torch.from_numpy(data.tokens).to(device),
         torch.from_numpy(data.au_tokens).long().to(device),
@@ -362,7 +364,7 @@ def train_fold(
     return {"held_out": held_out, "n_train": len(train_idx), "n_test": 0 if test_idx is None else len(test_idx)}
 
 
-def json_flag(flag: str, text: str):
+def json_flag(flag: str, text: str) -> object:
     """The value of a JSON flag; text that is not JSON is a SettingsError naming the flag."""
     try:
         return json.loads(text)
@@ -370,7 +372,10 @@ def json_flag(flag: str, text: str):
         raise SettingsError(f"{flag} is not JSON: {error}") from error
 
 
-def fields_flag(flag: str, text: str, kind: type):
+Fields = TypeVar("Fields")
+
+
+def fields_flag(flag: str, text: str, kind: type[Fields]) -> Fields:
     """`kind` (TrainSettings, ModelOptions) from a JSON flag of its fields; an unknown field or a
     value it does not allow is a SettingsError naming the flag."""
     fields = json_flag(flag, text)
