@@ -26,6 +26,14 @@ import numpy as np
 
 from microau import __version__
 from microau.atomic import atomic_path
+from microau.errors import MicroauError
+
+DATASETS = ("tokens", "au_tokens", "labels", "subject", "sample", "class3")
+ATTRIBUTES = ("encoder", "pretrained", "weights", "k", "aus", "grid", "image_size", "config_hash")
+
+
+class FeatureCacheError(MicroauError):
+    """An HDF5 file is not a feature cache written by `microau features`."""
 
 
 @dataclass
@@ -78,11 +86,21 @@ def _strings(dataset) -> list[str]:
     return [s.decode() if isinstance(s, bytes) else s for s in dataset[:]]
 
 
+def _check(h5, path: str | Path, datasets: tuple[str, ...], attributes: tuple[str, ...]) -> None:
+    """A file that lacks a dataset or attribute its reader needs is one error naming them."""
+    missing = [key for key in datasets if key not in h5] + [key for key in attributes if key not in h5.attrs]
+    if missing:
+        raise FeatureCacheError(
+            f"{path} is not a feature cache written by `microau features` (lacks {', '.join(missing)})"
+        )
+
+
 def read_cache(path: str | Path) -> FeatureCache:
     """Read a whole feature cache."""
     import h5py
 
     with h5py.File(path, "r") as h5:
+        _check(h5, path, DATASETS, ATTRIBUTES)
         attrs = h5.attrs
         return FeatureCache(
             tokens=h5["tokens"][:],
@@ -107,4 +125,5 @@ def cache_geometry(path: str | Path) -> tuple[tuple[int, int], int]:
     import h5py
 
     with h5py.File(path, "r") as h5:
+        _check(h5, path, (), ("grid", "image_size"))
         return tuple(json.loads(h5.attrs["grid"])), int(h5.attrs["image_size"])

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import socket
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 
 from microau.atomic import atomic_open
 from microau.aus import AU_LANDMARKS, au_name
+from microau.errors import MicroauError
 from microau.feature_cache import FeatureCache, write_cache
 from microau.landmarks_csv import read_landmarks
 from microau.sample_table import read_rows
@@ -32,8 +32,13 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 RANDOM_INIT_SEED = 0
 
 
-class WeightsError(RuntimeError):
+class WeightsError(MicroauError):
     """The configured CLIP weights cannot be had; the message names the alternatives."""
+
+
+class FeaturesError(MicroauError):
+    """The features stage cannot use its input: no sample, an unreadable flow image, or more
+    trainable blocks than the encoder has."""
 
 
 @dataclass
@@ -195,12 +200,12 @@ def build_cache(
 
     samples = read_rows(samples_tsv)[1]
     if not samples:
-        raise ValueError(f"{samples_tsv} holds no samples")
+        raise FeaturesError(f"{samples_tsv} holds no samples")
     model = load_clip(spec)
     grid = patch_grid(model)
     blocks = len(model.visual.transformer.resblocks)
     if not 1 <= trainable_blocks < blocks:
-        raise ValueError(f"clip.trainable_blocks must be in 1..{blocks - 1} for {spec.model}, got {trainable_blocks}")
+        raise FeaturesError(f"clip.trainable_blocks must be in 1..{blocks - 1} for {spec.model}, got {trainable_blocks}")
     n = len(samples)
     tokens_list, au_tokens, labels = [], [], []
     image_size = None
@@ -211,7 +216,7 @@ def build_cache(
             path = flow_dir / f"{row['sample']}.png"
             bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if bgr is None:
-                raise ValueError(f"cannot read flow image {path}")
+                raise FeaturesError(f"cannot read flow image {path}")
             image_size = bgr.shape[0]
             images.append(flow_tensor(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
             landmarks = read_landmarks(landmarks_dir / f"{row['sample']}.csv")
@@ -247,11 +252,7 @@ def weights_main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, required=True, help="JSON provenance record")
     args = parser.parse_args(argv)
     spec = ClipSpec(args.model, args.pretrained)
-    try:
-        load_clip(spec, allow_download=True)
-    except WeightsError as error:
-        print(f"microau weights: error: {error}", file=sys.stderr)
-        return 2
+    load_clip(spec, allow_download=True)
     record = {"model": spec.model, "pretrained": spec.pretrained, "weights": weights_id(spec)}
     write_weights_record(args.out, record)
     print(f"CLIP {spec.model}: {record['weights']}")
@@ -265,7 +266,7 @@ def features_main(argv: list[str]) -> int:
     parser.add_argument("--landmarks-dir", type=Path, required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--pretrained", required=True)
-    parser.add_argument("--trainable-blocks", type=int, default=3)
+    parser.add_argument("--trainable-blocks", type=int, required=True, help="last visual blocks left trainable (k)")
     parser.add_argument("--aus", required=True, help="comma-separated AU numbers")
     parser.add_argument("--config-hash", default="")
     parser.add_argument("--threads", type=int, default=0)
@@ -276,13 +277,9 @@ def features_main(argv: list[str]) -> int:
 
         torch.set_num_threads(args.threads)
     aus = [int(a) for a in args.aus.split(",")]
-    try:
-        n = build_cache(
-            args.samples, args.flow_dir, args.landmarks_dir, ClipSpec(args.model, args.pretrained),
-            args.trainable_blocks, aus, args.config_hash, args.out,
-        )
-    except (WeightsError, ValueError) as error:
-        print(f"microau features: error: {error}", file=sys.stderr)
-        return 2
+    n = build_cache(
+        args.samples, args.flow_dir, args.landmarks_dir, ClipSpec(args.model, args.pretrained),
+        args.trainable_blocks, aus, args.config_hash, args.out,
+    )
     print(f"cached {n} samples of {args.samples} -> {args.out}")
     return 0

@@ -16,6 +16,8 @@ read them through this module only.
   and landmarks sections, or None) and `held_out` (the fold's subject, None for the final model).
 - HISTORY_CSV: one row per epoch; its columns are the keys of the rows training logs (epoch,
   learning rates, the mean losses, the text similarity, seconds).
+
+`write_run` maps what one run of `microau train` gives (`TrainingRun`) onto these files.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from microau.atomic import atomic_open, atomic_path
+from microau.aus import au_name
+from microau.errors import MicroauError
 
 PREDICTIONS_CSV = "predictions.csv"
 FEATURES_NPZ = "features.npz"
@@ -39,6 +43,10 @@ NOT_A_MODEL = "not a model.pt written by `microau train`"
 Rows = list[dict[str, str]]
 # reading of Eq. 13 -> (class names, [B, classes] scores)
 MerScores = Mapping[str, tuple[Sequence[str], np.ndarray]]
+
+
+class FoldFileError(MicroauError):
+    """A run's file is not what `microau train` writes, or lacks what its reader needs."""
 
 
 def _decimal(value: float) -> str:
@@ -84,7 +92,7 @@ def read_predictions(paths: Sequence[str | Path]) -> Rows:
     rows = [row for path in paths for row in read_fold_predictions(path)]
     samples = [r["sample"] for r in rows]
     if len(set(samples)) != len(samples):
-        raise ValueError("a sample appears in more than one fold's predictions")
+        raise FoldFileError("a sample appears in more than one fold's predictions")
     return rows
 
 
@@ -106,7 +114,7 @@ def mer_classes(rows: Rows, reading: str) -> list[str]:
     prefix = f"mer_{reading}_"
     classes = [c[len(prefix):] for c in rows[0] if c.startswith(prefix) and c != f"{prefix}pred"]
     if not classes:
-        raise ValueError(f"the predictions hold no zero-shot MER scores of the '{reading}' reading")
+        raise FoldFileError(f"the predictions hold no zero-shot MER scores of the '{reading}' reading")
     return classes
 
 
@@ -146,7 +154,7 @@ def read_fold_features(path: str | Path, samples: Sequence[str]) -> FoldFeatures
         where = {str(sample): i for i, sample in enumerate(saved["sample"])}
         missing = [sample for sample in samples if sample not in where]
         if missing:
-            raise ValueError(f"{path} lacks sample(s) {', '.join(missing)} of its predictions.csv")
+            raise FoldFileError(f"{path} lacks sample(s) {', '.join(missing)} of its predictions.csv")
         order = [where[sample] for sample in samples]
         return FoldFeatures(**{key: saved[key][order] for key in saved.files if key != "sample"})
 
@@ -185,19 +193,19 @@ def write_model(
 
 
 def read_model(path: str | Path) -> dict:
-    """The dictionary of a model.pt, checked for MODEL_KEYS; any other file is a one-line ValueError."""
+    """The dictionary of a model.pt, checked for MODEL_KEYS; any other file is a one-line FoldFileError."""
     import torch
 
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"cannot read model {path}: no such file")
+        raise FoldFileError(f"cannot read model {path}: no such file")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch.load raises many types (pickle, zip, EOF) for a file that is not a model
-        raise ValueError(f"cannot read model {path}: {NOT_A_MODEL} ({type(error).__name__})") from error
+        raise FoldFileError(f"cannot read model {path}: {NOT_A_MODEL} ({type(error).__name__})") from error
     missing = [key for key in MODEL_KEYS if not isinstance(state, dict) or key not in state]
     if missing:
-        raise ValueError(f"cannot read model {path}: {NOT_A_MODEL} (lacks {', '.join(missing)})")
+        raise FoldFileError(f"cannot read model {path}: {NOT_A_MODEL} (lacks {', '.join(missing)})")
     return state
 
 
@@ -213,3 +221,64 @@ def read_history(path: str | Path) -> Rows:
     """The epoch rows of a history.csv, as text."""
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+@dataclass
+class HeldOutPredictions:
+    """A fold's held-out samples and what its model gives them: predictions.csv and features.npz.
+    `truth` and `probs` are [B, AUs] (0/1 labels, P_n(on)), rows in `samples` order."""
+
+    samples: list[str]
+    subjects: list[str]
+    class3: list[str]
+    truth: np.ndarray
+    probs: np.ndarray
+    mer_scores: MerScores
+    features: FoldFeatures
+
+
+@dataclass
+class TrainingRun:
+    """Everything one run of `microau train` writes: model.pt's fields (MODEL_KEYS, `preprocess`,
+    `held_out`), the epoch rows of history.csv, and for a fold its held-out predictions (None for
+    the final model, which has no held-out subject)."""
+
+    state_dict: Mapping[str, object]
+    options: dict
+    settings: dict
+    aus: list[int]
+    encoder: str
+    pretrained: str
+    weights: str
+    k: int
+    preprocess: dict | None
+    held_out: str | None
+    history: list[dict]
+    predictions: HeldOutPredictions | None
+
+
+def write_run(out_dir: str | Path, run: TrainingRun) -> None:
+    """A fold's predictions.csv, features.npz, model.pt and history.csv; the final model's
+    model.pt and history.csv."""
+    out_dir = Path(out_dir)
+    held_out = run.predictions
+    if held_out is not None:
+        write_predictions(
+            out_dir / PREDICTIONS_CSV, held_out.samples, held_out.subjects, held_out.class3,
+            [au_name(au) for au in run.aus], held_out.truth, held_out.probs, held_out.mer_scores,
+        )
+        write_fold_features(out_dir / FEATURES_NPZ, held_out.samples, held_out.features)
+    write_model(
+        out_dir / MODEL_PT,
+        state_dict=run.state_dict,
+        options=run.options,
+        settings=run.settings,
+        aus=run.aus,
+        encoder=run.encoder,
+        pretrained=run.pretrained,
+        weights=run.weights,
+        k=run.k,
+        preprocess=run.preprocess,
+        held_out=run.held_out,
+    )
+    write_history(out_dir / HISTORY_CSV, run.history)

@@ -12,15 +12,17 @@ Two readings of Eq. 13's R label texts:
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from microau.aus import AU_PROMPTS
+from microau.errors import MicroauError
 
 READINGS = ("combinations", "joined")
 Combinations = dict[str, list[tuple[int, ...]]]
 
 
-class CorrespondenceError(ValueError):
+class CorrespondenceError(MicroauError):
     """The AU-emotion correspondence cannot serve a dataset's AU set."""
 
 
@@ -90,3 +92,23 @@ def joined_scores(features: torch.Tensor, class_features: torch.Tensor) -> torch
     features = torch.nn.functional.normalize(features.float(), dim=-1)
     class_features = torch.nn.functional.normalize(class_features.float(), dim=-1)
     return torch.einsum("bnd,cd->bc", features, class_features)
+
+
+def zero_shot_scores(
+    features: torch.Tensor,
+    prompt_features: torch.Tensor,
+    class_features: torch.Tensor,
+    combinations: Combinations,
+    class_names: list[str],
+    aus: list[int],
+) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Eq. (13) under both readings: reading -> (class names, [B, C] class scores). `features` are
+    the AU features [B, N, D], `prompt_features` [N, 2, D] the AU prompts' and `class_features`
+    [C, D] the `joined` reading's class texts' (`class_names` order), all through the text tail."""
+    matrix, owners = combination_matrix(combinations, aus)
+    names = list(combinations)
+    by_combination = class_scores(combination_scores(features, prompt_features, matrix), owners, names)
+    return {
+        "combinations": (names, by_combination.cpu().numpy()),
+        "joined": (class_names, joined_scores(features, class_features).cpu().numpy()),
+    }

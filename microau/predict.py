@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import cv2
 import numpy as np
 
 from microau.aus import au_name
+from microau.errors import MicroauError
 from microau.features import WeightsError
 from microau.fold_files import read_model
 from microau.landmarks_csv import as_stored
@@ -39,23 +39,20 @@ from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
 from microau.preprocess.magnify import magnify_pair
 
 PROG = "microau predict"
+PREPROCESS_SECTIONS = ("frames", "magnify", "flow", "landmarks")
 # The schema defaults of the config's frames, magnify, flow and landmarks sections (a test keeps
-# them equal), for a model.pt written before the preprocessing settings were stored in it.
+# them equal), the settings `microau bench` times the preprocessing stages with.
 DEFAULT_PREPROCESS: dict[str, dict] = {
     "frames": {"size": 256, "margin": 0.25},
     "magnify": {"method": "phase", "factor": 3.0, "levels": 4},
     "flow": {"image_size": 224, "third_channel": "magnitude", "clip_px": 3.0, "subtract_median": True},
     "landmarks": {"method": "dlib"},
 }
-# A model.pt that stores preprocessing settings without a landmarks section predates the choice:
-# its landmarks came from mediapipe's mesh, the only method then.
-LANDMARKS_BEFORE_THE_CHOICE = {"method": "mediapipe"}
-
 
 READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
 
 
-class PredictError(ValueError):
+class PredictError(MicroauError):
     """An input cannot be used; the message names it and fits on one line."""
 
 
@@ -122,13 +119,17 @@ def video_apex(path: Path, onset: int) -> int:
         raise PredictError(f"cannot find the apex of video {path} after frame {onset}: {error}") from error
 
 
-def preprocess_settings(state: dict) -> tuple[dict[str, dict], bool]:
-    """The model's preprocessing settings over the defaults, and whether the model had any."""
+def stored_preprocessing(state: dict, path: Path) -> dict[str, dict]:
+    """The frames, magnify, flow and landmarks settings the model was trained with (model.pt's
+    `preprocess`); a model.pt without them cannot prepare a clip as its training data was."""
     stored = state.get("preprocess") or {}
-    merged = {section: {**defaults, **stored.get(section, {})} for section, defaults in DEFAULT_PREPROCESS.items()}
-    if stored and "landmarks" not in stored:
-        merged["landmarks"] = dict(LANDMARKS_BEFORE_THE_CHOICE)
-    return merged, bool(stored)
+    missing = [section for section in PREPROCESS_SECTIONS if section not in stored]
+    if missing:
+        raise PredictError(
+            f"{path} stores no {', '.join(missing)} settings: it was trained by an earlier microau; "
+            "retrain it with this version"
+        )
+    return {section: stored[section] for section in PREPROCESS_SECTIONS}
 
 
 def preprocess_pair(
@@ -185,8 +186,7 @@ def predict_pair(
     from microau.model import MicroAUCLIP, ModelOptions
     from microau.model.text import frozen_text_states
     from microau.aus import au_prompts
-    from microau.mer import filter_combinations, joined_texts
-    from microau.train import zero_shot_scores
+    from microau.mer import filter_combinations, joined_texts, zero_shot_scores
 
     image, points = preprocess_pair(onset, apex, settings, name=name)
     spec = ClipSpec(state["encoder"], state["pretrained"])
@@ -257,9 +257,7 @@ def read_pair(args: argparse.Namespace) -> Pair:
 
 def describe(state: dict) -> str:
     """Which model this is: a fold's (its subject was never seen) or the final one."""
-    if "held_out" not in state:
-        kind = "model"
-    elif state["held_out"]:
+    if state["held_out"]:
         kind = f"fold model, {state['held_out']} held out"
     else:
         kind = "final model, trained on all subjects"
@@ -300,21 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
-    try:
-        pair = read_pair(args)
-        state = read_model(args.model)
-        settings, stored = preprocess_settings(state)
-        if not stored:
-            print(
-                f"{PROG}: note: {args.model} stores no preprocessing settings; using the defaults "
-                f"{json.dumps(settings, sort_keys=True)}",
-                file=sys.stderr,
-            )
-        onset_name = f"frame {pair.onset_ref} of {args.video}" if args.video else str(pair.onset_ref)
-        prediction = predict_pair(pair.onset, pair.apex, state, settings, name=onset_name)
-    except (ValueError, OSError, WeightsError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
+    pair = read_pair(args)
+    state = read_model(args.model)
+    settings = stored_preprocessing(state, args.model)
+    onset_name = f"frame {pair.onset_ref} of {args.video}" if args.video else str(pair.onset_ref)
+    prediction = predict_pair(pair.onset, pair.apex, state, settings, name=onset_name)
     if args.json:
         record = {
             "onset": pair.onset_ref, "apex": pair.apex_ref, "apex_from": pair.apex_from,
@@ -322,13 +310,10 @@ def main(argv: list[str] | None = None) -> int:
             "model": str(args.model), "aus": prediction.aus,
             "active": [au for au, p in prediction.aus.items() if p > 0.5],
             "emotion": prediction.emotions, "emotion_scores": prediction.emotion_scores,
-            "preprocess": settings, "preprocess_from": "model" if stored else "defaults",
+            "preprocess": settings,
         }
         print(json.dumps(record, indent=2))
     else:
         print_table(prediction, args, state, pair)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,36 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
 
-from microau.aus import au_name, au_prompts, face_description
+from microau.aus import au_prompts, face_description
+from microau.errors import MicroauError
 from microau.feature_cache import FeatureCache, read_cache
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
-from microau.fold_files import (
-    FEATURES_NPZ,
-    HISTORY_CSV,
-    MODEL_PT,
-    PREDICTIONS_CSV,
-    FoldFeatures,
-    write_fold_features,
-    write_history,
-    write_model,
-    write_predictions,
-)
-from microau.mer import (
-    class_scores,
-    combination_matrix,
-    combination_scores,
-    filter_combinations,
-    joined_scores,
-    joined_texts,
-)
+from microau.fold_files import FoldFeatures, HeldOutPredictions, TrainingRun, write_run
+from microau.mer import Combinations, filter_combinations, joined_texts, zero_shot_scores
 from microau.losses import (
     LABEL_MATRIX_TARGETS,
     contrastive_loss,
@@ -92,16 +77,49 @@ class TrainSettings:
             )
 
 
+
+class SplitError(MicroauError):
+    """The held-out subject has no sample in the features cache, or no other subject is left to train on."""
+
+
+class DivergedError(MicroauError):
+    """The training loss became non-finite; the run writes nothing."""
+
+
+class SettingsError(MicroauError):
+    """--settings, --options or --preprocess is not JSON, or names a field or value the run does not have."""
+
+
 def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training samples (every other subject) and of the held-out subject's samples."""
     subjects_arr = np.asarray(subjects)
     test = np.flatnonzero(subjects_arr == held_out)
     if len(test) == 0:
-        raise ValueError(f"subject '{held_out}' has no sample in the features cache")
+        raise SplitError(f"subject '{held_out}' has no sample in the features cache")
     train = np.flatnonzero(subjects_arr != held_out)
     if len(train) == 0:
-        raise ValueError("leave-one-subject-out needs at least two subjects")
+        raise SplitError("leave-one-subject-out needs at least two subjects")
     return train, test
+
+
+def split_samples(subjects: list[str], held_out: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """`loso_split`, or with held_out None every sample for training and none held out (the final model)."""
+    if held_out is None:
+        return np.arange(len(subjects)), None
+    return loso_split(subjects, held_out)
+
+
+def cache_clip(data: FeatureCache, cache: Path) -> torch.nn.Module:
+    """The CLIP model whose frozen blocks built the cache; weights that now resolve to others would
+    pair its cached states with another model's trainable tail, so they are an error."""
+    spec = ClipSpec(data.encoder, data.pretrained)
+    clip_model = load_clip(spec)
+    if weights_id(spec) != data.weights:
+        raise WeightsError(
+            f"{cache} was built with weights '{data.weights}' but they now resolve to "
+            f"'{weights_id(spec)}'; rerun the features stage"
+        )
+    return clip_model
 
 
 def face_descriptions(data: FeatureCache, train_idx: np.ndarray) -> tuple[list[str], torch.Tensor]:
@@ -113,6 +131,62 @@ def face_descriptions(data: FeatureCache, train_idx: np.ndarray) -> tuple[list[s
     for i in train_idx:
         index[i] = position[face_description(data.labels[i].tolist(), data.aus)]
     return texts, index
+
+
+@dataclass
+class FoldTexts:
+    """The texts a run encodes, as frozen text states on its device (`frozen_text_states`): the AU
+    prompts (negative, positive per AU); the `joined` reading's class texts and their class names;
+    under global OrigCL the whole-face descriptions of the training samples and each sample's index
+    into them (else None). `combinations` is the `combinations` reading's correspondence filtered
+    to the dataset's AUs."""
+
+    prompts: dict[str, torch.Tensor]
+    combinations: Combinations
+    class_names: list[str]
+    classes: dict[str, torch.Tensor]
+    descriptions: dict[str, torch.Tensor] | None
+    description_of: torch.Tensor | None
+
+
+def prepare_texts(
+    clip_model, data: FeatureCache, train_idx: np.ndarray, settings: TrainSettings, device: torch.device
+) -> FoldTexts:
+    """The frozen text blocks run once per run, on every text it needs (see `FoldTexts`)."""
+    import open_clip
+
+    tokenizer = open_clip.get_tokenizer(data.encoder)
+    combinations = filter_combinations(settings.mer_combinations, data.aus)
+    class_names, class_texts = joined_texts(settings.mer_classes)
+
+    def frozen(texts: list[str]) -> dict[str, torch.Tensor]:
+        states = frozen_text_states(clip_model, tokenizer, texts, data.k)
+        return {key: value.to(device) for key, value in states.items()}
+
+    prompts, classes = frozen(au_prompts(data.aus)), frozen(class_texts)
+    descriptions = description_of = None
+    if CONTRASTIVE[settings.contrastive] == "global":
+        texts, index = face_descriptions(data, train_idx)
+        descriptions, description_of = frozen(texts), index.to(device)
+    return FoldTexts(prompts, combinations, class_names, classes, descriptions, description_of)
+
+
+@dataclass
+class CacheTensors:
+    """The cache's visual states, AU token indices and labels, on the training device."""
+
+    tokens: torch.Tensor
+    au_tokens: torch.Tensor
+    labels: torch.Tensor
+
+
+def cache_tensors(data: FeatureCache, device: torch.device) -> CacheTensors:
+    """Moved once per run: training and the held-out prediction index the same tensors."""
+    return CacheTensors(
+        torch.from_numpy(data.tokens).to(device),
+        torch.from_numpy(data.au_tokens).long().to(device),
+        torch.from_numpy(data.labels).long().to(device),
+    )
 
 
 def encode_descriptions(model: MicroAUCLIP, frozen: dict[str, torch.Tensor], rows: torch.Tensor) -> torch.Tensor:
@@ -136,64 +210,53 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def train_fold(
-    cache: Path,
-    held_out: str | None,
-    settings: TrainSettings,
-    options: ModelOptions,
-    out_dir: Path,
-    log=print,
-    preprocess: dict | None = None,
-) -> dict:
-    """Train with `held_out` left out and predict it; held_out=None trains on every sample and
-    writes only model.pt and history.csv. `preprocess` (frames, magnify, flow settings) is stored
-    in model.pt so that `microau predict` prepares a new clip as the training data was."""
-    data = read_cache(cache)
-    spec = ClipSpec(data.encoder, data.pretrained)
-    clip_model = load_clip(spec)
-    if weights_id(spec) != data.weights:
-        raise WeightsError(
-            f"{cache} was built with weights '{data.weights}' but they now resolve to "
-            f"'{weights_id(spec)}'; rerun the features stage"
-        )
-    import open_clip
+def mixed_precision(device: torch.device) -> torch.autocast:
+    """bfloat16 autocast on a GPU; on the CPU everything stays float32."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
-    tokenizer = open_clip.get_tokenizer(spec.model)
-    device = pick_device(settings.device)
-    k = data.k
-    prompts = au_prompts(data.aus)
-    combinations = filter_combinations(settings.mer_combinations, data.aus)
-    joined_names, class_texts = joined_texts(settings.mer_classes)
-    prompt_frozen = frozen_text_states(clip_model, tokenizer, prompts, k)
-    mer_frozen = frozen_text_states(clip_model, tokenizer, class_texts, k)
-    prompt_frozen = {key: value.to(device) for key, value in prompt_frozen.items()}
-    mer_frozen = {key: value.to(device) for key, value in mer_frozen.items()}
-    if held_out is None:
-        train_idx, test_idx = np.arange(len(data.subjects)), None
-    else:
-        train_idx, test_idx = loso_split(data.subjects, held_out)
+
+def batch_losses(
+    model: MicroAUCLIP, tensors: CacheTensors, batch: torch.Tensor, texts: FoldTexts, settings: TrainSettings
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The batch's total loss and its parts: multitask cross-entropy, contrastive loss, GD loss."""
     label_matrix = CONTRASTIVE[settings.contrastive]
+    out = model(tensors.tokens[batch].float(), tensors.au_tokens[batch])
+    y = tensors.labels[batch]
+    ce = multitask_loss(out["logits"].float(), y)
+    cl = ce.new_zeros(())
     if label_matrix == "global":
-        descriptions, description_of = face_descriptions(data, train_idx)
-        description_frozen = frozen_text_states(clip_model, tokenizer, descriptions, k)
-        description_frozen = {key: value.to(device) for key, value in description_frozen.items()}
-        description_of = description_of.to(device)
+        text = encode_descriptions(model, texts.descriptions, texts.description_of[batch])
+        cl = global_contrastive_loss(out["features"].float().mean(dim=1), text.float(), settings.temperature)
+    elif label_matrix is not None:
+        text = model.encode_texts(texts.prompts).view(y.shape[1], 2, -1)
+        cl = contrastive_loss(
+            out["features"].float(), text.float(), y, settings.temperature, label_matrix,
+            settings.label_matrix_target,
+        )
+    gd = gd_loss(out["dependency"].float(), y) if out["dependency"] is not None else ce.new_zeros(())
+    return ce + settings.alpha * cl + settings.beta * gd, ce, cl, gd
 
-    torch.manual_seed(settings.seed)
-    model = MicroAUCLIP(clip_model, len(data.aus), k, options).to(device)
-    del clip_model
-    name = f"fold {held_out}" if held_out else "final model"
-    tokens = torch.from_numpy(data.tokens).to(device)
-    au_tokens = torch.from_numpy(data.au_tokens).long().to(device)
-    labels = torch.from_numpy(data.labels).long().to(device)
 
+def fit(
+    model: MicroAUCLIP,
+    tensors: CacheTensors,
+    train_idx: np.ndarray,
+    texts: FoldTexts,
+    settings: TrainSettings,
+    name: str,
+    log: Callable[[str], None],
+) -> list[dict]:
+    """SGD on the training samples, one history row per epoch; a non-finite epoch loss stops the run
+    (DivergedError) before anything is written."""
+    device = tensors.tokens.device
+    n_aus = tensors.labels.shape[1]
     groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
     if model.encoder_parameters():
         groups.insert(0, {"params": model.encoder_parameters(), "lr": settings.lr_encoder})
     optimizer = torch.optim.SGD(groups, momentum=settings.momentum)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[settings.lr_drop_epoch], gamma=0.1)
     generator = torch.Generator().manual_seed(settings.seed)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    autocast = mixed_precision(device)
     train_rows = torch.from_numpy(train_idx).to(device)
     history = []
     for epoch in range(1, settings.epochs + 1):
@@ -203,21 +266,7 @@ def train_fold(
         sums = torch.zeros(4, device=device)
         for batch in order.split(settings.batch_size):
             with autocast:
-                out = model(tokens[batch].float(), au_tokens[batch])
-                y = labels[batch]
-                ce = multitask_loss(out["logits"].float(), y)
-                cl = ce.new_zeros(())
-                if label_matrix == "global":
-                    text = encode_descriptions(model, description_frozen, description_of[batch])
-                    cl = global_contrastive_loss(out["features"].float().mean(dim=1), text.float(), settings.temperature)
-                elif label_matrix is not None:
-                    text = model.encode_texts(prompt_frozen).view(len(data.aus), 2, -1)
-                    cl = contrastive_loss(
-                        out["features"].float(), text.float(), y, settings.temperature, label_matrix,
-                        settings.label_matrix_target,
-                    )
-                gd = gd_loss(out["dependency"].float(), y) if out["dependency"] is not None else ce.new_zeros(())
-                loss = ce + settings.alpha * cl + settings.beta * gd
+                loss, ce, cl, gd = batch_losses(model, tensors, batch, texts, settings)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -225,9 +274,9 @@ def train_fold(
         scheduler.step()
         means = (sums / len(train_rows)).tolist()
         if not np.isfinite(means[0]):
-            raise ValueError(
+            raise DivergedError(
                 f"{name} diverged: the training loss is {means[0]} at epoch {epoch} "
-                f"(lr_head {settings.lr_head}, lr_encoder {settings.lr_encoder}, options {options.as_dict()}); "
+                f"(lr_head {settings.lr_head}, lr_encoder {settings.lr_encoder}, options {model.options.as_dict()}); "
                 "no predictions were written"
             )
         row = {
@@ -235,7 +284,7 @@ def train_fold(
             "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "lr_head": settings.lr_head * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "loss": means[0], "multitask": means[1], "contrastive": means[2], "gd": means[3],
-            "text_similarity": text_similarity(model, prompt_frozen, len(data.aus)),
+            "text_similarity": text_similarity(model, texts.prompts, n_aus),
             "seconds": time.perf_counter() - start,
         }
         history.append(row)
@@ -244,57 +293,60 @@ def train_fold(
             f"(ce {row['multitask']:.4f} cl {row['contrastive']:.4f} gd {row['gd']:.4f}) "
             f"lr {row['lr_head']:g} {row['seconds']:.1f}s"
         )
+    return history
 
+
+def predict_held_out(
+    model: MicroAUCLIP, data: FeatureCache, tensors: CacheTensors, test_idx: np.ndarray, texts: FoldTexts
+) -> HeldOutPredictions:
+    """P_n(on), both readings' zero-shot MER scores and the AU features of the held-out samples."""
     model.eval()
-    if test_idx is None:
-        write_model_and_history(out_dir, data, model, settings, options, history, preprocess, held_out)
-        return {"held_out": None, "n_train": len(train_idx), "n_test": 0}
+    device = tensors.tokens.device
     test_rows = torch.from_numpy(test_idx).to(device)
-    with torch.no_grad(), autocast:
-        out = model(tokens[test_rows].float(), au_tokens[test_rows])
-        prompt_features = model.encode_texts(prompt_frozen).view(len(data.aus), 2, -1)
-        class_features = model.encode_texts(mer_frozen)
+    with torch.no_grad(), mixed_precision(device):
+        out = model(tensors.tokens[test_rows].float(), tensors.au_tokens[test_rows])
+        prompt_features = model.encode_texts(texts.prompts).view(len(data.aus), 2, -1)
+        class_features = model.encode_texts(texts.classes)
     probs = torch.softmax(out["logits"].float(), dim=-1)[..., 1].cpu().numpy()
-    mer_scores = zero_shot_scores(out["features"], prompt_features, class_features, combinations, joined_names, data.aus)
-    write_fold(out_dir, data, test_idx, probs, mer_scores, out, model, settings, options, history, preprocess)
-    return {"held_out": held_out, "n_train": len(train_idx), "n_test": len(test_idx)}
-
-
-def zero_shot_scores(
-    features: torch.Tensor,
-    prompt_features: torch.Tensor,
-    class_features: torch.Tensor,
-    combinations: dict[str, list[tuple[int, ...]]],
-    joined_names: list[str],
-    aus: list[int],
-) -> dict[str, tuple[list[str], np.ndarray]]:
-    """Eq. (13) under both readings: reading -> (class names, [B, C] class scores)."""
-    matrix, owners = combination_matrix(combinations, aus)
-    names = list(combinations)
-    by_combination = class_scores(combination_scores(features, prompt_features, matrix), owners, names)
-    return {
-        "combinations": (names, by_combination.cpu().numpy()),
-        "joined": (joined_names, joined_scores(features, class_features).cpu().numpy()),
-    }
-
-
-def write_fold(out_dir, data, test_idx, probs, mer_scores, out, model, settings, options, history, preprocess) -> None:
-    """The fold's predictions.csv, features.npz, model.pt and history.csv (`microau.fold_files`)."""
-    samples = [data.samples[i] for i in test_idx]
-    write_predictions(
-        out_dir / PREDICTIONS_CSV, samples, [data.subjects[i] for i in test_idx], [data.class3[i] for i in test_idx],
-        [au_name(au) for au in data.aus], data.labels[test_idx], probs, mer_scores,
+    mer_scores = zero_shot_scores(
+        out["features"], prompt_features, class_features, texts.combinations, texts.class_names, data.aus
     )
     optional = {key: out[key].float().cpu().numpy() for key in ("dependency", "token_weights") if out[key] is not None}
-    arrays = FoldFeatures(out["features"].float().cpu().numpy(), data.au_tokens[test_idx], **optional)
-    write_fold_features(out_dir / FEATURES_NPZ, samples, arrays)
-    write_model_and_history(out_dir, data, model, settings, options, history, preprocess, data.subjects[test_idx[0]])
+    return HeldOutPredictions(
+        samples=[data.samples[i] for i in test_idx],
+        subjects=[data.subjects[i] for i in test_idx],
+        class3=[data.class3[i] for i in test_idx],
+        truth=data.labels[test_idx],
+        probs=probs,
+        mer_scores=mer_scores,
+        features=FoldFeatures(out["features"].float().cpu().numpy(), data.au_tokens[test_idx], **optional),
+    )
 
 
-def write_model_and_history(out_dir, data, model, settings, options, history, preprocess, held_out) -> None:
-    """model.pt (everything `microau predict` needs to rebuild the model) and history.csv."""
-    write_model(
-        out_dir / MODEL_PT,
+def train_fold(
+    cache: Path,
+    held_out: str | None,
+    settings: TrainSettings,
+    options: ModelOptions,
+    out_dir: Path,
+    log: Callable[[str], None] = print,
+    preprocess: dict | None = None,
+) -> dict:
+    """Train with `held_out` left out and predict it; held_out=None trains on every sample and
+    writes only model.pt and history.csv. `preprocess` (frames, magnify, flow, landmarks settings)
+    is stored in model.pt so that `microau predict` prepares a new clip as the training data was."""
+    data = read_cache(cache)
+    train_idx, test_idx = split_samples(data.subjects, held_out)
+    clip_model = cache_clip(data, cache)
+    device = pick_device(settings.device)
+    texts = prepare_texts(clip_model, data, train_idx, settings, device)
+    torch.manual_seed(settings.seed)
+    model = MicroAUCLIP(clip_model, len(data.aus), data.k, options).to(device)
+    del clip_model
+    tensors = cache_tensors(data, device)
+    history = fit(model, tensors, train_idx, texts, settings, f"fold {held_out}" if held_out else "final model", log)
+    predictions = None if test_idx is None else predict_held_out(model, data, tensors, test_idx, texts)
+    run = TrainingRun(
         state_dict={k: v.cpu() for k, v in model.state_dict().items()},
         options=options.as_dict(),
         settings=asdict(settings),
@@ -305,8 +357,32 @@ def write_model_and_history(out_dir, data, model, settings, options, history, pr
         k=data.k,
         preprocess=preprocess,
         held_out=held_out,
+        history=history,
+        predictions=predictions,
     )
-    write_history(out_dir / HISTORY_CSV, history)
+    write_run(out_dir, run)
+    return {"held_out": held_out, "n_train": len(train_idx), "n_test": 0 if test_idx is None else len(test_idx)}
+
+
+def json_flag(flag: str, text: str) -> object:
+    """The value of a JSON flag; text that is not JSON is a SettingsError naming the flag."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"{flag} is not JSON: {error}") from error
+
+
+Fields = TypeVar("Fields")
+
+
+def fields_flag(flag: str, text: str, kind: type[Fields]) -> Fields:
+    """`kind` (TrainSettings, ModelOptions) from a JSON flag of its fields; an unknown field or a
+    value it does not allow is a SettingsError naming the flag."""
+    fields = json_flag(flag, text)
+    try:
+        return kind(**fields)
+    except (TypeError, ValueError) as error:
+        raise SettingsError(f"{flag}: {error}") from error
 
 
 def main(argv: list[str]) -> int:
@@ -320,10 +396,11 @@ def main(argv: list[str]) -> int:
         "--all-subjects", action="store_true", help="train one final model on every sample (model.pt, history.csv)"
     )
     parser.add_argument("--out-dir", type=Path, required=True)
-    parser.add_argument("--settings", default="{}", help="JSON of TrainSettings fields")
-    parser.add_argument("--options", default="{}", help="JSON of ModelOptions fields")
+    parser.add_argument("--settings", required=True, help="JSON of TrainSettings fields")
+    parser.add_argument("--options", required=True, help="JSON of ModelOptions fields")
     parser.add_argument(
-        "--preprocess", default="null", help="JSON of the config's frames, magnify and flow sections, kept in model.pt"
+        "--preprocess", required=True,
+        help="JSON of the config's frames, magnify, flow and landmarks sections, kept in model.pt",
     )
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
@@ -331,17 +408,13 @@ def main(argv: list[str]) -> int:
         torch.set_num_threads(args.threads)
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
-    try:
-        settings = TrainSettings(**json.loads(args.settings))
-        options = ModelOptions(**json.loads(args.options))
-        preprocess = json.loads(args.preprocess)
-        summary = train_fold(
-            args.features, args.held_out, settings, options, args.out_dir,
-            log=lambda m: print(m, flush=True), preprocess=preprocess,
-        )
-    except (WeightsError, ValueError, TypeError) as error:
-        print(f"microau train: error: {error}", file=sys.stderr)
-        return 2
+    settings = fields_flag("--settings", args.settings, TrainSettings)
+    options = fields_flag("--options", args.options, ModelOptions)
+    preprocess = json_flag("--preprocess", args.preprocess)
+    summary = train_fold(
+        args.features, args.held_out, settings, options, args.out_dir,
+        log=lambda m: print(m, flush=True), preprocess=preprocess,
+    )
     if summary["held_out"] is None:
         print(f"final model: trained on all {summary['n_train']} samples -> {args.out_dir}")
         return 0

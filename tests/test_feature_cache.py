@@ -6,9 +6,10 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pytest
 
 from microau import __version__
-from microau.feature_cache import FeatureCache, cache_geometry, read_cache, write_cache
+from microau.feature_cache import FeatureCache, FeatureCacheError, cache_geometry, read_cache, write_cache
 
 
 def small_cache() -> FeatureCache:
@@ -56,3 +57,15 @@ def test_the_file_has_the_documented_layout(tmp_path: Path) -> None:
         assert h5["subject"][0].decode() == "006"
         assert json.loads(h5.attrs["aus"]) == [1, 12] and json.loads(h5.attrs["grid"]) == [7, 7]
         assert h5.attrs["microau_version"] == __version__ and h5.attrs["k"] == 2
+
+
+def test_an_hdf5_file_that_is_not_a_cache_is_one_error_naming_what_it_lacks(tmp_path: Path) -> None:
+    write_cache(tmp_path / "c.h5", small_cache())
+    with h5py.File(tmp_path / "c.h5", "a") as h5:
+        del h5["labels"]
+        del h5.attrs["grid"]
+    with pytest.raises(FeatureCacheError, match=r"c.h5 is not a feature cache written by `microau features` "
+                       r"\(lacks labels, grid\)"):
+        read_cache(tmp_path / "c.h5")
+    with pytest.raises(FeatureCacheError, match=r"\(lacks grid\)"):
+        cache_geometry(tmp_path / "c.h5")

@@ -11,9 +11,9 @@ from microau.features import (
     load_clip,
     read_weights_record,
     weights_id,
-    weights_main,
     write_weights_record,
 )
+from microau.cli import main as cli_main
 from conftest import AUS, TINY
 
 
@@ -59,7 +59,7 @@ def test_uncached_tag_offline_fails_fast_naming_both_alternatives(tmp_path, monk
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr("microau.features._hub_reachable", lambda timeout=5.0: False)
     start = time.perf_counter()
-    assert weights_main(["--model", "ViT-B-32", "--pretrained", "openai", "--out", str(tmp_path / "w.json")]) == 2
+    assert cli_main(["weights", "--model", "ViT-B-32", "--pretrained", "openai", "--out", str(tmp_path / "w.json")]) == 2
     assert time.perf_counter() - start < 30
     message = capsys.readouterr().err
     assert "local weights file" in message and "pretrained: none" in message
@@ -108,3 +108,23 @@ def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_toke
     assert ours.shape == reference.shape == (3, 50, 512)
     assert (ours - reference).abs().max() < 3e-3
     assert torch.nn.functional.cosine_similarity(ours, reference, dim=-1).min() > 0.9999
+
+
+def test_features_refuses_more_trainable_blocks_than_the_encoder_has_in_one_line(tmp_path, capsys):
+    from conftest import write_tiny_inputs
+
+    samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=1)
+    argv = [
+        "features", "--samples", str(samples), "--flow-dir", str(tmp_path / "flow"),
+        "--landmarks-dir", str(tmp_path / "landmarks"), "--model", TINY, "--pretrained", "none",
+        "--aus", ",".join(map(str, AUS)), "--out", str(tmp_path / "features.h5"),
+    ]
+    assert cli_main([*argv, "--trainable-blocks", "4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"microau features: error: clip.trainable_blocks must be in 1..3 for {TINY}, got 4"
+    assert not (tmp_path / "features.h5").exists()
+    (tmp_path / "flow" / "sub01_EP00.png").unlink()
+    assert cli_main([*argv, "--trainable-blocks", "2"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"microau features: error: cannot read flow image {tmp_path / 'flow' / 'sub01_EP00.png'}"
+    )

@@ -12,6 +12,9 @@ from microau.fold_files import (
     MODEL_PT,
     PREDICTIONS_CSV,
     FoldFeatures,
+    FoldFileError,
+    HeldOutPredictions,
+    TrainingRun,
     au_truth_and_probs,
     mer_classes,
     mer_predictions,
@@ -24,6 +27,7 @@ from microau.fold_files import (
     write_history,
     write_model,
     write_predictions,
+    write_run,
 )
 
 SAMPLES = ["s1", "s2", "s3"]
@@ -63,9 +67,9 @@ def test_pooled_predictions_refuse_a_sample_in_two_folds(tmp_path: Path) -> None
     write_fold(tmp_path / "b", ["s4", "s5", "s6"], "sub02")
     rows = read_predictions([tmp_path / "a" / PREDICTIONS_CSV, tmp_path / "b" / PREDICTIONS_CSV])
     assert [r["subject"] for r in rows] == ["sub01"] * 3 + ["sub02"] * 3
-    with pytest.raises(ValueError, match="more than one fold"):
+    with pytest.raises(FoldFileError, match="more than one fold"):
         read_predictions([tmp_path / "a" / PREDICTIONS_CSV] * 2)
-    with pytest.raises(ValueError, match="no zero-shot MER scores of the 'other' reading"):
+    with pytest.raises(FoldFileError, match="no zero-shot MER scores of the 'other' reading"):
         mer_classes(rows, "other")
 
 
@@ -84,7 +88,7 @@ def test_features_round_trip_in_the_order_asked_for(tmp_path: Path) -> None:
         np.testing.assert_array_equal(getattr(back, key), getattr(arrays, key))
     reordered = read_fold_features(tmp_path / FEATURES_NPZ, ["s3", "s1"])
     np.testing.assert_array_equal(reordered.au_tokens, arrays.au_tokens[[2, 0]])
-    with pytest.raises(ValueError, match="lacks sample\\(s\\) s9 of its predictions.csv"):
+    with pytest.raises(FoldFileError, match="lacks sample\\(s\\) s9 of its predictions.csv"):
         read_fold_features(tmp_path / FEATURES_NPZ, ["s1", "s9"])
     write_fold_features(tmp_path / "plain.npz", SAMPLES, FoldFeatures(arrays.features, arrays.au_tokens))
     plain = read_fold_features(tmp_path / "plain.npz", SAMPLES)
@@ -111,7 +115,7 @@ def test_model_round_trips_and_anything_else_is_refused(tmp_path: Path) -> None:
         (tmp_path / "partial.pt", "not a model.pt written by `microau train` (lacks options, settings, aus, encoder, "
          "pretrained, weights, k)"),
     ):
-        with pytest.raises(ValueError) as error:
+        with pytest.raises(FoldFileError) as error:
             read_model(path)
         assert str(error.value).startswith(f"cannot read model {path}: {message}")
 
@@ -121,3 +125,25 @@ def test_history_round_trips(tmp_path: Path) -> None:
     write_history(tmp_path / HISTORY_CSV, history)
     assert read_history(tmp_path / HISTORY_CSV) == [{k: str(v) for k, v in row.items()} for row in history]
     assert sorted(p.name for p in tmp_path.iterdir()) == [HISTORY_CSV]
+
+
+def test_a_run_writes_a_folds_four_files_and_the_final_model_two(tmp_path: Path) -> None:
+    arrays = FoldFeatures(np.zeros((3, 2, 4), dtype=np.float16), np.ones((3, 2, 1), dtype=np.int64))
+    held_out = HeldOutPredictions(SAMPLES, ["sub01"] * 3, ["positive", "", "negative"], TRUTH, PROBS, MER, arrays)
+    history = [{"epoch": 1, "loss": 1.5}]
+    run = TrainingRun(
+        state_dict={"head.weight": torch.ones(2, 3)}, options={"pooling": "pta"}, settings={"epochs": 1},
+        aus=[1, 12], encoder="microau-tiny-ViT", pretrained="none", weights="none (random init)", k=2,
+        preprocess={"frames": {"size": 256}}, held_out="sub01", history=history, predictions=held_out,
+    )
+    write_run(tmp_path / "fold", run)
+    write_fold(tmp_path / "direct")
+    assert (tmp_path / "fold" / PREDICTIONS_CSV).read_bytes() == (tmp_path / "direct" / PREDICTIONS_CSV).read_bytes()
+    assert read_fold_features(tmp_path / "fold" / FEATURES_NPZ, SAMPLES).au_tokens.tolist() == arrays.au_tokens.tolist()
+    state = read_model(tmp_path / "fold" / MODEL_PT)
+    assert (state["held_out"], state["aus"], state["preprocess"]) == ("sub01", [1, 12], {"frames": {"size": 256}})
+    assert read_history(tmp_path / "fold" / HISTORY_CSV) == [{"epoch": "1", "loss": "1.5"}]
+    run.held_out, run.predictions = None, None
+    write_run(tmp_path / "final", run)
+    assert sorted(p.name for p in (tmp_path / "final").iterdir()) == [HISTORY_CSV, MODEL_PT]
+    assert read_model(tmp_path / "final" / MODEL_PT)["held_out"] is None

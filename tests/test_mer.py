@@ -12,6 +12,7 @@ from microau.mer import (
     filter_combinations,
     joined_scores,
     joined_texts,
+    zero_shot_scores,
 )
 from microau.train import DEFAULT_MER_COMBINATIONS
 
@@ -68,6 +69,12 @@ def test_the_two_readings_disagree_on_a_hand_built_case():
     joined = joined_scores(features, class_text)
     assert torch.allclose(joined, torch.tensor([[-0.2, 1.4]]))
     assert by_combination.argmax().item() == 0 and joined.argmax().item() == 1
+    scores = zero_shot_scores(features, prompts, class_text, combinations, ["surprise", "negative"], [12, 4])
+    assert list(scores) == ["combinations", "joined"]
+    assert scores["combinations"][0] == ["positive", "negative"]
+    assert scores["combinations"][1] == pytest.approx(by_combination.numpy())
+    assert scores["joined"][0] == ["surprise", "negative"]
+    assert scores["joined"][1] == pytest.approx(joined.numpy())
 
 
 def test_a_class_scores_its_best_combination():

@@ -6,15 +6,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from fake_releases import motion_clip
 
+from microau.cli import main as cli_main
 from microau.features import ClipSpec, build_cache
 from microau.landmarks_csv import read_landmarks
 from microau.model import ModelOptions
 from microau.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
-from microau.predict import DEFAULT_PREPROCESS, main, predict_pair, preprocess_pair, preprocess_settings
+from microau.predict import DEFAULT_PREPROCESS, main, predict_pair, preprocess_pair
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
 from microau.sample_table import write_rows
@@ -24,6 +26,21 @@ from microau.train import main as train_main
 REPO = Path(__file__).resolve().parents[1]
 FAST = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
+# on_missing_face and missing_apex decide which samples and frames a dataset gives, not how an
+# image pair is prepared (predict finds a missing apex by motion itself)
+NOT_PAIR_SETTINGS = ("on_missing_face", "missing_apex")
+
+
+def schema_preprocess() -> dict[str, dict]:
+    """The schema defaults of the preprocessing sections, as the train rule stores them in model.pt."""
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
+    return {
+        section: {key: spec["default"] for key, spec in schema[section]["properties"].items()}
+        for section in ("frames", "magnify", "flow", "landmarks")
+    }
+
+
+PREPROCESS = schema_preprocess()
 
 
 def astronaut_pair(root: Path, name: str, shift: float) -> tuple[Path, Path]:
@@ -68,37 +85,40 @@ def pair(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def fold_model(tiny_cache, tmp_path_factory) -> Path:
-    """A fold model trained without preprocessing settings (as models from before they were stored)."""
+    """A fold model trained with the default preprocessing settings."""
     out = tmp_path_factory.mktemp("fold")
-    train_fold(tiny_cache, "sub01", FAST, ModelOptions(), out, log=lambda m: None)
+    train_fold(tiny_cache, "sub01", FAST, ModelOptions(), out, log=lambda m: None, preprocess=PREPROCESS)
     return out / "model.pt"
 
 
 def test_default_preprocessing_equals_the_schema_defaults():
-    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
     for section, values in DEFAULT_PREPROCESS.items():
-        # on_missing_face and missing_apex decide which samples and frames a dataset gives, not how
-        # an image pair is prepared (predict finds a missing apex by motion itself)
-        defaults = {
-            key: spec["default"]
-            for key, spec in schema[section]["properties"].items()
-            if key not in ("on_missing_face", "missing_apex")
-        }
+        defaults = {key: value for key, value in PREPROCESS[section].items() if key not in NOT_PAIR_SETTINGS}
         assert values == defaults, section
 
 
-def test_a_model_stored_before_the_landmark_choice_keeps_mediapipe_landmarks():
-    earlier = {section: DEFAULT_PREPROCESS[section] for section in ("frames", "magnify", "flow")}
-    settings, stored = preprocess_settings({"preprocess": earlier})
-    assert stored and settings["landmarks"] == {"method": "mediapipe"}
-    settings, _ = preprocess_settings({"preprocess": {**earlier, "landmarks": {"method": "dlib"}}})
-    assert settings["landmarks"] == {"method": "dlib"}
-    assert preprocess_settings({})[0]["landmarks"] == DEFAULT_PREPROCESS["landmarks"]
+@pytest.mark.parametrize(
+    "preprocess, missing",
+    [(None, "frames, magnify, flow, landmarks"), ({s: PREPROCESS[s] for s in ("frames", "magnify", "flow")}, "landmarks")],
+)
+def test_a_model_without_its_preprocessing_settings_is_one_line_saying_retrain(
+    preprocess, missing, pair, fold_model, tmp_path, capsys
+):
+    state = read_model(fold_model)
+    state["preprocess"] = preprocess
+    torch.save(state, tmp_path / "model.pt")
+    assert cli_main(["predict", "--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(tmp_path / "model.pt")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (
+        f"microau predict: error: {tmp_path / 'model.pt'} stores no {missing} settings: it was trained by an "
+        "earlier microau; retrain it with this version"
+    )
+    assert captured.out == ""
 
 
 def test_in_process_preprocessing_equals_the_pipeline_stages(pair, tmp_path):
     run_stages(*pair, "s", tmp_path)
-    image, points = preprocess_pair(read_image(pair[0]), read_image(pair[1]), DEFAULT_PREPROCESS)
+    image, points = preprocess_pair(read_image(pair[0]), read_image(pair[1]), PREPROCESS)
     staged = cv2.cvtColor(cv2.imread(str(tmp_path / "flow" / "s.png")), cv2.COLOR_BGR2RGB)
     np.testing.assert_array_equal(image, staged)
     np.testing.assert_array_equal(points, read_landmarks(tmp_path / "landmarks" / "s.csv"))
@@ -113,15 +133,15 @@ def test_predict_prints_au_probabilities_and_an_emotion(pair, fold_model, capsys
     assert all(0.0 <= float(line[1]) <= 1.0 for line in au_lines)
     assert any(line.startswith("emotion (zero-shot, Eq. 13, AU combinations): ") for line in lines)
     assert any(line.startswith("emotion (zero-shot, Eq. 13, joined class texts): ") for line in lines)
-    assert "stores no preprocessing settings; using the defaults" in captured.err
+    assert "note" not in captured.err
 
 
 def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cache, tmp_path, capsys):
-    stored = json.loads(json.dumps(DEFAULT_PREPROCESS))
+    stored = json.loads(json.dumps(PREPROCESS))
     stored["flow"]["clip_px"] = 2.0
     code = train_main([
         "--features", str(tiny_cache), "--all-subjects", "--out-dir", str(tmp_path),
-        "--settings", json.dumps({"epochs": 2, "batch_size": 4, "lr_drop_epoch": 1}),
+        "--settings", json.dumps({"epochs": 2, "batch_size": 4, "lr_drop_epoch": 1}), "--options", "{}",
         "--preprocess", json.dumps(stored),
     ])
     assert code == 0
@@ -132,7 +152,7 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
     assert main(["--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(tmp_path / "model.pt"), "--json"]) == 0
     captured = capsys.readouterr()
     record = json.loads(captured.out)
-    assert record["preprocess_from"] == "model" and record["preprocess"]["flow"]["clip_px"] == 2.0
+    assert record["preprocess"] == stored and record["preprocess"]["flow"]["clip_px"] == 2.0
     assert list(record["aus"]) == [f"AU{au:02d}" for au in AUS]
     for reading in ("combinations", "joined"):
         assert record["emotion"][reading] in ("positive", "negative", "surprise")
@@ -149,7 +169,7 @@ def test_predict_reads_two_frames_of_a_video(pair, fold_model, tmp_path, capsys)
     writer.release()
     assert main(["--video", str(video), "--onset", "0", "--apex", "2", "--model", str(fold_model), "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["aus"]) == len(AUS)
-    assert main(["--video", str(video), "--onset", "0", "--apex", "3", "--model", str(fold_model)]) == 2
+    assert cli_main(["predict", "--video", str(video), "--onset", "0", "--apex", "3", "--model", str(fold_model)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"microau predict: error: video {video} has 3 readable frames (0..2); frame 3 is beyond them"
 
@@ -186,11 +206,11 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
     cache = tmp_path / "cache.h5"
     build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
                 ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache)
-    train_fold(cache, "subB", FAST, ModelOptions(), tmp_path / "fold", log=print, preprocess=DEFAULT_PREPROCESS)
+    train_fold(cache, "subB", FAST, ModelOptions(), tmp_path / "fold", log=print, preprocess=PREPROCESS)
     written = {r["sample"]: r for r in read_fold_predictions(tmp_path / "fold" / PREDICTIONS_CSV)}
     state = read_model(tmp_path / "fold" / "model.pt")
     for row in rows[2:]:
-        prediction = predict_pair(read_image(row["onset"]), read_image(row["apex"]), state, DEFAULT_PREPROCESS)
+        prediction = predict_pair(read_image(row["onset"]), read_image(row["apex"]), state, PREPROCESS)
         expected = written[row["sample"]]
         for au, p in prediction.aus.items():
             assert p == pytest.approx(float(expected[f"{au}_prob"]), abs=2e-6)
@@ -218,7 +238,7 @@ def test_bad_inputs_give_one_line_and_exit_code_2(case, pair, fold_model, tmp_pa
                           "cannot read video"),
         "images_without_apex": (["--onset", onset, "--model", model], "without --video, --onset and --apex name two"),
     }[case]
-    assert main(argv) == 2
+    assert cli_main(["predict", *argv]) == 2
     captured = capsys.readouterr()
     err = captured.err.strip()
     assert "\n" not in err and err.startswith("microau predict: error: ") and expected in err

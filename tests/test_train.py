@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from microau.aus import face_description
+from microau.cli import main as cli_main
 from microau.feature_cache import read_cache, write_cache
 from microau.fold_files import (
     FEATURES_NPZ,
@@ -17,10 +18,18 @@ from microau.fold_files import (
     read_model,
 )
 from microau.model import ModelOptions
-from microau.train import TrainSettings, loso_split, main, train_fold
+from microau.train import SplitError, TrainSettings, loso_split, train_fold
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 FAST = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
+
+
+def train_argv(cache, out_dir, settings: dict, held_out: str = "sub01") -> list[str]:
+    """`microau train` of one fold, as the train rule calls it."""
+    return [
+        "train", "--features", str(cache), "--held-out", held_out, "--out-dir", str(out_dir),
+        "--settings", json.dumps(settings), "--options", "{}", "--preprocess", "null",
+    ]
 
 
 def test_loso_split_keeps_the_held_out_subject_out_of_training():
@@ -29,6 +38,8 @@ def test_loso_split_keeps_the_held_out_subject_out_of_training():
     assert test.tolist() == [1, 4]
     assert "b" not in {subjects[i] for i in train}
     assert sorted(train.tolist() + test.tolist()) == list(range(5))
+    with pytest.raises(SplitError, match="needs at least two subjects"):
+        loso_split(["a", "a"], "a")
 
 
 def test_fold_writes_predictions_features_model_and_history(tiny_cache, tmp_path):
@@ -72,7 +83,7 @@ def test_two_runs_with_one_seed_give_identical_predictions(tiny_cache, tmp_path)
 
 
 def test_cli_reports_unknown_subject_in_one_line(tiny_cache, tmp_path, capsys):
-    code = main(["--features", str(tiny_cache), "--held-out", "sub99", "--out-dir", str(tmp_path)])
+    code = cli_main(train_argv(tiny_cache, tmp_path, {}, held_out="sub99"))
     assert code == 2
     assert capsys.readouterr().err.strip() == "microau train: error: subject 'sub99' has no sample in the features cache"
 
@@ -112,7 +123,7 @@ def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, 
     ]
     assert contrastive[1] > contrastive[0]
     bad = json.dumps({"epochs": 1, "label_matrix_target": "counts"})
-    code = main(["--features", str(tiny_cache), "--held-out", "sub01", "--out-dir", str(tmp_path / "bad"), "--settings", bad])
+    code = cli_main([*train_argv(tiny_cache, tmp_path / "bad", {}), "--settings", bad])
     assert code == 2
     assert "label_matrix_target must be one of ['raw', 'row_normalised'], got 'counts'" in capsys.readouterr().err
 
@@ -127,10 +138,26 @@ def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
 
 
 def test_a_diverging_fold_stops_instead_of_writing_nan_predictions(tiny_cache, tmp_path, capsys):
-    settings = json.dumps({"epochs": 2, "batch_size": 4, "lr_drop_epoch": 1, "lr_head": 1e30})
-    code = main(["--features", str(tiny_cache), "--held-out", "sub01", "--out-dir", str(tmp_path), "--settings", settings])
+    settings = {"epochs": 2, "batch_size": 4, "lr_drop_epoch": 1, "lr_head": 1e30}
+    code = cli_main(train_argv(tiny_cache, tmp_path, settings))
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("microau train: error: fold sub01 diverged: the training loss is nan at epoch 1 (lr_head 1e+30")
     assert err.endswith("no predictions were written")
     assert not (tmp_path / PREDICTIONS_CSV).exists()
+
+
+@pytest.mark.parametrize(
+    "flag, value, message",
+    [
+        ("--settings", '{"epoch": 2}', "--settings: TrainSettings.__init__() got an unexpected keyword argument 'epoch'"),
+        ("--options", '{"pooling": "sum"}', "--options: pooling must be one of"),
+        ("--preprocess", "{frames", "--preprocess is not JSON: "),
+    ],
+)
+def test_a_bad_json_flag_is_one_line_naming_the_flag(tiny_cache, tmp_path, capsys, flag, value, message):
+    code = cli_main([*train_argv(tiny_cache, tmp_path, {}), flag, value])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"microau train: error: {message}") and "\n" not in err
+    assert not any(tmp_path.iterdir())
