@@ -1,7 +1,7 @@
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
-from microau.config import ConfigError, check_config, load_schema
+from microau.config import ConfigError, load_config, load_schema
 
 CONFIG_SCHEMA = "workflow/schemas/config.schema.yaml"
 
@@ -12,12 +12,9 @@ configfile: "config.yaml"
 
 
 try:
-    config.update(
-        check_config(config, load_schema(workflow.source_path(CONFIG_SCHEMA)))
-    )
+    config.update(load_config(config, load_schema(workflow.source_path(CONFIG_SCHEMA))))
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
-validate(config, CONFIG_SCHEMA)
 
 
 report: "workflow/report/workflow.rst"

@@ -15,7 +15,6 @@ import platform
 import resource
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,9 +24,35 @@ import numpy as np
 
 from microau import __version__
 
+BENCH_DATASET = "bench"
+BENCH_AUS = [1, 2, 4, 7, 12, 14, 15, 17]
+
 
 def _now() -> float:
     return time.perf_counter()
+
+
+def bench_config() -> dict:
+    """The schema's defaults around one dataset of CASME II's AUs: the settings the bench times,
+    so a changed default is measured without editing the bench."""
+    from microau.config import SCHEMA_PATH, load_config, load_schema
+
+    raw = {"targets": [], "datasets": {BENCH_DATASET: {"reader": "casme2", "generated": True, "aus": BENCH_AUS}}}
+    return load_config(raw, load_schema(SCHEMA_PATH))
+
+
+def bench_train_settings(config: dict, **changes: object) -> dict:
+    """Every TrainSettings field of the main variant on the bench dataset, with `changes` applied."""
+    from microau.workflow_plan import train_settings
+
+    return {**train_settings(config, BENCH_DATASET, config["variant"], config["train"]["seed"]), **changes}
+
+
+def bench_model_options(config: dict):
+    from microau.model import ModelOptions
+    from microau.workflow_plan import model_options
+
+    return ModelOptions(**model_options(config, BENCH_DATASET, config["variant"]))
 
 
 def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
@@ -38,7 +63,6 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
 
     from microau.datasets import build_index
     from microau.datasets.synthetic import synthesize
-    from microau.predict import DEFAULT_PREPROCESS
     from microau.preprocess import landmarks as landmark_methods
     from microau.preprocess import magnify as magnify_methods
     from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
@@ -48,17 +72,24 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor
     from microau.preprocess.magnify import magnify_pair
     from microau.sample_table import write_table
+    from microau.workflow_plan import preprocess_settings
 
-    frames, magnify, flow = (DEFAULT_PREPROCESS[section] for section in ("frames", "magnify", "flow"))
-    landmark_method = DEFAULT_PREPROCESS["landmarks"]["method"]
+    config = bench_config()
+    preprocess = preprocess_settings(config)
+    frames, magnify, flow = (preprocess[section] for section in ("frames", "magnify", "flow"))
+    landmark_method = preprocess["landmarks"]["method"]
     others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
     magnify_methods_timed = [magnify["method"], *others]
     landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.METHODS if m != landmark_method)]
     cv2.setNumThreads(1)
     start = _now()
-    synthesize(work / "release", seed=0, subjects=subjects, per_subject=per_subject, threads=1)
+    synthesize(work / "release", seed=config["synthetic"]["seed"], subjects=subjects, per_subject=per_subject, threads=1)
     synth_seconds = _now() - start
-    index = build_index("synthetic", "casme2", work / "release", missing_apex="motion")  # every apex is coded
+    dataset = config["datasets"][BENCH_DATASET]
+    index = build_index(
+        BENCH_DATASET, dataset["reader"], work / "release",
+        frames_layout=dataset["frames_layout"], missing_apex=frames["missing_apex"],
+    )
     samples_tsv = work / "samples.tsv"
     write_table(index.samples, samples_tsv)
     shared_detector(), shared_mesh(), shared_shape_predictor()
@@ -112,10 +143,11 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
 def bench_features(work: Path, samples_tsv: Path, model: str) -> dict:
     from microau.features import ClipSpec, build_cache
 
+    config = bench_config()
     out = work / "features.h5"
     start = _now()
-    n = build_cache(samples_tsv, work / "flow", work / "landmarks", ClipSpec(model, "none"), 3,
-                    [1, 2, 4, 7, 12, 14, 15, 17], "bench", out)
+    n = build_cache(samples_tsv, work / "flow", work / "landmarks", ClipSpec(model, "none"),
+                    config["clip"]["trainable_blocks"], config["datasets"][BENCH_DATASET]["aus"], "bench", out)
     seconds = _now() - start
     return {"samples": n, "seconds_per_sample": seconds / n, "bytes_per_sample": out.stat().st_size / n,
             "note": "includes building the CLIP model once"}
@@ -132,14 +164,16 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     from microau.model import MicroAUCLIP
     from microau.model.text import frozen_text_states
 
-    aus = [1, 2, 4, 7, 12, 14, 15, 17]
-    k = 3
+    config = bench_config()
+    settings = bench_train_settings(config)
+    aus = config["datasets"][BENCH_DATASET]["aus"]
+    k = config["clip"]["trainable_blocks"]
     clip = load_clip(ClipSpec(model_name, "none")).to(device)
     tokenizer = open_clip.get_tokenizer(model_name)
     prompts = [AU_PROMPTS[au][side] for au in aus for side in (1, 0)]
     torch.manual_seed(0)
     model = MicroAUCLIP(clip, len(aus), k).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
+    optimizer = torch.optim.SGD(model.parameters(), lr=settings["lr_encoder"], momentum=settings["momentum"])
     images = torch.randn(batch, 3, 224, 224, device=device)
     au_tokens = torch.randint(1, 50, (batch, len(aus), 6), device=device)
     labels = torch.randint(0, 2, (batch, len(aus)), device=device)
@@ -150,8 +184,9 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     def step(states, text_frozen) -> None:
         out = model(states, au_tokens)
         text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
-        loss = (multitask_loss(out["logits"], labels) + 0.6 * contrastive_loss(out["features"], text, labels, 0.07)
-                + gd_loss(out["dependency"], labels))
+        contrastive = contrastive_loss(out["features"], text, labels, settings["temperature"])
+        loss = (multitask_loss(out["logits"], labels) + settings["alpha"] * contrastive
+                + settings["beta"] * gd_loss(out["dependency"], labels))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -204,13 +239,13 @@ def bench_training_step(model_name: str, batch: int, steps: int, device: str) ->
 
 def _train_child(cache: str, out_dir: str, queue) -> None:
     from microau.feature_cache import read_cache
-    from microau.model import ModelOptions
     from microau.train import TrainSettings, train_fold
 
     held_out = read_cache(Path(cache)).subjects[0]
+    config = bench_config()
+    settings = TrainSettings(**bench_train_settings(config, epochs=2, lr_drop_epoch=1))
     start = _now()
-    train_fold(Path(cache), held_out, TrainSettings(epochs=2, batch_size=8, lr_drop_epoch=1), ModelOptions(),
-               Path(out_dir), log=lambda message: None)
+    train_fold(Path(cache), held_out, settings, bench_model_options(config), Path(out_dir), log=lambda message: None)
     queue.put((_now() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
 
 
@@ -230,13 +265,14 @@ def write_fake_cache(path: Path, model: str, subjects: int, per_subject: int, se
     from microau.feature_cache import FeatureCache, write_cache
     from microau.features import ClipSpec, load_clip, patch_grid, weights_id
 
+    config = bench_config()
     spec = ClipSpec(model, "none")
     clip = load_clip(spec)
     rng = np.random.default_rng(seed)
     n = subjects * per_subject
     tokens_count = 1 + patch_grid(clip)[0] * patch_grid(clip)[1]
     width = clip.visual.transformer.width
-    aus = [1, 2, 4, 7, 12, 14, 15, 17]
+    aus = config["datasets"][BENCH_DATASET]["aus"]
     au_tokens = rng.integers(1, tokens_count, (n, len(aus), 6))
     au_tokens[:, :, 4:] = -1
     tokens = rng.standard_normal((n, tokens_count, width)).astype(np.float16)
@@ -252,7 +288,7 @@ def write_fake_cache(path: Path, model: str, subjects: int, per_subject: int, se
         encoder=model,
         pretrained="none",
         weights=weights_id(spec),
-        k=3,
+        k=config["clip"]["trainable_blocks"],
         aus=aus,
         grid=patch_grid(clip),
         image_size=224,
@@ -290,17 +326,20 @@ class _GpuSampler:
 
 def bench_loso(work: Path, model: str, subjects: int, per_subject: int, epochs: int, device: str) -> dict:
     """Wall time of every LOSO fold in sequence, as one GPU would run them."""
-    from microau.model import ModelOptions
     from microau.train import TrainSettings, train_fold
 
+    config = bench_config()
     cache = write_fake_cache(work / "loso.h5", model, subjects, per_subject)
-    settings = TrainSettings(epochs=epochs, batch_size=8, lr_drop_epoch=max(1, epochs // 2), device=device)
+    settings = TrainSettings(**bench_train_settings(config, epochs=epochs, lr_drop_epoch=max(1, epochs // 2),
+                                                    device=device))
+    options = bench_model_options(config)
     start = _now()
     with _GpuSampler() as sampler:
         for s in range(subjects):
-            train_fold(cache, f"sub{s + 1:02d}", settings, ModelOptions(), work / "loso" / str(s), log=lambda m: None)
+            train_fold(cache, f"sub{s + 1:02d}", settings, options, work / "loso" / str(s), log=lambda m: None)
     seconds = _now() - start
-    return {"subjects": subjects, "samples": subjects * per_subject, "epochs": epochs, "batch": 8, "device": device,
+    return {"subjects": subjects, "samples": subjects * per_subject, "epochs": epochs, "batch": settings.batch_size,
+            "device": device,
             "wall_seconds": seconds, "seconds_per_fold": seconds / subjects,
             "gpu_utilisation_mean_percent": statistics.mean(sampler.samples) if sampler.samples else None}
 
@@ -315,7 +354,7 @@ def write_json(path: Path, record: dict) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="microau bench", description="measure stage and training costs")
     parser.add_argument("--out", type=Path, default=Path("results/bench"))
-    parser.add_argument("--model", default="ViT-B-32")
+    parser.add_argument("--model", help="open_clip model (default: the config schema's clip.model)")
     parser.add_argument("--subjects", type=int, default=2, help="synthetic subjects for the preprocessing bench")
     parser.add_argument("--samples-per-subject", type=int, default=4)
     parser.add_argument("--steps", type=int, default=5, help="timed training steps of each kind")
@@ -324,6 +363,9 @@ def main(argv: list[str]) -> int:
                         help="CASME II-sized LOSO timing: auto runs it only where CUDA is available")
     parser.add_argument("--loso-size", default="26,10,80", help="subjects,samples per subject,epochs")
     args = parser.parse_args(argv)
+    config = bench_config()
+    model = args.model or config["clip"]["model"]
+    batch = config["datasets"][BENCH_DATASET]["batch_size"]
     import torch
 
     if args.threads:
@@ -333,21 +375,17 @@ def main(argv: list[str]) -> int:
         work = Path(tmp)
         preprocess, samples_tsv = bench_preprocess(work, args.subjects, args.samples_per_subject)
         write_json(args.out / "preprocess.json", preprocess)
-        features = bench_features(work, samples_tsv, args.model)
+        features = bench_features(work, samples_tsv, model)
         write_json(args.out / "features.json", features)
-        write_json(args.out / "training_step.json", bench_training_step(args.model, 8, args.steps, device))
+        write_json(args.out / "training_step.json", bench_training_step(model, batch, args.steps, device))
         memory = bench_training_memory(work / "features.h5", work)
         write_json(args.out / "memory.json", {**memory, "hdf5_bytes_per_sample": features["bytes_per_sample"],
-                                              "model": args.model})
+                                              "model": model})
         loso_device = {"auto": "cuda" if device == "cuda" else None, "skip": None}.get(args.loso, args.loso)
         if loso_device is None:
             write_json(args.out / "loso.json", {"skipped": f"no CUDA device here (device {device}); "
                                                            "run with --loso cpu to time it on the CPU"})
         else:
             subjects, per_subject, epochs = (int(x) for x in args.loso_size.split(","))
-            write_json(args.out / "loso.json", bench_loso(work, args.model, subjects, per_subject, epochs, loso_device))
+            write_json(args.out / "loso.json", bench_loso(work, model, subjects, per_subject, epochs, loso_device))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

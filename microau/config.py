@@ -1,19 +1,27 @@
-"""Workflow config checks that name the offending key, before any job runs.
+"""The workflow config, loaded once: coerced, checked against the schema, defaults filled in.
 
 Snakemake parses nested `--config` values with YAML's base loader, so `flow={clip_px: 2.0}`
 arrives as the string "2.0"; `coerce_scalars` turns such strings into the type the schema asks for.
+Every check names the offending key, before any job runs.
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from microau.errors import MicroauError
+from microau.mer import CorrespondenceError, filter_combinations
 
-class ConfigError(ValueError):
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+"""The schema beside the workflow of the checkout the package is installed from (`pip install -e .`)."""
+
+
+class ConfigError(MicroauError):
     """A config value the schema rejects; the message names the key and what is allowed."""
 
 
@@ -86,15 +94,57 @@ def check_config(config: dict, schema: dict) -> dict:
     return config
 
 
-def dataset_clip(config: dict, dataset: str) -> dict:
-    """The CLIP encoder of one dataset: `datasets.<name>.clip` merged over the top-level `clip`,
-    so the synthetic demo can run on a random encoder while real datasets keep OpenAI weights."""
-    return {**config["clip"], **config["datasets"][dataset].get("clip", {})}
+def fill_defaults(value: Any, schema: dict, root: dict | None = None) -> Any:
+    """`value` with every absent key that the schema gives a default set to it, at every depth
+    (dataset and variant entries included), as Snakemake's `validate` fills them."""
+    root = root or schema
+    schema = _resolve(schema, root)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        out = dict(value)
+        for key, spec in properties.items():
+            if key not in out and "default" in spec:
+                out[key] = copy.deepcopy(spec["default"])
+        for key, item in out.items():
+            child = properties.get(key, extra if isinstance(extra, dict) else None)
+            if child:
+                out[key] = fill_defaults(item, child, root)
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [fill_defaults(item, schema["items"], root) for item in value]
+    return value
 
 
-def encoder_id(clip: dict) -> str:
-    """Names feature caches and weights records after model and weights: a file counts by its name."""
-    pretrained = clip["pretrained"]
-    if "/" in pretrained or Path(pretrained).suffix:
-        pretrained = f"file-{Path(pretrained).stem}"
-    return f"{clip['model']}__{pretrained}"
+def generated_release(dataset: str) -> str:
+    """Where the pipeline writes the release of a generated dataset (`microau synthesize`)."""
+    return f"results/{dataset}/release"
+
+
+def check_references(config: dict) -> None:
+    """Checks across keys: targets and variant name entries that exist, each target's MER
+    correspondence keeps every class, a generated dataset's root is where its release is written."""
+    for name in config["targets"]:
+        if name not in config["datasets"]:
+            raise ConfigError(f"targets names '{name}', which has no entry under datasets in config.yaml")
+    if config["variant"] not in config["variants"]:
+        raise ConfigError(f"variant '{config['variant']}' is not defined under variants")
+    for name in config["targets"]:
+        settings = config["datasets"][name]
+        try:
+            filter_combinations(settings["mer_combinations"], settings["aus"])
+        except CorrespondenceError as error:
+            raise ConfigError(f"config key 'datasets.{name}.mer_combinations': {error}") from None
+    for name, settings in config["datasets"].items():
+        if settings["generated"] and settings["root"] not in (None, generated_release(name)):
+            raise ConfigError(
+                f"config key 'datasets.{name}.root': a generated dataset's release is written to "
+                f"{generated_release(name)}; leave root unset"
+            )
+
+
+def load_config(raw: dict, schema: dict) -> dict:
+    """The config every workflow decision reads: coerced, valid, defaults filled, cross-checked."""
+    config = fill_defaults(check_config(raw, schema), schema)
+    check_references(config)
+    return config

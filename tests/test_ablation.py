@@ -182,7 +182,7 @@ def test_ablation_target_fills_every_row_and_trains_each_setting_once(ablation_r
     assert reused["alpha_0.6"] == "add_mlp" and reused["beta_1.0"] == "micro_au_clip"
     full_rows = {r["table"]: r["trained_as"] for r in rows if r["row"] in ("finetune", "PTA", "GDA", "MiAUCL")}
     assert full_rows == {"III": "add_mlp", "VI": "add_mlp", "VII": "micro_au_clip", "VIII": "micro_au_clip"}
-    trained = {p.parent.name for p in (ablation_run / "results" / "train" / "synthetic").glob("*/sub01")}
+    trained = {p.parents[1].name for p in (ablation_run / "results" / "train" / "synthetic").glob("*/seed1/sub01")}
     assert "alpha_0.6" not in trained and len(trained) == 19
     assert (ablation_run / "results" / "synthetic_ablation_provenance.json").exists()
 

@@ -1,4 +1,11 @@
-from microau.bench import bench_loso, bench_training_step, write_fake_cache
+from microau.bench import (
+    bench_config,
+    bench_loso,
+    bench_model_options,
+    bench_train_settings,
+    bench_training_step,
+    write_fake_cache,
+)
 from microau.feature_cache import read_cache
 
 
@@ -19,3 +26,18 @@ def test_loso_bench_runs_every_fold(tmp_path):
     record = bench_loso(tmp_path, "microau-tiny-ViT", subjects=2, per_subject=3, epochs=1, device="cpu")
     assert record["samples"] == 6 and record["wall_seconds"] > 0
     assert sorted(p.name for p in (tmp_path / "loso").iterdir()) == ["0", "1"]
+
+
+def test_bench_times_the_schema_defaults():
+    from microau.model import ModelOptions
+
+    config = bench_config()
+    settings = bench_train_settings(config, epochs=2, lr_drop_epoch=1)
+    mer = {key: settings.pop(key) for key in ("mer_classes", "mer_combinations")}
+    assert settings == {"epochs": 2, "batch_size": 8, "lr_drop_epoch": 1, "alpha": 0.6, "beta": 1.0, "seed": 1,
+                        "momentum": 0.9, "lr_encoder": 0.001, "lr_head": 0.01, "temperature": 0.07,
+                        "contrastive": "miaucl", "label_matrix_target": "raw", "device": "auto"}
+    assert mer == {"mer_classes": config["mer"]["classes"],
+                   "mer_combinations": config["datasets"]["bench"]["mer_combinations"]}
+    assert bench_model_options(config) == ModelOptions(pooling="pta", fusion="gda", text="finetune")
+    assert config["clip"]["model"] == "ViT-B-32" and config["clip"]["trainable_blocks"] == 3

@@ -3,10 +3,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from microau.config import ConfigError, check_config, coerce_scalars, load_schema
+from microau.config import SCHEMA_PATH, ConfigError, check_config, coerce_scalars, load_config, load_schema
+from microau.errors import MicroauError
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+SCHEMA = load_schema(SCHEMA_PATH)
 
 
 def shipped_config() -> dict:
@@ -57,13 +58,56 @@ def test_bad_values_name_the_key_and_what_is_allowed(override, message):
     assert message in str(error.value)
 
 
-def test_shipped_config_runs_the_demo_on_a_random_encoder_and_real_datasets_on_openai_weights():
-    from microau.config import dataset_clip, encoder_id
+def test_schema_is_found_beside_the_package_in_the_checkout():
+    assert SCHEMA_PATH == REPO / "workflow" / "schemas" / "config.schema.yaml"
 
-    config = check_config(shipped_config(), SCHEMA)
-    assert dataset_clip(config, "synthetic") == {"model": "ViT-B-32", "pretrained": "none", "trainable_blocks": 3}
-    for name in ("casme2", "samm", "casme3"):
-        assert dataset_clip(config, name)["pretrained"] == "openai"
-    assert encoder_id(dataset_clip(config, "synthetic")) == "ViT-B-32__none"
-    assert encoder_id(dataset_clip(config, "samm")) == "ViT-B-32__openai"
-    assert encoder_id({"model": "ViT-B-32", "pretrained": "/w/open_clip_model.bin"}) == "ViT-B-32__file-open_clip_model"
+
+def test_config_errors_are_errors_a_user_can_fix():
+    assert issubclass(ConfigError, MicroauError)
+
+
+def test_loading_fills_defaults_at_every_depth():
+    config = load_config({"targets": [], "datasets": {"d": {"reader": "samm", "aus": [4]}}, "variants": {"v": {}},
+                          "variant": "v"}, SCHEMA)
+    assert config["frames"]["size"] == 256 and config["train"]["seeds"] == []
+    entry = config["datasets"]["d"]
+    assert (entry["epochs"], entry["frames_layout"], entry["generated"], entry["root"], entry["clip"]) == (
+        80, "selected", False, None, {})
+    assert config["variants"]["v"] == {"pooling": "pta", "fusion": "gda", "text": "finetune", "contrastive": "miaucl",
+                                       "alpha": None, "beta": None}
+
+
+def test_loading_coerces_command_line_strings_and_leaves_the_input_alone():
+    raw = shipped_config()
+    raw["flow"] = {"clip_px": "2.0"}
+    config = load_config(raw, SCHEMA)
+    assert config["flow"]["clip_px"] == 2.0 and config["flow"]["subtract_median"] is True
+    assert raw["flow"] == {"clip_px": "2.0"}
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"targets": ["casme4"]}, "targets names 'casme4', which has no entry under datasets in config.yaml"),
+        ({"variant": "bigger"}, "variant 'bigger' is not defined under variants"),
+        ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "aus": [4, 12]}}},
+         "config key 'datasets.synthetic.mer_combinations': class 'surprise' has no AU combination left once "
+         "filtered to AUs [4, 12]"),
+        ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "root": "/data/x",
+                                    "aus": [1, 2, 4, 7, 12, 14, 15, 17]}}},
+         "config key 'datasets.synthetic.root': a generated dataset's release is written to "
+         "results/synthetic/release; leave root unset"),
+        ({"flow": {"clip_px": "fast"}}, "config key 'flow.clip_px': 'fast' is not of type 'number'"),
+    ],
+)
+def test_loading_names_the_key_that_refers_to_nothing(override, message):
+    raw = {**shipped_config(), **override}
+    with pytest.raises(ConfigError) as error:
+        load_config(raw, SCHEMA)
+    assert message in str(error.value)
+
+
+def test_a_generated_dataset_may_name_its_own_release_folder_as_root():
+    raw = shipped_config()
+    raw["datasets"]["synthetic"]["root"] = "results/synthetic/release"
+    assert load_config(raw, SCHEMA)["datasets"]["synthetic"]["root"] == "results/synthetic/release"

@@ -23,7 +23,7 @@ def start_snakemake(workdir: Path) -> subprocess.Popen:
 
 
 def wait_for_training(workdir: Path, timeout: float = 600) -> Path:
-    logs = workdir / "results" / "logs" / "train" / "synthetic" / "micro_au_clip"
+    logs = workdir / "results" / "logs" / "train" / "synthetic" / "micro_au_clip" / "seed1"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for log in logs.glob("*.log") if logs.exists() else []:
@@ -43,7 +43,7 @@ def test_run_killed_during_training_restarts_to_the_same_tables(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     fold = log.stem
-    assert not (tmp_path / "killed" / "results" / "train" / "synthetic" / "micro_au_clip" / fold / "model.pt").exists()
+    assert not (tmp_path / "killed" / "results" / "train" / "synthetic" / "micro_au_clip" / "seed1" / fold / "model.pt").exists()
     # What a user does after a crash: release Snakemake's lock, then run again.
     assert snakemake(tmp_path / "killed", "--unlock").returncode == 0
     restarted = snakemake(tmp_path / "killed", *LONGER_TRAINING)

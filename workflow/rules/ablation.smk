@@ -19,7 +19,7 @@ rule ablation_group:
         runs=lambda wc: json.dumps(ablation_runs(wc.dataset, wc.group), sort_keys=True),
         subjects=lambda wc: " ".join(map(shlex.quote, subjects_of(wc.dataset))),
         config_hash=CONFIG_HASH,
-        bootstrap=bootstrap_options(),
+        bootstrap=BOOTSTRAP_OPTIONS,
     shell:
         "microau ablation --dataset {wildcards.dataset} --group {wildcards.group} --runs {params.runs:q}"
         " --subjects {params.subjects} --weights {input.weights} --config-hash {params.config_hash}"
@@ -44,7 +44,7 @@ rule ablation_table:
     conda:
         "../../envs/clip.yaml"
     params:
-        config_json=json.dumps(config, sort_keys=True),
+        config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,
     shell:
         "microau ablation-table --groups {input.groups} --out {output.table}"

@@ -1,11 +1,6 @@
 rule aggregate:
     input:
-        predictions=lambda wc: expand(
-            "results/train/{dataset}/{variant}/{subject}/predictions.csv",
-            dataset=wc.dataset,
-            variant=config["variant"],
-            subject=subjects_of(wc.dataset),
-        ),
+        predictions=main_run_files("predictions.csv"),
         weights=weights_of,
         faces_report="results/faces/{dataset}/report.tsv",
     output:
@@ -18,10 +13,10 @@ rule aggregate:
     conda:
         "../../envs/clip.yaml"
     params:
-        config_json=json.dumps(config, sort_keys=True),
+        config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,
         mer_texts=config["mer"]["texts"],
-        bootstrap=bootstrap_options(),
+        bootstrap=BOOTSTRAP_OPTIONS,
     shell:
         "microau aggregate --dataset {wildcards.dataset} --predictions {input.predictions}"
         " --weights {input.weights} --config-json {params.config_json:q} --config-hash {params.config_hash}"

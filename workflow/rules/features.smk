@@ -37,10 +37,12 @@ rule features:
         pretrained=lambda wc: dataset_encoder(wc)["pretrained"],
         k=lambda wc: dataset_encoder(wc)["trainable_blocks"],
         aus=lambda wc: ",".join(map(str, dataset_settings(wc.dataset)["aus"])),
-        config_hash=lambda wc: features_hash(wc.dataset),
+        config_hash=lambda wc: planned(plan.features_hash)(wc.dataset),
+        flow_dir=lambda wc, input: Path(input.flow[0]).parent,
+        landmarks_dir=lambda wc, input: Path(input.landmarks[0]).parent,
     shell:
-        "microau features --samples {input.samples} --flow-dir results/flow/{wildcards.dataset}"
-        " --landmarks-dir results/landmarks/{wildcards.dataset} --model {params.model}"
+        "microau features --samples {input.samples} --flow-dir {params.flow_dir:q}"
+        " --landmarks-dir {params.landmarks_dir:q} --model {params.model}"
         " --pretrained {params.pretrained:q} --trainable-blocks {params.k} --aus {params.aus}"
         " --config-hash {params.config_hash} --threads {threads} --out {output} > {log} 2>&1"
 

@@ -31,10 +31,11 @@ rule frames:
     params:
         size=config["frames"]["size"],
         margin=config["frames"]["margin"],
+        out_dir=lambda wc, output: Path(output.onset).parent,
     shell:
         "microau frames --faces {input.faces} --sample {wildcards.sample}"
         " --size {params.size} --margin {params.margin}"
-        " --out-dir results/frames/{wildcards.dataset}/{wildcards.sample} --threads {threads} > {log} 2>&1"
+        " --out-dir {params.out_dir:q} --threads {threads} > {log} 2>&1"
 
 
 rule frames_all:

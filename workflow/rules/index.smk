@@ -12,12 +12,12 @@ checkpoint index:
         reader=lambda wc: dataset_settings(wc.dataset)["reader"],
         root=lambda wc: release_root(wc.dataset),
         aus=lambda wc: ",".join(map(str, dataset_settings(wc.dataset)["aus"])),
-        variant=lambda wc: dataset_settings(wc.dataset)["frames_variant"],
+        layout=lambda wc: dataset_settings(wc.dataset)["frames_layout"],
         missing_apex=config["frames"]["missing_apex"],
         extra=index_options,
     shell:
         "microau index --reader {params.reader} --dataset {wildcards.dataset} --root {params.root:q}"
-        " --aus {params.aus} --frames-layout {params.variant}"
+        " --aus {params.aus} --frames-layout {params.layout}"
         " --missing-apex {params.missing_apex} {params.extra}"
         " --out {output.samples} --validation {output.validation} > {log} 2>&1"
 

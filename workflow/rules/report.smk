@@ -7,9 +7,9 @@ rule figures:
         table="results/{dataset}_table.csv",
         provenance="results/{dataset}_provenance.json",
         cache=features_of,
-        predictions=variant_folds("predictions.csv"),
-        features=variant_folds("features.npz"),
-        histories=variant_folds("history.csv"),
+        predictions=main_run_files("predictions.csv"),
+        features=main_run_files("features.npz"),
+        histories=main_run_files("history.csv"),
         apex=per_sample("results/frames/{dataset}/{sample}/apex.png"),
         landmarks=per_sample("results/landmarks/{dataset}/{sample}.csv"),
         benchmarks=run_benchmarks,
@@ -80,10 +80,12 @@ rule figures:
         samples=config["report"]["samples"],
         mer_texts=config["mer"]["texts"],
         out_dir=lambda wc, output: Path(output.au_scores).parent,
+        frames_dir=lambda wc, input: Path(input.apex[0]).parent.parent,
+        landmarks_dir=lambda wc, input: Path(input.landmarks[0]).parent,
     shell:
         "microau figures --table {input.table} --provenance {input.provenance} --cache {input.cache}"
-        " --folds {params.folds} --frames-dir results/frames/{wildcards.dataset}"
-        " --landmarks-dir results/landmarks/{wildcards.dataset} --benchmarks {input.benchmarks}"
+        " --folds {params.folds} --frames-dir {params.frames_dir:q}"
+        " --landmarks-dir {params.landmarks_dir:q} --benchmarks {input.benchmarks}"
         " --au {params.au} --sample-count {params.samples} --mer-texts {params.mer_texts}"
         " --out-dir {params.out_dir} > {log} 2>&1"
 
@@ -97,12 +99,12 @@ rule final_model:
     input:
         features=features_of,
     output:
-        model="results/final/{dataset}/{variant}/model.pt",
-        history="results/final/{dataset}/{variant}/history.csv",
+        model="results/final/{dataset}/{variant}/seed{seed}/model.pt",
+        history="results/final/{dataset}/{variant}/seed{seed}/history.csv",
     log:
-        "results/logs/final/{dataset}/{variant}.log",
+        "results/logs/final/{dataset}/{variant}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/final/{dataset}/{variant}.tsv"
+        "results/benchmarks/final/{dataset}/{variant}/seed{seed}.tsv"
     conda:
         "../../envs/clip.yaml"
     threads: config["train"]["threads"]
@@ -113,7 +115,7 @@ rule final_model:
     params:
         settings=train_settings,
         options=model_options,
-        preprocess=preprocess_settings(),
+        preprocess=PREPROCESS_JSON,
         out_dir=lambda wc, output: Path(output.model).parent,
     shell:
         "microau train --features {input.features} --all-subjects"

@@ -1,12 +1,15 @@
+# The release of a dataset with generated: true (config.generated_release names the folder).
+
+
 rule synthesize:
     output:
-        coding="results/synthetic/release/CASME2-coding-synthetic.xlsx",
-        frames=directory("results/synthetic/release/CASME2_RAW_selected"),
-        truth="results/synthetic/release/synthesis.json",
+        coding="results/{dataset}/release/CASME2-coding-synthetic.xlsx",
+        frames=directory("results/{dataset}/release/CASME2_RAW_selected"),
+        truth="results/{dataset}/release/synthesis.json",
     log:
-        "results/logs/synthesize.log",
+        "results/logs/synthesize/{dataset}.log",
     benchmark:
-        "results/benchmarks/synthesize.tsv"
+        "results/benchmarks/synthesize/{dataset}.tsv"
     conda:
         "../../envs/preprocess.yaml"
     threads: 2
@@ -14,6 +17,7 @@ rule synthesize:
         seed=config["synthetic"]["seed"],
         subjects=config["synthetic"]["subjects"],
         samples=config["synthetic"]["samples_per_subject"],
+        out=lambda wc, output: Path(output.truth).parent,
     shell:
-        "microau synthesize --out results/synthetic/release --seed {params.seed}"
+        "microau synthesize --out {params.out:q} --seed {params.seed}"
         " --subjects {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"

@@ -2,14 +2,14 @@ rule train:
     input:
         features=features_of,
     output:
-        predictions="results/train/{dataset}/{variant}/{subject}/predictions.csv",
-        features="results/train/{dataset}/{variant}/{subject}/features.npz",
-        model="results/train/{dataset}/{variant}/{subject}/model.pt",
-        history="results/train/{dataset}/{variant}/{subject}/history.csv",
+        predictions="results/train/{dataset}/{variant}/seed{seed}/{subject}/predictions.csv",
+        features="results/train/{dataset}/{variant}/seed{seed}/{subject}/features.npz",
+        model="results/train/{dataset}/{variant}/seed{seed}/{subject}/model.pt",
+        history="results/train/{dataset}/{variant}/seed{seed}/{subject}/history.csv",
     log:
-        "results/logs/train/{dataset}/{variant}/{subject}.log",
+        "results/logs/train/{dataset}/{variant}/seed{seed}/{subject}.log",
     benchmark:
-        "results/benchmarks/train/{dataset}/{variant}/{subject}.tsv"
+        "results/benchmarks/train/{dataset}/{variant}/seed{seed}/{subject}.tsv"
     conda:
         "../../envs/clip.yaml"
     threads: config["train"]["threads"]
@@ -20,7 +20,7 @@ rule train:
     params:
         settings=train_settings,
         options=model_options,
-        preprocess=preprocess_settings(),
+        preprocess=PREPROCESS_JSON,
         out_dir=lambda wc, output: Path(output.predictions).parent,
     shell:
         "microau train --features {input.features} --held-out {wildcards.subject}"
@@ -30,13 +30,4 @@ rule train:
 
 rule train_all:
     input:
-        lambda wc: [
-            path
-            for dataset in config["targets"]
-            for path in expand(
-                "results/train/{dataset}/{variant}/{subject}/predictions.csv",
-                dataset=dataset,
-                variant=config["variant"],
-                subject=subjects_of(dataset),
-            )
-        ],
+        target_run_files("predictions.csv"),

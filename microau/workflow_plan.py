@@ -1,0 +1,226 @@
+"""Workflow decisions as plain functions of the loaded config (`microau.config.load_config`).
+
+`workflow/rules/common.smk` turns wildcards into calls of these functions and reads the faces
+checkpoint for the subjects; everything it decides from the config alone lives here, where a unit
+test reaches it without Snakemake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from microau.ablation import PAPER_TABLES
+from microau.config import generated_release
+from microau.errors import MicroauError
+
+MODEL_OPTION_KEYS = ("pooling", "fusion", "text")
+"""Variant keys that build the model (`ModelOptions`); the others are training settings."""
+JOB_KEYS = ("threads", "mem_mb", "runtime", "seeds")
+"""Keys of the train section that size or repeat jobs rather than set up one training run."""
+DATASET_SCHEDULE_KEYS = ("epochs", "batch_size", "lr_drop_epoch")
+PREPROCESS_SECTIONS = ("frames", "magnify", "flow", "landmarks")
+FEATURE_SECTIONS = ("frames", "magnify", "flow")
+
+
+class PlanError(MicroauError):
+    """A target the config cannot build (no data folder, an unknown encoder, a missing variant)."""
+
+
+def seeds(config: dict) -> list[int]:
+    """Training seeds: train.seed, then the extra train.seeds the ablation runs repeat with."""
+    return list(dict.fromkeys([config["train"]["seed"], *config["train"]["seeds"]]))
+
+
+def run_dir(dataset: str, variant: str, seed: int) -> str:
+    """Where the folds of one variant and seed live (one folder per held-out subject below)."""
+    return f"results/train/{dataset}/{variant}/seed{seed}"
+
+
+def main_run_files(config: dict, dataset: str, subjects: list[str], filename: str) -> list[str]:
+    """`filename` of every fold of the run behind the main tables: config variant, train.seed."""
+    folder = run_dir(dataset, config["variant"], config["train"]["seed"])
+    return [f"{folder}/{subject}/{filename}" for subject in subjects]
+
+
+def variant_spec(config: dict, dataset: str, name: str) -> dict:
+    """Every setting of a variant on a dataset; a null alpha or beta takes the dataset's."""
+    spec = dict(config["variants"][name])
+    for key in ("alpha", "beta"):
+        if spec[key] is None:
+            spec[key] = config["datasets"][dataset][key]
+    return spec
+
+
+def trained_as(config: dict, dataset: str, name: str) -> str:
+    """The variant whose folds serve `name`: the main variant when the settings are the same,
+    else the first variant in config order with the same settings."""
+    spec = variant_spec(config, dataset, name)
+    candidates = [config["variant"], *config["variants"]]
+    return next(other for other in candidates if variant_spec(config, dataset, other) == spec)
+
+
+def train_settings(config: dict, dataset: str, variant: str, seed: int) -> dict:
+    """Every `TrainSettings` field of one run: the dataset's schedule, the shared optimiser keys,
+    the variant's loss, the seed and the MER texts."""
+    spec = variant_spec(config, dataset, variant)
+    entry = config["datasets"][dataset]
+    settings = {key: entry[key] for key in DATASET_SCHEDULE_KEYS}
+    settings.update({key: value for key, value in config["train"].items() if key not in JOB_KEYS})
+    settings.update(
+        alpha=spec["alpha"],
+        beta=spec["beta"],
+        contrastive=spec["contrastive"],
+        seed=seed,
+        mer_classes=config["mer"]["classes"],
+        mer_combinations=entry["mer_combinations"],
+    )
+    return settings
+
+
+def model_options(config: dict, dataset: str, variant: str) -> dict:
+    """The `ModelOptions` of a variant."""
+    spec = variant_spec(config, dataset, variant)
+    return {key: spec[key] for key in MODEL_OPTION_KEYS}
+
+
+def preprocess_settings(config: dict) -> dict:
+    """The preprocessing sections, stored in model.pt so `microau predict` matches training."""
+    return {section: config[section] for section in PREPROCESS_SECTIONS}
+
+
+def dataset_clip(config: dict, dataset: str) -> dict:
+    """The CLIP encoder of one dataset: `datasets.<name>.clip` merged over the top-level `clip`,
+    so the synthetic demo can run on a random encoder while real datasets keep OpenAI weights."""
+    return {**config["clip"], **config["datasets"][dataset]["clip"]}
+
+
+def encoder_id(clip: dict) -> str:
+    """Names feature caches and weights records after model and weights: a file counts by its name."""
+    pretrained = clip["pretrained"]
+    if "/" in pretrained or Path(pretrained).suffix:
+        pretrained = f"file-{Path(pretrained).stem}"
+    return f"{clip['model']}__{pretrained}"
+
+
+def dataset_encoder(config: dict, dataset: str) -> str:
+    """The encoder id of a dataset, which names its feature cache and weights record."""
+    return encoder_id(dataset_clip(config, dataset))
+
+
+def encoders(config: dict) -> dict[str, dict]:
+    """Each encoder id in use by some dataset -> its CLIP settings (the same for every such dataset)."""
+    return {dataset_encoder(config, name): dataset_clip(config, name) for name in config["datasets"]}
+
+
+def encoder_clip(config: dict, encoder: str) -> dict:
+    """The CLIP settings behind an encoder id, for the job that fetches its weights."""
+    in_use = encoders(config)
+    if encoder not in in_use:
+        raise PlanError(
+            f"no dataset in config.yaml uses the encoder '{encoder}' (in use: {', '.join(sorted(in_use))})"
+        )
+    return in_use[encoder]
+
+
+def features_clip(config: dict, dataset: str, encoder: str) -> dict:
+    """CLIP settings of a features job, whose encoder must be its dataset's own."""
+    own = dataset_encoder(config, dataset)
+    if encoder != own:
+        raise PlanError(
+            f"dataset '{dataset}' uses the encoder '{own}', not '{encoder}' "
+            f"(set datasets.{dataset}.clip in config.yaml)"
+        )
+    return dataset_clip(config, dataset)
+
+
+def _hash(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def features_hash(config: dict, dataset: str) -> str:
+    """Hash of what a feature cache depends on: preprocessing and the dataset's encoder."""
+    return _hash([config[section] for section in FEATURE_SECTIONS] + [dataset_clip(config, dataset)])
+
+
+def config_hash(config: dict) -> str:
+    """Hash of the whole config, written into every table so a table names the config behind it."""
+    return _hash([config[section] for section in sorted(config)])
+
+
+def release_root(config: dict, dataset: str) -> str:
+    """The release folder a dataset is indexed from: the generated one, or the user's copy."""
+    if config["datasets"][dataset]["generated"]:
+        return generated_release(dataset)
+    root = config["datasets"][dataset]["root"]
+    if not root:
+        raise PlanError(
+            f"dataset '{dataset}' has no data folder: set datasets.{dataset}.root in config.yaml "
+            f"(or --config 'datasets={{{dataset}: {{root: /path/to/release}}}}') to your licensed copy"
+        )
+    return root
+
+
+def index_options(config: dict, dataset: str) -> str:
+    """The optional flags of a dataset's index job (its class3 mapping and coding sheet)."""
+    settings = config["datasets"][dataset]
+    options = []
+    if settings["class3"]:
+        options.append(f"--class3 '{json.dumps(settings['class3'])}'")
+    if settings["coding_file"]:
+        options.append(f"--coding-file '{settings['coding_file']}'")
+    return " ".join(options)
+
+
+def bootstrap_options(config: dict) -> str:
+    """The `evaluate` section as the flags of every command that writes a table."""
+    settings = config["evaluate"]
+    return (
+        f"--resamples {settings['resamples']} --resample-seed {settings['resample_seed']}"
+        f" --confidence {settings['confidence']}"
+    )
+
+
+def report_au(config: dict, dataset: str) -> int:
+    """The AU of Fig. 6 and 7: config report.au, or the dataset's first AU when it lacks that one."""
+    aus = config["datasets"][dataset]["aus"]
+    return config["report"]["au"] if config["report"]["au"] in aus else aus[0]
+
+
+def run_benchmarks(config: dict, dataset: str, subjects: list[str]) -> list[str]:
+    """Benchmark TSVs of the jobs that built a dataset's table (rules with `benchmark:`)."""
+    files = [] if not config["datasets"][dataset]["generated"] else [f"results/benchmarks/synthesize/{dataset}.tsv"]
+    files.append(f"results/benchmarks/features/{dataset}/{dataset_encoder(config, dataset)}.tsv")
+    folder = f"results/benchmarks/train/{dataset}/{config['variant']}/seed{config['train']['seed']}"
+    return files + [f"{folder}/{subject}.tsv" for subject in subjects]
+
+
+def ablation_runs(config: dict, dataset: str, group: str) -> dict[str, dict]:
+    """Each variant of a paper table -> the variant trained for it and its run folder per seed."""
+    runs = {}
+    for name in PAPER_TABLES[group].variants_needed:
+        if name not in config["variants"]:
+            raise PlanError(
+                f"ablation table {group} needs the variant '{name}': add it under variants in "
+                f"config.yaml (config.yaml of the repository lists every paper variant)"
+            )
+        source = trained_as(config, dataset, name)
+        runs[name] = {
+            "trained_as": source,
+            "seeds": {seed: run_dir(dataset, source, seed) for seed in seeds(config)},
+        }
+    return runs
+
+
+def ablation_inputs(config: dict, dataset: str, group: str, subjects: list[str]) -> list[str]:
+    """Predictions and histories of every fold an ablation table reads, each run folder once."""
+    runs = ablation_runs(config, dataset, group)
+    folders = sorted({path for run in runs.values() for path in run["seeds"].values()})
+    return [
+        f"{folder}/{subject}/{filename}"
+        for folder in folders
+        for subject in subjects
+        for filename in ("predictions.csv", "history.csv")
+    ]
+

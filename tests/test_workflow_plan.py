@@ -1,0 +1,187 @@
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
+from microau import workflow_plan as plan
+from microau.config import SCHEMA_PATH, load_config, load_schema
+from microau.errors import MicroauError
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = load_schema(SCHEMA_PATH)
+
+
+def shipped(**changes) -> dict:
+    """The repository's config.yaml, loaded, with top-level sections replaced by `changes`."""
+    raw = yaml.safe_load((REPO / "config.yaml").read_text())
+    return load_config({**raw, **changes}, SCHEMA)
+
+
+def tiny() -> dict:
+    return load_config(yaml.safe_load((REPO / "tests" / "data" / "tiny_config.yaml").read_text()), SCHEMA)
+
+
+def test_plan_errors_are_errors_a_user_can_fix():
+    assert issubclass(plan.PlanError, MicroauError)
+
+
+def test_seeds_start_with_train_seed_and_name_each_seed_once():
+    assert plan.seeds(shipped(train={"seed": 3, "seeds": [1, 3, 2]})) == [3, 1, 2]
+    assert plan.seeds(shipped()) == [1]
+
+
+def test_every_seed_has_its_own_run_folder():
+    assert plan.run_dir("casme2", "no_cl", 1) == "results/train/casme2/no_cl/seed1"
+    config = shipped(variant="no_cl", train={"seed": 4})
+    assert plan.main_run_files(config, "samm", ["s1", "s2"], "history.csv") == [
+        "results/train/samm/no_cl/seed4/s1/history.csv", "results/train/samm/no_cl/seed4/s2/history.csv"]
+
+
+def test_variant_spec_fills_alpha_and_beta_from_the_dataset():
+    config = shipped()
+    assert plan.variant_spec(config, "samm", "no_cl") == {
+        "pooling": "pta", "fusion": "gda", "text": "finetune", "contrastive": "none", "alpha": 1.0, "beta": 0.6}
+    assert plan.variant_spec(config, "samm", "alpha_0.2")["alpha"] == 0.2
+
+
+def test_a_variant_with_the_same_settings_reuses_the_earlier_variants_folds():
+    config = shipped()
+    assert plan.trained_as(config, "synthetic", "alpha_0.6") == "add_mlp"
+    assert plan.trained_as(config, "synthetic", "beta_1.0") == "micro_au_clip"
+    assert plan.trained_as(config, "samm", "alpha_1.0") == "add_mlp"
+    assert plan.trained_as(config, "samm", "alpha_0.6") == "alpha_0.6"
+    assert plan.trained_as(config, "samm", "no_cl") == "no_cl"
+
+
+def test_the_main_variant_owns_its_settings_wherever_it_stands_in_config_order():
+    config = shipped(variants={"a_copy": {}, "micro_au_clip": {}})
+    assert plan.trained_as(config, "synthetic", "a_copy") == "micro_au_clip"
+
+
+def test_train_settings_give_every_train_settings_field_from_dataset_variant_and_seed():
+    from microau.train import TrainSettings
+
+    config = shipped(train={"momentum": 0.8, "threads": 4})
+    settings = plan.train_settings(config, "samm", "no_cl", 7)
+    assert set(settings) == {field.name for field in dataclasses.fields(TrainSettings)}
+    assert (settings["epochs"], settings["batch_size"], settings["lr_drop_epoch"]) == (80, 8, 40)
+    assert (settings["alpha"], settings["beta"], settings["contrastive"], settings["seed"]) == (1.0, 0.6, "none", 7)
+    assert settings["momentum"] == 0.8 and settings["device"] == "auto"
+    assert settings["mer_classes"] == config["mer"]["classes"]
+    assert settings["mer_combinations"] == config["datasets"]["samm"]["mer_combinations"]
+    TrainSettings(**settings)
+
+
+def test_model_options_are_the_variants_model_keys():
+    assert plan.model_options(shipped(), "casme2", "meanpool") == {"pooling": "mean", "fusion": "add_mlp",
+                                                                   "text": "finetune"}
+
+
+def test_preprocess_settings_are_the_four_preprocessing_sections():
+    config = shipped()
+    assert plan.preprocess_settings(config) == {s: config[s] for s in ("frames", "magnify", "flow", "landmarks")}
+
+
+def test_shipped_config_runs_the_demo_on_a_random_encoder_and_real_datasets_on_openai_weights():
+    config = shipped()
+    assert plan.dataset_clip(config, "synthetic") == {"model": "ViT-B-32", "pretrained": "none", "trainable_blocks": 3}
+    for name in ("casme2", "samm", "casme3"):
+        assert plan.dataset_clip(config, name)["pretrained"] == "openai"
+    assert plan.encoder_id(plan.dataset_clip(config, "synthetic")) == "ViT-B-32__none"
+    assert plan.encoder_id(plan.dataset_clip(config, "samm")) == "ViT-B-32__openai"
+    assert plan.encoder_id({"model": "ViT-B-32", "pretrained": "/w/open_clip_model.bin"}) == "ViT-B-32__file-open_clip_model"
+
+
+def test_encoders_in_use_and_the_errors_naming_an_encoder_no_dataset_uses():
+    config = shipped()
+    assert set(plan.encoders(config)) == {"ViT-B-32__none", "ViT-B-32__openai"}
+    assert plan.encoder_clip(config, "ViT-B-32__openai")["pretrained"] == "openai"
+    with pytest.raises(plan.PlanError, match=r"no dataset in config.yaml uses the encoder 'RN50__openai' "
+                                             r"\(in use: ViT-B-32__none, ViT-B-32__openai\)"):
+        plan.encoder_clip(config, "RN50__openai")
+    assert plan.features_clip(config, "samm", "ViT-B-32__openai")["model"] == "ViT-B-32"
+    with pytest.raises(plan.PlanError, match=r"dataset 'samm' uses the encoder 'ViT-B-32__openai', not "
+                                             r"'ViT-B-32__none' \(set datasets.samm.clip in config.yaml\)"):
+        plan.features_clip(config, "samm", "ViT-B-32__none")
+
+
+def test_features_hash_follows_preprocessing_and_encoder_but_not_training():
+    config = shipped()
+    base = plan.features_hash(config, "casme2")
+    assert plan.features_hash(shipped(train={"momentum": 0.5}), "casme2") == base
+    assert plan.features_hash(shipped(flow={"clip_px": 2.0}), "casme2") != base
+    assert plan.features_hash(config, "synthetic") != base
+    assert len(base) == 12
+
+
+def test_config_hash_follows_every_section():
+    base = plan.config_hash(shipped())
+    assert plan.config_hash(shipped()) == base and len(base) == 12
+    assert plan.config_hash(shipped(train={"momentum": 0.5})) != base
+    assert plan.config_hash(shipped(report={"au": 2})) != base
+
+
+def test_release_root_is_the_generated_release_or_the_users_copy():
+    config = shipped()
+    assert plan.release_root(config, "synthetic") == "results/synthetic/release"
+    assert plan.release_root(tiny(), "synthetic") == "results/synthetic/release"
+    with pytest.raises(plan.PlanError) as error:
+        plan.release_root(config, "casme2")
+    assert str(error.value) == (
+        "dataset 'casme2' has no data folder: set datasets.casme2.root in config.yaml "
+        "(or --config 'datasets={casme2: {root: /path/to/release}}') to your licensed copy")
+    config["datasets"]["casme2"]["root"] = "/data/CASME II"
+    assert plan.release_root(config, "casme2") == "/data/CASME II"
+
+
+def test_any_dataset_may_be_generated_each_into_its_own_folder():
+    raw = yaml.safe_load((REPO / "tests" / "data" / "tiny_config.yaml").read_text())
+    raw["datasets"]["second"] = dict(raw["datasets"]["synthetic"])
+    config = load_config(raw, SCHEMA)
+    assert plan.release_root(config, "second") == "results/second/release"
+    assert plan.run_benchmarks(config, "second", [])[0] == "results/benchmarks/synthesize/second.tsv"
+
+
+def test_index_options_pass_class3_and_coding_file_only_when_set():
+    config = shipped()
+    assert plan.index_options(config, "synthetic") == ""
+    config["datasets"]["samm"]["coding_file"] = "codes.xlsx"
+    assert plan.index_options(config, "samm") == (
+        '--class3 \'{"positive": ["happiness"], "negative": ["anger", "contempt", "disgust", "fear", "sadness"], '
+        '"surprise": ["surprise"]}\' --coding-file \'codes.xlsx\'')
+
+
+def test_bootstrap_options_are_the_evaluate_section_as_flags():
+    assert plan.bootstrap_options(shipped()) == "--resamples 1000 --resample-seed 0 --confidence 0.95"
+
+
+def test_report_au_falls_back_to_the_datasets_first_au():
+    assert plan.report_au(shipped(), "casme2") == 1
+    assert plan.report_au(shipped(), "samm") == 2
+
+
+def test_run_benchmarks_list_synthesis_only_for_a_generated_release():
+    assert plan.run_benchmarks(tiny(), "synthetic", ["sub01", "sub02"]) == [
+        "results/benchmarks/synthesize/synthetic.tsv",
+        "results/benchmarks/features/synthetic/microau-tiny-ViT__none.tsv",
+        "results/benchmarks/train/synthetic/micro_au_clip/seed1/sub01.tsv",
+        "results/benchmarks/train/synthetic/micro_au_clip/seed1/sub02.tsv",
+    ]
+    assert plan.run_benchmarks(shipped(), "samm", ["a"]) == [
+        "results/benchmarks/features/samm/ViT-B-32__openai.tsv", "results/benchmarks/train/samm/micro_au_clip/seed1/a.tsv"]
+
+
+def test_ablation_runs_name_the_trained_variant_and_a_folder_per_seed():
+    config = shipped(train={"seeds": [2]})
+    runs = plan.ablation_runs(config, "synthetic", "IV")
+    assert runs["alpha_0.6"] == {"trained_as": "add_mlp", "seeds": {
+        1: "results/train/synthetic/add_mlp/seed1", 2: "results/train/synthetic/add_mlp/seed2"}}
+    inputs = plan.ablation_inputs(config, "synthetic", "IV", ["a"])
+    assert inputs.count("results/train/synthetic/add_mlp/seed2/a/history.csv") == 1
+    assert len(inputs) == 5 * 2 * 2  # five distinct trained variants (alpha_0.6 is add_mlp), two seeds, two files
+
+
+def test_ablation_runs_name_a_missing_paper_variant():
+    with pytest.raises(plan.PlanError, match="ablation table II needs the variant 'lsi_only': add it under variants"):
+        plan.ablation_runs(shipped(variants={"micro_au_clip": {}}), "synthetic", "II")
