@@ -163,6 +163,7 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     from microau.losses import contrastive_loss, gd_loss, multitask_loss
     from microau.model import MicroAUCLIP
     from microau.model.text import frozen_text_states
+    from microau.train import CONTRASTIVE
 
     config = bench_config()
     settings = bench_train_settings(config)
@@ -172,7 +173,7 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     tokenizer = open_clip.get_tokenizer(model_name)
     prompts = [AU_PROMPTS[au][side] for au in aus for side in (1, 0)]
     torch.manual_seed(0)
-    model = MicroAUCLIP(clip, len(aus), k).to(device)
+    model = MicroAUCLIP(clip, len(aus), k, bench_model_options(config)).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=settings["lr_encoder"], momentum=settings["momentum"])
     images = torch.randn(batch, 3, 224, 224, device=device)
     au_tokens = torch.randint(1, 50, (batch, len(aus), 6), device=device)
@@ -184,7 +185,10 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     def step(states, text_frozen) -> None:
         out = model(states, au_tokens)
         text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
-        contrastive = contrastive_loss(out["features"], text, labels, settings["temperature"])
+        contrastive = contrastive_loss(
+            out["features"], text, labels, settings["temperature"],
+            CONTRASTIVE[settings["contrastive"]], settings["label_matrix_target"],
+        )
         loss = (multitask_loss(out["logits"], labels) + settings["alpha"] * contrastive
                 + settings["beta"] * gd_loss(out["dependency"], labels))
         optimizer.zero_grad(set_to_none=True)
@@ -355,7 +359,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="microau bench", description="measure stage and training costs")
     parser.add_argument("--out", type=Path, default=Path("results/bench"))
     parser.add_argument("--model", help="open_clip model (default: the config schema's clip.model)")
-    parser.add_argument("--subjects", type=int, default=2, help="synthetic subjects for the preprocessing bench")
+    parser.add_argument("--subject-count", type=int, default=2, help="synthetic subjects for the preprocessing bench")
     parser.add_argument("--samples-per-subject", type=int, default=4)
     parser.add_argument("--steps", type=int, default=5, help="timed training steps of each kind")
     parser.add_argument("--threads", type=int, default=0)
@@ -373,7 +377,7 @@ def main(argv: list[str]) -> int:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     with tempfile.TemporaryDirectory(prefix="microau-bench-") as tmp:
         work = Path(tmp)
-        preprocess, samples_tsv = bench_preprocess(work, args.subjects, args.samples_per_subject)
+        preprocess, samples_tsv = bench_preprocess(work, args.subject_count, args.samples_per_subject)
         write_json(args.out / "preprocess.json", preprocess)
         features = bench_features(work, samples_tsv, model)
         write_json(args.out / "features.json", features)

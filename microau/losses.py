@@ -44,8 +44,8 @@ def contrastive_loss(
     text: torch.Tensor,
     labels: torch.Tensor,
     temperature: float,
-    label_matrix: str = "same_label",
-    target_rows: str = "raw",
+    label_matrix: str,
+    target_rows: str,
 ) -> torch.Tensor:
     """Eq. (9)-(11), summed over AUs.
 
@@ -54,7 +54,7 @@ def contrastive_loss(
     similarities divided by `temperature`; the loss is the mean of the visual->text and text->visual
     cross-entropies. `label_matrix="diagonal"` is CLIP's identity target (local OrigCL, Table VIII).
 
-    The paper hands LM_n and M_n to a cross-entropy; `target_rows="raw"` (default) does what
+    The paper hands LM_n and M_n to a cross-entropy; `target_rows="raw"` does what
     PyTorch's soft-target cross-entropy does with the 0/1 matrix, weighting each row by its number
     of same-label samples. Samples that share an AU label share one text feature, so their logit
     columns are equal: with `target_rows="row_normalised"` the diagonal and same-label targets give

@@ -40,15 +40,6 @@ from microau.preprocess.magnify import magnify_pair
 
 PROG = "microau predict"
 PREPROCESS_SECTIONS = ("frames", "magnify", "flow", "landmarks")
-# The schema defaults of the config's frames, magnify, flow and landmarks sections (a test keeps
-# them equal), the settings `microau bench` times the preprocessing stages with.
-DEFAULT_PREPROCESS: dict[str, dict] = {
-    "frames": {"size": 256, "margin": 0.25},
-    "magnify": {"method": "phase", "factor": 3.0, "levels": 4},
-    "flow": {"image_size": 224, "third_channel": "magnitude", "clip_px": 3.0, "subtract_median": True},
-    "landmarks": {"method": "dlib"},
-}
-
 READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
 
 

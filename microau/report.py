@@ -449,7 +449,7 @@ def write_provenance_html(provenance: Path, out: Path) -> None:
 def make_figures(args: argparse.Namespace) -> list[Path]:
     """Every figure of one dataset under args.out_dir; returns their paths."""
     out = {key: args.out_dir / name for key, name in FIGURE_FILES.items()}
-    folds = load_folds(args.folds, args.mer_texts)
+    folds = load_folds(args.fold_dirs, args.mer_texts)
     au = au_name(args.au)
     if au not in folds.aus:
         raise FigureError(f"{au} (--au) is not among the dataset's AUs {', '.join(folds.aus)}")
@@ -459,7 +459,7 @@ def make_figures(args: argparse.Namespace) -> list[Path]:
     plot_attention(folds, args.frames_dir, args.landmarks_dir, grid, image_size, args.sample_count, out["attention"])
     plot_similarity(folds, au, args.sample_count, out["similarity"])
     plot_tsne(folds, au, out["tsne"])
-    plot_loss_curves([Path(fold) / HISTORY_CSV for fold in args.folds], out["loss_curves"])
+    plot_loss_curves([Path(fold) / HISTORY_CSV for fold in args.fold_dirs], out["loss_curves"])
     plot_runtimes(args.benchmarks, out["runtimes"])
     write_provenance_html(args.provenance, out["provenance"])
     return list(out.values())
@@ -470,7 +470,7 @@ def figures_main(argv: list[str]) -> int:
     parser.add_argument("--table", type=Path, required=True, help="results/<dataset>_table.csv")
     parser.add_argument("--provenance", type=Path, required=True, help="results/<dataset>_provenance.json")
     parser.add_argument("--cache", type=Path, required=True, help="features HDF5 (patch grid and image size)")
-    parser.add_argument("--folds", type=Path, nargs="+", required=True, help="fold directories of `microau train`")
+    parser.add_argument("--fold-dirs", type=Path, nargs="+", required=True, help="fold directories of `microau train`")
     parser.add_argument("--frames-dir", type=Path, required=True, help="results/frames/<dataset>")
     parser.add_argument("--landmarks-dir", type=Path, required=True, help="results/landmarks/<dataset>")
     parser.add_argument("--benchmarks", type=Path, nargs="*", default=[], help="Snakemake benchmark TSVs")

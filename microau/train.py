@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,37 +36,27 @@ from microau.model import MicroAUCLIP, ModelOptions
 from microau.model.text import frozen_text_states
 
 CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "global_origcl": "global", "none": None}
-DEFAULT_MER_CLASSES = {"positive": [12], "negative": [4, 7, 14, 15, 17], "surprise": [1, 2]}
-DEFAULT_MER_COMBINATIONS = {
-    "positive": [[6], [12], [6, 12], [6, 7, 12], [7, 12]],
-    "surprise": [[1, 2], [5], [25], [1, 2, 25], [25, 26], [5, 24]],
-    "negative": [
-        [23], [4], [4, 7], [4, 5], [4, 5, 7], [17, 24], [4, 6, 7], [4, 38],
-        [10], [9], [4, 9], [4, 40], [4, 5, 40], [4, 7, 9], [4, 9, 17], [4, 7, 10], [4, 5, 7, 9], [7, 10],
-        [1, 4], [20], [1, 2, 4], [1, 2, 4, 20],
-        [1], [15], [6, 15], [15, 17],
-        [14],
-    ],
-}
 
 
 @dataclass
 class TrainSettings:
-    epochs: int = 80
-    batch_size: int = 8
-    lr_drop_epoch: int = 40
-    alpha: float = 0.6
-    beta: float = 1.0
-    seed: int = 1
-    momentum: float = 0.9
-    lr_encoder: float = 0.001
-    lr_head: float = 0.01
-    temperature: float = 0.07
-    contrastive: str = "miaucl"
-    label_matrix_target: str = "raw"
-    mer_classes: dict[str, list[int]] = field(default_factory=lambda: dict(DEFAULT_MER_CLASSES))
-    mer_combinations: dict[str, list[list[int]]] = field(default_factory=lambda: dict(DEFAULT_MER_COMBINATIONS))
-    device: str = "auto"
+    """Every setting of one training run; the workflow fills each from the config (workflow_plan)."""
+
+    epochs: int
+    batch_size: int
+    lr_drop_epoch: int
+    alpha: float
+    beta: float
+    seed: int
+    momentum: float
+    lr_encoder: float
+    lr_head: float
+    temperature: float
+    contrastive: str
+    label_matrix_target: str
+    mer_classes: dict[str, list[int]]
+    mer_combinations: dict[str, list[list[int]]]
+    device: str
 
     def __post_init__(self) -> None:
         if self.contrastive not in CONTRASTIVE:

@@ -10,6 +10,33 @@ TINY = "microau-tiny-ViT"
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 
 
+def schema_config() -> dict:
+    """The schema's defaults around one dataset of CASME II's AUs: tests take every setting they do
+    not vary from here, as the workflow does, so no test repeats a default."""
+    from microau.config import SCHEMA_PATH, load_config, load_schema
+
+    raw = {"targets": [], "datasets": {"tiny": {"reader": "casme2", "aus": AUS}}}
+    return load_config(raw, load_schema(SCHEMA_PATH))
+
+
+def train_settings(**changes):
+    """TrainSettings of the default variant on the schema's defaults, with `changes` applied."""
+    from microau.train import TrainSettings
+    from microau.workflow_plan import train_settings as planned
+
+    config = schema_config()
+    return TrainSettings(**{**planned(config, "tiny", config["variant"], config["train"]["seed"]), **changes})
+
+
+def model_options(**changes):
+    """ModelOptions of the default variant (the full model), with `changes` applied."""
+    from microau.model import ModelOptions
+    from microau.workflow_plan import model_options as planned
+
+    config = schema_config()
+    return ModelOptions(**{**planned(config, "tiny", config["variant"]), **changes})
+
+
 @pytest.fixture(scope="session")
 def tiny_clip():
     from microau.features import ClipSpec, load_clip

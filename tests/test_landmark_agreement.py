@@ -36,7 +36,7 @@ def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.Ca
         (tmp_path / "frames" / sample / "box.json").write_text(json.dumps(info))
     out = tmp_path / "agreement.tsv"
     assert landmark_agreement.main(
-        ["--frames", str(tmp_path / "frames"), "--aus", "1,12", "--image-size", "224", "--out", str(out)]
+        ["--frames-dir", str(tmp_path / "frames"), "--aus", "1,12", "--image-size", "224", "--out", str(out)]
     ) == 0
     with open(out, newline="") as handle:
         rows = {row["region"]: row for row in csv.DictReader(handle, delimiter="\t")}
@@ -48,7 +48,7 @@ def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_an_unknown_au_or_an_empty_folder_gives_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    command = ["landmark-agreement", "--frames", str(tmp_path), "--image-size", "224", "--out", str(tmp_path / "a.tsv")]
+    command = ["landmark-agreement", "--frames-dir", str(tmp_path), "--image-size", "224", "--out", str(tmp_path / "a.tsv")]
     assert cli.main([*command, "--aus", "5"]) == 2
     expected = "microau landmark-agreement: error: --aus: Table I has no landmarks for AU 5"
     assert capsys.readouterr().err.strip() == expected

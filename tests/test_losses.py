@@ -27,8 +27,8 @@ def test_contrastive_loss_prefers_features_aligned_with_their_label_text():
     labels = torch.tensor([[1], [0], [1], [0]])
     aligned = torch.stack([text[0, 1], text[0, 0], text[0, 1], text[0, 0]])[:, None]
     swapped = aligned.flip(-1)
-    good = contrastive_loss(aligned, text, labels, 0.07)
-    bad = contrastive_loss(swapped, text, labels, 0.07)
+    good = contrastive_loss(aligned, text, labels, 0.07, "same_label", "raw")
+    bad = contrastive_loss(swapped, text, labels, 0.07, "same_label", "raw")
     assert good < bad
 
 
@@ -72,11 +72,11 @@ def test_under_the_default_config_miaucl_and_local_origcl_differ_in_loss_and_gra
 
     import yaml
 
-    from microau.train import TrainSettings
+    from conftest import train_settings
 
     schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
     default = schema["properties"]["train"]["properties"]["label_matrix_target"]["default"]
-    assert default == TrainSettings().label_matrix_target == "raw"
+    assert default == train_settings().label_matrix_target == "raw"
     generator = torch.Generator().manual_seed(2)
     text = torch.randn(2, 2, 16, generator=generator)
     labels = torch.tensor([[1, 0], [1, 0], [1, 1], [0, 1], [0, 1], [0, 0]])  # several samples share each label

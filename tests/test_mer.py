@@ -14,7 +14,6 @@ from microau.mer import (
     joined_texts,
     zero_shot_scores,
 )
-from microau.train import DEFAULT_MER_COMBINATIONS
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -22,10 +21,6 @@ SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.
 def schema_correspondence() -> dict:
     schema = yaml.safe_load(SCHEMA.read_text())
     return schema["definitions"]["dataset"]["properties"]["mer_combinations"]["default"]
-
-
-def test_training_uses_the_schema_default_correspondence():
-    assert DEFAULT_MER_COMBINATIONS == schema_correspondence()
 
 
 def test_default_correspondence_filtered_to_samm_aus():

@@ -1,5 +1,6 @@
 import pytest
 import torch
+from conftest import model_options
 
 from microau.model import MicroAUCLIP, ModelOptions
 from microau.model.gda import GlobalDependencyAttention
@@ -48,8 +49,8 @@ def test_text_tail_on_cut_sequences_equals_the_full_text_encoder(tiny_clip):
 
 @pytest.mark.parametrize(
     "options",
-    [ModelOptions(), ModelOptions(pooling="mean"), ModelOptions(pooling="max"), ModelOptions(pooling="global"),
-     ModelOptions(fusion="add_mlp"), ModelOptions(fusion="cat_mlp"), ModelOptions(fusion="none"), ModelOptions(text="fixed")],
+    [model_options(), model_options(pooling="mean"), model_options(pooling="max"), model_options(pooling="global"),
+     model_options(fusion="add_mlp"), model_options(fusion="cat_mlp"), model_options(fusion="none"), model_options(text="fixed")],
 )
 def test_model_variants_forward_and_backward(tiny_clip, options):
     model = MicroAUCLIP(tiny_clip, n_aus=8, trainable_blocks=2, options=options)
@@ -66,4 +67,4 @@ def test_model_variants_forward_and_backward(tiny_clip, options):
 
 def test_unknown_option_is_rejected():
     with pytest.raises(ValueError, match="pooling must be one of"):
-        ModelOptions(pooling="attention")
+        model_options(pooling="attention")

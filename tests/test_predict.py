@@ -1,5 +1,6 @@
 """`microau predict` on a real face pair with a tiny model, its errors, and the final-model mode of training."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,22 +10,22 @@ import pytest
 import torch
 import yaml
 
+from conftest import model_options, train_settings
 from fake_releases import motion_clip
 
 from microau.cli import main as cli_main
 from microau.features import ClipSpec, build_cache
 from microau.landmarks_csv import read_landmarks
-from microau.model import ModelOptions
 from microau.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
-from microau.predict import DEFAULT_PREPROCESS, main, predict_pair, preprocess_pair
+from microau.predict import main, predict_pair, preprocess_pair
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
 from microau.sample_table import write_rows
-from microau.train import TrainSettings, train_fold
+from microau.train import train_fold
 from microau.train import main as train_main
 
 REPO = Path(__file__).resolve().parents[1]
-FAST = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
+FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 # on_missing_face and missing_apex decide which samples and frames a dataset gives, not how an
 # image pair is prepared (predict finds a missing apex by motion itself)
@@ -58,23 +59,34 @@ def astronaut_pair(root: Path, name: str, shift: float) -> tuple[Path, Path]:
 
 
 def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
-    """The pipeline's frames, magnify, flow and landmarks commands, with their (default) settings."""
+    """The pipeline's frames, magnify, flow and landmarks commands, with the schema's settings as
+    the rules pass them."""
+    frames, magnify_settings, flow_settings = (PREPROCESS[key] for key in ("frames", "magnify", "flow"))
+    size = str(flow_settings["image_size"])
     table = root / f"{sample}.tsv"
     table.write_text(f"sample\tonset_path\tapex_path\n{sample}\t{onset}\t{apex}\n")
     crops = root / "frames" / sample
     faces = root / f"{sample}_faces.tsv"
     assert crop.faces_main(["--samples", str(table), "--out", str(faces), "--report", str(root / "report.tsv")]) == 0
-    assert crop.main(["--faces", str(faces), "--sample", sample, "--out-dir", str(crops)]) == 0
+    assert crop.main(["--faces", str(faces), "--sample", sample, "--out-dir", str(crops),
+                      "--size", str(frames["size"]), "--margin", str(frames["margin"])]) == 0
     magnified = root / "magnify" / f"{sample}.png"
-    magnify_args = ["--onset", str(crops / "onset.png"), "--apex", str(crops / "apex.png"), "--out", str(magnified)]
+    magnify_args = [
+        "--onset", str(crops / "onset.png"), "--apex", str(crops / "apex.png"), "--out", str(magnified),
+        "--method", magnify_settings["method"], "--factor", str(magnify_settings["factor"]),
+        "--levels", str(magnify_settings["levels"]),
+    ]
     assert magnify.main(magnify_args) == 0
     assert flow.main([
         "--onset", str(crops / "onset.png"), "--apex", str(magnified),
         "--out-npz", str(root / "flow" / f"{sample}.npz"), "--out-image", str(root / "flow" / f"{sample}.png"),
+        "--image-size", size, "--third-channel", flow_settings["third_channel"], "--clip-px", str(flow_settings["clip_px"]),
+        *([] if flow_settings["subtract_median"] else ["--no-subtract-median"]),
     ]) == 0
     assert landmarks.main([
         "--apex", str(crops / "apex.png"), "--box", str(crops / "box.json"),
         "--out", str(root / "landmarks" / f"{sample}.csv"),
+        "--method", PREPROCESS["landmarks"]["method"], "--image-size", size,
     ]) == 0
 
 
@@ -87,14 +99,8 @@ def pair(tmp_path_factory) -> tuple[Path, Path]:
 def fold_model(tiny_cache, tmp_path_factory) -> Path:
     """A fold model trained with the default preprocessing settings."""
     out = tmp_path_factory.mktemp("fold")
-    train_fold(tiny_cache, "sub01", FAST, ModelOptions(), out, log=lambda m: None, preprocess=PREPROCESS)
+    train_fold(tiny_cache, "sub01", FAST, model_options(), out, log=lambda m: None, preprocess=PREPROCESS)
     return out / "model.pt"
-
-
-def test_default_preprocessing_equals_the_schema_defaults():
-    for section, values in DEFAULT_PREPROCESS.items():
-        defaults = {key: value for key, value in PREPROCESS[section].items() if key not in NOT_PAIR_SETTINGS}
-        assert values == defaults, section
 
 
 @pytest.mark.parametrize(
@@ -141,7 +147,7 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
     stored["flow"]["clip_px"] = 2.0
     code = train_main([
         "--features", str(tiny_cache), "--all-subjects", "--out-dir", str(tmp_path),
-        "--settings", json.dumps({"epochs": 2, "batch_size": 4, "lr_drop_epoch": 1}), "--options", "{}",
+        "--settings", json.dumps(dataclasses.asdict(FAST)), "--options", json.dumps(model_options().as_dict()),
         "--preprocess", json.dumps(stored),
     ])
     assert code == 0
@@ -206,7 +212,7 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
     cache = tmp_path / "cache.h5"
     build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
                 ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache)
-    train_fold(cache, "subB", FAST, ModelOptions(), tmp_path / "fold", log=print, preprocess=PREPROCESS)
+    train_fold(cache, "subB", FAST, model_options(), tmp_path / "fold", log=print, preprocess=PREPROCESS)
     written = {r["sample"]: r for r in read_fold_predictions(tmp_path / "fold" / PREDICTIONS_CSV)}
     state = read_model(tmp_path / "fold" / "model.pt")
     for row in rows[2:]:

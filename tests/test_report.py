@@ -106,7 +106,7 @@ def fake_run(tmp_path) -> Path:
 def figures_args(root: Path, out: Path) -> list[str]:
     return [
         "--table", str(root / "table.csv"), "--provenance", str(root / "provenance.json"),
-        "--cache", str(root / "cache.h5"), "--folds", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
+        "--cache", str(root / "cache.h5"), "--fold-dirs", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
         "--frames-dir", str(root / "frames"), "--landmarks-dir", str(root / "landmarks"),
         "--benchmarks", *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
         "--au", "1", "--sample-count", "2", "--mer-texts", "combinations", "--out-dir", str(out),
@@ -186,5 +186,6 @@ def test_tsne_perplexity_stays_below_the_sample_count():
 
 
 def test_benchmark_label_names_stage_and_job():
-    assert benchmark_label(Path("results/benchmarks/train/casme2/v/sub01.tsv")) == ("train", "sub01")
-    assert benchmark_label(Path("results/benchmarks/synthesize.tsv")) == ("synthesize", "synthesize")
+    assert benchmark_label(Path("results/benchmarks/train/casme2/v/seed1/sub01.tsv")) == ("train", "sub01")
+    assert benchmark_label(Path("results/benchmarks/synthesize/synthetic.tsv")) == ("synthesize", "synthetic")
+    assert benchmark_label(Path("synthesize.tsv")) == ("synthesize", "synthesize")

@@ -1,8 +1,10 @@
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 import torch
+from conftest import model_options, train_settings
 
 from microau.aus import face_description
 from microau.cli import main as cli_main
@@ -17,18 +19,23 @@ from microau.fold_files import (
     read_history,
     read_model,
 )
-from microau.model import ModelOptions
-from microau.train import SplitError, TrainSettings, loso_split, train_fold
+from microau.train import SplitError, loso_split, train_fold
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
-FAST = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
+FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
 
 
-def train_argv(cache, out_dir, settings: dict, held_out: str = "sub01") -> list[str]:
-    """`microau train` of one fold, as the train rule calls it."""
+def full_settings(**changes) -> dict:
+    """Every TrainSettings field, the schema's defaults with `changes`, as the train rule passes them."""
+    return {**dataclasses.asdict(train_settings()), **changes}
+
+
+def train_argv(cache, out_dir, changes: dict, held_out: str = "sub01") -> list[str]:
+    """`microau train` of one fold, as the train rule calls it, with `changes` to the default settings."""
     return [
         "train", "--features", str(cache), "--held-out", held_out, "--out-dir", str(out_dir),
-        "--settings", json.dumps(settings), "--options", "{}", "--preprocess", "null",
+        "--settings", json.dumps(full_settings(**changes)), "--options", json.dumps(model_options().as_dict()),
+        "--preprocess", "null",
     ]
 
 
@@ -43,7 +50,7 @@ def test_loso_split_keeps_the_held_out_subject_out_of_training():
 
 
 def test_fold_writes_predictions_features_model_and_history(tiny_cache, tmp_path):
-    summary = train_fold(tiny_cache, "sub02", FAST, ModelOptions(), tmp_path, log=lambda m: None)
+    summary = train_fold(tiny_cache, "sub02", FAST, model_options(), tmp_path, log=lambda m: None)
     assert summary == {"held_out": "sub02", "n_train": 8, "n_test": 4}
     rows = read_fold_predictions(tmp_path / PREDICTIONS_CSV)
     assert {r["subject"] for r in rows} == {"sub02"} and len(rows) == 4
@@ -66,8 +73,8 @@ def test_held_out_labels_cannot_change_the_trained_model(tiny_cache, tmp_path):
     held = np.array(data.subjects) == "sub03"
     data.labels[held] = 1 - data.labels[held]
     write_cache(changed, data)
-    train_fold(tiny_cache, "sub03", FAST, ModelOptions(), tmp_path / "a", log=lambda m: None)
-    train_fold(changed, "sub03", FAST, ModelOptions(), tmp_path / "b", log=lambda m: None)
+    train_fold(tiny_cache, "sub03", FAST, model_options(), tmp_path / "a", log=lambda m: None)
+    train_fold(changed, "sub03", FAST, model_options(), tmp_path / "b", log=lambda m: None)
     a = read_model(tmp_path / "a" / MODEL_PT)["state_dict"]
     b = read_model(tmp_path / "b" / MODEL_PT)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -78,7 +85,7 @@ def test_held_out_labels_cannot_change_the_trained_model(tiny_cache, tmp_path):
 
 def test_two_runs_with_one_seed_give_identical_predictions(tiny_cache, tmp_path):
     for name in ("a", "b"):
-        train_fold(tiny_cache, "sub01", FAST, ModelOptions(), tmp_path / name, log=lambda m: None)
+        train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / name, log=lambda m: None)
     assert (tmp_path / "a" / PREDICTIONS_CSV).read_bytes() == (tmp_path / "b" / PREDICTIONS_CSV).read_bytes()
 
 
@@ -105,33 +112,33 @@ def test_face_description_lists_the_active_aus():
 
 @pytest.mark.parametrize("contrastive", ["global_origcl", "local_origcl", "none"])
 def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastive):
-    settings = TrainSettings(epochs=1, batch_size=4, lr_drop_epoch=1, contrastive=contrastive)
-    train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path, log=lambda m: None)
+    settings = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1, contrastive=contrastive)
+    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path, log=lambda m: None)
     history = read_history(tmp_path / HISTORY_CSV)
     assert (float(history[0]["contrastive"]) == 0) == (contrastive == "none")
     assert -1 <= float(history[0]["text_similarity"]) <= 1
 
 
 def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, capsys):
-    settings = TrainSettings(epochs=1, batch_size=4, lr_drop_epoch=1, label_matrix_target="row_normalised")
-    train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path / "normalised", log=lambda m: None)
-    raw = TrainSettings(epochs=1, batch_size=4, lr_drop_epoch=1)
+    settings = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1, label_matrix_target="row_normalised")
+    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "normalised", log=lambda m: None)
+    raw = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1)
     assert raw.label_matrix_target == "raw"
-    train_fold(tiny_cache, "sub01", raw, ModelOptions(), tmp_path / "raw", log=lambda m: None)
+    train_fold(tiny_cache, "sub01", raw, model_options(), tmp_path / "raw", log=lambda m: None)
     contrastive = [
         float(read_history(tmp_path / run / HISTORY_CSV)[0]["contrastive"]) for run in ("normalised", "raw")
     ]
     assert contrastive[1] > contrastive[0]
-    bad = json.dumps({"epochs": 1, "label_matrix_target": "counts"})
+    bad = json.dumps(full_settings(epochs=1, label_matrix_target="counts"))
     code = cli_main([*train_argv(tiny_cache, tmp_path / "bad", {}), "--settings", bad])
     assert code == 2
     assert "label_matrix_target must be one of ['raw', 'row_normalised'], got 'counts'" in capsys.readouterr().err
 
 
 def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
-    settings = TrainSettings(epochs=2, batch_size=4, lr_drop_epoch=1)
-    train_fold(tiny_cache, "sub01", settings, ModelOptions(text="fixed"), tmp_path / "fixed", log=lambda m: None)
-    train_fold(tiny_cache, "sub01", settings, ModelOptions(), tmp_path / "tuned", log=lambda m: None)
+    settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
+    train_fold(tiny_cache, "sub01", settings, model_options(text="fixed"), tmp_path / "fixed", log=lambda m: None)
+    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "tuned", log=lambda m: None)
     fixed = [float(h["text_similarity"]) for h in read_history(tmp_path / "fixed" / HISTORY_CSV)]
     tuned = [float(h["text_similarity"]) for h in read_history(tmp_path / "tuned" / HISTORY_CSV)]
     assert fixed[0] == fixed[1] and tuned[0] != tuned[1]
@@ -150,8 +157,8 @@ def test_a_diverging_fold_stops_instead_of_writing_nan_predictions(tiny_cache, t
 @pytest.mark.parametrize(
     "flag, value, message",
     [
-        ("--settings", '{"epoch": 2}', "--settings: TrainSettings.__init__() got an unexpected keyword argument 'epoch'"),
-        ("--options", '{"pooling": "sum"}', "--options: pooling must be one of"),
+        ("--settings", json.dumps(full_settings(epoch=2)), "--settings: TrainSettings.__init__() got an unexpected keyword argument 'epoch'"),
+        ("--options", json.dumps({"pooling": "sum", "fusion": "gda", "text": "finetune"}), "--options: pooling must be one of"),
         ("--preprocess", "{frames", "--preprocess is not JSON: "),
     ],
 )

@@ -442,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="release root to write")
     parser.add_argument("--seed", type=int, required=True, help="seed of every random draw")
-    parser.add_argument("--subjects", type=int, required=True, help="number of synthetic subjects")
+    parser.add_argument("--subject-count", type=int, required=True, help="number of synthetic subjects")
     parser.add_argument("--samples-per-subject", type=int, required=True, help="samples per subject")
     parser.add_argument(
         "--threads",
@@ -451,14 +451,14 @@ def main(argv: list[str] | None = None) -> int:
         help="processes rendering subjects in parallel (output does not depend on it)",
     )
     args = parser.parse_args(argv)
-    if args.subjects < 1 or args.samples_per_subject < 1:
-        parser.error("--subjects and --samples-per-subject must be at least 1")
+    if args.subject_count < 1 or args.samples_per_subject < 1:
+        parser.error("--subject-count and --samples-per-subject must be at least 1")
     start = time.perf_counter()
     truth = synthesize(
-        args.out, seed=args.seed, subjects=args.subjects, per_subject=args.samples_per_subject, threads=args.threads
+        args.out, seed=args.seed, subjects=args.subject_count, per_subject=args.samples_per_subject, threads=args.threads
     )
     print(
-        f"{PROG}: {len(truth['samples'])} samples, {args.subjects} subjects, {truth['frames']} frames "
+        f"{PROG}: {len(truth['samples'])} samples, {args.subject_count} subjects, {truth['frames']} frames "
         f"-> {args.out} (seed {args.seed}, {time.perf_counter() - start:.1f} s)"
     )
     return 0

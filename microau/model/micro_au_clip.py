@@ -21,9 +21,9 @@ class ModelOptions:
     """pooling: LSI's pooling (global = no LSI, every AU reads the class token); fusion: GSD's fusion
     (none = no GSD); text: finetune or fixed text tail."""
 
-    pooling: str = "pta"
-    fusion: str = "gda"
-    text: str = "finetune"
+    pooling: str
+    fusion: str
+    text: str
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
@@ -72,7 +72,7 @@ class AUHeads(nn.Module):
 
 
 class MicroAUCLIP(nn.Module):
-    def __init__(self, clip_model, n_aus: int, trainable_blocks: int, options: ModelOptions = ModelOptions()) -> None:
+    def __init__(self, clip_model, n_aus: int, trainable_blocks: int, options: ModelOptions) -> None:
         super().__init__()
         self.options = options
         self.visual = VisualTail(clip_model, trainable_blocks)

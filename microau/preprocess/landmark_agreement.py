@@ -129,7 +129,7 @@ def _table_i_aus(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--frames", type=Path, required=True, help="results/frames/<dataset> (apex.png and box.json per sample)"
+        "--frames-dir", type=Path, required=True, help="results/frames/<dataset> (apex.png and box.json per sample)"
     )
     parser.add_argument("--aus", required=True, help="AUs whose Table I regions are compared")
     parser.add_argument("--image-size", type=int, required=True, help="side of the flow image")
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="one row per region (TSV)")
     args = parse_stage_args(parser, argv)
     aus = _table_i_aus(args.aus)
-    rows = agreement(args.frames, aus, args.image_size, args.patch)
+    rows = agreement(args.frames_dir, aus, args.image_size, args.patch)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")

@@ -84,7 +84,7 @@ rule figures:
         landmarks_dir=lambda wc, input: Path(input.landmarks[0]).parent,
     shell:
         "microau figures --table {input.table} --provenance {input.provenance} --cache {input.cache}"
-        " --folds {params.folds} --frames-dir {params.frames_dir:q}"
+        " --fold-dirs {params.folds} --frames-dir {params.frames_dir:q}"
         " --landmarks-dir {params.landmarks_dir:q} --benchmarks {input.benchmarks}"
         " --au {params.au} --sample-count {params.samples} --mer-texts {params.mer_texts}"
         " --out-dir {params.out_dir} > {log} 2>&1"

@@ -20,4 +20,4 @@ rule synthesize:
         out=lambda wc, output: Path(output.truth).parent,
     shell:
         "microau synthesize --out {params.out:q} --seed {params.seed}"
-        " --subjects {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"
+        " --subject-count {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"
