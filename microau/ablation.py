@@ -334,7 +334,7 @@ def ablation_table_main(argv: list[str]) -> int:
     rows: list[dict[str, object]] = []
     metadata: dict[str, object] = {}
     for path in args.groups:
-        header, group_rows = read_result_table(path)
+        header, group_rows = read_result_table(path, keys=("table",))
         group = header["table"].split(" ", 1)[0]
         metadata.update({key: value for key, value in header.items() if key != "table"})
         rows += [{"table": group, **row} for row in group_rows]

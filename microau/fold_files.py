@@ -41,6 +41,7 @@ MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained
 NOT_A_MODEL = "not a model.pt written by `microau train`"
 
 Rows = list[dict[str, str]]
+PREDICTION_KEYS = ("sample", "subject", "class3")
 # reading of Eq. 13 -> (class names, [B, classes] scores)
 MerScores = Mapping[str, tuple[Sequence[str], np.ndarray]]
 
@@ -82,9 +83,18 @@ def write_predictions(
 
 
 def read_fold_predictions(path: str | Path) -> Rows:
-    """The rows of one predictions.csv, as text."""
+    """The rows of one predictions.csv, as text; a file without the columns every reader uses
+    (sample, subject, class3, and an AU's `_prob` beside each `_true`) is named, not half-read."""
     with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        missing = [column for column in PREDICTION_KEYS if column not in columns]
+        truths = [column for column in columns if column.endswith("_true")]
+        missing += [f"{truth[: -len('_true')]}_prob" for truth in truths if f"{truth[: -len('_true')]}_prob" not in columns]
+        if missing or not truths:
+            lacking = ", ".join(missing) if missing else "<AU>_true and <AU>_prob"
+            raise FoldFileError(f"{path} lacks the column(s) {lacking}: not a predictions.csv written by `microau train`")
+        return list(reader)
 
 
 def read_predictions(paths: Sequence[str | Path]) -> Rows:

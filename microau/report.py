@@ -120,7 +120,9 @@ def message_figure(out: Path, title: str, message: str) -> None:
 def plot_au_scores(table: Path, out: Path) -> None:
     """Per-AU F1 and ACC of the pooled LOSO predictions next to the always-positive baseline, with
     the table's subject-level bootstrap intervals as error bars."""
-    metadata, rows = read_result_table(table)
+    metrics = [f"{prefix}{metric}{suffix}" for metric in ("F1", "ACC") for prefix, suffix in
+               (("", ""), ("baseline_", ""), ("", "_lo"), ("", "_hi"))]
+    metadata, rows = read_result_table(table, columns=("au", "n_pos", *metrics))
     rows = [r for r in rows if r["au"] != "baseline"]
     names = [r["au"] if r["au"] == "mean" else f"{r['au']}\n{r['n_pos']}+" for r in rows]
     x = np.arange(len(rows))

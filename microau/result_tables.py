@@ -20,6 +20,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from microau.atomic import atomic_open
+from microau.errors import MicroauError
+
+
+class ResultTableError(MicroauError):
+    """A table lacks a column or metadata line that its reader needs."""
 
 METADATA_PREFIX = "# "
 METADATA_SEPARATOR = ": "
@@ -36,8 +41,11 @@ def write_result_table(path: str | Path, rows: Sequence[Mapping[str, object]], m
             writer.writerow({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()})
 
 
-def read_result_table(path: str | Path) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """A result table's metadata, and its rows as text."""
+def read_result_table(
+    path: str | Path, columns: Sequence[str] = (), keys: Sequence[str] = ()
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """A result table's metadata, and its rows as text; the `columns` and metadata `keys` its
+    reader needs must be there, so a wrong file is named instead of failing halfway."""
     metadata, lines = {}, []
     for line in Path(path).read_text().splitlines():
         if line.startswith("#"):
@@ -45,7 +53,12 @@ def read_result_table(path: str | Path) -> tuple[dict[str, str], list[dict[str, 
             metadata[key] = value
         else:
             lines.append(line)
-    return metadata, list(csv.DictReader(lines))
+    reader = csv.DictReader(lines)
+    missing = [column for column in columns if column not in (reader.fieldnames or [])]
+    missing += [f"# {key}" for key in keys if key not in metadata]
+    if missing:
+        raise ResultTableError(f"{path} lacks {', '.join(missing)}: not the result table this command reads")
+    return metadata, list(reader)
 
 
 def write_provenance(path: str | Path, record: Mapping[str, object]) -> None:

@@ -73,6 +73,21 @@ def test_pooled_predictions_refuse_a_sample_in_two_folds(tmp_path: Path) -> None
         mer_classes(rows, "other")
 
 
+def test_a_predictions_file_without_its_columns_is_named(tmp_path: Path) -> None:
+    write_fold(tmp_path)
+    path = tmp_path / PREDICTIONS_CSV
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0].replace("AU12_prob", "AU12_p"), *lines[1:]]) + "\n")
+    with pytest.raises(FoldFileError, match=r"predictions.csv lacks the column\(s\) AU12_prob: not a predictions.csv"):
+        read_fold_predictions(path)
+    path.write_text("sample,score\ns1,0.5\n")
+    with pytest.raises(FoldFileError, match=r"lacks the column\(s\) subject, class3:"):
+        read_fold_predictions(path)
+    path.write_text("sample,subject,class3\ns1,sub01,positive\n")
+    with pytest.raises(FoldFileError, match=r"lacks the column\(s\) <AU>_true and <AU>_prob:"):
+        read_fold_predictions(path)
+
+
 def test_features_round_trip_in_the_order_asked_for(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     arrays = FoldFeatures(

@@ -2,7 +2,15 @@
 
 from pathlib import Path
 
-from microau.result_tables import read_provenance, read_result_table, write_provenance, write_result_table
+import pytest
+
+from microau.result_tables import (
+    ResultTableError,
+    read_provenance,
+    read_result_table,
+    write_provenance,
+    write_result_table,
+)
 
 
 def test_a_table_round_trips_its_metadata_and_rows(tmp_path: Path) -> None:
@@ -19,6 +27,14 @@ def test_a_table_round_trips_its_metadata_and_rows(tmp_path: Path) -> None:
     write_result_table(tmp_path / "again.csv", back_rows, back_metadata)
     assert (tmp_path / "again.csv").read_bytes() == path.read_bytes()
     assert [p.name for p in path.parent.iterdir()] == ["fake_table.csv"]
+
+
+def test_a_table_without_what_its_reader_needs_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    write_result_table(path, [{"au": "AU01", "F1": 0.5}], {"dataset": "d"})
+    assert read_result_table(path, columns=("au", "F1"), keys=("dataset",))[1] == [{"au": "AU01", "F1": "0.5000"}]
+    with pytest.raises(ResultTableError, match=r"t.csv lacks ACC, # table: not the result table this command reads"):
+        read_result_table(path, columns=("au", "ACC"), keys=("dataset", "table"))
 
 
 def test_provenance_round_trips_with_sorted_keys(tmp_path: Path) -> None:
