@@ -24,7 +24,7 @@ from microau.features import WeightsError
 from microau.fold_files import read_model
 from microau.landmarks_csv import as_stored
 from microau.preprocess import quiet_native_stderr
-from microau.preprocess.apex import motion_apex
+from microau.preprocess.apex import MotionApex, motion_apex
 from microau.preprocess.crop import (
     FaceDetector,
     FaceNotFoundError,
@@ -96,8 +96,9 @@ def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np
     return frames[onset], frames[apex]
 
 
-def video_apex(path: Path, onset: int) -> int:
-    """The frame of largest motion from frame `onset` to the end of the video (`microau.preprocess.apex`)."""
+def video_onset_and_apex(path: Path, onset: int) -> tuple[np.ndarray, MotionApex]:
+    """Frame `onset`, and the frame of largest motion from it to the end of the video
+    (`microau.preprocess.apex`), in one pass over the video."""
     if onset < 0:
         raise PredictError(f"frame numbers start at 0, got onset {onset}")
     frames = video_frames(path)
@@ -105,7 +106,7 @@ def video_apex(path: Path, onset: int) -> int:
     if first is None:
         raise PredictError(f"cannot read video {path}: no frame {onset} (not a video OpenCV can decode, or shorter)")
     try:
-        return motion_apex(first, frames).frame
+        return first, motion_apex(first, frames)
     except ValueError as error:
         raise PredictError(f"cannot find the apex of video {path} after frame {onset}: {error}") from error
 
@@ -240,10 +241,10 @@ def read_pair(args: argparse.Namespace) -> Pair:
         apex = None if args.apex is None else int(args.apex)
     except ValueError:
         raise PredictError(f"with --video, --onset and --apex are frame numbers, got '{args.onset}' and '{args.apex}'")
-    apex_from = "given" if apex is not None else "motion"
     if apex is None:
-        apex = video_apex(args.video, onset)
-    return Pair(*read_video_frames(args.video, onset, apex), onset, apex, apex_from)
+        first, found = video_onset_and_apex(args.video, onset)
+        return Pair(first, found.image, onset, found.frame, "motion")
+    return Pair(*read_video_frames(args.video, onset, apex), onset, apex, "given")
 
 
 def describe(state: dict) -> str:

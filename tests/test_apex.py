@@ -14,6 +14,7 @@ def test_the_frame_of_largest_motion_is_the_apex(count: int, peak: int) -> None:
     frames = motion_clip(count, peak, seed=peak)
     found = motion_apex(frames[0], enumerate(frames[1:], start=1))
     assert found.frame == peak and found.face_found
+    assert found.image is frames[peak]
     assert sorted(found.motion) == list(range(1, count))
     assert found.motion[peak] > 3 * found.motion[count - 1]
 

@@ -191,6 +191,10 @@ def test_predict_finds_the_apex_of_a_video_from_motion(fold_model, tmp_path, cap
     assert main(["--video", str(video), "--model", str(fold_model), "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert (record["onset"], record["apex"], record["apex_from"]) == (0, 7, "motion")
+    # the apex frame kept while searching is the frame read when --apex names it
+    assert main(["--video", str(video), "--onset", "0", "--apex", "7", "--model", str(fold_model), "--json"]) == 0
+    given = json.loads(capsys.readouterr().out)
+    assert (given["aus"], given["emotion_scores"]) == (record["aus"], record["emotion_scores"])
     assert main(["--video", str(video), "--onset", "2", "--model", str(fold_model)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first == f"pair:   {video} frames 2 -> 7 (apex: the frame of largest motion from the onset)"

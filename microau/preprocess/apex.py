@@ -27,10 +27,12 @@ MOTION_PERCENTILE = 90
 
 @dataclass
 class MotionApex:
-    """The chosen frame, each candidate's motion (frame number -> flow magnitude in analysis
-    pixels), and whether the face box was found (else the whole frame was measured)."""
+    """The chosen frame and its image (kept while reading, so a video is decoded once), each
+    candidate's motion (frame number -> flow magnitude in analysis pixels), and whether the face
+    box was found (else the whole frame was measured)."""
 
     frame: int
+    image: np.ndarray
     motion: dict[int, float]
     face_found: bool
 
@@ -67,12 +69,14 @@ def motion_apex(
     box, face_found = analysis_box(onset, detector)
     reference = reduce(onset, box)
     motion: dict[int, float] = {}
+    best: tuple[int, np.ndarray] | None = None
     for number, frame in frames:
         if frame.shape != onset.shape:
             sizes = [f"{image.shape[1]}x{image.shape[0]}" for image in (frame, onset)]
             raise ValueError(f"frame {number} is {sizes[0]} but the onset is {sizes[1]}")
         motion[number] = motion_from(reference, reduce(frame, box))
-    if not motion:
+        if best is None or (motion[number], -number) > (motion[best[0]], -best[0]):
+            best = number, frame
+    if best is None:
         raise ValueError("no frame after the onset to find the apex in")
-    best = max(motion, key=lambda number: (motion[number], -number))
-    return MotionApex(best, motion, face_found)
+    return MotionApex(best[0], best[1], motion, face_found)
