@@ -148,3 +148,9 @@ def load_config(raw: dict, schema: dict) -> dict:
     config = fill_defaults(check_config(raw, schema), schema)
     check_references(config)
     return config
+
+
+def config_around(dataset: str, entry: dict) -> dict:
+    """The schema's defaults around one dataset entry, loaded as the workflow loads config.yaml:
+    the settings `microau bench` times and the tests run with, so neither repeats a default."""
+    return load_config({"targets": [], "datasets": {dataset: entry}}, load_schema(SCHEMA_PATH))

@@ -1,5 +1,6 @@
-"""The files of one training run: a LOSO fold (`results/train/<dataset>/<variant>/<subject>/`) or
-the final model (`results/final/<dataset>/<variant>/`, which has only model.pt and history.csv).
+"""The files of one training run: a LOSO fold (`results/train/<dataset>/<variant>/seed<N>/<subject>/`)
+or the final model (`results/final/<dataset>/<variant>/seed<N>/`, which has only model.pt and
+history.csv).
 
 `microau train` writes them; aggregation, the ablation tables, the figures and `microau predict`
 read them through this module only.
@@ -12,8 +13,8 @@ read them through this module only.
   float16 (the AU features F_n), `au_tokens` [B, AUs, L] int64 (Eq. 1, padded with -1), and where
   the variant has them `dependency` [B, AUs] float32 (GDA's weights) and `token_weights`
   [B, AUs, L] float32 (the pooling weights of each AU's patch tokens).
-- MODEL_PT: a `torch.save`d dict with MODEL_KEYS, `preprocess` (the config's frames, magnify, flow
-  and landmarks sections, or None) and `held_out` (the fold's subject, None for the final model).
+- MODEL_PT: a `torch.save`d dict with MODEL_KEYS, `preprocess` (the config's PREPROCESS_SECTIONS:
+  frames, magnify, flow and landmarks, or None) and `held_out` (the fold's subject, None for the final model).
 - HISTORY_CSV: one row per epoch; its columns are the keys of the rows training logs (epoch,
   learning rates, the mean losses, the text similarity, seconds).
 
@@ -37,6 +38,8 @@ PREDICTIONS_CSV = "predictions.csv"
 FEATURES_NPZ = "features.npz"
 MODEL_PT = "model.pt"
 HISTORY_CSV = "history.csv"
+PREPROCESS_SECTIONS = ("frames", "magnify", "flow", "landmarks")
+"""The config sections model.pt keeps, so `microau predict` prepares a clip as training data was."""
 MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
 NOT_A_MODEL = "not a model.pt written by `microau train`"
 
@@ -90,10 +93,13 @@ def read_fold_predictions(path: str | Path) -> Rows:
         columns = reader.fieldnames or []
         missing = [column for column in PREDICTION_KEYS if column not in columns]
         truths = [column for column in columns if column.endswith("_true")]
-        missing += [f"{truth[: -len('_true')]}_prob" for truth in truths if f"{truth[: -len('_true')]}_prob" not in columns]
+        probs = [f"{truth[: -len('_true')]}_prob" for truth in truths]
+        missing += [prob for prob in probs if prob not in columns]
         if missing or not truths:
             lacking = ", ".join(missing) if missing else "<AU>_true and <AU>_prob"
-            raise FoldFileError(f"{path} lacks the column(s) {lacking}: not a predictions.csv written by `microau train`")
+            raise FoldFileError(
+                f"{path} lacks the column(s) {lacking}: not a predictions.csv written by `microau train`"
+            )
         return list(reader)
 
 

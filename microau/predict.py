@@ -21,7 +21,7 @@ import numpy as np
 from microau.aus import au_name
 from microau.errors import MicroauError
 from microau.features import WeightsError
-from microau.fold_files import read_model
+from microau.fold_files import PREPROCESS_SECTIONS, read_model
 from microau.landmarks_csv import as_stored
 from microau.preprocess import quiet_native_stderr
 from microau.preprocess.apex import MotionApex, motion_apex
@@ -39,7 +39,6 @@ from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
 from microau.preprocess.magnify import magnify_pair
 
 PROG = "microau predict"
-PREPROCESS_SECTIONS = ("frames", "magnify", "flow", "landmarks")
 READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
 
 
@@ -286,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video", type=Path, help="read --onset and --apex as frame numbers of this video")
     parser.add_argument(
         "--model", type=Path, required=True,
-        help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/model.pt)",
+        help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)

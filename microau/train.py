@@ -67,7 +67,6 @@ class TrainSettings:
             )
 
 
-
 class SplitError(MicroauError):
     """The held-out subject has no sample in the features cache, or no other subject is left to train on."""
 

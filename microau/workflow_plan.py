@@ -14,13 +14,13 @@ from pathlib import Path
 from microau.ablation import PAPER_TABLES
 from microau.config import generated_release
 from microau.errors import MicroauError
+from microau.fold_files import PREPROCESS_SECTIONS
 
 MODEL_OPTION_KEYS = ("pooling", "fusion", "text")
 """Variant keys that build the model (`ModelOptions`); the others are training settings."""
 JOB_KEYS = ("threads", "mem_mb", "runtime", "seeds")
 """Keys of the train section that size or repeat jobs rather than set up one training run."""
 DATASET_SCHEDULE_KEYS = ("epochs", "batch_size", "lr_drop_epoch")
-PREPROCESS_SECTIONS = ("frames", "magnify", "flow", "landmarks")
 FEATURE_SECTIONS = ("frames", "magnify", "flow")
 
 

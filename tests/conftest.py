@@ -13,10 +13,9 @@ AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 def schema_config() -> dict:
     """The schema's defaults around one dataset of CASME II's AUs: tests take every setting they do
     not vary from here, as the workflow does, so no test repeats a default."""
-    from microau.config import SCHEMA_PATH, load_config, load_schema
+    from microau.config import config_around
 
-    raw = {"targets": [], "datasets": {"tiny": {"reader": "casme2", "aus": AUS}}}
-    return load_config(raw, load_schema(SCHEMA_PATH))
+    return config_around("tiny", {"reader": "casme2", "aus": AUS})
 
 
 def train_settings(**changes):

@@ -3,7 +3,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from microau.config import SCHEMA_PATH, ConfigError, check_config, coerce_scalars, load_config, load_schema
+from microau.config import (
+    SCHEMA_PATH,
+    ConfigError,
+    check_config,
+    coerce_scalars,
+    config_around,
+    load_config,
+    load_schema,
+)
 from microau.errors import MicroauError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,6 +83,12 @@ def test_loading_fills_defaults_at_every_depth():
         80, "selected", False, None, {})
     assert config["variants"]["v"] == {"pooling": "pta", "fusion": "gda", "text": "finetune", "contrastive": "miaucl",
                                        "alpha": None, "beta": None}
+
+
+def test_the_config_around_one_dataset_is_the_schema_defaults_loaded_as_the_workflow_loads_them():
+    entry = {"reader": "samm", "aus": [4]}
+    assert config_around("d", entry) == load_config({"targets": [], "datasets": {"d": entry}}, SCHEMA)
+    assert config_around("d", entry)["train"]["label_matrix_target"] == "raw"
 
 
 def test_loading_coerces_command_line_strings_and_leaves_the_input_alone():
