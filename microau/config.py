@@ -116,6 +116,10 @@ def fill_defaults(value: Any, schema: dict, root: dict | None = None) -> Any:
     return value
 
 
+GENERATED_LAYOUT = ("casme2", "selected")
+"""Reader and frame layout of the release `microau synthesize` writes (CASME2_RAW_selected)."""
+
+
 def generated_release(dataset: str) -> str:
     """Where the pipeline writes the release of a generated dataset (`microau synthesize`)."""
     return f"results/{dataset}/release"
@@ -136,6 +140,12 @@ def check_references(config: dict) -> None:
         except CorrespondenceError as error:
             raise ConfigError(f"config key 'datasets.{name}.mer_combinations': {error}") from None
     for name, settings in config["datasets"].items():
+        layout = (settings["reader"], settings["frames_layout"])
+        if settings["generated"] and layout != GENERATED_LAYOUT:
+            raise ConfigError(
+                f"config key 'datasets.{name}': a generated dataset is written in CASME II's layout; "
+                f"set reader: {GENERATED_LAYOUT[0]} and frames_layout: {GENERATED_LAYOUT[1]}"
+            )
         if settings["generated"] and settings["root"] not in (None, generated_release(name)):
             raise ConfigError(
                 f"config key 'datasets.{name}.root': a generated dataset's release is written to "
