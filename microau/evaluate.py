@@ -16,7 +16,13 @@ from microau import __version__
 from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
 from microau.errors import MicroauError
 from microau.features import read_weights_record
-from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
+from microau.fold_files import (
+    au_truth_and_probs,
+    mer_classes,
+    mer_predictions,
+    read_predictions,
+    write_pooled_predictions,
+)
 from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
 
@@ -242,6 +248,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mer-table", type=Path, required=True)
     parser.add_argument("--folds", type=Path, required=True)
     parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+    parser.add_argument("--pooled-predictions", type=Path,
+                        help="also write every held-out sample's predictions here, one row per sample")
     parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")
     add_bootstrap_arguments(parser)
     parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
@@ -254,6 +262,8 @@ def main(argv: list[str]) -> int:
         bootstrap_of(args), args.faces_report, args.mer_texts,
     )
     write_provenance(args.provenance, provenance)
+    if args.pooled_predictions:
+        write_pooled_predictions(args.pooled_predictions, args.predictions)
     mean = next(r for r in au_rows if r["au"] == "mean")
     print(
         f"{args.dataset}: mean AU F1 {mean['F1']:.3f} (always-positive {mean['baseline_F1']:.3f}), "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from itertools import takewhile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,39 +76,56 @@ def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
         capture.release()
 
 
-def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
-    """Frames `onset` and `apex` (0-based) of a video."""
+Frames = Iterator[tuple[int, np.ndarray]]
+
+
+def frames_at(frames: Frames, onset: int, apex: int, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Frames `onset` and `apex` (0-based) of a clip's frames; `source` names the clip in errors
+    ("video clip.avi")."""
     if min(onset, apex) < 0:
         raise PredictError(f"frame numbers start at 0, got onset {onset} and apex {apex}")
-    frames: dict[int, np.ndarray] = {}
+    found: dict[int, np.ndarray] = {}
     count = 0
-    for number, frame in video_frames(path):
+    for number, frame in frames:
         if number in (onset, apex):
-            frames[number] = frame
+            found[number] = frame
         count = number + 1
         if count > max(onset, apex):
             break
     if count == 0:
-        raise PredictError(f"cannot read video {path}: not a video OpenCV can decode")
+        raise PredictError(f"cannot read {source}: no frame OpenCV can decode")
     if count <= max(onset, apex):
         last = max(onset, apex)
-        raise PredictError(f"video {path} has {count} readable frames (0..{count - 1}); frame {last} is beyond them")
-    return frames[onset], frames[apex]
+        raise PredictError(f"{source} has {count} readable frames (0..{count - 1}); frame {last} is beyond them")
+    return found[onset], found[apex]
 
 
-def video_onset_and_apex(path: Path, onset: int) -> tuple[np.ndarray, MotionApex]:
-    """Frame `onset`, and the frame of largest motion from it to the end of the video
-    (`microau.preprocess.apex`), in one pass over the video."""
+def onset_and_motion_apex(
+    frames: Frames, onset: int, source: str, last: int | None = None
+) -> tuple[np.ndarray, MotionApex]:
+    """Frame `onset`, and the frame of largest motion from it to frame `last` (default: the end of
+    the clip; `microau.preprocess.apex`), in one pass over the frames."""
     if onset < 0:
         raise PredictError(f"frame numbers start at 0, got onset {onset}")
-    frames = video_frames(path)
     first = next((frame for number, frame in frames if number == onset), None)
     if first is None:
-        raise PredictError(f"cannot read video {path}: no frame {onset} (not a video OpenCV can decode, or shorter)")
+        raise PredictError(f"cannot read {source}: no frame {onset} (no frame OpenCV can decode, or fewer)")
+    if last is not None:
+        frames = takewhile(lambda numbered: numbered[0] <= last, frames)
     try:
         return first, motion_apex(first, frames)
     except ValueError as error:
-        raise PredictError(f"cannot find the apex of video {path} after frame {onset}: {error}") from error
+        raise PredictError(f"cannot find the apex of {source} after frame {onset}: {error}") from error
+
+
+def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frames `onset` and `apex` (0-based) of a video."""
+    return frames_at(video_frames(path), onset, apex, f"video {path}")
+
+
+def video_onset_and_apex(path: Path, onset: int) -> tuple[np.ndarray, MotionApex]:
+    """Frame `onset`, and the frame of largest motion from it to the end of the video."""
+    return onset_and_motion_apex(video_frames(path), onset, f"video {path}")
 
 
 def stored_preprocessing(state: dict, path: Path) -> dict[str, dict]:
@@ -158,63 +176,100 @@ def preprocess_pair(
     return image, as_stored(points)
 
 
+def torch_device(name: str):
+    """The torch device called `name` ("cpu", "cuda", "cuda:1", "mps"); one that this machine lacks
+    is an error naming --device, not a crash on the first tensor."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise PredictError(f"--device {name}: not a torch device ({str(error).splitlines()[0]})") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise PredictError(f"--device {name}: torch sees no CUDA device on this machine")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise PredictError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise PredictError(f"--device {name}: torch sees no MPS device on this machine")
+    return device
+
+
+class PairModel:
+    """A model.pt made ready for any number of pairs: CLIP, the trained model and the text
+    features of the AU prompts and the MER label texts are built once, on `device`."""
+
+    def __init__(self, state: dict, settings: dict[str, dict], device: str = "cpu") -> None:
+        import open_clip
+        import torch
+
+        from microau.aus import au_prompts
+        from microau.features import ClipSpec, load_clip, patch_grid, weights_id
+        from microau.mer import filter_combinations, joined_texts
+        from microau.model import MicroAUCLIP, ModelOptions
+        from microau.model.text import frozen_text_states
+
+        self.state, self.settings, self.device = state, settings, torch_device(device)
+        spec = ClipSpec(state["encoder"], state["pretrained"])
+        clip_model = load_clip(spec)
+        if weights_id(spec) != state["weights"]:
+            raise WeightsError(
+                f"the model was trained on CLIP weights '{state['weights']}' but '{state['pretrained']}' "
+                f"now resolves to '{weights_id(spec)}'"
+            )
+        self.aus, self.k = list(state["aus"]), int(state["k"])
+        self.au_names = [au_name(au) for au in self.aus]
+        self.grid = patch_grid(clip_model)
+        self.combinations = filter_combinations(state["settings"]["mer_combinations"], self.aus)
+        self.joined_names, class_texts = joined_texts(state["settings"]["mer_classes"])
+        tokenizer = open_clip.get_tokenizer(spec.model)
+        with torch.no_grad():
+            model = MicroAUCLIP(clip_model, len(self.aus), self.k, ModelOptions(**state["options"]))
+            try:
+                model.load_state_dict(state["state_dict"])
+            except RuntimeError as error:
+                raise PredictError(f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}") from error
+            model.eval()
+            mer_frozen = frozen_text_states(clip_model, tokenizer, class_texts, self.k)
+            prompt_frozen = frozen_text_states(clip_model, tokenizer, au_prompts(self.aus), self.k)
+            self.prompt_features = model.encode_texts(prompt_frozen).view(len(self.aus), 2, -1).to(self.device)
+            self.mer_features = model.encode_texts(mer_frozen).to(self.device)
+        self.clip_model, self.model = clip_model.to(self.device), model.to(self.device)
+
+    def predict(self, onset: np.ndarray, apex: np.ndarray, name: str = "the onset frame") -> Prediction:
+        """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair of BGR frames, as a training
+        fold computes them."""
+        import torch
+
+        from microau.features import au_token_indices, flow_tensor, frozen_visual_states
+        from microau.mer import zero_shot_scores
+
+        image, points = preprocess_pair(onset, apex, self.settings, name=name)
+        tokens = au_token_indices(points, self.aus, image.shape[0], self.grid)
+        with torch.no_grad():
+            images = flow_tensor(image)[None].to(self.device)
+            # The feature cache stores these states as float16; training reads them back as float32.
+            states = frozen_visual_states(self.clip_model, images, self.k).to(torch.float16).float()
+            out = self.model(states, torch.from_numpy(tokens)[None].to(self.device))
+            probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1].cpu()
+            scores = zero_shot_scores(
+                out["features"], self.prompt_features, self.mer_features, self.combinations, self.joined_names,
+                self.aus,
+            )
+        return Prediction(
+            aus={au_name(au): float(p) for au, p in zip(self.aus, probs)},
+            emotions={reading: names[int(values[0].argmax())] for reading, (names, values) in scores.items()},
+            emotion_scores={
+                reading: {name: float(v) for name, v in zip(names, values[0])}
+                for reading, (names, values) in scores.items()
+            },
+        )
+
+
 def predict_pair(
     onset: np.ndarray, apex: np.ndarray, state: dict, settings: dict[str, dict], name: str = "the onset frame"
 ) -> Prediction:
     """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair, as a training fold computes them."""
-    import open_clip
-    import torch
-
-    from microau.features import (
-        ClipSpec,
-        au_token_indices,
-        flow_tensor,
-        frozen_visual_states,
-        load_clip,
-        patch_grid,
-        weights_id,
-    )
-    from microau.model import MicroAUCLIP, ModelOptions
-    from microau.model.text import frozen_text_states
-    from microau.aus import au_prompts
-    from microau.mer import filter_combinations, joined_texts, zero_shot_scores
-
-    image, points = preprocess_pair(onset, apex, settings, name=name)
-    spec = ClipSpec(state["encoder"], state["pretrained"])
-    clip_model = load_clip(spec)
-    if weights_id(spec) != state["weights"]:
-        raise WeightsError(
-            f"the model was trained on CLIP weights '{state['weights']}' but '{state['pretrained']}' "
-            f"now resolves to '{weights_id(spec)}'"
-        )
-    aus, k = list(state["aus"]), int(state["k"])
-    tokens = au_token_indices(points, aus, image.shape[0], patch_grid(clip_model))
-    combinations = filter_combinations(state["settings"]["mer_combinations"], aus)
-    joined_names, class_texts = joined_texts(state["settings"]["mer_classes"])
-    with torch.no_grad():
-        # The feature cache stores these states as float16; training reads them back as float32.
-        states = frozen_visual_states(clip_model, flow_tensor(image)[None], k).to(torch.float16).float()
-        mer_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), class_texts, k)
-        model = MicroAUCLIP(clip_model, len(aus), k, ModelOptions(**state["options"]))
-        try:
-            model.load_state_dict(state["state_dict"])
-        except RuntimeError as error:
-            raise PredictError(f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}") from error
-        model.eval()
-        out = model(states, torch.from_numpy(tokens)[None])
-        probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1]
-        prompt_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), au_prompts(aus), k)
-        prompt_features = model.encode_texts(prompt_frozen).view(len(aus), 2, -1)
-        scores = zero_shot_scores(
-            out["features"], prompt_features, model.encode_texts(mer_frozen), combinations, joined_names, aus
-        )
-    return Prediction(
-        aus={au_name(au): float(p) for au, p in zip(aus, probs)},
-        emotions={reading: names[int(values[0].argmax())] for reading, (names, values) in scores.items()},
-        emotion_scores={
-            reading: {name: float(v) for name, v in zip(names, values[0])} for reading, (names, values) in scores.items()
-        },
-    )
+    return PairModel(state, settings).predict(onset, apex, name)
 
 
 @dataclass

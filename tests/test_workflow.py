@@ -53,12 +53,12 @@ def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     table = finished_run / "results" / "synthetic_table.csv"
     rows = {r["au"]: r for r in table_rows(table)}
     assert set(rows) == {"AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17", "mean", "baseline"}
-    assert "# weights: none (random init" in table.read_text()
-    assert "# n_samples: 12" in table.read_text()
+    metadata = read_result_table(table)[0]
+    assert metadata["weights"].startswith("none (random init") and metadata["n_samples"] == "12"
     mer = {r["metric"]: r for r in table_rows(finished_run / "results" / "synthetic_mer_table.csv")}
     assert {"f1_macro", "uar", "accuracy"} <= set(mer)
-    mer_text = (finished_run / "results" / "synthetic_mer_table.csv").read_text()
-    assert "# weights: none (random init" in mer_text and "# encoder: microau-tiny-ViT" in mer_text
+    mer_metadata = read_result_table(finished_run / "results" / "synthetic_mer_table.csv")[0]
+    assert mer_metadata["weights"].startswith("none (random init") and mer_metadata["encoder"] == "microau-tiny-ViT"
     assert (finished_run / "results" / "synthetic_provenance.json").exists()
 
 
