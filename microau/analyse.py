@@ -283,8 +283,11 @@ class Analyser:
         """The rows under every column, in the module docstring's order, missing scores empty."""
         aus = self.pair_model.au_names
         au_columns = [f"{au}_{kind}" for au in aus for kind in ("prob", "on")]
-        mer_columns = [column for row in rows for column in row if column.startswith("mer_")]
-        columns = [*CLIP_COLUMNS, *au_columns, *dict.fromkeys(mer_columns), "status", "seconds"]
+        mer_columns = [
+            column for reading, names in self.pair_model.emotion_classes().items()
+            for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
+        ]
+        columns = [*CLIP_COLUMNS, *au_columns, *mer_columns, "status", "seconds"]
         frame = pd.DataFrame(rows, columns=columns)
         for column in ("onset", "apex", *(f"{au}_on" for au in aus)):
             frame[column] = frame[column].astype("Int64")

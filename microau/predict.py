@@ -235,6 +235,10 @@ class PairModel:
             self.mer_features = model.encode_texts(mer_frozen).to(self.device)
         self.clip_model, self.model = clip_model.to(self.device), model.to(self.device)
 
+    def emotion_classes(self) -> dict[str, list[str]]:
+        """The classes of each reading of Eq. 13, in the order `predict` scores them."""
+        return {"combinations": list(self.combinations), "joined": list(self.joined_names)}
+
     def predict(self, onset: np.ndarray, apex: np.ndarray, name: str = "the onset frame") -> Prediction:
         """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair of BGR frames, as a training
         fold computes them."""

@@ -134,6 +134,8 @@ def test_one_clip_with_a_given_pair_equals_the_single_pair_prediction(analyser, 
 def test_a_clip_too_short_for_its_apex_fails_alone(analyser, study):
     table = analyser.analyse_many([study / "clips" / "s01_b"])
     assert table["status"][0] == STATUS_OK
+    faceless = analyser.analyse(study / "clips" / "wall")
+    assert list(faceless.columns) == list(table.columns)  # every column, though no clip had scores
     short = analyser.analyse(study / "clips" / "s01_b", apex=9)
     assert short["status"][0] == f"image folder {study / 'clips' / 's01_b'} has 6 readable frames (0..5); frame 9 is beyond them"
 
