@@ -165,3 +165,12 @@ def test_a_device_this_machine_lacks_is_named(monkeypatch):
     assert str(torch_device("cuda:0")) == "cuda:0"
     with pytest.raises(PredictError, match="--device cuda:1: this machine has 1 CUDA device"):
         torch_device("cuda:1")
+
+
+def test_a_wrong_listing_stops_before_the_model_is_loaded(tmp_path, capsys):
+    listing = tmp_path / "clips.csv"
+    listing.write_text("clip,apex,emotion\nx.avi,3,happy\n")
+    model = tmp_path / "not_read.pt"  # not there: the listing is checked first
+    assert cli_main(["analyse", str(listing), "--model", str(model), "--out", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"microau analyse: error: {listing}: unknown column(s) emotion (known: clip, id, onset, apex, offset)\n"
