@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas
 import pytest
 import yaml
 
@@ -60,6 +61,11 @@ def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     mer_metadata = read_result_table(finished_run / "results" / "synthetic_mer_table.csv")[0]
     assert mer_metadata["weights"].startswith("none (random init") and mer_metadata["encoder"] == "microau-tiny-ViT"
     assert (finished_run / "results" / "synthetic_provenance.json").exists()
+    # every table opens with a plain read_csv; the pooled predictions hold every held-out sample once
+    for name in ("table", "mer_table", "folds", "predictions"):
+        assert len(pandas.read_csv(finished_run / "results" / f"synthetic_{name}.csv")) > 0, name
+    pooled = pandas.read_csv(finished_run / "results" / "synthetic_predictions.csv")
+    assert len(pooled) == 12 and pooled["sample"].is_unique and (pooled["fold"] == pooled["subject"]).all()
 
 
 @pytest.mark.slow
