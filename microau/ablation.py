@@ -3,8 +3,8 @@
 Each row names a variant of the workflow config. Every run is scored as the main table is (pooled
 over folds, per AU the two-class F1 and the positive-class F1, argmax of P_n, final epoch); repeats
 over seeds give a mean and a sample standard deviation. The paper's F1 is compared with the
-two-class F1, its comparators' metric (`evaluate.F1_DEFINITION`). The published figures are CASME II and SAMM results: they
-are only comparable when the dataset is a real copy of one of those.
+two-class F1, its comparators' metric (`evaluate.F1_DEFINITION`). The published figures are
+CASME II and SAMM results: they are only comparable when the dataset is a real copy of one of those.
 """
 
 from __future__ import annotations
