@@ -69,7 +69,8 @@ def test_vectorised_resamples_equal_a_slow_reference():
     table = {r["au"]: r for r in au_table(rows, bootstrap)}
     for metric in ("F1_2class", "F1_pos"):
         low, high = np.percentile(np.mean(reference[metric], axis=1), [5, 95])
-        assert (table["mean"][f"{metric}_lo"], table["mean"][f"{metric}_hi"]) == (pytest.approx(low), pytest.approx(high))
+        interval = (table["mean"][f"{metric}_lo"], table["mean"][f"{metric}_hi"])
+        assert interval == (pytest.approx(low), pytest.approx(high))
     low, high = np.percentile(np.array(reference["ACC"])[:, 1], [5, 95])
     assert (table["AU01"]["ACC_lo"], table["AU01"]["ACC_hi"]) == (pytest.approx(low), pytest.approx(high))
 
@@ -81,7 +82,8 @@ def test_identical_subjects_give_zero_width_intervals():
     bootstrap = Bootstrap(200, 0, 0.95)
     for row in au_table(rows, bootstrap)[:-1]:
         for metric in AU_METRICS:
-            assert row[f"{metric}_lo"] == pytest.approx(row[metric]) and row[f"{metric}_hi"] == pytest.approx(row[metric])
+            assert row[f"{metric}_lo"] == pytest.approx(row[metric])
+            assert row[f"{metric}_hi"] == pytest.approx(row[metric])
     for row in mer_table(rows, "combinations", bootstrap)[:2]:
         assert row["lo"] == pytest.approx(row["zero_shot"]) and row["hi"] == pytest.approx(row["zero_shot"])
 
