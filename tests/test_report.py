@@ -135,7 +135,7 @@ def test_figures_command_writes_every_figure_as_a_readable_image(fake_run, tmp_p
     provenance = (out / "provenance.html").read_text()
     assert "none (random init, torch seed 0)" in provenance and "abc123" in provenance
     tables = (out / "tables.html").read_text()
-    assert "<td>AU04</td><td>4</td><td>0.6667</td>" in tables and "<td>f1_macro</td><td>0.4000</td>" in tables
+    assert "<td>AU04</td><td>4</td><td>0.6250</td>" in tables and "<td>f1_macro</td><td>0.4000</td>" in tables
     assert "mer_table.meta.json" in tables and "combinations (one label text per AU combination)" in tables
     assert "wrote 9 figures" in capsys.readouterr().out
 
