@@ -73,6 +73,14 @@ def test_train_settings_give_every_train_settings_field_from_dataset_variant_and
     TrainSettings(**settings)
 
 
+def test_a_datasets_own_optimiser_settings_go_over_the_shared_ones_for_that_dataset_only():
+    config = shipped(train={"momentum": 0.0, "lr_head": 0.01})
+    config["datasets"]["synthetic"]["train"] = {"lr_head": 0.05}
+    assert plan.train_settings(config, "synthetic", "micro_au_clip", 1)["lr_head"] == 0.05
+    assert plan.train_settings(config, "synthetic", "micro_au_clip", 1)["momentum"] == 0.0
+    assert plan.train_settings(config, "casme2", "micro_au_clip", 1)["lr_head"] == 0.01
+
+
 def test_model_options_are_the_variants_model_keys():
     assert plan.model_options(shipped(), "casme2", "meanpool") == {"pooling": "mean", "fusion": "add_mlp",
                                                                    "text": "finetune"}
@@ -185,3 +193,12 @@ def test_ablation_runs_name_the_trained_variant_and_a_folder_per_seed():
 def test_ablation_runs_name_a_missing_paper_variant():
     with pytest.raises(plan.PlanError, match="ablation table II needs the variant 'lsi_only': add it under variants"):
         plan.ablation_runs(shipped(variants={"micro_au_clip": {}}), "synthetic", "II")
+
+
+def test_the_real_datasets_train_with_the_papers_plain_sgd_and_the_weights_own_temperature():
+    config = shipped()
+    for dataset in ("casme2", "samm", "casme3"):
+        settings = plan.train_settings(config, dataset, "micro_au_clip", 1)
+        assert (settings["momentum"], settings["lr_encoder"], settings["lr_head"]) == (0.0, 0.001, 0.01), dataset
+        assert settings["temperature"] == "model" and (settings["epochs"], settings["lr_drop_epoch"]) == (80, 40)
+    assert plan.model_options(config, "casme2", "add_mlp")["fusion"] == "add_mlp"
