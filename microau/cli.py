@@ -43,6 +43,7 @@ COMMANDS: dict[str, Command] = {
     "ablation-table": Command("microau.ablation", "ablation_table_main", "stack the ablation tables of a dataset into one file"),
     "figures": Command("microau.report", "figures_main", "figures of the Snakemake report for one dataset"),
     "predict": Command("microau.predict", "main", "AU probabilities and zero-shot emotion of one onset/apex pair"),
+    "spot-bench": Command("microau.spotting.bench", "main", "sub-pixel accuracy and cost of the spotter's flow methods"),
     "bench": Command("microau.bench", "main", "measure stage throughput, training step cost and memory"),
 }
 
