@@ -27,6 +27,7 @@ COMMANDS: dict[str, Command] = {
         "microau.datasets.synthetic_long", "main", "generate synthetic long videos with micro-expressions at known times"
     ),
     "index": Command("microau.datasets.index", "main", "write the normalised sample table of a dataset release"),
+    "spot-index": Command("microau.spotting.releases", "main", "the long videos and annotated expressions of a spotting dataset"),
     "faces": Command("microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"),
     "frames": Command("microau.preprocess.crop", "main", "crop onset and apex frames of one sample with its face box"),
     "magnify": Command("microau.preprocess.magnify", "main", "magnify the apex crop against the onset crop"),
