@@ -214,6 +214,6 @@ def test_spotting_targets_must_name_a_spotting_dataset():
     from microau.config import ConfigError
 
     with pytest.raises(ConfigError, match="spotting_targets names 'x'"):
-        load_config({"spotting_targets": ["x"]}, load_schema(SCHEMA_PATH))
+        load_config({"targets": [], "spotting_targets": ["x"]}, load_schema(SCHEMA_PATH))
     with pytest.raises(ConfigError, match="synthetic_long release is written by the pipeline"):
         spotting_config(syn={"reader": "synthetic_long", "root": "/somewhere"})
