@@ -111,8 +111,30 @@ def poisson_times(rng: np.random.Generator, every_s: tuple[float, float], durati
     return times
 
 
+PLAN_RATE = 1000.0  # events are planned in milliseconds, then placed at the video's frame rate
+
+
 def plan_video(seed: int, index: int, subject: str, fps: float, duration_s: float, per_minute: float) -> LongVideo:
-    """Blinks, head shifts and expressions of one video, their times drawn in seconds."""
+    """Blinks, head shifts and expressions of one video, planned in milliseconds so that every
+    frame rate gets the same events, then rounded to the video's frames."""
+    planned = plan_ms(seed, index, subject, duration_s, per_minute)
+
+    def at(ms: int) -> int:
+        return int(round(ms * fps / PLAN_RATE))
+
+    for e in planned.expressions:
+        e.onset, e.apex, e.offset = at(e.onset), at(e.apex), at(e.offset)
+        e.offset = max(e.offset, e.onset + 2)
+        e.apex = min(max(e.apex, e.onset + 1), e.offset - 1)
+    for event in planned.blinks + planned.shifts:
+        event.start, event.end = at(event.start), max(at(event.end), at(event.start) + 1)
+    planned.fps, planned.frames = fps, frames_of(duration_s, fps)
+    return planned
+
+
+def plan_ms(seed: int, index: int, subject: str, duration_s: float, per_minute: float) -> LongVideo:
+    """The events of one video in milliseconds (frames at PLAN_RATE)."""
+    fps = PLAN_RATE
     rng = rng_for(seed, 10, index)
     frames = frames_of(duration_s, fps)
     blinks = [Event(frames_of(t, fps), frames_of(t + rng.uniform(*BLINK_S), fps)) for t in poisson_times(rng, BLINK_EVERY_S, duration_s)]
