@@ -169,7 +169,7 @@ def plan_ms(seed: int, index: int, subject: str, duration_s: float, per_minute: 
         busy.append((onset, offset))
     if len(expressions) < wanted:
         raise LongSynthesisError(
-            f"{duration_s} s at {fps} fps leaves room for {len(expressions)} of {wanted} expressions: lengthen --duration-s"
+            f"{duration_s} s leaves room for {len(expressions)} of {wanted} expressions: lengthen --duration-s"
         )
     expressions.sort(key=lambda e: e.onset)
     return LongVideo(subject, fps, frames, expressions, blinks, shifts)

@@ -66,6 +66,29 @@ def shift_errors(method: str, face_px: int, seed: int = 0) -> dict[float, tuple[
     return out
 
 
+def photo_video(photo: Path, out: Path, fps: float, seconds: float, seed: int = 0) -> None:
+    """A neutral video of a real photograph (no expression): slow head drift (+-3 px, +-1 degree,
+    periods of 6-15 s), flicker and sensor noise, MJPG in a 640x480 frame. A face not made by the
+    synthetic generator, for the false-positive rate per minute."""
+    from microau.preprocess.images import read_image
+
+    image = read_image(photo).astype(np.float32)
+    scale = min(640 / image.shape[1], 480 / image.shape[0])
+    rng = np.random.default_rng(seed)
+    periods = rng.uniform(6, 15, size=3) * fps
+    phases = rng.uniform(0, 2 * np.pi, size=3)
+    noise = rng.normal(0, NOISE_SIGMA, (8, 480, 640, 3)).astype(np.float32)
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    for n in range(int(seconds * fps)):
+        dx, dy, angle = (amp * np.sin(2 * np.pi * n / periods[i] + phases[i]) for i, amp in enumerate((3.0, 3.0, 1.0)))
+        matrix = cv2.getRotationMatrix2D((image.shape[1] / 2, image.shape[0] / 2), angle, scale)
+        matrix[:, 2] += (320 - scale * image.shape[1] / 2 + dx, 240 - scale * image.shape[0] / 2 + dy)
+        frame = cv2.warpAffine(image, matrix, (640, 480), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        frame = frame * np.float32(1 + rng.uniform(-0.01, 0.01)) + noise[n % 8]
+        writer.write(np.clip(frame + 0.5, 0, 255).astype(np.uint8))
+    writer.release()
+
+
 def cost(video: Path, settings: SpotSettings) -> tuple[float, float, float, int]:
     """(wall and CPU seconds per minute of video, the video's fps, spotted micro-expressions). CPU
     time is the process's own: on a shared machine the wall clock also counts other jobs' turns."""
@@ -83,8 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", nargs="+", choices=FLOW_METHODS, default=list(FLOW_METHODS), help="flow methods to compare")
     parser.add_argument("--video", type=Path, nargs="*", default=[], help="long videos to time the spotter on")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1, as a per-video job)")
+    parser.add_argument(
+        "--photo-video", nargs=2, type=Path, metavar=("PHOTO", "OUT"),
+        help="first write a 60-s neutral 30-fps video of a real photograph with slow head motion to OUT",
+    )
     args = parser.parse_args(argv)
     cv2.setNumThreads(args.threads)
+    if args.photo_video:
+        photo_video(*args.photo_video, fps=30.0, seconds=60.0)
+        print(f"wrote {args.photo_video[1]}: 60 s at 30 fps of {args.photo_video[0]}, slow head motion, no expression")
     settings = default_settings()
     print(f"known answer: median flow of a face shifted by d px, reduced to {settings.face_px} px, noise sigma {NOISE_SIGMA}")
     print("method      " + "".join(f"  err@{d:<5}" for d in SHIFTS_PX) + "  ms/flow  (error in crop px; true shift = d x crop/face)")

@@ -19,7 +19,7 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
 4. Peaks at least 2k apart above max(mean + p (max - mean), median + z * 1.4826 MAD) of the
    video's own signal (p = `threshold_p`, MDMD's relative threshold; z = `noise_z`, a floor for
    videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate,
-   unless the eyes moved `blink_ratio` times more than the face at that moment (a blink).
+   unless the eyes moved `blink_ratio` times more than the face within k of it (a blink).
 Micro-expressions use `half_length_s`, macro-expressions `macro_half_length_s`.
 """
 
@@ -334,7 +334,7 @@ def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
     for i in sorted(candidates, key=lambda i: -values[i]):
         if any(abs(i - j) < 2 * sig.k for j in kept):
             continue
-        if sig.eyes[i] > settings.blink_ratio * values[i]:
+        if sig.eyes[max(0, i - sig.k) : i + sig.k + 1].max() > settings.blink_ratio * values[i]:
             continue
         kept.append(i)
     return sorted(kept)
