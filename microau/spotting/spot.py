@@ -36,8 +36,9 @@ def settings_from(config_path: Path | None, settings_json: str | None) -> SpotSe
         return SpotSettings(**json.loads(settings_json))
     import yaml
 
-    raw = yaml.safe_load(config_path.read_text()) if config_path else {}
-    return SpotSettings(**load_config(raw or {}, load_schema(SCHEMA_PATH))["spotting"])
+    raw = (yaml.safe_load(config_path.read_text()) if config_path else None) or {}
+    # a file with only a spotting section names no AU-detection targets (the schema's default names the demo)
+    return SpotSettings(**load_config({"targets": [], **raw}, load_schema(SCHEMA_PATH))["spotting"])
 
 
 def frames_at(source: VideoSource, numbers: set[int]) -> dict[int, np.ndarray]:
