@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
+from microau.predict import video_frames
 from microau.preprocess.crop import FaceDetector, shared_detector, square_box
 from microau.preprocess.flow import subtract_median
 from microau.preprocess.images import match_gain, to_gray
@@ -148,21 +149,9 @@ class VideoSource:
                     raise SpottingError(f"cannot read frame {self.files[number]}")
                 yield number, frame
             return
-        capture = cv2.VideoCapture(str(self.path))
-        try:
-            number = 0
-            while True:
-                if number % stride:
-                    if not capture.grab():
-                        return
-                else:
-                    ok, frame = capture.read()
-                    if not ok:
-                        return
-                    yield number, frame
-                number += 1
-        finally:
-            capture.release()
+        for number, frame in video_frames(self.path):
+            if number % stride == 0:
+                yield number, frame
 
 
 # ---- flow ---------------------------------------------------------------------------------------
