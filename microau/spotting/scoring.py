@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from microau.bootstrap import Bootstrap
-from microau.spotting.intervals import KINDS, Interval
+from microau.spotting.intervals import Interval
 
 IOU_THRESHOLD = 0.5
 OVERALL = "overall"
