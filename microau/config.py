@@ -55,11 +55,15 @@ def _coerce(value: str, types: list[str]) -> Any:
 
 
 def coerce_scalars(value: Any, schema: dict, root: dict | None = None) -> Any:
-    """Strings where the schema wants numbers, booleans or null become those types."""
+    """Strings where the schema wants numbers, booleans or null become those types; under an anyOf
+    of a string enum and a number (`train.temperature`), a string that reads as a number becomes one."""
     root = root or schema
     schema = _resolve(schema, root)
     types = schema.get("type", [])
     types = [types] if isinstance(types, str) else types
+    either = [branch.get("type") for branch in schema.get("anyOf", [])]
+    if isinstance(value, str) and "string" not in types and "number" in either:
+        return _coerce(value, ["number"])
     if isinstance(value, str) and "string" not in types:
         return _coerce(value, types)
     if isinstance(value, dict):

@@ -21,6 +21,7 @@ from microau.features import read_weights_record
 from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
 from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
+from microau.temperature import describe_temperature
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
 MER_READINGS = {
@@ -209,6 +210,7 @@ def aggregate(
         "intervals": bootstrap.describe(n_subjects),
         "magnification": provenance.get("magnification", ""),
         "landmarks": provenance.get("landmarks", ""),
+        "temperature": provenance.get("temperature", ""),
         "microau_version": __version__,
     }
     au_rows = au_table(rows, bootstrap)
@@ -238,6 +240,7 @@ def provenance_record(weights: dict, config: dict, config_hash: str) -> dict[str
         "config_hash": config_hash,
         "magnification": f"{magnify.get('method', '')} x{magnify.get('factor', '')}",
         "landmarks": config.get("landmarks", {}).get("method", ""),
+        "temperature": describe_temperature(config["train"]["temperature"]) if "train" in config else "",
         "microau_version": __version__,
         "versions": versions,
         "config": config,

@@ -62,12 +62,14 @@ def trained_as(config: dict, dataset: str, name: str) -> str:
 
 
 def train_settings(config: dict, dataset: str, variant: str, seed: int) -> dict:
-    """Every `TrainSettings` field of one run: the dataset's schedule, the shared optimiser keys,
-    the variant's loss, the seed and the MER texts."""
+    """Every `TrainSettings` field of one run: the dataset's schedule, the shared optimiser keys
+    with the dataset's own (`datasets.<name>.train`) over them, the variant's loss, the seed and
+    the MER texts."""
     spec = variant_spec(config, dataset, variant)
     entry = config["datasets"][dataset]
     settings = {key: entry[key] for key in DATASET_SCHEDULE_KEYS}
     settings.update({key: value for key, value in config["train"].items() if key not in JOB_KEYS})
+    settings.update(entry["train"])
     settings.update(
         alpha=spec["alpha"],
         beta=spec["beta"],

@@ -127,7 +127,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
                  "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3},
-                                                     "landmarks": {"method": "mediapipe"}}),
+                                                     "landmarks": {"method": "mediapipe"}, "train": {"temperature": "model"}}),
                  "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
                  "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined",
                  "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
@@ -138,6 +138,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     assert "# f1: F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class" in text
     assert "F1_2class,F1_2class_lo,F1_2class_hi,F1_pos,F1_pos_lo,F1_pos_hi,ACC" in text
     assert "F1_2class,F1_pos,ACC" in out["folds"].read_text()
+    assert "# temperature: model: the CLIP weights' own exp(-logit_scale), fixed" in text
     assert "# mer_texts: joined (one label text per class" in out["mer"].read_text()
     provenance = read_provenance(tmp_path / "prov.json")
     assert provenance["config"]["magnify"]["factor"] == 3 and "dlib-bin" in provenance["versions"]

@@ -73,6 +73,14 @@ def test_train_settings_give_every_train_settings_field_from_dataset_variant_and
     TrainSettings(**settings)
 
 
+def test_a_datasets_own_optimiser_settings_go_over_the_shared_ones_for_that_dataset_only():
+    config = shipped(train={"momentum": 0.0, "lr_head": 0.01})
+    config["datasets"]["synthetic"]["train"] = {"lr_head": 0.05}
+    assert plan.train_settings(config, "synthetic", "micro_au_clip", 1)["lr_head"] == 0.05
+    assert plan.train_settings(config, "synthetic", "micro_au_clip", 1)["momentum"] == 0.0
+    assert plan.train_settings(config, "casme2", "micro_au_clip", 1)["lr_head"] == 0.01
+
+
 def test_model_options_are_the_variants_model_keys():
     assert plan.model_options(shipped(), "casme2", "meanpool") == {"pooling": "mean", "fusion": "add_mlp",
                                                                    "text": "finetune"}
@@ -217,3 +225,12 @@ def test_spotting_targets_must_name_a_spotting_dataset():
         load_config({"targets": [], "spotting_targets": ["x"]}, load_schema(SCHEMA_PATH))
     with pytest.raises(ConfigError, match="synthetic_long release is written by the pipeline"):
         spotting_config(syn={"reader": "synthetic_long", "root": "/somewhere"})
+
+
+def test_the_real_datasets_train_with_the_papers_plain_sgd_and_the_weights_own_temperature():
+    config = shipped()
+    for dataset in ("casme2", "samm", "casme3"):
+        settings = plan.train_settings(config, dataset, "micro_au_clip", 1)
+        assert (settings["momentum"], settings["lr_encoder"], settings["lr_head"]) == (0.0, 0.001, 0.01), dataset
+        assert settings["temperature"] == "model" and (settings["epochs"], settings["lr_drop_epoch"]) == (80, 40)
+    assert plan.model_options(config, "casme2", "add_mlp")["fusion"] == "add_mlp"
