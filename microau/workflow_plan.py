@@ -226,3 +226,39 @@ def ablation_inputs(config: dict, dataset: str, group: str, subjects: list[str])
         for filename in ("predictions.csv", "history.csv")
     ]
 
+
+
+def spotting_folder(dataset: str) -> str:
+    """Where a spotting dataset's index, spotted intervals and generated release live."""
+    return f"results/spotting/{dataset}"
+
+
+def spotting_release_root(config: dict, dataset: str) -> str:
+    """The long-video release a spotting dataset is indexed from: the generated one, or the user's copy."""
+    entry = config["spotting_datasets"][dataset]
+    if entry["reader"] == "synthetic_long":
+        return f"{spotting_folder(dataset)}/release"
+    if not entry["root"]:
+        raise PlanError(
+            f"spotting dataset '{dataset}' has no data folder: set spotting_datasets.{dataset}.root in config.yaml "
+            "to your licensed copy"
+        )
+    return entry["root"]
+
+
+def spotting_kinds(config: dict, dataset: str) -> list[str]:
+    """The kinds of expression a spotting dataset annotates, and so spots and scores."""
+    from microau.spotting.releases import KINDS_ANNOTATED
+
+    return list(KINDS_ANNOTATED[config["spotting_datasets"][dataset]["reader"]])
+
+
+def spotting_settings_json(config: dict) -> str:
+    """The spotting section as the JSON the spot and spotting-table commands take."""
+    return json.dumps(config["spotting"], sort_keys=True)
+
+
+def spot_index_options(config: dict, dataset: str) -> str:
+    """The optional flag of a spotting dataset's index job (its annotation sheet)."""
+    coding = config["spotting_datasets"][dataset]["coding_file"]
+    return f"--coding-file '{coding}'" if coding else ""

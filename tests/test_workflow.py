@@ -55,6 +55,9 @@ def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     assert set(rows) == {"AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17", "mean", "baseline"}
     assert "# weights: none (random init" in table.read_text()
     assert "# n_samples: 12" in table.read_text()
+    for metric in ("F1_2class", "F1_pos", "ACC"):  # both F1s, with intervals, per AU and as the mean
+        assert all(rows[au][column] for au in ("AU01", "mean") for column in (metric, f"{metric}_lo", f"{metric}_hi"))
+    assert read_result_table(table)[0]["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and")
     mer = {r["metric"]: r for r in table_rows(finished_run / "results" / "synthetic_mer_table.csv")}
     assert {"f1_macro", "uar", "accuracy"} <= set(mer)
     mer_text = (finished_run / "results" / "synthetic_mer_table.csv").read_text()
@@ -111,3 +114,17 @@ def test_a_correspondence_without_a_class_stops_the_run_naming_its_key(tmp_path)
         "config key 'datasets.synthetic.mer_combinations': class 'surprise' has no AU combination left once "
         "filtered to AUs [4, 12]" in result.stderr + result.stdout
     )
+
+
+@pytest.mark.slow
+def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path):
+    shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
+    result = snakemake(tmp_path, "spotting_all")
+    assert result.returncode == 0, result.stderr[-4000:]
+    metadata, rows = read_result_table(tmp_path / "results" / "synthetic_spot_spotting_table.csv", ["F1", "FP_per_min"])
+    assert [r["kind"] for r in rows] == ["micro"]
+    assert int(rows[0]["truth"]) == 4
+    assert float(rows[0]["F1"]) >= 0.5  # the generator's known answer; docs/spotting.md states the bar
+    assert "IoU >= 0.5" in metadata["scoring"]
+    spotted = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "spotted").glob("*.csv"))
+    assert [p.stem for p in spotted] == ["s01", "s02"]  # one job per video
