@@ -32,6 +32,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/ablation.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/spotting.smk"
 
 
 rule all:

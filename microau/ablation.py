@@ -25,6 +25,7 @@ from microau.evaluate import (
 from microau.features import read_weights_record
 from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, read_history, read_predictions
 from microau.result_tables import read_result_table, write_provenance, write_result_table
+from microau.temperature import describe_temperature, temperature_flag
 
 
 AU_F1S = ("F1_2class", "F1_pos")
@@ -289,6 +290,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--subjects", nargs="+", required=True, help="held-out subjects (one fold directory each)")
     parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
     parser.add_argument("--config-hash", default="")
+    parser.add_argument(
+        "--temperature", type=temperature_flag, required=True,
+        help="train.temperature the runs were trained with (model, learned or a number), named in the metadata",
+    )
     add_bootstrap_arguments(parser)
     parser.add_argument("--table", type=Path, required=True)
     parser.add_argument("--folds", type=Path, required=True, help="per-fold figures of every run")
@@ -311,6 +316,7 @@ def main(argv: list[str]) -> int:
         "pooling": POOLING,
         "decision_rule": DECISION_RULE,
         "f1": F1_DEFINITION,
+        "temperature": describe_temperature(args.temperature),
         "seeds": "mean and sample standard deviation over the seeds listed in each row",
         "intervals": bootstrap.describe(len(args.subjects)) + " (of the seed-averaged figure)",
         "paired": "d<metric>_lo/hi: interval of the row minus the compared_with (full-model) row over the same "

@@ -27,6 +27,7 @@ from microau.fold_files import (
 )
 from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
+from microau.temperature import describe_temperature
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
 MER_READINGS = {
@@ -215,6 +216,7 @@ def aggregate(
         "intervals": bootstrap.describe(n_subjects),
         "magnification": provenance.get("magnification", ""),
         "landmarks": provenance.get("landmarks", ""),
+        "temperature": provenance.get("temperature", ""),
         "microau_version": __version__,
     }
     au_rows = au_table(rows, bootstrap)
@@ -244,6 +246,7 @@ def provenance_record(weights: dict, config: dict, config_hash: str) -> dict[str
         "config_hash": config_hash,
         "magnification": f"{magnify.get('method', '')} x{magnify.get('factor', '')}",
         "landmarks": config.get("landmarks", {}).get("method", ""),
+        "temperature": describe_temperature(config["train"]["temperature"]) if "train" in config else "",
         "microau_version": __version__,
         "versions": versions,
         "config": config,

@@ -19,7 +19,8 @@ read them through this module only.
 - MODEL_PT: a `torch.save`d dict with MODEL_KEYS, `preprocess` (the config's PREPROCESS_SECTIONS:
   frames, magnify, flow and landmarks, or None) and `held_out` (the fold's subject, None for the final model).
 - HISTORY_CSV: one row per epoch; its columns are the keys of the rows training logs (epoch,
-  learning rates, the mean losses, the text similarity, seconds).
+  learning rates, the mean losses, the contrastive temperature at the epoch's end, the text
+  similarity, seconds).
 
 `write_run` maps what one run of `microau train` gives (`TrainingRun`) onto these files.
 """

@@ -137,7 +137,7 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
     write_weights_record(weights, {"weights": "none", "model": "tiny"})
     code = cli.main(["ablation", "--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
                  "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv"),
-                 *BOOTSTRAP_FLAGS])
+                 "--temperature", "model", *BOOTSTRAP_FLAGS])
     assert code == 2
     assert capsys.readouterr().err.strip() == "microau ablation: error: table III needs runs of variants ['text_fixed']"
 
@@ -146,7 +146,7 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"weights": "none (random init)", "model": "tiny"})
     common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights),
-              *BOOTSTRAP_FLAGS]
+              "--temperature", "0.07", *BOOTSTRAP_FLAGS]
     main([*common, "--group", "III", "--table", str(tmp_path / "III.csv"), "--folds", str(tmp_path / "f3.csv")])
     run = json.dumps({"add_mlp": runs["text_fixed"], "micro_au_clip": runs["text_fixed"]})
     main([*common[:3], run, *common[4:], "--group", "X", "--table", str(tmp_path / "X.csv"), "--folds", str(tmp_path / "fX.csv")])
@@ -160,6 +160,7 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     metadata = read_result_table(out)[0]
     assert metadata["weights"] == "none (random init)"
     assert metadata["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class")
+    assert metadata["temperature"] == "0.07 (fixed)"
     assert read_provenance(tmp_path / "prov.json")["weights"] == "none (random init)"
 
 

@@ -129,7 +129,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
                  "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3},
-                                                     "landmarks": {"method": "mediapipe"}}),
+                                                     "landmarks": {"method": "mediapipe"}, "train": {"temperature": "model"}}),
                  "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
                  "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined",
                  "--pooled-predictions", str(tmp_path / "pooled.csv"),
@@ -142,6 +142,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     assert metadata["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class")
     assert "F1_2class,F1_2class_lo,F1_2class_hi,F1_pos,F1_pos_lo,F1_pos_hi,ACC" in out["table"].read_text()
     assert "F1_2class,F1_pos,ACC" in out["folds"].read_text()
+    assert metadata["temperature"] == "model: the CLIP weights' own exp(-logit_scale), fixed"
     assert read_result_table(out["mer"])[0]["mer_texts"].startswith("joined (one label text per class")
     assert list(pandas.read_csv(out["table"])["au"])[-2:] == ["mean", "baseline"]
     pooled = pandas.read_csv(tmp_path / "pooled.csv")

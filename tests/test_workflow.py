@@ -120,3 +120,17 @@ def test_a_correspondence_without_a_class_stops_the_run_naming_its_key(tmp_path)
         "config key 'datasets.synthetic.mer_combinations': class 'surprise' has no AU combination left once "
         "filtered to AUs [4, 12]" in result.stderr + result.stdout
     )
+
+
+@pytest.mark.slow
+def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path):
+    shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
+    result = snakemake(tmp_path, "spotting_all")
+    assert result.returncode == 0, result.stderr[-4000:]
+    metadata, rows = read_result_table(tmp_path / "results" / "synthetic_spot_spotting_table.csv", ["F1", "FP_per_min"])
+    assert [r["kind"] for r in rows] == ["micro"]
+    assert int(rows[0]["truth"]) == 4
+    assert float(rows[0]["F1"]) >= 0.5  # the generator's known answer; docs/spotting.md states the bar
+    assert "IoU >= 0.5" in metadata["scoring"]
+    spotted = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "spotted").glob("*.csv"))
+    assert [p.stem for p in spotted] == ["s01", "s02"]  # one job per video
