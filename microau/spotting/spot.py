@@ -56,10 +56,10 @@ def frames_at(source: VideoSource, numbers: set[int]) -> dict[int, np.ndarray]:
 def analyse(source: VideoSource, intervals: list[Interval], model: Path, progress: bool) -> list[dict[str, object]]:
     """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions."""
     from microau.fold_files import read_model
-    from microau.predict import predict_pair, stored_preprocessing
+    from microau.predict import PairModel, stored_preprocessing
 
     state = read_model(model)
-    settings = stored_preprocessing(state, model)
+    pair_model = PairModel(state, stored_preprocessing(state, model))  # CLIP and the model built once
     micro = [i for i in intervals if i.kind == "micro"]
     frames = frames_at(source, {i.onset for i in micro} | {i.apex for i in micro})
     rows = []
@@ -67,7 +67,7 @@ def analyse(source: VideoSource, intervals: list[Interval], model: Path, progres
         if progress:
             print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
         name = f"frame {interval.onset} of {source.path}"
-        prediction = predict_pair(frames[interval.onset], frames[interval.apex], state, settings, name=name)
+        prediction = pair_model.predict(frames[interval.onset], frames[interval.apex], name=name)
         row: dict[str, object] = {
             "video": interval.video, "kind": interval.kind, "onset": interval.onset, "apex": interval.apex,
             "offset": interval.offset,
