@@ -79,7 +79,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     landmark_method = preprocess["landmarks"]["method"]
     others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
     magnify_methods_timed = [magnify["method"], *others]
-    landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.METHODS if m != landmark_method)]
+    landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.installed_methods() if m != landmark_method)]
     cv2.setNumThreads(1)
     start = _now()
     synthesize(work / "release", seed=config["synthetic"]["seed"], subjects=subjects, per_subject=per_subject, threads=1)
@@ -91,7 +91,9 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     )
     samples_tsv = work / "samples.tsv"
     write_table(index.samples, samples_tsv)
-    shared_detector(), shared_mesh(), shared_shape_predictor()
+    shared_detector(), shared_shape_predictor()
+    if "mediapipe" in landmark_methods_timed:
+        shared_mesh()
     times: dict[str, list[float]] = {"frames": []}
     (work / "flow").mkdir()
     (work / "landmarks").mkdir()
@@ -130,6 +132,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
         "samples": len(index.samples),
         "synthesis_seconds": synth_seconds,
         "default_methods": {"magnify": magnify["method"], "landmarks": landmark_method},
+        "landmark_methods_timed": landmark_methods_timed,
         "seconds_per_sample": per_sample,
         "magnify_flow_landmarks_seconds_per_sample": core_seconds,
         "target": "magnify + flow + landmarks (default methods) under 1 s per sample per core",

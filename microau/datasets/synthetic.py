@@ -161,7 +161,7 @@ def quota(n: int, shares: tuple[tuple[str, float], ...]) -> list[str]:
 
 
 def plan_subjects(seed: int, subjects: int) -> list[Subject]:
-    """Placement, lighting and noise level of each subject (landmarks come later, from the face mesh)."""
+    """Placement, lighting and noise level of each subject (landmarks come later, from dlib)."""
     out = []
     for s in range(1, subjects + 1):
         rng = rng_for(seed, 1, s)
@@ -357,19 +357,20 @@ def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample
 
 
 def detect_subject_landmarks(subjects: list[Subject]) -> None:
-    """68 landmarks of each subject's still, lit, noise-free face: where its AU motion goes."""
-    from microau.preprocess.crop import FaceNotFoundError
-    from microau.preprocess.landmarks import FaceMesh68
+    """68 landmarks of each subject's still, lit, noise-free face: where its AU motion goes (dlib's
+    face detector, then its 68-point predictor on that box, as the pipeline's default landmarks)."""
+    from microau.preprocess.crop import FaceDetector, FaceNotFoundError
+    from microau.preprocess.landmarks import dlib_landmarks68
 
-    with FaceMesh68() as mesh:
-        for subject in subjects:
-            frame = SubjectRenderer(subject).render(None, (0.0, 0.0), 1.0, None)
-            points = mesh.detect(frame)
-            if points is None:
-                raise FaceNotFoundError(
-                    f"subject {subject.subject}: the face mesh found no face in the synthetic base frame"
-                )
-            subject.landmarks68 = [[round(float(x), 3), round(float(y), 3)] for x, y in points]
+    detector = FaceDetector()
+    for subject in subjects:
+        frame = SubjectRenderer(subject).render(None, (0.0, 0.0), 1.0, None)
+        found = detector.detect(frame)
+        if found is None:
+            raise FaceNotFoundError(f"subject {subject.subject}: no face detected in the synthetic base frame")
+        box = (int(found.x), int(found.y), int(found.x + found.width), int(found.y + found.height))
+        points = dlib_landmarks68(frame, box)
+        subject.landmarks68 = [[round(float(x), 3), round(float(y), 3)] for x, y in points]
 
 
 def write_coding_sheet(path: Path, samples: list[Sample]) -> None:
@@ -418,7 +419,7 @@ def synthesize(out: Path, *, seed: int, subjects: int, per_subject: int, threads
     detect_subject_landmarks(people)
     jobs = [(seed, out, person, [s for s in samples if s.subject == person.subject]) for person in people]
     if threads > 1:
-        # spawn, not fork: a forked child inherits mediapipe's and OpenCV's thread state and can hang.
+        # spawn, not fork: a forked child inherits OpenCV's thread state and can hang.
         # One OpenCV thread per process: the processes already fill the cores.
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(min(threads, len(jobs)), context, initializer=cv2.setNumThreads, initargs=(1,))
