@@ -2,7 +2,8 @@
 
 Nothing is chosen on the held-out subject: the final epoch's model and argmax of P_n are used.
 With --all-subjects it trains one final model on every sample instead, for `microau predict`;
-that model has no held-out subject, so it is never scored.
+that model has no held-out subject, so it is never scored. A run killed partway resumes from its
+last finished epoch when started again with the same settings (`microau.training_state`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import numpy as np
 import torch
 
 from microau.aus import au_prompts, face_description
+from microau.device import CHOICES as DEVICE_CHOICES
+from microau.device import claimed_device
+from microau.device import describe as describe_device
 from microau.errors import MicroauError
 from microau.feature_cache import FeatureCache, read_cache
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
@@ -34,6 +38,16 @@ from microau.losses import (
 )
 from microau.model import MicroAUCLIP, ModelOptions
 from microau.model.text import frozen_text_states
+from microau.training_state import (
+    STATE_PT,
+    TrainingState,
+    capture_rng,
+    read_state,
+    remove_state,
+    restore_rng,
+    run_fingerprint,
+    write_state,
+)
 
 CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "global_origcl": "global", "none": None}
 
@@ -56,7 +70,6 @@ class TrainSettings:
     label_matrix_target: str
     mer_classes: dict[str, list[int]]
     mer_combinations: dict[str, list[list[int]]]
-    device: str
 
     def __post_init__(self) -> None:
         if self.contrastive not in CONTRASTIVE:
@@ -193,12 +206,6 @@ def text_similarity(model: MicroAUCLIP, prompt_frozen: dict[str, torch.Tensor], 
     return float((text[:, 0] * text[:, 1]).sum(dim=-1).mean())
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def mixed_precision(device: torch.device) -> torch.autocast:
     """bfloat16 autocast on a GPU; on the CPU everything stays float32."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
@@ -234,9 +241,12 @@ def fit(
     settings: TrainSettings,
     name: str,
     log: Callable[[str], None],
+    fingerprint: str,
+    out_dir: Path,
 ) -> list[dict]:
     """SGD on the training samples, one history row per epoch; a non-finite epoch loss stops the run
-    (DivergedError) before anything is written."""
+    (DivergedError) before anything is written. After each epoch the state is saved in `out_dir`
+    (`microau.training_state`), and a state saved there by the run with `fingerprint` is resumed."""
     device = tensors.tokens.device
     n_aus = tensors.labels.shape[1]
     groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
@@ -248,7 +258,15 @@ def fit(
     autocast = mixed_precision(device)
     train_rows = torch.from_numpy(train_idx).to(device)
     history = []
-    for epoch in range(1, settings.epochs + 1):
+    saved = read_state(out_dir, fingerprint)
+    if saved is not None:
+        model.load_state_dict(saved.model)
+        optimizer.load_state_dict(saved.optimizer)
+        scheduler.load_state_dict(saved.scheduler)
+        restore_rng(saved.rng, generator)
+        history = saved.history
+        log(f"{name} resumes after epoch {saved.epoch}/{settings.epochs} from {Path(out_dir) / STATE_PT}")
+    for epoch in range(len(history) + 1, settings.epochs + 1):
         start = time.perf_counter()
         model.train()
         order = train_rows[torch.randperm(len(train_rows), generator=generator).to(device)]
@@ -282,6 +300,11 @@ def fit(
             f"(ce {row['multitask']:.4f} cl {row['contrastive']:.4f} gd {row['gd']:.4f}) "
             f"lr {row['lr_head']:g} {row['seconds']:.1f}s"
         )
+        state = TrainingState(
+            fingerprint, epoch, history, model.state_dict(), optimizer.state_dict(), scheduler.state_dict(),
+            capture_rng(generator),
+        )
+        write_state(out_dir, state)
     return history
 
 
@@ -318,22 +341,25 @@ def train_fold(
     settings: TrainSettings,
     options: ModelOptions,
     out_dir: Path,
+    device: torch.device,
     log: Callable[[str], None] = print,
     preprocess: dict | None = None,
 ) -> dict:
     """Train with `held_out` left out and predict it; held_out=None trains on every sample and
     writes only model.pt and history.csv. `preprocess` (frames, magnify, flow, landmarks settings)
-    is stored in model.pt so that `microau predict` prepares a new clip as the training data was."""
+    is stored in model.pt so that `microau predict` prepares a new clip as the training data was;
+    `device` (`microau.device.claimed_device`) is where it runs, recorded in model.pt."""
     data = read_cache(cache)
     train_idx, test_idx = split_samples(data.subjects, held_out)
     clip_model = cache_clip(data, cache)
-    device = pick_device(settings.device)
     texts = prepare_texts(clip_model, data, train_idx, settings, device)
     torch.manual_seed(settings.seed)
     model = MicroAUCLIP(clip_model, len(data.aus), data.k, options).to(device)
     del clip_model
     tensors = cache_tensors(data, device)
-    history = fit(model, tensors, train_idx, texts, settings, f"fold {held_out}" if held_out else "final model", log)
+    fingerprint = run_fingerprint(cache, held_out, asdict(settings), options.as_dict())
+    name = f"fold {held_out}" if held_out else "final model"
+    history = fit(model, tensors, train_idx, texts, settings, name, log, fingerprint, out_dir)
     predictions = None if test_idx is None else predict_held_out(model, data, tensors, test_idx, texts)
     run = TrainingRun(
         state_dict={k: v.cpu() for k, v in model.state_dict().items()},
@@ -346,10 +372,12 @@ def train_fold(
         k=data.k,
         preprocess=preprocess,
         held_out=held_out,
+        device=describe_device(device),
         history=history,
         predictions=predictions,
     )
     write_run(out_dir, run)
+    remove_state(out_dir)
     return {"held_out": held_out, "n_train": len(train_idx), "n_test": 0 if test_idx is None else len(test_idx)}
 
 
@@ -392,6 +420,7 @@ def main(argv: list[str]) -> int:
         help="JSON of the config's frames, magnify, flow and landmarks sections, kept in model.pt",
     )
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", required=True, help=f"{DEVICE_CHOICES} (microau.device: auto claims a free GPU, else cpu)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -400,10 +429,12 @@ def main(argv: list[str]) -> int:
     settings = fields_flag("--settings", args.settings, TrainSettings)
     options = fields_flag("--options", args.options, ModelOptions)
     preprocess = json_flag("--preprocess", args.preprocess)
-    summary = train_fold(
-        args.features, args.held_out, settings, options, args.out_dir,
-        log=lambda m: print(m, flush=True), preprocess=preprocess,
-    )
+    with claimed_device(args.device) as device:
+        print(f"device: {describe_device(device)}", flush=True)
+        summary = train_fold(
+            args.features, args.held_out, settings, options, args.out_dir, device,
+            log=lambda m: print(m, flush=True), preprocess=preprocess,
+        )
     if summary["held_out"] is None:
         print(f"final model: trained on all {summary['n_train']} samples -> {args.out_dir}")
         return 0
