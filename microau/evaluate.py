@@ -16,7 +16,7 @@ from microau import __version__
 from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
 from microau.errors import MicroauError
 from microau.features import read_weights_record
-from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
+from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions, run_devices
 from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
 
@@ -253,7 +253,7 @@ def main(argv: list[str]) -> int:
         args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
         bootstrap_of(args), args.faces_report, args.mer_texts,
     )
-    write_provenance(args.provenance, provenance)
+    write_provenance(args.provenance, {**provenance, "trained_on": run_devices(args.predictions)})
     mean = next(r for r in au_rows if r["au"] == "mean")
     print(
         f"{args.dataset}: mean AU F1 {mean['F1']:.3f} (always-positive {mean['baseline_F1']:.3f}), "

@@ -229,6 +229,23 @@ def read_model(path: str | Path) -> dict:
     return state
 
 
+def run_devices(predictions: Sequence[str | Path]) -> list[str]:
+    """Where the runs of these predictions.csv files were trained: the distinct `device` of the
+    model.pt beside each (memory-mapped, so the weights are not read); `not recorded` for a model
+    written before models recorded it."""
+    import torch
+
+    devices = set()
+    for path in predictions:
+        model = Path(path).parent / MODEL_PT
+        try:
+            state = torch.load(model, map_location="cpu", weights_only=True, mmap=True)
+        except Exception as error:  # torch.load raises many types (pickle, zip, EOF) for a file that is not a model
+            raise FoldFileError(f"cannot read model {model}: {NOT_A_MODEL} ({type(error).__name__})") from error
+        devices.add(state.get("device", "not recorded") if isinstance(state, dict) else "not recorded")
+    return sorted(devices)
+
+
 def write_history(path: str | Path, history: Sequence[Mapping[str, object]]) -> None:
     """history.csv: one row per epoch, the columns of the first row."""
     with atomic_open(path, newline="") as handle:
