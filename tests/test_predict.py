@@ -149,7 +149,7 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
     code = train_main([
         "--features", str(tiny_cache), "--all-subjects", "--out-dir", str(tmp_path),
         "--settings", json.dumps(dataclasses.asdict(FAST)), "--options", json.dumps(model_options().as_dict()),
-        "--preprocess", json.dumps(stored),
+        "--preprocess", json.dumps(stored), "--device", "cpu",
     ])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]
