@@ -256,7 +256,10 @@ def _train_child(cache: str, out_dir: str, queue) -> None:
     settings = TrainSettings(**bench_train_settings(config, epochs=2, lr_drop_epoch=1))
     start = _now()
     with claimed_device("auto") as device:
-        train_fold(Path(cache), held_out, settings, bench_model_options(config), Path(out_dir), device, log=lambda m: None)
+        train_fold(
+            Path(cache), held_out, settings, bench_model_options(config), Path(out_dir), device,
+            config["train"]["checkpoint_seconds"], log=lambda m: None,
+        )
     queue.put((_now() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
 
 
@@ -350,7 +353,7 @@ def bench_loso(work: Path, model: str, subjects: int, per_subject: int, epochs: 
         for s in range(subjects):
             train_fold(
                 cache, f"sub{s + 1:02d}", settings, options, work / "loso" / str(s), torch.device(device),
-                log=lambda m: None,
+                config["train"]["checkpoint_seconds"], log=lambda m: None,
             )
     seconds = _now() - start
     return {"subjects": subjects, "samples": subjects * per_subject, "epochs": epochs, "batch": settings.batch_size,

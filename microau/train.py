@@ -243,10 +243,12 @@ def fit(
     log: Callable[[str], None],
     fingerprint: str,
     out_dir: Path,
+    checkpoint_seconds: float,
 ) -> list[dict]:
     """SGD on the training samples, one history row per epoch; a non-finite epoch loss stops the run
-    (DivergedError) before anything is written. After each epoch the state is saved in `out_dir`
-    (`microau.training_state`), and a state saved there by the run with `fingerprint` is resumed."""
+    (DivergedError) before anything is written. The state is saved in `out_dir`
+    (`microau.training_state`) at the end of the first epoch `checkpoint_seconds` after the last
+    save (0: every epoch), and a state saved there by the run with `fingerprint` is resumed."""
     device = tensors.tokens.device
     n_aus = tensors.labels.shape[1]
     groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
@@ -266,6 +268,7 @@ def fit(
         restore_rng(saved.rng, generator)
         history = saved.history
         log(f"{name} resumes after epoch {saved.epoch}/{settings.epochs} from {Path(out_dir) / STATE_PT}")
+    last_save = time.monotonic()
     for epoch in range(len(history) + 1, settings.epochs + 1):
         start = time.perf_counter()
         model.train()
@@ -300,11 +303,13 @@ def fit(
             f"(ce {row['multitask']:.4f} cl {row['contrastive']:.4f} gd {row['gd']:.4f}) "
             f"lr {row['lr_head']:g} {row['seconds']:.1f}s"
         )
-        state = TrainingState(
-            fingerprint, epoch, history, model.state_dict(), optimizer.state_dict(), scheduler.state_dict(),
-            capture_rng(generator),
-        )
-        write_state(out_dir, state)
+        if epoch < settings.epochs and time.monotonic() - last_save >= checkpoint_seconds:
+            state = TrainingState(
+                fingerprint, epoch, history, model.state_dict(), optimizer.state_dict(), scheduler.state_dict(),
+                capture_rng(generator),
+            )
+            write_state(out_dir, state)
+            last_save = time.monotonic()
     return history
 
 
@@ -342,13 +347,15 @@ def train_fold(
     options: ModelOptions,
     out_dir: Path,
     device: torch.device,
+    checkpoint_seconds: float,
     log: Callable[[str], None] = print,
     preprocess: dict | None = None,
 ) -> dict:
     """Train with `held_out` left out and predict it; held_out=None trains on every sample and
     writes only model.pt and history.csv. `preprocess` (frames, magnify, flow, landmarks settings)
     is stored in model.pt so that `microau predict` prepares a new clip as the training data was;
-    `device` (`microau.device.claimed_device`) is where it runs, recorded in model.pt."""
+    `device` (`microau.device.claimed_device`) is where it runs, recorded in model.pt; the state is
+    saved for a resume every `checkpoint_seconds` (`fit`)."""
     data = read_cache(cache)
     train_idx, test_idx = split_samples(data.subjects, held_out)
     clip_model = cache_clip(data, cache)
@@ -359,7 +366,7 @@ def train_fold(
     tensors = cache_tensors(data, device)
     fingerprint = run_fingerprint(cache, held_out, asdict(settings), options.as_dict())
     name = f"fold {held_out}" if held_out else "final model"
-    history = fit(model, tensors, train_idx, texts, settings, name, log, fingerprint, out_dir)
+    history = fit(model, tensors, train_idx, texts, settings, name, log, fingerprint, out_dir, checkpoint_seconds)
     predictions = None if test_idx is None else predict_held_out(model, data, tensors, test_idx, texts)
     run = TrainingRun(
         state_dict={k: v.cpu() for k, v in model.state_dict().items()},
@@ -421,6 +428,10 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--device", required=True, help=f"{DEVICE_CHOICES} (microau.device: auto claims a free GPU, else cpu)")
+    parser.add_argument(
+        "--checkpoint-seconds", type=float, required=True,
+        help="save the state to resume from at the end of the first epoch this long after the last save (0: every epoch)",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -432,7 +443,7 @@ def main(argv: list[str]) -> int:
     with claimed_device(args.device) as device:
         print(f"device: {describe_device(device)}", flush=True)
         summary = train_fold(
-            args.features, args.held_out, settings, options, args.out_dir, device,
+            args.features, args.held_out, settings, options, args.out_dir, device, args.checkpoint_seconds,
             log=lambda m: print(m, flush=True), preprocess=preprocess,
         )
     if summary["held_out"] is None:

@@ -111,6 +111,7 @@ rule final_model:
     resources:
         gpu=1,
         device=config["train"]["device"],
+        checkpoint_seconds=config["train"]["checkpoint_seconds"],
         mem_mb=config["train"]["mem_mb"],
         runtime=config["train"]["runtime"],
     params:
@@ -122,4 +123,4 @@ rule final_model:
         "microau train --features {input.features} --all-subjects"
         " --out-dir {params.out_dir} --settings {params.settings:q} --options {params.options:q}"
         " --preprocess {params.preprocess:q} --threads {threads} --device {resources.device}"
-        " > {log} 2>&1"
+        " --checkpoint-seconds {resources.checkpoint_seconds} > {log} 2>&1"

@@ -16,6 +16,7 @@ rule train:
     resources:
         gpu=1,
         device=config["train"]["device"],
+        checkpoint_seconds=config["train"]["checkpoint_seconds"],
         mem_mb=config["train"]["mem_mb"],
         runtime=config["train"]["runtime"],
     params:
@@ -27,7 +28,7 @@ rule train:
         "microau train --features {input.features} --held-out {wildcards.subject}"
         " --out-dir {params.out_dir} --settings {params.settings:q} --options {params.options:q}"
         " --preprocess {params.preprocess:q} --threads {threads} --device {resources.device}"
-        " > {log} 2>&1"
+        " --checkpoint-seconds {resources.checkpoint_seconds} > {log} 2>&1"
 
 
 rule train_all:
