@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -94,8 +94,10 @@ def restore_rng(rng: dict, order: torch.Generator) -> None:
 
 def write_state(out_dir: str | Path, state: TrainingState) -> None:
     """training_state.pt of a run folder, replaced atomically: a kill leaves the previous epoch's."""
+    # Not dataclasses.asdict: its deep copy rebuilds a Counter (the schedule's milestones) from
+    # (key, count) pairs, which counts the pairs instead.
     with atomic_path(Path(out_dir) / STATE_PT) as tmp:
-        torch.save(asdict(state), tmp)
+        torch.save({field.name: getattr(state, field.name) for field in fields(state)}, tmp)
 
 
 def read_state(out_dir: str | Path, fingerprint: str) -> TrainingState | None:

@@ -70,11 +70,15 @@ def test_a_state_of_other_settings_is_not_resumed_and_generators_come_back(tmp_p
     order = torch.Generator().manual_seed(5)
     rng = capture_rng(order)
     expected = (torch.rand(3), torch.randperm(10, generator=order))
-    state = TrainingState("abc", 4, [{"epoch": 1}], {"w": torch.ones(2)}, {}, {}, rng)
+    weight = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.SGD([weight], lr=0.1, momentum=0.9)
+    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[4], gamma=0.1)
+    state = TrainingState("abc", 4, [{"epoch": 1}], {"w": torch.ones(2)}, optimizer.state_dict(), schedule.state_dict(), rng)
     write_state(tmp_path, state)
     assert read_state(tmp_path, "other") is None
     assert read_state(tmp_path / "empty", "abc") is None
     back = read_state(tmp_path, "abc")
     assert (back.epoch, back.history) == (4, [{"epoch": 1}])
+    assert back.scheduler == schedule.state_dict() and back.scheduler["milestones"] == {4: 1}
     restore_rng(back.rng, order)
     assert torch.equal(torch.rand(3), expected[0]) and torch.equal(torch.randperm(10, generator=order), expected[1])
