@@ -259,12 +259,15 @@ class SubjectRenderer:
         # frame = scale * R (source - face centre) + centre; the maps need its inverse.
         self.inverse = rotation.T / subject.scale
         self.offset = np.array(FACE_CENTRE_SOURCE) - self.inverse @ centre
+        # float32 factors for the float32 pixel grids: numpy 1 computed these products in float32, and
+        # numpy 2 (NEP 50) would compute them in float64; this keeps numpy 1's frames under both.
+        self.inverse32, offset32 = self.inverse.astype(np.float32), np.asarray(self.offset, dtype=np.float32)
         ys, xs = np.mgrid[0:FRAME_HEIGHT, 0:FRAME_WIDTH].astype(np.float32)
-        self.base_x = (self.inverse[0, 0] * xs + self.inverse[0, 1] * ys + self.offset[0]).astype(np.float32)
-        self.base_y = (self.inverse[1, 0] * xs + self.inverse[1, 1] * ys + self.offset[1]).astype(np.float32)
+        self.base_x = (self.inverse32[0, 0] * xs + self.inverse32[0, 1] * ys + offset32[0]).astype(np.float32)
+        self.base_y = (self.inverse32[1, 0] * xs + self.inverse32[1, 1] * ys + offset32[1]).astype(np.float32)
         direction = np.deg2rad(subject.gradient_angle_deg)
         along_x, along_y = (xs - FRAME_WIDTH / 2) / FRAME_WIDTH, (ys - FRAME_HEIGHT / 2) / FRAME_HEIGHT
-        ramp = along_x * np.cos(direction) + along_y * np.sin(direction)
+        ramp = along_x * np.float32(np.cos(direction)) + along_y * np.float32(np.sin(direction))
         self.light = (1.0 + subject.gradient * ramp)[..., None].astype(np.float32)
 
     def render(
@@ -275,8 +278,9 @@ class SubjectRenderer:
         map_x = self.base_x - np.float32(self.inverse[0, 0] * jx + self.inverse[0, 1] * jy)
         map_y = self.base_y - np.float32(self.inverse[1, 0] * jx + self.inverse[1, 1] * jy)
         if displacement is not None:
-            map_x = map_x - (self.inverse[0, 0] * displacement[..., 0] + self.inverse[0, 1] * displacement[..., 1])
-            map_y = map_y - (self.inverse[1, 0] * displacement[..., 0] + self.inverse[1, 1] * displacement[..., 1])
+            inverse = self.inverse32
+            map_x = map_x - (inverse[0, 0] * displacement[..., 0] + inverse[0, 1] * displacement[..., 1])
+            map_y = map_y - (inverse[1, 0] * displacement[..., 0] + inverse[1, 1] * displacement[..., 1])
         frame = cv2.remap(self.source, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
         frame *= self.light * np.float32(gain)
         if noise is not None:
@@ -313,7 +317,8 @@ def au_displacement(landmarks: np.ndarray, au: int, amplitude: float, sigma: flo
         x0, x1 = max(int(point[0]) - radius, 0), min(int(point[0]) + radius + 1, FRAME_WIDTH)
         y0, y1 = max(int(point[1]) - radius, 0), min(int(point[1]) + radius + 1, FRAME_HEIGHT)
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        bump = weight * np.exp(-((xs - point[0]) ** 2 + (ys - point[1]) ** 2) / (2 * sigma**2))
+        centre_x, centre_y = np.float32(point[0]), np.float32(point[1])  # float32 as under numpy 1
+        bump = weight * np.exp(-((xs - centre_x) ** 2 + (ys - centre_y) ** 2) / (2 * sigma**2))
         field[y0:y1, x0:x1] += bump[..., None] * direction.astype(np.float32)
     peak = float(np.sqrt((field**2).sum(axis=2)).max())
     return field * np.float32(amplitude / peak)
