@@ -55,6 +55,9 @@ def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     assert set(rows) == {"AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17", "mean", "baseline"}
     assert "# weights: none (random init" in table.read_text()
     assert "# n_samples: 12" in table.read_text()
+    for metric in ("F1_2class", "F1_pos", "ACC"):  # both F1s, with intervals, per AU and as the mean
+        assert all(rows[au][column] for au in ("AU01", "mean") for column in (metric, f"{metric}_lo", f"{metric}_hi"))
+    assert read_result_table(table)[0]["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and")
     mer = {r["metric"]: r for r in table_rows(finished_run / "results" / "synthetic_mer_table.csv")}
     assert {"f1_macro", "uar", "accuracy"} <= set(mer)
     mer_text = (finished_run / "results" / "synthetic_mer_table.csv").read_text()
