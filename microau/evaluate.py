@@ -18,7 +18,7 @@ from microau import __version__
 from microau.bootstrap import Bootstrap, au_scores, class_f1, multiclass_resamples, per_subject_counts
 from microau.errors import MicroauError
 from microau.features import read_weights_record
-from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
+from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions, run_devices
 from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
 from microau.temperature import describe_temperature
@@ -282,7 +282,7 @@ def main(argv: list[str]) -> int:
         args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
         bootstrap_of(args), args.faces_report, args.mer_texts,
     )
-    write_provenance(args.provenance, provenance)
+    write_provenance(args.provenance, {**provenance, "trained_on": run_devices(args.predictions)})
     mean = next(r for r in au_rows if r["au"] == "mean")
     scores = ", ".join(
         f"{metric} {mean[metric]:.3f} [{mean[f'{metric}_lo']:.3f}, {mean[f'{metric}_hi']:.3f}] "

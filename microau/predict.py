@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -37,6 +38,9 @@ from microau.preprocess.flow import crop_flow, flow_image
 from microau.preprocess.images import read_image
 from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
 from microau.preprocess.magnify import magnify_pair
+
+if TYPE_CHECKING:
+    import torch
 
 PROG = "microau predict"
 READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
@@ -159,9 +163,15 @@ def preprocess_pair(
 
 
 def predict_pair(
-    onset: np.ndarray, apex: np.ndarray, state: dict, settings: dict[str, dict], name: str = "the onset frame"
+    onset: np.ndarray,
+    apex: np.ndarray,
+    state: dict,
+    settings: dict[str, dict],
+    device: torch.device,
+    name: str = "the onset frame",
 ) -> Prediction:
-    """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair, as a training fold computes them."""
+    """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair, as a training fold computes them:
+    the frozen blocks on the CPU, the model on `device` (`microau.device.claimed_device`)."""
     import open_clip
     import torch
 
@@ -195,15 +205,16 @@ def predict_pair(
         # The feature cache stores these states as float16; training reads them back as float32.
         states = frozen_visual_states(clip_model, flow_tensor(image)[None], k).to(torch.float16).float()
         mer_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), class_texts, k)
+        prompt_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), au_prompts(aus), k)
+        mer_frozen, prompt_frozen = ({key: v.to(device) for key, v in f.items()} for f in (mer_frozen, prompt_frozen))
         model = MicroAUCLIP(clip_model, len(aus), k, ModelOptions(**state["options"]))
         try:
             model.load_state_dict(state["state_dict"])
         except RuntimeError as error:
             raise PredictError(f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}") from error
-        model.eval()
-        out = model(states, torch.from_numpy(tokens)[None])
-        probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1]
-        prompt_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), au_prompts(aus), k)
+        model.to(device).eval()
+        out = model(states.to(device), torch.from_numpy(tokens)[None].to(device))
+        probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1].cpu()
         prompt_features = model.encode_texts(prompt_frozen).view(len(aus), 2, -1)
         scores = zero_shot_scores(
             out["features"], prompt_features, model.encode_texts(mer_frozen), combinations, joined_names, aus
@@ -288,12 +299,18 @@ def main(argv: list[str] | None = None) -> int:
         help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument(
+        "--device", default="auto", help="auto, cpu, cuda or cuda:N, as `microau train` takes it (default auto)"
+    )
     args = parser.parse_args(argv)
     pair = read_pair(args)
     state = read_model(args.model)
     settings = stored_preprocessing(state, args.model)
     onset_name = f"frame {pair.onset_ref} of {args.video}" if args.video else str(pair.onset_ref)
-    prediction = predict_pair(pair.onset, pair.apex, state, settings, name=onset_name)
+    from microau.device import claimed_device
+
+    with claimed_device(args.device) as device:
+        prediction = predict_pair(pair.onset, pair.apex, state, settings, device, name=onset_name)
     if args.json:
         record = {
             "onset": pair.onset_ref, "apex": pair.apex_ref, "apex_from": pair.apex_from,
