@@ -16,6 +16,7 @@ be analysed (no face, unreadable, too short) gets its reason in `status`, the ot
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import glob
 import re
@@ -222,11 +223,16 @@ ANALYSABLE_ERRORS = (MicroauError, OSError)
 class Analyser:
     """A trained model.pt loaded once (`load_model`), analysing any number of clips."""
 
-    def __init__(self, model_path: str | Path, device: str = "cpu") -> None:
+    def __init__(self, model_path: str | Path, device: str = "auto") -> None:
+        from microau.device import claimed_device
+
         self.model_path = Path(model_path)
         state = read_model(self.model_path)
         self.description = describe(state)
-        self.pair_model = PairModel(state, stored_preprocessing(state, self.model_path), device)
+        settings = stored_preprocessing(state, self.model_path)
+        # The device's claim (a GPU lock, `microau.device`) is held as long as the Analyser lives.
+        self._claim = contextlib.ExitStack()
+        self.pair_model = PairModel(state, settings, self._claim.enter_context(claimed_device(device)))
 
     def analyse_clip(self, clip: Clip) -> dict[str, object]:
         """One clip's row (module docstring); a clip that cannot be analysed has its reason in
@@ -294,8 +300,9 @@ class Analyser:
         return frame
 
 
-def load_model(path: str | Path, device: str = "cpu") -> Analyser:
-    """A trained model.pt (a fold's, or the final model) ready to analyse clips on `device`."""
+def load_model(path: str | Path, device: str = "auto") -> Analyser:
+    """A trained model.pt (a fold's, or the final model) ready to analyse clips on `device`
+    (`auto`, `cpu`, `cuda` or `cuda:N`, as `microau.device` reads them)."""
     return Analyser(path, device)
 
 
@@ -325,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
     )
     parser.add_argument("--out", type=Path, required=True, help="the CSV written: one row per clip")
-    parser.add_argument("--device", default="cpu", help="torch device of the model: cpu (default), cuda, cuda:1, mps")
+    parser.add_argument("--device", default="auto", help="where the model runs: auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--quiet", action="store_true", help="no progress line per clip")
     args = parser.parse_args(argv)
     clips = find_clips(args.clips)

@@ -80,7 +80,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     landmark_method = preprocess["landmarks"]["method"]
     others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
     magnify_methods_timed = [magnify["method"], *others]
-    landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.METHODS if m != landmark_method)]
+    landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.installed_methods() if m != landmark_method)]
     cv2.setNumThreads(1)
     start = _now()
     synthesize(work / "release", seed=config["synthetic"]["seed"], subjects=subjects, per_subject=per_subject, threads=1)
@@ -92,7 +92,9 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     )
     samples_tsv = work / "samples.tsv"
     write_table(index.samples, samples_tsv)
-    shared_detector(), shared_mesh(), shared_shape_predictor()
+    shared_detector(), shared_shape_predictor()
+    if "mediapipe" in landmark_methods_timed:
+        shared_mesh()
     times: dict[str, list[float]] = {"frames": []}
     (work / "flow").mkdir()
     (work / "landmarks").mkdir()
@@ -131,6 +133,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
         "samples": len(index.samples),
         "synthesis_seconds": synth_seconds,
         "default_methods": {"magnify": magnify["method"], "landmarks": landmark_method},
+        "landmark_methods_timed": landmark_methods_timed,
         "seconds_per_sample": per_sample,
         "magnify_flow_landmarks_seconds_per_sample": core_seconds,
         "target": "magnify + flow + landmarks (default methods) under 1 s per sample per core",
@@ -141,13 +144,16 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
 
 
 def bench_features(work: Path, samples_tsv: Path, model: str) -> dict:
+    import torch
+
     from microau.features import ClipSpec, build_cache
 
     config = bench_config()
     out = work / "features.h5"
     start = _now()
     n = build_cache(samples_tsv, work / "flow", work / "landmarks", ClipSpec(model, "none"),
-                    config["clip"]["trainable_blocks"], config["datasets"][BENCH_DATASET]["aus"], "bench", out)
+                    config["clip"]["trainable_blocks"], config["datasets"][BENCH_DATASET]["aus"], "bench", out,
+                    torch.device("cpu"))
     seconds = _now() - start
     return {"samples": n, "seconds_per_sample": seconds / n, "bytes_per_sample": out.stat().st_size / n,
             "note": "includes building the CLIP model once"}
@@ -244,6 +250,7 @@ def bench_training_step(model_name: str, batch: int, steps: int, device: str) ->
 
 
 def _train_child(cache: str, out_dir: str, queue) -> None:
+    from microau.device import claimed_device
     from microau.feature_cache import read_cache
     from microau.train import TrainSettings, train_fold
 
@@ -251,7 +258,11 @@ def _train_child(cache: str, out_dir: str, queue) -> None:
     config = bench_config()
     settings = TrainSettings(**bench_train_settings(config, epochs=2, lr_drop_epoch=1))
     start = _now()
-    train_fold(Path(cache), held_out, settings, bench_model_options(config), Path(out_dir), log=lambda message: None)
+    with claimed_device("auto") as device:
+        train_fold(
+            Path(cache), held_out, settings, bench_model_options(config), Path(out_dir), device,
+            config["train"]["checkpoint_seconds"], log=lambda m: None,
+        )
     queue.put((_now() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
 
 
@@ -332,17 +343,21 @@ class _GpuSampler:
 
 def bench_loso(work: Path, model: str, subjects: int, per_subject: int, epochs: int, device: str) -> dict:
     """Wall time of every LOSO fold in sequence, as one GPU would run them."""
+    import torch
+
     from microau.train import TrainSettings, train_fold
 
     config = bench_config()
     cache = write_fake_cache(work / "loso.h5", model, subjects, per_subject)
-    settings = TrainSettings(**bench_train_settings(config, epochs=epochs, lr_drop_epoch=max(1, epochs // 2),
-                                                    device=device))
+    settings = TrainSettings(**bench_train_settings(config, epochs=epochs, lr_drop_epoch=max(1, epochs // 2)))
     options = bench_model_options(config)
     start = _now()
     with _GpuSampler() as sampler:
         for s in range(subjects):
-            train_fold(cache, f"sub{s + 1:02d}", settings, options, work / "loso" / str(s), log=lambda m: None)
+            train_fold(
+                cache, f"sub{s + 1:02d}", settings, options, work / "loso" / str(s), torch.device(device),
+                config["train"]["checkpoint_seconds"], log=lambda m: None,
+            )
     seconds = _now() - start
     return {"subjects": subjects, "samples": subjects * per_subject, "epochs": epochs, "batch": settings.batch_size,
             "device": device,

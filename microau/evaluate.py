@@ -23,6 +23,7 @@ from microau.fold_files import (
     mer_classes,
     mer_predictions,
     read_predictions,
+    run_devices,
     write_pooled_predictions,
 )
 from microau.result_tables import write_provenance, write_result_table
@@ -290,7 +291,7 @@ def main(argv: list[str]) -> int:
         args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
         bootstrap_of(args), args.faces_report, args.mer_texts,
     )
-    write_provenance(args.provenance, provenance)
+    write_provenance(args.provenance, {**provenance, "trained_on": run_devices(args.predictions)})
     if args.pooled_predictions:
         write_pooled_predictions(args.pooled_predictions, args.predictions)
     mean = next(r for r in au_rows if r["au"] == "mean")

@@ -15,6 +15,7 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from microau.errors import MicroauError
 from microau.feature_cache import FeatureCache, write_cache
 from microau.landmarks_csv import read_landmarks
 from microau.sample_table import read_rows
+
+if TYPE_CHECKING:
+    import torch
 
 HUB_HOST = "huggingface.co"
 TINY_CONFIG_DIR = Path(__file__).parent / "model_configs"
@@ -192,16 +196,18 @@ def build_cache(
     aus: list[int],
     config_hash: str,
     out: Path,
+    device: torch.device,
     batch_size: int = 32,
 ) -> int:
-    """Write the feature cache of one dataset (`microau.feature_cache`); returns the number of samples."""
+    """Write the feature cache of one dataset (`microau.feature_cache`), running the frozen blocks on
+    `device` (`microau.device.claimed_device`); returns the number of samples."""
     import cv2
     import torch
 
     samples = read_rows(samples_tsv)[1]
     if not samples:
         raise FeaturesError(f"{samples_tsv} holds no samples")
-    model = load_clip(spec)
+    model = load_clip(spec).to(device)
     grid = patch_grid(model)
     blocks = len(model.visual.transformer.resblocks)
     if not 1 <= trainable_blocks < blocks:
@@ -223,8 +229,8 @@ def build_cache(
             au_tokens.append(au_token_indices(landmarks, aus, image_size, grid))
             labels.append([int(row[au_name(au)]) for au in aus])
         with torch.no_grad():
-            states = frozen_visual_states(model, torch.stack(images), trainable_blocks)
-        tokens_list.append(states.to(torch.float16).numpy())
+            states = frozen_visual_states(model, torch.stack(images).to(device), trainable_blocks)
+        tokens_list.append(states.to(torch.float16).cpu().numpy())
     cache = FeatureCache(
         tokens=np.concatenate(tokens_list),
         au_tokens=np.stack(au_tokens),
@@ -260,6 +266,11 @@ def weights_main(argv: list[str]) -> int:
 
 
 def features_main(argv: list[str]) -> int:
+    import torch
+
+    from microau.device import CHOICES as DEVICE_CHOICES
+    from microau.device import claimed_device
+
     parser = argparse.ArgumentParser(prog="microau features", description="cache frozen CLIP states in HDF5")
     parser.add_argument("--samples", type=Path, required=True)
     parser.add_argument("--flow-dir", type=Path, required=True)
@@ -270,16 +281,16 @@ def features_main(argv: list[str]) -> int:
     parser.add_argument("--aus", required=True, help="comma-separated AU numbers")
     parser.add_argument("--config-hash", default="")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", required=True, help=f"{DEVICE_CHOICES} (microau.device: auto claims a free GPU, else cpu)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.threads:
-        import torch
-
         torch.set_num_threads(args.threads)
     aus = [int(a) for a in args.aus.split(",")]
-    n = build_cache(
-        args.samples, args.flow_dir, args.landmarks_dir, ClipSpec(args.model, args.pretrained),
-        args.trainable_blocks, aus, args.config_hash, args.out,
-    )
+    with claimed_device(args.device) as device:
+        n = build_cache(
+            args.samples, args.flow_dir, args.landmarks_dir, ClipSpec(args.model, args.pretrained),
+            args.trainable_blocks, aus, args.config_hash, args.out, device,
+        )
     print(f"cached {n} samples of {args.samples} -> {args.out}")
     return 0

@@ -17,7 +17,8 @@ read them through this module only.
   the variant has them `dependency` [B, AUs] float32 (GDA's weights) and `token_weights`
   [B, AUs, L] float32 (the pooling weights of each AU's patch tokens).
 - MODEL_PT: a `torch.save`d dict with MODEL_KEYS, `preprocess` (the config's PREPROCESS_SECTIONS:
-  frames, magnify, flow and landmarks, or None) and `held_out` (the fold's subject, None for the final model).
+  frames, magnify, flow and landmarks, or None), `held_out` (the fold's subject, None for the final
+  model) and `device` (where it was trained, `microau.device.describe`; absent in older files).
 - HISTORY_CSV: one row per epoch; its columns are the keys of the rows training logs (epoch,
   learning rates, the mean losses, the contrastive temperature at the epoch's end, the text
   similarity, seconds).
@@ -203,8 +204,10 @@ def write_model(
     k: int,
     preprocess: dict | None,
     held_out: str | None,
+    device: str,
 ) -> None:
-    """model.pt: everything `microau predict` needs to rebuild the model and prepare a clip."""
+    """model.pt: everything `microau predict` needs to rebuild the model and prepare a clip, and
+    where it was trained."""
     import torch
 
     state = {
@@ -218,6 +221,7 @@ def write_model(
         "k": k,
         "preprocess": preprocess,
         "held_out": held_out,
+        "device": device,
     }
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
@@ -238,6 +242,23 @@ def read_model(path: str | Path) -> dict:
     if missing:
         raise FoldFileError(f"cannot read model {path}: {NOT_A_MODEL} (lacks {', '.join(missing)})")
     return state
+
+
+def run_devices(predictions: Sequence[str | Path]) -> list[str]:
+    """Where the runs of these predictions.csv files were trained: the distinct `device` of the
+    model.pt beside each (memory-mapped, so the weights are not read); `not recorded` for a model
+    written before models recorded it."""
+    import torch
+
+    devices = set()
+    for path in predictions:
+        model = Path(path).parent / MODEL_PT
+        try:
+            state = torch.load(model, map_location="cpu", weights_only=True, mmap=True)
+        except Exception as error:  # torch.load raises many types (pickle, zip, EOF) for a file that is not a model
+            raise FoldFileError(f"cannot read model {model}: {NOT_A_MODEL} ({type(error).__name__})") from error
+        devices.add(state.get("device", "not recorded") if isinstance(state, dict) else "not recorded")
+    return sorted(devices)
 
 
 def write_history(path: str | Path, history: Sequence[Mapping[str, object]]) -> None:
@@ -271,7 +292,7 @@ class HeldOutPredictions:
 @dataclass
 class TrainingRun:
     """Everything one run of `microau train` writes: model.pt's fields (MODEL_KEYS, `preprocess`,
-    `held_out`), the epoch rows of history.csv, and for a fold its held-out predictions (None for
+    `held_out`, `device`), the epoch rows of history.csv, and for a fold its held-out predictions (None for
     the final model, which has no held-out subject)."""
 
     state_dict: Mapping[str, object]
@@ -284,6 +305,7 @@ class TrainingRun:
     k: int
     preprocess: dict | None
     held_out: str | None
+    device: str
     history: list[dict]
     predictions: HeldOutPredictions | None
 
@@ -311,5 +333,6 @@ def write_run(out_dir: str | Path, run: TrainingRun) -> None:
         k=run.k,
         preprocess=run.preprocess,
         held_out=run.held_out,
+        device=run.device,
     )
     write_history(out_dir / HISTORY_CSV, run.history)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from itertools import takewhile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -38,6 +39,9 @@ from microau.preprocess.flow import crop_flow, flow_image
 from microau.preprocess.images import read_image
 from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
 from microau.preprocess.magnify import magnify_pair
+
+if TYPE_CHECKING:
+    import torch
 
 PROG = "microau predict"
 READING_TITLES = {"combinations": "AU combinations", "joined": "joined class texts"}
@@ -176,29 +180,12 @@ def preprocess_pair(
     return image, as_stored(points)
 
 
-def torch_device(name: str):
-    """The torch device called `name` ("cpu", "cuda", "cuda:1", "mps"); one that this machine lacks
-    is an error naming --device, not a crash on the first tensor."""
-    import torch
-
-    try:
-        device = torch.device(name)
-    except RuntimeError as error:
-        raise PredictError(f"--device {name}: not a torch device ({str(error).splitlines()[0]})") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise PredictError(f"--device {name}: torch sees no CUDA device on this machine")
-    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-        raise PredictError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise PredictError(f"--device {name}: torch sees no MPS device on this machine")
-    return device
-
-
 class PairModel:
     """A model.pt made ready for any number of pairs: CLIP, the trained model and the text
-    features of the AU prompts and the MER label texts are built once, on `device`."""
+    features of the AU prompts and the MER label texts are built once; the frozen blocks run on
+    the CPU, the model on `device` (`microau.device.claimed_device`)."""
 
-    def __init__(self, state: dict, settings: dict[str, dict], device: str = "cpu") -> None:
+    def __init__(self, state: dict, settings: dict[str, dict], device: torch.device) -> None:
         import open_clip
         import torch
 
@@ -208,7 +195,7 @@ class PairModel:
         from microau.model import MicroAUCLIP, ModelOptions
         from microau.model.text import frozen_text_states
 
-        self.state, self.settings, self.device = state, settings, torch_device(device)
+        self.state, self.settings, self.device = state, settings, device
         spec = ClipSpec(state["encoder"], state["pretrained"])
         clip_model = load_clip(spec)
         if weights_id(spec) != state["weights"]:
@@ -233,7 +220,7 @@ class PairModel:
             prompt_frozen = frozen_text_states(clip_model, tokenizer, au_prompts(self.aus), self.k)
             self.prompt_features = model.encode_texts(prompt_frozen).view(len(self.aus), 2, -1).to(self.device)
             self.mer_features = model.encode_texts(mer_frozen).to(self.device)
-        self.clip_model, self.model = clip_model.to(self.device), model.to(self.device)
+        self.clip_model, self.model = clip_model, model.to(self.device)
 
     def emotion_classes(self) -> dict[str, list[str]]:
         """The classes of each reading of Eq. 13, in the order `predict` scores them."""
@@ -250,10 +237,9 @@ class PairModel:
         image, points = preprocess_pair(onset, apex, self.settings, name=name)
         tokens = au_token_indices(points, self.aus, image.shape[0], self.grid)
         with torch.no_grad():
-            images = flow_tensor(image)[None].to(self.device)
             # The feature cache stores these states as float16; training reads them back as float32.
-            states = frozen_visual_states(self.clip_model, images, self.k).to(torch.float16).float()
-            out = self.model(states, torch.from_numpy(tokens)[None].to(self.device))
+            states = frozen_visual_states(self.clip_model, flow_tensor(image)[None], self.k).to(torch.float16).float()
+            out = self.model(states.to(self.device), torch.from_numpy(tokens)[None].to(self.device))
             probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1].cpu()
             scores = zero_shot_scores(
                 out["features"], self.prompt_features, self.mer_features, self.combinations, self.joined_names,
@@ -270,10 +256,16 @@ class PairModel:
 
 
 def predict_pair(
-    onset: np.ndarray, apex: np.ndarray, state: dict, settings: dict[str, dict], name: str = "the onset frame"
+    onset: np.ndarray,
+    apex: np.ndarray,
+    state: dict,
+    settings: dict[str, dict],
+    device: torch.device,
+    name: str = "the onset frame",
 ) -> Prediction:
-    """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair, as a training fold computes them."""
-    return PairModel(state, settings).predict(onset, apex, name)
+    """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair, as a training fold computes them:
+    the frozen blocks on the CPU, the model on `device` (`microau.device.claimed_device`)."""
+    return PairModel(state, settings, device).predict(onset, apex, name)
 
 
 @dataclass
@@ -347,12 +339,18 @@ def main(argv: list[str] | None = None) -> int:
         help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument(
+        "--device", default="auto", help="auto, cpu, cuda or cuda:N, as `microau train` takes it (default auto)"
+    )
     args = parser.parse_args(argv)
     pair = read_pair(args)
     state = read_model(args.model)
     settings = stored_preprocessing(state, args.model)
     onset_name = f"frame {pair.onset_ref} of {args.video}" if args.video else str(pair.onset_ref)
-    prediction = predict_pair(pair.onset, pair.apex, state, settings, name=onset_name)
+    from microau.device import claimed_device
+
+    with claimed_device(args.device) as device:
+        prediction = predict_pair(pair.onset, pair.apex, state, settings, device, name=onset_name)
     if args.json:
         record = {
             "onset": pair.onset_ref, "apex": pair.apex_ref, "apex_from": pair.apex_from,

@@ -2,7 +2,8 @@
 
 Nothing is chosen on the held-out subject: the final epoch's model and argmax of P_n are used.
 With --all-subjects it trains one final model on every sample instead, for `microau predict`;
-that model has no held-out subject, so it is never scored.
+that model has no held-out subject, so it is never scored. A run killed partway resumes from its
+last finished epoch when started again with the same settings (`microau.training_state`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import numpy as np
 import torch
 
 from microau.aus import au_prompts, face_description
+from microau.device import CHOICES as DEVICE_CHOICES
+from microau.device import claimed_device
+from microau.device import describe as describe_device
 from microau.errors import MicroauError
 from microau.feature_cache import FeatureCache, read_cache
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
@@ -35,6 +39,16 @@ from microau.losses import (
 from microau.model import MicroAUCLIP, ModelOptions
 from microau.model.text import frozen_text_states
 from microau.temperature import MAX_LOGIT_SCALE, check_temperature, initial_logit_scale, is_learned
+from microau.training_state import (
+    STATE_PT,
+    TrainingState,
+    capture_rng,
+    read_state,
+    remove_state,
+    restore_rng,
+    run_fingerprint,
+    write_state,
+)
 
 CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "global_origcl": "global", "none": None}
 
@@ -57,7 +71,6 @@ class TrainSettings:
     label_matrix_target: str
     mer_classes: dict[str, list[int]]
     mer_combinations: dict[str, list[list[int]]]
-    device: str
 
     def __post_init__(self) -> None:
         check_temperature(self.temperature)
@@ -195,12 +208,6 @@ def text_similarity(model: MicroAUCLIP, prompt_frozen: dict[str, torch.Tensor], 
     return float((text[:, 0] * text[:, 1]).sum(dim=-1).mean())
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def mixed_precision(device: torch.device) -> torch.autocast:
     """bfloat16 autocast on a GPU; on the CPU everything stays float32."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
@@ -257,9 +264,14 @@ def fit(
     logit_scale: torch.nn.Parameter,
     name: str,
     log: Callable[[str], None],
+    fingerprint: str,
+    out_dir: Path,
+    checkpoint_seconds: float,
 ) -> list[dict]:
     """SGD on the training samples, one history row per epoch; a non-finite epoch loss stops the run
-    (DivergedError) before anything is written."""
+    (DivergedError) before anything is written. The state is saved in `out_dir`
+    (`microau.training_state`) at the end of the first epoch `checkpoint_seconds` after the last
+    save (0: every epoch), and a state saved there by the run with `fingerprint` is resumed."""
     device = tensors.tokens.device
     n_aus = tensors.labels.shape[1]
     optimizer = build_optimizer(model, logit_scale, settings)
@@ -268,7 +280,18 @@ def fit(
     autocast = mixed_precision(device)
     train_rows = torch.from_numpy(train_idx).to(device)
     history = []
-    for epoch in range(1, settings.epochs + 1):
+    saved = read_state(out_dir, fingerprint)
+    if saved is not None:
+        model.load_state_dict(saved.model)
+        optimizer.load_state_dict(saved.optimizer)
+        scheduler.load_state_dict(saved.scheduler)
+        with torch.no_grad():
+            logit_scale.copy_(saved.logit_scale)
+        restore_rng(saved.rng, generator)
+        history = saved.history
+        log(f"{name} resumes after epoch {saved.epoch}/{settings.epochs} from {Path(out_dir) / STATE_PT}")
+    last_save = time.monotonic()
+    for epoch in range(len(history) + 1, settings.epochs + 1):
         start = time.perf_counter()
         model.train()
         order = train_rows[torch.randperm(len(train_rows), generator=generator).to(device)]
@@ -306,6 +329,13 @@ def fit(
             f"(ce {row['multitask']:.4f} cl {row['contrastive']:.4f} gd {row['gd']:.4f}) "
             f"lr {row['lr_head']:g} {row['seconds']:.1f}s"
         )
+        if epoch < settings.epochs and time.monotonic() - last_save >= checkpoint_seconds:
+            state = TrainingState(
+                fingerprint, epoch, history, model.state_dict(), optimizer.state_dict(), scheduler.state_dict(),
+                logit_scale.detach().cpu().clone(), capture_rng(generator),
+            )
+            write_state(out_dir, state)
+            last_save = time.monotonic()
     return history
 
 
@@ -342,24 +372,30 @@ def train_fold(
     settings: TrainSettings,
     options: ModelOptions,
     out_dir: Path,
+    device: torch.device,
+    checkpoint_seconds: float,
     log: Callable[[str], None] = print,
     preprocess: dict | None = None,
 ) -> dict:
     """Train with `held_out` left out and predict it; held_out=None trains on every sample and
     writes only model.pt and history.csv. `preprocess` (frames, magnify, flow, landmarks settings)
-    is stored in model.pt so that `microau predict` prepares a new clip as the training data was."""
+    is stored in model.pt so that `microau predict` prepares a new clip as the training data was;
+    `device` (`microau.device.claimed_device`) is where it runs, recorded in model.pt; the state is
+    saved for a resume every `checkpoint_seconds` (`fit`)."""
     data = read_cache(cache)
     train_idx, test_idx = split_samples(data.subjects, held_out)
     clip_model = cache_clip(data, cache)
-    device = pick_device(settings.device)
     texts = prepare_texts(clip_model, data, train_idx, settings, device)
     torch.manual_seed(settings.seed)
     model = MicroAUCLIP(clip_model, len(data.aus), data.k, options).to(device)
     logit_scale = contrastive_logit_scale(settings.temperature, clip_model, device)
     del clip_model
     tensors = cache_tensors(data, device)
+    fingerprint = run_fingerprint(cache, held_out, asdict(settings), options.as_dict())
     name = f"fold {held_out}" if held_out else "final model"
-    history = fit(model, tensors, train_idx, texts, settings, logit_scale, name, log)
+    history = fit(
+        model, tensors, train_idx, texts, settings, logit_scale, name, log, fingerprint, out_dir, checkpoint_seconds
+    )
     predictions = None if test_idx is None else predict_held_out(model, data, tensors, test_idx, texts)
     run = TrainingRun(
         state_dict={k: v.cpu() for k, v in model.state_dict().items()},
@@ -372,10 +408,12 @@ def train_fold(
         k=data.k,
         preprocess=preprocess,
         held_out=held_out,
+        device=describe_device(device),
         history=history,
         predictions=predictions,
     )
     write_run(out_dir, run)
+    remove_state(out_dir)
     return {"held_out": held_out, "n_train": len(train_idx), "n_test": 0 if test_idx is None else len(test_idx)}
 
 
@@ -418,6 +456,11 @@ def main(argv: list[str]) -> int:
         help="JSON of the config's frames, magnify, flow and landmarks sections, kept in model.pt",
     )
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", required=True, help=f"{DEVICE_CHOICES} (microau.device: auto claims a free GPU, else cpu)")
+    parser.add_argument(
+        "--checkpoint-seconds", type=float, required=True,
+        help="save the state to resume from at the end of the first epoch this long after the last save (0: every epoch)",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -426,10 +469,12 @@ def main(argv: list[str]) -> int:
     settings = fields_flag("--settings", args.settings, TrainSettings)
     options = fields_flag("--options", args.options, ModelOptions)
     preprocess = json_flag("--preprocess", args.preprocess)
-    summary = train_fold(
-        args.features, args.held_out, settings, options, args.out_dir,
-        log=lambda m: print(m, flush=True), preprocess=preprocess,
-    )
+    with claimed_device(args.device) as device:
+        print(f"device: {describe_device(device)}", flush=True)
+        summary = train_fold(
+            args.features, args.held_out, settings, options, args.out_dir, device, args.checkpoint_seconds,
+            log=lambda m: print(m, flush=True), preprocess=preprocess,
+        )
     if summary["held_out"] is None:
         print(f"final model: trained on all {summary['n_train']} samples -> {args.out_dir}")
         return 0

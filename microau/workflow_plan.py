@@ -18,8 +18,9 @@ from microau.fold_files import PREPROCESS_SECTIONS
 
 MODEL_OPTION_KEYS = ("pooling", "fusion", "text")
 """Variant keys that build the model (`ModelOptions`); the others are training settings."""
-JOB_KEYS = ("threads", "mem_mb", "runtime", "seeds")
-"""Keys of the train section that size or repeat jobs rather than set up one training run."""
+JOB_KEYS = ("threads", "device", "checkpoint_seconds", "mem_mb", "runtime", "seeds")
+"""Keys of the train section that size, place or repeat jobs rather than set up one training run:
+none of them is a training setting, so changing one retrains nothing."""
 DATASET_SCHEDULE_KEYS = ("epochs", "batch_size", "lr_drop_epoch")
 FEATURE_SECTIONS = ("frames", "magnify", "flow")
 

@@ -67,10 +67,12 @@ def write_tiny_inputs(root: Path, subjects=("sub01", "sub02", "sub03"), per_subj
 
 @pytest.fixture(scope="session")
 def tiny_cache(tmp_path_factory) -> Path:
+    import torch
+
     from microau.features import ClipSpec, build_cache
 
     root = tmp_path_factory.mktemp("tiny")
     samples = write_tiny_inputs(root)
     out = root / "features.h5"
-    build_cache(samples, root / "flow", root / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out)
+    build_cache(samples, root / "flow", root / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out, torch.device("cpu"))
     return out

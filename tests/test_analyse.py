@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from conftest import AUS, model_options, train_settings
 from test_predict import PREPROCESS
@@ -15,7 +16,7 @@ import microau
 from microau.analyse import STATUS_OK, ClipListError, find_clips, natural_key
 from microau.cli import main as cli_main
 from microau.fold_files import read_model
-from microau.predict import PairModel, PredictError, torch_device
+from microau.predict import PairModel
 from microau.train import train_fold
 
 AU_NAMES = [f"AU{au:02d}" for au in AUS]
@@ -125,7 +126,7 @@ def test_one_clip_with_a_given_pair_equals_the_single_pair_prediction(analyser, 
     assert (one["onset"], one["onset_from"], one["apex"], one["apex_file"], one["apex_from"]) == (0, "given", 3, "img4.png", "given")
     state = read_model(fold_model)
     folder = study / "clips" / "s01_a"
-    direct = PairModel(state, stored_preprocessing(state, fold_model)).predict(
+    direct = PairModel(state, stored_preprocessing(state, fold_model), torch.device("cpu")).predict(
         read_image(folder / "img1.png"), read_image(folder / "img4.png")
     )
     assert [one[f"{au}_prob"] for au in AU_NAMES] == pytest.approx(list(direct.aus.values()), abs=1e-6)
@@ -150,21 +151,6 @@ def test_the_cli_writes_the_same_csv_with_progress(analyser, study, fold_model, 
     assert list(written.columns) == list(expected.columns)
     assert written["AU01_prob"].tolist()[:3] == pytest.approx(expected["AU01_prob"].tolist()[:3], abs=1e-6)
     assert list(written["status"]) == list(expected["status"])
-
-
-def test_a_device_this_machine_lacks_is_named(monkeypatch):
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(PredictError, match="--device cuda: torch sees no CUDA device"):
-        torch_device("cuda")
-    with pytest.raises(PredictError, match="--device gpu0: not a torch device"):
-        torch_device("gpu0")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    assert str(torch_device("cuda:0")) == "cuda:0"
-    with pytest.raises(PredictError, match="--device cuda:1: this machine has 1 CUDA device"):
-        torch_device("cuda:1")
 
 
 def test_a_wrong_listing_stops_before_the_model_is_loaded(tmp_path, capsys):

@@ -7,7 +7,7 @@ import pytest
 from microau import cli
 from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores, two_class_f1
 from microau.features import write_weights_record
-from microau.fold_files import write_predictions
+from microau.fold_files import MODEL_PT, write_model, write_predictions
 from microau.result_tables import read_provenance, read_result_table
 
 
@@ -119,10 +119,12 @@ def test_mer_table_scores_only_three_class_samples_and_reports_majority_baseline
 def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     rows = rows_for([1, 0, 1, 0], [0.9, 0.6, 0.1, 0.2])
     paths = []
-    for subject in ("sub0", "sub1"):
+    for subject, device in (("sub0", "cpu"), ("sub1", "cuda:1 (NVIDIA H100, CUDA_VISIBLE_DEVICES=1)")):
         path = tmp_path / subject / "predictions.csv"
         path.parent.mkdir()
         write_rows(path, [r for r in rows if r["subject"] == subject])
+        write_model(path.parent / MODEL_PT, state_dict={}, options={}, settings={}, aus=[1], encoder="e",
+                    pretrained="none", weights="w", k=1, preprocess=None, held_out=subject, device=device)
         paths.append(str(path))
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"})
@@ -151,6 +153,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     assert {"AU01_true", "AU01_prob", "mer_joined_pred"} <= set(pooled.columns)
     provenance = read_provenance(tmp_path / "prov.json")
     assert provenance["config"]["magnify"]["factor"] == 3 and "dlib-bin" in provenance["versions"]
+    assert provenance["trained_on"] == ["cpu", "cuda:1 (NVIDIA H100, CUDA_VISIBLE_DEVICES=1)"]
 
 
 def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):

@@ -93,7 +93,7 @@ def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_toke
     spec = ClipSpec("ViT-B-32", "none")
     samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=3)
     cache = tmp_path / "features.h5"
-    build_cache(samples, tmp_path / "flow", tmp_path / "landmarks", spec, 3, AUS, "testhash", cache)
+    build_cache(samples, tmp_path / "flow", tmp_path / "landmarks", spec, 3, AUS, "testhash", cache, torch.device("cpu"))
     data = read_cache(cache)
     model = load_clip(spec)
     images = torch.stack([
@@ -117,7 +117,7 @@ def test_features_refuses_more_trainable_blocks_than_the_encoder_has_in_one_line
     argv = [
         "features", "--samples", str(samples), "--flow-dir", str(tmp_path / "flow"),
         "--landmarks-dir", str(tmp_path / "landmarks"), "--model", TINY, "--pretrained", "none",
-        "--aus", ",".join(map(str, AUS)), "--out", str(tmp_path / "features.h5"),
+        "--aus", ",".join(map(str, AUS)), "--out", str(tmp_path / "features.h5"), "--device", "cpu",
     ]
     assert cli_main([*argv, "--trainable-blocks", "4"]) == 2
     err = capsys.readouterr().err.strip()

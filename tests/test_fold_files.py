@@ -114,7 +114,7 @@ def test_model_round_trips_and_anything_else_is_refused(tmp_path: Path) -> None:
     fields = {
         "state_dict": {"head.weight": torch.ones(2, 3)}, "options": {"pooling": "pta"}, "settings": {"epochs": 2},
         "aus": [1, 12], "encoder": "microau-tiny-ViT", "pretrained": "none", "weights": "none (random init)", "k": 2,
-        "preprocess": None, "held_out": "sub01",
+        "preprocess": None, "held_out": "sub01", "device": "cpu",
     }
     write_model(tmp_path / MODEL_PT, **fields)
     state = read_model(tmp_path / MODEL_PT)
@@ -149,7 +149,7 @@ def test_a_run_writes_a_folds_four_files_and_the_final_model_two(tmp_path: Path)
     run = TrainingRun(
         state_dict={"head.weight": torch.ones(2, 3)}, options={"pooling": "pta"}, settings={"epochs": 1},
         aus=[1, 12], encoder="microau-tiny-ViT", pretrained="none", weights="none (random init)", k=2,
-        preprocess={"frames": {"size": 256}}, held_out="sub01", history=history, predictions=held_out,
+        preprocess={"frames": {"size": 256}}, held_out="sub01", device="cpu", history=history, predictions=held_out,
     )
     write_run(tmp_path / "fold", run)
     write_fold(tmp_path / "direct")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 from pathlib import Path
 
@@ -27,6 +28,7 @@ def test_regions_group_the_aus_that_share_landmarks() -> None:
     assert [r.name for r in regions[3:]] == ["AU14", "AU17", "all"]
 
 
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="the optional mediapipe extra is not installed")
 def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     photo = tmp_path / "photo.png"
     write_image(photo, cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))

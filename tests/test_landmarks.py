@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -20,6 +21,11 @@ from microau.preprocess.images import write_image
 from microau.preprocess.landmarks import MEDIAPIPE_TO_IBUG68, dlib_model_path, face_landmarks68
 
 
+needs_mediapipe = pytest.mark.skipif(
+    importlib.util.find_spec("mediapipe") is None, reason="the optional mediapipe extra is not installed"
+)
+
+
 @pytest.fixture(scope="module")
 def astronaut() -> np.ndarray:
     return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
@@ -27,7 +33,7 @@ def astronaut() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def face(astronaut: np.ndarray) -> tuple[int, int, int, int]:
-    """The pipeline's face box of the photograph (mediapipe's detector), as (left, top, right, bottom)."""
+    """The pipeline's face box of the photograph (dlib's detector), as (left, top, right, bottom)."""
     detection = shared_detector().detect(astronaut)
     return (
         round(detection.x),
@@ -37,7 +43,7 @@ def face(astronaut: np.ndarray) -> tuple[int, int, int, int]:
     )
 
 
-@pytest.fixture(scope="module", params=["dlib", "mediapipe"])
+@pytest.fixture(scope="module", params=["dlib", pytest.param("mediapipe", marks=needs_mediapipe)])
 def method(request: pytest.FixtureRequest) -> str:
     return request.param
 
@@ -67,6 +73,7 @@ def test_geometry_on_a_real_face(points: np.ndarray) -> None:
     assert y[62] < y[66] and y[51] < y[57]
 
 
+@needs_mediapipe
 def test_the_methods_agree_closely_inside_the_face_and_loosely_on_the_jaw(astronaut: np.ndarray, face: tuple) -> None:
     """Distances in eye-corner distances (points 36 to 45): the jaw line is placed differently by
     the two models (the mesh follows the face outline further out), the inner points agree."""
@@ -111,6 +118,7 @@ def test_cli_runs_dlib_on_the_crop_face_box(tmp_path: Path, astronaut: np.ndarra
     assert np.linalg.norm(in_photo - direct, axis=1).max() < 0.05 * eye_distance
 
 
+@needs_mediapipe
 def test_cli_scales_mediapipe_points_to_flow_image_pixels(tmp_path: Path, astronaut: np.ndarray) -> None:
     apex = tmp_path / "apex.png"
     write_image(apex, astronaut)
@@ -137,6 +145,7 @@ def test_a_bad_box_file_gives_one_line(tmp_path: Path, astronaut: np.ndarray, ca
         assert len(err) == 1 and err[0].startswith("microau landmarks: error: ") and expected in err[0]
 
 
+@needs_mediapipe
 def test_no_face_for_the_mesh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(FaceNotFoundError):
         face_landmarks68(np.zeros((256, 256, 3), np.uint8), "mediapipe")
@@ -146,3 +155,18 @@ def test_no_face_for_the_mesh(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert cli.main([*argv, "--out", str(tmp_path / "lm.csv")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("microau landmarks: error: no face") and str(blank) in err[0]
+
+
+def test_mediapipe_without_its_extra_is_one_line_naming_the_extra(
+    tmp_path: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # `import mediapipe` now raises ImportError
+    landmarks.shared_mesh.cache_clear()
+    apex = tmp_path / "apex.png"
+    write_image(apex, astronaut)
+    argv = ["landmarks", "--apex", str(apex), "--method", "mediapipe", "--image-size", "224"]
+    assert cli.main([*argv, "--out", str(tmp_path / "lm.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("microau landmarks: error: landmarks.method: mediapipe needs mediapipe")
+    assert "pip install -e .[mediapipe]" in err[0]
+    landmarks.shared_mesh.cache_clear()

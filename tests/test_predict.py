@@ -26,6 +26,7 @@ from microau.train import main as train_main
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
+CPU = torch.device("cpu")
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 # on_missing_face and missing_apex decide which samples and frames a dataset gives, not how an
 # image pair is prepared (predict finds a missing apex by motion itself)
@@ -99,7 +100,7 @@ def pair(tmp_path_factory) -> tuple[Path, Path]:
 def fold_model(tiny_cache, tmp_path_factory) -> Path:
     """A fold model trained with the default preprocessing settings."""
     out = tmp_path_factory.mktemp("fold")
-    train_fold(tiny_cache, "sub01", FAST, model_options(), out, log=lambda m: None, preprocess=PREPROCESS)
+    train_fold(tiny_cache, "sub01", FAST, model_options(), out, CPU, 0, log=lambda m: None, preprocess=PREPROCESS)
     return out / "model.pt"
 
 
@@ -148,7 +149,7 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
     code = train_main([
         "--features", str(tiny_cache), "--all-subjects", "--out-dir", str(tmp_path),
         "--settings", json.dumps(dataclasses.asdict(FAST)), "--options", json.dumps(model_options().as_dict()),
-        "--preprocess", json.dumps(stored),
+        "--preprocess", json.dumps(stored), "--device", "cpu", "--checkpoint-seconds", "0",
     ])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]
@@ -215,12 +216,12 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
     write_rows(tmp_path / "samples.tsv", columns, [{key: row[key] for key in columns} for row in rows])
     cache = tmp_path / "cache.h5"
     build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
-                ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache)
-    train_fold(cache, "subB", FAST, model_options(), tmp_path / "fold", log=print, preprocess=PREPROCESS)
+                ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache, CPU)
+    train_fold(cache, "subB", FAST, model_options(), tmp_path / "fold", CPU, 0, log=print, preprocess=PREPROCESS)
     written = {r["sample"]: r for r in read_fold_predictions(tmp_path / "fold" / PREDICTIONS_CSV)}
     state = read_model(tmp_path / "fold" / "model.pt")
     for row in rows[2:]:
-        prediction = predict_pair(read_image(row["onset"]), read_image(row["apex"]), state, PREPROCESS)
+        prediction = predict_pair(read_image(row["onset"]), read_image(row["apex"]), state, PREPROCESS, CPU)
         expected = written[row["sample"]]
         for au, p in prediction.aus.items():
             assert p == pytest.approx(float(expected[f"{au}_prob"]), abs=2e-6)

@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+import torch
 from conftest import model_options
 
 from microau.datasets.synthetic_long import synthesize_long
@@ -15,7 +16,7 @@ from microau.train import train_fold
 def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emotions(tiny_cache, tmp_path):
     from test_predict import FAST, PREPROCESS
 
-    train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / "fold", log=lambda m: None, preprocess=PREPROCESS)
+    train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / "fold", torch.device("cpu"), 0, log=lambda m: None, preprocess=PREPROCESS)
     synthesize_long(tmp_path / "long", seed=5, subjects=1, fps=30, duration_s=8, per_minute=8)
     config = tmp_path / "config.yaml"
     config.write_text("spotting: {threshold_p: %s}\n" % default_settings().threshold_p)

@@ -23,6 +23,7 @@ from microau.train import SplitError, loso_split, train_fold
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
+CPU = torch.device("cpu")
 
 
 def full_settings(**changes) -> dict:
@@ -35,7 +36,7 @@ def train_argv(cache, out_dir, changes: dict, held_out: str = "sub01") -> list[s
     return [
         "train", "--features", str(cache), "--held-out", held_out, "--out-dir", str(out_dir),
         "--settings", json.dumps(full_settings(**changes)), "--options", json.dumps(model_options().as_dict()),
-        "--preprocess", "null",
+        "--preprocess", "null", "--device", "cpu", "--checkpoint-seconds", "0",
     ]
 
 
@@ -50,7 +51,7 @@ def test_loso_split_keeps_the_held_out_subject_out_of_training():
 
 
 def test_fold_writes_predictions_features_model_and_history(tiny_cache, tmp_path):
-    summary = train_fold(tiny_cache, "sub02", FAST, model_options(), tmp_path, log=lambda m: None)
+    summary = train_fold(tiny_cache, "sub02", FAST, model_options(), tmp_path, CPU, 0, log=lambda m: None)
     assert summary == {"held_out": "sub02", "n_train": 8, "n_test": 4}
     rows = read_fold_predictions(tmp_path / PREDICTIONS_CSV)
     assert {r["subject"] for r in rows} == {"sub02"} and len(rows) == 4
@@ -73,8 +74,8 @@ def test_held_out_labels_cannot_change_the_trained_model(tiny_cache, tmp_path):
     held = np.array(data.subjects) == "sub03"
     data.labels[held] = 1 - data.labels[held]
     write_cache(changed, data)
-    train_fold(tiny_cache, "sub03", FAST, model_options(), tmp_path / "a", log=lambda m: None)
-    train_fold(changed, "sub03", FAST, model_options(), tmp_path / "b", log=lambda m: None)
+    train_fold(tiny_cache, "sub03", FAST, model_options(), tmp_path / "a", CPU, 0, log=lambda m: None)
+    train_fold(changed, "sub03", FAST, model_options(), tmp_path / "b", CPU, 0, log=lambda m: None)
     a = read_model(tmp_path / "a" / MODEL_PT)["state_dict"]
     b = read_model(tmp_path / "b" / MODEL_PT)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -85,7 +86,7 @@ def test_held_out_labels_cannot_change_the_trained_model(tiny_cache, tmp_path):
 
 def test_two_runs_with_one_seed_give_identical_predictions(tiny_cache, tmp_path):
     for name in ("a", "b"):
-        train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / name, log=lambda m: None)
+        train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / name, CPU, 0, log=lambda m: None)
     assert (tmp_path / "a" / PREDICTIONS_CSV).read_bytes() == (tmp_path / "b" / PREDICTIONS_CSV).read_bytes()
 
 
@@ -113,7 +114,7 @@ def test_face_description_lists_the_active_aus():
 @pytest.mark.parametrize("contrastive", ["global_origcl", "local_origcl", "none"])
 def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastive):
     settings = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1, contrastive=contrastive)
-    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path, log=lambda m: None)
+    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path, CPU, 0, log=lambda m: None)
     history = read_history(tmp_path / HISTORY_CSV)
     assert (float(history[0]["contrastive"]) == 0) == (contrastive == "none")
     assert -1 <= float(history[0]["text_similarity"]) <= 1
@@ -121,10 +122,10 @@ def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastiv
 
 def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, capsys):
     settings = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1, label_matrix_target="row_normalised")
-    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "normalised", log=lambda m: None)
+    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "normalised", CPU, 0, log=lambda m: None)
     raw = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1)
     assert raw.label_matrix_target == "raw"
-    train_fold(tiny_cache, "sub01", raw, model_options(), tmp_path / "raw", log=lambda m: None)
+    train_fold(tiny_cache, "sub01", raw, model_options(), tmp_path / "raw", CPU, 0, log=lambda m: None)
     contrastive = [
         float(read_history(tmp_path / run / HISTORY_CSV)[0]["contrastive"]) for run in ("normalised", "raw")
     ]
@@ -137,8 +138,8 @@ def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, 
 
 def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
     settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
-    train_fold(tiny_cache, "sub01", settings, model_options(text="fixed"), tmp_path / "fixed", log=lambda m: None)
-    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "tuned", log=lambda m: None)
+    train_fold(tiny_cache, "sub01", settings, model_options(text="fixed"), tmp_path / "fixed", CPU, 0, log=lambda m: None)
+    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "tuned", CPU, 0, log=lambda m: None)
     fixed = [float(h["text_similarity"]) for h in read_history(tmp_path / "fixed" / HISTORY_CSV)]
     tuned = [float(h["text_similarity"]) for h in read_history(tmp_path / "tuned" / HISTORY_CSV)]
     assert fixed[0] == fixed[1] and tuned[0] != tuned[1]
@@ -200,7 +201,7 @@ def test_only_a_learned_temperature_is_in_the_optimiser_at_the_encoder_rate(tiny
 @pytest.mark.parametrize("setting", ["model", 0.05, "learned"])
 def test_history_records_the_temperature_each_epoch(tiny_cache, tmp_path, setting):
     settings = dataclasses.replace(FAST, temperature=setting)
-    train_fold(tiny_cache, "sub02", settings, model_options(), tmp_path, log=lambda m: None)
+    train_fold(tiny_cache, "sub02", settings, model_options(), tmp_path, CPU, 0, log=lambda m: None)
     temperatures = [float(h["temperature"]) for h in read_history(tmp_path / HISTORY_CSV)]
     if setting == "learned":  # starts at the random init's 0.07 and moves; its scale stays within [1, 100]
         assert temperatures[0] != pytest.approx(0.07, abs=1e-6) and all(0.01 <= t <= 1 for t in temperatures)

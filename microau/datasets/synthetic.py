@@ -161,7 +161,7 @@ def quota(n: int, shares: tuple[tuple[str, float], ...]) -> list[str]:
 
 
 def plan_subjects(seed: int, subjects: int) -> list[Subject]:
-    """Placement, lighting and noise level of each subject (landmarks come later, from the face mesh)."""
+    """Placement, lighting and noise level of each subject (landmarks come later, from dlib)."""
     out = []
     for s in range(1, subjects + 1):
         rng = rng_for(seed, 1, s)
@@ -259,12 +259,15 @@ class SubjectRenderer:
         # frame = scale * R (source - face centre) + centre; the maps need its inverse.
         self.inverse = rotation.T / subject.scale
         self.offset = np.array(FACE_CENTRE_SOURCE) - self.inverse @ centre
+        # float32 factors for the float32 pixel grids: numpy 1 computed these products in float32, and
+        # numpy 2 (NEP 50) would compute them in float64; this keeps numpy 1's frames under both.
+        self.inverse32, offset32 = self.inverse.astype(np.float32), np.asarray(self.offset, dtype=np.float32)
         ys, xs = np.mgrid[0:FRAME_HEIGHT, 0:FRAME_WIDTH].astype(np.float32)
-        self.base_x = (self.inverse[0, 0] * xs + self.inverse[0, 1] * ys + self.offset[0]).astype(np.float32)
-        self.base_y = (self.inverse[1, 0] * xs + self.inverse[1, 1] * ys + self.offset[1]).astype(np.float32)
+        self.base_x = (self.inverse32[0, 0] * xs + self.inverse32[0, 1] * ys + offset32[0]).astype(np.float32)
+        self.base_y = (self.inverse32[1, 0] * xs + self.inverse32[1, 1] * ys + offset32[1]).astype(np.float32)
         direction = np.deg2rad(subject.gradient_angle_deg)
         along_x, along_y = (xs - FRAME_WIDTH / 2) / FRAME_WIDTH, (ys - FRAME_HEIGHT / 2) / FRAME_HEIGHT
-        ramp = along_x * np.cos(direction) + along_y * np.sin(direction)
+        ramp = along_x * np.float32(np.cos(direction)) + along_y * np.float32(np.sin(direction))
         self.light = (1.0 + subject.gradient * ramp)[..., None].astype(np.float32)
 
     def render(
@@ -275,8 +278,9 @@ class SubjectRenderer:
         map_x = self.base_x - np.float32(self.inverse[0, 0] * jx + self.inverse[0, 1] * jy)
         map_y = self.base_y - np.float32(self.inverse[1, 0] * jx + self.inverse[1, 1] * jy)
         if displacement is not None:
-            map_x = map_x - (self.inverse[0, 0] * displacement[..., 0] + self.inverse[0, 1] * displacement[..., 1])
-            map_y = map_y - (self.inverse[1, 0] * displacement[..., 0] + self.inverse[1, 1] * displacement[..., 1])
+            inverse = self.inverse32
+            map_x = map_x - (inverse[0, 0] * displacement[..., 0] + inverse[0, 1] * displacement[..., 1])
+            map_y = map_y - (inverse[1, 0] * displacement[..., 0] + inverse[1, 1] * displacement[..., 1])
         frame = cv2.remap(self.source, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
         frame *= self.light * np.float32(gain)
         if noise is not None:
@@ -313,7 +317,8 @@ def au_displacement(landmarks: np.ndarray, au: int, amplitude: float, sigma: flo
         x0, x1 = max(int(point[0]) - radius, 0), min(int(point[0]) + radius + 1, FRAME_WIDTH)
         y0, y1 = max(int(point[1]) - radius, 0), min(int(point[1]) + radius + 1, FRAME_HEIGHT)
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        bump = weight * np.exp(-((xs - point[0]) ** 2 + (ys - point[1]) ** 2) / (2 * sigma**2))
+        centre_x, centre_y = np.float32(point[0]), np.float32(point[1])  # float32 as under numpy 1
+        bump = weight * np.exp(-((xs - centre_x) ** 2 + (ys - centre_y) ** 2) / (2 * sigma**2))
         field[y0:y1, x0:x1] += bump[..., None] * direction.astype(np.float32)
     peak = float(np.sqrt((field**2).sum(axis=2)).max())
     return field * np.float32(amplitude / peak)
@@ -357,19 +362,20 @@ def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample
 
 
 def detect_subject_landmarks(subjects: list[Subject]) -> None:
-    """68 landmarks of each subject's still, lit, noise-free face: where its AU motion goes."""
-    from microau.preprocess.crop import FaceNotFoundError
-    from microau.preprocess.landmarks import FaceMesh68
+    """68 landmarks of each subject's still, lit, noise-free face: where its AU motion goes (dlib's
+    face detector, then its 68-point predictor on that box, as the pipeline's default landmarks)."""
+    from microau.preprocess.crop import FaceDetector, FaceNotFoundError
+    from microau.preprocess.landmarks import dlib_landmarks68
 
-    with FaceMesh68() as mesh:
-        for subject in subjects:
-            frame = SubjectRenderer(subject).render(None, (0.0, 0.0), 1.0, None)
-            points = mesh.detect(frame)
-            if points is None:
-                raise FaceNotFoundError(
-                    f"subject {subject.subject}: the face mesh found no face in the synthetic base frame"
-                )
-            subject.landmarks68 = [[round(float(x), 3), round(float(y), 3)] for x, y in points]
+    detector = FaceDetector()
+    for subject in subjects:
+        frame = SubjectRenderer(subject).render(None, (0.0, 0.0), 1.0, None)
+        found = detector.detect(frame)
+        if found is None:
+            raise FaceNotFoundError(f"subject {subject.subject}: no face detected in the synthetic base frame")
+        box = (int(found.x), int(found.y), int(found.x + found.width), int(found.y + found.height))
+        points = dlib_landmarks68(frame, box)
+        subject.landmarks68 = [[round(float(x), 3), round(float(y), 3)] for x, y in points]
 
 
 def write_coding_sheet(path: Path, samples: list[Sample]) -> None:
@@ -418,7 +424,7 @@ def synthesize(out: Path, *, seed: int, subjects: int, per_subject: int, threads
     detect_subject_landmarks(people)
     jobs = [(seed, out, person, [s for s in samples if s.subject == person.subject]) for person in people]
     if threads > 1:
-        # spawn, not fork: a forked child inherits mediapipe's and OpenCV's thread state and can hang.
+        # spawn, not fork: a forked child inherits OpenCV's thread state and can hang.
         # One OpenCV thread per process: the processes already fill the cores.
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(min(threads, len(jobs)), context, initializer=cv2.setNumThreads, initargs=(1,))

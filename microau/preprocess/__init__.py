@@ -12,21 +12,18 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import cv2
-import numpy as np
-
-if TYPE_CHECKING:
-    from mediapipe.python.solution_base import SolutionBase
 
 
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
-    """Silence file descriptor 2 while mediapipe builds and runs its graphs.
+    """Silence file descriptor 2 while native code runs (FFmpeg opening a video, mediapipe's graphs).
 
-    mediapipe's C++ side (absl, TFLite) prints INFO/WARNING lines straight to fd 2 before any
-    Python logging setting applies; a stage that fails must print one readable line, not those.
+    Native libraries (FFmpeg; mediapipe's absl and TFLite) print INFO/WARNING lines straight to
+    fd 2 before any Python logging setting applies; a stage that fails must print one readable
+    line, not those.
     Python exceptions are unaffected: they are printed after the descriptor is restored.
     """
     sys.stderr.flush()
@@ -41,48 +38,18 @@ def quiet_native_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
-def warm_up(solution: SolutionBase) -> None:
-    """Run a mediapipe solution once on a blank image, inside `quiet_native_stderr`.
-
-    A graph initialises its models on a background thread after construction and logs while doing
-    so; one blocking call makes that happen now, while fd 2 is silenced, instead of later.
-    """
-    solution.process(np.zeros((64, 64, 3), np.uint8))
+Shared = TypeVar("Shared")
 
 
-class QuietSolution:
-    """A mediapipe solution built, warmed up and run with fd 2 silenced, reused for many images."""
-
-    def __init__(self, build: Callable[[], SolutionBase]) -> None:
-        with quiet_native_stderr():
-            self._solution = build()
-            warm_up(self._solution)
-
-    def process_bgr(self, image_bgr: np.ndarray):
-        rgb = np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
-        with quiet_native_stderr():
-            return self._solution.process(rgb)
-
-    def close(self) -> None:
-        self._solution.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-Solution = TypeVar("Solution", bound=QuietSolution)
-
-
-def process_shared(cls: type[Solution]) -> Callable[[], Solution]:
-    """A factory of one process-wide instance of `cls`, built on first use and closed at exit."""
+def process_shared(cls: type[Shared]) -> Callable[[], Shared]:
+    """A factory of one process-wide instance of `cls`, built on first use and closed at exit
+    (when it has a `close`)."""
 
     @functools.cache
-    def shared() -> Solution:
+    def shared() -> Shared:
         instance = cls()
-        atexit.register(instance.close)
+        if hasattr(instance, "close"):
+            atexit.register(instance.close)
         return instance
 
     return shared

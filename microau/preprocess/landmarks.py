@@ -8,8 +8,9 @@ the subject's right, the image's left), so Table I's indices mean the same under
   (`shape_predictor_68_face_landmarks.dat`, shipped by the face-recognition-models package), run
   on the face box the pipeline detected (box.json of `microau frames`), not on a second detector's.
   The model was trained on iBUG 300-W, whose licence excludes commercial use.
-- `mediapipe`: mediapipe's 468-point face mesh (it ships with its wheel, Apache licence) on the
-  whole crop, its vertices mapped to the 68 points by the table below.
+- `mediapipe`: mediapipe's 468-point face mesh (it ships with its wheel, Apache licence; an
+  optional extra, `pip install -e .[mediapipe]`) on the whole crop, its vertices mapped to the 68
+  points by the table below.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ import numpy as np
 
 from microau.errors import MicroauError
 from microau.landmarks_csv import write_landmarks
-from microau.preprocess import QuietSolution, parse_stage_args, process_shared
+from microau.preprocess import parse_stage_args, process_shared
 from microau.preprocess.crop import FaceNotFoundError, read_face_in_crop
 from microau.preprocess.images import read_image
+from microau.preprocess.mediapipe_solution import QuietSolution, import_mediapipe
 
 if TYPE_CHECKING:
     import dlib
@@ -64,8 +66,7 @@ class FaceMesh68(QuietSolution):
     """One mediapipe face mesh (static images, one face), reused for many images."""
 
     def __init__(self) -> None:
-        import mediapipe as mp
-
+        mp = import_mediapipe()
         super().__init__(lambda: mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1))
 
     def detect(self, image_bgr: np.ndarray) -> np.ndarray | None:
@@ -79,6 +80,11 @@ class FaceMesh68(QuietSolution):
 
 
 shared_mesh = process_shared(FaceMesh68)
+
+
+def installed_methods() -> tuple[str, ...]:
+    """The landmark methods this environment can run: mediapipe only where its extra is installed."""
+    return tuple(method for method in METHODS if method != "mediapipe" or importlib.util.find_spec("mediapipe"))
 
 
 def dlib_model_path() -> Path:

@@ -53,30 +53,36 @@ def frames_at(source: VideoSource, numbers: set[int]) -> dict[int, np.ndarray]:
     return found
 
 
-def analyse(source: VideoSource, intervals: list[Interval], model: Path, progress: bool) -> list[dict[str, object]]:
-    """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions."""
+def analyse(
+    source: VideoSource, intervals: list[Interval], model: Path, device: str, progress: bool
+) -> list[dict[str, object]]:
+    """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions; the model
+    runs on `device` (`microau.device.claimed_device`'s convention, as `microau predict` takes it)."""
+    from microau.device import claimed_device
     from microau.fold_files import read_model
     from microau.predict import PairModel, stored_preprocessing
 
     state = read_model(model)
-    pair_model = PairModel(state, stored_preprocessing(state, model))  # CLIP and the model built once
+    settings = stored_preprocessing(state, model)
     micro = [i for i in intervals if i.kind == "micro"]
     frames = frames_at(source, {i.onset for i in micro} | {i.apex for i in micro})
     rows = []
-    for n, interval in enumerate(micro, start=1):
-        if progress:
-            print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
-        name = f"frame {interval.onset} of {source.path}"
-        prediction = pair_model.predict(frames[interval.onset], frames[interval.apex], name=name)
-        row: dict[str, object] = {
-            "video": interval.video, "kind": interval.kind, "onset": interval.onset, "apex": interval.apex,
-            "offset": interval.offset,
-            **{f"{c}_s": round(getattr(interval, c) / source.fps, 3) for c in ("onset", "apex", "offset")},
-        }
-        row.update({au: round(p, 4) for au, p in prediction.aus.items()})
-        row["active"] = "+".join(au for au, p in prediction.aus.items() if p > 0.5)
-        row.update({f"emotion_{reading}": emotion for reading, emotion in prediction.emotions.items()})
-        rows.append(row)
+    with claimed_device(device) as torch_device:
+        pair_model = PairModel(state, settings, torch_device)  # CLIP and the model built once
+        for n, interval in enumerate(micro, start=1):
+            if progress:
+                print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
+            name = f"frame {interval.onset} of {source.path}"
+            prediction = pair_model.predict(frames[interval.onset], frames[interval.apex], name=name)
+            row: dict[str, object] = {
+                "video": interval.video, "kind": interval.kind, "onset": interval.onset, "apex": interval.apex,
+                "offset": interval.offset,
+                **{f"{c}_s": round(getattr(interval, c) / source.fps, 3) for c in ("onset", "apex", "offset")},
+            }
+            row.update({au: round(p, 4) for au, p in prediction.aus.items()})
+            row["active"] = "+".join(au for au, p in prediction.aus.items() if p > 0.5)
+            row.update({f"emotion_{reading}": emotion for reading, emotion in prediction.emotions.items()})
+            rows.append(row)
     return rows
 
 
@@ -101,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     source_of.add_argument("--settings-json", help="the spotting section as JSON (as the workflow passes it)")
     parser.add_argument("--model", type=Path, help="model.pt: also analyse each micro-expression (AUs and emotion)")
     parser.add_argument("--out", type=Path, required=True, help="intervals CSV, or with --model the analysis CSV")
+    parser.add_argument(
+        "--device", default="auto", help="with --model: auto, cpu, cuda or cuda:N, as `microau predict` takes it (default auto)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
@@ -113,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.model:
-        write_analysis(args.out, analyse(source, intervals, args.model, not args.quiet))
+        write_analysis(args.out, analyse(source, intervals, args.model, args.device, not args.quiet))
     else:
         write_intervals(args.out, intervals)
     minutes = source.count / source.fps / 60

@@ -1,7 +1,7 @@
 """Spotting expressions in a long video from regional optical flow (in the manner of MDMD, Wang et
 al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 fps share them.
 
-1. The face is found (mediapipe, the pipeline's detector) and its 68 landmarks placed (dlib on that
+1. The face is found (dlib's HOG detector, the pipeline's faces detector) and its 68 landmarks placed (dlib on that
    box, `microau.preprocess.landmarks`) on the first frame and again every `redetect_s`; between
    those, the square face box is fixed and every sampled frame is cut to it, grey, at
    `face_px` pixels (area filter: it averages sensor noise).

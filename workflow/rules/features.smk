@@ -32,6 +32,9 @@ rule features:
     conda:
         "../../envs/clip.yaml"
     threads: config["train"]["threads"]
+    resources:
+        gpu=1,
+        device=config["train"]["device"],
     params:
         model=lambda wc: dataset_encoder(wc)["model"],
         pretrained=lambda wc: dataset_encoder(wc)["pretrained"],
@@ -44,7 +47,8 @@ rule features:
         "microau features --samples {input.samples} --flow-dir {params.flow_dir:q}"
         " --landmarks-dir {params.landmarks_dir:q} --model {params.model}"
         " --pretrained {params.pretrained:q} --trainable-blocks {params.k} --aus {params.aus}"
-        " --config-hash {params.config_hash} --threads {threads} --out {output} > {log} 2>&1"
+        " --config-hash {params.config_hash} --threads {threads} --device {resources.device}"
+        " --out {output} > {log} 2>&1"
 
 
 rule features_all:

@@ -118,6 +118,8 @@ rule final_model:
     threads: config["train"]["threads"]
     resources:
         gpu=1,
+        device=config["train"]["device"],
+        checkpoint_seconds=config["train"]["checkpoint_seconds"],
         mem_mb=config["train"]["mem_mb"],
         runtime=config["train"]["runtime"],
     params:
@@ -128,4 +130,5 @@ rule final_model:
     shell:
         "microau train --features {input.features} --all-subjects"
         " --out-dir {params.out_dir} --settings {params.settings:q} --options {params.options:q}"
-        " --preprocess {params.preprocess:q} --threads {threads} > {log} 2>&1"
+        " --preprocess {params.preprocess:q} --threads {threads} --device {resources.device}"
+        " --checkpoint-seconds {resources.checkpoint_seconds} > {log} 2>&1"

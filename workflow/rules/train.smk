@@ -15,6 +15,8 @@ rule train:
     threads: config["train"]["threads"]
     resources:
         gpu=1,
+        device=config["train"]["device"],
+        checkpoint_seconds=config["train"]["checkpoint_seconds"],
         mem_mb=config["train"]["mem_mb"],
         runtime=config["train"]["runtime"],
     params:
@@ -25,7 +27,8 @@ rule train:
     shell:
         "microau train --features {input.features} --held-out {wildcards.subject}"
         " --out-dir {params.out_dir} --settings {params.settings:q} --options {params.options:q}"
-        " --preprocess {params.preprocess:q} --threads {threads} > {log} 2>&1"
+        " --preprocess {params.preprocess:q} --threads {threads} --device {resources.device}"
+        " --checkpoint-seconds {resources.checkpoint_seconds} > {log} 2>&1"
 
 
 rule train_all:
