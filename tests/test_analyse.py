@@ -70,7 +70,7 @@ def study(tmp_path_factory) -> Path:
 def fold_model(tiny_cache, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fold")
     settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
-    train_fold(tiny_cache, "sub01", settings, model_options(), out, log=lambda m: None, preprocess=PREPROCESS)
+    train_fold(tiny_cache, "sub01", settings, model_options(), out, torch.device("cpu"), 0, log=lambda m: None, preprocess=PREPROCESS)
     return out / "model.pt"
 
 
