@@ -2,12 +2,16 @@
 
 Nothing is chosen on the held-out subject: the final epoch's model and argmax of P_n are used.
 With --all-subjects it trains one final model on every sample instead, for `microau predict`;
-that model has no held-out subject, so it is never scored.
+that model has no held-out subject, so it is never scored. With --datasets the run reads several
+datasets' caches as one (a composite or cross-dataset protocol, `feature_cache.read_pooled`):
+--held-out names a `<dataset>/<subject>`, or --held-out-dataset tests every subject of one
+dataset and trains on the others'.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import time
@@ -21,7 +25,7 @@ import torch
 
 from microau.aus import au_prompts, face_description
 from microau.errors import MicroauError
-from microau.feature_cache import FeatureCache, read_cache
+from microau.feature_cache import FeatureCache, dataset_of, read_cache, read_pooled
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.fold_files import FoldFeatures, HeldOutPredictions, TrainingRun, write_run
 from microau.mer import Combinations, filter_combinations, joined_texts, zero_shot_scores
@@ -98,7 +102,20 @@ def split_samples(subjects: list[str], held_out: str | None) -> tuple[np.ndarray
     return loso_split(subjects, held_out)
 
 
-def cache_clip(data: FeatureCache, cache: Path) -> torch.nn.Module:
+def dataset_split(subjects: list[str], dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the samples of every other dataset (training) and of `dataset`'s (tested), in a
+    pooled cache whose subjects are `<dataset>/<subject>`."""
+    datasets = np.asarray([dataset_of(subject) for subject in subjects])
+    test = np.flatnonzero(datasets == dataset)
+    if len(test) == 0:
+        raise SplitError(f"dataset '{dataset}' has no sample in the pooled features caches")
+    train = np.flatnonzero(datasets != dataset)
+    if len(train) == 0:
+        raise SplitError("a cross-dataset run needs a dataset to train on besides the one tested")
+    return train, test
+
+
+def cache_clip(data: FeatureCache, cache: Path | str) -> torch.nn.Module:
     """The CLIP model whose frozen blocks built the cache; weights that now resolve to others would
     pair its cached states with another model's trainable tail, so they are an error."""
     spec = ClipSpec(data.encoder, data.pretrained)
@@ -322,11 +339,53 @@ def train_fold(
     preprocess: dict | None = None,
 ) -> dict:
     """Train with `held_out` left out and predict it; held_out=None trains on every sample and
-    writes only model.pt and history.csv. `preprocess` (frames, magnify, flow, landmarks settings)
-    is stored in model.pt so that `microau predict` prepares a new clip as the training data was."""
+    writes only model.pt, history.csv and training_set.json. `preprocess` (frames, magnify, flow,
+    landmarks settings) is stored in model.pt so that `microau predict` prepares a new clip as the
+    training data was."""
     data = read_cache(cache)
     train_idx, test_idx = split_samples(data.subjects, held_out)
-    clip_model = cache_clip(data, cache)
+    return train_split(data, str(cache), train_idx, test_idx, held_out, settings, options, out_dir, log, preprocess)
+
+
+def train_protocol(
+    caches: dict[str, Path],
+    aus: list[int],
+    held_out: str | None,
+    held_out_dataset: str | None,
+    settings: TrainSettings,
+    options: ModelOptions,
+    out_dir: Path,
+    log: Callable[[str], None] = print,
+    preprocess: dict | None = None,
+) -> dict:
+    """`train_fold` on several datasets' caches (dataset -> path) pooled on `aus`: leave out the
+    `<dataset>/<subject>` `held_out` (composite LOSO), or every subject of `held_out_dataset`
+    (cross-dataset); both None trains on every sample."""
+    data = read_pooled(caches, aus)
+    if held_out_dataset is not None:
+        train_idx, test_idx = dataset_split(data.subjects, held_out_dataset)
+    else:
+        train_idx, test_idx = split_samples(data.subjects, held_out)
+    source = " + ".join(str(path) for path in caches.values())
+    name = held_out_dataset if held_out_dataset is not None else held_out
+    return train_split(data, source, train_idx, test_idx, name, settings, options, out_dir, log, preprocess)
+
+
+def train_split(
+    data: FeatureCache,
+    source: str,
+    train_idx: np.ndarray,
+    test_idx: np.ndarray | None,
+    held_out: str | None,
+    settings: TrainSettings,
+    options: ModelOptions,
+    out_dir: Path,
+    log: Callable[[str], None],
+    preprocess: dict | None,
+) -> dict:
+    """Train on the `train_idx` samples of `data` (read from `source`), predict the `test_idx`
+    ones (None: none, the final model) and write the run; `held_out` names what was left out."""
+    clip_model = cache_clip(data, source)
     device = pick_device(settings.device)
     texts = prepare_texts(clip_model, data, train_idx, settings, device)
     torch.manual_seed(settings.seed)
@@ -347,6 +406,7 @@ def train_fold(
         preprocess=preprocess,
         held_out=held_out,
         history=history,
+        training_subjects=sorted({data.subjects[i] for i in train_idx}),
         predictions=predictions,
     )
     write_run(out_dir, run)
@@ -374,13 +434,32 @@ def fields_flag(flag: str, text: str, kind: type[Fields]) -> Fields:
         raise SettingsError(f"{flag}: {error}") from error
 
 
+def aus_flag(text: str) -> list[int]:
+    """The AU numbers of --aus; anything but comma-separated integers is a SettingsError."""
+    try:
+        return [int(au) for au in text.split(",")]
+    except ValueError:
+        raise SettingsError(f"--aus must be comma-separated AU numbers, got '{text}'") from None
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="microau train", description="train one LOSO fold, or with --all-subjects the final model"
     )
-    parser.add_argument("--features", type=Path, required=True, help="features HDF5 of the dataset")
+    parser.add_argument(
+        "--features", type=Path, nargs="+", required=True,
+        help="features HDF5 of the dataset (with --datasets, one per dataset, in its order)",
+    )
+    parser.add_argument(
+        "--datasets", nargs="+",
+        help="names of the datasets whose caches --features pools (a composite or cross-dataset run)",
+    )
+    parser.add_argument("--aus", help="comma-separated AUs a pooled run trains on (the datasets' shared AUs)")
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--held-out", help="subject left out of training")
+    which.add_argument("--held-out", help="subject left out of training (<dataset>/<subject> with --datasets)")
+    which.add_argument(
+        "--held-out-dataset", help="with --datasets: test every subject of this dataset, train on the others'"
+    )
     which.add_argument(
         "--all-subjects", action="store_true", help="train one final model on every sample (model.pt, history.csv)"
     )
@@ -400,10 +479,20 @@ def main(argv: list[str]) -> int:
     settings = fields_flag("--settings", args.settings, TrainSettings)
     options = fields_flag("--options", args.options, ModelOptions)
     preprocess = json_flag("--preprocess", args.preprocess)
-    summary = train_fold(
-        args.features, args.held_out, settings, options, args.out_dir,
-        log=lambda m: print(m, flush=True), preprocess=preprocess,
-    )
+    log = functools.partial(print, flush=True)
+    if args.datasets is None:
+        if len(args.features) > 1 or args.aus or args.held_out_dataset:
+            raise SettingsError("several --features, --aus and --held-out-dataset need --datasets")
+        summary = train_fold(
+            args.features[0], args.held_out, settings, options, args.out_dir, log=log, preprocess=preprocess
+        )
+    else:
+        if len(args.datasets) != len(args.features) or not args.aus:
+            raise SettingsError("--datasets needs one --features cache per dataset, and --aus")
+        summary = train_protocol(
+            dict(zip(args.datasets, args.features)), aus_flag(args.aus), args.held_out, args.held_out_dataset,
+            settings, options, args.out_dir, log=log, preprocess=preprocess,
+        )
     if summary["held_out"] is None:
         print(f"final model: trained on all {summary['n_train']} samples -> {args.out_dir}")
         return 0

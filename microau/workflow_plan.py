@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from microau.ablation import PAPER_TABLES
-from microau.config import generated_release
+from microau.config import dataset_clip, generated_release, shared_aus
 from microau.errors import MicroauError
 from microau.fold_files import PREPROCESS_SECTIONS
 
@@ -88,12 +88,6 @@ def model_options(config: dict, dataset: str, variant: str) -> dict:
 def preprocess_settings(config: dict) -> dict:
     """The preprocessing sections, stored in model.pt so `microau predict` matches training."""
     return {section: config[section] for section in PREPROCESS_SECTIONS}
-
-
-def dataset_clip(config: dict, dataset: str) -> dict:
-    """The CLIP encoder of one dataset: `datasets.<name>.clip` merged over the top-level `clip`,
-    so the synthetic demo can run on a random encoder while real datasets keep OpenAI weights."""
-    return {**config["clip"], **config["datasets"][dataset]["clip"]}
 
 
 def encoder_id(clip: dict) -> str:
