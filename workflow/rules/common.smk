@@ -31,6 +31,9 @@ wildcard_constraints:
     subject=r"[^/]+",
     variant="|".join(map(re.escape, config["variants"])),
     seed=r"\d+",
+    composite="|".join(map(re.escape, config["composites"])),
+    train="|".join(map(re.escape, config["datasets"])),
+    test="|".join(map(re.escape, config["datasets"])),
 
 
 CONFIG_HASH = plan.config_hash(config)
@@ -124,9 +127,13 @@ def all_targets(pattern, **extra):
 def index_input(wildcards):
     """A generated release is made by a rule; a user's copy must exist where config says."""
     if dataset_settings(wildcards.dataset)["generated"]:
-        return expand(rules.synthesize.output.coding, dataset=wildcards.dataset)
+        return expand(rules.synthesize.output.release, dataset=wildcards.dataset)
     release_root(wildcards.dataset)
     return []
+
+
+def synthetic_settings(wildcards):
+    return planned(plan.synthetic_settings)(wildcards.dataset)
 
 
 def index_options(wildcards):

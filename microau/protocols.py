@@ -1,0 +1,207 @@
+"""Composite and cross-dataset protocols scored: per dataset and overall, against each dataset's own LOSO run.
+
+A composite pools several datasets on the AUs they share and leaves out one `<dataset>/<subject>`
+per fold; a cross-dataset run trains on every subject of one dataset and tests every subject of
+another. Both are scored as the main tables are (predictions pooled, binary F1 of the positive
+class, argmax of P_n, final epoch), once per tested dataset and, for a composite, over all of
+them, with subject-level bootstrap intervals. The mean F1 of each scope is compared with the same
+subjects' predictions from their dataset's own LOSO run, cut to the shared AUs, over the same
+resamples (a paired difference). Each run's training_set.json is checked against the subjects it
+predicts, so a table cannot be written from a run that saw a test subject.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from microau import __version__
+from microau.bootstrap import Bootstrap
+from microau.evaluate import (
+    DECISION_RULE, MER_READINGS, POOLING, EvaluationError, add_bootstrap_arguments, au_resamples, au_table,
+    bootstrap_of, fold_table, mer_table, provenance_record,
+)
+from microau.feature_cache import DATASET_SEPARATOR, dataset_of, qualified
+from microau.features import read_weights_record
+from microau.fold_files import Rows, au_names, read_predictions, read_training_set
+from microau.result_tables import write_provenance, write_result_table
+
+OVERALL = "overall"
+COMPARISON = (
+    "dF1: mean F1 of the protocol minus that of the same subjects' predictions from their dataset's own LOSO "
+    "run (main variant, train.seed) on the shared AUs, over the same subject-level resamples; share_better: "
+    "share of resamples in which the protocol is higher"
+)
+
+
+class ProtocolError(EvaluationError):
+    """A protocol's runs leak a test subject into training, or do not match its reference runs."""
+
+
+def check_training_sets(records: Sequence[dict], rows: Rows) -> dict[str, dict[str, list[str]]]:
+    """Each run's training subjects grouped by dataset, keyed by what it held out; a run that
+    trained on a subject whose predictions the table scores is a ProtocolError."""
+    tested = {r["subject"] for r in rows}
+    training: dict[str, dict[str, list[str]]] = {}
+    for record in records:
+        seen = tested.intersection(record["training_subjects"])
+        if seen:
+            raise ProtocolError(
+                f"the run that held out '{record['held_out']}' trained on test subject(s) {sorted(seen)}"
+            )
+        grouped: dict[str, list[str]] = {}
+        for subject in record["training_subjects"]:
+            grouped.setdefault(dataset_of(subject), []).append(subject.split(DATASET_SEPARATOR, 1)[1])
+        training[record["held_out"]] = grouped
+    return training
+
+
+def reference_rows(dataset: str, paths: Sequence[Path], aus: list[str]) -> Rows:
+    """A dataset's own LOSO predictions, named as the protocol names them and cut to its AUs."""
+    rows = read_predictions(paths)
+    missing = [au for au in aus if f"{au}_true" not in rows[0]]
+    if missing:
+        raise ProtocolError(f"the LOSO run of '{dataset}' has no predictions of {', '.join(missing)}")
+    kept = ("class3", *(f"{au}_{kind}" for au in aus for kind in ("true", "prob")))
+    return [
+        {"sample": qualified(dataset, r["sample"]), "subject": qualified(dataset, r["subject"]),
+         **{key: r[key] for key in kept}}
+        for r in rows
+    ]
+
+
+def scopes(rows: Rows, datasets: list[str]) -> dict[str, Rows]:
+    """Rows of each tested dataset, and with more than one of them all rows as `overall`."""
+    scoped = {dataset: [r for r in rows if dataset_of(r["subject"]) == dataset] for dataset in datasets}
+    empty = [dataset for dataset, part in scoped.items() if not part]
+    if empty:
+        raise ProtocolError(f"no prediction of dataset(s) {', '.join(empty)}")
+    if len(datasets) > 1:
+        scoped[OVERALL] = rows
+    return scoped
+
+
+def compared_au_table(rows: Rows, reference: Rows, bootstrap: Bootstrap) -> list[dict[str, object]]:
+    """`au_table` with intervals, its mean row compared with `reference` (the same subjects' own
+    LOSO predictions) over the same resamples: reference_F1, dF1_lo, dF1_hi, share_better."""
+    subjects = sorted({r["subject"] for r in rows})
+    if sorted({r["subject"] for r in reference}) != subjects:
+        raise ProtocolError(
+            f"the reference LOSO runs predict subjects {sorted({r['subject'] for r in reference})}, "
+            f"the protocol {subjects}"
+        )
+    table = au_table(rows, bootstrap)
+    f1, _ = au_resamples(rows, subjects, bootstrap)
+    f1_reference, _ = au_resamples(reference, subjects, bootstrap)
+    difference = f1.mean(axis=1) - f1_reference.mean(axis=1)
+    blank = {"reference_F1": "", "dF1_lo": "", "dF1_hi": "", "share_better": ""}
+    for row in table:
+        row.update(blank)
+        if row["au"] == "mean":
+            row["reference_F1"] = next(r["F1"] for r in au_table(reference) if r["au"] == "mean")
+            row["dF1_lo"], row["dF1_hi"] = bootstrap.interval(difference)
+            row["share_better"] = float(np.mean(difference > 0))
+    return table
+
+
+def scoped_mer_table(rows: Rows, reading: str, bootstrap: Bootstrap) -> list[dict[str, object]]:
+    """`mer_table`, its majority baseline in one column whatever the majority class."""
+    table = []
+    for row in mer_table(rows, reading, bootstrap):
+        (key,) = [k for k in row if k.startswith("baseline_majority_")]
+        table.append({**{k: v for k, v in row.items() if k != key},
+                      "majority_class": key[len("baseline_majority_"):], "baseline_majority": row[key]})
+    return table
+
+
+def aggregate_protocol(
+    protocol: str, datasets: list[str], predictions: list[Path], training_sets: list[Path],
+    references: dict[str, list[Path]], provenance: dict[str, object], tables: dict[str, Path],
+    bootstrap: Bootstrap, mer_reading: str,
+) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """The protocol's AU, MER and fold tables (`tables`: table, mer, folds) and its provenance
+    record, with every run's training subjects; returns the AU rows and the record."""
+    rows = read_predictions(predictions)
+    training = check_training_sets([read_training_set(path) for path in training_sets], rows)
+    aus = au_names(rows)
+    reference = [r for dataset in datasets for r in reference_rows(dataset, references[dataset], aus)]
+    scoped = scopes(rows, datasets)
+    scoped_reference = scopes(reference, datasets)
+    metadata = {
+        "protocol": protocol,
+        "datasets": " ".join(datasets),
+        "aus": " ".join(aus),
+        "weights": provenance.get("weights", ""),
+        "encoder": provenance.get("model", ""),
+        "config_hash": provenance.get("config_hash", ""),
+        "n_samples": len(rows),
+        "n_subjects": len({r["subject"] for r in rows}),
+        "pooling": POOLING,
+        "decision_rule": DECISION_RULE,
+        "intervals": bootstrap.describe(len({r["subject"] for r in rows})) + ", within each scope",
+        "comparison": COMPARISON,
+        "microau_version": __version__,
+    }
+    au_rows = [
+        {"scope": scope, **row}
+        for scope, part in scoped.items()
+        for row in compared_au_table(part, scoped_reference[scope], bootstrap)
+    ]
+    mer_rows = [
+        {"scope": scope, **row} for scope, part in scoped.items() for row in scoped_mer_table(part, mer_reading, bootstrap)
+    ]
+    write_result_table(tables["table"], au_rows, metadata)
+    write_result_table(tables["mer"], mer_rows, {
+        **metadata, "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity, "
+        "each dataset's AU-emotion correspondence cut to the shared AUs", "mer_texts": MER_READINGS[mer_reading],
+    })
+    write_result_table(tables["folds"], fold_table(rows), metadata)
+    record = {
+        **provenance, "protocol": protocol, "datasets": datasets, "aus": aus, "training_sets": training,
+        "reference_runs": {dataset: [str(path) for path in paths] for dataset, paths in references.items()},
+    }
+    return au_rows, record
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="microau aggregate-protocol", description="score a composite or cross-dataset protocol"
+    )
+    parser.add_argument("--protocol", required=True, help="name in the tables (composite_<name>, cross_<a>_to_<b>)")
+    parser.add_argument("--datasets", nargs="+", required=True, help="the datasets whose subjects the runs test")
+    parser.add_argument("--predictions", type=Path, nargs="+", required=True, help="predictions.csv of every run")
+    parser.add_argument("--training-sets", type=Path, nargs="+", required=True,
+                        help="training_set.json of every run")
+    parser.add_argument("--reference", nargs="+", action="append", required=True, metavar=("DATASET", "PREDICTIONS"),
+                        help="a tested dataset, then the predictions.csv of its own LOSO run (once per dataset)")
+    parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
+    parser.add_argument("--config-json", default="{}", help="the workflow config, as JSON")
+    parser.add_argument("--config-hash", default="")
+    parser.add_argument("--table", type=Path, required=True)
+    parser.add_argument("--mer-table", type=Path, required=True)
+    parser.add_argument("--folds", type=Path, required=True)
+    parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+    add_bootstrap_arguments(parser)
+    parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
+                        help="reading of Eq. 13 whose predictions make the MER table")
+    args = parser.parse_args(argv)
+    references = {values[0]: [Path(path) for path in values[1:]] for values in args.reference}
+    if sorted(references) != sorted(args.datasets) or any(not paths for paths in references.values()):
+        raise ProtocolError("--reference must give each of --datasets once, with its predictions")
+    provenance = provenance_record(read_weights_record(args.weights), json.loads(args.config_json), args.config_hash)
+    au_rows, record = aggregate_protocol(
+        args.protocol, args.datasets, args.predictions, args.training_sets, references, provenance,
+        {"table": args.table, "mer": args.mer_table, "folds": args.folds}, bootstrap_of(args), args.mer_texts,
+    )
+    write_provenance(args.provenance, record)
+    for row in au_rows:
+        if row["au"] == "mean":
+            print(
+                f"{args.protocol} {row['scope']}: mean AU F1 {row['F1']:.3f} [{row['F1_lo']:.3f}, {row['F1_hi']:.3f}] "
+                f"(own LOSO {row['reference_F1']:.3f}, dF1 [{row['dF1_lo']:.3f}, {row['dF1_hi']:.3f}])"
+            )
+    return 0
