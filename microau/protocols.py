@@ -27,7 +27,7 @@ from microau.evaluate import (
 )
 from microau.feature_cache import DATASET_SEPARATOR, dataset_of, qualified
 from microau.features import read_weights_record
-from microau.fold_files import Rows, au_names, read_predictions, read_training_set
+from microau.fold_files import Rows, au_names, read_fold_predictions, read_predictions, read_training_set
 from microau.result_tables import write_provenance, write_result_table
 
 OVERALL = "overall"
@@ -42,12 +42,16 @@ class ProtocolError(EvaluationError):
     """A protocol's runs leak a test subject into training, or do not match its reference runs."""
 
 
-def check_training_sets(records: Sequence[dict], rows: Rows) -> dict[str, dict[str, list[str]]]:
-    """Each run's training subjects grouped by dataset, keyed by what it held out; a run that
-    trained on a subject whose predictions the table scores is a ProtocolError."""
-    tested = {r["subject"] for r in rows}
+def check_training_sets(predictions: Sequence[Path], training_sets: Sequence[Path]) -> dict[str, dict[str, list[str]]]:
+    """Each run's training subjects grouped by dataset, keyed by what it held out; the files of one
+    run come in the same position of both lists. A run that trained on a subject it predicts is a
+    ProtocolError."""
+    if [path.parent for path in predictions] != [path.parent for path in training_sets]:
+        raise ProtocolError("--predictions and --training-sets must name the same runs' folders, in one order")
     training: dict[str, dict[str, list[str]]] = {}
-    for record in records:
+    for path, training_set in zip(predictions, training_sets):
+        record = read_training_set(training_set)
+        tested = {r["subject"] for r in read_fold_predictions(path)}
         seen = tested.intersection(record["training_subjects"])
         if seen:
             raise ProtocolError(
@@ -126,7 +130,7 @@ def aggregate_protocol(
     """The protocol's AU, MER and fold tables (`tables`: table, mer, folds) and its provenance
     record, with every run's training subjects; returns the AU rows and the record."""
     rows = read_predictions(predictions)
-    training = check_training_sets([read_training_set(path) for path in training_sets], rows)
+    training = check_training_sets(predictions, training_sets)
     aus = au_names(rows)
     reference = [r for dataset in datasets for r in reference_rows(dataset, references[dataset], aus)]
     scoped = scopes(rows, datasets)
