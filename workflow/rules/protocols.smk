@@ -54,7 +54,9 @@ def reference_options(datasets_of):
 
 
 def protocol_weights(datasets_of):
-    return lambda wildcards: f"results/weights/{encoder_of(datasets_of(wildcards)[0])}.json"
+    return (
+        lambda wildcards: f"results/weights/{encoder_of(datasets_of(wildcards)[0])}.json"
+    )
 
 
 def composite_of(wildcards):
