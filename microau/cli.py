@@ -22,7 +22,7 @@ class Command(NamedTuple):
 
 
 COMMANDS: dict[str, Command] = {
-    "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II layout"),
+    "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II or SAMM layout"),
     "index": Command("microau.datasets.index", "main", "write the normalised sample table of a dataset release"),
     "faces": Command("microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"),
     "frames": Command("microau.preprocess.crop", "main", "crop onset and apex frames of one sample with its face box"),

@@ -142,7 +142,8 @@ def test_motion_is_at_the_active_au_and_nowhere_else(release: Path, truth: dict)
 def test_cli_prints_one_summary_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         synthetic.main(
-            ["--out", str(tmp_path / "r"), "--seed", "0", "--subject-count", "1", "--samples-per-subject", "1", "--threads", "1"]
+            ["--out", str(tmp_path / "r"), "--seed", "0", "--subject-count", "1", "--samples-per-subject", "1", "--threads", "1",
+             "--layout", "casme2"]
         )
         == 0
     )
