@@ -22,8 +22,8 @@ import numpy as np
 from microau import __version__
 from microau.bootstrap import Bootstrap
 from microau.evaluate import (
-    DECISION_RULE, MER_READINGS, POOLING, EvaluationError, add_bootstrap_arguments, au_resamples, au_table,
-    bootstrap_of, fold_table, mer_table, provenance_record,
+    DECISION_RULE, MER_READINGS, POOLING, EvaluationError, add_bootstrap_arguments, add_table_arguments,
+    au_resamples, au_table, bootstrap_of, fold_table, mer_table, provenance_record,
 )
 from microau.feature_cache import DATASET_SEPARATOR, dataset_of, qualified
 from microau.features import read_weights_record
@@ -182,13 +182,7 @@ def main(argv: list[str]) -> int:
                         help="training_set.json of every run")
     parser.add_argument("--reference", nargs="+", action="append", required=True, metavar=("DATASET", "PREDICTIONS"),
                         help="a tested dataset, then the predictions.csv of its own LOSO run (once per dataset)")
-    parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
-    parser.add_argument("--config-json", default="{}", help="the workflow config, as JSON")
-    parser.add_argument("--config-hash", default="")
-    parser.add_argument("--table", type=Path, required=True)
-    parser.add_argument("--mer-table", type=Path, required=True)
-    parser.add_argument("--folds", type=Path, required=True)
-    parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+    add_table_arguments(parser)
     add_bootstrap_arguments(parser)
     parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
                         help="reading of Eq. 13 whose predictions make the MER table")

@@ -83,16 +83,25 @@ class SettingsError(MicroauError):
     """--settings, --options or --preprocess is not JSON, or names a field or value the run does not have."""
 
 
+def group_split(groups: list[str], held_out: str, absent: str, alone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the samples outside the `held_out` group (training) and in it (tested); the
+    SplitError `absent` when no sample is in it, `alone` when no other sample is left."""
+    groups_arr = np.asarray(groups)
+    test = np.flatnonzero(groups_arr == held_out)
+    if len(test) == 0:
+        raise SplitError(absent)
+    train = np.flatnonzero(groups_arr != held_out)
+    if len(train) == 0:
+        raise SplitError(alone)
+    return train, test
+
+
 def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training samples (every other subject) and of the held-out subject's samples."""
-    subjects_arr = np.asarray(subjects)
-    test = np.flatnonzero(subjects_arr == held_out)
-    if len(test) == 0:
-        raise SplitError(f"subject '{held_out}' has no sample in the features cache")
-    train = np.flatnonzero(subjects_arr != held_out)
-    if len(train) == 0:
-        raise SplitError("leave-one-subject-out needs at least two subjects")
-    return train, test
+    return group_split(
+        subjects, held_out, f"subject '{held_out}' has no sample in the features cache",
+        "leave-one-subject-out needs at least two subjects",
+    )
 
 
 def split_samples(subjects: list[str], held_out: str | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -105,14 +114,11 @@ def split_samples(subjects: list[str], held_out: str | None) -> tuple[np.ndarray
 def dataset_split(subjects: list[str], dataset: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the samples of every other dataset (training) and of `dataset`'s (tested), in a
     pooled cache whose subjects are `<dataset>/<subject>`."""
-    datasets = np.asarray([dataset_of(subject) for subject in subjects])
-    test = np.flatnonzero(datasets == dataset)
-    if len(test) == 0:
-        raise SplitError(f"dataset '{dataset}' has no sample in the pooled features caches")
-    train = np.flatnonzero(datasets != dataset)
-    if len(train) == 0:
-        raise SplitError("a cross-dataset run needs a dataset to train on besides the one tested")
-    return train, test
+    return group_split(
+        [dataset_of(subject) for subject in subjects], dataset,
+        f"dataset '{dataset}' has no sample in the pooled features caches",
+        "a cross-dataset run needs a dataset to train on besides the one tested",
+    )
 
 
 def cache_clip(data: FeatureCache, cache: Path | str) -> torch.nn.Module:
