@@ -31,6 +31,7 @@ from microau.fold_files import Rows, au_names, read_fold_predictions, read_predi
 from microau.result_tables import write_provenance, write_result_table
 
 OVERALL = "overall"
+CROSS_POOLING = "predictions of the one run (trained on every subject of the other dataset) on every tested subject, scored once"
 COMPARISON = (
     "dF1: mean F1 of the protocol minus that of the same subjects' predictions from their dataset's own LOSO "
     "run (main variant, train.seed) on the shared AUs, over the same subject-level resamples; share_better: "
@@ -144,7 +145,7 @@ def aggregate_protocol(
         "config_hash": provenance.get("config_hash", ""),
         "n_samples": len(rows),
         "n_subjects": len({r["subject"] for r in rows}),
-        "pooling": POOLING,
+        "pooling": POOLING if len(predictions) > 1 else CROSS_POOLING,
         "decision_rule": DECISION_RULE,
         "intervals": bootstrap.describe(len({r["subject"] for r in rows})) + ", within each scope",
         "comparison": COMPARISON,

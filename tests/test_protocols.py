@@ -105,8 +105,9 @@ def test_a_cross_dataset_run_is_scored_on_the_tested_dataset_only(tmp_path):
     run = {"folds": [run_dir / "predictions.csv"], "training": [run_dir / "training_set.json"],
            "references": {"b": own}, "weights": weights, "dir": tmp_path}
     assert cli.main(argv(run, ["b"], "cross_a_to_b")) == 0
-    rows = read_result_table(tmp_path / "t.csv")[1]
+    metadata, rows = read_result_table(tmp_path / "t.csv")
     assert {r["scope"] for r in rows} == {"b"}
+    assert metadata["pooling"].startswith("predictions of the one run")
     assert read_provenance(tmp_path / "p.json")["training_sets"] == {"b": {"a": ["sub01", "sub02"]}}
 
 
