@@ -138,7 +138,7 @@ def shared_aus(config: dict, datasets: list[str]) -> list[int]:
     return [au for au in config["datasets"][datasets[0]]["aus"] if all(au in aus for aus in others)]
 
 
-def protocols(config: dict) -> dict[str, list[str]]:
+def protocol_datasets(config: dict) -> dict[str, list[str]]:
     """Each composite and cross-dataset protocol, by the config key naming it, -> its datasets."""
     found = {f"composites.{name}": entry["datasets"] for name, entry in config["composites"].items()}
     found.update({f"cross[{n}]": [entry["train"], entry["test"]] for n, entry in enumerate(config["cross"])})
@@ -203,7 +203,7 @@ def check_references(config: dict) -> None:
             raise ConfigError(
                 f"config key 'composites.{name}.schedule': '{entry['schedule']}' is not one of its datasets"
             )
-    for key, datasets in protocols(config).items():
+    for key, datasets in protocol_datasets(config).items():
         check_protocol(config, key, datasets)
 
 

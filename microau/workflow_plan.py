@@ -225,7 +225,7 @@ def synthetic_settings(config: dict, dataset: str) -> dict:
     return {**config["synthetic"], **config["datasets"][dataset]["synthetic"]}
 
 
-def feature_cache(config: dict, dataset: str) -> str:
+def features_path(config: dict, dataset: str) -> str:
     """The feature cache of a dataset's own encoder, the one every protocol using it reads."""
     return f"results/features/{dataset}/{dataset_encoder(config, dataset)}.h5"
 
@@ -256,7 +256,7 @@ def cross_pair(config: dict, train: str, test: str) -> list[str]:
 
 def protocol_features(config: dict, datasets: list[str]) -> list[str]:
     """The feature caches a protocol reads, one per dataset: each dataset's own, never rebuilt."""
-    return [feature_cache(config, dataset) for dataset in datasets]
+    return [features_path(config, dataset) for dataset in datasets]
 
 
 def protocol_train_flags(config: dict, datasets: list[str]) -> str:

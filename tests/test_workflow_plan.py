@@ -202,7 +202,7 @@ def test_protocols_read_each_datasets_own_cache_and_train_on_the_shared_aus():
     config = protocols()
     assert plan.protocol_features(config, ["demo", "sammsyn"]) == [
         "results/features/demo/microau-tiny-ViT__none.h5", "results/features/sammsyn/microau-tiny-ViT__none.h5"]
-    assert plan.protocol_features(config, ["demo"]) == [plan.feature_cache(config, "demo")]
+    assert plan.protocol_features(config, ["demo"]) == [plan.features_path(config, "demo")]
     assert plan.protocol_train_flags(config, ["sammsyn", "demo"]) == "--datasets sammsyn demo --aus 2,4,7,12"
 
 

@@ -61,7 +61,7 @@ def dataset_encoder(wildcards):
 
 def features_of(wildcards):
     """The feature cache of the dataset's own encoder: changing the encoder retrains its folds."""
-    return f"results/features/{wildcards.dataset}/{encoder_of(wildcards.dataset)}.h5"
+    return planned(plan.features_path)(wildcards.dataset)
 
 
 def weights_of(wildcards):
