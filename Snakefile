@@ -33,6 +33,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/ablation.smk"
 include: "workflow/rules/protocols.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/spotting.smk"
 
 
 rule all:

@@ -1,9 +1,10 @@
 """The paper's ablation tables (II-VIII, X) rebuilt from LOSO runs, with its published figures alongside.
 
 Each row names a variant of the workflow config. Every run is scored as the main table is (pooled
-over folds, binary F1 of the positive class, argmax of P_n, final epoch); repeats over seeds give
-a mean and a sample standard deviation. The published figures are CASME II and SAMM results: they
-are only comparable when the dataset is a real copy of one of those.
+over folds, per AU the two-class F1 and the positive-class F1, argmax of P_n, final epoch); repeats
+over seeds give a mean and a sample standard deviation. The paper's F1 is compared with the
+two-class F1, its comparators' metric (`evaluate.F1_DEFINITION`). The published figures are
+CASME II and SAMM results: they are only comparable when the dataset is a real copy of one of those.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ import numpy as np
 from microau.bootstrap import Bootstrap
 from microau.errors import MicroauError
 from microau.evaluate import (
-    DECISION_RULE, POOLING, add_bootstrap_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_resamples,
-    mer_table, provenance_record,
+    AU_METRICS, DECISION_RULE, F1_DEFINITION, POOLING, add_bootstrap_arguments, au_resamples, au_table, bootstrap_of,
+    fold_table, mer_resamples, mer_table, provenance_record,
 )
 from microau.features import read_weights_record
 from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, read_history, read_predictions
 from microau.result_tables import read_result_table, write_provenance, write_result_table
+from microau.temperature import describe_temperature, temperature_flag
+
+
+AU_F1S = ("F1_2class", "F1_pos")
+"""The two F1s of `AU_METRICS`; the first is the paper's reading, which `paper_*` and `gap_*` use."""
+RESAMPLED = (*AU_METRICS, "MER_F1")
 
 
 class AblationError(MicroauError):
@@ -158,7 +165,7 @@ def final_text_similarity(history: Path) -> float:
 
 @dataclass
 class RunScores:
-    """One run's tables, and its per-resample mean AU F1, mean ACC and MER macro-F1 [resamples]."""
+    """One run's tables, and its per-resample mean AU scores (`AU_METRICS`) and MER macro-F1 [resamples]."""
 
     au: list[dict[str, object]]
     mer: list[dict[str, object]]
@@ -176,31 +183,30 @@ def score_run(run_dir: Path, subjects: list[str], mer_reading: str, bootstrap: B
     if strays:
         raise AblationError(f"{run_dir} holds predictions of subjects {strays} outside the table's {subjects}")
     similarity = float(np.mean([final_text_similarity(run_dir / s / HISTORY_CSV) for s in subjects]))
-    f1, acc = au_resamples(rows, subjects, bootstrap)
-    resampled = {"F1": f1.mean(axis=1), "ACC": acc.mean(axis=1),
-                 "MER_F1": mer_resamples(rows, mer_reading, subjects, bootstrap)["f1_macro"]}
+    resampled = {metric: values.mean(axis=1) for metric, values in au_resamples(rows, subjects, bootstrap).items()}
+    resampled["MER_F1"] = mer_resamples(rows, mer_reading, subjects, bootstrap)["f1_macro"]
     return RunScores(au_table(rows), mer_table(rows, mer_reading), fold_table(rows), similarity, resampled)
 
 
 def paired_comparison(
-    table: list[dict[str, object]], resampled: list[dict[str, np.ndarray]], reference: int, metric: str,
+    table: list[dict[str, object]], resampled: list[dict[str, np.ndarray]], reference: int, metrics: tuple[str, ...],
     bootstrap: Bootstrap,
 ) -> None:
-    """Each row against the reference (full-model) row over the same resampled subjects: the
-    interval of the difference in `metric` and the share of resamples in which the row is better."""
+    """Each row against the reference (full-model) row over the same resampled subjects: for each
+    of `metrics`, the interval of the difference and the share of resamples in which the row is better."""
     for row, values in zip(table, resampled):
         row["compared_with"] = table[reference]["row"]
-        if row is table[reference]:
-            row[f"d{metric}_lo"] = row[f"d{metric}_hi"] = row["share_better"] = ""
-            continue
-        difference = values[metric] - resampled[reference][metric]
-        row[f"d{metric}_lo"], row[f"d{metric}_hi"] = bootstrap.interval(difference)
-        row["share_better"] = float(np.mean(difference > 0))
+        for metric in metrics:
+            if row is table[reference]:
+                row[f"d{metric}_lo"] = row[f"d{metric}_hi"] = row[f"share_better_{metric}"] = ""
+                continue
+            difference = values[metric] - resampled[reference][metric]
+            row[f"d{metric}_lo"], row[f"d{metric}_hi"] = bootstrap.interval(difference)
+            row[f"share_better_{metric}"] = float(np.mean(difference > 0))
 
 
-def _metric(table: list[dict[str, object]], key: str, value: str) -> float:
-    row = next(r for r in table if r[key] == value)
-    return float(row["F1" if key == "au" else "zero_shot"])
+def _mean_row(table: list[dict[str, object]], key: str, value: str, column: str) -> float:
+    return float(next(r for r in table if r[key] == value)[column])
 
 
 def group_table(
@@ -224,30 +230,28 @@ def group_table(
             int(seed): score_run(Path(path), subjects, row.mer_texts, bootstrap)
             for seed, path in sorted(run["seeds"].items())
         }
-        resampled.append({key: np.mean([s.resampled[key] for s in scores.values()], axis=0)
-                          for key in ("F1", "ACC", "MER_F1")})
-        f1 = [_metric(s.au, "au", "mean") for s in scores.values()]
-        acc = [float(next(r for r in s.au if r["au"] == "mean")["ACC"]) for s in scores.values()]
-        mer_f1 = [_metric(s.mer, "metric", "f1_macro") for s in scores.values()]
+        resampled.append({key: np.mean([s.resampled[key] for s in scores.values()], axis=0) for key in RESAMPLED})
+        means = {metric: [_mean_row(s.au, "au", "mean", metric) for s in scores.values()] for metric in AU_METRICS}
+        mer_f1 = [_mean_row(s.mer, "metric", "f1_macro", "zero_shot") for s in scores.values()]
         out: dict[str, object] = {"row": row.label, "variant": row.variant, "trained_as": run["trained_as"],
                                   "seeds": " ".join(str(seed) for seed in scores)}
         if paper.mer:
             out["mer_texts"] = row.mer_texts
             out["MER_F1"], out["MER_F1_sd"] = _mean_sd(mer_f1)
             out["MER_F1_lo"], out["MER_F1_hi"] = bootstrap.interval(resampled[-1]["MER_F1"])
-            out["AU_F1"], out["AU_F1_sd"] = _mean_sd(f1)
+            for metric in AU_F1S:
+                out[f"AU_{metric}"], out[f"AU_{metric}_sd"] = _mean_sd(means[metric])
             out["paper_CASME2_MER_F1"], out["paper_SAMM_MER_F1"] = row.casme2[0], row.samm[0]
             if compare:
                 out["gap_MER_F1"] = out["MER_F1"] - getattr(row, compare)[0]
         else:
-            out["F1"], out["F1_sd"] = _mean_sd(f1)
-            out["F1_lo"], out["F1_hi"] = bootstrap.interval(resampled[-1]["F1"])
-            out["ACC"], out["ACC_sd"] = _mean_sd(acc)
-            out["ACC_lo"], out["ACC_hi"] = bootstrap.interval(resampled[-1]["ACC"])
+            for metric in AU_METRICS:
+                out[metric], out[f"{metric}_sd"] = _mean_sd(means[metric])
+                out[f"{metric}_lo"], out[f"{metric}_hi"] = bootstrap.interval(resampled[-1][metric])
             out["paper_CASME2_F1"], out["paper_CASME2_ACC"] = row.casme2
             out["paper_SAMM_F1"], out["paper_SAMM_ACC"] = row.samm
             if compare:
-                out["gap_F1"] = out["F1"] - getattr(row, compare)[0]
+                out[f"gap_{AU_F1S[0]}"] = out[AU_F1S[0]] - getattr(row, compare)[0]
         if paper.text_similarity:
             out["text_similarity"], out["text_similarity_sd"] = _mean_sd([s.text_similarity for s in scores.values()])
             out["paper_text_similarity"] = row.text_similarity
@@ -260,7 +264,7 @@ def group_table(
             baseline = {"row": f"baseline majority {label[len('baseline_majority_'):]}", "MER_F1": first.mer[0][label]}
         else:
             mean = next(r for r in first.au if r["au"] == "mean")
-            baseline = {"row": "baseline always positive", "F1": mean["baseline_F1"], "ACC": mean["baseline_ACC"]}
+            baseline = {"row": "baseline always positive"} | {m: mean[f"baseline_{m}"] for m in AU_METRICS}
     full = runs[paper.base]["trained_as"]
     for mer_texts in dict.fromkeys(r.mer_texts for r in paper.rows):
         rows = [i for i, r in enumerate(paper.rows) if r.mer_texts == mer_texts]
@@ -271,9 +275,9 @@ def group_table(
                     for seed, path in sorted(runs[paper.base]["seeds"].items())}
             group_rows.append({"row": f"variant {paper.base}"})
             group_resampled.append({key: np.mean([s.resampled[key] for s in base.values()], axis=0)
-                                    for key in ("F1", "ACC", "MER_F1")})
+                                    for key in RESAMPLED})
             reference = len(group_rows) - 1
-        paired_comparison(group_rows, group_resampled, reference, "MER_F1" if paper.mer else "F1", bootstrap)
+        paired_comparison(group_rows, group_resampled, reference, ("MER_F1",) if paper.mer else AU_F1S, bootstrap)
     table.append({key: baseline.get(key, "") for key in table[0]})
     return table, folds
 
@@ -286,6 +290,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--subjects", nargs="+", required=True, help="held-out subjects (one fold directory each)")
     parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
     parser.add_argument("--config-hash", default="")
+    parser.add_argument(
+        "--temperature", type=temperature_flag, required=True,
+        help="train.temperature the runs were trained with (model, learned or a number), named in the metadata",
+    )
     add_bootstrap_arguments(parser)
     parser.add_argument("--table", type=Path, required=True)
     parser.add_argument("--folds", type=Path, required=True, help="per-fold figures of every run")
@@ -307,17 +315,19 @@ def main(argv: list[str]) -> int:
         "n_subjects": len(args.subjects),
         "pooling": POOLING,
         "decision_rule": DECISION_RULE,
+        "f1": F1_DEFINITION,
+        "temperature": describe_temperature(args.temperature),
         "seeds": "mean and sample standard deviation over the seeds listed in each row",
         "intervals": bootstrap.describe(len(args.subjects)) + " (of the seed-averaged figure)",
         "paired": "d<metric>_lo/hi: interval of the row minus the compared_with (full-model) row over the same "
-        "resamples; share_better: share of resamples in which the row is higher",
+        "resamples; share_better_<metric>: share of resamples in which the row is higher",
         "paper": "published CASME II and SAMM figures of the paper; comparable only on a real copy of those",
     }
     write_result_table(args.table, table, metadata)
     write_result_table(args.folds, folds, metadata)
+    scores = ("MER_F1",) if paper.mer else AU_F1S
     for row in table[:-1]:
-        value = row.get("MER_F1", row.get("F1"))
-        print(f"{args.dataset} table {args.group} {row['row']}: {'MER F1' if paper.mer else 'F1'} {value:.3f}")
+        print(f"{args.dataset} table {args.group} {row['row']}: " + ", ".join(f"{m} {row[m]:.3f}" for m in scores))
     return 0
 
 

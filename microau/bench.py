@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import platform
 import resource
@@ -162,6 +163,7 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     from microau.losses import contrastive_loss, gd_loss, multitask_loss
     from microau.model import MicroAUCLIP
     from microau.model.text import frozen_text_states
+    from microau.temperature import initial_logit_scale
     from microau.train import CONTRASTIVE
 
     config = bench_config()
@@ -180,12 +182,13 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     cached_states = frozen_visual_states(clip, images, k).detach()
     cached_text = {key: value.to(device) for key, value in frozen_text_states(clip, tokenizer, prompts, k).items()}
     prompt_tokens = tokenizer(prompts).to(device)
+    temperature = math.exp(-initial_logit_scale(settings["temperature"], float(clip.logit_scale.detach())))
 
     def step(states, text_frozen) -> None:
         out = model(states, au_tokens)
         text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
         contrastive = contrastive_loss(
-            out["features"], text, labels, settings["temperature"],
+            out["features"], text, labels, temperature,
             CONTRASTIVE[settings["contrastive"]], settings["label_matrix_target"],
         )
         loss = (multitask_loss(out["logits"], labels) + settings["alpha"] * contrastive

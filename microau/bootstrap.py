@@ -1,8 +1,8 @@
 """Subject-level bootstrap of pooled LOSO scores: how sure a table is with so few subjects.
 
 A resample draws the held-out subjects with replacement, pools their predictions and scores them
-exactly as the table does (binary F1 of the positive class, 0 without a true positive; accuracy;
-macro-F1 and UAR for zero-shot MER). It is vectorised: each subject's confusion counts are summed
+exactly as the table does (per AU the two-class F1, the positive-class F1 and accuracy; macro-F1
+and UAR for zero-shot MER). It is vectorised: each subject's confusion counts are summed
 once, and a resample's pooled counts are its subject multiplicities times those counts. Paired
 comparisons reuse the same resamples, so both runs see the same subjects.
 """
@@ -63,13 +63,27 @@ def per_subject_counts(subject_of: list[str], subjects: list[str], truth: np.nda
     return out
 
 
-def f1_acc(counts: dict, multiplicities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """[resamples, AUs] binary F1 and accuracy of every resample."""
-    tp, fp, fn = (multiplicities @ counts[k] for k in ("tp", "fp", "fn"))
+def class_f1(tp: np.ndarray | int, fp: np.ndarray | int, fn: np.ndarray | int, empty: float) -> np.ndarray:
+    """F1 of one class from its counts; `empty` where the class has no true and no predicted sample."""
+    tp, fp, fn = (np.asarray(count, dtype=float) for count in (tp, fp, fn))
+    denominator = 2 * tp + fp + fn
     with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
-        acc = (multiplicities @ counts["correct"]) / (multiplicities @ counts["n"])[:, None]
-    return f1, acc
+        return np.where(denominator > 0, 2 * tp / denominator, empty)
+
+
+def au_scores(counts: dict, multiplicities: np.ndarray) -> dict[str, np.ndarray]:
+    """[resamples, AUs] two-class F1, positive-class F1 and accuracy of every resample, with the
+    empty-class rules of `evaluate.two_class_f1` and `evaluate.binary_f1`."""
+    tp, fp, fn = (multiplicities @ counts[k] for k in ("tp", "fp", "fn"))
+    n = (multiplicities @ counts["n"])[:, None]
+    tn = n - tp - fp - fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acc = (multiplicities @ counts["correct"]) / n
+    return {
+        "F1_2class": (class_f1(tp, fp, fn, 1.0) + class_f1(tn, fn, fp, 1.0)) / 2,
+        "F1_pos": class_f1(tp, fp, fn, 0.0),
+        "ACC": acc,
+    }
 
 
 def multiclass_resamples(
@@ -87,7 +101,7 @@ def multiclass_resamples(
     total = multiplicities @ counts["n"]
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a resample without scored samples is NaN
-        f1 = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+        f1 = class_f1(tp, fp, fn, 0.0)
         uar = np.nanmean(np.where(n_true > 0, tp / n_true, np.nan), axis=1)
         accuracy = tp.sum(axis=1) / total
     f1_macro = np.where(total > 0, f1.mean(axis=1), np.nan)

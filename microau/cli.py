@@ -23,7 +23,11 @@ class Command(NamedTuple):
 
 COMMANDS: dict[str, Command] = {
     "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II or SAMM layout"),
+    "synthesize-long": Command(
+        "microau.datasets.synthetic_long", "main", "generate synthetic long videos with micro-expressions at known times"
+    ),
     "index": Command("microau.datasets.index", "main", "write the normalised sample table of a dataset release"),
+    "spot-index": Command("microau.spotting.releases", "main", "the long videos and annotated expressions of a spotting dataset"),
     "faces": Command("microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"),
     "frames": Command("microau.preprocess.crop", "main", "crop onset and apex frames of one sample with its face box"),
     "magnify": Command("microau.preprocess.magnify", "main", "magnify the apex crop against the onset crop"),
@@ -43,6 +47,9 @@ COMMANDS: dict[str, Command] = {
     "ablation-table": Command("microau.ablation", "ablation_table_main", "stack the ablation tables of a dataset into one file"),
     "figures": Command("microau.report", "figures_main", "figures of the Snakemake report for one dataset"),
     "predict": Command("microau.predict", "main", "AU probabilities and zero-shot emotion of one onset/apex pair"),
+    "spot": Command("microau.spotting.spot", "main", "spot the expressions of a long video; with --model, their AUs and emotion"),
+    "spotting-table": Command("microau.spotting.table", "main", "MEGC spotting scores of a dataset's spotted intervals"),
+    "spot-bench": Command("microau.spotting.bench", "main", "sub-pixel accuracy and cost of the spotter's flow methods"),
     "bench": Command("microau.bench", "main", "measure stage throughput, training step cost and memory"),
 }
 

@@ -55,11 +55,15 @@ def _coerce(value: str, types: list[str]) -> Any:
 
 
 def coerce_scalars(value: Any, schema: dict, root: dict | None = None) -> Any:
-    """Strings where the schema wants numbers, booleans or null become those types."""
+    """Strings where the schema wants numbers, booleans or null become those types; under an anyOf
+    of a string enum and a number (`train.temperature`), a string that reads as a number becomes one."""
     root = root or schema
     schema = _resolve(schema, root)
     types = schema.get("type", [])
     types = [types] if isinstance(types, str) else types
+    either = [branch.get("type") for branch in schema.get("anyOf", [])]
+    if isinstance(value, str) and "string" not in types and "number" in either:
+        return _coerce(value, ["number"])
     if isinstance(value, str) and "string" not in types:
         return _coerce(value, types)
     if isinstance(value, dict):
@@ -185,6 +189,14 @@ def check_references(config: dict) -> None:
             filter_combinations(settings["mer_combinations"], settings["aus"])
         except CorrespondenceError as error:
             raise ConfigError(f"config key 'datasets.{name}.mer_combinations': {error}") from None
+    for name in config["spotting_targets"]:
+        if name not in config["spotting_datasets"]:
+            raise ConfigError(f"spotting_targets names '{name}', which has no entry under spotting_datasets in config.yaml")
+    for name, settings in config["spotting_datasets"].items():
+        if settings["reader"] == "synthetic_long" and settings["root"] is not None:
+            raise ConfigError(
+                f"config key 'spotting_datasets.{name}.root': a synthetic_long release is written by the pipeline; leave root unset"
+            )
     for name, settings in config["datasets"].items():
         layouts = GENERATED_LAYOUTS.get(settings["reader"], ())
         if settings["generated"] and settings["frames_layout"] not in layouts:

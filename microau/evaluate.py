@@ -1,7 +1,9 @@
 """Pool every held-out prediction over the LOSO folds, then score: the community's protocol.
 
-Per-AU F1 is the binary F1 of the positive class (not the two-class macro average, which reads
-far higher); the decision rule is fixed (argmax of P_n, i.e. P_n(on) > 0.5, final epoch).
+Each AU gets two F1s: `F1_2class`, the mean of the F1 of the on and the off class (scikit-learn's
+`f1_score(y_n, p_n, average="macro")`, MEB's `MultiTaskF1`: the metric of the paper's comparators,
+against which the paper's figures are compared), and `F1_pos`, the F1 of the positive class alone,
+which reads far lower. The decision rule is fixed (argmax of P_n, i.e. P_n(on) > 0.5, final epoch).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from microau import __version__
-from microau.bootstrap import Bootstrap, f1_acc, multiclass_resamples, per_subject_counts
+from microau.bootstrap import Bootstrap, au_scores, class_f1, multiclass_resamples, per_subject_counts
 from microau.errors import MicroauError
 from microau.features import read_weights_record
 from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions
 from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
+from microau.temperature import describe_temperature
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
 MER_READINGS = {
@@ -27,22 +30,48 @@ MER_READINGS = {
     "joined": "joined (one label text per class joining its AUs' positive descriptions)",
 }
 POOLING = "predictions of every held-out subject pooled over all LOSO folds, then scored once"
+F1_DEFINITION = (
+    "F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class (scikit-learn "
+    "f1_score(y_n, p_n, average='macro'), MEB's MultiTaskF1, the metric of the paper's comparators), a class with "
+    "no true and no predicted sample counting 1.0 (what scikit-learn's macro average gives then), then the mean "
+    "over AUs; F1_pos: per AU the F1 of the AU-on class (f1_score(y_n, p_n)), 0.0 without a true or predicted "
+    "positive (scikit-learn's default value), then the mean over AUs; the paper's F1 is read as F1_2class: "
+    "paper_*, gap_* and paired differences use it"
+)
 
 
 class EvaluationError(MicroauError):
     """The predictions or settings cannot be scored; the message says why."""
 
 
-def binary_f1(truth: np.ndarray, pred: np.ndarray) -> float:
-    """F1 of the positive class; 0 when there is neither a true nor a predicted positive."""
-    tp = int(np.sum((truth == 1) & (pred == 1)))
-    fp = int(np.sum((truth == 0) & (pred == 1)))
+def confusion(truth: np.ndarray, pred: np.ndarray) -> tuple[int, int, int, int]:
+    """True positives, false positives, false negatives and true negatives of 0/1 arrays."""
+    tp, fp = int(np.sum((truth == 1) & (pred == 1))), int(np.sum((truth == 0) & (pred == 1)))
     fn = int(np.sum((truth == 1) & (pred == 0)))
-    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+    return tp, fp, fn, len(truth) - tp - fp - fn
+
+
+def binary_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    """F1 of the positive class (`F1_pos`); 0 when there is neither a true nor a predicted positive,
+    the value scikit-learn's `f1_score` gives then by default."""
+    tp, fp, fn, _ = confusion(truth, pred)
+    return float(class_f1(tp, fp, fn, 0.0))
+
+
+def two_class_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Mean of the F1 of the on and the off class (`F1_2class`). A class with no true and no predicted
+    sample counts 1.0: scikit-learn's `average="macro"` then averages over the other class alone,
+    which every sample then belongs to and is predicted as, so both give 1.0, without a warning."""
+    tp, fp, fn, tn = confusion(truth, pred)
+    return float((class_f1(tp, fp, fn, 1.0) + class_f1(tn, fn, fp, 1.0)) / 2)
 
 
 def accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(truth == pred)) if len(truth) else float("nan")
+
+
+AU_METRICS = {"F1_2class": two_class_f1, "F1_pos": binary_f1, "ACC": accuracy}
+"""Every AU table's scores, in column order; `bootstrap.au_scores` resamples the same ones."""
 
 
 def multiclass_scores(truth: list[str], pred: list[str], classes: list[str]) -> dict[str, float]:
@@ -69,39 +98,36 @@ def au_decisions(rows: list[dict[str, str]]) -> tuple[list[str], np.ndarray, np.
     return names, truth, (probs > 0.5).astype(int)
 
 
-def au_resamples(rows: list[dict[str, str]], subjects: list[str], bootstrap: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
-    """[resamples, AUs] F1 and ACC over subject-level bootstrap resamples of `subjects`."""
+def au_resamples(rows: list[dict[str, str]], subjects: list[str], bootstrap: Bootstrap) -> dict[str, np.ndarray]:
+    """[resamples, AUs] scores of `AU_METRICS` over subject-level bootstrap resamples of `subjects`."""
     _, truth, pred = au_decisions(rows)
     counts = per_subject_counts([r["subject"] for r in rows], subjects, truth, pred)
-    return f1_acc(counts, bootstrap.multiplicities(len(subjects)))
+    return au_scores(counts, bootstrap.multiplicities(len(subjects)))
 
 
 def au_table(rows: list[dict[str, str]], bootstrap: Bootstrap | None = None) -> list[dict[str, object]]:
-    """Per-AU F1/ACC, their mean and the always-positive baseline; with `bootstrap`, an interval
-    (`*_lo`, `*_hi`) for each AU and for the mean over the held-out subjects."""
+    """Per-AU scores (`AU_METRICS`), their mean and the always-positive baseline; with `bootstrap`,
+    an interval (`*_lo`, `*_hi`) for each AU and for the mean over the held-out subjects."""
     names, truth, pred = au_decisions(rows)
-    if bootstrap:
-        f1_r, acc_r = au_resamples(rows, sorted({r["subject"] for r in rows}), bootstrap)
+    resampled = au_resamples(rows, sorted({r["subject"] for r in rows}), bootstrap) if bootstrap else {}
     table = []
     for n, au in enumerate(names):
         always = np.ones_like(truth[:, n])
-        row: dict[str, object] = {"au": au, "n_pos": int(truth[:, n].sum()), "F1": binary_f1(truth[:, n], pred[:, n])}
-        if bootstrap:
-            row["F1_lo"], row["F1_hi"] = bootstrap.interval(f1_r[:, n])
-        row["ACC"] = accuracy(truth[:, n], pred[:, n])
-        if bootstrap:
-            row["ACC_lo"], row["ACC_hi"] = bootstrap.interval(acc_r[:, n])
-        row["baseline_F1"], row["baseline_ACC"] = binary_f1(truth[:, n], always), accuracy(truth[:, n], always)
+        row: dict[str, object] = {"au": au, "n_pos": int(truth[:, n].sum())}
+        for metric, score in AU_METRICS.items():
+            row[metric] = score(truth[:, n], pred[:, n])
+            if bootstrap:
+                row[f"{metric}_lo"], row[f"{metric}_hi"] = bootstrap.interval(resampled[metric][:, n])
+        row |= {f"baseline_{metric}": score(truth[:, n], always) for metric, score in AU_METRICS.items()}
         table.append(row)
     mean: dict[str, object] = {"au": "mean", "n_pos": sum(r["n_pos"] for r in table)}
     for key in table[0]:
         if key not in ("au", "n_pos"):
             mean[key] = float(np.mean([r[key] for r in table]))
-    if bootstrap:
-        mean["F1_lo"], mean["F1_hi"] = bootstrap.interval(f1_r.mean(axis=1))
-        mean["ACC_lo"], mean["ACC_hi"] = bootstrap.interval(acc_r.mean(axis=1))
+    for metric, values in resampled.items():
+        mean[f"{metric}_lo"], mean[f"{metric}_hi"] = bootstrap.interval(values.mean(axis=1))
     table.append(mean)
-    table.append({key: "" for key in mean} | {"au": "baseline", "F1": mean["baseline_F1"], "ACC": mean["baseline_ACC"]})
+    table.append({key: "" for key in mean} | {"au": "baseline"} | {m: mean[f"baseline_{m}"] for m in AU_METRICS})
     return table
 
 
@@ -114,8 +140,8 @@ def fold_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
         fold = subjects == subject
         for n, au in enumerate(names):
             t, p = truth[fold, n], pred[fold, n]
-            out.append({"subject": subject, "au": au, "n": int(fold.sum()), "n_pos": int(t.sum()),
-                        "F1": binary_f1(t, p), "ACC": accuracy(t, p)})
+            out.append({"subject": subject, "au": au, "n": int(fold.sum()), "n_pos": int(t.sum())}
+                       | {metric: score(t, p) for metric, score in AU_METRICS.items()})
     return out
 
 
@@ -180,9 +206,11 @@ def aggregate(
         "samples_without_face": samples_without_face(faces_report),
         "pooling": POOLING,
         "decision_rule": DECISION_RULE,
+        "f1": F1_DEFINITION,
         "intervals": bootstrap.describe(n_subjects),
         "magnification": provenance.get("magnification", ""),
         "landmarks": provenance.get("landmarks", ""),
+        "temperature": provenance.get("temperature", ""),
         "microau_version": __version__,
     }
     au_rows = au_table(rows, bootstrap)
@@ -212,6 +240,7 @@ def provenance_record(weights: dict, config: dict, config_hash: str) -> dict[str
         "config_hash": config_hash,
         "magnification": f"{magnify.get('method', '')} x{magnify.get('factor', '')}",
         "landmarks": config.get("landmarks", {}).get("method", ""),
+        "temperature": describe_temperature(config["train"]["temperature"]) if "train" in config else "",
         "microau_version": __version__,
         "versions": versions,
         "config": config,
@@ -260,8 +289,10 @@ def main(argv: list[str]) -> int:
     )
     write_provenance(args.provenance, provenance)
     mean = next(r for r in au_rows if r["au"] == "mean")
-    print(
-        f"{args.dataset}: mean AU F1 {mean['F1']:.3f} (always-positive {mean['baseline_F1']:.3f}), "
-        f"ACC {mean['ACC']:.3f}; zero-shot MER F1 {mer_rows[0]['zero_shot']:.3f}, UAR {mer_rows[1]['zero_shot']:.3f}"
+    scores = ", ".join(
+        f"{metric} {mean[metric]:.3f} [{mean[f'{metric}_lo']:.3f}, {mean[f'{metric}_hi']:.3f}] "
+        f"(always-positive {mean[f'baseline_{metric}']:.3f})" for metric in AU_METRICS
     )
+    print(f"{args.dataset}: mean AU {scores}; zero-shot MER F1 {mer_rows[0]['zero_shot']:.3f}, "
+          f"UAR {mer_rows[1]['zero_shot']:.3f}")
     return 0

@@ -16,7 +16,8 @@ read them through this module only.
 - MODEL_PT: a `torch.save`d dict with MODEL_KEYS, `preprocess` (the config's PREPROCESS_SECTIONS:
   frames, magnify, flow and landmarks, or None) and `held_out` (the fold's subject, None for the final model).
 - HISTORY_CSV: one row per epoch; its columns are the keys of the rows training logs (epoch,
-  learning rates, the mean losses, the text similarity, seconds).
+  learning rates, the mean losses, the contrastive temperature at the epoch's end, the text
+  similarity, seconds).
 - TRAINING_SET_JSON: `{"held_out": <subject, dataset or null>, "training_subjects": [...]}`, the
   subjects (`<dataset>/<subject>` in a composite or cross-dataset run) whose samples trained the
   model: the provenance of the protocol tables, checked there against the held-out subjects.

@@ -22,8 +22,8 @@ import numpy as np
 from microau import __version__
 from microau.bootstrap import Bootstrap
 from microau.evaluate import (
-    DECISION_RULE, MER_READINGS, POOLING, EvaluationError, add_bootstrap_arguments, add_table_arguments,
-    au_resamples, au_table, bootstrap_of, fold_table, mer_table, provenance_record,
+    AU_METRICS, DECISION_RULE, F1_DEFINITION, MER_READINGS, POOLING, EvaluationError, add_bootstrap_arguments,
+    add_table_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_table, provenance_record,
 )
 from microau.feature_cache import DATASET_SEPARATOR, dataset_of, qualified
 from microau.features import read_weights_record
@@ -33,9 +33,9 @@ from microau.result_tables import write_provenance, write_result_table
 OVERALL = "overall"
 CROSS_POOLING = "predictions of the one run (trained on every subject of the other dataset) on every tested subject, scored once"
 COMPARISON = (
-    "dF1: mean F1 of the protocol minus that of the same subjects' predictions from their dataset's own LOSO "
-    "run (main variant, train.seed) on the shared AUs, over the same subject-level resamples; share_better: "
-    "share of resamples in which the protocol is higher"
+    "d<F1>: mean F1 (F1_2class, F1_pos) of the protocol minus that of the same subjects' predictions from their "
+    "dataset's own LOSO run (main variant, train.seed) on the shared AUs, over the same subject-level resamples; "
+    "share_better_<F1>: share of resamples in which the protocol is higher"
 )
 
 
@@ -90,9 +90,14 @@ def scopes(rows: Rows, datasets: list[str]) -> dict[str, Rows]:
     return scoped
 
 
+F1_METRICS = tuple(metric for metric in AU_METRICS if metric.startswith("F1"))
+"""The scores the paired comparison covers: both F1s of the AU tables."""
+
+
 def compared_au_table(rows: Rows, reference: Rows, bootstrap: Bootstrap) -> list[dict[str, object]]:
     """`au_table` with intervals, its mean row compared with `reference` (the same subjects' own
-    LOSO predictions) over the same resamples: reference_F1, dF1_lo, dF1_hi, share_better."""
+    LOSO predictions) over the same resamples: for each of F1_METRICS `reference_<F1>`, the
+    interval `d<F1>_lo`, `d<F1>_hi` of the difference and `share_better_<F1>`."""
     subjects = sorted({r["subject"] for r in rows})
     if sorted({r["subject"] for r in reference}) != subjects:
         raise ProtocolError(
@@ -100,16 +105,17 @@ def compared_au_table(rows: Rows, reference: Rows, bootstrap: Bootstrap) -> list
             f"the protocol {subjects}"
         )
     table = au_table(rows, bootstrap)
-    f1, _ = au_resamples(rows, subjects, bootstrap)
-    f1_reference, _ = au_resamples(reference, subjects, bootstrap)
-    difference = f1.mean(axis=1) - f1_reference.mean(axis=1)
-    blank = {"reference_F1": "", "dF1_lo": "", "dF1_hi": "", "share_better": ""}
+    resampled = au_resamples(rows, subjects, bootstrap)
+    resampled_reference = au_resamples(reference, subjects, bootstrap)
+    reference_mean = next(r for r in au_table(reference) if r["au"] == "mean")
     for row in table:
-        row.update(blank)
-        if row["au"] == "mean":
-            row["reference_F1"] = next(r["F1"] for r in au_table(reference) if r["au"] == "mean")
-            row["dF1_lo"], row["dF1_hi"] = bootstrap.interval(difference)
-            row["share_better"] = float(np.mean(difference > 0))
+        for metric in F1_METRICS:
+            row.update({f"reference_{metric}": "", f"d{metric}_lo": "", f"d{metric}_hi": "", f"share_better_{metric}": ""})
+            if row["au"] == "mean":
+                difference = resampled[metric].mean(axis=1) - resampled_reference[metric].mean(axis=1)
+                row[f"reference_{metric}"] = reference_mean[metric]
+                row[f"d{metric}_lo"], row[f"d{metric}_hi"] = bootstrap.interval(difference)
+                row[f"share_better_{metric}"] = float(np.mean(difference > 0))
     return table
 
 
@@ -147,6 +153,7 @@ def aggregate_protocol(
         "n_subjects": len({r["subject"] for r in rows}),
         "pooling": POOLING if len(predictions) > 1 else CROSS_POOLING,
         "decision_rule": DECISION_RULE,
+        "f1": F1_DEFINITION,
         "intervals": bootstrap.describe(len({r["subject"] for r in rows})) + ", within each scope",
         "comparison": COMPARISON,
         "microau_version": __version__,
@@ -199,8 +206,8 @@ def main(argv: list[str]) -> int:
     write_provenance(args.provenance, record)
     for row in au_rows:
         if row["au"] == "mean":
-            print(
-                f"{args.protocol} {row['scope']}: mean AU F1 {row['F1']:.3f} [{row['F1_lo']:.3f}, {row['F1_hi']:.3f}] "
-                f"(own LOSO {row['reference_F1']:.3f}, dF1 [{row['dF1_lo']:.3f}, {row['dF1_hi']:.3f}])"
-            )
+            print(f"{args.protocol} {row['scope']}: mean AU " + "; ".join(
+                f"{m} {row[m]:.3f} [{row[f'{m}_lo']:.3f}, {row[f'{m}_hi']:.3f}] (own LOSO {row[f'reference_{m}']:.3f}, "
+                f"d{m} [{row[f'd{m}_lo']:.3f}, {row[f'd{m}_hi']:.3f}])" for m in F1_METRICS
+            ))
     return 0

@@ -22,7 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from microau.aus import AU_LANDMARKS, au_name
 from microau.errors import MicroauError
-from microau.evaluate import MER_READINGS
+from microau.evaluate import AU_METRICS, MER_READINGS
 from microau.feature_cache import cache_geometry
 from microau.fold_files import (
     FEATURES_NPZ,
@@ -118,17 +118,17 @@ def message_figure(out: Path, title: str, message: str) -> None:
 
 
 def plot_au_scores(table: Path, out: Path) -> None:
-    """Per-AU F1 and ACC of the pooled LOSO predictions next to the always-positive baseline, with
-    the table's subject-level bootstrap intervals as error bars."""
-    metrics = [f"{prefix}{metric}{suffix}" for metric in ("F1", "ACC") for prefix, suffix in
+    """Per-AU two-class F1, positive-class F1 and ACC of the pooled LOSO predictions next to the
+    always-positive baseline, with the table's subject-level bootstrap intervals as error bars."""
+    metrics = [f"{prefix}{metric}{suffix}" for metric in AU_METRICS for prefix, suffix in
                (("", ""), ("baseline_", ""), ("", "_lo"), ("", "_hi"))]
     metadata, rows = read_result_table(table, columns=("au", "n_pos", *metrics))
     rows = [r for r in rows if r["au"] != "baseline"]
     names = [r["au"] if r["au"] == "mean" else f"{r['au']}\n{r['n_pos']}+" for r in rows]
     x = np.arange(len(rows))
-    figure = Figure(figsize=(max(8, 1.0 * len(rows) + 2), 6.5), layout="constrained")
-    axes = figure.subplots(2, 1, sharex=True)
-    for ax, metric in zip(axes, ("F1", "ACC")):
+    figure = Figure(figsize=(max(8, 1.0 * len(rows) + 2), 9), layout="constrained")
+    axes = figure.subplots(len(AU_METRICS), 1, sharex=True)
+    for ax, metric in zip(axes, AU_METRICS):
         model = [float(r[metric]) for r in rows]
         baseline = [float(r[f"baseline_{metric}"]) for r in rows]
         errors = np.array([[m - float(r[f"{metric}_lo"]), float(r[f"{metric}_hi"]) - m] for m, r in zip(model, rows)]).T
@@ -140,8 +140,8 @@ def plot_au_scores(table: Path, out: Path) -> None:
         ax.set_ylabel(metric)
         ax.axvline(len(rows) - 1.5, color="black", linewidth=0.5)
     axes[0].legend(loc="upper left", ncols=2, fontsize=9)
-    axes[1].set_xticks(x, names)
-    axes[1].set_xlabel("AU (n+ = positive samples)")
+    axes[-1].set_xticks(x, names)
+    axes[-1].set_xlabel("AU (n+ = positive samples)")
     figure.suptitle(
         f"{metadata.get('dataset', '')}: AU detection, {metadata.get('n_samples', '?')} samples, "
         f"{metadata.get('n_subjects', '?')} subjects\nweights: {metadata.get('weights', '?')}; "

@@ -38,6 +38,7 @@ from microau.losses import (
 )
 from microau.model import MicroAUCLIP, ModelOptions
 from microau.model.text import frozen_text_states
+from microau.temperature import MAX_LOGIT_SCALE, check_temperature, initial_logit_scale, is_learned
 
 CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "global_origcl": "global", "none": None}
 
@@ -55,7 +56,7 @@ class TrainSettings:
     momentum: float
     lr_encoder: float
     lr_head: float
-    temperature: float
+    temperature: str | float
     contrastive: str
     label_matrix_target: str
     mer_classes: dict[str, list[int]]
@@ -63,6 +64,7 @@ class TrainSettings:
     device: str
 
     def __post_init__(self) -> None:
+        check_temperature(self.temperature)
         if self.contrastive not in CONTRASTIVE:
             raise ValueError(f"contrastive must be one of {list(CONTRASTIVE)}, got '{self.contrastive}'")
         if self.label_matrix_target not in LABEL_MATRIX_TARGETS:
@@ -228,25 +230,45 @@ def mixed_precision(device: torch.device) -> torch.autocast:
 
 
 def batch_losses(
-    model: MicroAUCLIP, tensors: CacheTensors, batch: torch.Tensor, texts: FoldTexts, settings: TrainSettings
+    model: MicroAUCLIP, tensors: CacheTensors, batch: torch.Tensor, texts: FoldTexts, settings: TrainSettings,
+    logit_scale: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The batch's total loss and its parts: multitask cross-entropy, contrastive loss, GD loss."""
+    """The batch's total loss and its parts: multitask cross-entropy, contrastive loss (temperature
+    exp(-logit_scale)), GD loss."""
     label_matrix = CONTRASTIVE[settings.contrastive]
     out = model(tensors.tokens[batch].float(), tensors.au_tokens[batch])
     y = tensors.labels[batch]
+    temperature = torch.exp(-logit_scale.float())
     ce = multitask_loss(out["logits"].float(), y)
     cl = ce.new_zeros(())
     if label_matrix == "global":
         text = encode_descriptions(model, texts.descriptions, texts.description_of[batch])
-        cl = global_contrastive_loss(out["features"].float().mean(dim=1), text.float(), settings.temperature)
+        cl = global_contrastive_loss(out["features"].float().mean(dim=1), text.float(), temperature)
     elif label_matrix is not None:
         text = model.encode_texts(texts.prompts).view(y.shape[1], 2, -1)
         cl = contrastive_loss(
-            out["features"].float(), text.float(), y, settings.temperature, label_matrix,
+            out["features"].float(), text.float(), y, temperature, label_matrix,
             settings.label_matrix_target,
         )
     gd = gd_loss(out["dependency"].float(), y) if out["dependency"] is not None else ce.new_zeros(())
     return ce + settings.alpha * cl + settings.beta * gd, ce, cl, gd
+
+
+def contrastive_logit_scale(setting: str | float, clip_model, device: torch.device) -> torch.nn.Parameter:
+    """ln(1 / temperature) of the contrastive loss (`microau.temperature`): trainable only when learned."""
+    start = initial_logit_scale(setting, float(clip_model.logit_scale.detach()))
+    return torch.nn.Parameter(torch.tensor(start, device=device), requires_grad=is_learned(setting))
+
+
+def build_optimizer(model: MicroAUCLIP, logit_scale: torch.nn.Parameter, settings: TrainSettings) -> torch.optim.SGD:
+    """The paper's SGD with `settings.momentum` and two learning rates: lr_encoder for the trainable
+    encoder blocks (and a learned logit_scale, a CLIP parameter), lr_head for PTA, GDA, the fusion
+    MLP and the heads."""
+    encoder = model.encoder_parameters() + ([logit_scale] if logit_scale.requires_grad else [])
+    groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
+    if encoder:
+        groups.insert(0, {"params": encoder, "lr": settings.lr_encoder})
+    return torch.optim.SGD(groups, momentum=settings.momentum)
 
 
 def fit(
@@ -255,6 +277,7 @@ def fit(
     train_idx: np.ndarray,
     texts: FoldTexts,
     settings: TrainSettings,
+    logit_scale: torch.nn.Parameter,
     name: str,
     log: Callable[[str], None],
 ) -> list[dict]:
@@ -262,10 +285,7 @@ def fit(
     (DivergedError) before anything is written."""
     device = tensors.tokens.device
     n_aus = tensors.labels.shape[1]
-    groups = [{"params": model.head_parameters(), "lr": settings.lr_head}]
-    if model.encoder_parameters():
-        groups.insert(0, {"params": model.encoder_parameters(), "lr": settings.lr_encoder})
-    optimizer = torch.optim.SGD(groups, momentum=settings.momentum)
+    optimizer = build_optimizer(model, logit_scale, settings)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[settings.lr_drop_epoch], gamma=0.1)
     generator = torch.Generator().manual_seed(settings.seed)
     autocast = mixed_precision(device)
@@ -278,10 +298,13 @@ def fit(
         sums = torch.zeros(4, device=device)
         for batch in order.split(settings.batch_size):
             with autocast:
-                loss, ce, cl, gd = batch_losses(model, tensors, batch, texts, settings)
+                loss, ce, cl, gd = batch_losses(model, tensors, batch, texts, settings, logit_scale)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if logit_scale.requires_grad:
+                with torch.no_grad():
+                    logit_scale.clamp_(0, MAX_LOGIT_SCALE)
             sums += torch.stack([loss, ce, cl, gd]).detach() * len(batch)
         scheduler.step()
         means = (sums / len(train_rows)).tolist()
@@ -296,6 +319,7 @@ def fit(
             "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "lr_head": settings.lr_head * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "loss": means[0], "multitask": means[1], "contrastive": means[2], "gd": means[3],
+            "temperature": float(torch.exp(-logit_scale)),
             "text_similarity": text_similarity(model, texts.prompts, n_aus),
             "seconds": time.perf_counter() - start,
         }
@@ -396,9 +420,11 @@ def train_split(
     texts = prepare_texts(clip_model, data, train_idx, settings, device)
     torch.manual_seed(settings.seed)
     model = MicroAUCLIP(clip_model, len(data.aus), data.k, options).to(device)
+    logit_scale = contrastive_logit_scale(settings.temperature, clip_model, device)
     del clip_model
     tensors = cache_tensors(data, device)
-    history = fit(model, tensors, train_idx, texts, settings, f"fold {held_out}" if held_out else "final model", log)
+    name = f"fold {held_out}" if held_out else "final model"
+    history = fit(model, tensors, train_idx, texts, settings, logit_scale, name, log)
     predictions = None if test_idx is None else predict_held_out(model, data, tensors, test_idx, texts)
     run = TrainingRun(
         state_dict={k: v.cpu() for k, v in model.state_dict().items()},

@@ -62,12 +62,14 @@ def trained_as(config: dict, dataset: str, name: str) -> str:
 
 
 def train_settings(config: dict, dataset: str, variant: str, seed: int) -> dict:
-    """Every `TrainSettings` field of one run: the dataset's schedule, the shared optimiser keys,
-    the variant's loss, the seed and the MER texts."""
+    """Every `TrainSettings` field of one run: the dataset's schedule, the shared optimiser keys
+    with the dataset's own (`datasets.<name>.train`) over them, the variant's loss, the seed and
+    the MER texts."""
     spec = variant_spec(config, dataset, variant)
     entry = config["datasets"][dataset]
     settings = {key: entry[key] for key in DATASET_SCHEDULE_KEYS}
     settings.update({key: value for key, value in config["train"].items() if key not in JOB_KEYS})
+    settings.update(entry["train"])
     settings.update(
         alpha=spec["alpha"],
         beta=spec["beta"],
@@ -307,3 +309,38 @@ def protocol_tables(config: dict) -> list[str]:
     stems = [f"results/composite_{name}" for name in config["composites"]]
     stems += [f"results/cross_{cross_name(entry['train'], entry['test'])}" for entry in config["cross"]]
     return [f"{stem}{suffix}" for stem in stems for suffix in ("_table.csv", "_mer_table.csv")]
+
+def spotting_folder(dataset: str) -> str:
+    """Where a spotting dataset's index, spotted intervals and generated release live."""
+    return f"results/spotting/{dataset}"
+
+
+def spotting_release_root(config: dict, dataset: str) -> str:
+    """The long-video release a spotting dataset is indexed from: the generated one, or the user's copy."""
+    entry = config["spotting_datasets"][dataset]
+    if entry["reader"] == "synthetic_long":
+        return f"{spotting_folder(dataset)}/release"
+    if not entry["root"]:
+        raise PlanError(
+            f"spotting dataset '{dataset}' has no data folder: set spotting_datasets.{dataset}.root in config.yaml "
+            "to your licensed copy"
+        )
+    return entry["root"]
+
+
+def spotting_kinds(config: dict, dataset: str) -> list[str]:
+    """The kinds of expression a spotting dataset annotates, and so spots and scores."""
+    from microau.spotting.releases import KINDS_ANNOTATED
+
+    return list(KINDS_ANNOTATED[config["spotting_datasets"][dataset]["reader"]])
+
+
+def spotting_settings_json(config: dict) -> str:
+    """The spotting section as the JSON the spot and spotting-table commands take."""
+    return json.dumps(config["spotting"], sort_keys=True)
+
+
+def spot_index_options(config: dict, dataset: str) -> str:
+    """The optional flag of a spotting dataset's index job (its annotation sheet)."""
+    coding = config["spotting_datasets"][dataset]["coding_file"]
+    return f"--coding-file '{coding}'" if coding else ""

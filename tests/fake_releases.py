@@ -215,3 +215,62 @@ def make_casme3(root: Path, rows: Sequence[Sequence] = CASME3_ROWS) -> Path:
         write_frames(sample / "color", range(max(onset - 2, 0), last + 1), "{}.jpg".format)
         write_frames(sample / "depth", [onset], "{}.png".format)
     return root
+
+
+# CAS(ME)^2 long videos: sheet 1 (no header) one expression a row; sheet 2 subjects; sheet 3 video codes.
+CASME_SQ_CODING = "CAS(ME)^2code_final(Updated).xlsx"
+CASME_SQ_ROWS = [
+    [1, "disgust1_1", 10, 12, 14, "4+7", "disgust", "micro-expression", "disgust"],
+    [1, "disgust1_2", 30, 40, 60, "4", "disgust", "macro-expression", "disgust"],
+    [1, "anger1_1", 5, 8, 0, "4", "anger", "micro-expression", "anger"],  # offset 0: the apex ends it
+    [2, "happy1_1", 20, 22, 25, "12", "happy", "micro-expression", "happy"],  # subject written S16
+    [3, "anger1_1", 5, 8, 11, "4", "anger", "macro-expression", "anger"],  # folder missing
+]
+CASME_SQ_SUBJECTS = [[None, 15, 1], [None, "S16", 2], [None, "s19", 3]]  # (?, subject, participant)
+CASME_SQ_CODES = [["0101", "disgust1"], ["401", "anger1"], ["0502", "happy1"]]  # 401 lost its zero in Excel
+CASME_SQ_FOLDERS = {
+    ("s15", "0101"): "15_0101disgustingteeth",
+    ("s15", "0401"): "15_0401girlcrashing",
+    ("s16", "0502"): "16_0502funnyerrors",
+}
+CASME_SQ_FRAMES = 70
+
+
+def make_casme_sq(root: Path) -> Path:
+    """CAS(ME)^2: rawpic/<subject>/<nn>_<code><name>/img<n>.jpg from 1, and the three-sheet coding file."""
+    path = root / CASME_SQ_CODING
+    workbook = openpyxl.Workbook()
+    for index, rows in enumerate((CASME_SQ_ROWS, CASME_SQ_SUBJECTS, CASME_SQ_CODES)):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        sheet.title = ("Sheet1", "naming rule1", "naming rule2")[index]
+        for row in rows:
+            sheet.append(row)
+    root.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    for (subject, _code), folder in CASME_SQ_FOLDERS.items():
+        write_frames(root / "rawpic" / subject / folder, range(1, CASME_SQ_FRAMES + 1), "img{}.jpg".format)
+        (root / "rawpic" / subject / folder / "Thumbs.db").write_bytes(b"windows")
+    return root
+
+
+SAMM_LV_HEADER = ["Subject", "Filename", "Inducement Code", "Onset", "Apex", "Offset", "Duration", "Type", "Action Units", "Notes"]
+SAMM_LV_TITLE_ROWS = 9
+SAMM_LV_ROWS = [
+    ["006", "006_1_1", 1, 101, 105, 110, 10, "Micro - 1/2", "R14", None],
+    ["006", "006_1_2", 1, 300, 340, 500, 201, "Macro", "12", None],
+    [6, "006_1_3", 1, 600, 610, 0, 11, "Micro - 1/2", "4", "offset not coded"],  # offset 0
+    ["007", "007_3_1", 3, 20, -1, 40, 21, "Micro - 1/2", "4+7", None],  # apex not coded
+    ["011", "011_2_1", 2, 5, 7, 9, 5, "Micro - 1/2", "1", None],  # folder missing
+]
+SAMM_LV_FRAMES = {"006_1": 700, "007_3": 60}
+
+
+def make_samm_lv(root: Path) -> Path:
+    """SAMM Long Videos: SAMM_longvideos/<video>/<video>_<nnnn>.jpg from 1, titled annotation sheet."""
+    write_xlsx(
+        root / "SAMM_LongVideos_V3_Release.xlsx", SAMM_LV_HEADER, SAMM_LV_ROWS, sheet="FACS_Movement_Only",
+        title_rows=SAMM_LV_TITLE_ROWS,
+    )
+    for video, count in SAMM_LV_FRAMES.items():
+        write_frames(root / "SAMM_longvideos" / video, range(1, count + 1), lambda n, v=video: f"{v}_{n:04d}.jpg")
+    return root

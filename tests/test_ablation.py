@@ -49,13 +49,16 @@ def runs(tmp_path) -> dict:
 def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
     table, folds = group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
     fixed, tuned, baseline = table
-    assert fixed["row"] == "fixed" and fixed["F1"] == 1.0 and fixed["F1_sd"] == ""
-    # seed 2 gets F1 0.5 (tp 1, fp 1, fn 1) and ACC 0.5: mean 0.75, sample sd of (1, 0.5)
-    assert tuned["F1"] == pytest.approx(0.75) and tuned["F1_sd"] == pytest.approx(0.3535534)
+    assert fixed["row"] == "fixed" and fixed["F1_2class"] == fixed["F1_pos"] == 1.0 and fixed["F1_2class_sd"] == ""
+    # seed 2 gets F1_pos 0.5 (tp 1, fp 1, fn 1), F1_2class 0.5 (the off class: tp 1, fp 1, fn 1) and
+    # ACC 0.5: mean 0.75, sample sd of (1, 0.5)
+    for metric in ("F1_2class", "F1_pos", "ACC"):
+        assert tuned[metric] == pytest.approx(0.75) and tuned[f"{metric}_sd"] == pytest.approx(0.3535534)
     assert tuned["seeds"] == "1 2" and tuned["text_similarity"] == pytest.approx(-0.7)
     assert (tuned["paper_CASME2_F1"], tuned["paper_SAMM_ACC"], tuned["paper_text_similarity"]) == (0.776, 0.853, -0.902)
-    assert baseline["row"] == "baseline always positive" and baseline["F1"] == pytest.approx(2 / 3)
-    assert "gap_F1" not in fixed
+    assert baseline["row"] == "baseline always positive" and baseline["F1_pos"] == pytest.approx(2 / 3)
+    assert baseline["F1_2class"] == pytest.approx(1 / 3)  # always on: the off class scores 0
+    assert "gap_F1_2class" not in fixed
     assert {(f["variant"], f["seed"], f["subject"]) for f in folds} == {
         ("text_fixed", 1, "a"), ("text_fixed", 1, "b"), ("add_mlp", 1, "a"), ("add_mlp", 1, "b"),
         ("add_mlp", 2, "a"), ("add_mlp", 2, "b")}
@@ -65,13 +68,16 @@ def test_rows_are_compared_with_the_full_model_row_over_the_same_resamples(runs)
     table, _ = group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
     fixed, tuned, baseline = table
     assert fixed["compared_with"] == tuned["compared_with"] == "finetune"  # the Add+MLP run Table III varies
-    assert tuned["dF1_lo"] == tuned["dF1_hi"] == tuned["share_better"] == ""
-    # fixed scores 1 on every resample; the tuned row's seed average is (1 + 2/3) / 2, (1 + 1/2) / 2 or
-    # (1 + 0) / 2 as the resample draws subject a twice, both once, or b twice: fixed is always better.
-    assert fixed["share_better"] == 1.0
-    assert 1 / 6 - 1e-9 <= fixed["dF1_lo"] <= fixed["dF1_hi"] <= 0.5 + 1e-9
-    assert tuned["F1_lo"] >= 0.5 - 1e-9 and tuned["F1_hi"] <= 5 / 6 + 1e-9
-    assert baseline["F1_lo"] == "" and baseline["compared_with"] == ""
+    assert tuned["dF1_2class_lo"] == tuned["dF1_pos_hi"] == tuned["share_better_F1_2class"] == ""
+    # fixed scores 1 on every resample. The tuned row's seed-averaged F1_pos is (1 + 2/3) / 2, (1 + 1/2) / 2
+    # or (1 + 0) / 2 as the resample draws subject a twice, both once, or b twice; its F1_2class is
+    # (1 + 1/3) / 2, (1 + 1/2) / 2 or (1 + 1/3) / 2: fixed is always better.
+    assert fixed["share_better_F1_2class"] == fixed["share_better_F1_pos"] == 1.0
+    assert 1 / 6 - 1e-9 <= fixed["dF1_pos_lo"] <= fixed["dF1_pos_hi"] <= 0.5 + 1e-9
+    assert 0.25 - 1e-9 <= fixed["dF1_2class_lo"] <= fixed["dF1_2class_hi"] <= 1 / 3 + 1e-9
+    assert tuned["F1_pos_lo"] >= 0.5 - 1e-9 and tuned["F1_pos_hi"] <= 5 / 6 + 1e-9
+    assert tuned["F1_2class_lo"] >= 2 / 3 - 1e-9 and tuned["F1_2class_hi"] <= 0.75 + 1e-9
+    assert baseline["F1_2class_lo"] == "" and baseline["compared_with"] == ""
 
 
 def test_a_table_without_the_full_model_row_is_compared_with_the_base_run(tmp_path):
@@ -83,7 +89,7 @@ def test_a_table_without_the_full_model_row_is_compared_with_the_base_run(tmp_pa
     runs["add_mlp"] = {"trained_as": "add_mlp", "seeds": {"1": str(tmp_path / "base")}}
     table, _ = group_table("IV", runs, ["a", "b"], "synthetic", BOOTSTRAP)
     assert {r["compared_with"] for r in table[:-1]} == {"variant add_mlp"}
-    assert all(r["share_better"] == 0.0 for r in table[:-1])
+    assert all(r["share_better_F1_2class"] == r["share_better_F1_pos"] == 0.0 for r in table[:-1])
 
 
 def test_a_fold_holding_another_subject_is_an_error(runs, tmp_path):
@@ -96,7 +102,7 @@ def test_a_fold_holding_another_subject_is_an_error(runs, tmp_path):
 
 def test_real_dataset_gets_its_gap_to_the_paper(runs):
     table, _ = group_table("III", runs, ["a", "b"], "casme2", BOOTSTRAP)
-    assert table[0]["gap_F1"] == pytest.approx(1.0 - 0.769)
+    assert table[0]["gap_F1_2class"] == pytest.approx(1.0 - 0.769)
 
 
 def test_mer_table_x_reports_both_readings_and_majority_baseline(tmp_path):
@@ -107,6 +113,8 @@ def test_mer_table_x_reports_both_readings_and_majority_baseline(tmp_path):
     # combinations: every sample predicted positive: F1 positive 2/3, negative 0
     assert table[1]["MER_F1"] == pytest.approx(1 / 3) and table[1]["paper_SAMM_MER_F1"] == 0.747
     assert table[1]["gap_MER_F1"] == pytest.approx(1 / 3 - 0.747)
+    assert table[0]["share_better_MER_F1"] == "" and table[1]["share_better_MER_F1"] == 0.0
+    assert table[1]["AU_F1_2class"] == table[1]["AU_F1_pos"] == 1.0
     # joined: every sample predicted its own class
     assert table[3]["MER_F1"] == pytest.approx(1.0) and table[3]["row"] == "Our method, joined class texts"
     assert table[4]["row"].startswith("baseline majority")
@@ -129,7 +137,7 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
     write_weights_record(weights, {"weights": "none", "model": "tiny"})
     code = cli.main(["ablation", "--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
                  "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv"),
-                 *BOOTSTRAP_FLAGS])
+                 "--temperature", "model", *BOOTSTRAP_FLAGS])
     assert code == 2
     assert capsys.readouterr().err.strip() == "microau ablation: error: table III needs runs of variants ['text_fixed']"
 
@@ -138,7 +146,7 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"weights": "none (random init)", "model": "tiny"})
     common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights),
-              *BOOTSTRAP_FLAGS]
+              "--temperature", "0.07", *BOOTSTRAP_FLAGS]
     main([*common, "--group", "III", "--table", str(tmp_path / "III.csv"), "--folds", str(tmp_path / "f3.csv")])
     run = json.dumps({"add_mlp": runs["text_fixed"], "micro_au_clip": runs["text_fixed"]})
     main([*common[:3], run, *common[4:], "--group", "X", "--table", str(tmp_path / "X.csv"), "--folds", str(tmp_path / "fX.csv")])
@@ -147,8 +155,11 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
                          "--weights", str(weights), "--provenance", str(tmp_path / "prov.json")])
     rows = table_rows(out)
     assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 5
-    assert rows[3]["MER_F1"] and not rows[3]["F1"] and rows[0]["F1"] and not rows[0]["MER_F1"]
+    assert rows[3]["MER_F1"] and not rows[3]["F1_2class"] and rows[0]["F1_2class"] and not rows[0]["MER_F1"]
+    assert rows[0]["F1_pos"] and rows[3]["AU_F1_pos"]
     assert "# weights: none (random init)" in out.read_text()
+    assert "# f1: F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class" in out.read_text()
+    assert "# temperature: 0.07 (fixed)" in out.read_text()
     assert read_provenance(tmp_path / "prov.json")["weights"] == "none (random init)"
 
 
@@ -177,7 +188,9 @@ def test_ablation_target_fills_every_row_and_trains_each_setting_once(ablation_r
     expected = sum(len(t.rows) + 1 for t in PAPER_TABLES.values())
     assert len(rows) == expected
     for row in rows:
-        assert row["MER_F1" if row["table"] == "X" else "F1"] != "", row
+        au_f1s = ("AU_F1_2class", "AU_F1_pos") if row["variant"] else ()  # a baseline row has no AU F1
+        for column in ("MER_F1", *au_f1s) if row["table"] == "X" else ("F1_2class", "F1_pos"):
+            assert row[column] != "", row
     reused = {r["variant"]: r["trained_as"] for r in rows if r["variant"]}
     assert reused["alpha_0.6"] == "add_mlp" and reused["beta_1.0"] == "micro_au_clip"
     full_rows = {r["table"]: r["trained_as"] for r in rows if r["row"] in ("finetune", "PTA", "GDA", "MiAUCL")}
@@ -198,5 +211,5 @@ def test_extra_seeds_add_repeats_without_retraining_the_first(ablation_run):
     result = snakemake(ablation_run, "ablation_all")
     assert result.returncode == 0, result.stderr[-4000:]
     rows = table_rows(ablation_run / "results" / "synthetic_ablation_table.csv")
-    assert [r["seeds"] for r in rows[:3]] == ["1 2"] * 3 and all(r["F1_sd"] != "" for r in rows[:3])
+    assert [r["seeds"] for r in rows[:3]] == ["1 2"] * 3 and all(r["F1_2class_sd"] != "" for r in rows[:3])
     assert (ablation_run / "results" / "train" / "synthetic" / "lsi_only" / "seed2" / "sub01" / "model.pt").exists()

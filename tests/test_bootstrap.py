@@ -5,7 +5,7 @@ import pytest
 
 from microau.bootstrap import Bootstrap
 from microau.evaluate import (
-    accuracy, au_resamples, au_table, binary_f1, mer_resamples, mer_table, multiclass_scores,
+    AU_METRICS, accuracy, au_resamples, au_table, binary_f1, mer_resamples, mer_table, multiclass_scores, two_class_f1,
 )
 
 CLASSES = ["positive", "negative", "surprise"]
@@ -30,17 +30,18 @@ def slow_reference(rows: list[dict], subjects: list[str], bootstrap: Bootstrap) 
     pool with the table's own functions."""
     draws = np.random.default_rng(bootstrap.seed).integers(0, len(subjects), size=(bootstrap.resamples, len(subjects)))
     names = [c[:-5] for c in rows[0] if c.endswith("_true")]
-    out = {"F1": [], "ACC": [], "f1_macro": [], "uar": []}
+    out = {"F1_2class": [], "F1_pos": [], "ACC": [], "f1_macro": [], "uar": []}
     for drawn in draws:
         pool = [r for s in drawn for r in rows if r["subject"] == subjects[s]]
-        f1, acc = [], []
+        scores = {"F1_2class": [], "F1_pos": [], "ACC": []}
         for au in names:
             truth = np.array([int(r[f"{au}_true"]) for r in pool])
             pred = np.array([int(float(r[f"{au}_prob"]) > 0.5) for r in pool])
-            f1.append(binary_f1(truth, pred))
-            acc.append(accuracy(truth, pred))
-        out["F1"].append(f1)
-        out["ACC"].append(acc)
+            scores["F1_2class"].append(two_class_f1(truth, pred))
+            scores["F1_pos"].append(binary_f1(truth, pred))
+            scores["ACC"].append(accuracy(truth, pred))
+        for metric, values in scores.items():
+            out[metric].append(values)
         scored = [r for r in pool if r["class3"]]
         mer = multiclass_scores([r["class3"] for r in scored], [r["mer_combinations_pred"] for r in scored], CLASSES)
         out["f1_macro"].append(mer["f1_macro"])
@@ -51,18 +52,25 @@ def slow_reference(rows: list[dict], subjects: list[str], bootstrap: Bootstrap) 
 def test_vectorised_resamples_equal_a_slow_reference():
     rng = np.random.default_rng(5)
     subjects = ["s1", "s2", "s3", "s4", "s5"]
-    rows = predictions(rng, subjects, per_subject=4)
+    rows = predictions(rng, subjects, per_subject=4, n_aus=3)
+    for row in rows:  # AU02 is on (and predicted) in one sample only: most resamples have neither
+        on = row["sample"] == "s1_0"
+        row["AU02_true"], row["AU02_prob"] = str(int(on)), "0.9" if on else "0.1"
     bootstrap = Bootstrap(60, 11, 0.9)
     reference = slow_reference(rows, subjects, bootstrap)
-    f1, acc = au_resamples(rows, subjects, bootstrap)
-    np.testing.assert_allclose(f1, reference["F1"])
-    np.testing.assert_allclose(acc, reference["ACC"])
+    resampled = au_resamples(rows, subjects, bootstrap)
+    assert list(resampled) == list(AU_METRICS)
+    for metric in AU_METRICS:
+        np.testing.assert_allclose(resampled[metric], reference[metric])
+    assert (resampled["F1_2class"][:, 2] == 1.0).any() and (resampled["F1_pos"][:, 2] == 0.0).any()
     mer = mer_resamples(rows, "combinations", subjects, bootstrap)
     np.testing.assert_allclose(mer["f1_macro"], reference["f1_macro"])
     np.testing.assert_allclose(mer["uar"], reference["uar"])
     table = {r["au"]: r for r in au_table(rows, bootstrap)}
-    low, high = np.percentile(np.mean(reference["F1"], axis=1), [5, 95])
-    assert (table["mean"]["F1_lo"], table["mean"]["F1_hi"]) == (pytest.approx(low), pytest.approx(high))
+    for metric in ("F1_2class", "F1_pos"):
+        low, high = np.percentile(np.mean(reference[metric], axis=1), [5, 95])
+        interval = (table["mean"][f"{metric}_lo"], table["mean"][f"{metric}_hi"])
+        assert interval == (pytest.approx(low), pytest.approx(high))
     low, high = np.percentile(np.array(reference["ACC"])[:, 1], [5, 95])
     assert (table["AU01"]["ACC_lo"], table["AU01"]["ACC_hi"]) == (pytest.approx(low), pytest.approx(high))
 
@@ -73,8 +81,9 @@ def test_identical_subjects_give_zero_width_intervals():
     rows = [{**r, "sample": f"{s}_{r['sample']}", "subject": s} for s in ("a", "b", "c", "d") for r in template]
     bootstrap = Bootstrap(200, 0, 0.95)
     for row in au_table(rows, bootstrap)[:-1]:
-        assert row["F1_lo"] == pytest.approx(row["F1"]) and row["F1_hi"] == pytest.approx(row["F1"])
-        assert row["ACC_lo"] == pytest.approx(row["ACC"]) and row["ACC_hi"] == pytest.approx(row["ACC"])
+        for metric in AU_METRICS:
+            assert row[f"{metric}_lo"] == pytest.approx(row[metric])
+            assert row[f"{metric}_hi"] == pytest.approx(row[metric])
     for row in mer_table(rows, "combinations", bootstrap)[:2]:
         assert row["lo"] == pytest.approx(row["zero_shot"]) and row["hi"] == pytest.approx(row["zero_shot"])
 

@@ -34,6 +34,12 @@ def test_strings_from_the_command_line_become_the_schema_types():
     assert config["clip"] == {"pretrained": "none", "trainable_blocks": 2}
 
 
+@pytest.mark.parametrize(("given", "loaded"), [("0.05", 0.05), ("model", "model"), ("learned", "learned"), (0.1, 0.1)])
+def test_a_temperature_from_the_command_line_is_a_number_or_a_reading(given, loaded):
+    config = check_config({"train": {"temperature": given}}, SCHEMA)
+    assert config["train"]["temperature"] == loaded
+
+
 def test_dataset_entries_are_coerced_through_their_definition():
     config = coerce_scalars({"datasets": {"casme2": {"reader": "casme2", "aus": ["1", "2"], "epochs": "5"}}}, SCHEMA)
     assert config["datasets"]["casme2"]["aus"] == [1, 2] and config["datasets"]["casme2"]["epochs"] == 5
@@ -54,6 +60,8 @@ def test_dataset_entries_are_coerced_through_their_definition():
         ({"train": {"seeds": [2, 2]}}, "config key 'train.seeds': [2, 2] has non-unique elements"),
         ({"evaluate": {"confidence": 1.5}}, "config key 'evaluate.confidence': 1.5 is greater than or equal to the maximum of 1"),
         ({"mer": {"texts": "sentences"}}, "config key 'mer.texts': 'sentences' is not one of ['combinations', 'joined'] (allowed values: combinations, joined)"),
+        ({"train": {"temperature": "hot"}}, "config key 'train.temperature': 'hot' is not valid under any of the given schemas (temperature of the cosine logits"),
+        ({"train": {"temperature": 0}}, "config key 'train.temperature': 0 is not valid under any of the given schemas"),
         ({"train": {"label_matrix_target": "counts"}}, "config key 'train.label_matrix_target': 'counts' is not one of ['raw', 'row_normalised'] (allowed values: raw, row_normalised)"),
     ],
 )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from microau import cli
-from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores
+from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores, two_class_f1
 from microau.features import write_weights_record
 from microau.fold_files import write_predictions
 from microau.result_tables import read_provenance
@@ -16,6 +16,51 @@ def test_binary_f1_scores_the_positive_class_only():
     assert binary_f1(truth, pred) == pytest.approx(0.5)  # tp 1, fp 1, fn 1
     assert binary_f1(np.zeros(3), np.zeros(3)) == 0.0
     assert accuracy(truth, pred) == pytest.approx(0.6)
+
+
+def test_two_class_f1_averages_the_on_and_the_off_class():
+    truth = np.array([1, 1, 0, 0, 0])
+    pred = np.array([1, 0, 1, 0, 0])
+    assert two_class_f1(truth, pred) == pytest.approx((0.5 + 2 * 2 / (2 * 2 + 1 + 1)) / 2)  # off: tp 2, fp 1, fn 1
+    assert two_class_f1(np.zeros(3), np.zeros(3)) == 1.0 and two_class_f1(np.ones(3), np.ones(3)) == 1.0
+
+
+def scored_au_columns(rng: np.random.Generator, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """[samples, AUs] truth and decisions: random AUs, then an AU with no positive sample that is never
+    predicted, one with no positive sample that is predicted, one never predicted, one always on."""
+    truth = rng.integers(0, 2, size=(n, 8))
+    pred = np.where(rng.uniform(size=(n, 8)) < 0.8, truth, 1 - truth)
+    truth[:, 4], pred[:, 4] = 0, 0
+    truth[:, 5] = 0
+    pred[:, 6] = 0
+    truth[:, 7], pred[:, 7] = 1, 1
+    return truth, pred
+
+
+def test_both_f1s_equal_scikit_learn_including_an_au_without_positives_and_one_never_predicted():
+    import warnings
+
+    from sklearn.metrics import f1_score
+
+    truth, pred = scored_au_columns(np.random.default_rng(3))
+    for n in range(truth.shape[1]):
+        t, p = truth[:, n], pred[:, n]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn warns where the positive class is empty (AU 4)
+            assert two_class_f1(t, p) == pytest.approx(f1_score(t, p, average="macro")), n
+            assert binary_f1(t, p) == pytest.approx(f1_score(t, p)), n
+        assert two_class_f1(t, p) == pytest.approx(f1_score(t, p, average="macro", labels=[0, 1], zero_division=1.0))
+        assert binary_f1(t, p) == pytest.approx(f1_score(t, p, zero_division=0.0))
+    rows = [{"sample": f"s{i}", "subject": f"sub{i % 3}", "class3": ""}
+            | {f"AU{n:02d}_true": str(truth[i, n]) for n in range(truth.shape[1])}
+            | {f"AU{n:02d}_prob": str(0.2 + 0.6 * pred[i, n]) for n in range(truth.shape[1])}
+            for i in range(len(truth))]
+    table = {r["au"]: r for r in au_table(rows)}
+    per_au = [f1_score(truth[:, n], pred[:, n], average="macro") for n in range(truth.shape[1])]
+    assert [table[f"AU{n:02d}"]["F1_2class"] for n in range(truth.shape[1])] == pytest.approx(per_au)
+    assert table["mean"]["F1_2class"] == pytest.approx(np.mean(per_au))
+    positive = [f1_score(truth[:, n], pred[:, n], zero_division=0.0) for n in range(truth.shape[1])]
+    assert table["mean"]["F1_pos"] == pytest.approx(np.mean(positive))
 
 
 def test_multiclass_scores_on_known_inputs():
@@ -52,10 +97,12 @@ def write_rows(path, rows) -> None:
 def test_au_table_has_mean_and_always_positive_baseline():
     table = au_table(rows_for([1, 0, 0, 0], [0.9, 0.6, 0.1, 0.2]))
     au01, mean, baseline = table
-    assert au01["F1"] == pytest.approx(2 / 3) and au01["ACC"] == pytest.approx(0.75)
-    assert au01["baseline_F1"] == pytest.approx(2 * 0.25 / 1.25) and au01["baseline_ACC"] == pytest.approx(0.25)
+    assert au01["F1_pos"] == pytest.approx(2 / 3) and au01["ACC"] == pytest.approx(0.75)
+    assert au01["F1_2class"] == pytest.approx((2 / 3 + 0.8) / 2)  # off class: tp 2, fn 1
+    assert au01["baseline_F1_pos"] == pytest.approx(2 * 0.25 / 1.25) and au01["baseline_ACC"] == pytest.approx(0.25)
+    assert au01["baseline_F1_2class"] == pytest.approx(0.4 / 2)  # always on: the off class scores 0
     assert mean["au"] == "mean" and baseline["au"] == "baseline"
-    assert baseline["F1"] == pytest.approx(0.4)
+    assert baseline["F1_pos"] == pytest.approx(0.4) and baseline["F1_2class"] == pytest.approx(0.2)
 
 
 def test_mer_table_scores_only_three_class_samples_and_reports_majority_baseline():
@@ -80,7 +127,7 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
     code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
                  "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3},
-                                                     "landmarks": {"method": "mediapipe"}}),
+                                                     "landmarks": {"method": "mediapipe"}, "train": {"temperature": "model"}}),
                  "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
                  "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined",
                  "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
@@ -88,6 +135,10 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
     text = out["table"].read_text()
     assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
     assert "# magnification: linear_eulerian x3" in text and "# landmarks: mediapipe" in text
+    assert "# f1: F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class" in text
+    assert "F1_2class,F1_2class_lo,F1_2class_hi,F1_pos,F1_pos_lo,F1_pos_hi,ACC" in text
+    assert "F1_2class,F1_pos,ACC" in out["folds"].read_text()
+    assert "# temperature: model: the CLIP weights' own exp(-logit_scale), fixed" in text
     assert "# mer_texts: joined (one label text per class" in out["mer"].read_text()
     provenance = read_provenance(tmp_path / "prov.json")
     assert provenance["config"]["magnify"]["factor"] == 3 and "dlib-bin" in provenance["versions"]

@@ -89,3 +89,35 @@ def test_under_the_default_config_miaucl_and_local_origcl_differ_in_loss_and_gra
         gradients.append(visual.grad)
     assert not torch.isclose(losses[0], losses[1])
     assert (gradients[0] - gradients[1]).abs().max() > 1e-3
+
+
+def test_miaucl_under_raw_is_local_origcl_weighted_by_label_group_size_in_both_directions():
+    # One AU: logits L[i, j] = cos(v_i, t_{y_j}) / T. Same-label samples share one text, so their columns of L
+    # are equal. Visual->text: row i's raw same-label term is n_{y_i} times its diagonal term. Text->visual:
+    # the rows of one label group all hold the same softmax over samples, so the group's raw terms sum to
+    # n_g times the group's diagonal terms (not row by row). Together MiAUCL(raw) is the mean over samples and
+    # AUs of n_{y_in} times sample i's local OrigCL term, with the same gradients.
+    generator = torch.Generator().manual_seed(4)
+    text = torch.randn(3, 2, 16, generator=generator)
+    labels = torch.tensor([[1, 0, 0], [1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 0, 0], [1, 0, 1], [0, 1, 0]])
+    visual = torch.randn(7, 3, 16, generator=generator, requires_grad=True)
+    weighted, checked_rows = visual.new_zeros(()), False
+    for n in range(3):
+        y = labels[:, n]
+        logits = F.normalize(visual[:, n], dim=-1) @ F.normalize(text[n][y], dim=-1).T / 0.07
+        same, counts = same_label_matrix(y), same_label_matrix(y).sum(dim=1)
+        v2t, t2v = F.log_softmax(logits, dim=1), F.log_softmax(logits.T, dim=1)
+        assert torch.allclose(-(same * v2t).sum(dim=1), -counts * v2t.diagonal(), atol=1e-5)
+        t2v_raw, t2v_diagonal = -(same * t2v).sum(dim=1), -t2v.diagonal()
+        for label in (0, 1):
+            group = y == label
+            assert torch.isclose(t2v_raw[group].sum(), (counts * t2v_diagonal)[group].sum(), atol=1e-4)
+        checked_rows |= not torch.allclose(t2v_raw, counts * t2v_diagonal, atol=1e-3)
+        weighted = weighted + (counts * 0.5 * (-v2t.diagonal() + t2v_diagonal)).mean()
+    assert checked_rows  # the text->visual equality holds per label group, not per row
+    raw = contrastive_loss(visual, text, labels, 0.07, "same_label", "raw")
+    assert torch.isclose(raw, weighted, atol=1e-4)
+    raw_gradient = torch.autograd.grad(raw, visual, retain_graph=True)[0]
+    assert torch.allclose(raw_gradient, torch.autograd.grad(weighted, visual)[0], atol=1e-5)
+    local = contrastive_loss(visual, text, labels, 0.07, "diagonal", "raw")
+    assert not torch.isclose(raw, local)  # unequal group sizes: the weights differ from sample to sample

@@ -50,7 +50,8 @@ def test_text_tail_on_cut_sequences_equals_the_full_text_encoder(tiny_clip):
 @pytest.mark.parametrize(
     "options",
     [model_options(), model_options(pooling="mean"), model_options(pooling="max"), model_options(pooling="global"),
-     model_options(fusion="add_mlp"), model_options(fusion="cat_mlp"), model_options(fusion="none"), model_options(text="fixed")],
+     model_options(fusion="add_mlp"), model_options(fusion="add_mlp_mean"), model_options(fusion="cat_mlp"),
+     model_options(fusion="none"), model_options(text="fixed")],
 )
 def test_model_variants_forward_and_backward(tiny_clip, options):
     model = MicroAUCLIP(tiny_clip, n_aus=8, trainable_blocks=2, options=options)
@@ -63,6 +64,16 @@ def test_model_variants_forward_and_backward(tiny_clip, options):
     out["logits"].sum().backward()
     assert all(not p.requires_grad for p in model.text.parameters()) == (options.text == "fixed")
     assert all(p.requires_grad for p in model.encoder_parameters())
+
+
+@pytest.mark.parametrize("fusion, reduce", [("add_mlp", torch.sum), ("add_mlp_mean", torch.mean)])
+def test_add_mlp_fuses_the_sum_of_the_au_features_and_add_mlp_mean_their_mean(tiny_clip, fusion, reduce):
+    model = MicroAUCLIP(tiny_clip, n_aus=8, trainable_blocks=2, options=model_options(fusion=fusion))
+    states, au_tokens = torch.randn(3, 50, 64), torch.randint(1, 50, (3, 8, 6))
+    with torch.no_grad():
+        local = model.au_features(states, au_tokens)["local"]
+        expected = local + model.fusion_mlp(reduce(local, dim=1))[:, None]
+        assert torch.allclose(model(states, au_tokens)["features"], expected, atol=1e-6)
 
 
 def test_unknown_option_is_rejected():

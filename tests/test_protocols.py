@@ -74,13 +74,15 @@ def test_a_composite_is_scored_per_dataset_and_overall_against_each_datasets_own
     assert metadata["aus"] == "AU02 AU04" and metadata["n_subjects"] == "4"
     assert [(r["scope"], r["au"]) for r in rows if r["au"] == "mean"] == [("a", "mean"), ("b", "mean"), ("overall", "mean")]
     for row in rows:
-        if row["au"] in ("AU02", "AU04", "mean"):
-            assert float(row["F1_lo"]) <= float(row["F1"]) <= float(row["F1_hi"])
-        if row["au"] == "mean":
-            assert float(row["dF1_lo"]) <= float(row["F1"]) - float(row["reference_F1"]) <= float(row["dF1_hi"])
-            assert 0 <= float(row["share_better"]) <= 1
-        else:
-            assert row["dF1_lo"] == ""
+        for f1 in ("F1_2class", "F1_pos"):
+            if row["au"] in ("AU02", "AU04", "mean"):
+                assert float(row[f"{f1}_lo"]) <= float(row[f1]) <= float(row[f"{f1}_hi"])
+            if row["au"] == "mean":
+                difference = float(row[f1]) - float(row[f"reference_{f1}"])
+                assert float(row[f"d{f1}_lo"]) <= difference <= float(row[f"d{f1}_hi"])
+                assert 0 <= float(row[f"share_better_{f1}"]) <= 1
+            else:
+                assert row[f"d{f1}_lo"] == ""
     mer = read_result_table(composite["dir"] / "m.csv")[1]
     assert {r["scope"] for r in mer} == {"a", "b", "overall"}
     assert {r["majority_class"] for r in mer} <= set(CLASSES)
@@ -89,7 +91,7 @@ def test_a_composite_is_scored_per_dataset_and_overall_against_each_datasets_own
     record = read_provenance(composite["dir"] / "p.json")
     assert record["training_sets"]["a/sub01"] == {"a": ["sub02"], "b": ["006", "007"]}
     assert record["aus"] == ["AU02", "AU04"]
-    assert "composite_a+b overall: mean AU F1" in capsys.readouterr().out
+    assert "composite_a+b overall: mean AU F1_2class" in capsys.readouterr().out
 
 
 def test_a_cross_dataset_run_is_scored_on_the_tested_dataset_only(tmp_path):

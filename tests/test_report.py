@@ -40,13 +40,14 @@ def write_table(path: Path) -> None:
     """An AU table as aggregation writes it."""
     metadata = {"dataset": "fake", "weights": "none (random init, torch seed 0)", "n_samples": 8, "n_subjects": 2,
                 "intervals": "95% percentile intervals of a subject-level bootstrap: 100 resamples"}
-    columns = ["au", "n_pos", "F1", "F1_lo", "F1_hi", "ACC", "ACC_lo", "ACC_hi", "baseline_F1", "baseline_ACC"]
+    columns = ["au", "n_pos", "F1_2class", "F1_2class_lo", "F1_2class_hi", "F1_pos", "F1_pos_lo", "F1_pos_hi", "ACC",
+               "ACC_lo", "ACC_hi", "baseline_F1_2class", "baseline_F1_pos", "baseline_ACC"]
     rows = [
-        ["AU01", 3, 0.5, 0.2, 0.8, 0.75, 0.5, 1.0, 0.5455, 0.375],
-        ["AU04", 4, 0.6667, 0.5, 0.8, 0.625, 0.5, 0.75, 0.6667, 0.5],
-        ["AU12", 1, 0.0, 0.0, 0.0, 0.875, 0.75, 1.0, 0.2222, 0.125],
-        ["mean", 8, 0.3889, 0.3, 0.5, 0.75, 0.6, 0.9, 0.4781, 0.3333],
-        ["baseline", "", 0.4781, "", "", 0.3333, "", "", "", ""],
+        ["AU01", 3, 0.7, 0.5, 0.9, 0.5, 0.2, 0.8, 0.75, 0.5, 1.0, 0.2727, 0.5455, 0.375],
+        ["AU04", 4, 0.625, 0.5, 0.75, 0.6667, 0.5, 0.8, 0.625, 0.5, 0.75, 0.3333, 0.6667, 0.5],
+        ["AU12", 1, 0.4667, 0.4, 0.5, 0.0, 0.0, 0.0, 0.875, 0.75, 1.0, 0.1111, 0.2222, 0.125],
+        ["mean", 8, 0.5972, 0.5, 0.7, 0.3889, 0.3, 0.5, 0.75, 0.6, 0.9, 0.2390, 0.4781, 0.3333],
+        ["baseline", "", 0.2390, "", "", 0.4781, "", "", 0.3333, "", "", "", "", ""],
     ]
     write_result_table(path, [dict(zip(columns, row)) for row in rows], metadata)
 

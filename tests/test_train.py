@@ -251,3 +251,45 @@ def test_cli_pools_only_with_datasets_named(tiny_cache, tmp_path, capsys):
     argv[argv.index("--features") + 1:argv.index("--features") + 2] = [str(tiny_cache), str(tiny_cache)]
     assert cli_main(argv) == 2
     assert "several --features, --aus and --held-out-dataset need --datasets" in capsys.readouterr().err
+
+def test_the_schema_default_is_the_papers_plain_sgd_and_momentum_reaches_the_optimiser(tiny_clip):
+    from microau.model import MicroAUCLIP
+    from microau.train import build_optimizer, contrastive_logit_scale
+
+    model = MicroAUCLIP(tiny_clip, 8, 2, model_options())
+    scale = contrastive_logit_scale("model", tiny_clip, torch.device("cpu"))
+    assert train_settings().momentum == 0.0
+    for momentum in (0.0, 0.9):
+        optimizer = build_optimizer(model, scale, train_settings(momentum=momentum))
+        assert [group["momentum"] for group in optimizer.param_groups] == [momentum, momentum]
+        assert [group["lr"] for group in optimizer.param_groups] == [FAST.lr_encoder, FAST.lr_head]
+
+
+@pytest.mark.parametrize("setting, learned", [("model", False), (0.05, False), ("learned", True)])
+def test_only_a_learned_temperature_is_in_the_optimiser_at_the_encoder_rate(tiny_clip, setting, learned):
+    from microau.model import MicroAUCLIP
+    from microau.train import build_optimizer, contrastive_logit_scale
+
+    model = MicroAUCLIP(tiny_clip, 8, 2, model_options())
+    scale = contrastive_logit_scale(setting, tiny_clip, torch.device("cpu"))
+    expected = float(tiny_clip.logit_scale.detach()) if isinstance(setting, str) else float(np.log(1 / setting))
+    assert float(scale) == pytest.approx(expected)
+    encoder_group = build_optimizer(model, scale, train_settings()).param_groups[0]
+    assert any(p is scale for p in encoder_group["params"]) == learned
+    assert encoder_group["lr"] == FAST.lr_encoder
+
+
+@pytest.mark.parametrize("setting", ["model", 0.05, "learned"])
+def test_history_records_the_temperature_each_epoch(tiny_cache, tmp_path, setting):
+    settings = dataclasses.replace(FAST, temperature=setting)
+    train_fold(tiny_cache, "sub02", settings, model_options(), tmp_path, log=lambda m: None)
+    temperatures = [float(h["temperature"]) for h in read_history(tmp_path / HISTORY_CSV)]
+    if setting == "learned":  # starts at the random init's 0.07 and moves; its scale stays within [1, 100]
+        assert temperatures[0] != pytest.approx(0.07, abs=1e-6) and all(0.01 <= t <= 1 for t in temperatures)
+    else:
+        assert temperatures == pytest.approx([0.07 if setting == "model" else 0.05] * 2, abs=1e-6)
+
+
+def test_an_unknown_temperature_is_rejected():
+    with pytest.raises(ValueError, match="temperature must be one of"):
+        train_settings(temperature="hot")

@@ -55,6 +55,9 @@ def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     assert set(rows) == {"AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17", "mean", "baseline"}
     assert "# weights: none (random init" in table.read_text()
     assert "# n_samples: 12" in table.read_text()
+    for metric in ("F1_2class", "F1_pos", "ACC"):  # both F1s, with intervals, per AU and as the mean
+        assert all(rows[au][column] for au in ("AU01", "mean") for column in (metric, f"{metric}_lo", f"{metric}_hi"))
+    assert read_result_table(table)[0]["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and")
     mer = {r["metric"]: r for r in table_rows(finished_run / "results" / "synthetic_mer_table.csv")}
     assert {"f1_macro", "uar", "accuracy"} <= set(mer)
     mer_text = (finished_run / "results" / "synthetic_mer_table.csv").read_text()
@@ -148,7 +151,7 @@ def test_protocol_tables_are_filled_per_dataset_and_overall(protocols_run):
     assert {(r["scope"], r["au"]) for r in composite if r["au"] == "mean"} == {
         ("demo", "mean"), ("sammsyn", "mean"), ("overall", "mean")}
     assert {r["au"] for r in composite} == {"AU02", "AU04", "AU07", "AU12", "mean", "baseline"}
-    assert all(r["F1_lo"] != "" and r["dF1_lo"] != "" for r in composite if r["au"] == "mean")
+    assert all(r["F1_pos_lo"] != "" and r["dF1_2class_lo"] != "" for r in composite if r["au"] == "mean")
     for name, tested in (("demo_to_sammsyn", "sammsyn"), ("sammsyn_to_demo", "demo")):
         cross = table_rows(workdir / "results" / f"cross_{name}_table.csv")
         assert {r["scope"] for r in cross} == {tested}
@@ -156,3 +159,16 @@ def test_protocol_tables_are_filled_per_dataset_and_overall(protocols_run):
         assert {"f1_macro", "uar", "accuracy"} <= {r["metric"] for r in mer}
     record = read_provenance(workdir / "results" / "composite_demo+sammsyn_provenance.json")
     assert record["training_sets"]["sammsyn/006"] == {"demo": ["sub01", "sub02", "sub03"], "sammsyn": ["007", "008", "009"]}
+
+@pytest.mark.slow
+def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path):
+    shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
+    result = snakemake(tmp_path, "spotting_all")
+    assert result.returncode == 0, result.stderr[-4000:]
+    metadata, rows = read_result_table(tmp_path / "results" / "synthetic_spot_spotting_table.csv", ["F1", "FP_per_min"])
+    assert [r["kind"] for r in rows] == ["micro"]
+    assert int(rows[0]["truth"]) == 4
+    assert float(rows[0]["F1"]) >= 0.5  # the generator's known answer; docs/spotting.md states the bar
+    assert "IoU >= 0.5" in metadata["scoring"]
+    spotted = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "spotted").glob("*.csv"))
+    assert [p.stem for p in spotted] == ["s01", "s02"]  # one job per video

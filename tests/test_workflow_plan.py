@@ -73,6 +73,14 @@ def test_train_settings_give_every_train_settings_field_from_dataset_variant_and
     TrainSettings(**settings)
 
 
+def test_a_datasets_own_optimiser_settings_go_over_the_shared_ones_for_that_dataset_only():
+    config = shipped(train={"momentum": 0.0, "lr_head": 0.01})
+    config["datasets"]["synthetic"]["train"] = {"lr_head": 0.05}
+    assert plan.train_settings(config, "synthetic", "micro_au_clip", 1)["lr_head"] == 0.05
+    assert plan.train_settings(config, "synthetic", "micro_au_clip", 1)["momentum"] == 0.0
+    assert plan.train_settings(config, "casme2", "micro_au_clip", 1)["lr_head"] == 0.01
+
+
 def test_model_options_are_the_variants_model_keys():
     assert plan.model_options(shipped(), "casme2", "meanpool") == {"pooling": "mean", "fusion": "add_mlp",
                                                                    "text": "finetune"}
@@ -257,3 +265,43 @@ def test_protocol_tables_list_every_composite_and_cross_entry():
         "results/cross_sammsyn_to_demo_table.csv", "results/cross_sammsyn_to_demo_mer_table.csv",
     ]
     assert plan.protocol_tables(tiny()) == []
+
+def spotting_config(**datasets) -> dict:
+    return load_config(
+        {"targets": [], "datasets": {}, "spotting_datasets": datasets, "spotting_targets": list(datasets)},
+        load_schema(SCHEMA_PATH),
+    )
+
+
+def test_spotting_release_root_kinds_and_options():
+    config = spotting_config(
+        syn={"reader": "synthetic_long"}, cas={"reader": "casme_sq", "root": "/data/CAS(ME)^2", "coding_file": "c.xlsx"},
+        samm={"reader": "samm_lv"},
+    )
+    assert plan.spotting_release_root(config, "syn") == "results/spotting/syn/release"
+    assert plan.spotting_release_root(config, "cas") == "/data/CAS(ME)^2"
+    with pytest.raises(plan.PlanError, match="spotting_datasets.samm.root"):
+        plan.spotting_release_root(config, "samm")
+    assert plan.spotting_kinds(config, "syn") == ["micro"]
+    assert plan.spotting_kinds(config, "cas") == ["micro", "macro"]
+    assert plan.spot_index_options(config, "cas") == "--coding-file 'c.xlsx'"
+    assert plan.spot_index_options(config, "syn") == ""
+    assert '"half_length_s": 0.2' in plan.spotting_settings_json(config)
+
+
+def test_spotting_targets_must_name_a_spotting_dataset():
+    from microau.config import ConfigError
+
+    with pytest.raises(ConfigError, match="spotting_targets names 'x'"):
+        load_config({"targets": [], "spotting_targets": ["x"]}, load_schema(SCHEMA_PATH))
+    with pytest.raises(ConfigError, match="synthetic_long release is written by the pipeline"):
+        spotting_config(syn={"reader": "synthetic_long", "root": "/somewhere"})
+
+
+def test_the_real_datasets_train_with_the_papers_plain_sgd_and_the_weights_own_temperature():
+    config = shipped()
+    for dataset in ("casme2", "samm", "casme3"):
+        settings = plan.train_settings(config, dataset, "micro_au_clip", 1)
+        assert (settings["momentum"], settings["lr_encoder"], settings["lr_head"]) == (0.0, 0.001, 0.01), dataset
+        assert settings["temperature"] == "model" and (settings["epochs"], settings["lr_drop_epoch"]) == (80, 40)
+    assert plan.model_options(config, "casme2", "add_mlp")["fusion"] == "add_mlp"

@@ -13,13 +13,14 @@ from microau.model.pta import PatchTokenAttention, pool_tokens
 from microau.model.text import TextTail
 
 POOLINGS = ("pta", "mean", "max", "global")
-FUSIONS = ("gda", "add_mlp", "cat_mlp", "none")
+FUSIONS = ("gda", "add_mlp", "add_mlp_mean", "cat_mlp", "none")
 
 
 @dataclass(frozen=True)
 class ModelOptions:
     """pooling: LSI's pooling (global = no LSI, every AU reads the class token); fusion: GSD's fusion
-    (none = no GSD); text: finetune or fixed text tail."""
+    (add_mlp the sum of the AU features as the paper's "Add", add_mlp_mean their mean; none = no
+    GSD); text: finetune or fixed text tail."""
 
     pooling: str
     fusion: str
@@ -83,7 +84,7 @@ class MicroAUCLIP(nn.Module):
         self.pta = PatchTokenAttention(n_aus, dim) if options.pooling == "pta" else None
         if options.fusion == "gda":
             self.gda = GlobalDependencyAttention(n_aus, dim)
-        elif options.fusion in ("add_mlp", "cat_mlp"):
+        elif options.fusion in ("add_mlp", "add_mlp_mean", "cat_mlp"):
             width = dim * (n_aus if options.fusion == "cat_mlp" else 1)
             self.fusion_mlp = nn.Sequential(nn.Linear(width, dim), nn.ReLU(), nn.Linear(dim, dim))
         self.heads = AUHeads(n_aus, dim)
@@ -118,6 +119,8 @@ class MicroAUCLIP(nn.Module):
         if self.options.fusion == "gda":
             global_feature, dependency, _ = self.gda(local)
         elif self.options.fusion == "add_mlp":
+            global_feature = self.fusion_mlp(local.sum(dim=1))
+        elif self.options.fusion == "add_mlp_mean":
             global_feature = self.fusion_mlp(local.mean(dim=1))
         elif self.options.fusion == "cat_mlp":
             global_feature = self.fusion_mlp(local.flatten(1))

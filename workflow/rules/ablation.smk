@@ -19,10 +19,12 @@ rule ablation_group:
         runs=lambda wc: json.dumps(ablation_runs(wc.dataset, wc.group), sort_keys=True),
         subjects=lambda wc: " ".join(map(shlex.quote, subjects_of(wc.dataset))),
         config_hash=CONFIG_HASH,
+        temperature=config["train"]["temperature"],
         bootstrap=BOOTSTRAP_OPTIONS,
     shell:
         "microau ablation --dataset {wildcards.dataset} --group {wildcards.group} --runs {params.runs:q}"
         " --subjects {params.subjects} --weights {input.weights} --config-hash {params.config_hash}"
+        " --temperature {params.temperature}"
         " --table {output.table} --folds {output.folds} {params.bootstrap} > {log} 2>&1"
 
 

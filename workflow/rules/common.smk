@@ -288,3 +288,42 @@ def cross_settings(wildcards):
 def cross_options(wildcards):
     options = planned(plan.model_options)(wildcards.train, wildcards.variant)
     return json.dumps(options, sort_keys=True)
+
+SPOTTING_JSON = plan.spotting_settings_json(config)
+spotting_release_root = planned(plan.spotting_release_root)
+
+
+def spot_index_input(wildcards):
+    """A synthetic_long release is made by a rule; a user's copy must exist where config says."""
+    reader = config["spotting_datasets"][wildcards.long_dataset]["reader"]
+    if reader == "synthetic_long":
+        return expand(
+            rules.synthesize_long.output.record, long_dataset=wildcards.long_dataset
+        )
+    spotting_release_root(wildcards.long_dataset)
+    return []
+
+
+def long_videos(dataset):
+    """Rows of a spotting dataset's videos.tsv (after its index checkpoint has run)."""
+    from microau.spotting.releases import read_videos
+
+    return read_videos(checkpoints.spot_index.get(long_dataset=dataset).output.videos)
+
+
+def long_video(wildcards):
+    """The videos.tsv row of one {video} of a spotting dataset, as a dict."""
+    for row in long_videos(wildcards.long_dataset):
+        if row.video == wildcards.video:
+            return row.__dict__
+    raise WorkflowError(
+        f"video {wildcards.video} is not in results/spotting/{wildcards.long_dataset}/videos.tsv"
+    )
+
+
+def spotted_videos(wildcards):
+    """The spotted intervals of every video of a spotting dataset."""
+    return [
+        f"results/spotting/{wildcards.long_dataset}/spotted/{row.video}.csv"
+        for row in long_videos(wildcards.long_dataset)
+    ]

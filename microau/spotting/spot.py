@@ -1,0 +1,124 @@
+"""`microau spot`: spot the expressions of a long video; with --model, analyse each micro-expression.
+
+Without --model it writes the spotted intervals (`microau.spotting.intervals`; the per-video stage
+of the spotting workflow). With a trained model.pt it writes one analysis CSV: a row per spotted
+micro-expression with its onset, apex and offset (frames and seconds), each AU's P(on) and the
+zero-shot emotion of both readings of Eq. 13, computed by `microau.predict` on the interval's
+onset and apex frames exactly as `microau predict` analyses a clip. Settings come from the
+`spotting` section of a config file (--config; schema defaults fill what it leaves out) or, from
+the workflow, as JSON (--settings-json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from microau.atomic import atomic_open
+from microau.config import load_config, load_schema, SCHEMA_PATH
+from microau.spotting.intervals import KINDS, Interval, write_intervals
+from microau.spotting.spotter import SpotSettings, VideoSource, spot
+
+PROG = "microau spot"
+ANALYSIS_FIXED = ("video", "kind", "onset", "apex", "offset", "onset_s", "apex_s", "offset_s")
+
+
+def settings_from(config_path: Path | None, settings_json: str | None) -> SpotSettings:
+    """The spotting section: JSON as the workflow passes it, or a config file loaded as the workflow loads it."""
+    if settings_json is not None:
+        return SpotSettings(**json.loads(settings_json))
+    import yaml
+
+    raw = (yaml.safe_load(config_path.read_text()) if config_path else None) or {}
+    # a file with only a spotting section names no AU-detection targets (the schema's default names the demo)
+    return SpotSettings(**load_config({"targets": [], **raw}, load_schema(SCHEMA_PATH))["spotting"])
+
+
+def frames_at(source: VideoSource, numbers: set[int]) -> dict[int, np.ndarray]:
+    """The BGR frames of the given numbers, in one pass over the video."""
+    found = {}
+    last = max(numbers, default=-1)
+    for number, frame in source.read(1):
+        if number in numbers:
+            found[number] = frame
+        if number >= last:
+            break
+    return found
+
+
+def analyse(source: VideoSource, intervals: list[Interval], model: Path, progress: bool) -> list[dict[str, object]]:
+    """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions."""
+    from microau.fold_files import read_model
+    from microau.predict import predict_pair, stored_preprocessing
+
+    state = read_model(model)
+    settings = stored_preprocessing(state, model)
+    micro = [i for i in intervals if i.kind == "micro"]
+    frames = frames_at(source, {i.onset for i in micro} | {i.apex for i in micro})
+    rows = []
+    for n, interval in enumerate(micro, start=1):
+        if progress:
+            print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
+        name = f"frame {interval.onset} of {source.path}"
+        prediction = predict_pair(frames[interval.onset], frames[interval.apex], state, settings, name=name)
+        row: dict[str, object] = {
+            "video": interval.video, "kind": interval.kind, "onset": interval.onset, "apex": interval.apex,
+            "offset": interval.offset,
+            **{f"{c}_s": round(getattr(interval, c) / source.fps, 3) for c in ("onset", "apex", "offset")},
+        }
+        row.update({au: round(p, 4) for au, p in prediction.aus.items()})
+        row["active"] = "+".join(au for au, p in prediction.aus.items() if p > 0.5)
+        row.update({f"emotion_{reading}": emotion for reading, emotion in prediction.emotions.items()})
+        rows.append(row)
+    return rows
+
+
+def write_analysis(path: Path, rows: list[dict[str, object]]) -> None:
+    """The analysis CSV (header only when nothing was spotted)."""
+    columns = list(rows[0]) if rows else list(ANALYSIS_FIXED)
+    with atomic_open(path, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--video", type=Path, required=True, help="a video file, or a folder of numbered frames (with --fps)")
+    parser.add_argument("--fps", type=float, help="frame rate of a frame folder (a video file's own by default)")
+    parser.add_argument("--name", help="video name in the output (default: the file or folder name)")
+    parser.add_argument("--subject", default="", help="subject of the video, for the spotting table's bootstrap")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=["micro"], help="kinds to spot (default micro)")
+    source_of = parser.add_mutually_exclusive_group(required=True)
+    source_of.add_argument("--config", type=Path, help="config.yaml whose spotting section to use (schema defaults fill the rest)")
+    source_of.add_argument("--settings-json", help="the spotting section as JSON (as the workflow passes it)")
+    parser.add_argument("--model", type=Path, help="model.pt: also analyse each micro-expression (AUs and emotion)")
+    parser.add_argument("--out", type=Path, required=True, help="intervals CSV, or with --model the analysis CSV")
+    parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    args = parser.parse_args(argv)
+    cv2.setNumThreads(args.threads)
+    settings = settings_from(args.config, args.settings_json)
+    source = VideoSource(args.video, args.fps)
+    name = args.name or args.video.stem
+    start = time.perf_counter()
+    intervals = spot(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
+    seconds = time.perf_counter() - start
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.model:
+        write_analysis(args.out, analyse(source, intervals, args.model, not args.quiet))
+    else:
+        write_intervals(args.out, intervals)
+    minutes = source.count / source.fps / 60
+    print(
+        f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "
+        f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute) -> {args.out}"
+    )
+    return 0

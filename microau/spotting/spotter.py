@@ -1,0 +1,353 @@
+"""Spotting expressions in a long video from regional optical flow (in the manner of MDMD, Wang et
+al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 fps share them.
+
+1. The face is found (mediapipe, the pipeline's detector) and its 68 landmarks placed (dlib on that
+   box, `microau.preprocess.landmarks`) on the first frame and again every `redetect_s`; between
+   those, the square face box is fixed and every sampled frame is cut to it, grey, at
+   `face_px` pixels (area filter: it averages sensor noise).
+2. The signal is sampled every `sample_s` (every frame at 30 fps, every 4th at 200 fps); with k =
+   `half_length_s` in samples, the flow from the frame k before to each sampled frame is computed
+   on the whole face crop (one flow per sample) after matching the frame's gain to the earlier one's
+   (flicker and lighting ramps are not motion). The median flow of the crop, the head's
+   translation, is removed (as the flow stage does).
+3. Each region of interest (`ROIS`: squares of `roi_share` of the face around brows, cheeks, nose
+   wings, mouth corners, lips and chin; the eyes are measured apart) gets its mean flow vector m(t).
+   An expression rises and falls back, so the flow into t and the flow out of it are opposite:
+   the contrast |m(t) - m(t+k)| / 2 peaks at its apex, while slow drifts, a head that keeps moving
+   and a lighting ramp (the same flow in and out) cancel. The frame's value is the mean of the
+   `top_rois` largest regional contrasts (expressions are local), smoothed over `smooth_s`.
+4. Peaks at least 2k apart above max(mean + p (max - mean), median + z * 1.4826 MAD) of the
+   video's own signal (p = `threshold_p`, MDMD's relative threshold; z = `noise_z`, a floor for
+   videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate,
+   unless the eyes moved `blink_ratio` times more than the face within k of it (a blink).
+Micro-expressions use `half_length_s`, macro-expressions `macro_half_length_s`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from microau.errors import MicroauError
+from microau.predict import video_frames
+from microau.preprocess.crop import FaceDetector, shared_detector, square_box
+from microau.preprocess.flow import subtract_median
+from microau.preprocess.images import match_gain, to_gray
+from microau.preprocess.landmarks import dlib_landmarks68
+from microau.spotting.intervals import Interval
+
+FLOW_METHODS = ("farneback", "dis", "tvl1")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+FACE_MARGIN = 0.1
+# Regions of interest: (name, 0-based iBUG-68 points averaged into the centre, upward shift in ROI
+# sides). Brows are moved up half a region so that blinks below them stay out.
+ROIS: tuple[tuple[str, tuple[int, ...], float], ...] = (
+    ("right_brow_outer", (17, 18), 0.5),
+    ("right_brow_inner", (20, 21), 0.5),
+    ("left_brow_inner", (22, 23), 0.5),
+    ("left_brow_outer", (25, 26), 0.5),
+    ("glabella", (21, 22, 27), 0.3),
+    ("right_cheek", (41, 31, 2), 0.0),
+    ("left_cheek", (46, 35, 14), 0.0),
+    ("right_nose_wing", (31,), 0.0),
+    ("left_nose_wing", (35,), 0.0),
+    ("right_mouth_corner", (48,), 0.0),
+    ("left_mouth_corner", (54,), 0.0),
+    ("upper_lip", (50, 51, 52), 0.0),
+    ("lower_lip", (56, 57, 58), 0.0),
+    ("chin", (7, 8, 9), 0.5),
+)
+EYE_ROIS: tuple[tuple[str, tuple[int, ...], float], ...] = (
+    ("right_eye", tuple(range(36, 42)), 0.0),
+    ("left_eye", tuple(range(42, 48)), 0.0),
+)
+
+
+class SpottingError(MicroauError):
+    """A video or setting the spotter cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class SpotSettings:
+    """The `spotting` section of the config (every duration in seconds; see the schema)."""
+
+    half_length_s: float
+    macro_half_length_s: float
+    sample_s: float
+    smooth_s: float
+    threshold_p: float
+    noise_z: float
+    blink_ratio: float
+    redetect_s: float
+    face_px: int
+    roi_share: float
+    top_rois: int
+    flow: str
+
+
+@dataclass
+class Signal:
+    """The sampled frames, the face signal at each and the eyes' signal, for one half length."""
+
+    fps: float
+    frames: int
+    stride: int
+    k: int
+    sampled: np.ndarray
+    face: np.ndarray
+    eyes: np.ndarray
+
+
+# ---- frames of a long video -------------------------------------------------------------------
+
+_TRAILING_NUMBER = re.compile(r"(\d+)(?=\.[^.]+$)")
+
+
+def folder_frames(folder: Path) -> list[Path]:
+    """Image files of a frame folder in the order of the number their name ends with."""
+    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and _TRAILING_NUMBER.search(p.name)]
+    if not files:
+        raise SpottingError(f"{folder} holds no numbered frames ({', '.join(IMAGE_SUFFIXES)})")
+    return sorted(files, key=lambda p: int(_TRAILING_NUMBER.search(p.name).group(1)))
+
+
+class VideoSource:
+    """A long video: a video file (its own frame rate) or a folder of numbered frames (`fps` given).
+    Frames are numbered from 0 in order; `read(stride)` yields every stride-th as BGR."""
+
+    def __init__(self, path: Path, fps: float | None = None) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            if not fps:
+                raise SpottingError(f"{path} is a frame folder: give its frame rate")
+            self.files: list[Path] | None = folder_frames(self.path)
+            self.fps, self.count = float(fps), len(self.files)
+            return
+        if not self.path.is_file():
+            raise SpottingError(f"cannot read video {path}: no such file or folder")
+        self.files = None
+        capture = cv2.VideoCapture(str(self.path))
+        self.fps = float(fps or capture.get(cv2.CAP_PROP_FPS))
+        self.count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        capture.release()
+        if self.count <= 0 or self.fps <= 0:
+            raise SpottingError(f"cannot read video {path}: not a video OpenCV can decode")
+
+    def read(self, stride: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+        if self.files is not None:
+            for number in range(0, self.count, stride):
+                frame = cv2.imread(str(self.files[number]), cv2.IMREAD_COLOR)
+                if frame is None:
+                    raise SpottingError(f"cannot read frame {self.files[number]}")
+                yield number, frame
+            return
+        for number, frame in video_frames(self.path):
+            if number % stride == 0:
+                yield number, frame
+
+
+# ---- flow ---------------------------------------------------------------------------------------
+
+
+def make_flow(method: str):
+    """A function (previous grey, next grey) -> (H, W, 2) float32 flow for one of FLOW_METHODS."""
+    if method == "farneback":
+        return lambda a, b: cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 3, 15, 3, 5, 1.2, 0)
+    if method == "dis":
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        return lambda a, b: dis.calc(a, b, None)
+    if method == "tvl1":
+        tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
+        return lambda a, b: tvl1.calc(a, b, None)
+    raise SpottingError(f"unknown flow method {method!r} (choose from {', '.join(FLOW_METHODS)})")
+
+
+# ---- regions ------------------------------------------------------------------------------------
+
+
+def roi_boxes(points: np.ndarray, side: int, share: float, rois=ROIS) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of each region in a face crop of `side` px, from its 68 landmarks there."""
+    half = max(2, int(round(share * side / 2)))
+    boxes = []
+    for _name, indices, up in rois:
+        cx, cy = points[list(indices)].mean(axis=0)
+        cy -= up * 2 * half
+        x0, y0 = int(np.clip(cx - half, 0, side - 2)), int(np.clip(cy - half, 0, side - 2))
+        boxes.append((x0, y0, min(x0 + 2 * half, side), min(y0 + 2 * half, side)))
+    return boxes
+
+
+def region_means(flow: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+    """[regions, 2] mean flow vector in each box."""
+    return np.array([flow[y0:y1, x0:x1].reshape(-1, 2).mean(axis=0) for x0, y0, x1, y1 in boxes])
+
+
+@dataclass
+class Face:
+    """The face box (x, y, side) in frame pixels and the region boxes in the face crop."""
+
+    box: tuple[int, int, int]
+    rois: list[tuple[int, int, int, int]]
+    eyes: list[tuple[int, int, int, int]]
+
+
+def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetector, previous: Face | None, where: str) -> Face:
+    """Face box and regions on one frame; a frame without a face keeps the previous ones."""
+    height, width = frame.shape[:2]
+    detection = detector.detect(frame)
+    if detection is None:
+        if previous is None:
+            raise SpottingError(f"no face detected in {where}")
+        return previous
+    box = square_box(detection, FACE_MARGIN, width, height)
+    left, top = int(detection.x), int(detection.y)
+    points = dlib_landmarks68(frame, (left, top, int(detection.x + detection.width), int(detection.y + detection.height)))
+    x, y, side = box
+    crop_points = (points - np.array([x, y], np.float32)) * np.float32(settings.face_px / side)
+    return Face(
+        box,
+        roi_boxes(crop_points, settings.face_px, settings.roi_share),
+        roi_boxes(crop_points, settings.face_px, settings.roi_share, EYE_ROIS),
+    )
+
+
+def face_crop(frame: np.ndarray, face: Face, size: int) -> np.ndarray:
+    x, y, side = face.box
+    return cv2.resize(to_gray(frame[y : y + side, x : x + side]), (size, size), interpolation=cv2.INTER_AREA)
+
+
+# ---- signal, peaks, intervals ---------------------------------------------------------------------
+
+
+def samples_of(seconds: float, fps: float, stride: int) -> int:
+    return max(1, int(round(seconds * fps / stride)))
+
+
+def stride_of(settings: SpotSettings, fps: float) -> int:
+    return max(1, int(settings.sample_s * fps))
+
+
+def region_flows(
+    source: VideoSource, settings: SpotSettings, half_length_s: float, detector: FaceDetector | None = None,
+    progress: bool = False,
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """stride, k (samples), sampled frame numbers, and per sample the regions' [regions, 2] and the
+    eyes' [2, 2] mean flow from the frame k samples earlier (zero for the first k)."""
+    detector = detector or shared_detector()
+    flow_of = make_flow(settings.flow)
+    stride = stride_of(settings, source.fps)
+    k = samples_of(half_length_s, source.fps, stride)
+    redetect = max(1, int(round(settings.redetect_s * source.fps)))
+    history: deque[np.ndarray] = deque(maxlen=k + 1)
+    numbers, regions, eyes = [], [], []
+    face: Face | None = None
+    started, last_print = time.perf_counter(), 0.0
+    for number, frame in source.read(stride):
+        if face is None or number % redetect < stride:
+            moved = face is not None
+            face = locate_face(frame, settings, detector, face, f"frame {number} of {source.path}")
+            if moved:
+                history.clear()  # a new box: earlier crops are not comparable
+        crop = face_crop(frame, face, settings.face_px)
+        history.append(crop)
+        numbers.append(number)
+        if len(history) <= k:
+            regions.append(np.zeros((len(face.rois), 2)))
+            eyes.append(np.zeros((len(face.eyes), 2)))
+            continue
+        earlier = history[0]
+        flow = flow_of(earlier, match_gain(earlier, crop))
+        u, v, _ = subtract_median(flow[..., 0], flow[..., 1])
+        flow = np.dstack([u, v])
+        regions.append(region_means(flow, face.rois))
+        eyes.append(region_means(flow, face.eyes))
+        now = time.perf_counter()
+        if progress and now - last_print > 5.0:
+            last_print = now
+            print(
+                f"spot {source.path.name}: {number / source.fps:.0f} of {source.count / source.fps:.0f} s "
+                f"({now - started:.0f} s)", file=sys.stderr, flush=True,
+            )
+    return stride, k, np.array(numbers), np.array(regions), np.array(eyes)
+
+
+def contrast(means: np.ndarray, k: int) -> np.ndarray:
+    """[samples, regions] |m(t) - m(t+k)| / 2: flow into t against flow out of t (0 where t+k is past the end)."""
+    out = np.zeros(means.shape[:2])
+    if len(means) > k:
+        out[:-k] = np.linalg.norm(means[:-k] - means[k:], axis=2) / 2
+    return out
+
+
+def smooth(values: np.ndarray, width: int) -> np.ndarray:
+    if width <= 1:
+        return values
+    return np.convolve(values, np.ones(width) / width, mode="same")
+
+
+def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Signal:
+    """The face and eye signals of one half length from `region_flows`'s output."""
+    stride, k, numbers, regions, eyes = flows
+    face_contrast = np.sort(contrast(regions, k), axis=1)[:, -settings.top_rois :].mean(axis=1)
+    eye_contrast = contrast(eyes, k).max(axis=1)
+    width = samples_of(settings.smooth_s, fps, stride)
+    return Signal(fps, frames, stride, k, numbers, smooth(face_contrast, width), smooth(eye_contrast, width))
+
+
+def threshold(values: np.ndarray, settings: SpotSettings) -> float:
+    """max(mean + p (max - mean), median + z * 1.4826 MAD) of the video's own signal."""
+    mean, top = float(values.mean()), float(values.max())
+    median = float(np.median(values))
+    mad = float(np.median(np.abs(values - median)))
+    return max(mean + settings.threshold_p * (top - mean), median + settings.noise_z * 1.4826 * mad)
+
+
+def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
+    """Sample indices of the spotted apexes: local maxima above the threshold, the highest first
+    kept, others within 2k samples of a kept one dropped, blinks dropped."""
+    values = sig.face
+    limit = threshold(values, settings)
+    candidates = [
+        i for i in range(1, len(values) - 1)
+        if values[i] >= limit and values[i] >= values[i - 1] and values[i] > values[i + 1]
+    ]
+    kept: list[int] = []
+    for i in sorted(candidates, key=lambda i: -values[i]):
+        if any(abs(i - j) < 2 * sig.k for j in kept):
+            continue
+        if sig.eyes[max(0, i - sig.k) : i + sig.k + 1].max() > settings.blink_ratio * values[i]:
+            continue
+        kept.append(i)
+    return sorted(kept)
+
+
+def intervals_of(sig: Signal, apexes: list[int], kind: str, video: str, subject: str) -> list[Interval]:
+    """[apex - k, apex + k] in frames, clipped to the video."""
+    half = sig.k * sig.stride
+    out = []
+    for i in apexes:
+        apex = int(sig.sampled[i])
+        out.append(Interval(video, subject, kind, max(0, apex - half), apex, min(sig.frames - 1, apex + half)))
+    return out
+
+
+def spot(
+    source: VideoSource, settings: SpotSettings, kinds: tuple[str, ...], video: str, subject: str,
+    detector: FaceDetector | None = None, progress: bool = False,
+) -> list[Interval]:
+    """The spotted intervals of each kind (micro, macro) in one long video."""
+    out = []
+    for kind in kinds:
+        half = settings.half_length_s if kind == "micro" else settings.macro_half_length_s
+        flows = region_flows(source, settings, half, detector, progress)
+        sig = signal(flows, settings, source.fps, source.count)
+        out += intervals_of(sig, peaks(sig, settings), kind, video, subject)
+    return out

@@ -1,0 +1,29 @@
+"""`microau spot --model`: spotted micro-expressions of a long video through a tiny trained model."""
+
+import csv
+
+import pytest
+from conftest import model_options
+
+from microau.datasets.synthetic_long import synthesize_long
+from microau.spotting.bench import default_settings
+from microau.spotting.spot import main
+from microau.train import train_fold
+
+
+@pytest.mark.slow
+def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emotions(tiny_cache, tmp_path):
+    from test_predict import FAST, PREPROCESS
+
+    train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / "fold", log=lambda m: None, preprocess=PREPROCESS)
+    synthesize_long(tmp_path / "long", seed=5, subjects=1, fps=30, duration_s=8, per_minute=8)
+    config = tmp_path / "config.yaml"
+    config.write_text("spotting: {threshold_p: %s}\n" % default_settings().threshold_p)
+    out = tmp_path / "analysis.csv"
+    argv = ["--video", str(tmp_path / "long" / "videos" / "s01.avi"), "--config", str(config)]
+    assert main([*argv, "--model", str(tmp_path / "fold" / "model.pt"), "--out", str(out), "--quiet"]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) >= 1
+    assert {"onset", "apex", "offset", "apex_s", "AU01", "AU17", "active", "emotion_combinations", "emotion_joined"} <= set(rows[0])
+    assert 0.0 <= float(rows[0]["AU01"]) <= 1.0
+    assert int(rows[0]["onset"]) <= int(rows[0]["apex"]) <= int(rows[0]["offset"])
