@@ -31,6 +31,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/ablation.smk"
+include: "workflow/rules/protocols.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/spotting.smk"
 
@@ -41,3 +42,4 @@ rule all:
         expand("results/{dataset}_table.csv", dataset=config["targets"]),
         expand("results/{dataset}_mer_table.csv", dataset=config["targets"]),
         expand(rules.figures.output, dataset=config["targets"]),
+        rules.protocols_all.input,

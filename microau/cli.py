@@ -22,7 +22,7 @@ class Command(NamedTuple):
 
 
 COMMANDS: dict[str, Command] = {
-    "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II layout"),
+    "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II or SAMM layout"),
     "synthesize-long": Command(
         "microau.datasets.synthetic_long", "main", "generate synthetic long videos with micro-expressions at known times"
     ),
@@ -40,6 +40,9 @@ COMMANDS: dict[str, Command] = {
     "features": Command("microau.features", "features_main", "cache CLIP hidden states and AU token indices in HDF5"),
     "train": Command("microau.train", "main", "train one leave-one-subject-out fold"),
     "aggregate": Command("microau.evaluate", "main", "pool fold predictions into the AU and MER tables"),
+    "aggregate-protocol": Command(
+        "microau.protocols", "main", "score a composite or cross-dataset protocol per dataset and overall"
+    ),
     "ablation": Command("microau.ablation", "main", "one ablation table of the paper from the runs of its variants"),
     "ablation-table": Command("microau.ablation", "ablation_table_main", "stack the ablation tables of a dataset into one file"),
     "figures": Command("microau.report", "figures_main", "figures of the Snakemake report for one dataset"),

@@ -120,8 +120,9 @@ def fill_defaults(value: Any, schema: dict, root: dict | None = None) -> Any:
     return value
 
 
-GENERATED_LAYOUT = ("casme2", "selected")
-"""Reader and frame layout of the release `microau synthesize` writes (CASME2_RAW_selected)."""
+GENERATED_LAYOUTS = {"casme2": ("selected",), "samm": ("selected", "raw")}
+"""Reader -> frames layouts a release `microau synthesize` writes is read with (CASME2_RAW_selected,
+or SAMM's one layout)."""
 
 
 def generated_release(dataset: str) -> str:
@@ -129,9 +130,54 @@ def generated_release(dataset: str) -> str:
     return f"results/{dataset}/release"
 
 
+def dataset_clip(config: dict, dataset: str) -> dict:
+    """The CLIP encoder of one dataset: `datasets.<name>.clip` merged over the top-level `clip`,
+    so the synthetic demo can run on a random encoder while real datasets keep OpenAI weights."""
+    return {**config["clip"], **config["datasets"][dataset]["clip"]}
+
+
+def shared_aus(config: dict, datasets: list[str]) -> list[int]:
+    """The AUs every one of `datasets` is annotated with, in the first dataset's order."""
+    others = [set(config["datasets"][name]["aus"]) for name in datasets[1:]]
+    return [au for au in config["datasets"][datasets[0]]["aus"] if all(au in aus for aus in others)]
+
+
+def protocol_datasets(config: dict) -> dict[str, list[str]]:
+    """Each composite and cross-dataset protocol, by the config key naming it, -> its datasets."""
+    found = {f"composites.{name}": entry["datasets"] for name, entry in config["composites"].items()}
+    found.update({f"cross[{n}]": [entry["train"], entry["test"]] for n, entry in enumerate(config["cross"])})
+    return found
+
+
+def check_protocol(config: dict, key: str, datasets: list[str]) -> None:
+    """A composite or cross-dataset protocol: known datasets on one encoder, AUs in common, and an
+    AU-emotion correspondence that keeps every class once cut to them (zero-shot MER)."""
+    for name in datasets:
+        if name not in config["datasets"]:
+            raise ConfigError(f"config key '{key}' names '{name}', which has no entry under datasets in config.yaml")
+    if len(set(datasets)) < len(datasets):
+        raise ConfigError(f"config key '{key}' names one dataset twice: {', '.join(datasets)}")
+    first = datasets[0]
+    for name in datasets[1:]:
+        if dataset_clip(config, name) != dataset_clip(config, first):
+            raise ConfigError(
+                f"config key '{key}': datasets.{first}.clip {dataset_clip(config, first)} vs datasets.{name}.clip "
+                f"{dataset_clip(config, name)}: every dataset of a protocol must use the same CLIP encoder"
+            )
+    aus = shared_aus(config, datasets)
+    if not aus:
+        raise ConfigError(f"config key '{key}': datasets {', '.join(datasets)} share no AU")
+    for name in datasets:
+        try:
+            filter_combinations(config["datasets"][name]["mer_combinations"], aus)
+        except CorrespondenceError as error:
+            raise ConfigError(f"config key 'datasets.{name}.mer_combinations' (in {key}): {error}") from None
+
+
 def check_references(config: dict) -> None:
     """Checks across keys: targets and variant name entries that exist, each target's MER
-    correspondence keeps every class, a generated dataset's root is where its release is written."""
+    correspondence keeps every class, a generated dataset's root is where its release is written,
+    and each composite and cross-dataset protocol passes `check_protocol`."""
     for name in config["targets"]:
         if name not in config["datasets"]:
             raise ConfigError(f"targets names '{name}', which has no entry under datasets in config.yaml")
@@ -152,17 +198,25 @@ def check_references(config: dict) -> None:
                 f"config key 'spotting_datasets.{name}.root': a synthetic_long release is written by the pipeline; leave root unset"
             )
     for name, settings in config["datasets"].items():
-        layout = (settings["reader"], settings["frames_layout"])
-        if settings["generated"] and layout != GENERATED_LAYOUT:
+        layouts = GENERATED_LAYOUTS.get(settings["reader"], ())
+        if settings["generated"] and settings["frames_layout"] not in layouts:
             raise ConfigError(
-                f"config key 'datasets.{name}': a generated dataset is written in CASME II's layout; "
-                f"set reader: {GENERATED_LAYOUT[0]} and frames_layout: {GENERATED_LAYOUT[1]}"
+                f"config key 'datasets.{name}': a generated dataset is written in CASME II's layout "
+                f"(reader: casme2, frames_layout: selected) or SAMM's (reader: samm); "
+                f"got reader: {settings['reader']}, frames_layout: {settings['frames_layout']}"
             )
         if settings["generated"] and settings["root"] not in (None, generated_release(name)):
             raise ConfigError(
                 f"config key 'datasets.{name}.root': a generated dataset's release is written to "
                 f"{generated_release(name)}; leave root unset"
             )
+    for name, entry in config["composites"].items():
+        if entry["schedule"] is not None and entry["schedule"] not in entry["datasets"]:
+            raise ConfigError(
+                f"config key 'composites.{name}.schedule': '{entry['schedule']}' is not one of its datasets"
+            )
+    for key, datasets in protocol_datasets(config).items():
+        check_protocol(config, key, datasets)
 
 
 def load_config(raw: dict, schema: dict) -> dict:

@@ -261,6 +261,17 @@ def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--confidence", type=float, required=True, help="interval coverage, e.g. 0.95")
 
 
+def add_table_arguments(parser: argparse.ArgumentParser) -> None:
+    """The weights, config and output flags of a command writing the AU, MER and fold tables."""
+    parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
+    parser.add_argument("--config-json", default="{}", help="the workflow config, as JSON")
+    parser.add_argument("--config-hash", default="")
+    parser.add_argument("--table", type=Path, required=True)
+    parser.add_argument("--mer-table", type=Path, required=True)
+    parser.add_argument("--folds", type=Path, required=True)
+    parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+
+
 def bootstrap_of(args: argparse.Namespace) -> Bootstrap:
     if args.resamples < 1 or not 0 < args.confidence < 1:
         raise EvaluationError(f"--resamples must be positive and --confidence in (0, 1), got {args.resamples}, {args.confidence}")
@@ -271,13 +282,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="microau aggregate", description="pool LOSO predictions into tables")
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--predictions", type=Path, nargs="+", required=True)
-    parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
-    parser.add_argument("--config-json", default="{}", help="the workflow config, as JSON")
-    parser.add_argument("--config-hash", default="")
-    parser.add_argument("--table", type=Path, required=True)
-    parser.add_argument("--mer-table", type=Path, required=True)
-    parser.add_argument("--folds", type=Path, required=True)
-    parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+    add_table_arguments(parser)
     parser.add_argument("--pooled-predictions", type=Path,
                         help="also write every held-out sample's predictions here, one row per sample")
     parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")

@@ -14,11 +14,15 @@ Datasets, one row per sample of the faces stage's sample table, in its order:
 Attributes: `encoder`, `pretrained`, `weights` (provenance of the CLIP weights), `k` (trainable
 blocks), `aus` (JSON list of AU numbers), `grid` (JSON [rows, cols] of the patch grid),
 `image_size` (side of the flow image, pixels), `config_hash`, `microau_version`.
+
+A composite or cross-dataset run reads several datasets' caches as one (`read_pooled`): each
+dataset's own cache, cut to the AUs they share, its subjects and samples named `<dataset>/<name>`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,9 @@ from microau.errors import MicroauError
 
 DATASETS = ("tokens", "au_tokens", "labels", "subject", "sample", "class3")
 ATTRIBUTES = ("encoder", "pretrained", "weights", "k", "aus", "grid", "image_size", "config_hash")
+POOLED_ATTRIBUTES = ("encoder", "pretrained", "weights", "k", "grid", "image_size")
+"""Attributes the caches of one pooled run must share: the same frozen CLIP states and patch grid."""
+DATASET_SEPARATOR = "/"
 
 
 class FeatureCacheError(MicroauError):
@@ -127,3 +134,55 @@ def cache_geometry(path: str | Path) -> tuple[tuple[int, int], int]:
     with h5py.File(path, "r") as h5:
         _check(h5, path, (), ("grid", "image_size"))
         return tuple(json.loads(h5.attrs["grid"])), int(h5.attrs["image_size"])
+
+
+def qualified(dataset: str, name: str) -> str:
+    """A subject or sample of a pooled run: `<dataset>/<name>`, so that no two datasets' share a name."""
+    return f"{dataset}{DATASET_SEPARATOR}{name}"
+
+
+def dataset_of(name: str) -> str:
+    """The dataset of a qualified subject or sample name."""
+    return name.split(DATASET_SEPARATOR, 1)[0]
+
+
+def read_pooled(caches: Mapping[str, str | Path], aus: Sequence[int]) -> FeatureCache:
+    """Several datasets' caches (dataset name -> path) as one cache of the AUs `aus`: rows in the
+    order given, subjects and samples `qualified`, AU tokens padded with -1 to the longest row.
+    Caches whose CLIP states or patch grid differ (POOLED_ATTRIBUTES), or that lack one of `aus`,
+    are an error naming the files."""
+    parts = {name: read_cache(path) for name, path in caches.items()}
+    first_name, first = next(iter(parts.items()))
+    for name, part in parts.items():
+        for key in POOLED_ATTRIBUTES:
+            if getattr(part, key) != getattr(first, key):
+                raise FeatureCacheError(
+                    f"{caches[name]} and {caches[first_name]} differ in {key} ({getattr(part, key)} vs "
+                    f"{getattr(first, key)}): datasets pooled in one run need caches of the same encoder"
+                )
+        missing = [au for au in aus if au not in part.aus]
+        if missing:
+            raise FeatureCacheError(f"{caches[name]} has no labels of AU(s) {missing} (it holds {part.aus})")
+    width = max(part.au_tokens.shape[2] for part in parts.values())
+    au_tokens, labels = [], []
+    for part in parts.values():
+        columns = [part.aus.index(au) for au in aus]
+        tokens = part.au_tokens[:, columns]
+        au_tokens.append(np.pad(tokens, ((0, 0), (0, 0), (0, width - tokens.shape[2])), constant_values=-1))
+        labels.append(part.labels[:, columns])
+    return FeatureCache(
+        tokens=np.concatenate([part.tokens for part in parts.values()]),
+        au_tokens=np.concatenate(au_tokens),
+        labels=np.concatenate(labels),
+        subjects=[qualified(name, s) for name, part in parts.items() for s in part.subjects],
+        samples=[qualified(name, s) for name, part in parts.items() for s in part.samples],
+        class3=[c for part in parts.values() for c in part.class3],
+        encoder=first.encoder,
+        pretrained=first.pretrained,
+        weights=first.weights,
+        k=first.k,
+        aus=list(aus),
+        grid=first.grid,
+        image_size=first.image_size,
+        config_hash=" ".join(part.config_hash for part in parts.values()),
+    )

@@ -22,6 +22,9 @@ read them through this module only.
 - HISTORY_CSV: one row per epoch; its columns are the keys of the rows training logs (epoch,
   learning rates, the mean losses, the contrastive temperature at the epoch's end, the text
   similarity, seconds).
+- TRAINING_SET_JSON: `{"held_out": <subject, dataset or null>, "training_subjects": [...]}`, the
+  subjects (`<dataset>/<subject>` in a composite or cross-dataset run) whose samples trained the
+  model: the provenance of the protocol tables, checked there against the held-out subjects.
 
 `write_run` maps what one run of `microau train` gives (`TrainingRun`) onto these files.
 """
@@ -29,6 +32,7 @@ read them through this module only.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +47,7 @@ PREDICTIONS_CSV = "predictions.csv"
 FEATURES_NPZ = "features.npz"
 MODEL_PT = "model.pt"
 HISTORY_CSV = "history.csv"
+TRAINING_SET_JSON = "training_set.json"
 PREPROCESS_SECTIONS = ("frames", "magnify", "flow", "landmarks")
 """The config sections model.pt keeps, so `microau predict` prepares a clip as training data was."""
 MODEL_KEYS = ("state_dict", "options", "settings", "aus", "encoder", "pretrained", "weights", "k")
@@ -292,8 +297,8 @@ class HeldOutPredictions:
 @dataclass
 class TrainingRun:
     """Everything one run of `microau train` writes: model.pt's fields (MODEL_KEYS, `preprocess`,
-    `held_out`, `device`), the epoch rows of history.csv, and for a fold its held-out predictions (None for
-    the final model, which has no held-out subject)."""
+    `held_out`, `device`), the epoch rows of history.csv, the subjects it trained on (training_set.json),
+    and for a fold its held-out predictions (None for the final model, which has no held-out subject)."""
 
     state_dict: Mapping[str, object]
     options: dict
@@ -307,6 +312,7 @@ class TrainingRun:
     held_out: str | None
     device: str
     history: list[dict]
+    training_subjects: list[str]
     predictions: HeldOutPredictions | None
 
 
@@ -336,3 +342,18 @@ def write_run(out_dir: str | Path, run: TrainingRun) -> None:
         device=run.device,
     )
     write_history(out_dir / HISTORY_CSV, run.history)
+    write_training_set(out_dir / TRAINING_SET_JSON, run.held_out, run.training_subjects)
+
+
+def write_training_set(path: str | Path, held_out: str | None, training_subjects: Sequence[str]) -> None:
+    """training_set.json of a run."""
+    with atomic_open(path) as handle:
+        handle.write(json.dumps({"held_out": held_out, "training_subjects": list(training_subjects)}, indent=1) + "\n")
+
+
+def read_training_set(path: str | Path) -> dict:
+    """The held-out name and training subjects of a run; another file is a one-line FoldFileError."""
+    record = json.loads(Path(path).read_text())
+    if not isinstance(record, dict) or {"held_out", "training_subjects"} - set(record):
+        raise FoldFileError(f"{path} is not a training_set.json written by `microau train`")
+    return record

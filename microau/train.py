@@ -2,13 +2,17 @@
 
 Nothing is chosen on the held-out subject: the final epoch's model and argmax of P_n are used.
 With --all-subjects it trains one final model on every sample instead, for `microau predict`;
-that model has no held-out subject, so it is never scored. A run killed partway resumes from its
-last finished epoch when started again with the same settings (`microau.training_state`).
+that model has no held-out subject, so it is never scored. With --datasets the run reads several
+datasets' caches as one (a composite or cross-dataset protocol, `feature_cache.read_pooled`):
+--held-out names a `<dataset>/<subject>`, or --held-out-dataset tests every subject of one
+dataset and trains on the others'. A run killed partway resumes from its last finished epoch when
+started again with the same settings and inputs (`microau.training_state`).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import time
@@ -25,7 +29,7 @@ from microau.device import CHOICES as DEVICE_CHOICES
 from microau.device import claimed_device
 from microau.device import describe as describe_device
 from microau.errors import MicroauError
-from microau.feature_cache import FeatureCache, read_cache
+from microau.feature_cache import FeatureCache, dataset_of, read_cache, read_pooled
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.fold_files import FoldFeatures, HeldOutPredictions, TrainingRun, write_run
 from microau.mer import Combinations, filter_combinations, joined_texts, zero_shot_scores
@@ -94,16 +98,25 @@ class SettingsError(MicroauError):
     """--settings, --options or --preprocess is not JSON, or names a field or value the run does not have."""
 
 
+def group_split(groups: list[str], held_out: str, absent: str, alone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the samples outside the `held_out` group (training) and in it (tested); the
+    SplitError `absent` when no sample is in it, `alone` when no other sample is left."""
+    groups_arr = np.asarray(groups)
+    test = np.flatnonzero(groups_arr == held_out)
+    if len(test) == 0:
+        raise SplitError(absent)
+    train = np.flatnonzero(groups_arr != held_out)
+    if len(train) == 0:
+        raise SplitError(alone)
+    return train, test
+
+
 def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training samples (every other subject) and of the held-out subject's samples."""
-    subjects_arr = np.asarray(subjects)
-    test = np.flatnonzero(subjects_arr == held_out)
-    if len(test) == 0:
-        raise SplitError(f"subject '{held_out}' has no sample in the features cache")
-    train = np.flatnonzero(subjects_arr != held_out)
-    if len(train) == 0:
-        raise SplitError("leave-one-subject-out needs at least two subjects")
-    return train, test
+    return group_split(
+        subjects, held_out, f"subject '{held_out}' has no sample in the features cache",
+        "leave-one-subject-out needs at least two subjects",
+    )
 
 
 def split_samples(subjects: list[str], held_out: str | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -113,7 +126,17 @@ def split_samples(subjects: list[str], held_out: str | None) -> tuple[np.ndarray
     return loso_split(subjects, held_out)
 
 
-def cache_clip(data: FeatureCache, cache: Path) -> torch.nn.Module:
+def dataset_split(subjects: list[str], dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the samples of every other dataset (training) and of `dataset`'s (tested), in a
+    pooled cache whose subjects are `<dataset>/<subject>`."""
+    return group_split(
+        [dataset_of(subject) for subject in subjects], dataset,
+        f"dataset '{dataset}' has no sample in the pooled features caches",
+        "a cross-dataset run needs a dataset to train on besides the one tested",
+    )
+
+
+def cache_clip(data: FeatureCache, cache: Path | str) -> torch.nn.Module:
     """The CLIP model whose frozen blocks built the cache; weights that now resolve to others would
     pair its cached states with another model's trainable tail, so they are an error."""
     spec = ClipSpec(data.encoder, data.pretrained)
@@ -378,20 +401,70 @@ def train_fold(
     preprocess: dict | None = None,
 ) -> dict:
     """Train with `held_out` left out and predict it; held_out=None trains on every sample and
-    writes only model.pt and history.csv. `preprocess` (frames, magnify, flow, landmarks settings)
-    is stored in model.pt so that `microau predict` prepares a new clip as the training data was;
-    `device` (`microau.device.claimed_device`) is where it runs, recorded in model.pt; the state is
-    saved for a resume every `checkpoint_seconds` (`fit`)."""
+    writes only model.pt, history.csv and training_set.json. `preprocess` (frames, magnify, flow,
+    landmarks settings) is stored in model.pt so that `microau predict` prepares a new clip as the
+    training data was; `device` (`microau.device.claimed_device`) is where it runs, recorded in
+    model.pt; the state is saved for a resume every `checkpoint_seconds` (`fit`)."""
     data = read_cache(cache)
     train_idx, test_idx = split_samples(data.subjects, held_out)
-    clip_model = cache_clip(data, cache)
+    return train_split(
+        data, [cache], train_idx, test_idx, held_out, settings, options, out_dir, device, checkpoint_seconds, log,
+        preprocess,
+    )
+
+
+def train_protocol(
+    caches: dict[str, Path],
+    aus: list[int],
+    held_out: str | None,
+    held_out_dataset: str | None,
+    settings: TrainSettings,
+    options: ModelOptions,
+    out_dir: Path,
+    device: torch.device,
+    checkpoint_seconds: float,
+    log: Callable[[str], None] = print,
+    preprocess: dict | None = None,
+) -> dict:
+    """`train_fold` on several datasets' caches (dataset -> path) pooled on `aus`: leave out the
+    `<dataset>/<subject>` `held_out` (composite LOSO), or every subject of `held_out_dataset`
+    (cross-dataset); both None trains on every sample."""
+    data = read_pooled(caches, aus)
+    if held_out_dataset is not None:
+        train_idx, test_idx = dataset_split(data.subjects, held_out_dataset)
+    else:
+        train_idx, test_idx = split_samples(data.subjects, held_out)
+    name = held_out_dataset if held_out_dataset is not None else held_out
+    return train_split(
+        data, list(caches.values()), train_idx, test_idx, name, settings, options, out_dir, device,
+        checkpoint_seconds, log, preprocess,
+    )
+
+
+def train_split(
+    data: FeatureCache,
+    caches: list[Path],
+    train_idx: np.ndarray,
+    test_idx: np.ndarray | None,
+    held_out: str | None,
+    settings: TrainSettings,
+    options: ModelOptions,
+    out_dir: Path,
+    device: torch.device,
+    checkpoint_seconds: float,
+    log: Callable[[str], None],
+    preprocess: dict | None,
+) -> dict:
+    """Train on the `train_idx` samples of `data` (read from `caches`), predict the `test_idx`
+    ones (None: none, the final model) and write the run; `held_out` names what was left out."""
+    clip_model = cache_clip(data, " + ".join(str(path) for path in caches))
     texts = prepare_texts(clip_model, data, train_idx, settings, device)
     torch.manual_seed(settings.seed)
     model = MicroAUCLIP(clip_model, len(data.aus), data.k, options).to(device)
     logit_scale = contrastive_logit_scale(settings.temperature, clip_model, device)
     del clip_model
     tensors = cache_tensors(data, device)
-    fingerprint = run_fingerprint(cache, held_out, asdict(settings), options.as_dict())
+    fingerprint = run_fingerprint(caches, held_out, asdict(settings), options.as_dict())
     name = f"fold {held_out}" if held_out else "final model"
     history = fit(
         model, tensors, train_idx, texts, settings, logit_scale, name, log, fingerprint, out_dir, checkpoint_seconds
@@ -410,6 +483,7 @@ def train_fold(
         held_out=held_out,
         device=describe_device(device),
         history=history,
+        training_subjects=sorted({data.subjects[i] for i in train_idx}),
         predictions=predictions,
     )
     write_run(out_dir, run)
@@ -438,13 +512,32 @@ def fields_flag(flag: str, text: str, kind: type[Fields]) -> Fields:
         raise SettingsError(f"{flag}: {error}") from error
 
 
+def aus_flag(text: str) -> list[int]:
+    """The AU numbers of --aus; anything but comma-separated integers is a SettingsError."""
+    try:
+        return [int(au) for au in text.split(",")]
+    except ValueError:
+        raise SettingsError(f"--aus must be comma-separated AU numbers, got '{text}'") from None
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="microau train", description="train one LOSO fold, or with --all-subjects the final model"
     )
-    parser.add_argument("--features", type=Path, required=True, help="features HDF5 of the dataset")
+    parser.add_argument(
+        "--features", type=Path, nargs="+", required=True,
+        help="features HDF5 of the dataset (with --datasets, one per dataset, in its order)",
+    )
+    parser.add_argument(
+        "--datasets", nargs="+",
+        help="names of the datasets whose caches --features pools (a composite or cross-dataset run)",
+    )
+    parser.add_argument("--aus", help="comma-separated AUs a pooled run trains on (the datasets' shared AUs)")
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--held-out", help="subject left out of training")
+    which.add_argument("--held-out", help="subject left out of training (<dataset>/<subject> with --datasets)")
+    which.add_argument(
+        "--held-out-dataset", help="with --datasets: test every subject of this dataset, train on the others'"
+    )
     which.add_argument(
         "--all-subjects", action="store_true", help="train one final model on every sample (model.pt, history.csv)"
     )
@@ -469,12 +562,23 @@ def main(argv: list[str]) -> int:
     settings = fields_flag("--settings", args.settings, TrainSettings)
     options = fields_flag("--options", args.options, ModelOptions)
     preprocess = json_flag("--preprocess", args.preprocess)
+    log = functools.partial(print, flush=True)
     with claimed_device(args.device) as device:
-        print(f"device: {describe_device(device)}", flush=True)
-        summary = train_fold(
-            args.features, args.held_out, settings, options, args.out_dir, device, args.checkpoint_seconds,
-            log=lambda m: print(m, flush=True), preprocess=preprocess,
-        )
+        log(f"device: {describe_device(device)}")
+        if args.datasets is None:
+            if len(args.features) > 1 or args.aus or args.held_out_dataset:
+                raise SettingsError("several --features, --aus and --held-out-dataset need --datasets")
+            summary = train_fold(
+                args.features[0], args.held_out, settings, options, args.out_dir, device, args.checkpoint_seconds,
+                log=log, preprocess=preprocess,
+            )
+        else:
+            if len(args.datasets) != len(args.features) or not args.aus:
+                raise SettingsError("--datasets needs one --features cache per dataset, and --aus")
+            summary = train_protocol(
+                dict(zip(args.datasets, args.features)), aus_flag(args.aus), args.held_out, args.held_out_dataset,
+                settings, options, args.out_dir, device, args.checkpoint_seconds, log=log, preprocess=preprocess,
+            )
     if summary["held_out"] is None:
         print(f"final model: trained on all {summary['n_train']} samples -> {args.out_dir}")
         return 0

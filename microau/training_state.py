@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -54,13 +55,15 @@ class TrainingState:
     rng: dict
 
 
-def run_fingerprint(cache: Path, held_out: str | None, settings: dict, options: dict) -> str:
-    """sha256 of what decides a run's training: its settings, model options, held-out subject and
-    the bytes of its feature cache (the device is not among them: it does not change the run)."""
+def run_fingerprint(caches: Sequence[Path], held_out: str | None, settings: dict, options: dict) -> str:
+    """sha256 of what decides a run's training: its settings, model options, held-out subject (or
+    dataset) and the bytes of its feature caches, in order (one, or several pooled for a protocol);
+    the device is not among them: it does not change the run."""
     digest = hashlib.sha256(json.dumps([settings, options, held_out], sort_keys=True).encode())
-    with open(cache, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    for cache in caches:
+        with open(cache, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from microau.ablation import PAPER_TABLES
-from microau.config import generated_release
+from microau.config import dataset_clip, generated_release, shared_aus
 from microau.errors import MicroauError
 from microau.fold_files import PREPROCESS_SECTIONS
 
@@ -91,12 +91,6 @@ def model_options(config: dict, dataset: str, variant: str) -> dict:
 def preprocess_settings(config: dict) -> dict:
     """The preprocessing sections, stored in model.pt so `microau predict` matches training."""
     return {section: config[section] for section in PREPROCESS_SECTIONS}
-
-
-def dataset_clip(config: dict, dataset: str) -> dict:
-    """The CLIP encoder of one dataset: `datasets.<name>.clip` merged over the top-level `clip`,
-    so the synthetic demo can run on a random encoder while real datasets keep OpenAI weights."""
-    return {**config["clip"], **config["datasets"][dataset]["clip"]}
 
 
 def encoder_id(clip: dict) -> str:
@@ -228,6 +222,94 @@ def ablation_inputs(config: dict, dataset: str, group: str, subjects: list[str])
     ]
 
 
+
+def synthetic_settings(config: dict, dataset: str) -> dict:
+    """Seed and sizes of a generated dataset: `datasets.<name>.synthetic` over the top-level `synthetic`."""
+    return {**config["synthetic"], **config["datasets"][dataset]["synthetic"]}
+
+
+def features_path(config: dict, dataset: str) -> str:
+    """The feature cache of a dataset's own encoder, the one every protocol using it reads."""
+    return f"results/features/{dataset}/{dataset_encoder(config, dataset)}.h5"
+
+
+def composite_datasets(config: dict, name: str) -> list[str]:
+    """The datasets a composite pools."""
+    if name not in config["composites"]:
+        raise PlanError(f"no composite '{name}' under composites in config.yaml")
+    return config["composites"][name]["datasets"]
+
+
+def composite_schedule(config: dict, name: str) -> str:
+    """The dataset whose schedule (epochs, batch size, lr drop, alpha, beta) trains a composite."""
+    return config["composites"][name]["schedule"] or composite_datasets(config, name)[0]
+
+
+def cross_name(train: str, test: str) -> str:
+    """Names a cross-dataset protocol's folder and tables: `<train>_to_<test>`."""
+    return f"{train}_to_{test}"
+
+
+def cross_pair(config: dict, train: str, test: str) -> list[str]:
+    """[train, test] of a cross-dataset protocol listed under cross."""
+    if {"train": train, "test": test} not in config["cross"]:
+        raise PlanError(f"cross in config.yaml has no entry {{train: {train}, test: {test}}}")
+    return [train, test]
+
+
+def protocol_features(config: dict, datasets: list[str]) -> list[str]:
+    """The feature caches a protocol reads, one per dataset: each dataset's own, never rebuilt."""
+    return [features_path(config, dataset) for dataset in datasets]
+
+
+def protocol_train_flags(config: dict, datasets: list[str]) -> str:
+    """The `microau train` flags naming a pooled run's datasets (in --features order) and shared AUs."""
+    return f"--datasets {' '.join(datasets)} --aus {','.join(map(str, shared_aus(config, datasets)))}"
+
+
+def protocol_settings(config: dict, schedule: str, tested: str, variant: str, seed: int) -> dict:
+    """`train_settings` of a pooled run: the schedule of one dataset, the AU-emotion correspondence
+    of the dataset whose subjects it tests (cut to the shared AUs when the run reads it)."""
+    settings = train_settings(config, schedule, variant, seed)
+    settings["mer_combinations"] = config["datasets"][tested]["mer_combinations"]
+    return settings
+
+
+def composite_run_dir(config: dict, name: str) -> str:
+    """Where a composite's folds of the main variant and seed live (`<dataset>/<subject>/` below)."""
+    return f"results/train/composite/{name}/{config['variant']}/seed{config['train']['seed']}"
+
+
+def cross_run_dir(config: dict, train: str, test: str) -> str:
+    """Where the one run of a cross-dataset protocol (main variant and seed) lives."""
+    return f"results/train/cross/{cross_name(train, test)}/{config['variant']}/seed{config['train']['seed']}"
+
+
+def composite_run_files(config: dict, name: str, subjects: dict[str, list[str]], filename: str) -> list[str]:
+    """`filename` of every composite fold: one per subject of each dataset (`subjects`: dataset ->
+    its subjects with a face)."""
+    folder = composite_run_dir(config, name)
+    return [
+        f"{folder}/{dataset}/{subject}/{filename}"
+        for dataset in composite_datasets(config, name)
+        for subject in subjects[dataset]
+    ]
+
+
+def reference_options(config: dict, datasets: list[str], subjects: dict[str, list[str]]) -> str:
+    """`--reference <dataset> <predictions>...` of each tested dataset's own LOSO run (main variant,
+    train.seed): the paired comparison of a protocol table."""
+    return " ".join(
+        f"--reference {dataset} " + " ".join(main_run_files(config, dataset, subjects[dataset], "predictions.csv"))
+        for dataset in datasets
+    )
+
+
+def protocol_tables(config: dict) -> list[str]:
+    """The AU and MER tables of every composite and cross-dataset protocol in the config."""
+    stems = [f"results/composite_{name}" for name in config["composites"]]
+    stems += [f"results/cross_{cross_name(entry['train'], entry['test'])}" for entry in config["cross"]]
+    return [f"{stem}{suffix}" for stem in stems for suffix in ("_table.csv", "_mer_table.csv")]
 
 def spotting_folder(dataset: str) -> str:
     """Where a spotting dataset's index, spotted intervals and generated release live."""

@@ -119,9 +119,9 @@ def test_loading_coerces_command_line_strings_and_leaves_the_input_alone():
                                     "aus": [1, 2, 4, 7, 12, 14, 15, 17]}}},
          "config key 'datasets.synthetic.root': a generated dataset's release is written to "
          "results/synthetic/release; leave root unset"),
-        ({"datasets": {"synthetic": {"reader": "samm", "generated": True, "aus": [2, 4, 7, 12]}}},
-         "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout; "
-         "set reader: casme2 and frames_layout: selected"),
+        ({"datasets": {"synthetic": {"reader": "casme3", "generated": True, "aus": [2, 4, 7, 12]}}},
+         "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout "
+         "(reader: casme2, frames_layout: selected) or SAMM's (reader: samm); got reader: casme3"),
         ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "frames_layout": "raw",
                                     "aus": [1, 2, 4, 7, 12, 14, 15, 17]}}},
          "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout"),
@@ -139,3 +139,45 @@ def test_a_generated_dataset_may_name_its_own_release_folder_as_root():
     raw = shipped_config()
     raw["datasets"]["synthetic"]["root"] = "results/synthetic/release"
     assert load_config(raw, SCHEMA)["datasets"]["synthetic"]["root"] == "results/synthetic/release"
+
+
+def protocols_raw() -> dict:
+    return yaml.safe_load((REPO / "tests" / "data" / "protocols_config.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda raw: raw["datasets"]["sammsyn"]["clip"].update(trainable_blocks=1),
+         "config key 'composites.demo+sammsyn': datasets.demo.clip {'model': 'microau-tiny-ViT', 'pretrained': "
+         "'none', 'trainable_blocks': 2} vs datasets.sammsyn.clip {'model': 'microau-tiny-ViT', 'pretrained': "
+         "'none', 'trainable_blocks': 1}: every dataset of a protocol must use the same CLIP encoder"),
+        (lambda raw: raw["composites"]["demo+sammsyn"].update(datasets=["demo", "casme9"]),
+         "config key 'composites.demo+sammsyn' names 'casme9', which has no entry under datasets"),
+        (lambda raw: raw["composites"]["demo+sammsyn"].update(schedule="casme2"),
+         "config key 'composites.demo+sammsyn.schedule': 'casme2' is not one of its datasets"),
+        (lambda raw: raw["cross"].append({"train": "demo", "test": "demo"}),
+         "config key 'cross[2]' names one dataset twice: demo, demo"),
+        (lambda raw: [raw["datasets"]["demo"].update(aus=[1, 2]), raw["datasets"]["sammsyn"].update(aus=[4, 12])],
+         "config key 'composites.demo+sammsyn': datasets demo, sammsyn share no AU"),
+        (lambda raw: raw["datasets"]["sammsyn"].update(aus=[4, 12]),
+         "config key 'datasets.demo.mer_combinations' (in composites.demo+sammsyn): class 'surprise' has no AU "
+         "combination left once filtered to AUs [4, 12]"),
+    ],
+)
+def test_a_protocol_names_the_keys_it_cannot_use(change, message):
+    raw = protocols_raw()
+    raw["targets"] = []
+    change(raw)
+    with pytest.raises(ConfigError) as error:
+        load_config(raw, SCHEMA)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_composite_names_may_hold_a_plus_but_no_slash():
+    raw = protocols_raw()
+    raw["composites"] = {"a/b": {"datasets": ["demo", "sammsyn"]}}
+    with pytest.raises(ConfigError, match="composites"):
+        load_config(raw, SCHEMA)
+    assert list(load_config(protocols_raw(), SCHEMA)["composites"]) == ["demo+sammsyn"]

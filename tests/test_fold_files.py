@@ -11,6 +11,7 @@ from microau.fold_files import (
     HISTORY_CSV,
     MODEL_PT,
     PREDICTIONS_CSV,
+    TRAINING_SET_JSON,
     FoldFeatures,
     FoldFileError,
     HeldOutPredictions,
@@ -23,6 +24,7 @@ from microau.fold_files import (
     read_history,
     read_model,
     read_predictions,
+    read_training_set,
     write_fold_features,
     write_history,
     write_model,
@@ -142,14 +144,15 @@ def test_history_round_trips(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [HISTORY_CSV]
 
 
-def test_a_run_writes_a_folds_four_files_and_the_final_model_two(tmp_path: Path) -> None:
+def test_a_run_writes_a_folds_five_files_and_the_final_model_three(tmp_path: Path) -> None:
     arrays = FoldFeatures(np.zeros((3, 2, 4), dtype=np.float16), np.ones((3, 2, 1), dtype=np.int64))
     held_out = HeldOutPredictions(SAMPLES, ["sub01"] * 3, ["positive", "", "negative"], TRUTH, PROBS, MER, arrays)
     history = [{"epoch": 1, "loss": 1.5}]
     run = TrainingRun(
         state_dict={"head.weight": torch.ones(2, 3)}, options={"pooling": "pta"}, settings={"epochs": 1},
         aus=[1, 12], encoder="microau-tiny-ViT", pretrained="none", weights="none (random init)", k=2,
-        preprocess={"frames": {"size": 256}}, held_out="sub01", device="cpu", history=history, predictions=held_out,
+        preprocess={"frames": {"size": 256}}, held_out="sub01", device="cpu", history=history,
+        training_subjects=["sub02", "sub03"], predictions=held_out,
     )
     write_run(tmp_path / "fold", run)
     write_fold(tmp_path / "direct")
@@ -158,7 +161,10 @@ def test_a_run_writes_a_folds_four_files_and_the_final_model_two(tmp_path: Path)
     state = read_model(tmp_path / "fold" / MODEL_PT)
     assert (state["held_out"], state["aus"], state["preprocess"]) == ("sub01", [1, 12], {"frames": {"size": 256}})
     assert read_history(tmp_path / "fold" / HISTORY_CSV) == [{"epoch": "1", "loss": "1.5"}]
+    assert read_training_set(tmp_path / "fold" / TRAINING_SET_JSON) == {
+        "held_out": "sub01", "training_subjects": ["sub02", "sub03"]
+    }
     run.held_out, run.predictions = None, None
     write_run(tmp_path / "final", run)
-    assert sorted(p.name for p in (tmp_path / "final").iterdir()) == [HISTORY_CSV, MODEL_PT]
+    assert sorted(p.name for p in (tmp_path / "final").iterdir()) == [HISTORY_CSV, MODEL_PT, TRAINING_SET_JSON]
     assert read_model(tmp_path / "final" / MODEL_PT)["held_out"] is None

@@ -152,7 +152,7 @@ def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cac
         "--preprocess", json.dumps(stored), "--device", "cpu", "--checkpoint-seconds", "0",
     ])
     assert code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt", "training_set.json"]
     state = read_model(tmp_path / "model.pt")
     assert state["held_out"] is None and state["preprocess"] == stored
     capsys.readouterr()

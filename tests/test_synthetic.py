@@ -142,9 +142,43 @@ def test_motion_is_at_the_active_au_and_nowhere_else(release: Path, truth: dict)
 def test_cli_prints_one_summary_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         synthetic.main(
-            ["--out", str(tmp_path / "r"), "--seed", "0", "--subject-count", "1", "--samples-per-subject", "1", "--threads", "1"]
+            ["--out", str(tmp_path / "r"), "--seed", "0", "--subject-count", "1", "--samples-per-subject", "1", "--threads", "1",
+             "--layout", "casme2"]
         )
         == 0
     )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and "1 samples" in lines[0]
+
+
+@pytest.fixture(scope="module")
+def samm_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("synthetic_samm") / "release"
+    synthesize(root, seed=2, subjects=2, per_subject=2, layout="samm")
+    return root
+
+
+def test_samm_layout_is_read_by_the_samm_reader(samm_release: Path, tmp_path: Path) -> None:
+    from microau.cli import main as cli_main
+    from microau.sample_table import read_rows
+
+    truth = json.loads((samm_release / TRUTH_FILE).read_text())
+    assert truth["layout"] == "samm"
+    sample = truth["samples"][0]
+    folder = samm_release / synthetic.SAMM_FRAMES_DIR / "006" / sample["filename"]
+    assert sample["filename"].startswith("006_")
+    assert sorted(p.name for p in folder.iterdir())[0] == f"006_{sample['onset']:04d}.jpg"
+    rows = list(load_workbook(samm_release / synthetic.SAMM_CODING_FILE).active.iter_rows(values_only=True))
+    assert rows[synthetic.SAMM_TITLE_ROWS] == synthetic.SAMM_COLUMNS
+    assert {row[9] for row in rows[synthetic.SAMM_TITLE_ROWS + 1:]} <= set(synthetic.SAMM_EMOTIONS.values())
+    out = tmp_path / "samples.tsv"
+    code = cli_main([
+        "index", "--reader", "samm", "--dataset", "s", "--root", str(samm_release), "--aus", "2,4,7,12",
+        "--frames-layout", "selected", "--missing-apex", "motion", "--out", str(out),
+        "--validation", str(tmp_path / "validation.tsv"),
+    ])
+    assert code == 0
+    indexed = read_rows(out)[1]
+    assert sorted({row["subject"] for row in indexed}) == ["006", "007"]
+    assert len(indexed) == len(truth["samples"])
+    assert {int(row["onset"]) for row in indexed} == {s["onset"] for s in truth["samples"]}

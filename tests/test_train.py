@@ -171,6 +171,88 @@ def test_a_bad_json_flag_is_one_line_naming_the_flag(tiny_cache, tmp_path, capsy
     assert not any(tmp_path.iterdir())
 
 
+SAMM_AUS = [2, 4, 7, 12]
+
+
+def samm_like(tiny_cache, path, flip_subject: str | None = None):
+    """The tiny cache as a second dataset: SAMM's AUs and subject names, optionally one subject's
+    labels (or with "*" every label) flipped."""
+    data = read_cache(tiny_cache)
+    columns = [data.aus.index(au) for au in SAMM_AUS]
+    data.labels, data.au_tokens, data.aus = data.labels[:, columns], data.au_tokens[:, columns], SAMM_AUS
+    data.subjects = [{"sub01": "006", "sub02": "007", "sub03": "008"}[s] for s in data.subjects]
+    flipped = np.array([flip_subject in ("*", s) for s in data.subjects])
+    data.labels[flipped] = 1 - data.labels[flipped]
+    write_cache(path, data)
+    return path
+
+
+def test_pooled_caches_keep_each_dataset_apart_on_the_shared_aus(tiny_cache, tmp_path):
+    from microau.feature_cache import read_pooled
+
+    pooled = read_pooled({"a": tiny_cache, "b": samm_like(tiny_cache, tmp_path / "b.h5")}, SAMM_AUS)
+    own = read_cache(tiny_cache)
+    assert pooled.aus == SAMM_AUS and pooled.labels.shape == (24, 4)
+    assert pooled.subjects[:4] == ["a/sub01"] * 4 and pooled.subjects[12:16] == ["b/006"] * 4
+    assert len(set(pooled.samples)) == 24
+    columns = [own.aus.index(au) for au in SAMM_AUS]
+    assert (pooled.labels[:12] == own.labels[:, columns]).all()
+    assert (pooled.au_tokens[12:] == own.au_tokens[:, columns]).all()
+
+
+def test_pooled_caches_of_different_encoders_are_an_error_naming_both(tiny_cache, tmp_path):
+    from microau.feature_cache import FeatureCacheError, read_pooled
+
+    data = read_cache(tiny_cache)
+    data.k = 1
+    write_cache(tmp_path / "other.h5", data)
+    with pytest.raises(FeatureCacheError, match=f"{tmp_path / 'other.h5'} and {tiny_cache} differ in k"):
+        read_pooled({"a": tiny_cache, "b": tmp_path / "other.h5"}, SAMM_AUS)
+
+
+def test_dataset_split_tests_every_subject_of_one_dataset():
+    from microau.train import dataset_split
+
+    train, test = dataset_split(["a/s1", "b/s1", "a/s2", "b/s2"], "b")
+    assert train.tolist() == [0, 2] and test.tolist() == [1, 3]
+    with pytest.raises(SplitError, match="dataset 'c' has no sample"):
+        dataset_split(["a/s1"], "c")
+
+
+@pytest.mark.parametrize(("held_out", "held_out_dataset", "flip"), [("b/007", None, "007"), (None, "b", "*")])
+def test_protocol_test_labels_cannot_change_the_trained_model(tiny_cache, tmp_path, held_out, held_out_dataset, flip):
+    """The leak test of composite (one <dataset>/<subject> left out) and cross-dataset runs (a whole
+    dataset tested): flipping every tested label leaves the model bit-identical, and no tested
+    subject is in the run's training set."""
+    from microau.fold_files import TRAINING_SET_JSON, read_training_set
+    from microau.train import train_protocol
+
+    caches = {
+        "same": {"a": tiny_cache, "b": samm_like(tiny_cache, tmp_path / "b.h5")},
+        "flipped": {"a": tiny_cache, "b": samm_like(tiny_cache, tmp_path / "b_flipped.h5", flip)},
+    }
+    for name, pooled in caches.items():
+        train_protocol(pooled, SAMM_AUS, held_out, held_out_dataset, FAST, model_options(), tmp_path / name, CPU, 0,
+                       log=lambda m: None)
+    same = read_model(tmp_path / "same" / MODEL_PT)["state_dict"]
+    flipped = read_model(tmp_path / "flipped" / MODEL_PT)["state_dict"]
+    assert all(torch.equal(same[k], flipped[k]) for k in same)
+    rows = read_fold_predictions(tmp_path / "same" / PREDICTIONS_CSV)
+    tested = {r["subject"] for r in rows}
+    assert tested == ({"b/007"} if held_out else {"b/006", "b/007", "b/008"})
+    assert [c for c in rows[0] if c.endswith("_true")] == ["AU02_true", "AU04_true", "AU07_true", "AU12_true"]
+    training = read_training_set(tmp_path / "same" / TRAINING_SET_JSON)
+    assert training["held_out"] == (held_out or held_out_dataset)
+    assert not tested & set(training["training_subjects"])
+    assert set(training["training_subjects"]) | tested == {"a/sub01", "a/sub02", "a/sub03", "b/006", "b/007", "b/008"}
+
+
+def test_cli_pools_only_with_datasets_named(tiny_cache, tmp_path, capsys):
+    argv = train_argv(tiny_cache, tmp_path, {})
+    argv[argv.index("--features") + 1:argv.index("--features") + 2] = [str(tiny_cache), str(tiny_cache)]
+    assert cli_main(argv) == 2
+    assert "several --features, --aus and --held-out-dataset need --datasets" in capsys.readouterr().err
+
 def test_the_schema_default_is_the_papers_plain_sgd_and_momentum_reaches_the_optimiser(tiny_clip):
     from microau.model import MicroAUCLIP
     from microau.train import build_optimizer, contrastive_logit_scale

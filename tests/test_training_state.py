@@ -56,14 +56,14 @@ def test_a_fold_killed_partway_resumes_to_the_bytes_of_an_uninterrupted_run(tiny
 
 def test_the_fingerprint_follows_settings_subject_and_cache_bytes(tiny_cache, tmp_path):
     settings, options = {"epochs": 2, "seed": 1}, {"pooling": "pta"}
-    base = run_fingerprint(tiny_cache, "sub01", settings, options)
-    assert run_fingerprint(tiny_cache, "sub01", dict(settings), dict(options)) == base
-    assert run_fingerprint(tiny_cache, "sub01", {**settings, "seed": 2}, options) != base
-    assert run_fingerprint(tiny_cache, "sub01", settings, {"pooling": "mean"}) != base
-    assert run_fingerprint(tiny_cache, "sub02", settings, options) != base
+    base = run_fingerprint([tiny_cache], "sub01", settings, options)
+    assert run_fingerprint([tiny_cache], "sub01", dict(settings), dict(options)) == base
+    assert run_fingerprint([tiny_cache], "sub01", {**settings, "seed": 2}, options) != base
+    assert run_fingerprint([tiny_cache], "sub01", settings, {"pooling": "mean"}) != base
+    assert run_fingerprint([tiny_cache], "sub02", settings, options) != base
     copy = tmp_path / "copy.h5"
     copy.write_bytes(tiny_cache.read_bytes() + b"\0")
-    assert run_fingerprint(copy, "sub01", settings, options) != base
+    assert run_fingerprint([copy], "sub01", settings, options) != base
 
 
 def test_a_state_of_other_settings_is_not_resumed_and_generators_come_back(tmp_path):

@@ -9,7 +9,7 @@ import pandas
 import pytest
 import yaml
 
-from microau.result_tables import read_result_table
+from microau.result_tables import read_provenance, read_result_table
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "tests" / "data" / "tiny_config.yaml"
@@ -121,6 +121,50 @@ def test_a_correspondence_without_a_class_stops_the_run_naming_its_key(tmp_path)
         "filtered to AUs [4, 12]" in result.stderr + result.stdout
     )
 
+
+PROTOCOLS_CONFIG = REPO / "tests" / "data" / "protocols_config.yaml"
+PROTOCOL_RULES = {"train_composite", "train_cross", "aggregate_composite", "aggregate_cross", "protocols_all"}
+
+
+@pytest.fixture(scope="module")
+def protocols_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    """Two generated datasets of different layouts: their own tables first, then the protocols;
+    returns the folder and the job counts the protocols added to the finished per-dataset run."""
+    workdir = tmp_path_factory.mktemp("protocols")
+    shutil.copy(PROTOCOLS_CONFIG, workdir / "config.yaml")
+    first = snakemake(workdir, "tables_all")
+    assert first.returncode == 0, first.stderr[-4000:]
+    planned = snakemake(workdir, "-n", "--quiet", "rules", "--", "protocols_all")
+    assert planned.returncode == 0, planned.stderr[-3000:]
+    second = snakemake(workdir, "protocols_all")
+    assert second.returncode == 0, second.stderr[-4000:]
+    return workdir, planned_jobs(planned)
+
+
+@pytest.mark.slow
+def test_protocols_reuse_every_datasets_preprocessing_and_features(protocols_run):
+    workdir, jobs = protocols_run
+    assert set(jobs) - {"total"} <= PROTOCOL_RULES, jobs
+    assert jobs["train_composite"] == 3 + 4 and jobs["train_cross"] == 2
+    again = snakemake(workdir, "-n", "protocols_all", "tables_all")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_protocol_tables_are_filled_per_dataset_and_overall(protocols_run):
+    workdir, _ = protocols_run
+    composite = table_rows(workdir / "results" / "composite_demo+sammsyn_table.csv")
+    assert {(r["scope"], r["au"]) for r in composite if r["au"] == "mean"} == {
+        ("demo", "mean"), ("sammsyn", "mean"), ("overall", "mean")}
+    assert {r["au"] for r in composite} == {"AU02", "AU04", "AU07", "AU12", "mean", "baseline"}
+    assert all(r["F1_pos_lo"] != "" and r["dF1_2class_lo"] != "" for r in composite if r["au"] == "mean")
+    for name, tested in (("demo_to_sammsyn", "sammsyn"), ("sammsyn_to_demo", "demo")):
+        cross = table_rows(workdir / "results" / f"cross_{name}_table.csv")
+        assert {r["scope"] for r in cross} == {tested}
+        mer = table_rows(workdir / "results" / f"cross_{name}_mer_table.csv")
+        assert {"f1_macro", "uar", "accuracy"} <= {r["metric"] for r in mer}
+    record = read_provenance(workdir / "results" / "composite_demo+sammsyn_provenance.json")
+    assert record["training_sets"]["sammsyn/006"] == {"demo": ["sub01", "sub02", "sub03"], "sammsyn": ["007", "008", "009"]}
 
 @pytest.mark.slow
 def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path):

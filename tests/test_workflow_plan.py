@@ -195,6 +195,77 @@ def test_ablation_runs_name_a_missing_paper_variant():
         plan.ablation_runs(shipped(variants={"micro_au_clip": {}}), "synthetic", "II")
 
 
+def protocols() -> dict:
+    """Two generated datasets (CASME II's and SAMM's layout), a composite of both, both crosses."""
+    return load_config(yaml.safe_load((REPO / "tests" / "data" / "protocols_config.yaml").read_text()), SCHEMA)
+
+
+def test_a_generated_dataset_overrides_the_synthetic_sizes():
+    config = protocols()
+    assert plan.synthetic_settings(config, "demo") == {"seed": 3, "subjects": 3, "samples_per_subject": 4}
+    assert plan.synthetic_settings(config, "sammsyn") == {"seed": 5, "subjects": 4, "samples_per_subject": 4}
+
+
+def test_protocols_read_each_datasets_own_cache_and_train_on_the_shared_aus():
+    config = protocols()
+    assert plan.protocol_features(config, ["demo", "sammsyn"]) == [
+        "results/features/demo/microau-tiny-ViT__none.h5", "results/features/sammsyn/microau-tiny-ViT__none.h5"]
+    assert plan.protocol_features(config, ["demo"]) == [plan.features_path(config, "demo")]
+    assert plan.protocol_train_flags(config, ["sammsyn", "demo"]) == "--datasets sammsyn demo --aus 2,4,7,12"
+
+
+def test_composite_folds_are_one_per_subject_of_each_dataset_never_merged():
+    config = protocols()
+    subjects = {"demo": ["sub01", "sub02"], "sammsyn": ["006"]}
+    assert plan.composite_run_files(config, "demo+sammsyn", subjects, "predictions.csv") == [
+        "results/train/composite/demo+sammsyn/micro_au_clip/seed1/demo/sub01/predictions.csv",
+        "results/train/composite/demo+sammsyn/micro_au_clip/seed1/demo/sub02/predictions.csv",
+        "results/train/composite/demo+sammsyn/micro_au_clip/seed1/sammsyn/006/predictions.csv",
+    ]
+    with pytest.raises(plan.PlanError, match="no composite 'demo\\+samm' under composites"):
+        plan.composite_datasets(config, "demo+samm")
+
+
+def test_cross_runs_are_named_train_to_test_and_must_be_listed():
+    config = protocols()
+    assert plan.cross_run_dir(config, "demo", "sammsyn") == "results/train/cross/demo_to_sammsyn/micro_au_clip/seed1"
+    assert plan.cross_pair(config, "sammsyn", "demo") == ["sammsyn", "demo"]
+    with pytest.raises(plan.PlanError, match="no entry {train: demo, test: demo}"):
+        plan.cross_pair(config, "demo", "demo")
+
+
+def test_protocol_settings_take_the_schedule_of_one_dataset_and_the_mer_texts_of_the_tested_one():
+    raw = yaml.safe_load((REPO / "tests" / "data" / "protocols_config.yaml").read_text())
+    raw["datasets"]["sammsyn"].update(epochs=5, mer_combinations={"positive": [[12]], "negative": [[4]],
+                                                                    "surprise": [[2]]})
+    raw["composites"]["demo+sammsyn"]["schedule"] = "sammsyn"
+    config = load_config(raw, SCHEMA)
+    assert plan.composite_schedule(config, "demo+sammsyn") == "sammsyn"
+    settings = plan.protocol_settings(config, "sammsyn", "demo", "micro_au_clip", 1)
+    assert settings["epochs"] == 5
+    assert settings["mer_combinations"] == config["datasets"]["demo"]["mer_combinations"]
+    assert plan.protocol_settings(config, "demo", "sammsyn", "micro_au_clip", 1)["mer_combinations"] == {
+        "positive": [[12]], "negative": [[4]], "surprise": [[2]]}
+    assert plan.composite_schedule(protocols(), "demo+sammsyn") == "demo"
+
+
+def test_reference_options_name_each_tested_datasets_own_loso_run():
+    config = protocols()
+    assert plan.reference_options(config, ["demo", "sammsyn"], {"demo": ["sub01"], "sammsyn": ["006", "007"]}) == (
+        "--reference demo results/train/demo/micro_au_clip/seed1/sub01/predictions.csv "
+        "--reference sammsyn results/train/sammsyn/micro_au_clip/seed1/006/predictions.csv "
+        "results/train/sammsyn/micro_au_clip/seed1/007/predictions.csv"
+    )
+
+
+def test_protocol_tables_list_every_composite_and_cross_entry():
+    assert plan.protocol_tables(protocols()) == [
+        "results/composite_demo+sammsyn_table.csv", "results/composite_demo+sammsyn_mer_table.csv",
+        "results/cross_demo_to_sammsyn_table.csv", "results/cross_demo_to_sammsyn_mer_table.csv",
+        "results/cross_sammsyn_to_demo_table.csv", "results/cross_sammsyn_to_demo_mer_table.csv",
+    ]
+    assert plan.protocol_tables(tiny()) == []
+
 def spotting_config(**datasets) -> dict:
     return load_config(
         {"targets": [], "datasets": {}, "spotting_datasets": datasets, "spotting_targets": list(datasets)},

@@ -1,16 +1,20 @@
-"""`microau synthesize`: a small synthetic micro-expression dataset in the CASME II layout.
+"""`microau synthesize`: a small synthetic micro-expression dataset in the CASME II or SAMM layout.
 
-Lets the whole pipeline run, and be tested, without a licensed release: the CASME II reader reads
-it like the real thing. Faces come from one real photograph (skimage's astronaut); subjects differ
+Lets the whole pipeline run, and be tested, without a licensed release: the CASME II (or SAMM)
+reader reads it like the real thing. Faces come from one real photograph (skimage's astronaut); subjects differ
 by a similarity transform, illumination and sensor noise. Each sample moves the skin around the
 landmarks of its action units by a sub-pixel, spatially smooth displacement that rises from onset
 to apex and falls to offset, on top of smooth head jitter, brightness flicker and noise.
 
-Writes, under --out:
+Writes, under --out, in the CASME II layout (--layout casme2):
   CASME2_RAW_selected/subNN/<Filename>/imgN.jpg  frames onset..offset (640x480, JPEG quality 95)
   CASME2-coding-synthetic.xlsx                   Sheet1 with CASME II's 9 columns, nothing else
+or in the SAMM layout (--layout samm; subjects 006, 007, ..., emotions named as SAMM names them):
+  SAMM/<subj>/<subj>_<i>_<c>/<subj>_<NNNN>.jpg    frames onset..offset, numbers padded to 4 digits
+  SAMM_Micro_FACS_Codes_synthetic.xlsx           a 13-row title block, then SAMM's 12 columns
+and in both:
   synthesis.json                                 per-subject and per-sample truth, for tests only
-Every file is a pure function of the seed and the sizes.
+Every file is a pure function of the layout, the seed and the sizes.
 """
 
 from __future__ import annotations
@@ -40,7 +44,35 @@ FRAME_WIDTH, FRAME_HEIGHT = 640, 480
 JPEG_QUALITY = 95
 FRAMES_DIR = "CASME2_RAW_selected"
 CODING_FILE = "CASME2-coding-synthetic.xlsx"
+SAMM_FRAMES_DIR = "SAMM"
+SAMM_CODING_FILE = "SAMM_Micro_FACS_Codes_synthetic.xlsx"
 TRUTH_FILE = "synthesis.json"
+LAYOUTS = ("casme2", "samm")
+"""Release layouts the generator writes: the reader of each is the config's `reader` of the dataset."""
+SAMM_TITLE_ROWS = 13
+SAMM_FIRST_SUBJECT = 6
+SAMM_COLUMNS = (
+    "Subject",
+    "Filename",
+    "Inducement Code",
+    "Onset Frame",
+    "Apex Frame",
+    "Offset Frame",
+    "Duration",
+    "Micro",
+    "Action Units",
+    "Estimated Emotion",
+    "Objective Classes",
+    "Notes",
+)
+# The generator's emotions as SAMM codes them (capitalised; its negative class holds anger and contempt).
+SAMM_EMOTIONS = {
+    "others": "Other",
+    "disgust": "Anger",
+    "happiness": "Happiness",
+    "repression": "Contempt",
+    "surprise": "Surprise",
+}
 CODING_COLUMNS = (
     "Subject",
     "Filename",
@@ -181,8 +213,9 @@ def plan_subjects(seed: int, subjects: int) -> list[Subject]:
     return out
 
 
-def plan_samples(seed: int, subjects: int, per_subject: int) -> list[Sample]:
-    """Emotions by quota, AU sets cycling within each emotion, so every AU appears."""
+def plan_samples(seed: int, subjects: int, per_subject: int, layout: str = "casme2") -> list[Sample]:
+    """Emotions by quota, AU sets cycling within each emotion, so every AU appears; clips named as
+    `layout` names them."""
     rng = rng_for(seed, 0)
     emotions = quota(subjects * per_subject, EMOTION_SHARES)
     rng.shuffle(emotions)
@@ -195,7 +228,7 @@ def plan_samples(seed: int, subjects: int, per_subject: int) -> list[Sample]:
         used[emotion] += 1
         samples.append(plan_sample(rng_for(seed, 2, index), index, subject, emotion, aus))
     for subject in range(1, subjects + 1):
-        name_clips(rng_for(seed, 3, subject), [s for s in samples if s.subject == subject])
+        name_clips(rng_for(seed, 3, subject), [s for s in samples if s.subject == subject], layout)
     return samples
 
 
@@ -235,14 +268,22 @@ def plan_sample(rng: np.random.Generator, index: int, subject: int, emotion: str
     )
 
 
-def name_clips(rng: np.random.Generator, samples: list[Sample]) -> None:
-    """CASME II-style names, unique within a subject: EP<episode>_<clip>[f]."""
+def subject_folder(layout: str, subject: int) -> str:
+    """The folder (and sheet id) of a subject: CASME II's `sub01`, SAMM's `006`."""
+    return f"sub{subject:02d}" if layout == "casme2" else f"{subject + SAMM_FIRST_SUBJECT - 1:03d}"
+
+
+def name_clips(rng: np.random.Generator, samples: list[Sample], layout: str) -> None:
+    """Names unique within a subject: CASME II's EP<episode>_<clip>[f], SAMM's <subj>_<inducement>_<clip>."""
     clips: dict[int, int] = {}
     for sample in samples:
         episode = int(rng.integers(1, 20))
         clips[episode] = clips.get(episode, 0) + 1
         suffix = "f" if rng.random() < 0.3 else ""
-        sample.filename = f"EP{episode:02d}_{clips[episode]:02d}{suffix}"
+        if layout == "casme2":
+            sample.filename = f"EP{episode:02d}_{clips[episode]:02d}{suffix}"
+        else:
+            sample.filename = f"{subject_folder(layout, sample.subject)}_{episode}_{clips[episode]}"
 
 
 class SubjectRenderer:
@@ -333,11 +374,15 @@ def sample_displacement(landmarks: np.ndarray, sample: Sample) -> np.ndarray:
     return total
 
 
-def clip_dir(root: Path, sample: Sample) -> Path:
-    return root / FRAMES_DIR / f"sub{sample.subject:02d}" / sample.filename
+def frame_path(root: Path, layout: str, sample: Sample, frame_number: int) -> Path:
+    """Where one frame of a sample goes in `layout`."""
+    folder = subject_folder(layout, sample.subject)
+    if layout == "casme2":
+        return root / FRAMES_DIR / folder / sample.filename / f"img{frame_number}.jpg"
+    return root / SAMM_FRAMES_DIR / folder / sample.filename / f"{folder}_{frame_number:04d}.jpg"
 
 
-def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample]) -> int:
+def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample], layout: str) -> int:
     """Write every frame of one subject's samples; returns the number of frames written."""
     renderer = SubjectRenderer(subject)
     landmarks = np.asarray(subject.landmarks68, dtype=np.float32)
@@ -346,8 +391,7 @@ def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample
     for sample in samples:
         rng = rng_for(seed, 4, sample.index)
         displacement = sample_displacement(landmarks, sample)
-        folder = clip_dir(root, sample)
-        folder.mkdir(parents=True, exist_ok=True)
+        frame_path(root, layout, sample, sample.onset).parent.mkdir(parents=True, exist_ok=True)
         for index, frame_number in enumerate(range(sample.onset, sample.offset + 1)):
             noise = rng.standard_normal((FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * sigma
             frame = renderer.render(
@@ -356,7 +400,7 @@ def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample
                 sample.flicker[index],
                 noise,
             )
-            (folder / f"img{frame_number}.jpg").write_bytes(encode_image(frame, ".jpg", JPEG_QUALITY))
+            frame_path(root, layout, sample, frame_number).write_bytes(encode_image(frame, ".jpg", JPEG_QUALITY))
             written += 1
     return written
 
@@ -388,6 +432,33 @@ def write_coding_sheet(path: Path, samples: list[Sample]) -> None:
     sheet.append(list(CODING_COLUMNS))
     for s in samples:
         sheet.append([s.subject, s.filename, None, s.onset, s.apex, s.offset, None, s.action_units, s.emotion])
+    save_workbook(path, book)
+
+
+def write_samm_coding_sheet(path: Path, samples: list[Sample]) -> None:
+    """SAMM's sheet: a title block of SAMM_TITLE_ROWS rows, then its 12 columns (the Subject cell
+    an integer, as the real sheet has it for most rows), byte-stable across runs."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "FACS Codes"
+    sheet.append(["SAMM Micro-FACS Codes (synthetic, written by microau synthesize)"])
+    for row in range(2, SAMM_TITLE_ROWS + 1):
+        sheet.cell(row=row, column=1, value=None)
+    for column, header in enumerate(SAMM_COLUMNS, start=1):
+        sheet.cell(row=SAMM_TITLE_ROWS + 1, column=column, value=header)
+    for s in samples:
+        inducement = int(s.filename.split("_")[1])
+        sheet.append([
+            s.subject + SAMM_FIRST_SUBJECT - 1, s.filename, inducement, s.onset, s.apex, s.offset,
+            s.offset - s.onset + 1, "Micro - 1/2", s.action_units, s.emotion, None, None,
+        ])
+    save_workbook(path, book)
+
+
+def save_workbook(path: Path, book) -> None:
+    """An xlsx whose bytes depend only on its cells (fixed creator and times)."""
     book.properties.creator = "microau synthesize"
     book.properties.created = FIXED_DOC_TIME
     buffer = io.BytesIO()
@@ -408,10 +479,15 @@ def restamp_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def synthesize(out: Path, *, seed: int, subjects: int, per_subject: int, threads: int = 1) -> dict:
-    """Generate the dataset under `out`; returns the truth that is also written to synthesis.json.
-    `threads` processes render subjects in parallel; the output does not depend on it."""
-    frames_root = out / FRAMES_DIR
+def synthesize(
+    out: Path, *, seed: int, subjects: int, per_subject: int, threads: int = 1, layout: str = "casme2"
+) -> dict:
+    """Generate the dataset under `out` in `layout` (LAYOUTS); returns the truth that is also
+    written to synthesis.json. `threads` processes render subjects in parallel; the output does not
+    depend on it."""
+    if layout not in LAYOUTS:
+        raise SynthesisError(f"--layout must be one of {', '.join(LAYOUTS)}, got '{layout}'")
+    frames_root = out / (FRAMES_DIR if layout == "casme2" else SAMM_FRAMES_DIR)
     if frames_root.exists():
         if not (out / TRUTH_FILE).exists():
             raise SynthesisError(
@@ -420,9 +496,12 @@ def synthesize(out: Path, *, seed: int, subjects: int, per_subject: int, threads
         shutil.rmtree(frames_root)
     out.mkdir(parents=True, exist_ok=True)
     people = plan_subjects(seed, subjects)
-    samples = plan_samples(seed, subjects, per_subject)
+    samples = plan_samples(seed, subjects, per_subject, layout)
+    if layout == "samm":
+        for sample in samples:
+            sample.emotion = SAMM_EMOTIONS[sample.emotion]
     detect_subject_landmarks(people)
-    jobs = [(seed, out, person, [s for s in samples if s.subject == person.subject]) for person in people]
+    jobs = [(seed, out, person, [s for s in samples if s.subject == person.subject], layout) for person in people]
     if threads > 1:
         # spawn, not fork: a forked child inherits OpenCV's thread state and can hang.
         # One OpenCV thread per process: the processes already fill the cores.
@@ -432,8 +511,12 @@ def synthesize(out: Path, *, seed: int, subjects: int, per_subject: int, threads
             frames = sum(pool.map(render_subject, *zip(*jobs)))
     else:
         frames = sum(render_subject(*job) for job in jobs)
-    write_coding_sheet(out / CODING_FILE, samples)
+    if layout == "casme2":
+        write_coding_sheet(out / CODING_FILE, samples)
+    else:
+        write_samm_coding_sheet(out / SAMM_CODING_FILE, samples)
     truth = {
+        "layout": layout,
         "seed": seed,
         "frame_size": [FRAME_WIDTH, FRAME_HEIGHT],
         "frames": frames,
@@ -451,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subject-count", type=int, required=True, help="number of synthetic subjects")
     parser.add_argument("--samples-per-subject", type=int, required=True, help="samples per subject")
     parser.add_argument(
+        "--layout", choices=LAYOUTS, required=True, help="release layout to write (the dataset's reader)"
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=min(len(os.sched_getaffinity(0)), 8),
@@ -461,11 +547,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--subject-count and --samples-per-subject must be at least 1")
     start = time.perf_counter()
     truth = synthesize(
-        args.out, seed=args.seed, subjects=args.subject_count, per_subject=args.samples_per_subject, threads=args.threads
+        args.out, seed=args.seed, subjects=args.subject_count, per_subject=args.samples_per_subject,
+        threads=args.threads, layout=args.layout,
     )
     print(
         f"{PROG}: {len(truth['samples'])} samples, {args.subject_count} subjects, {truth['frames']} frames "
-        f"-> {args.out} (seed {args.seed}, {time.perf_counter() - start:.1f} s)"
+        f"-> {args.out} ({args.layout} layout, seed {args.seed}, {time.perf_counter() - start:.1f} s)"
     )
     return 0
 

@@ -31,6 +31,9 @@ wildcard_constraints:
     subject=r"[^/]+",
     variant="|".join(map(re.escape, config["variants"])),
     seed=r"\d+",
+    composite="|".join(map(re.escape, config["composites"])),
+    train="|".join(map(re.escape, config["datasets"])),
+    test="|".join(map(re.escape, config["datasets"])),
 
 
 CONFIG_HASH = plan.config_hash(config)
@@ -58,7 +61,7 @@ def dataset_encoder(wildcards):
 
 def features_of(wildcards):
     """The feature cache of the dataset's own encoder: changing the encoder retrains its folds."""
-    return f"results/features/{wildcards.dataset}/{encoder_of(wildcards.dataset)}.h5"
+    return planned(plan.features_path)(wildcards.dataset)
 
 
 def weights_of(wildcards):
@@ -124,9 +127,13 @@ def all_targets(pattern, **extra):
 def index_input(wildcards):
     """A generated release is made by a rule; a user's copy must exist where config says."""
     if dataset_settings(wildcards.dataset)["generated"]:
-        return expand(rules.synthesize.output.coding, dataset=wildcards.dataset)
+        return expand(rules.synthesize.output.release, dataset=wildcards.dataset)
     release_root(wildcards.dataset)
     return []
+
+
+def synthetic_settings(wildcards):
+    return planned(plan.synthetic_settings)(wildcards.dataset)
 
 
 def index_options(wildcards):
@@ -185,6 +192,102 @@ def ablation_inputs(wildcards):
     subjects = subjects_of(wildcards.dataset)
     return planned(plan.ablation_inputs)(wildcards.dataset, wildcards.group, subjects)
 
+
+# Composite and cross-dataset protocols (protocols.smk).
+composite_datasets = planned(plan.composite_datasets)
+cross_pair = planned(plan.cross_pair)
+
+
+def protocol_subjects(datasets):
+    return {dataset: subjects_of(dataset) for dataset in datasets}
+
+
+def composite_features(wildcards):
+    return planned(plan.protocol_features)(composite_datasets(wildcards.composite))
+
+
+def cross_features(wildcards):
+    return planned(plan.protocol_features)(cross_pair(wildcards.train, wildcards.test))
+
+
+def composite_files(filename):
+    """Input function: `filename` of every fold of a composite (main variant, train.seed)."""
+
+    def inputs(wildcards):
+        datasets = composite_datasets(wildcards.composite)
+        return planned(plan.composite_run_files)(
+            wildcards.composite, protocol_subjects(datasets), filename
+        )
+
+    return inputs
+
+
+def reference_files(datasets_of):
+    """Input function: the predictions of each tested dataset's own LOSO run (paired comparison)."""
+
+    def inputs(wildcards):
+        return [
+            path
+            for dataset in datasets_of(wildcards)
+            for path in planned(plan.main_run_files)(
+                dataset, subjects_of(dataset), "predictions.csv"
+            )
+        ]
+
+    return inputs
+
+
+def reference_options(datasets_of):
+    def options(wildcards):
+        datasets = datasets_of(wildcards)
+        return planned(plan.reference_options)(datasets, protocol_subjects(datasets))
+
+    return options
+
+
+def protocol_weights(datasets_of):
+    return (
+        lambda wildcards: f"results/weights/{encoder_of(datasets_of(wildcards)[0])}.json"
+    )
+
+
+def composite_of(wildcards):
+    return composite_datasets(wildcards.composite)
+
+
+def cross_tested(wildcards):
+    return [cross_pair(wildcards.train, wildcards.test)[1]]
+
+
+def cross_of(wildcards):
+    return cross_pair(wildcards.train, wildcards.test)
+
+
+def composite_settings(wildcards):
+    schedule = planned(plan.composite_schedule)(wildcards.composite)
+    settings = planned(plan.protocol_settings)(
+        schedule, wildcards.dataset, wildcards.variant, int(wildcards.seed)
+    )
+    return json.dumps(settings, sort_keys=True)
+
+
+def composite_options(wildcards):
+    schedule = planned(plan.composite_schedule)(wildcards.composite)
+    return json.dumps(
+        planned(plan.model_options)(schedule, wildcards.variant), sort_keys=True
+    )
+
+
+def cross_settings(wildcards):
+    settings = planned(plan.protocol_settings)(
+        wildcards.train, wildcards.test, wildcards.variant, int(wildcards.seed)
+    )
+    return json.dumps(settings, sort_keys=True)
+
+
+def cross_options(wildcards):
+    options = planned(plan.model_options)(wildcards.train, wildcards.variant)
+    return json.dumps(options, sort_keys=True)
 
 SPOTTING_JSON = plan.spotting_settings_json(config)
 spotting_release_root = planned(plan.spotting_release_root)

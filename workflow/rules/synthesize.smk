@@ -1,11 +1,10 @@
-# The release of a dataset with generated: true (config.generated_release names the folder).
+# The release of a dataset with generated: true (config.generated_release names the folder), in
+# its reader's layout (CASME II's or SAMM's).
 
 
 rule synthesize:
     output:
-        coding="results/{dataset}/release/CASME2-coding-synthetic.xlsx",
-        frames=directory("results/{dataset}/release/CASME2_RAW_selected"),
-        truth="results/{dataset}/release/synthesis.json",
+        release=directory("results/{dataset}/release"),
     log:
         "results/logs/synthesize/{dataset}.log",
     benchmark:
@@ -14,10 +13,10 @@ rule synthesize:
         "../../envs/preprocess.yaml"
     threads: 2
     params:
-        seed=config["synthetic"]["seed"],
-        subjects=config["synthetic"]["subjects"],
-        samples=config["synthetic"]["samples_per_subject"],
-        out=lambda wc, output: Path(output.truth).parent,
+        seed=lambda wc: synthetic_settings(wc)["seed"],
+        subjects=lambda wc: synthetic_settings(wc)["subjects"],
+        samples=lambda wc: synthetic_settings(wc)["samples_per_subject"],
+        layout=lambda wc: dataset_settings(wc.dataset)["reader"],
     shell:
-        "microau synthesize --out {params.out:q} --seed {params.seed}"
+        "microau synthesize --out {output.release:q} --seed {params.seed} --layout {params.layout}"
         " --subject-count {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"
