@@ -47,6 +47,7 @@ COMMANDS: dict[str, Command] = {
     "ablation-table": Command("microau.ablation", "ablation_table_main", "stack the ablation tables of a dataset into one file"),
     "figures": Command("microau.report", "figures_main", "figures of the Snakemake report for one dataset"),
     "predict": Command("microau.predict", "main", "AU probabilities and zero-shot emotion of one onset/apex pair"),
+    "analyse": Command("microau.analyse", "main", "analyse many clips (videos, image folders) into one CSV, one row per clip"),
     "spot": Command("microau.spotting.spot", "main", "spot the expressions of a long video; with --model, their AUs and emotion"),
     "spotting-table": Command("microau.spotting.table", "main", "MEGC spotting scores of a dataset's spotted intervals"),
     "spot-bench": Command("microau.spotting.bench", "main", "sub-pixel accuracy and cost of the spotter's flow methods"),

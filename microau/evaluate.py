@@ -18,7 +18,14 @@ from microau import __version__
 from microau.bootstrap import Bootstrap, au_scores, class_f1, multiclass_resamples, per_subject_counts
 from microau.errors import MicroauError
 from microau.features import read_weights_record
-from microau.fold_files import au_truth_and_probs, mer_classes, mer_predictions, read_predictions, run_devices
+from microau.fold_files import (
+    au_truth_and_probs,
+    mer_classes,
+    mer_predictions,
+    read_predictions,
+    run_devices,
+    write_pooled_predictions,
+)
 from microau.result_tables import write_provenance, write_result_table
 from microau.sample_table import read_rows
 from microau.temperature import describe_temperature
@@ -276,6 +283,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--predictions", type=Path, nargs="+", required=True)
     add_table_arguments(parser)
+    parser.add_argument("--pooled-predictions", type=Path,
+                        help="also write every held-out sample's predictions here, one row per sample")
     parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")
     add_bootstrap_arguments(parser)
     parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
@@ -288,6 +297,8 @@ def main(argv: list[str]) -> int:
         bootstrap_of(args), args.faces_report, args.mer_texts,
     )
     write_provenance(args.provenance, {**provenance, "trained_on": run_devices(args.predictions)})
+    if args.pooled_predictions:
+        write_pooled_predictions(args.pooled_predictions, args.predictions)
     mean = next(r for r in au_rows if r["au"] == "mean")
     scores = ", ".join(
         f"{metric} {mean[metric]:.3f} [{mean[f'{metric}_lo']:.3f}, {mean[f'{metric}_hi']:.3f}] "

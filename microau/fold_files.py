@@ -9,6 +9,9 @@ read them through this module only.
   each AU `<AUnn>_true` (its 0/1 label) and `<AUnn>_prob` (P_n(on), six decimals); then for each
   reading of Eq. 13 (`microau.mer.READINGS` order) one `mer_<reading>_<class>` score per class (six
   decimals) and `mer_<reading>_pred`, the class of the highest score.
+- Pooled predictions (`results/<dataset>_predictions.csv`, written by aggregation): every held-out
+  sample of the main run, one row each: `subject`, `sample`, `fold` (the fold's directory, its
+  held-out subject), then the other columns of PREDICTIONS_CSV in their order.
 - FEATURES_NPZ: numpy arrays of the held-out samples: `sample` [B] str, `features` [B, AUs, D]
   float16 (the AU features F_n), `au_tokens` [B, AUs, L] int64 (Eq. 1, padded with -1), and where
   the variant has them `dependency` [B, AUs] float32 (GDA's weights) and `token_weights`
@@ -117,6 +120,17 @@ def read_predictions(paths: Sequence[str | Path]) -> Rows:
     if len(set(samples)) != len(samples):
         raise FoldFileError("a sample appears in more than one fold's predictions")
     return rows
+
+
+def write_pooled_predictions(path: str | Path, paths: Sequence[str | Path]) -> None:
+    """Every fold's predictions.csv in one file, each row with its `fold` (the fold's directory)."""
+    rows = [{"fold": Path(fold).parent.name, **row} for fold in paths for row in read_fold_predictions(fold)]
+    first = ["subject", "sample", "fold"]
+    columns = first + [column for column in rows[0] if column not in first]
+    with atomic_open(path, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def au_names(rows: Rows) -> list[str]:

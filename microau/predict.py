@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from itertools import takewhile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,39 +80,56 @@ def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
         capture.release()
 
 
-def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
-    """Frames `onset` and `apex` (0-based) of a video."""
+Frames = Iterator[tuple[int, np.ndarray]]
+
+
+def frames_at(frames: Frames, onset: int, apex: int, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Frames `onset` and `apex` (0-based) of a clip's frames; `source` names the clip in errors
+    ("video clip.avi")."""
     if min(onset, apex) < 0:
         raise PredictError(f"frame numbers start at 0, got onset {onset} and apex {apex}")
-    frames: dict[int, np.ndarray] = {}
+    found: dict[int, np.ndarray] = {}
     count = 0
-    for number, frame in video_frames(path):
+    for number, frame in frames:
         if number in (onset, apex):
-            frames[number] = frame
+            found[number] = frame
         count = number + 1
         if count > max(onset, apex):
             break
     if count == 0:
-        raise PredictError(f"cannot read video {path}: not a video OpenCV can decode")
+        raise PredictError(f"cannot read {source}: no frame OpenCV can decode")
     if count <= max(onset, apex):
         last = max(onset, apex)
-        raise PredictError(f"video {path} has {count} readable frames (0..{count - 1}); frame {last} is beyond them")
-    return frames[onset], frames[apex]
+        raise PredictError(f"{source} has {count} readable frames (0..{count - 1}); frame {last} is beyond them")
+    return found[onset], found[apex]
 
 
-def video_onset_and_apex(path: Path, onset: int) -> tuple[np.ndarray, MotionApex]:
-    """Frame `onset`, and the frame of largest motion from it to the end of the video
-    (`microau.preprocess.apex`), in one pass over the video."""
+def onset_and_motion_apex(
+    frames: Frames, onset: int, source: str, last: int | None = None
+) -> tuple[np.ndarray, MotionApex]:
+    """Frame `onset`, and the frame of largest motion from it to frame `last` (default: the end of
+    the clip; `microau.preprocess.apex`), in one pass over the frames."""
     if onset < 0:
         raise PredictError(f"frame numbers start at 0, got onset {onset}")
-    frames = video_frames(path)
     first = next((frame for number, frame in frames if number == onset), None)
     if first is None:
-        raise PredictError(f"cannot read video {path}: no frame {onset} (not a video OpenCV can decode, or shorter)")
+        raise PredictError(f"cannot read {source}: no frame {onset} (no frame OpenCV can decode, or fewer)")
+    if last is not None:
+        frames = takewhile(lambda numbered: numbered[0] <= last, frames)
     try:
         return first, motion_apex(first, frames)
     except ValueError as error:
-        raise PredictError(f"cannot find the apex of video {path} after frame {onset}: {error}") from error
+        raise PredictError(f"cannot find the apex of {source} after frame {onset}: {error}") from error
+
+
+def read_video_frames(path: Path, onset: int, apex: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frames `onset` and `apex` (0-based) of a video."""
+    return frames_at(video_frames(path), onset, apex, f"video {path}")
+
+
+def video_onset_and_apex(path: Path, onset: int) -> tuple[np.ndarray, MotionApex]:
+    """Frame `onset`, and the frame of largest motion from it to the end of the video."""
+    return onset_and_motion_apex(video_frames(path), onset, f"video {path}")
 
 
 def stored_preprocessing(state: dict, path: Path) -> dict[str, dict]:
@@ -162,6 +180,81 @@ def preprocess_pair(
     return image, as_stored(points)
 
 
+class PairModel:
+    """A model.pt made ready for any number of pairs: CLIP, the trained model and the text
+    features of the AU prompts and the MER label texts are built once; the frozen blocks run on
+    the CPU, the model on `device` (`microau.device.claimed_device`)."""
+
+    def __init__(self, state: dict, settings: dict[str, dict], device: torch.device) -> None:
+        import open_clip
+        import torch
+
+        from microau.aus import au_prompts
+        from microau.features import ClipSpec, load_clip, patch_grid, weights_id
+        from microau.mer import filter_combinations, joined_texts
+        from microau.model import MicroAUCLIP, ModelOptions
+        from microau.model.text import frozen_text_states
+
+        self.state, self.settings, self.device = state, settings, device
+        spec = ClipSpec(state["encoder"], state["pretrained"])
+        clip_model = load_clip(spec)
+        if weights_id(spec) != state["weights"]:
+            raise WeightsError(
+                f"the model was trained on CLIP weights '{state['weights']}' but '{state['pretrained']}' "
+                f"now resolves to '{weights_id(spec)}'"
+            )
+        self.aus, self.k = list(state["aus"]), int(state["k"])
+        self.au_names = [au_name(au) for au in self.aus]
+        self.grid = patch_grid(clip_model)
+        self.combinations = filter_combinations(state["settings"]["mer_combinations"], self.aus)
+        self.joined_names, class_texts = joined_texts(state["settings"]["mer_classes"])
+        tokenizer = open_clip.get_tokenizer(spec.model)
+        with torch.no_grad():
+            model = MicroAUCLIP(clip_model, len(self.aus), self.k, ModelOptions(**state["options"]))
+            try:
+                model.load_state_dict(state["state_dict"])
+            except RuntimeError as error:
+                raise PredictError(f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}") from error
+            model.eval()
+            mer_frozen = frozen_text_states(clip_model, tokenizer, class_texts, self.k)
+            prompt_frozen = frozen_text_states(clip_model, tokenizer, au_prompts(self.aus), self.k)
+            self.prompt_features = model.encode_texts(prompt_frozen).view(len(self.aus), 2, -1).to(self.device)
+            self.mer_features = model.encode_texts(mer_frozen).to(self.device)
+        self.clip_model, self.model = clip_model, model.to(self.device)
+
+    def emotion_classes(self) -> dict[str, list[str]]:
+        """The classes of each reading of Eq. 13, in the order `predict` scores them."""
+        return {"combinations": list(self.combinations), "joined": list(self.joined_names)}
+
+    def predict(self, onset: np.ndarray, apex: np.ndarray, name: str = "the onset frame") -> Prediction:
+        """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair of BGR frames, as a training
+        fold computes them."""
+        import torch
+
+        from microau.features import au_token_indices, flow_tensor, frozen_visual_states
+        from microau.mer import zero_shot_scores
+
+        image, points = preprocess_pair(onset, apex, self.settings, name=name)
+        tokens = au_token_indices(points, self.aus, image.shape[0], self.grid)
+        with torch.no_grad():
+            # The feature cache stores these states as float16; training reads them back as float32.
+            states = frozen_visual_states(self.clip_model, flow_tensor(image)[None], self.k).to(torch.float16).float()
+            out = self.model(states.to(self.device), torch.from_numpy(tokens)[None].to(self.device))
+            probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1].cpu()
+            scores = zero_shot_scores(
+                out["features"], self.prompt_features, self.mer_features, self.combinations, self.joined_names,
+                self.aus,
+            )
+        return Prediction(
+            aus={au_name(au): float(p) for au, p in zip(self.aus, probs)},
+            emotions={reading: names[int(values[0].argmax())] for reading, (names, values) in scores.items()},
+            emotion_scores={
+                reading: {name: float(v) for name, v in zip(names, values[0])}
+                for reading, (names, values) in scores.items()
+            },
+        )
+
+
 def predict_pair(
     onset: np.ndarray,
     apex: np.ndarray,
@@ -172,60 +265,7 @@ def predict_pair(
 ) -> Prediction:
     """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair, as a training fold computes them:
     the frozen blocks on the CPU, the model on `device` (`microau.device.claimed_device`)."""
-    import open_clip
-    import torch
-
-    from microau.features import (
-        ClipSpec,
-        au_token_indices,
-        flow_tensor,
-        frozen_visual_states,
-        load_clip,
-        patch_grid,
-        weights_id,
-    )
-    from microau.model import MicroAUCLIP, ModelOptions
-    from microau.model.text import frozen_text_states
-    from microau.aus import au_prompts
-    from microau.mer import filter_combinations, joined_texts, zero_shot_scores
-
-    image, points = preprocess_pair(onset, apex, settings, name=name)
-    spec = ClipSpec(state["encoder"], state["pretrained"])
-    clip_model = load_clip(spec)
-    if weights_id(spec) != state["weights"]:
-        raise WeightsError(
-            f"the model was trained on CLIP weights '{state['weights']}' but '{state['pretrained']}' "
-            f"now resolves to '{weights_id(spec)}'"
-        )
-    aus, k = list(state["aus"]), int(state["k"])
-    tokens = au_token_indices(points, aus, image.shape[0], patch_grid(clip_model))
-    combinations = filter_combinations(state["settings"]["mer_combinations"], aus)
-    joined_names, class_texts = joined_texts(state["settings"]["mer_classes"])
-    with torch.no_grad():
-        # The feature cache stores these states as float16; training reads them back as float32.
-        states = frozen_visual_states(clip_model, flow_tensor(image)[None], k).to(torch.float16).float()
-        mer_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), class_texts, k)
-        prompt_frozen = frozen_text_states(clip_model, open_clip.get_tokenizer(spec.model), au_prompts(aus), k)
-        mer_frozen, prompt_frozen = ({key: v.to(device) for key, v in f.items()} for f in (mer_frozen, prompt_frozen))
-        model = MicroAUCLIP(clip_model, len(aus), k, ModelOptions(**state["options"]))
-        try:
-            model.load_state_dict(state["state_dict"])
-        except RuntimeError as error:
-            raise PredictError(f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}") from error
-        model.to(device).eval()
-        out = model(states.to(device), torch.from_numpy(tokens)[None].to(device))
-        probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1].cpu()
-        prompt_features = model.encode_texts(prompt_frozen).view(len(aus), 2, -1)
-        scores = zero_shot_scores(
-            out["features"], prompt_features, model.encode_texts(mer_frozen), combinations, joined_names, aus
-        )
-    return Prediction(
-        aus={au_name(au): float(p) for au, p in zip(aus, probs)},
-        emotions={reading: names[int(values[0].argmax())] for reading, (names, values) in scores.items()},
-        emotion_scores={
-            reading: {name: float(v) for name, v in zip(names, values[0])} for reading, (names, values) in scores.items()
-        },
-    )
+    return PairModel(state, settings, device).predict(onset, apex, name)
 
 
 @dataclass

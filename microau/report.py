@@ -2,7 +2,8 @@
 
 Per dataset: per-AU F1/ACC against the always-positive baseline, the zero-shot MER confusion
 matrix, PTA weights on apex frames (Fig. 5 of the paper), the visual-visual similarity matrix of
-one AU (Fig. 6), a t-SNE of that AU's features (Fig. 7), loss curves, run times and provenance.
+one AU (Fig. 6), a t-SNE of that AU's features (Fig. 7), loss curves, run times, provenance, and
+the AU and MER tables as a page.
 Every figure reads held-out outputs: a sample's features come from the fold that left its subject
 out, so nothing shown was fitted on the sample drawn.
 """
@@ -35,7 +36,7 @@ from microau.fold_files import (
     read_fold_predictions,
     read_history,
 )
-from microau.result_tables import read_provenance, read_result_table
+from microau.result_tables import metadata_path, read_provenance, read_result_table
 
 PROG = "microau figures"
 DPI = 150
@@ -51,6 +52,7 @@ FIGURE_FILES = {
     "loss_curves": "loss_curves.png",
     "runtimes": "runtimes.png",
     "provenance": "provenance.html",
+    "tables": "tables.html",
 }
 
 
@@ -139,7 +141,8 @@ def plot_au_scores(table: Path, out: Path) -> None:
         ax.set_ylim(0, 1.12)
         ax.set_ylabel(metric)
         ax.axvline(len(rows) - 1.5, color="black", linewidth=0.5)
-    axes[0].legend(loc="upper left", ncols=2, fontsize=9)
+    # Under the axes: inside them the legend covered the labels of the first bars.
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
     axes[-1].set_xticks(x, names)
     axes[-1].set_xlabel("AU (n+ = positive samples)")
     figure.suptitle(
@@ -448,6 +451,30 @@ def write_provenance_html(provenance: Path, out: Path) -> None:
     )
 
 
+def table_html(path: Path) -> str:
+    """One result table as an HTML section: its rows, then its metadata sidecar."""
+    metadata, rows = read_result_table(path)
+    header = "".join(f"<th>{html.escape(column)}</th>" for column in rows[0])
+    body = "\n".join("<tr>" + "".join(f"<td>{html.escape(value)}</td>" for value in row.values()) + "</tr>"
+                     for row in rows)
+    about = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in metadata.items())
+    return (f"<h2>{html.escape(path.name)}</h2>\n<table class=\"rows\">\n<tr>{header}</tr>\n{body}\n</table>\n"
+            f"<h3>How it was made ({html.escape(metadata_path(path).name)})</h3>\n<table>\n{about}\n</table>\n")
+
+
+def write_tables_html(tables: list[Path], out: Path) -> None:
+    """The result tables of a dataset as one HTML page, so the report shows them beside the figures."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Result tables</title><style>"
+        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1em}"
+        "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}"
+        "table.rows td{text-align:right;font-variant-numeric:tabular-nums}</style></head><body>\n"
+        + "".join(table_html(table) for table in tables)
+        + "</body></html>\n"
+    )
+
+
 def make_figures(args: argparse.Namespace) -> list[Path]:
     """Every figure of one dataset under args.out_dir; returns their paths."""
     out = {key: args.out_dir / name for key, name in FIGURE_FILES.items()}
@@ -464,12 +491,14 @@ def make_figures(args: argparse.Namespace) -> list[Path]:
     plot_loss_curves([Path(fold) / HISTORY_CSV for fold in args.fold_dirs], out["loss_curves"])
     plot_runtimes(args.benchmarks, out["runtimes"])
     write_provenance_html(args.provenance, out["provenance"])
+    write_tables_html([args.table, args.mer_table], out["tables"])
     return list(out.values())
 
 
 def figures_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--table", type=Path, required=True, help="results/<dataset>_table.csv")
+    parser.add_argument("--mer-table", type=Path, required=True, help="results/<dataset>_mer_table.csv")
     parser.add_argument("--provenance", type=Path, required=True, help="results/<dataset>_provenance.json")
     parser.add_argument("--cache", type=Path, required=True, help="features HDF5 (patch grid and image size)")
     parser.add_argument("--fold-dirs", type=Path, nargs="+", required=True, help="fold directories of `microau train`")

@@ -12,7 +12,7 @@ from microau.ablation import PAPER_TABLES, AblationError, ablation_table_main, g
 from microau.bootstrap import Bootstrap
 from microau.features import write_weights_record
 from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
-from microau.result_tables import read_provenance
+from microau.result_tables import read_provenance, read_result_table
 from test_workflow import REPO, TINY_CONFIG, planned_jobs, snakemake, table_rows
 
 
@@ -157,9 +157,10 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 5
     assert rows[3]["MER_F1"] and not rows[3]["F1_2class"] and rows[0]["F1_2class"] and not rows[0]["MER_F1"]
     assert rows[0]["F1_pos"] and rows[3]["AU_F1_pos"]
-    assert "# weights: none (random init)" in out.read_text()
-    assert "# f1: F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class" in out.read_text()
-    assert "# temperature: 0.07 (fixed)" in out.read_text()
+    metadata = read_result_table(out)[0]
+    assert metadata["weights"] == "none (random init)"
+    assert metadata["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class")
+    assert metadata["temperature"] == "0.07 (fixed)"
     assert read_provenance(tmp_path / "prov.json")["weights"] == "none (random init)"
 
 

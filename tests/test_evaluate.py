@@ -1,13 +1,14 @@
 import json
 
 import numpy as np
+import pandas
 import pytest
 
 from microau import cli
 from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores, two_class_f1
 from microau.features import write_weights_record
 from microau.fold_files import MODEL_PT, write_model, write_predictions
-from microau.result_tables import read_provenance
+from microau.result_tables import read_provenance, read_result_table
 
 
 def test_binary_f1_scores_the_positive_class_only():
@@ -133,16 +134,23 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
                                                      "landmarks": {"method": "mediapipe"}, "train": {"temperature": "model"}}),
                  "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
                  "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined",
+                 "--pooled-predictions", str(tmp_path / "pooled.csv"),
                  "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
     assert code == 0
-    text = out["table"].read_text()
-    assert "# weights: none (random init)" in text and "# config_hash: abc123" in text and "# n_samples: 4" in text
-    assert "# magnification: linear_eulerian x3" in text and "# landmarks: mediapipe" in text
-    assert "# f1: F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class" in text
-    assert "F1_2class,F1_2class_lo,F1_2class_hi,F1_pos,F1_pos_lo,F1_pos_hi,ACC" in text
+    metadata, _ = read_result_table(out["table"])
+    assert metadata["weights"] == "none (random init)" and metadata["config_hash"] == "abc123"
+    assert metadata["n_samples"] == "4" and metadata["magnification"] == "linear_eulerian x3"
+    assert metadata["landmarks"] == "mediapipe"
+    assert metadata["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and the AU-off class")
+    assert "F1_2class,F1_2class_lo,F1_2class_hi,F1_pos,F1_pos_lo,F1_pos_hi,ACC" in out["table"].read_text()
     assert "F1_2class,F1_pos,ACC" in out["folds"].read_text()
-    assert "# temperature: model: the CLIP weights' own exp(-logit_scale), fixed" in text
-    assert "# mer_texts: joined (one label text per class" in out["mer"].read_text()
+    assert metadata["temperature"].startswith("model: the CLIP weights' own exp(-logit_scale), fixed")
+    assert read_result_table(out["mer"])[0]["mer_texts"].startswith("joined (one label text per class")
+    assert list(pandas.read_csv(out["table"])["au"])[-2:] == ["mean", "baseline"]
+    pooled = pandas.read_csv(tmp_path / "pooled.csv")
+    assert list(pooled.columns[:4]) == ["subject", "sample", "fold", "class3"]
+    assert list(pooled["fold"]) == list(pooled["subject"]) == ["sub0", "sub0", "sub1", "sub1"]
+    assert {"AU01_true", "AU01_prob", "mer_joined_pred"} <= set(pooled.columns)
     provenance = read_provenance(tmp_path / "prov.json")
     assert provenance["config"]["magnify"]["factor"] == 3 and "dlib-bin" in provenance["versions"]
     assert provenance["trained_on"] == ["cpu", "cuda:1 (NVIDIA H100, CUDA_VISIBLE_DEVICES=1)"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from microau.result_tables import read_result_table
 from test_workflow import REPO, TINY_CONFIG, snakemake
 
 LONGER_TRAINING = ["--config", "datasets={synthetic: {epochs: 30}}"]
@@ -108,9 +109,9 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
     skipped = snakemake(tmp_path, "--config", "frames={on_missing_face: skip}")
     assert skipped.returncode == 0, skipped.stderr[-3000:]
     assert "frames.on_missing_face: skip leaves out 1 sample(s) of synthetic without a face" in skipped.stderr
-    table = (tmp_path / "results" / "synthetic_table.csv").read_text()
-    assert "# n_samples: 11\n" in table
-    assert f"# samples_without_face: 1 left out ({first['sample']}), reasons in {report}\n" in table
+    metadata = read_result_table(tmp_path / "results" / "synthetic_table.csv")[0]
+    assert metadata["n_samples"] == "11"
+    assert metadata["samples_without_face"] == f"1 left out ({first['sample']}), reasons in {report}"
     assert not (tmp_path / "results" / "frames" / "synthetic" / first["sample"]).exists()
 
 

@@ -52,6 +52,13 @@ def write_table(path: Path) -> None:
     write_result_table(path, [dict(zip(columns, row)) for row in rows], metadata)
 
 
+def write_mer_table(path: Path) -> None:
+    """A MER table as aggregation writes it."""
+    rows = [{"metric": "f1_macro", "zero_shot": 0.4, "baseline_majority_negative": 0.2},
+            {"metric": "n_samples", "zero_shot": 6, "baseline_majority_negative": 6}]
+    write_result_table(path, rows, {"dataset": "fake", "mer_texts": "combinations (one label text per AU combination)"})
+
+
 def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights: bool = True) -> Path:
     """A fold directory as `microau train` writes it, for 4 samples of one subject."""
     fold = root / "train" / subject
@@ -87,6 +94,7 @@ def fake_run(tmp_path) -> Path:
     for subject in ("sub01", "sub02"):
         write_fold(tmp_path, subject, rng)
     write_table(tmp_path / "table.csv")
+    write_mer_table(tmp_path / "mer_table.csv")
     write_provenance(tmp_path / "provenance.json", {
         "model": "ViT-B-32", "pretrained": "none", "weights": "none (random init, torch seed 0)",
         "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
@@ -106,7 +114,7 @@ def fake_run(tmp_path) -> Path:
 
 def figures_args(root: Path, out: Path) -> list[str]:
     return [
-        "--table", str(root / "table.csv"), "--provenance", str(root / "provenance.json"),
+        "--table", str(root / "table.csv"), "--mer-table", str(root / "mer_table.csv"), "--provenance", str(root / "provenance.json"),
         "--cache", str(root / "cache.h5"), "--fold-dirs", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
         "--frames-dir", str(root / "frames"), "--landmarks-dir", str(root / "landmarks"),
         "--benchmarks", *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
@@ -126,7 +134,10 @@ def test_figures_command_writes_every_figure_as_a_readable_image(fake_run, tmp_p
             assert image is not None and min(image.shape[:2]) > 100, key
     provenance = (out / "provenance.html").read_text()
     assert "none (random init, torch seed 0)" in provenance and "abc123" in provenance
-    assert "wrote 8 figures" in capsys.readouterr().out
+    tables = (out / "tables.html").read_text()
+    assert "<td>AU04</td><td>4</td><td>0.6250</td>" in tables and "<td>f1_macro</td><td>0.4000</td>" in tables
+    assert "mer_table.meta.json" in tables and "combinations (one label text per AU combination)" in tables
+    assert "wrote 9 figures" in capsys.readouterr().out
 
 
 def test_missing_input_gives_one_line_and_exit_code_2(fake_run, tmp_path, capsys):

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas
 import pytest
 import yaml
 
@@ -53,16 +54,21 @@ def test_tiny_workflow_writes_both_tables_with_provenance(finished_run):
     table = finished_run / "results" / "synthetic_table.csv"
     rows = {r["au"]: r for r in table_rows(table)}
     assert set(rows) == {"AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17", "mean", "baseline"}
-    assert "# weights: none (random init" in table.read_text()
-    assert "# n_samples: 12" in table.read_text()
+    metadata = read_result_table(table)[0]
+    assert metadata["weights"].startswith("none (random init") and metadata["n_samples"] == "12"
     for metric in ("F1_2class", "F1_pos", "ACC"):  # both F1s, with intervals, per AU and as the mean
         assert all(rows[au][column] for au in ("AU01", "mean") for column in (metric, f"{metric}_lo", f"{metric}_hi"))
-    assert read_result_table(table)[0]["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and")
+    assert metadata["f1"].startswith("F1_2class: per AU the mean of the F1 of the AU-on and")
     mer = {r["metric"]: r for r in table_rows(finished_run / "results" / "synthetic_mer_table.csv")}
     assert {"f1_macro", "uar", "accuracy"} <= set(mer)
-    mer_text = (finished_run / "results" / "synthetic_mer_table.csv").read_text()
-    assert "# weights: none (random init" in mer_text and "# encoder: microau-tiny-ViT" in mer_text
+    mer_metadata = read_result_table(finished_run / "results" / "synthetic_mer_table.csv")[0]
+    assert mer_metadata["weights"].startswith("none (random init") and mer_metadata["encoder"] == "microau-tiny-ViT"
     assert (finished_run / "results" / "synthetic_provenance.json").exists()
+    # every table opens with a plain read_csv; the pooled predictions hold every held-out sample once
+    for name in ("table", "mer_table", "folds", "predictions"):
+        assert len(pandas.read_csv(finished_run / "results" / f"synthetic_{name}.csv")) > 0, name
+    pooled = pandas.read_csv(finished_run / "results" / "synthetic_predictions.csv")
+    assert len(pooled) == 12 and pooled["sample"].is_unique and (pooled["fold"] == pooled["subject"]).all()
 
 
 @pytest.mark.slow

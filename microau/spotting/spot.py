@@ -60,7 +60,7 @@ def analyse(
     runs on `device` (`microau.device.claimed_device`'s convention, as `microau predict` takes it)."""
     from microau.device import claimed_device
     from microau.fold_files import read_model
-    from microau.predict import predict_pair, stored_preprocessing
+    from microau.predict import PairModel, stored_preprocessing
 
     state = read_model(model)
     settings = stored_preprocessing(state, model)
@@ -68,13 +68,12 @@ def analyse(
     frames = frames_at(source, {i.onset for i in micro} | {i.apex for i in micro})
     rows = []
     with claimed_device(device) as torch_device:
+        pair_model = PairModel(state, settings, torch_device)  # CLIP and the model built once
         for n, interval in enumerate(micro, start=1):
             if progress:
                 print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
             name = f"frame {interval.onset} of {source.path}"
-            prediction = predict_pair(
-                frames[interval.onset], frames[interval.apex], state, settings, torch_device, name=name
-            )
+            prediction = pair_model.predict(frames[interval.onset], frames[interval.apex], name=name)
             row: dict[str, object] = {
                 "video": interval.video, "kind": interval.kind, "onset": interval.onset, "apex": interval.apex,
                 "offset": interval.offset,

@@ -9,6 +9,8 @@ rule ablation_group:
     output:
         table="results/ablation/{dataset}/table_{group}.csv",
         folds="results/ablation/{dataset}/table_{group}_folds.csv",
+        table_meta="results/ablation/{dataset}/table_{group}.meta.json",
+        folds_meta="results/ablation/{dataset}/table_{group}_folds.meta.json",
     log:
         "results/logs/ablation/{dataset}/table_{group}.log",
     benchmark:
@@ -38,6 +40,7 @@ rule ablation_table:
         weights=weights_of,
     output:
         table="results/{dataset}_ablation_table.csv",
+        table_meta="results/{dataset}_ablation_table.meta.json",
         provenance="results/{dataset}_ablation_provenance.json",
     log:
         "results/logs/ablation/{dataset}.log",

@@ -7,6 +7,10 @@ rule aggregate:
         table="results/{dataset}_table.csv",
         mer="results/{dataset}_mer_table.csv",
         folds="results/{dataset}_folds.csv",
+        table_meta="results/{dataset}_table.meta.json",
+        mer_meta="results/{dataset}_mer_table.meta.json",
+        folds_meta="results/{dataset}_folds.meta.json",
+        pooled="results/{dataset}_predictions.csv",
         provenance="results/{dataset}_provenance.json",
     log:
         "results/logs/aggregate/{dataset}.log",
@@ -21,7 +25,7 @@ rule aggregate:
         "microau aggregate --dataset {wildcards.dataset} --predictions {input.predictions}"
         " --weights {input.weights} --config-json {params.config_json:q} --config-hash {params.config_hash}"
         " --table {output.table} --mer-table {output.mer} --folds {output.folds}"
-        " --provenance {output.provenance} --faces-report {input.faces_report}"
+        " --provenance {output.provenance} --pooled-predictions {output.pooled} --faces-report {input.faces_report}"
         " --mer-texts {params.mer_texts} {params.bootstrap} > {log} 2>&1"
 
 

@@ -289,6 +289,7 @@ def cross_options(wildcards):
     options = planned(plan.model_options)(wildcards.train, wildcards.variant)
     return json.dumps(options, sort_keys=True)
 
+
 SPOTTING_JSON = plan.spotting_settings_json(config)
 spotting_release_root = planned(plan.spotting_release_root)
 

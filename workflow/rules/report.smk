@@ -5,6 +5,7 @@
 rule figures:
     input:
         table="results/{dataset}_table.csv",
+        mer_table="results/{dataset}_mer_table.csv",
         provenance="results/{dataset}_provenance.json",
         cache=features_of,
         predictions=main_run_files("predictions.csv"),
@@ -70,6 +71,13 @@ rule figures:
             subcategory="3 training and provenance",
             labels={"figure": "provenance"},
         ),
+        tables=report(
+            "results/figures/{dataset}/tables.html",
+            caption="../report/tables.rst",
+            category="{dataset}",
+            subcategory="1 scores",
+            labels={"figure": "AU and MER tables"},
+        ),
     log:
         "results/logs/figures/{dataset}.log",
     conda:
@@ -83,7 +91,7 @@ rule figures:
         frames_dir=lambda wc, input: Path(input.apex[0]).parent.parent,
         landmarks_dir=lambda wc, input: Path(input.landmarks[0]).parent,
     shell:
-        "microau figures --table {input.table} --provenance {input.provenance} --cache {input.cache}"
+        "microau figures --table {input.table} --mer-table {input.mer_table} --provenance {input.provenance} --cache {input.cache}"
         " --fold-dirs {params.folds} --frames-dir {params.frames_dir:q}"
         " --landmarks-dir {params.landmarks_dir:q} --benchmarks {input.benchmarks}"
         " --au {params.au} --sample-count {params.samples} --mer-texts {params.mer_texts}"

@@ -81,7 +81,8 @@ rule spotting_table:
         truth="results/spotting/{long_dataset}/truth.csv",
         spotted=spotted_videos,
     output:
-        "results/{long_dataset}_spotting_table.csv",
+        table="results/{long_dataset}_spotting_table.csv",
+        table_meta="results/{long_dataset}_spotting_table.meta.json",
     log:
         "results/logs/spotting_table/{long_dataset}.log",
     conda:
@@ -94,7 +95,7 @@ rule spotting_table:
     shell:
         "microau spotting-table --dataset {wildcards.long_dataset} --videos {input.videos} --truth {input.truth}"
         " --spotted {input.spotted} --kinds {params.kinds} --settings-json {params.settings:q}"
-        " --config-hash {params.config_hash} {params.bootstrap} --table {output} > {log} 2>&1"
+        " --config-hash {params.config_hash} {params.bootstrap} --table {output.table} > {log} 2>&1"
 
 
 rule spotting_all:

@@ -1,0 +1,354 @@
+"""`microau analyse` and the Python API: many clips analysed with one loaded model, one row each.
+
+A clip is a video or a folder of images (its frames, in natural order of their names). The clips
+come from a folder (each video or image folder in it; a folder holding only images is one clip),
+a glob, or a CSV listing them (`clip`, optional `id`, `onset`, `apex`, `offset`). Onset and apex
+are 0-based frame numbers or, for an image folder, file names in it. Without an onset the clip
+starts at its first frame; without an apex it is the frame of largest motion from the onset to the
+offset or the end (`microau.preprocess.apex`, as `microau predict` and the index stage find it).
+
+Each pair goes through `microau.predict.PairModel`, the path of `microau predict`. The result has
+one row per clip (CLIP_COLUMNS, then per AU `<AU>_prob` and `<AU>_on`, then per reading of Eq. 13
+`mer_<reading>_<class>` and `mer_<reading>_pred`, then `status` and `seconds`); a clip that cannot
+be analysed (no face, unreadable, too short) gets its reason in `status`, the others go on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import glob
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from microau.atomic import atomic_open
+from microau.errors import MicroauError
+from microau.fold_files import read_model
+from microau.preprocess.images import read_image
+from microau.predict import (
+    Frames,
+    PairModel,
+    PredictError,
+    describe,
+    frames_at,
+    onset_and_motion_apex,
+    stored_preprocessing,
+    video_frames,
+)
+
+PROG = "microau analyse"
+VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+CLIP_COLUMNS = ("clip", "path", "kind", "onset", "onset_file", "onset_from", "apex", "apex_file", "apex_from")
+LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset")
+STATUS_OK = "ok"
+
+
+class ClipListError(MicroauError):
+    """The clips asked for cannot be listed; the message names the folder, glob or CSV."""
+
+
+@dataclass
+class Clip:
+    """A clip to analyse: its id, its video or image folder, and the onset, apex and offset when
+    given (frame numbers, or file names of an image folder)."""
+
+    id: str
+    path: Path
+    onset: str | None = None
+    apex: str | None = None
+    offset: str | None = None
+
+
+def natural_key(name: str) -> list:
+    """img2.jpg before img10.jpg: digit runs compare as numbers."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def is_video(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
+
+
+def folder_images(folder: Path) -> list[Path]:
+    """The image files of a folder in natural order of their names."""
+    images = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    return sorted(images, key=lambda p: natural_key(p.name))
+
+
+def unique_ids(paths: Sequence[Path]) -> list[str]:
+    """Each clip's name (folder name, or video file name), or its whole path where names repeat."""
+    names = [path.name for path in paths]
+    return [name if names.count(name) == 1 else str(path) for name, path in zip(names, paths)]
+
+
+def clips_in_folder(folder: Path) -> list[Clip]:
+    """The clips of a folder: each video and each sub-folder holding images; a folder holding
+    only images is itself one clip."""
+    entries = sorted(folder.iterdir(), key=lambda p: natural_key(p.name))
+    paths = [p for p in entries if is_video(p) or (p.is_dir() and folder_images(p))]
+    if not paths and folder_images(folder):
+        paths = [folder]
+    if not paths:
+        raise ClipListError(f"{folder} holds no video ({', '.join(VIDEO_SUFFIXES)}) and no folder of images")
+    return [Clip(clip_id, path) for clip_id, path in zip(unique_ids(paths), paths)]
+
+
+def clips_in_listing(listing: Path) -> list[Clip]:
+    """The clips of a CSV with a `clip` column (paths relative to the CSV's folder) and optional
+    `id`, `onset`, `apex`, `offset` columns; an empty cell is not given."""
+    with open(listing, newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        rows = list(reader)
+    if "clip" not in columns:
+        raise ClipListError(f"{listing} has no 'clip' column (columns: {', '.join(columns) or 'none'})")
+    unknown = [column for column in columns if column not in LISTING_COLUMNS]
+    if unknown:
+        raise ClipListError(f"{listing}: unknown column(s) {', '.join(unknown)} (known: {', '.join(LISTING_COLUMNS)})")
+    if not rows:
+        raise ClipListError(f"{listing} lists no clip")
+    paths = [(listing.parent / row["clip"].strip()) for row in rows]
+    ids = [row.get("id") or clip_id for row, clip_id in zip(rows, unique_ids(paths))]
+    repeated = sorted({clip_id for clip_id in ids if ids.count(clip_id) > 1})
+    if repeated:
+        raise ClipListError(f"{listing}: clip id(s) {', '.join(repeated)} appear more than once")
+
+    def given(row: dict[str, str], key: str) -> str | None:
+        return (row.get(key) or "").strip() or None
+
+    return [
+        Clip(clip_id, path, given(row, "onset"), given(row, "apex"), given(row, "offset"))
+        for clip_id, path, row in zip(ids, paths, rows)
+    ]
+
+
+def find_clips(sources: Iterable[str | Path]) -> list[Clip]:
+    """The clips named by folders, globs, CSV listings, videos or image folders, in that order."""
+    clips: list[Clip] = []
+    for source in sources:
+        path = Path(source)
+        if path.is_file() and path.suffix.lower() == ".csv":
+            clips += clips_in_listing(path)
+        elif is_video(path):
+            clips.append(Clip(path.name, path))
+        elif path.is_dir():
+            clips += clips_in_folder(path)
+        elif glob.has_magic(str(source)):
+            matches = [Path(m) for m in sorted(glob.glob(str(source)), key=natural_key)]
+            matches = [m for m in matches if is_video(m) or (m.is_dir() and folder_images(m))]
+            if not matches:
+                raise ClipListError(f"the glob {source} matches no video and no folder of images")
+            clips += [Clip(clip_id, match) for clip_id, match in zip(unique_ids(matches), matches)]
+        else:
+            raise ClipListError(f"{source}: no such video, folder, glob match or CSV listing of clips")
+    ids = [clip.id for clip in clips]
+    repeated = sorted({clip_id for clip_id in ids if ids.count(clip_id) > 1})
+    if repeated:
+        raise ClipListError(f"clip id(s) {', '.join(repeated)} are named twice: give each source once")
+    return clips
+
+
+class ClipFrames:
+    """The frames of a clip, read one at a time: a video's, or an image folder's in natural order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if path.is_dir():
+            self.kind, self.images = "images", folder_images(path)
+            if not self.images:
+                raise PredictError(f"image folder {path} holds no image ({', '.join(IMAGE_SUFFIXES)})")
+            self.source = f"image folder {path}"
+        elif path.is_file():
+            self.kind, self.images, self.source = "video", [], f"video {path}"
+        else:
+            raise PredictError(f"cannot read clip {path}: no such video or folder")
+
+    def frames(self) -> Frames:
+        if self.kind == "video":
+            return video_frames(self.path)
+        return ((number, read_image(image)) for number, image in enumerate(self.images))
+
+    def number(self, reference: str, what: str) -> int:
+        """A frame number from a number, or from a file name of an image folder."""
+        if reference.isdigit():
+            return int(reference)
+        names = [image.name for image in self.images]
+        if reference in names:
+            return names.index(reference)
+        expected = "a frame number or a file name in it" if self.kind == "images" else "a frame number"
+        raise PredictError(f"{what} '{reference}' of {self.source} is not {expected}")
+
+    def file(self, number: int) -> str:
+        return self.images[number].name if self.kind == "images" else ""
+
+
+@dataclass
+class ClipPair:
+    """The onset and apex chosen for a clip, their frames (BGR), and how each was chosen."""
+
+    onset: int
+    apex: int
+    onset_from: str
+    apex_from: str
+    onset_image: np.ndarray
+    apex_image: np.ndarray
+
+
+def choose_pair(clip: Clip, frames: ClipFrames) -> ClipPair:
+    """The given onset (else the first frame) and the given apex (else the frame of largest motion
+    from the onset to the offset, or to the end)."""
+    onset = 0 if clip.onset is None else frames.number(clip.onset, "onset")
+    onset_from = "first frame" if clip.onset is None else "given"
+    if clip.apex is not None:
+        apex = frames.number(clip.apex, "apex")
+        onset_image, apex_image = frames_at(frames.frames(), onset, apex, frames.source)
+        return ClipPair(onset, apex, onset_from, "given", onset_image, apex_image)
+    last = None if clip.offset is None else frames.number(clip.offset, "offset")
+    onset_image, found = onset_and_motion_apex(frames.frames(), onset, frames.source, last)
+    return ClipPair(onset, found.frame, onset_from, "motion", onset_image, found.image)
+
+
+ANALYSABLE_ERRORS = (MicroauError, OSError)
+"""What one clip can fail with (no face, unreadable, too short); the run goes on to the next."""
+
+
+class Analyser:
+    """A trained model.pt loaded once (`load_model`), analysing any number of clips."""
+
+    def __init__(self, model_path: str | Path, device: str = "auto") -> None:
+        from microau.device import claimed_device
+
+        self.model_path = Path(model_path)
+        state = read_model(self.model_path)
+        self.description = describe(state)
+        settings = stored_preprocessing(state, self.model_path)
+        # The device's claim (a GPU lock, `microau.device`) is held as long as the Analyser lives.
+        self._claim = contextlib.ExitStack()
+        self.pair_model = PairModel(state, settings, self._claim.enter_context(claimed_device(device)))
+
+    def analyse_clip(self, clip: Clip) -> dict[str, object]:
+        """One clip's row (module docstring); a clip that cannot be analysed has its reason in
+        `status` and no scores."""
+        started = time.perf_counter()
+        row: dict[str, object] = {"clip": clip.id, "path": str(clip.path)}
+        try:
+            frames = ClipFrames(clip.path)
+            row["kind"] = frames.kind
+            pair = choose_pair(clip, frames)
+            row |= {
+                "onset": pair.onset, "onset_file": frames.file(pair.onset), "onset_from": pair.onset_from,
+                "apex": pair.apex, "apex_file": frames.file(pair.apex), "apex_from": pair.apex_from,
+            }
+            prediction = self.pair_model.predict(
+                pair.onset_image, pair.apex_image, name=f"frame {pair.onset} of {frames.source}"
+            )
+        except ANALYSABLE_ERRORS as error:
+            return row | {"status": str(error), "seconds": time.perf_counter() - started}
+        for au, p in prediction.aus.items():
+            row[f"{au}_prob"], row[f"{au}_on"] = p, int(p > 0.5)
+        for reading, scores in prediction.emotion_scores.items():
+            row |= {f"mer_{reading}_{name}": score for name, score in scores.items()}
+            row[f"mer_{reading}_pred"] = prediction.emotions[reading]
+        return row | {"status": STATUS_OK, "seconds": time.perf_counter() - started}
+
+    def analyse_many(
+        self, clips: Iterable[str | Path | Clip], progress: Callable[[int, int, dict], None] | None = None
+    ) -> pd.DataFrame:
+        """One row per clip (the CSV of `microau analyse`): `clips` are Clip objects, or folders,
+        globs, CSV listings, videos and image folders as `find_clips` reads them. `progress` is
+        called after each clip with (done, total, row)."""
+        clips = list(clips)
+        listed = [item for item in clips if isinstance(item, Clip)]
+        named = [item for item in clips if not isinstance(item, Clip)]
+        todo = listed + (find_clips(named) if named else [])
+        rows = []
+        for done, clip in enumerate(todo, start=1):
+            rows.append(self.analyse_clip(clip))
+            if progress:
+                progress(done, len(todo), rows[-1])
+        return self.table(rows)
+
+    def analyse(
+        self, clip: str | Path, onset: int | str | None = None, apex: int | str | None = None,
+        offset: int | str | None = None,
+    ) -> pd.DataFrame:
+        """One clip (a video or an image folder), with its onset, apex and offset when known."""
+        path = Path(clip)
+        given = (None if value is None else str(value) for value in (onset, apex, offset))
+        return self.analyse_many([Clip(path.name, path, *given)])
+
+    def table(self, rows: list[dict[str, object]]) -> pd.DataFrame:
+        """The rows under every column, in the module docstring's order, missing scores empty."""
+        aus = self.pair_model.au_names
+        au_columns = [f"{au}_{kind}" for au in aus for kind in ("prob", "on")]
+        mer_columns = [
+            column for reading, names in self.pair_model.emotion_classes().items()
+            for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
+        ]
+        columns = [*CLIP_COLUMNS, *au_columns, *mer_columns, "status", "seconds"]
+        frame = pd.DataFrame(rows, columns=columns)
+        for column in ("onset", "apex", *(f"{au}_on" for au in aus)):
+            frame[column] = frame[column].astype("Int64")
+        return frame
+
+
+def load_model(path: str | Path, device: str = "auto") -> Analyser:
+    """A trained model.pt (a fold's, or the final model) ready to analyse clips on `device`
+    (`auto`, `cpu`, `cuda` or `cuda:N`, as `microau.device` reads them)."""
+    return Analyser(path, device)
+
+
+def print_progress(done: int, total: int, row: dict, started: float) -> None:
+    """One line per clip: how far, the clip's status, time per clip and time left."""
+    elapsed = time.perf_counter() - started
+    left = elapsed / done * (total - done)
+    print(f"[{done}/{total}] {row['clip']}: {row['status']} ({row['seconds']:.2f} s; {elapsed / done:.2f} s per clip, "
+          f"about {left:.0f} s left)", file=sys.stderr, flush=True)
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """The clips' CSV, written whole or not at all; probabilities and scores with six decimals."""
+    with atomic_open(path, newline="") as handle:
+        table.to_csv(handle, index=False, float_format="%.6f")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "clips", nargs="+",
+        help="folders of clips (videos, folders of images), globs (quoted), CSV listings (columns clip, and "
+        "optional id, onset, apex, offset), videos or image folders",
+    )
+    parser.add_argument(
+        "--model", type=Path, required=True,
+        help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="the CSV written: one row per clip")
+    parser.add_argument("--device", default="auto", help="where the model runs: auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--quiet", action="store_true", help="no progress line per clip")
+    args = parser.parse_args(argv)
+    clips = find_clips(args.clips)
+    started = time.perf_counter()
+    analyser = load_model(args.model, args.device)
+    loaded = time.perf_counter()
+    print(f"model: {args.model} ({analyser.description}) loaded on {analyser.pair_model.device} in "
+          f"{loaded - started:.1f} s; {len(clips)} clip(s)", file=sys.stderr, flush=True)
+    progress = None if args.quiet else (lambda done, total, row: print_progress(done, total, row, loaded))
+    table = analyser.analyse_many(clips, progress)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_table(table, args.out)
+    failed = table[table["status"] != STATUS_OK]
+    seconds = time.perf_counter() - loaded
+    print(f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "
+          f"({seconds / len(table):.2f} s per clip) -> {args.out}", file=sys.stderr)
+    for _, row in failed.iterrows():
+        print(f"  {row['clip']}: {row['status']}", file=sys.stderr)
+    return 0
