@@ -85,6 +85,9 @@ rule aggregate_composite:
         table="results/composite_{composite}_table.csv",
         mer="results/composite_{composite}_mer_table.csv",
         folds="results/composite_{composite}_folds.csv",
+        table_meta="results/composite_{composite}_table.meta.json",
+        mer_meta="results/composite_{composite}_mer_table.meta.json",
+        folds_meta="results/composite_{composite}_folds.meta.json",
         provenance="results/composite_{composite}_provenance.json",
     log:
         "results/logs/aggregate/composite_{composite}.log",
@@ -115,6 +118,9 @@ rule aggregate_cross:
         table="results/cross_{train}_to_{test}_table.csv",
         mer="results/cross_{train}_to_{test}_mer_table.csv",
         folds="results/cross_{train}_to_{test}_folds.csv",
+        table_meta="results/cross_{train}_to_{test}_table.meta.json",
+        mer_meta="results/cross_{train}_to_{test}_mer_table.meta.json",
+        folds_meta="results/cross_{train}_to_{test}_folds.meta.json",
         provenance="results/cross_{train}_to_{test}_provenance.json",
     log:
         "results/logs/aggregate/cross_{train}_to_{test}.log",
