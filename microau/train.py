@@ -342,7 +342,7 @@ def fit(
             "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "lr_head": settings.lr_head * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "loss": means[0], "multitask": means[1], "contrastive": means[2], "gd": means[3],
-            "temperature": float(torch.exp(-logit_scale)),
+            "temperature": float(torch.exp(-logit_scale.detach())),
             "text_similarity": text_similarity(model, texts.prompts, n_aus),
             "seconds": time.perf_counter() - start,
         }
