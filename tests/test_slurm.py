@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from test_workflow import REPO, TINY_CONFIG, snakemake
 
@@ -31,6 +32,14 @@ def cluster():
     subprocess.run([str(CLUSTER), "stop"], check=False, timeout=60)
 
 
+def gpu_rule_overrides() -> list[str]:
+    """The test node has no GPU: every rule the profile sends to a GPU partition runs on "debug" without one."""
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    gpu_rules = [rule for rule, resources in profile["set-resources"].items() if resources.get("gpu")]
+    assert "train" in gpu_rules and "features" in gpu_rules, gpu_rules
+    return [override for rule in gpu_rules for override in (f"{rule}:slurm_partition=debug", f"{rule}:gpu=0")]
+
+
 def run_in(tmp: Path, *args: str) -> subprocess.CompletedProcess:
     tmp.mkdir()
     shutil.copy(TINY_CONFIG, tmp / "config.yaml")
@@ -45,7 +54,7 @@ def test_slurm_run_submits_through_sbatch_and_matches_a_local_run(cluster, tmp_p
         "--workflow-profile", str(REPO / "profiles" / "slurm"),
         "--jobs", "4",
         "--default-resources", "slurm_partition=debug", "runtime=10", "mem_mb=1000",
-        "--set-resources", "train:slurm_partition=debug", "train:gpu=0",
+        "--set-resources", *gpu_rule_overrides(),
         "--set-threads", "train=1", "features=2",
         "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
     )
