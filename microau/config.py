@@ -15,7 +15,7 @@ import jsonschema
 import yaml
 
 from microau.errors import MicroauError
-from microau.mer import CorrespondenceError, filter_combinations
+from microau.correspondence import CorrespondenceError, filter_combinations
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 """The schema beside the workflow of the checkout the package is installed from (`pip install -e .`)."""

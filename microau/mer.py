@@ -16,41 +16,9 @@ import numpy as np
 import torch
 
 from microau.aus import AU_PROMPTS
-from microau.errors import MicroauError
+from microau.correspondence import Combinations
 
 READINGS = ("combinations", "joined")
-Combinations = dict[str, list[tuple[int, ...]]]
-
-
-class CorrespondenceError(MicroauError):
-    """The AU-emotion correspondence cannot serve a dataset's AU set."""
-
-
-def filter_combinations(correspondence: dict[str, list[list[int]]], aus: list[int]) -> Combinations:
-    """Each class's combinations restricted to `aus`, empty ones dropped and duplicates merged.
-
-    A class left without a combination, or a combination that ends up in two classes, cannot be
-    recognised: both are errors rather than a silent choice.
-    """
-    kept = set(aus)
-    filtered: Combinations = {}
-    owner: dict[tuple[int, ...], str] = {}
-    for name, combinations in correspondence.items():
-        filtered[name] = []
-        for combination in combinations:
-            reduced = tuple(sorted(kept.intersection(combination)))
-            if not reduced or reduced in filtered[name]:
-                continue
-            if reduced in owner:
-                raise CorrespondenceError(
-                    f"AU combination {'+'.join(map(str, reduced))} belongs to both '{owner[reduced]}' and "
-                    f"'{name}' once filtered to AUs {sorted(kept)}"
-                )
-            owner[reduced] = name
-            filtered[name].append(reduced)
-        if not filtered[name]:
-            raise CorrespondenceError(f"class '{name}' has no AU combination left once filtered to AUs {sorted(kept)}")
-    return filtered
 
 
 def combination_matrix(combinations: Combinations, aus: list[int]) -> tuple[torch.Tensor, list[str]]:

@@ -191,7 +191,8 @@ class PairModel:
 
         from microau.aus import au_prompts
         from microau.features import ClipSpec, load_clip, patch_grid, weights_id
-        from microau.mer import filter_combinations, joined_texts
+        from microau.correspondence import filter_combinations
+        from microau.mer import joined_texts
         from microau.model import MicroAUCLIP, ModelOptions
         from microau.model.text import frozen_text_states
 

@@ -32,7 +32,8 @@ from microau.errors import MicroauError
 from microau.feature_cache import FeatureCache, dataset_of, read_cache, read_pooled
 from microau.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.fold_files import FoldFeatures, HeldOutPredictions, TrainingRun, write_run
-from microau.mer import Combinations, filter_combinations, joined_texts, zero_shot_scores
+from microau.correspondence import Combinations, filter_combinations
+from microau.mer import joined_texts, zero_shot_scores
 from microau.losses import (
     LABEL_MATRIX_TARGETS,
     contrastive_loss,
