@@ -37,6 +37,20 @@ def model_options(**changes):
 
 
 @pytest.fixture(scope="session")
+def finished_run(tmp_path_factory) -> Path:
+    """The tiny workflow run once per session, read by the end-to-end tests and the SLURM comparison."""
+    import shutil
+
+    from test_workflow import TINY_CONFIG, snakemake
+
+    workdir = tmp_path_factory.mktemp("workflow")
+    shutil.copy(TINY_CONFIG, workdir / "config.yaml")
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+@pytest.fixture(scope="session")
 def tiny_clip():
     from microau.features import ClipSpec, load_clip
 

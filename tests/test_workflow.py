@@ -24,15 +24,6 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    workdir = tmp_path_factory.mktemp("workflow")
-    shutil.copy(TINY_CONFIG, workdir / "config.yaml")
-    result = snakemake(workdir)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
-
-
 def table_rows(path: Path) -> list[dict[str, str]]:
     return read_result_table(path)[1]
 
