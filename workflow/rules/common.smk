@@ -64,8 +64,13 @@ def features_of(wildcards):
     return planned(plan.features_path)(wildcards.dataset)
 
 
+def weights_path(dataset):
+    """The weights record of the dataset's own encoder."""
+    return f"results/weights/{encoder_of(dataset)}.json"
+
+
 def weights_of(wildcards):
-    return f"results/weights/{encoder_of(wildcards.dataset)}.json"
+    return weights_path(wildcards.dataset)
 
 
 def face_rows(dataset):
@@ -246,9 +251,7 @@ def reference_options(datasets_of):
 
 
 def protocol_weights(datasets_of):
-    return (
-        lambda wildcards: f"results/weights/{encoder_of(datasets_of(wildcards)[0])}.json"
-    )
+    return lambda wildcards: weights_path(datasets_of(wildcards)[0])
 
 
 def composite_of(wildcards):
