@@ -17,8 +17,9 @@ import yaml
 from microau.errors import MicroauError
 from microau.correspondence import CorrespondenceError, filter_combinations
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
-"""The schema beside the workflow of the checkout the package is installed from (`pip install -e .`)."""
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
+"""The one config schema: package data, so an installed package and the workflow (which validates
+against this same file) read the same defaults and allowed values."""
 
 
 class ConfigError(MicroauError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from pathlib import Path
 
 from microau.ablation import PAPER_TABLES
@@ -160,13 +161,12 @@ def release_root(config: dict, dataset: str) -> str:
 
 
 def index_options(config: dict, dataset: str) -> str:
-    """The optional flags of a dataset's index job (its class3 mapping and coding sheet)."""
+    """The flags of a dataset's index job beyond its layout: the class3 mapping and, when the
+    config names one, the coding sheet."""
     settings = config["datasets"][dataset]
-    options = []
-    if settings["class3"]:
-        options.append(f"--class3 '{json.dumps(settings['class3'])}'")
+    options = [f"--class3 {shlex.quote(json.dumps(settings['class3']))}"]
     if settings["coding_file"]:
-        options.append(f"--coding-file '{settings['coding_file']}'")
+        options.append(f"--coding-file {shlex.quote(settings['coding_file'])}")
     return " ".join(options)
 
 
@@ -200,7 +200,7 @@ def ablation_runs(config: dict, dataset: str, group: str) -> dict[str, dict]:
         if name not in config["variants"]:
             raise PlanError(
                 f"ablation table {group} needs the variant '{name}': add it under variants in "
-                f"config.yaml (config.yaml of the repository lists every paper variant)"
+                f"config.yaml (config/config.yaml of the repository lists every paper variant)"
             )
         source = trained_as(config, dataset, name)
         runs[name] = {

@@ -41,10 +41,10 @@ def finished_run(tmp_path_factory) -> Path:
     """The tiny workflow run once per session, read by the end-to-end tests and the SLURM comparison."""
     import shutil
 
-    from test_workflow import TINY_CONFIG, snakemake
+    from test_workflow import TINY_CONFIG, place_config, snakemake
 
     workdir = tmp_path_factory.mktemp("workflow")
-    shutil.copy(TINY_CONFIG, workdir / "config.yaml")
+    place_config(workdir, TINY_CONFIG)
     result = snakemake(workdir)
     assert result.returncode == 0, result.stderr[-4000:]
     return workdir

@@ -12,8 +12,25 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import cv2
+import json
 import numpy as np
 import openpyxl
+import yaml
+
+SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+
+
+def paper_settings(reader: str) -> dict:
+    """`aus` and `class3` of the shipped config's dataset read by `reader` (the paper's AU set and
+    MEGC 2019's classes): the reader tests index with the settings a user's run passes."""
+    entry = yaml.safe_load(SHIPPED_CONFIG.read_text())["datasets"][reader]
+    return {"aus": entry["aus"], "class3": entry["class3"]}
+
+
+def paper_flags(reader: str) -> list[str]:
+    """The same settings as `microau index` flags."""
+    settings = paper_settings(reader)
+    return ["--aus", ",".join(map(str, settings["aus"])), "--class3", json.dumps(settings["class3"])]
 
 CASME2_HEADER = [
     "Subject",

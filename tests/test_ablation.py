@@ -13,7 +13,7 @@ from microau.bootstrap import Bootstrap
 from microau.features import write_weights_record
 from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
 from microau.result_tables import read_provenance, read_result_table
-from test_workflow import REPO, TINY_CONFIG, planned_jobs, snakemake, table_rows
+from test_workflow import SHIPPED_CONFIG, TINY_CONFIG, place_config, planned_jobs, snakemake, table_rows
 
 
 BOOTSTRAP = Bootstrap(200, 0, 0.95)
@@ -121,7 +121,7 @@ def test_mer_table_x_reports_both_readings_and_majority_baseline(tmp_path):
 
 
 def test_tables_iii_iv_vi_vary_the_add_mlp_model_and_the_others_the_full_model():
-    variants = yaml.safe_load((REPO / "config.yaml").read_text())["variants"]
+    variants = yaml.safe_load(SHIPPED_CONFIG.read_text())["variants"]
     for group, table in PAPER_TABLES.items():
         expected = "add_mlp" if group in ("III", "IV", "VI") else "micro_au_clip"
         assert table.base == expected, group
@@ -165,7 +165,7 @@ def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
 
 
 def test_every_paper_variant_is_in_the_shipped_config():
-    variants = yaml.safe_load((REPO / "config.yaml").read_text())["variants"]
+    variants = yaml.safe_load(SHIPPED_CONFIG.read_text())["variants"]
     needed = {v for table in PAPER_TABLES.values() for v in table.variants_needed}
     assert needed <= set(variants)
 
@@ -175,9 +175,9 @@ def ablation_run(tmp_path_factory) -> Path:
     """The tiny workflow's ablation target with every paper variant of the shipped config."""
     workdir = tmp_path_factory.mktemp("ablation")
     config = yaml.safe_load(TINY_CONFIG.read_text())
-    config["variants"] = yaml.safe_load((REPO / "config.yaml").read_text())["variants"]
+    config["variants"] = yaml.safe_load(SHIPPED_CONFIG.read_text())["variants"]
     # sorted keys put alpha_0.6 before micro_au_clip: the main variant must still own the shared folds
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
+    place_config(workdir, yaml.safe_dump(config, sort_keys=True))
     result = snakemake(workdir, "ablation_all")
     assert result.returncode == 0, result.stderr[-4000:]
     return workdir
@@ -203,10 +203,10 @@ def test_ablation_target_fills_every_row_and_trains_each_setting_once(ablation_r
 
 @pytest.mark.slow
 def test_extra_seeds_add_repeats_without_retraining_the_first(ablation_run):
-    config = yaml.safe_load((ablation_run / "config.yaml").read_text())
+    config = yaml.safe_load((ablation_run / "config" / "config.yaml").read_text())
     config["train"]["seeds"] = [2]
     config["ablation"] = {"tables": ["II"]}
-    (ablation_run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
+    (ablation_run / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
     planned = planned_jobs(snakemake(ablation_run, "ablation_all", "-n", "--quiet", "rules"))
     assert planned["train"] == 3 * 3  # three variants of Table II, three folds each, seed 2 only
     result = snakemake(ablation_run, "ablation_all")

@@ -5,7 +5,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fake_releases import make_casme2
+from fake_releases import paper_settings, make_casme2
 from microau.datasets.index import build_index
 from microau.sample_table import au_columns, frame_paths, table_columns
 from test_index import problems
@@ -33,7 +33,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def selected(release):
-    return build_index("casme2", "casme2", release, frames_layout="selected", missing_apex="motion")
+    return build_index("casme2", "casme2", release, frames_layout="selected", missing_apex="motion", **paper_settings("casme2"))
 
 
 def test_table_rows_match_the_coding_sheet(selected):
@@ -96,7 +96,7 @@ def test_validation_reports_each_quirk(selected):
 
 
 def test_cropped_layout_finds_doubled_folder_and_reports_short_sequence(release):
-    result = build_index("casme2", "casme2", release, frames_layout="cropped", missing_apex="motion")
+    result = build_index("casme2", "casme2", release, frames_layout="cropped", missing_apex="motion", **paper_settings("casme2"))
     row = result.samples.set_index("sample").loc["sub16_EP01_08"]
     assert [Path(p).name for p in frame_paths(row)] == [f"reg_img{n}.jpg" for n in range(73, 77)]
     assert "/Cropped/Cropped/sub16/" in row["onset_path"]
@@ -106,7 +106,7 @@ def test_cropped_layout_finds_doubled_folder_and_reports_short_sequence(release)
 
 
 def test_raw_layout_selects_onset_to_offset_from_full_sequences(release):
-    result = build_index("casme2", "casme2", release, frames_layout="raw", missing_apex="motion")
+    result = build_index("casme2", "casme2", release, frames_layout="raw", missing_apex="motion", **paper_settings("casme2"))
     row = result.samples.set_index("sample").loc["sub02_EP01_11f"]
     assert [Path(p).name for p in frame_paths(row)] == [f"img{n}.jpg" for n in range(5, 10)]
     assert "/CASME2_RAW/CASME2-RAW/sub02/" in row["apex_path"]
@@ -116,5 +116,5 @@ def test_au_column_mixing_ints_floats_and_strings(tmp_path):
     make_casme2(tmp_path, rows=[[1, "EP02_01f", None, 10, 12, 14, None, 4.0, "happiness"]])
     workbook = openpyxl.load_workbook(tmp_path / "CASME2-coding-20140508.xlsx")
     assert isinstance(workbook.active["H2"].value, (int, float))
-    row = build_index("casme2", "casme2", tmp_path, frames_layout="selected", missing_apex="motion").samples.iloc[0]
+    row = build_index("casme2", "casme2", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("casme2")).samples.iloc[0]
     assert row["au_raw"] == "4" and row["AU04"] == 1

@@ -1,3 +1,4 @@
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,11 @@ from microau.errors import MicroauError
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(SCHEMA_PATH)
+CLASS3 = {"positive": ["happiness"], "negative": ["disgust"], "surprise": ["surprise"]}
 
 
 def shipped_config() -> dict:
-    return yaml.safe_load((REPO / "config.yaml").read_text())
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
 
 def test_shipped_config_is_valid():
@@ -36,7 +38,7 @@ def test_strings_from_the_command_line_become_the_schema_types():
 
 @pytest.mark.parametrize(("given", "loaded"), [("0.05", 0.05), ("model", "model"), ("learned", "learned"), (0.1, 0.1)])
 def test_a_temperature_from_the_command_line_is_a_number_or_a_reading(given, loaded):
-    config = check_config({"train": {"temperature": given}}, SCHEMA)
+    config = check_config({"targets": [], "train": {"temperature": given}}, SCHEMA)
     assert config["train"]["temperature"] == loaded
 
 
@@ -74,8 +76,10 @@ def test_bad_values_name_the_key_and_what_is_allowed(override, message):
     assert message in str(error.value)
 
 
-def test_schema_is_found_beside_the_package_in_the_checkout():
-    assert SCHEMA_PATH == REPO / "workflow" / "schemas" / "config.schema.yaml"
+def test_the_schema_is_package_data():
+    assert SCHEMA_PATH == REPO / "microau" / "schemas" / "config.schema.yaml"
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "schemas/*.yaml" in package_data["tool"]["setuptools"]["package-data"]["microau"]
 
 
 def test_config_errors_are_errors_a_user_can_fix():
@@ -83,7 +87,7 @@ def test_config_errors_are_errors_a_user_can_fix():
 
 
 def test_loading_fills_defaults_at_every_depth():
-    config = load_config({"targets": [], "datasets": {"d": {"reader": "samm", "aus": [4]}}, "variants": {"v": {}},
+    config = load_config({"targets": [], "datasets": {"d": {"reader": "samm", "aus": [4], "class3": CLASS3}}, "variants": {"v": {}},
                           "variant": "v"}, SCHEMA)
     assert config["frames"]["size"] == 256 and config["train"]["seeds"] == []
     entry = config["datasets"]["d"]
@@ -94,7 +98,7 @@ def test_loading_fills_defaults_at_every_depth():
 
 
 def test_the_config_around_one_dataset_is_the_schema_defaults_loaded_as_the_workflow_loads_them():
-    entry = {"reader": "samm", "aus": [4]}
+    entry = {"reader": "samm", "aus": [4], "class3": CLASS3}
     assert config_around("d", entry) == load_config({"targets": [], "datasets": {"d": entry}}, SCHEMA)
     assert config_around("d", entry)["train"]["label_matrix_target"] == "raw"
 
@@ -112,18 +116,18 @@ def test_loading_coerces_command_line_strings_and_leaves_the_input_alone():
     [
         ({"targets": ["casme4"]}, "targets names 'casme4', which has no entry under datasets in config.yaml"),
         ({"variant": "bigger"}, "variant 'bigger' is not defined under variants"),
-        ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "aus": [4, 12]}}},
+        ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "aus": [4, 12], "class3": CLASS3}}},
          "config key 'datasets.synthetic.mer_combinations': class 'surprise' has no AU combination left once "
          "filtered to AUs [4, 12]"),
         ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "root": "/data/x",
-                                    "aus": [1, 2, 4, 7, 12, 14, 15, 17]}}},
+                                    "aus": [1, 2, 4, 7, 12, 14, 15, 17], "class3": CLASS3}}},
          "config key 'datasets.synthetic.root': a generated dataset's release is written to "
          "results/synthetic/release; leave root unset"),
-        ({"datasets": {"synthetic": {"reader": "casme3", "generated": True, "aus": [2, 4, 7, 12]}}},
+        ({"datasets": {"synthetic": {"reader": "casme3", "generated": True, "aus": [2, 4, 7, 12], "class3": CLASS3}}},
          "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout "
          "(reader: casme2, frames_layout: selected) or SAMM's (reader: samm); got reader: casme3"),
         ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "frames_layout": "raw",
-                                    "aus": [1, 2, 4, 7, 12, 14, 15, 17]}}},
+                                    "aus": [1, 2, 4, 7, 12, 14, 15, 17], "class3": CLASS3}}},
          "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout"),
         ({"flow": {"clip_px": "fast"}}, "config key 'flow.clip_px': 'fast' is not of type 'number'"),
     ],

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from fake_releases import paper_flags
 from microau.result_tables import read_result_table
-from test_workflow import REPO, TINY_CONFIG, snakemake
+from test_workflow import REPO, TINY_CONFIG, WORKFLOW, place_config, snakemake
 
 LONGER_TRAINING = ["--config", "datasets={synthetic: {epochs: 30}}"]
 
 
 def start_snakemake(workdir: Path) -> subprocess.Popen:
-    command = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2",
+    command = ["snakemake", "--snakefile", str(WORKFLOW), "--directory", str(workdir), "--cores", "2",
                *LONGER_TRAINING]
     return subprocess.Popen(command, cwd=workdir, env={**os.environ, "HF_HUB_OFFLINE": "1"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -38,7 +39,7 @@ def wait_for_training(workdir: Path, timeout: float = 600) -> Path:
 def test_run_killed_during_training_restarts_to_the_same_tables(tmp_path):
     for name in ("killed", "whole"):
         (tmp_path / name).mkdir()
-        shutil.copy(TINY_CONFIG, tmp_path / name / "config.yaml")
+        place_config(tmp_path / name, TINY_CONFIG)
     process = start_snakemake(tmp_path / "killed")
     log = wait_for_training(tmp_path / "killed")
     os.killpg(process.pid, signal.SIGKILL)
@@ -69,7 +70,7 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     table.parent.mkdir()
     assert index_main([
         "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
-        "--frames-layout", "selected", "--missing-apex", "motion",
+        "--frames-layout", "selected", "--missing-apex", "motion", *paper_flags("casme2"),
     ]) == 0
     sample = read_rows(table)[1][0]["sample"]
     out = tmp_path / "crops é" / sample
@@ -86,7 +87,7 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
     from microau.preprocess.images import write_image
     from microau.sample_table import read_rows
 
-    shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
+    place_config(tmp_path, TINY_CONFIG)
     assert snakemake(tmp_path, "index_all").returncode == 0
     first = read_rows(tmp_path / "results" / "index" / "synthetic" / "samples.tsv")[1][0]
     write_image(first["onset_path"], np.full((480, 640, 3), 127, np.uint8))
@@ -129,7 +130,7 @@ def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path
     table = tmp_path / "samples.tsv"
     assert index_main([
         "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
-        "--frames-layout", "selected", "--missing-apex", "motion",
+        "--frames-layout", "selected", "--missing-apex", "motion", *paper_flags("casme2"),
     ]) == 0
     sample = read_rows(table)[1][0]
     frames = sorted(Path(sample["onset_path"]).parent.glob("*.jpg"), key=lambda p: int(p.stem[3:]))

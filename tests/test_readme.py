@@ -56,7 +56,7 @@ def rule_names() -> set[str]:
 def output_patterns() -> list[re.Pattern]:
     """Every `results/...` path a rule file names, its wildcards as one path part."""
     patterns = []
-    for smk in [REPO / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]:
+    for smk in [REPO / "workflow" / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]:
         for path in re.findall(r'"(results/[^"]+)"', smk.read_text()):
             parts = re.split(r"(\{\w+\})", path)
             patterns.append(re.compile("".join(r"[^/]+" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_releases import SAMM_HEADER, SAMM_ROWS, make_samm, write_xlsx
+from fake_releases import paper_flags, paper_settings, SAMM_HEADER, SAMM_ROWS, make_samm, write_xlsx
 from microau import cli
 from microau.datasets.index import DatasetError, build_index, main
 from microau.sample_table import au_columns, frame_paths, read_samples
@@ -28,7 +28,7 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(release):
-    return build_index("samm", "samm", release, frames_layout="selected", missing_apex="motion")
+    return build_index("samm", "samm", release, frames_layout="selected", missing_apex="motion", **paper_settings("samm"))
 
 
 def problems(result, sample):
@@ -77,7 +77,7 @@ def test_validation_rows(result):
 
 
 def test_alternatives_count_every_au(release):
-    df = build_index("samm", "samm", release, aus=[14, 17], frames_layout="selected", missing_apex="motion").samples.set_index("sample")
+    df = build_index("samm", "samm", release, aus=[14, 17], frames_layout="selected", missing_apex="motion", class3=paper_settings("samm")["class3"]).samples.set_index("sample")
     assert (df.loc["006_006_1_2", "AU14"], df.loc["006_006_1_2", "AU17"]) == (1, 1)
 
 
@@ -88,7 +88,7 @@ def test_sheet_without_header_row(tmp_path):
         DatasetError,
         match=r"SAMM_Micro_FACS_Codes_v2.xlsx: no header row starting with 'Subject'.*datasets\.samm\.root",
     ):
-        build_index("samm", "samm", tmp_path, frames_layout="selected", missing_apex="motion")
+        build_index("samm", "samm", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("samm"))
 
 
 def test_renamed_column_names_file_and_key(tmp_path, capsys):
@@ -112,6 +112,7 @@ def test_renamed_column_names_file_and_key(tmp_path, capsys):
         str(coding),
         "--missing-apex",
         "motion",
+        *paper_flags("samm"),
     ]
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
@@ -125,6 +126,7 @@ def test_main_on_samm(release, tmp_path, capsys):
     assert main([
         "--reader", "samm", "--dataset", "samm", "--root", str(release), "--out", str(out),
         "--validation", str(validation), "--frames-layout", "selected", "--missing-apex", "motion",
+        *paper_flags("samm"),
     ]) == 0
     assert "samm: 6 samples (positive 1, negative 2, surprise 1, unclassed 2)" in capsys.readouterr().out
     assert read_samples(out)["subject"].tolist()[0] == "006" and validation.exists()

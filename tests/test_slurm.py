@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_workflow import REPO, TINY_CONFIG, snakemake
+from test_workflow import REPO, TINY_CONFIG, place_config, snakemake
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 
@@ -42,7 +42,7 @@ def gpu_rule_overrides() -> list[str]:
 
 def run_in(tmp: Path, *args: str) -> subprocess.CompletedProcess:
     tmp.mkdir()
-    shutil.copy(TINY_CONFIG, tmp / "config.yaml")
+    place_config(tmp, TINY_CONFIG)
     return snakemake(tmp, *args)
 
 

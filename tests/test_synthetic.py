@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
+from fake_releases import SHIPPED_CONFIG, paper_flags
 from microau.datasets import synthetic
 from microau.datasets.synthetic import (
     CODING_COLUMNS,
@@ -173,7 +174,7 @@ def test_samm_layout_is_read_by_the_samm_reader(samm_release: Path, tmp_path: Pa
     assert {row[9] for row in rows[synthetic.SAMM_TITLE_ROWS + 1:]} <= set(synthetic.SAMM_EMOTIONS.values())
     out = tmp_path / "samples.tsv"
     code = cli_main([
-        "index", "--reader", "samm", "--dataset", "s", "--root", str(samm_release), "--aus", "2,4,7,12",
+        "index", "--reader", "samm", "--dataset", "s", "--root", str(samm_release), *paper_flags("samm"),
         "--frames-layout", "selected", "--missing-apex", "motion", "--out", str(out),
         "--validation", str(tmp_path / "validation.tsv"),
     ])
@@ -182,3 +183,20 @@ def test_samm_layout_is_read_by_the_samm_reader(samm_release: Path, tmp_path: Pa
     assert sorted({row["subject"] for row in indexed}) == ["006", "007"]
     assert len(indexed) == len(truth["samples"])
     assert {int(row["onset"]) for row in indexed} == {s["onset"] for s in truth["samples"]}
+
+
+def test_the_shipped_demo_and_the_tests_samm_layout_class_every_generated_emotion():
+    """A generated dataset's class3 (config, not the generator) must list each emotion the generator
+    writes under its class, or its clips go unclassed; `emotion_classes` is what the bench indexes with."""
+    import yaml
+
+    protocols = Path(__file__).parent / "data" / "protocols_config.yaml"
+    entries = [
+        (yaml.safe_load(SHIPPED_CONFIG.read_text())["datasets"]["synthetic"], "casme2"),
+        (yaml.safe_load(protocols.read_text())["datasets"]["sammsyn"], "samm"),
+    ]
+    for entry, layout in entries:
+        listed = {label: {e.lower() for e in emotions} for label, emotions in entry["class3"].items()}
+        for label, emotions in synthetic.emotion_classes(layout).items():
+            assert set(emotions) <= listed[label], (layout, label)
+    assert synthetic.emotion_classes("samm")["negative"] == ["anger", "contempt"]

@@ -12,7 +12,17 @@ import yaml
 from microau.result_tables import read_provenance, read_result_table
 
 REPO = Path(__file__).resolve().parents[1]
-TINY_CONFIG = REPO / "tests" / "data" / "tiny_config.yaml"
+WORKFLOW = REPO / "workflow" / "Snakefile"
+TINY_CONFIG = REPO / ".test" / "config" / "config.yaml"
+SHIPPED_CONFIG = REPO / "config" / "config.yaml"
+
+
+def place_config(workdir: Path, config: Path | str) -> Path:
+    """`config` (a file, or YAML text) as `workdir`'s config/config.yaml, where the workflow reads it."""
+    target = workdir / "config" / "config.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(config.read_text() if isinstance(config, Path) else config)
+    return target
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -20,7 +30,7 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     unreachable = "http://127.0.0.1:9"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HTTPS_PROXY": unreachable, "HTTP_PROXY": unreachable,
            "https_proxy": unreachable, "http_proxy": unreachable}
-    command = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2", *args]
+    command = ["snakemake", "--snakefile", str(WORKFLOW), "--directory", str(workdir), "--cores", "2", *args]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
 
 
@@ -104,7 +114,7 @@ def test_workflow_passes_lint_and_snakefmt():
 
 def test_a_correspondence_without_a_class_stops_the_run_naming_its_key(tmp_path):
     config = TINY_CONFIG.read_text().replace("aus: [1, 2, 4, 7, 12, 14, 15, 17]", "aus: [4, 12]")
-    (tmp_path / "config.yaml").write_text(config)
+    place_config(tmp_path, config)
     result = snakemake(tmp_path, "-n")
     assert result.returncode != 0
     assert (
@@ -122,7 +132,7 @@ def protocols_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     """Two generated datasets of different layouts: their own tables first, then the protocols;
     returns the folder and the job counts the protocols added to the finished per-dataset run."""
     workdir = tmp_path_factory.mktemp("protocols")
-    shutil.copy(PROTOCOLS_CONFIG, workdir / "config.yaml")
+    place_config(workdir, PROTOCOLS_CONFIG)
     first = snakemake(workdir, "tables_all")
     assert first.returncode == 0, first.stderr[-4000:]
     planned = snakemake(workdir, "-n", "--quiet", "rules", "--", "protocols_all")
@@ -159,7 +169,7 @@ def test_protocol_tables_are_filled_per_dataset_and_overall(protocols_run):
 
 @pytest.mark.slow
 def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path):
-    shutil.copy(TINY_CONFIG, tmp_path / "config.yaml")
+    place_config(tmp_path, TINY_CONFIG)
     result = snakemake(tmp_path, "spotting_all")
     assert result.returncode == 0, result.stderr[-4000:]
     metadata, rows = read_result_table(tmp_path / "results" / "synthetic_spot_spotting_table.csv", ["F1", "FP_per_min"])

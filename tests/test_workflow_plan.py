@@ -14,12 +14,12 @@ SCHEMA = load_schema(SCHEMA_PATH)
 
 def shipped(**changes) -> dict:
     """The repository's config.yaml, loaded, with top-level sections replaced by `changes`."""
-    raw = yaml.safe_load((REPO / "config.yaml").read_text())
+    raw = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     return load_config({**raw, **changes}, SCHEMA)
 
 
 def tiny() -> dict:
-    return load_config(yaml.safe_load((REPO / "tests" / "data" / "tiny_config.yaml").read_text()), SCHEMA)
+    return load_config(yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_text()), SCHEMA)
 
 
 def test_plan_errors_are_errors_a_user_can_fix():
@@ -144,20 +144,21 @@ def test_release_root_is_the_generated_release_or_the_users_copy():
 
 
 def test_any_dataset_may_be_generated_each_into_its_own_folder():
-    raw = yaml.safe_load((REPO / "tests" / "data" / "tiny_config.yaml").read_text())
+    raw = yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_text())
     raw["datasets"]["second"] = dict(raw["datasets"]["synthetic"])
     config = load_config(raw, SCHEMA)
     assert plan.release_root(config, "second") == "results/second/release"
     assert plan.run_benchmarks(config, "second", [])[0] == "results/benchmarks/synthesize/second.tsv"
 
 
-def test_index_options_pass_class3_and_coding_file_only_when_set():
+def test_index_options_pass_class3_always_and_the_coding_file_when_set():
     config = shipped()
-    assert plan.index_options(config, "synthetic") == ""
-    config["datasets"]["samm"]["coding_file"] = "codes.xlsx"
+    assert plan.index_options(config, "synthetic") == (
+        '--class3 \'{"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]}\'')
+    config["datasets"]["samm"]["coding_file"] = "my codes.xlsx"
     assert plan.index_options(config, "samm") == (
         '--class3 \'{"positive": ["happiness"], "negative": ["anger", "contempt", "disgust", "fear", "sadness"], '
-        '"surprise": ["surprise"]}\' --coding-file \'codes.xlsx\'')
+        '"surprise": ["surprise"]}\' --coding-file \'my codes.xlsx\'')
 
 
 def test_bootstrap_options_are_the_evaluate_section_as_flags():

@@ -42,8 +42,6 @@ RELEASE = Release(
         "au": "Action Units",
         "emotion": "Estimated Emotion",
     },
-    default_aus=(1, 2, 4, 7, 12, 14, 15, 17),
-    default_class3={"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]},
     excluded_emotions=frozenset({"others", "fear", "sadness"}),
     frame_layouts={
         "raw": frozenset({"casme2_raw", "casme2-raw"}),

@@ -47,12 +47,6 @@ RELEASE = Release(
         "au": "AU",
         "emotion": "emotion",
     },
-    default_aus=(1, 2, 4, 7, 12, 14, 15, 17),
-    default_class3={
-        "positive": ["happy"],
-        "negative": ["disgust", "fear", "anger", "sad"],
-        "surprise": ["surprise"],
-    },
     excluded_emotions=frozenset({"others"}),
     frame_layouts={"selected": None, "raw": None},
     subject_name=subject_name,

@@ -113,15 +113,15 @@ def build_index(
     *,
     frames_layout: str,
     missing_apex: str,
-    aus: list[int] | None = None,
-    class3: dict[str, list[str]] | None = None,
+    aus: list[int],
+    class3: dict[str, list[str]],
     coding_file: str | Path | None = None,
 ) -> IndexResult:
     """Read one release into the sample table and its validation report.
 
     `name` labels the `dataset` column and the config keys in messages (`datasets.<name>.root`);
-    `reader` picks the release layout, `frames_layout` its frame folders. `aus=None` and
-    `class3=None` take the reader's defaults. `missing_apex` says how an unusable coded apex is replaced (module docstring).
+    `reader` picks the release layout, `frames_layout` its frame folders; `aus` and `class3` are
+    the dataset's settings (the config ships the paper's per dataset). `missing_apex` says how an unusable coded apex is replaced (module docstring).
     """
     if missing_apex not in MISSING_APEX:
         allowed = ", ".join(MISSING_APEX)
@@ -130,8 +130,8 @@ def build_index(
     root_path = Path(os.path.abspath(Path(root).expanduser()))
     if not root_path.is_dir():
         raise DatasetError(f"dataset root {root_path} does not exist or is not a folder (datasets.{name}.root)")
-    au_set = _check_aus(release.default_aus if aus is None else aus, name)
-    emotion_class = _emotion_classes(release.default_class3 if class3 is None else class3, name)
+    au_set = _check_aus(aus, name)
+    emotion_class = _emotion_classes(class3, name)
     if frames_layout not in release.frame_layouts:
         raise DatasetError(
             f"frames_layout '{frames_layout}' is not available for {release.title} releases; "
@@ -581,8 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", required=True, help="folder holding the unpacked release")
     parser.add_argument("--out", required=True, help="samples.tsv to write")
     parser.add_argument("--validation", help="validation report (default: validation.tsv beside --out)")
-    parser.add_argument("--aus", help="comma-separated AU numbers (default: the release's AU set)")
-    parser.add_argument("--class3", help="JSON {class: [emotions]} (default: MEGC 2019 mapping)")
+    parser.add_argument("--aus", required=True, help="comma-separated AU numbers (datasets.<name>.aus)")
+    parser.add_argument("--class3", required=True, help="JSON {class: [emotions]} (datasets.<name>.class3)")
     parser.add_argument("--frames-layout", required=True, choices=FRAME_LAYOUTS, help="frame folders read")
     parser.add_argument("--coding-file", help="coding sheet, when the root holds none or several")
     parser.add_argument(
@@ -593,8 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     name = args.dataset
     result = build_index(
         name, args.reader, args.root, frames_layout=args.frames_layout, missing_apex=args.missing_apex,
-        aus=_parse_aus(args.aus, name) if args.aus else None,
-        class3=_parse_class3(args.class3, name) if args.class3 else None,
+        aus=_parse_aus(args.aus, name),
+        class3=_parse_class3(args.class3, name),
         coding_file=args.coding_file,
     )
     out = Path(args.out)

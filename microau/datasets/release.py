@@ -35,8 +35,6 @@ class Release:
     coding_glob: str
     sheet: str
     headers: dict[str, str]
-    default_aus: tuple[int, ...]
-    default_class3: dict[str, list[str]]
     excluded_emotions: frozenset[str]
     frame_layouts: dict[str, frozenset[str] | None]
     subject_name: Callable[[str], str]

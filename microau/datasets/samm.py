@@ -40,12 +40,6 @@ RELEASE = Release(
         "au": "Action Units",
         "emotion": "Estimated Emotion",
     },
-    default_aus=(2, 4, 7, 12),
-    default_class3={
-        "positive": ["happiness"],
-        "negative": ["anger", "contempt", "disgust", "fear", "sadness"],
-        "surprise": ["surprise"],
-    },
     excluded_emotions=frozenset({"other", "others"}),
     frame_layouts={"selected": None, "raw": None},
     subject_name=subject_name,

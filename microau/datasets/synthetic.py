@@ -73,6 +73,21 @@ SAMM_EMOTIONS = {
     "repression": "Contempt",
     "surprise": "Surprise",
 }
+EMOTION_CLASSES: dict[str, tuple[str, ...]] = {
+    "positive": ("happiness",),
+    "negative": ("disgust", "repression"),
+    "surprise": ("surprise",),
+}
+"""The three classes of the generator's emotions, as MEGC 2019 classes CASME II's (`others` unclassed)."""
+
+
+def emotion_classes(layout: str) -> dict[str, list[str]]:
+    """The generator's emotions of each class in `layout`'s naming, lower case: what a generated
+    dataset's `class3` must list for its clips to be classed (the bench indexes with it)."""
+    named = (lambda emotion: SAMM_EMOTIONS[emotion].lower()) if layout == "samm" else (lambda emotion: emotion)
+    return {label: [named(emotion) for emotion in emotions] for label, emotions in EMOTION_CLASSES.items()}
+
+
 CODING_COLUMNS = (
     "Subject",
     "Filename",

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microau.config import config_around
+from microau.config import SCHEMA_PATH, load_config, load_schema
 from microau.spotting.spotter import FLOW_METHODS, SpotSettings, VideoSource, make_flow, peaks, region_flows, signal
 
 PROG = "microau spot-bench"
@@ -28,7 +28,7 @@ REPEATS = 5
 
 def default_settings() -> SpotSettings:
     """The schema's spotting section."""
-    return SpotSettings(**config_around("bench", {"reader": "casme2", "aus": [1]})["spotting"])
+    return SpotSettings(**load_config({"targets": []}, load_schema(SCHEMA_PATH))["spotting"])
 
 
 def face_patch() -> np.ndarray:

@@ -37,7 +37,7 @@ def settings_from(config_path: Path | None, settings_json: str | None) -> SpotSe
     import yaml
 
     raw = (yaml.safe_load(config_path.read_text()) if config_path else None) or {}
-    # a file with only a spotting section names no AU-detection targets (the schema's default names the demo)
+    # a file with only a spotting section names no AU-detection targets, which the schema requires
     return SpotSettings(**load_config({"targets": [], **raw}, load_schema(SCHEMA_PATH))["spotting"])
 
 

@@ -15,8 +15,6 @@ rule ablation_group:
         "results/logs/ablation/{dataset}/table_{group}.log",
     benchmark:
         "results/benchmarks/ablation/{dataset}/table_{group}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     params:
         runs=lambda wc: json.dumps(ablation_runs(wc.dataset, wc.group), sort_keys=True),
         subjects=lambda wc: " ".join(map(shlex.quote, subjects_of(wc.dataset))),
@@ -46,8 +44,6 @@ rule ablation_table:
         "results/logs/ablation/{dataset}.log",
     benchmark:
         "results/benchmarks/ablation/{dataset}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     params:
         config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,

@@ -14,8 +14,6 @@ rule aggregate:
         provenance="results/{dataset}_provenance.json",
     log:
         "results/logs/aggregate/{dataset}.log",
-    conda:
-        "../../envs/clip.yaml"
     params:
         config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,

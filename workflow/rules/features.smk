@@ -7,8 +7,6 @@ rule weights:
         "results/weights/{encoder}.json",
     log:
         "results/logs/weights/{encoder}.log",
-    conda:
-        "../../envs/clip.yaml"
     params:
         model=lambda wc: clip_of_encoder(wc)["model"],
         pretrained=lambda wc: clip_of_encoder(wc)["pretrained"],
@@ -29,8 +27,6 @@ rule features:
         "results/logs/features/{dataset}/{encoder}.log",
     benchmark:
         "results/benchmarks/features/{dataset}/{encoder}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     threads: config["train"]["threads"]
     resources:
         gpu=1,

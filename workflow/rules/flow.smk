@@ -7,8 +7,6 @@ rule flow:
         image="results/flow/{dataset}/{sample}.png",
     log:
         "results/logs/flow/{dataset}/{sample}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     threads: 1
     params:
         size=config["flow"]["image_size"],

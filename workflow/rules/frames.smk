@@ -8,8 +8,6 @@ checkpoint faces:
         "results/logs/faces/{dataset}.log",
     benchmark:
         "results/benchmarks/faces/{dataset}.tsv"
-    conda:
-        "../../envs/preprocess.yaml"
     threads: 1
     shell:
         "microau faces --samples {input.samples} --out {output.samples}"
@@ -25,8 +23,6 @@ rule frames:
         box="results/frames/{dataset}/{sample}/box.json",
     log:
         "results/logs/frames/{dataset}/{sample}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     threads: 1
     params:
         size=config["frames"]["size"],

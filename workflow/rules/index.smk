@@ -6,8 +6,6 @@ checkpoint index:
         validation="results/index/{dataset}/validation.tsv",
     log:
         "results/logs/index/{dataset}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     params:
         reader=lambda wc: dataset_settings(wc.dataset)["reader"],
         root=lambda wc: release_root(wc.dataset),

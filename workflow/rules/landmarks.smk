@@ -6,8 +6,6 @@ rule landmarks:
         "results/landmarks/{dataset}/{sample}.csv",
     log:
         "results/logs/landmarks/{dataset}/{sample}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     threads: 1
     params:
         method=config["landmarks"]["method"],

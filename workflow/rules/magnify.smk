@@ -6,8 +6,6 @@ rule magnify:
         "results/magnify/{dataset}/{sample}.png",
     log:
         "results/logs/magnify/{dataset}/{sample}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     threads: 1
     params:
         method=config["magnify"]["method"],

@@ -16,8 +16,6 @@ rule train_composite:
         "results/logs/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}.log",
     benchmark:
         "results/benchmarks/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     threads: config["train"]["threads"]
     resources:
         gpu=1,
@@ -52,8 +50,6 @@ rule train_cross:
         "results/logs/train/cross/{train}_to_{test}/{variant}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train/cross/{train}_to_{test}/{variant}/seed{seed}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     threads: config["train"]["threads"]
     resources:
         gpu=1,
@@ -91,8 +87,6 @@ rule aggregate_composite:
         provenance="results/composite_{composite}_provenance.json",
     log:
         "results/logs/aggregate/composite_{composite}.log",
-    conda:
-        "../../envs/clip.yaml"
     params:
         datasets=lambda wc: " ".join(composite_of(wc)),
         references=reference_options(composite_of),
@@ -124,8 +118,6 @@ rule aggregate_cross:
         provenance="results/cross_{train}_to_{test}_provenance.json",
     log:
         "results/logs/aggregate/cross_{train}_to_{test}.log",
-    conda:
-        "../../envs/clip.yaml"
     params:
         references=reference_options(cross_tested),
         config_json=CONFIG_JSON,

@@ -80,8 +80,6 @@ rule figures:
         ),
     log:
         "results/logs/figures/{dataset}.log",
-    conda:
-        "../../envs/clip.yaml"
     params:
         folds=lambda wc, input: [str(Path(path).parent) for path in input.predictions],
         au=report_au,
@@ -113,8 +111,6 @@ rule final_model:
         "results/logs/final/{dataset}/{variant}/seed{seed}.log",
     benchmark:
         "results/benchmarks/final/{dataset}/{variant}/seed{seed}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     threads: config["train"]["threads"]
     resources:
         gpu=1,

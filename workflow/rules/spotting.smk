@@ -16,8 +16,6 @@ rule synthesize_long:
         "results/logs/synthesize_long/{long_dataset}.log",
     benchmark:
         "results/benchmarks/synthesize_long/{long_dataset}.tsv"
-    conda:
-        "../../envs/preprocess.yaml"
     params:
         seed=config["synthetic_long"]["seed"],
         subjects=config["synthetic_long"]["subjects"],
@@ -39,8 +37,6 @@ checkpoint spot_index:
         skipped="results/spotting/{long_dataset}/skipped.tsv",
     log:
         "results/logs/spot_index/{long_dataset}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     params:
         reader=lambda wc: config["spotting_datasets"][wc.long_dataset]["reader"],
         root=lambda wc: spotting_release_root(wc.long_dataset),
@@ -60,8 +56,6 @@ rule spot:
         "results/logs/spot/{long_dataset}/{video}.log",
     benchmark:
         "results/benchmarks/spot/{long_dataset}/{video}.tsv"
-    conda:
-        "../../envs/preprocess.yaml"
     threads: 1
     params:
         source=lambda wc: long_video(wc)["source"],
@@ -85,8 +79,6 @@ rule spotting_table:
         table_meta="results/{long_dataset}_spotting_table.meta.json",
     log:
         "results/logs/spotting_table/{long_dataset}.log",
-    conda:
-        "../../envs/preprocess.yaml"
     params:
         kinds=lambda wc: " ".join(planned(plan.spotting_kinds)(wc.long_dataset)),
         settings=SPOTTING_JSON,

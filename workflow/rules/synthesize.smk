@@ -9,8 +9,6 @@ rule synthesize:
         "results/logs/synthesize/{dataset}.log",
     benchmark:
         "results/benchmarks/synthesize/{dataset}.tsv"
-    conda:
-        "../../envs/preprocess.yaml"
     threads: 2
     params:
         seed=lambda wc: synthetic_settings(wc)["seed"],

@@ -10,8 +10,6 @@ rule train:
         "results/logs/train/{dataset}/{variant}/seed{seed}/{subject}.log",
     benchmark:
         "results/benchmarks/train/{dataset}/{variant}/seed{seed}/{subject}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     threads: config["train"]["threads"]
     resources:
         gpu=1,
