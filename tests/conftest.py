@@ -15,7 +15,8 @@ def schema_config() -> dict:
     not vary from here, as the workflow does, so no test repeats a default."""
     from microau.config import config_around
 
-    return config_around("tiny", {"reader": "casme2", "aus": AUS})
+    class3 = {"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]}
+    return config_around("tiny", {"reader": "casme2", "aus": AUS, "class3": class3})
 
 
 def train_settings(**changes):

@@ -1,6 +1,8 @@
 """`microau <command>`: one line and exit 2 for errors a user can fix, a traceback for bugs."""
 
+import argparse
 import importlib
+from unittest import mock
 
 import pytest
 
@@ -52,3 +54,65 @@ def test_a_programming_error_keeps_its_traceback(monkeypatch) -> None:
     monkeypatch.setattr("microau.datasets.index.main", bug)
     with pytest.raises(KeyError, match="a bug"):
         cli.main(["index"])
+
+
+RESOURCE_FLAGS = {"threads", "device"}
+"""Where and with what a job computes, not what it computes (ARCHITECTURE.md): a default is fine."""
+
+
+class _Parsed(Exception):
+    pass
+
+
+def command_parser(command: cli.Command) -> argparse.ArgumentParser:
+    """The parser a command builds, caught as it starts parsing (no command runs)."""
+    entry = getattr(importlib.import_module(command.module), command.function)
+    caught = {}
+
+    def catch(self, *args, **kwargs):
+        caught["parser"] = self
+        raise _Parsed
+
+    with mock.patch.object(argparse.ArgumentParser, "parse_args", catch), \
+            mock.patch.object(argparse.ArgumentParser, "parse_known_args", catch):
+        with pytest.raises(_Parsed):
+            entry([])
+    return caught["parser"]
+
+
+def schema_defaults(node: dict, found: dict | None = None) -> dict[str, list]:
+    """Every key of the schema that has a default -> its defaults (a key may sit in several sections)."""
+    found = {} if found is None else found
+    for key, child in node.get("properties", {}).items():
+        if "default" in child:
+            found.setdefault(key, []).append(child["default"])
+        schema_defaults(child, found)
+    for child in node.get("definitions", {}).values():
+        schema_defaults(child, found)
+    if isinstance(node.get("additionalProperties"), dict):
+        schema_defaults(node["additionalProperties"], found)
+    return found
+
+
+def flags_repeating_defaults(parser: argparse.ArgumentParser, defaults: dict[str, list]) -> list[str]:
+    """Optional flags whose default is a schema default of the key they are named for (None is
+    no default: an absent flag then means what the schema's null means, nothing given)."""
+    return [
+        action.option_strings[0]
+        for action in parser._actions
+        if action.option_strings and not action.required and action.dest not in RESOURCE_FLAGS
+        and action.default is not None and action.dest in defaults and action.default in defaults[action.dest]
+    ]
+
+
+def test_no_command_flag_repeats_a_default_of_the_schema():
+    from microau.config import SCHEMA_PATH, load_schema
+
+    defaults = schema_defaults(load_schema(SCHEMA_PATH))
+    assert {"clip_px", "subtract_median", "missing_apex", "factor"} <= set(defaults)
+    found = {name: flags_repeating_defaults(command_parser(command), defaults) for name, command in cli.COMMANDS.items()}
+    assert not {name: flags for name, flags in found.items() if flags}
+    planted = argparse.ArgumentParser()
+    planted.add_argument("--clip-px", type=float, default=3.0)
+    planted.add_argument("--subtract-median", action=argparse.BooleanOptionalAction, default=True)
+    assert flags_repeating_defaults(planted, defaults) == ["--clip-px", "--subtract-median"]

@@ -185,3 +185,66 @@ def test_composite_names_may_hold_a_plus_but_no_slash():
     with pytest.raises(ConfigError, match="composites"):
         load_config(raw, SCHEMA)
     assert list(load_config(protocols_raw(), SCHEMA)["composites"]) == ["demo+sammsyn"]
+
+
+def _enum(*path: str) -> list:
+    """The allowed values the schema gives at `path` (an enum, or the enum of an array's items)."""
+    node = SCHEMA
+    for part in path:
+        node = node[part]
+    return node["enum"] if "enum" in node else node["items"]["enum"]
+
+
+def code_lists() -> list[tuple[str, object, list]]:
+    """Every list of allowed values the code needs, beside the schema enum it must equal."""
+    from microau.ablation import PAPER_TABLES
+    from microau.aus import AU_LANDMARKS
+    from microau.datasets.index import MISSING_APEX
+    from microau.datasets.release import FRAME_LAYOUTS, READERS
+    from microau.losses import LABEL_MATRIX_TARGETS
+    from microau.mer import READINGS
+    from microau.model.micro_au_clip import FUSIONS, POOLINGS
+    from microau.preprocess.flow import THIRD_CHANNELS
+    from microau.preprocess.landmarks import METHODS as LANDMARK_METHODS
+    from microau.preprocess.magnify import METHODS as MAGNIFY_METHODS
+    from microau.sample_table import CLASS3
+    from microau.spotting.releases import SPOT_READERS
+    from microau.spotting.spotter import FLOW_METHODS
+    from microau.temperature import TEMPERATURE_READINGS
+    from microau.train import CONTRASTIVE
+
+    dataset = ("definitions", "dataset", "properties")
+    variant = ("properties", "variants", "additionalProperties", "properties")
+    return [
+        ("READERS", READERS, _enum(*dataset, "reader")),
+        ("FRAME_LAYOUTS", FRAME_LAYOUTS, _enum(*dataset, "frames_layout")),
+        ("AU_LANDMARKS (Table I's AUs)", list(AU_LANDMARKS), _enum("definitions", "au")),
+        ("CLASS3", CLASS3, SCHEMA["definitions"]["dataset"]["properties"]["class3"]["propertyNames"]["enum"]),
+        ("MISSING_APEX", MISSING_APEX, _enum("properties", "frames", "properties", "missing_apex")),
+        ("magnify METHODS", MAGNIFY_METHODS, _enum("properties", "magnify", "properties", "method")),
+        ("landmarks METHODS", LANDMARK_METHODS, _enum("properties", "landmarks", "properties", "method")),
+        ("THIRD_CHANNELS", THIRD_CHANNELS, _enum("properties", "flow", "properties", "third_channel")),
+        ("POOLINGS", POOLINGS, _enum(*variant, "pooling")),
+        ("FUSIONS", FUSIONS, _enum(*variant, "fusion")),
+        ("CONTRASTIVE", list(CONTRASTIVE), _enum(*variant, "contrastive")),
+        ("TEMPERATURE_READINGS", TEMPERATURE_READINGS,
+         SCHEMA["properties"]["train"]["properties"]["temperature"]["anyOf"][0]["enum"]),
+        ("LABEL_MATRIX_TARGETS", LABEL_MATRIX_TARGETS, _enum("properties", "train", "properties", "label_matrix_target")),
+        ("mer READINGS", READINGS, _enum("properties", "mer", "properties", "texts")),
+        ("PAPER_TABLES", list(PAPER_TABLES), _enum("properties", "ablation", "properties", "tables")),
+        ("SPOT_READERS", SPOT_READERS, _enum("definitions", "spotting_dataset", "properties", "reader")),
+        ("FLOW_METHODS (spotting)", FLOW_METHODS, _enum("properties", "spotting", "properties", "flow")),
+    ]
+
+
+def test_every_au_of_the_schema_is_the_one_au_definition():
+    assert SCHEMA["definitions"]["dataset"]["properties"]["aus"]["items"] == {"$ref": "#/definitions/au"}
+    assert SCHEMA["properties"]["report"]["properties"]["au"]["$ref"] == "#/definitions/au"
+    assert load_config({"targets": [], "report": {"au": "4"}}, SCHEMA)["report"]["au"] == 4
+    with pytest.raises(ConfigError, match=r"config key 'report.au': 3 is not one of \[1, 2, 4"):
+        check_config({"targets": [], "report": {"au": 3}}, SCHEMA)
+
+
+@pytest.mark.parametrize("name, in_code, in_schema", code_lists(), ids=[entry[0] for entry in code_lists()])
+def test_each_list_of_allowed_values_in_the_code_equals_its_schema_enum(name, in_code, in_schema):
+    assert sorted(map(str, in_code)) == sorted(map(str, in_schema)), name

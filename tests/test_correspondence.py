@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from microau.config import SCHEMA_PATH
 from microau.correspondence import CorrespondenceError, filter_combinations
 
-SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = SCHEMA_PATH
 
 
 def schema_correspondence() -> dict:

@@ -105,6 +105,7 @@ def test_cli_writes_npz_and_rgb_png(tmp_path: Path) -> None:
         "magnitude",
         "--clip-px",
         "3.0",
+        "--subtract-median",
         "--out-npz",
         str(npz),
         "--out-image",

@@ -68,13 +68,10 @@ def test_global_contrastive_loss_targets_the_identity_even_for_equal_texts():
 
 
 def test_under_the_default_config_miaucl_and_local_origcl_differ_in_loss_and_gradients():
-    from pathlib import Path
-
-    import yaml
-
     from conftest import train_settings
+    from microau.config import SCHEMA_PATH, load_schema
 
-    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    schema = load_schema(SCHEMA_PATH)
     default = schema["properties"]["train"]["properties"]["label_matrix_target"]["default"]
     assert default == train_settings().label_matrix_target == "raw"
     generator = torch.Generator().manual_seed(2)

@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from conftest import model_options, train_settings
 from fake_releases import motion_clip
 
 from microau.cli import main as cli_main
+from microau.config import SCHEMA_PATH, load_schema
 from microau.features import ClipSpec, build_cache
 from microau.landmarks_csv import read_landmarks
 from microau.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
@@ -35,7 +35,7 @@ NOT_PAIR_SETTINGS = ("on_missing_face", "missing_apex")
 
 def schema_preprocess() -> dict[str, dict]:
     """The schema defaults of the preprocessing sections, as the train rule stores them in model.pt."""
-    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
+    schema = load_schema(SCHEMA_PATH)["properties"]
     return {
         section: {key: spec["default"] for key, spec in schema[section]["properties"].items()}
         for section in ("frames", "magnify", "flow", "landmarks")
@@ -82,7 +82,7 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
         "--onset", str(crops / "onset.png"), "--apex", str(magnified),
         "--out-npz", str(root / "flow" / f"{sample}.npz"), "--out-image", str(root / "flow" / f"{sample}.png"),
         "--image-size", size, "--third-channel", flow_settings["third_channel"], "--clip-px", str(flow_settings["clip_px"]),
-        *([] if flow_settings["subtract_median"] else ["--no-subtract-median"]),
+        "--subtract-median" if flow_settings["subtract_median"] else "--no-subtract-median",
     ]) == 0
     assert landmarks.main([
         "--apex", str(crops / "apex.png"), "--box", str(crops / "box.json"),

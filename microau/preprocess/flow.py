@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         "--clip-px", type=float, required=True, help="flow (flow-image pixels) that saturates the encoding"
     )
     parser.add_argument(
-        "--no-subtract-median", dest="subtract_median", action="store_false", help="keep the global (median) motion"
+        "--subtract-median", action=argparse.BooleanOptionalAction, required=True,
+        help="remove the global (median) motion, or keep it (--no-subtract-median)",
     )
     parser.add_argument("--out-npz", type=Path, required=True, help="u, v float32 at crop resolution")
     parser.add_argument("--out-image", type=Path, required=True, help="flow image (PNG, channels R=u G=v B=third)")

@@ -12,7 +12,11 @@ rule flow:
         size=config["flow"]["image_size"],
         channel=config["flow"]["third_channel"],
         clip_px=config["flow"]["clip_px"],
-        median="" if config["flow"]["subtract_median"] else "--no-subtract-median",
+        median=(
+            "--subtract-median"
+            if config["flow"]["subtract_median"]
+            else "--no-subtract-median"
+        ),
     shell:
         "microau flow --onset {input.onset} --apex {input.apex} --image-size {params.size}"
         " --third-channel {params.channel} --clip-px {params.clip_px} {params.median}"
