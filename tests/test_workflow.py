@@ -1,6 +1,7 @@
 """The whole workflow through the Snakemake CLI on the tiny config (slow: minutes)."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -105,9 +106,16 @@ def test_changing_a_flow_setting_reruns_flow_and_after_but_nothing_before(finish
     assert not {"synthesize", "index", "frames", "magnify", "landmarks"} & set(counts)
 
 
-def test_workflow_passes_lint_and_snakefmt():
+NO_SOFTWARE_LINT = "Specify a conda environment or container for each rule."
+"""The one lint left on purpose: the rules run the installed microau package, and no conda
+environment or container has been tested (.snakemake-workflow-catalog.yml says so)."""
+
+
+def test_workflow_passes_lint_but_for_the_untested_software_environments_and_snakefmt():
     lint = subprocess.run(["snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr, lint.stdout[-3000:]
+    output = lint.stdout + lint.stderr
+    titles = set(re.findall(r"^\s+\* (.+?):$", output, re.MULTILINE))
+    assert titles == {NO_SOFTWARE_LINT} or "Congratulations, your workflow is in a good condition!" in output, output[-3000:]
     style = subprocess.run(["snakefmt", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert style.returncode == 0, style.stderr[-3000:]
 
