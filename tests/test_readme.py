@@ -81,7 +81,7 @@ def snakemake_targets(words: list[str]) -> list[str]:
 
 def test_the_readme_has_the_commands_it_promises():
     programs = {words[0] for words in COMMANDS_IN_README}
-    assert {"pip", "snakemake", "microau", "python"} <= programs
+    assert {"pip", "snakemake", "microau", "python", "snakedeploy"} <= programs
     assert len(COMMANDS_IN_README) >= 10
 
 
@@ -108,7 +108,16 @@ def test_each_readme_command_is_valid(words, snakemake_help, rule_names):
             known = target in rule_names or any(p.fullmatch(target) for p in patterns)
             assert known, f"{target} is neither a rule nor a file a rule makes"
     elif program == "pip":
-        assert words[1:3] == ["install", "-e"] and words[3] in (".", ".[test]", ".[mediapipe]")
+        editable = words[1:3] == ["install", "-e"] and words[3] in (".", ".[test]", ".[mediapipe]")
+        assert editable or (words[1] == "install" and words[2].startswith("git+https://")), words
+    elif program == "snakedeploy":
+        assert words[1] == "deploy-workflow" and words[2].startswith("https://") and len(words) >= 4
+        usage = subprocess.run(["snakedeploy", "deploy-workflow", "--help"], capture_output=True, text=True).stdout
+        missing = [flag for flag in flags(words[3:]) if flag not in usage]
+        assert not missing, f"snakedeploy deploy-workflow --help lacks {missing}"
+    elif program == "cd":
+        deployed = [w for line in COMMANDS_IN_README if line[0] == "snakedeploy" for w in line[3:4]]
+        assert words[1:] in ([d] for d in deployed), f"cd {words[1:]} is not a folder the README deploys into"
     elif program == "python":
         assert words[1:3] == ["-m", "pytest"]
         assert all(flag in ("-m", "-q", "-x") for flag in flags(words[3:]))
