@@ -31,7 +31,8 @@ def load_schema(path: str | Path) -> dict:
         return yaml.safe_load(handle)
 
 
-def _resolve(schema: dict, root: dict) -> dict:
+def resolve_ref(schema: dict, root: dict) -> dict:
+    """`schema` itself, or the definition in `root` that its `$ref` points to."""
     ref = schema.get("$ref")
     if ref:
         node: Any = root
@@ -59,7 +60,7 @@ def coerce_scalars(value: Any, schema: dict, root: dict | None = None) -> Any:
     """Strings where the schema wants numbers, booleans or null become those types; under an anyOf
     of a string enum and a number (`train.temperature`), a string that reads as a number becomes one."""
     root = root or schema
-    schema = _resolve(schema, root)
+    schema = resolve_ref(schema, root)
     types = schema.get("type", [])
     types = [types] if isinstance(types, str) else types
     either = [branch.get("type") for branch in schema.get("anyOf", [])]
@@ -89,7 +90,7 @@ def check_config(config: dict, schema: dict) -> dict:
         key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
         hint = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
         if error.validator == "additionalProperties":
-            allowed = sorted(_resolve(error.schema, schema).get("properties", {}))
+            allowed = sorted(resolve_ref(error.schema, schema).get("properties", {}))
             hint = f"allowed keys: {', '.join(allowed)}" if allowed else hint
         elif error.validator == "enum":
             hint = f"allowed values: {', '.join(map(str, error.validator_value))}"
@@ -103,7 +104,7 @@ def fill_defaults(value: Any, schema: dict, root: dict | None = None) -> Any:
     """`value` with every absent key that the schema gives a default set to it, at every depth
     (dataset and variant entries included), as Snakemake's `validate` fills them."""
     root = root or schema
-    schema = _resolve(schema, root)
+    schema = resolve_ref(schema, root)
     if isinstance(value, dict):
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties")

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from microau.config import (
+    resolve_ref,
     SCHEMA_PATH,
     ConfigError,
     check_config,
@@ -248,3 +249,28 @@ def test_every_au_of_the_schema_is_the_one_au_definition():
 @pytest.mark.parametrize("name, in_code, in_schema", code_lists(), ids=[entry[0] for entry in code_lists()])
 def test_each_list_of_allowed_values_in_the_code_equals_its_schema_enum(name, in_code, in_schema):
     assert sorted(map(str, in_code)) == sorted(map(str, in_schema)), name
+
+
+def repeated_defaults(value, schema: dict, key: str = "") -> list[str]:
+    """Keys of `value` (a raw config) set to the default the schema gives them, at every depth."""
+    schema = resolve_ref(schema, SCHEMA)
+    found = []
+    if isinstance(value, dict):
+        properties, extra = schema.get("properties", {}), schema.get("additionalProperties")
+        for name, item in value.items():
+            child = properties.get(name, extra if isinstance(extra, dict) else None)
+            if child is None:
+                continue
+            path = f"{key}.{name}" if key else name
+            if "default" in child and item == child["default"]:
+                found.append(path)
+            else:
+                found += repeated_defaults(item, child, path)
+    return found
+
+
+def test_the_shipped_config_repeats_no_default_of_the_schema():
+    assert repeated_defaults(shipped_config(), SCHEMA) == []
+    planted = {**shipped_config(), "flow": {"clip_px": 3.0}, "variant": "micro_au_clip"}
+    planted["datasets"]["samm"]["epochs"] = 80
+    assert repeated_defaults(planted, SCHEMA) == ["datasets.samm.epochs", "flow.clip_px", "variant"]
