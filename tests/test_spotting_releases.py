@@ -15,10 +15,10 @@ def test_casme_sq_release(tmp_path):
     assert videos["s15_0101"].fps == 30 and videos["s15_0101"].frames == 70
     assert Path(videos["s15_0101"].source).name == "15_0101disgustingteeth"
     assert release.truth == [
-        Interval("s15_0101", "s15", "micro", 9, 11, 13),
-        Interval("s15_0101", "s15", "macro", 29, 39, 59),
-        Interval("s15_0401", "s15", "micro", 4, 7, 7),  # offset 0: the apex ends it
-        Interval("s16_0502", "s16", "micro", 19, 21, 24),
+        Interval("s15_0101", "s15", "micro", 9, 11, 13, "disgust"),
+        Interval("s15_0101", "s15", "macro", 29, 39, 59, "disgust"),
+        Interval("s15_0401", "s15", "micro", 4, 7, 7, "anger"),  # offset 0: the apex ends it
+        Interval("s16_0502", "s16", "micro", 19, 21, 24, "happy"),
     ]
     assert [s["video"] for s in release.skipped] == ["s19/19_0401"]
 

@@ -20,7 +20,8 @@ Two options make harder videos (the defaults give the videos above):
 
 Writes, under --out:
   videos/<subject>.avi   MJPG at --fps, 640x480 (the demo's frame)
-  truth.csv              the micro-expressions (microau.spotting.intervals format, kind micro)
+  truth.csv              the micro-expressions (microau.spotting.intervals format, kind micro, with
+                         the emotion of their AU combination, `EMOTION_AU_SETS`)
   synthesis.json         per-video events: expressions with AUs and emotion, blinks, head shifts
                          (with --head-motion rigid, each shift's pose too)
 """
@@ -367,7 +368,7 @@ def synthesize_long(
         render_video(seed, index, video, SubjectRenderer(person), np.asarray(person.landmarks68, np.float32), out / VIDEOS_DIR / f"{video.subject}.avi")
         videos.append(video)
     truth = [
-        Interval(v.subject, v.subject, "micro", e.onset, e.apex, e.offset) for v in videos for e in v.expressions
+        Interval(v.subject, v.subject, "micro", e.onset, e.apex, e.offset, e.emotion) for v in videos for e in v.expressions
     ]
     write_intervals(out / TRUTH_CSV, truth)
     record = {

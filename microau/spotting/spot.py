@@ -95,6 +95,16 @@ def write_analysis(path: Path, rows: list[dict[str, object]]) -> None:
         writer.writerows(rows)
 
 
+def read_analysis(path: str | Path) -> list[dict[str, str]]:
+    """The rows of an analysis CSV written by `write_analysis` (as text)."""
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ANALYSIS_FIXED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SpottingError(f"{path} lacks {', '.join(missing)}: not an analysis CSV of microau spot --model")
+        return list(reader)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--video", type=Path, required=True, help="a video file, or a folder of numbered frames (with --fps)")
