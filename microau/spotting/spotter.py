@@ -29,6 +29,9 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    opening, mostly vertical, in both eyes on average. A peak with a blink within k of it is kept
    only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink does
    not move, carry it above the threshold too.
+6. Head moves: the affine removal leaves a few per cent of a quick head move in the flow (the flow
+   itself errs by that much on a face moving several px). A peak under `head_share` of the head's
+   own in-against-out motion within k of it is that residue, not an expression.
 Micro-expressions use `half_length_s`, macro-expressions `macro_half_length_s`.
 """
 
@@ -100,6 +103,7 @@ class SpotSettings:
     threshold_p: float
     noise_z: float
     blink_closing: float
+    head_share: float
     redetect_s: float
     face_px: int
     roi_share: float
@@ -110,7 +114,8 @@ class SpotSettings:
 @dataclass
 class Signal:
     """The sampled frames and at each: the face signal, the eyes' closure (share of the opening)
-    and whether that closure was vertical, and the signal of the regions away from the eyes."""
+    and whether that closure was vertical, the signal of the regions away from the eyes, and the
+    head's own motion (its in-against-out contrast, as the regions', before it was removed)."""
 
     fps: float
     frames: int
@@ -121,6 +126,7 @@ class Signal:
     eyes: np.ndarray
     vertical: np.ndarray | None = None
     eye_free: np.ndarray | None = None
+    head: np.ndarray | None = None
 
 
 # ---- frames of a long video -------------------------------------------------------------------
@@ -241,6 +247,7 @@ class Face:
     eyes: list[tuple[int, int, int, int]]
     openings: np.ndarray
     fit: np.ndarray
+    centres: np.ndarray
 
 
 def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetector, previous: Face | None, where: str) -> Face:
@@ -257,10 +264,9 @@ def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetecto
     x, y, side = box
     crop_points = (points - np.array([x, y], np.float32)) * np.float32(settings.face_px / side)
     eyes, openings = lid_boxes(crop_points, settings.face_px)
-    return Face(
-        box, roi_boxes(crop_points, settings.face_px, settings.roi_share), eyes, openings,
-        face_fit_points(crop_points, settings.face_px),
-    )
+    rois = roi_boxes(crop_points, settings.face_px, settings.roi_share)
+    centres = np.array([[(x0 + x1) / 2, (y0 + y1) / 2, 1.0] for x0, y0, x1, y1 in rois])
+    return Face(box, rois, eyes, openings, face_fit_points(crop_points, settings.face_px), centres)
 
 
 def head_motion(flow: np.ndarray, face: Face) -> np.ndarray:
@@ -305,14 +311,15 @@ def region_flows(
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
     """stride, k (samples), sampled frame numbers, and per sample, from the frame k samples earlier
     (zero for the first k), the head's motion removed: the regions' [regions, 2] mean flow, and
-    per eye [2, 3] its upper lid's fall (downward flow, share of its opening) and its mean flow (x, y)."""
+    per eye [2, 3] its upper lid's fall (downward flow, share of its opening) and its mean flow (x, y),
+    and the head's motion removed at each region's centre [regions, 2]."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
     k = samples_of(half_length_s, source.fps, stride)
     redetect = max(1, int(round(settings.redetect_s * source.fps)))
     history: deque[np.ndarray] = deque(maxlen=k + 1)
-    numbers, regions, eyes = [], [], []
+    numbers, regions, eyes, heads = [], [], [], []
     ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
     grid = np.dstack([xs, ys, np.ones_like(xs)])
     face: Face | None = None
@@ -328,12 +335,15 @@ def region_flows(
         numbers.append(number)
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
+            heads.append(np.zeros((len(face.rois), 2)))
             eyes.append(np.zeros((len(face.openings), 3)))
             continue
         earlier = history[0]
         flow = flow_of(earlier, match_gain(earlier, crop))
-        flow = subtract_head(flow, head_motion(flow, face), grid)
+        motion = head_motion(flow, face)
+        flow = subtract_head(flow, motion, grid)
         regions.append(region_means(flow, face.rois))
+        heads.append(face.centres @ motion.T)
         lids = region_means(flow, face.eyes)
         # per eye: the upper lid's fall (share of the opening) and its flow
         eyes.append(np.column_stack([lids[:, 1] / face.openings, lids]))
@@ -344,7 +354,7 @@ def region_flows(
                 f"spot {source.path.name}: {number / source.fps:.0f} of {source.count / source.fps:.0f} s "
                 f"({now - started:.0f} s)", file=sys.stderr, flush=True,
             )
-    return stride, k, np.array(numbers), np.array(regions), np.array(eyes)
+    return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads)
 
 
 def contrast(means: np.ndarray, k: int) -> np.ndarray:
@@ -363,8 +373,9 @@ def smooth(values: np.ndarray, width: int) -> np.ndarray:
 
 def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Signal:
     """The face and eye signals of one half length from `region_flows`'s output."""
-    stride, k, numbers, regions, eyes = flows
+    stride, k, numbers, regions, eyes, heads = flows
     regional = contrast(regions, k)
+    head_contrast = contrast(heads, k).mean(axis=1)
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
     free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
     closure = np.zeros(len(eyes))
@@ -379,7 +390,7 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
     width = samples_of(settings.smooth_s, fps, stride)
     return Signal(
         fps, frames, stride, k, numbers, smooth(face_contrast, width), smooth(closure, width),
-        smooth(lid_v, width) >= smooth(lid_u, width), smooth(free_contrast, width),
+        smooth(lid_v, width) >= smooth(lid_u, width), smooth(free_contrast, width), smooth(head_contrast, width),
     )
 
 
@@ -404,6 +415,7 @@ def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
     values = sig.face
     limit = threshold(values, settings)
     blinking = blinks(sig, settings)
+    head = np.zeros(len(values)) if sig.head is None else sig.head
     free = sig.face if sig.eye_free is None else sig.eye_free
     candidates = [
         i for i in range(1, len(values) - 1)
@@ -413,7 +425,10 @@ def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
     for i in sorted(candidates, key=lambda i: -values[i]):
         if any(abs(i - j) < 2 * sig.k for j in kept):
             continue
-        if blinking[max(0, i - sig.k) : i + sig.k + 1].any() and free[i] < limit:
+        window = slice(max(0, i - sig.k), i + sig.k + 1)
+        if blinking[window].any() and free[i] < limit:
+            continue
+        if values[i] < settings.head_share * head[window].max():
             continue
         kept.append(i)
     return sorted(kept)
