@@ -23,7 +23,7 @@ import numpy as np
 
 from microau.atomic import atomic_open
 from microau.config import load_config, load_schema, SCHEMA_PATH
-from microau.spotting.intervals import KINDS, Interval, write_intervals
+from microau.spotting.intervals import KINDS, Interval, read_intervals, write_intervals
 from microau.spotting.spotter import SpotSettings, VideoSource, spot
 
 PROG = "microau spot"
@@ -116,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     source_of.add_argument("--config", type=Path, help="config.yaml whose spotting section to use (schema defaults fill the rest)")
     source_of.add_argument("--settings-json", help="the spotting section as JSON (as the workflow passes it)")
     parser.add_argument("--model", type=Path, help="model.pt: also analyse each micro-expression (AUs and emotion)")
+    parser.add_argument(
+        "--intervals", type=Path,
+        help="with --model: analyse the intervals of this CSV (an earlier microau spot of the video) instead of spotting again",
+    )
     parser.add_argument("--out", type=Path, required=True, help="intervals CSV, or with --model the analysis CSV")
     parser.add_argument(
         "--device", default="auto", help="with --model: auto, cpu, cuda or cuda:N, as `microau predict` takes it (default auto)"
@@ -123,12 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
+    if args.intervals and not args.model:
+        parser.error("--intervals needs --model")
     cv2.setNumThreads(args.threads)
     settings = settings_from(args.config, args.settings_json)
     source = VideoSource(args.video, args.fps)
     name = args.name or args.video.stem
     start = time.perf_counter()
-    intervals = spot(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
+    if args.intervals:
+        intervals = read_intervals(args.intervals)
+    else:
+        intervals = spot(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.model:
