@@ -23,10 +23,12 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    video's own signal (p = `threshold_p`, MDMD's relative threshold; z = `noise_z`, a floor for
    videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate.
 5. Blinks: a blink closes the eye opening (the upper lid falls onto the lower one) and reopens it,
-   large, fast and vertical; AU4 (brows down) and AU7 (lids tightened) narrow it a little. Each
-   eye's closure is the upper lid's downward flow minus the lower lid's, as a share of the eye's
-   opening, in against out as in 3; a blink is a closure of at least `blink_closing` of the
-   opening, mostly vertical, in both eyes on average. A peak with a blink within k of it is kept
+   large, fast and vertical; AU4 (brows down) and AU7 (lids tightened) move the lids a fraction
+   of a px. Each eye's upper-lid fall is the downward flow of a box on its upper lid (as high as
+   the opening, so it holds the lid when the head has moved since the landmarks) as a share of
+   the eye's opening, in against out as in 3; a blink is a fall of at least `blink_closing` of
+   the opening, mostly vertical, in both eyes on average. Its contrast in the face has side lobes
+   k before and after it, hence the window of k. A peak with a blink within k of it is kept
    only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink does
    not move, carry it above the threshold too.
 6. Head moves: the affine removal leaves a few per cent of a quick head move in the flow (the flow
