@@ -6,7 +6,12 @@ import pytest
 from microau.bootstrap import Bootstrap
 from microau.result_tables import read_result_table
 from microau.spotting.intervals import Interval, write_intervals
-from microau.spotting.recognition import RecognitionError, emotion_classes, recognition_counts, recognition_scores
+from microau.spotting.recognition import (
+    RecognitionError,
+    emotion_classes,
+    recognition_counts,
+    recognition_scores,
+)
 from microau.spotting.releases import DEFAULT_CLASS3, LongVideoRow, write_videos
 from microau.spotting.spot import write_analysis
 from microau.spotting.table import main

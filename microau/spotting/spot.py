@@ -22,9 +22,9 @@ import cv2
 import numpy as np
 
 from microau.atomic import atomic_open
-from microau.config import load_config, load_schema, SCHEMA_PATH
+from microau.config import SCHEMA_PATH, load_config, load_schema
 from microau.spotting.intervals import KINDS, Interval, read_intervals, write_intervals
-from microau.spotting.spotter import SpotSettings, VideoSource, spot
+from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot
 
 PROG = "microau spot"
 ANALYSIS_FIXED = ("video", "kind", "onset", "apex", "offset", "onset_s", "apex_s", "offset_s")

@@ -11,10 +11,9 @@ Written through `microau.result_tables`.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
 import json
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +22,14 @@ from microau.result_tables import write_result_table
 from microau.spotting.intervals import KINDS, Interval, read_intervals
 from microau.spotting.recognition import emotion_classes, strs_row
 from microau.spotting.releases import read_videos
-from microau.spotting.scoring import IOU_THRESHOLD, OVERALL, f1_parts, matched_pairs, spotting_rows, video_counts
+from microau.spotting.scoring import (
+    IOU_THRESHOLD,
+    OVERALL,
+    f1_parts,
+    matched_pairs,
+    spotting_rows,
+    video_counts,
+)
 from microau.spotting.spot import read_analysis
 from microau.spotting.spotter import SpottingError
 
