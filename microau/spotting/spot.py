@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     minutes = source.count / source.fps / 60
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "
-        f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute) -> {args.out}"
+        + (f"(read from {args.intervals})" if args.intervals else f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute)")
+        + f" -> {args.out}"
     )
     return 0
