@@ -49,3 +49,13 @@ def test_missing_sheet_is_named(tmp_path):
     (tmp_path / "rawpic").mkdir()
     with pytest.raises(DatasetError, match=r"CAS\(ME\)\^2code_final"):
         read_long_release("casme_sq", tmp_path)
+
+
+def test_synthetic_long_truth_takes_each_expression_emotion_from_the_record(tmp_path):
+    import json
+
+    (tmp_path / "truth.csv").write_text("video,subject,kind,onset,apex,offset\ns01,s01,micro,10,15,20\n")  # written before emotions
+    record = {"videos": [{"subject": "s01", "fps": 30, "frames": 300, "expressions": [{"onset": 10, "offset": 20, "emotion": "disgust"}]}]}
+    (tmp_path / "synthesis.json").write_text(json.dumps(record))
+    release = read_long_release("synthetic_long", tmp_path)
+    assert release.truth == [Interval("s01", "s01", "micro", 10, 15, 20, "disgust")]
