@@ -59,3 +59,12 @@ def test_synthetic_long_truth_takes_each_expression_emotion_from_the_record(tmp_
     (tmp_path / "synthesis.json").write_text(json.dumps(record))
     release = read_long_release("synthetic_long", tmp_path)
     assert release.truth == [Interval("s01", "s01", "micro", 10, 15, 20, "disgust")]
+
+
+def test_samm_lv_keeps_the_emotion_of_a_sheet_that_has_one(tmp_path, monkeypatch):
+    import fake_releases
+
+    monkeypatch.setattr(fake_releases, "SAMM_LV_HEADER", [*fake_releases.SAMM_LV_HEADER, "Estimated Emotion"])
+    monkeypatch.setattr(fake_releases, "SAMM_LV_ROWS", [[*row, "Happiness"] for row in fake_releases.SAMM_LV_ROWS])
+    release = read_long_release("samm_lv", fake_releases.make_samm_lv(tmp_path / "SAMM"))
+    assert {i.emotion for i in release.truth} == {"happiness"}
