@@ -341,6 +341,27 @@ def spotting_settings_json(config: dict) -> str:
     return json.dumps(config["spotting"], sort_keys=True)
 
 
+def spotting_model(config: dict) -> str | None:
+    """The model.pt that recognises spotted micro-expressions: a dataset's final model, or a path."""
+    name = config.get("spotting_model")
+    if not name:
+        return None
+    if name in config["datasets"]:
+        return f"results/final/{name}/{config['variant']}/seed{config['train']['seed']}/model.pt"
+    return name
+
+
+def spotting_recognition_options(config: dict, dataset: str) -> str:
+    """The spotting-table flags of spot-then-recognise (none without a spotting_model)."""
+    from microau.spotting.releases import DEFAULT_CLASS3
+
+    if not spotting_model(config):
+        return ""
+    entry = config["spotting_datasets"][dataset]
+    class3 = entry.get("class3") or DEFAULT_CLASS3[entry["reader"]]
+    return f"--class3 '{json.dumps(class3, sort_keys=True)}' --reading {config['mer']['texts']}"
+
+
 def spot_index_options(config: dict, dataset: str) -> str:
     """The optional flag of a spotting dataset's index job (its annotation sheet)."""
     coding = config["spotting_datasets"][dataset]["coding_file"]

@@ -15,10 +15,10 @@ def test_casme_sq_release(tmp_path):
     assert videos["s15_0101"].fps == 30 and videos["s15_0101"].frames == 70
     assert Path(videos["s15_0101"].source).name == "15_0101disgustingteeth"
     assert release.truth == [
-        Interval("s15_0101", "s15", "micro", 9, 11, 13),
-        Interval("s15_0101", "s15", "macro", 29, 39, 59),
-        Interval("s15_0401", "s15", "micro", 4, 7, 7),  # offset 0: the apex ends it
-        Interval("s16_0502", "s16", "micro", 19, 21, 24),
+        Interval("s15_0101", "s15", "micro", 9, 11, 13, "disgust"),
+        Interval("s15_0101", "s15", "macro", 29, 39, 59, "disgust"),
+        Interval("s15_0401", "s15", "micro", 4, 7, 7, "anger"),  # offset 0: the apex ends it
+        Interval("s16_0502", "s16", "micro", 19, 21, 24, "happy"),
     ]
     assert [s["video"] for s in release.skipped] == ["s19/19_0401"]
 
@@ -49,3 +49,22 @@ def test_missing_sheet_is_named(tmp_path):
     (tmp_path / "rawpic").mkdir()
     with pytest.raises(DatasetError, match=r"CAS\(ME\)\^2code_final"):
         read_long_release("casme_sq", tmp_path)
+
+
+def test_synthetic_long_truth_takes_each_expression_emotion_from_the_record(tmp_path):
+    import json
+
+    (tmp_path / "truth.csv").write_text("video,subject,kind,onset,apex,offset\ns01,s01,micro,10,15,20\n")  # written before emotions
+    record = {"videos": [{"subject": "s01", "fps": 30, "frames": 300, "expressions": [{"onset": 10, "offset": 20, "emotion": "disgust"}]}]}
+    (tmp_path / "synthesis.json").write_text(json.dumps(record))
+    release = read_long_release("synthetic_long", tmp_path)
+    assert release.truth == [Interval("s01", "s01", "micro", 10, 15, 20, "disgust")]
+
+
+def test_samm_lv_keeps_the_emotion_of_a_sheet_that_has_one(tmp_path, monkeypatch):
+    import fake_releases
+
+    monkeypatch.setattr(fake_releases, "SAMM_LV_HEADER", [*fake_releases.SAMM_LV_HEADER, "Estimated Emotion"])
+    monkeypatch.setattr(fake_releases, "SAMM_LV_ROWS", [[*row, "Happiness"] for row in fake_releases.SAMM_LV_ROWS])
+    release = read_long_release("samm_lv", fake_releases.make_samm_lv(tmp_path / "SAMM"))
+    assert {i.emotion for i in release.truth} == {"happiness"}

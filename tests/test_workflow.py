@@ -187,3 +187,22 @@ def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path)
     assert "IoU >= 0.5" in metadata["scoring"]
     spotted = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "spotted").glob("*.csv"))
     assert [p.stem for p in spotted] == ["s01", "s02"]  # one job per video
+
+
+@pytest.mark.slow
+def test_tiny_workflow_spots_then_recognises_with_another_datasets_final_model(tmp_path):
+    """Leak-free: the recogniser is the demo AU dataset's final model (subjects of microau
+    synthesize, seed 3), the long videos are synthesize-long's own subjects."""
+    config = yaml.safe_load(TINY_CONFIG.read_text())
+    config["spotting_model"] = "synthetic"
+    place_config(tmp_path, yaml.safe_dump(config))
+    result = snakemake(tmp_path, "spotting_all")
+    assert result.returncode == 0, result.stderr[-4000:]
+    _, (row,) = read_result_table(
+        tmp_path / "results" / "synthetic_spot_spotting_table.csv", ["F1", "recognition_F1", "recognition_UF1", "STRS", "STRS_lo"]
+    )
+    assert float(row["STRS"]) == pytest.approx(float(row["F1"]) * float(row["recognition_F1"]), abs=1e-3)
+    assert int(row["recognition_TP"]) + int(row["recognition_FN"]) <= int(row["TP"])  # only matched intervals are recognised
+    assert (tmp_path / "results" / "final" / "synthetic").is_dir()
+    recognised = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "recognised").glob("*.csv"))
+    assert [p.stem for p in recognised] == ["s01", "s02"]

@@ -326,6 +326,34 @@ class SubjectRenderer:
         ramp = along_x * np.float32(np.cos(direction)) + along_y * np.float32(np.sin(direction))
         self.light = (1.0 + subject.gradient * ramp)[..., None].astype(np.float32)
 
+    def render_posed(
+        self, displacement: np.ndarray | None, pose: np.ndarray, gain: float, noise: np.ndarray | None
+    ) -> np.ndarray:
+        """One 8-bit BGR frame of the face moved by the head's pose, a 2x3 affine from each frame
+        pixel to the point of the unmoved face it shows, whose skin has moved by displacement
+        (frame pixels of the unmoved face)."""
+        height, width = self.base_x.shape
+        linear = self.inverse @ pose[:, :2]
+        shift = self.inverse @ pose[:, 2] + self.offset
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        map_x = (np.float32(linear[0, 0]) * xs + np.float32(linear[0, 1]) * ys + np.float32(shift[0])).astype(np.float32)
+        map_y = (np.float32(linear[1, 0]) * xs + np.float32(linear[1, 1]) * ys + np.float32(shift[1])).astype(np.float32)
+        if displacement is not None:
+            moved = cv2.warpAffine(displacement, pose.astype(np.float32), (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+            inverse = self.inverse32
+            map_x -= inverse[0, 0] * moved[..., 0] + inverse[0, 1] * moved[..., 1]
+            map_y -= inverse[1, 0] * moved[..., 0] + inverse[1, 1] * moved[..., 1]
+        return self.finish(cv2.remap(self.source, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT), gain, noise)
+
+    def finish(self, frame: np.ndarray, gain: float, noise: np.ndarray | None) -> np.ndarray:
+        """Lighting, gain and sensor noise on a warped frame, rounded to 8 bits."""
+        frame *= self.light * np.float32(gain)
+        if noise is not None:
+            frame += noise
+        frame += 0.5
+        np.clip(frame, 0, 255, out=frame)
+        return frame.astype(np.uint8)
+
     def render(
         self, displacement: np.ndarray | None, jitter: tuple[float, float], gain: float, noise: np.ndarray | None
     ) -> np.ndarray:
@@ -338,12 +366,7 @@ class SubjectRenderer:
             map_x = map_x - (inverse[0, 0] * displacement[..., 0] + inverse[0, 1] * displacement[..., 1])
             map_y = map_y - (inverse[1, 0] * displacement[..., 0] + inverse[1, 1] * displacement[..., 1])
         frame = cv2.remap(self.source, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-        frame *= self.light * np.float32(gain)
-        if noise is not None:
-            frame += noise
-        frame += 0.5
-        np.clip(frame, 0, 255, out=frame)
-        return frame.astype(np.uint8)
+        return self.finish(frame, gain, noise)
 
 
 def face_axes(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,8 +1,10 @@
 """Expression intervals of a long video and the CSV that holds them (owner of that format).
 
 An interval is inclusive frame numbers onset..offset (0-based, the video's own frames) of one kind
-(`micro` or `macro`), with its apex when known (-1 otherwise). The CSV has one row per interval:
-  video,subject,kind,onset,apex,offset
+(`micro` or `macro`), with its apex when known (-1 otherwise) and the emotion its annotation gives
+('' when none: spotted intervals, releases without emotions). The CSV has one row per interval:
+  video,subject,kind,onset,apex,offset,emotion
+(a CSV without the emotion column, as written before it existed, reads with emotion '').
 Ground truth (`truth.csv`, written by the index of a long-video dataset) and spotted intervals
 (`{video}.csv`, written by the spot stage) share it, so scoring reads both with one function.
 """
@@ -34,6 +36,7 @@ class Interval:
     onset: int
     apex: int
     offset: int
+    emotion: str = ""
 
     @property
     def length(self) -> int:
@@ -56,14 +59,15 @@ def read_intervals(path: str | Path) -> list[Interval]:
     """The intervals of a CSV written by `write_intervals`."""
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c != "emotion"]
         if missing:
             raise IntervalsError(f"{path} lacks {', '.join(missing)}: not an intervals CSV")
         out = []
         for line, row in enumerate(reader, start=2):
             try:
                 interval = Interval(
-                    row["video"], row["subject"], row["kind"], int(row["onset"]), int(row["apex"]), int(row["offset"])
+                    row["video"], row["subject"], row["kind"], int(row["onset"]), int(row["apex"]), int(row["offset"]),
+                    row.get("emotion") or "",
                 )
             except ValueError as error:
                 raise IntervalsError(f"{path} line {line}: {error}") from None

@@ -38,6 +38,23 @@ from microau.spotting.spotter import folder_frames
 
 PROG = "microau spot-index"
 SPOT_READERS = ("casme_sq", "samm_lv", "synthetic_long")
+# Each reader's emotions in the three classes MEGC scores (spotting_datasets.<name>.class3 replaces
+# it): CAS(ME)^2's emotion column holds the classes themselves (positive, negative, surprise,
+# others) in some copies and emotions in others, so both are listed;
+# SAMM Long Videos' emotions, where a sheet carries them, map as SAMM's (microau.datasets.samm);
+# the synthetic videos' emotions are CASME II's (microau.datasets.synthetic) and map as CASME II's.
+# Emotions no class lists (others) are left out of recognition, as the AU datasets leave them out.
+DEFAULT_CLASS3: dict[str, dict[str, list[str]]] = {
+    "casme_sq": {
+        "positive": ["positive", "happiness", "happy"],
+        "negative": ["negative", "disgust", "anger", "sadness", "fear", "contempt", "repression"],
+        "surprise": ["surprise"],
+    },
+    "samm_lv": {
+        "positive": ["happiness"], "negative": ["anger", "contempt", "disgust", "fear", "sadness"], "surprise": ["surprise"],
+    },
+    "synthetic_long": {"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]},
+}
 FPS = {"casme_sq": 30.0, "samm_lv": 200.0}
 KINDS_ANNOTATED = {"casme_sq": ("micro", "macro"), "samm_lv": ("micro", "macro"), "synthetic_long": ("micro",)}
 VIDEO_COLUMNS = ("video", "subject", "source", "fps", "frames")
@@ -108,12 +125,14 @@ def first_frame(folder: Path) -> tuple[int, int]:
     return int(_TRAILING.search(files[0].name).group(1)), len(files)
 
 
-def interval(video: LongVideoRow, first: int, kind: str, onset: int, apex: int | None, offset: int) -> Interval:
-    """0-based positions; offset 0 (not coded) takes the apex."""
+def interval(
+    video: LongVideoRow, first: int, kind: str, onset: int, apex: int | None, offset: int, emotion: str = ""
+) -> Interval:
+    """0-based positions; offset 0 (not coded) takes the apex; the emotion as annotated, lower case."""
     if offset == 0 and apex:
         offset = apex
     apex_pos = apex - first if apex and apex > 0 else -1
-    return Interval(video.video, video.subject, kind, onset - first, apex_pos, offset - first)
+    return Interval(video.video, video.subject, kind, onset - first, apex_pos, offset - first, emotion.strip().lower())
 
 
 def subject_id(cell: object) -> str:
@@ -155,7 +174,7 @@ def read_casme_sq(root: Path, coding_file: str | None) -> LongRelease:
             first, count = first_frame(folders[0])
             videos[key] = (LongVideoRow(key, subject, str(folders[0]), FPS["casme_sq"], count), first)
         video, first = videos[key]
-        truth.append(interval(video, first, kind, onset, number(row[3]), offset))
+        truth.append(interval(video, first, kind, onset, number(row[3]), offset, text(row[6]) if len(row) > 6 else ""))
     return LongRelease([v for v, _ in videos.values()], truth, skipped)
 
 
@@ -171,6 +190,9 @@ def read_samm_lv(root: Path, coding_file: str | None) -> LongRelease:
     if missing:
         raise DatasetError(f"{sheet} lacks the column(s) {', '.join(missing)}")
     col = {h: header.index(h) for h in needed}
+    # the public sheet has no emotion column; a release whose sheet carries one ("Emotion",
+    # "Estimated Emotion") keeps it
+    emotion_col = next((i for i, h in enumerate(header) if "emotion" in h.lower()), None)
     frames_root = next(iter(sorted(root.rglob("SAMM_longvideos"))), None)
     if frames_root is None:
         raise DatasetError(f"{root} holds no SAMM_longvideos/ folder: check spotting_datasets.<name>.root")
@@ -193,11 +215,16 @@ def read_samm_lv(root: Path, coding_file: str | None) -> LongRelease:
             subject = f"{int(_NUMBER.search(key).group()):03d}"
             videos[key] = (LongVideoRow(key, subject, str(folder), FPS["samm_lv"], count), first)
         video, first = videos[key]
-        truth.append(interval(video, first, kind, onset, number(row[col["Apex"]]), offset))
+        emotion = text(row[emotion_col]) if emotion_col is not None and emotion_col < len(row) else ""
+        truth.append(interval(video, first, kind, onset, number(row[col["Apex"]]), offset, emotion))
     return LongRelease([v for v, _ in videos.values()], truth, skipped)
 
 
 def read_synthetic_long(root: Path) -> LongRelease:
+    """The videos and truth.csv; each expression's emotion from synthesis.json (a truth.csv written
+    before it carried emotions reads the same)."""
+    from dataclasses import replace
+
     from microau.datasets.synthetic_long import TRUTH_CSV, TRUTH_JSON, VIDEOS_DIR
     from microau.spotting.intervals import read_intervals
 
@@ -206,7 +233,9 @@ def read_synthetic_long(root: Path) -> LongRelease:
         LongVideoRow(v["subject"], v["subject"], str(root / VIDEOS_DIR / f"{v['subject']}.avi"), float(v["fps"]), int(v["frames"]))
         for v in record["videos"]
     ]
-    return LongRelease(videos, read_intervals(root / TRUTH_CSV), [])
+    emotions = {(v["subject"], e["onset"], e["offset"]): e["emotion"] for v in record["videos"] for e in v["expressions"]}
+    truth = [replace(i, emotion=emotions.get((i.video, i.onset, i.offset), i.emotion)) for i in read_intervals(root / TRUTH_CSV)]
+    return LongRelease(videos, truth, [])
 
 
 def read_long_release(reader: str, root: Path, coding_file: str | None = None) -> LongRelease:

@@ -35,20 +35,30 @@ class Counts(NamedTuple):
     fn: int
 
 
-def match(spotted: Sequence[Interval], truth: Sequence[Interval], threshold: float = IOU_THRESHOLD) -> Counts:
-    """TP/FP/FN of one video and kind: pairs taken greedily by IoU, highest first, each ground
-    truth and each spotted interval used once, a pair counting when its IoU >= threshold."""
+def matched_pairs(
+    spotted: Sequence[Interval], truth: Sequence[Interval], threshold: float = IOU_THRESHOLD
+) -> list[tuple[int, int]]:
+    """(spotted index, truth index) of one video and kind: pairs taken greedily by IoU, highest
+    first, each ground truth and each spotted interval used once, a pair counting when its IoU >=
+    threshold."""
     pairs = sorted(
         ((iou(s, t), i, j) for i, s in enumerate(spotted) for j, t in enumerate(truth)), reverse=True
     )
-    used_s, used_t = set(), set()
+    used_s, used_t, out = set(), set(), []
     for value, i, j in pairs:
         if value < threshold:
             break
         if i not in used_s and j not in used_t:
             used_s.add(i)
             used_t.add(j)
-    return Counts(len(used_s), len(spotted) - len(used_s), len(truth) - len(used_t))
+            out.append((i, j))
+    return out
+
+
+def match(spotted: Sequence[Interval], truth: Sequence[Interval], threshold: float = IOU_THRESHOLD) -> Counts:
+    """TP/FP/FN of one video and kind (`matched_pairs`)."""
+    tp = len(matched_pairs(spotted, truth, threshold))
+    return Counts(tp, len(spotted) - tp, len(truth) - tp)
 
 
 def f1_parts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

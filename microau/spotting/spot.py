@@ -22,9 +22,9 @@ import cv2
 import numpy as np
 
 from microau.atomic import atomic_open
-from microau.config import load_config, load_schema, SCHEMA_PATH
-from microau.spotting.intervals import KINDS, Interval, write_intervals
-from microau.spotting.spotter import SpotSettings, VideoSource, spot
+from microau.config import SCHEMA_PATH, load_config, load_schema
+from microau.spotting.intervals import KINDS, Interval, read_intervals, write_intervals
+from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot
 
 PROG = "microau spot"
 ANALYSIS_FIXED = ("video", "kind", "onset", "apex", "offset", "onset_s", "apex_s", "offset_s")
@@ -95,6 +95,16 @@ def write_analysis(path: Path, rows: list[dict[str, object]]) -> None:
         writer.writerows(rows)
 
 
+def read_analysis(path: str | Path) -> list[dict[str, str]]:
+    """The rows of an analysis CSV written by `write_analysis` (as text)."""
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ANALYSIS_FIXED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SpottingError(f"{path} lacks {', '.join(missing)}: not an analysis CSV of microau spot --model")
+        return list(reader)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--video", type=Path, required=True, help="a video file, or a folder of numbered frames (with --fps)")
@@ -106,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     source_of.add_argument("--config", type=Path, help="config.yaml whose spotting section to use (schema defaults fill the rest)")
     source_of.add_argument("--settings-json", help="the spotting section as JSON (as the workflow passes it)")
     parser.add_argument("--model", type=Path, help="model.pt: also analyse each micro-expression (AUs and emotion)")
+    parser.add_argument(
+        "--intervals", type=Path,
+        help="with --model: analyse the intervals of this CSV (an earlier microau spot of the video) instead of spotting again",
+    )
     parser.add_argument("--out", type=Path, required=True, help="intervals CSV, or with --model the analysis CSV")
     parser.add_argument(
         "--device", default="auto", help="with --model: auto, cpu, cuda or cuda:N, as `microau predict` takes it (default auto)"
@@ -113,12 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
+    if args.intervals and not args.model:
+        parser.error("--intervals needs --model")
     cv2.setNumThreads(args.threads)
     settings = settings_from(args.config, args.settings_json)
     source = VideoSource(args.video, args.fps)
     name = args.name or args.video.stem
     start = time.perf_counter()
-    intervals = spot(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
+    if args.intervals:
+        intervals = read_intervals(args.intervals)
+    else:
+        intervals = spot(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.model:
@@ -128,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     minutes = source.count / source.fps / 60
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "
-        f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute) -> {args.out}"
+        + (f"(read from {args.intervals})" if args.intervals else f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute)")
+        + f" -> {args.out}"
     )
     return 0

@@ -8,8 +8,11 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
 2. The signal is sampled every `sample_s` (every frame at 30 fps, every 4th at 200 fps); with k =
    `half_length_s` in samples, the flow from the frame k before to each sampled frame is computed
    on the whole face crop (one flow per sample) after matching the frame's gain to the earlier one's
-   (flicker and lighting ramps are not motion). The median flow of the crop, the head's
-   translation, is removed (as the flow stage does).
+   (flicker and lighting ramps are not motion). The head's motion is removed: an affine map
+   (translation, rotation, scale, the foreshortening of a turn or a nod) fitted to the flow of the
+   face (inside its outline and brows, every `FIT_STEP` px) by iteratively reweighted least squares
+   (Cauchy weights: an expression moves a small part of the face, so its pixels are outliers of
+   the head's motion, and the static background is left out), and subtracted from the whole crop.
 3. Each region of interest (`ROIS`: squares of `roi_share` of the face around brows, cheeks, nose
    wings, mouth corners, lips and chin; the eyes are measured apart) gets its mean flow vector m(t).
    An expression rises and falls back, so the flow into t and the flow out of it are opposite:
@@ -18,8 +21,19 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    `top_rois` largest regional contrasts (expressions are local), smoothed over `smooth_s`.
 4. Peaks at least 2k apart above max(mean + p (max - mean), median + z * 1.4826 MAD) of the
    video's own signal (p = `threshold_p`, MDMD's relative threshold; z = `noise_z`, a floor for
-   videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate,
-   unless the eyes moved `blink_ratio` times more than the face within k of it (a blink).
+   videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate.
+5. Blinks: a blink closes the eye opening (the upper lid falls onto the lower one) and reopens it,
+   large, fast and vertical; AU4 (brows down) and AU7 (lids tightened) move the lids a fraction
+   of a px. Each eye's upper-lid fall is the downward flow of a box on its upper lid (as high as
+   the opening, so it holds the lid when the head has moved since the landmarks) as a share of
+   the eye's opening, in against out as in 3; a blink is a fall of at least `blink_closing` of
+   the opening, mostly vertical, in both eyes on average. Its contrast in the face has side lobes
+   k before and after it, hence the window of k. A peak with a blink within k of it is kept
+   only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink does
+   not move, carry it above the threshold too.
+6. Head moves: the affine removal leaves a few per cent of a quick head move in the flow (the flow
+   itself errs by that much on a face moving several px). A peak under `head_share` of the head's
+   own in-against-out motion within k of it is that residue, not an expression.
 Micro-expressions use `half_length_s`, macro-expressions `macro_half_length_s`.
 """
 
@@ -39,7 +53,6 @@ import numpy as np
 from microau.errors import MicroauError
 from microau.predict import video_frames
 from microau.preprocess.crop import FaceDetector, shared_detector, square_box
-from microau.preprocess.flow import subtract_median
 from microau.preprocess.images import match_gain, to_gray
 from microau.preprocess.landmarks import dlib_landmarks68
 from microau.spotting.intervals import Interval
@@ -65,10 +78,16 @@ ROIS: tuple[tuple[str, tuple[int, ...], float], ...] = (
     ("lower_lip", (56, 57, 58), 0.0),
     ("chin", (7, 8, 9), 0.5),
 )
-EYE_ROIS: tuple[tuple[str, tuple[int, ...], float], ...] = (
-    ("right_eye", tuple(range(36, 42)), 0.0),
-    ("left_eye", tuple(range(42, 48)), 0.0),
+# Regions a blink does not reach through the flow's smoothing (far from the lids).
+EYE_FREE = tuple(i for i, (name, _, _) in enumerate(ROIS) if not name.endswith(("brow_outer", "brow_inner", "glabella", "cheek")))
+# Lids of each eye (upper pair, lower pair of iBUG-68 points) and its corners.
+LIDS: tuple[tuple[tuple[int, ...], tuple[int, ...], tuple[int, int]], ...] = (
+    ((37, 38), (40, 41), (36, 39)),
+    ((43, 44), (46, 47), (42, 45)),
 )
+FIT_STEP = 3  # px between the crop pixels the head's motion is fitted to
+FIT_ROUNDS = 4  # reweighting rounds of the fit
+OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
 
 
 class SpottingError(MicroauError):
@@ -85,7 +104,8 @@ class SpotSettings:
     smooth_s: float
     threshold_p: float
     noise_z: float
-    blink_ratio: float
+    blink_closing: float
+    head_share: float
     redetect_s: float
     face_px: int
     roi_share: float
@@ -95,7 +115,9 @@ class SpotSettings:
 
 @dataclass
 class Signal:
-    """The sampled frames, the face signal at each and the eyes' signal, for one half length."""
+    """The sampled frames and at each: the face signal, the eyes' closure (share of the opening)
+    and whether that closure was vertical, the signal of the regions away from the eyes, and the
+    head's own motion (its in-against-out contrast, as the regions', before it was removed)."""
 
     fps: float
     frames: int
@@ -104,6 +126,9 @@ class Signal:
     sampled: np.ndarray
     face: np.ndarray
     eyes: np.ndarray
+    vertical: np.ndarray | None = None
+    eye_free: np.ndarray | None = None
+    head: np.ndarray | None = None
 
 
 # ---- frames of a long video -------------------------------------------------------------------
@@ -190,13 +215,41 @@ def region_means(flow: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np
     return np.array([flow[y0:y1, x0:x1].reshape(-1, 2).mean(axis=0) for x0, y0, x1, y1 in boxes])
 
 
+def lid_boxes(points: np.ndarray, side: int) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+    """The upper-lid box of each eye in a face crop of `side` px, and each eye's opening in px:
+    as wide as the middle half of the eye and as high as its opening, centred on the upper lid (a
+    box that high still holds the lid when the head has moved a few px since the landmarks)."""
+    boxes, openings = [], []
+    for upper, lower, corners in LIDS:
+        top, bottom = points[list(upper)].mean(axis=0), points[list(lower)].mean(axis=0)
+        opening = max(float(bottom[1] - top[1]), 1.0)
+        half_w = max(1.0, abs(float(points[corners[1], 0] - points[corners[0], 0])) / 4)
+        half_h = max(1.0, opening / 2)
+        x0, y0 = int(np.clip(round(top[0] - half_w), 0, side - 2)), int(np.clip(round(top[1] - half_h), 0, side - 2))
+        boxes.append((x0, y0, min(int(round(top[0] + half_w)) + 1, side), min(int(round(top[1] + half_h)) + 1, side)))
+        openings.append(opening)
+    return boxes, np.array(openings)
+
+
+def face_fit_points(points: np.ndarray, side: int) -> np.ndarray:
+    """[n, 3] (x, y, 1) of every FIT_STEP-th crop pixel inside the face's outline."""
+    mask = np.zeros((side, side), np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points[list(OUTLINE)]).astype(np.int32)), 1)
+    ys, xs = np.nonzero(mask[::FIT_STEP, ::FIT_STEP])
+    return np.stack([xs * FIT_STEP, ys * FIT_STEP, np.ones_like(xs)], axis=1).astype(np.float64)
+
+
 @dataclass
 class Face:
-    """The face box (x, y, side) in frame pixels and the region boxes in the face crop."""
+    """The face box (x, y, side) in frame pixels, and in the face crop: the region boxes, the lid
+    boxes and eye openings, and the pixels the head's motion is fitted to."""
 
     box: tuple[int, int, int]
     rois: list[tuple[int, int, int, int]]
     eyes: list[tuple[int, int, int, int]]
+    openings: np.ndarray
+    fit: np.ndarray
+    centres: np.ndarray
 
 
 def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetector, previous: Face | None, where: str) -> Face:
@@ -212,11 +265,30 @@ def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetecto
     points = dlib_landmarks68(frame, (left, top, int(detection.x + detection.width), int(detection.y + detection.height)))
     x, y, side = box
     crop_points = (points - np.array([x, y], np.float32)) * np.float32(settings.face_px / side)
-    return Face(
-        box,
-        roi_boxes(crop_points, settings.face_px, settings.roi_share),
-        roi_boxes(crop_points, settings.face_px, settings.roi_share, EYE_ROIS),
-    )
+    eyes, openings = lid_boxes(crop_points, settings.face_px)
+    rois = roi_boxes(crop_points, settings.face_px, settings.roi_share)
+    centres = np.array([[(x0 + x1) / 2, (y0 + y1) / 2, 1.0] for x0, y0, x1, y1 in rois])
+    return Face(box, rois, eyes, openings, face_fit_points(crop_points, settings.face_px), centres)
+
+
+def head_motion(flow: np.ndarray, face: Face) -> np.ndarray:
+    """2x3 affine map of the head, flow(x) = A [x, y, 1], fitted to the face's flow by iteratively
+    reweighted least squares with Cauchy weights (scale: 1.4826 MAD of the residuals)."""
+    points = face.fit
+    observed = flow[points[:, 1].astype(int), points[:, 0].astype(int)].astype(np.float64)
+    weights = np.ones(len(points))
+    for _round in range(FIT_ROUNDS):
+        root = np.sqrt(weights)[:, None]
+        solution, *_ = np.linalg.lstsq(points * root, observed * root, rcond=None)
+        residual = np.linalg.norm(points @ solution - observed, axis=1)
+        scale = max(1.4826 * float(np.median(residual)), 1e-3)
+        weights = 1.0 / (1.0 + (residual / (2.385 * scale)) ** 2)
+    return solution.T
+
+
+def subtract_head(flow: np.ndarray, motion: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The flow less the head's affine motion at every pixel (`grid`: [H, W, 3] of x, y, 1)."""
+    return flow - (grid @ motion.T.astype(np.float32))
 
 
 def face_crop(frame: np.ndarray, face: Face, size: int) -> np.ndarray:
@@ -239,15 +311,19 @@ def region_flows(
     source: VideoSource, settings: SpotSettings, half_length_s: float, detector: FaceDetector | None = None,
     progress: bool = False,
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
-    """stride, k (samples), sampled frame numbers, and per sample the regions' [regions, 2] and the
-    eyes' [2, 2] mean flow from the frame k samples earlier (zero for the first k)."""
+    """stride, k (samples), sampled frame numbers, and per sample, from the frame k samples earlier
+    (zero for the first k), the head's motion removed: the regions' [regions, 2] mean flow, and
+    per eye [2, 3] its upper lid's fall (downward flow, share of its opening) and its mean flow (x, y),
+    and the head's motion removed at each region's centre [regions, 2]."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
     k = samples_of(half_length_s, source.fps, stride)
     redetect = max(1, int(round(settings.redetect_s * source.fps)))
     history: deque[np.ndarray] = deque(maxlen=k + 1)
-    numbers, regions, eyes = [], [], []
+    numbers, regions, eyes, heads = [], [], [], []
+    ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
+    grid = np.dstack([xs, ys, np.ones_like(xs)])
     face: Face | None = None
     started, last_print = time.perf_counter(), 0.0
     for number, frame in source.read(stride):
@@ -261,14 +337,18 @@ def region_flows(
         numbers.append(number)
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
-            eyes.append(np.zeros((len(face.eyes), 2)))
+            heads.append(np.zeros((len(face.rois), 2)))
+            eyes.append(np.zeros((len(face.openings), 3)))
             continue
         earlier = history[0]
         flow = flow_of(earlier, match_gain(earlier, crop))
-        u, v, _ = subtract_median(flow[..., 0], flow[..., 1])
-        flow = np.dstack([u, v])
+        motion = head_motion(flow, face)
+        flow = subtract_head(flow, motion, grid)
         regions.append(region_means(flow, face.rois))
-        eyes.append(region_means(flow, face.eyes))
+        heads.append(face.centres @ motion.T)
+        lids = region_means(flow, face.eyes)
+        # per eye: the upper lid's fall (share of the opening) and its flow
+        eyes.append(np.column_stack([lids[:, 1] / face.openings, lids]))
         now = time.perf_counter()
         if progress and now - last_print > 5.0:
             last_print = now
@@ -276,7 +356,7 @@ def region_flows(
                 f"spot {source.path.name}: {number / source.fps:.0f} of {source.count / source.fps:.0f} s "
                 f"({now - started:.0f} s)", file=sys.stderr, flush=True,
             )
-    return stride, k, np.array(numbers), np.array(regions), np.array(eyes)
+    return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads)
 
 
 def contrast(means: np.ndarray, k: int) -> np.ndarray:
@@ -295,11 +375,31 @@ def smooth(values: np.ndarray, width: int) -> np.ndarray:
 
 def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Signal:
     """The face and eye signals of one half length from `region_flows`'s output."""
-    stride, k, numbers, regions, eyes = flows
-    face_contrast = np.sort(contrast(regions, k), axis=1)[:, -settings.top_rois :].mean(axis=1)
-    eye_contrast = contrast(eyes, k).max(axis=1)
+    stride, k, numbers, regions, eyes, heads = flows
+    regional = contrast(regions, k)
+    head_contrast = contrast(heads, k).mean(axis=1)
+    face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
+    free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
+    closure = np.zeros(len(eyes))
+    lid_u = lid_v = np.zeros(len(eyes))
+    if len(eyes) > k:
+        # closing into t and reopening out of it, both eyes averaged (a blink closes both)
+        closure[:-k] = ((eyes[:-k, :, 0] - eyes[k:, :, 0]) / 2).mean(axis=1)
+        lid_u = np.zeros(len(eyes))
+        lid_v = np.zeros(len(eyes))
+        lid_u[:-k] = np.abs((eyes[:-k, :, 1] - eyes[k:, :, 1]) / 2).mean(axis=1)
+        lid_v[:-k] = np.abs((eyes[:-k, :, 2] - eyes[k:, :, 2]) / 2).mean(axis=1)
     width = samples_of(settings.smooth_s, fps, stride)
-    return Signal(fps, frames, stride, k, numbers, smooth(face_contrast, width), smooth(eye_contrast, width))
+    return Signal(
+        fps, frames, stride, k, numbers, smooth(face_contrast, width), smooth(closure, width),
+        smooth(lid_v, width) >= smooth(lid_u, width), smooth(free_contrast, width), smooth(head_contrast, width),
+    )
+
+
+def blinks(sig: Signal, settings: SpotSettings) -> np.ndarray:
+    """Samples where the eyes closed by at least `blink_closing` of their opening, vertically."""
+    vertical = np.ones(len(sig.eyes), bool) if sig.vertical is None else sig.vertical
+    return (sig.eyes >= settings.blink_closing) & vertical
 
 
 def threshold(values: np.ndarray, settings: SpotSettings) -> float:
@@ -312,9 +412,13 @@ def threshold(values: np.ndarray, settings: SpotSettings) -> float:
 
 def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
     """Sample indices of the spotted apexes: local maxima above the threshold, the highest first
-    kept, others within 2k samples of a kept one dropped, blinks dropped."""
+    kept, others within 2k samples of a kept one dropped; near a blink, kept only when the regions
+    away from the eyes carry the peak too."""
     values = sig.face
     limit = threshold(values, settings)
+    blinking = blinks(sig, settings)
+    head = np.zeros(len(values)) if sig.head is None else sig.head
+    free = sig.face if sig.eye_free is None else sig.eye_free
     candidates = [
         i for i in range(1, len(values) - 1)
         if values[i] >= limit and values[i] >= values[i - 1] and values[i] > values[i + 1]
@@ -323,7 +427,10 @@ def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
     for i in sorted(candidates, key=lambda i: -values[i]):
         if any(abs(i - j) < 2 * sig.k for j in kept):
             continue
-        if sig.eyes[max(0, i - sig.k) : i + sig.k + 1].max() > settings.blink_ratio * values[i]:
+        window = slice(max(0, i - sig.k), i + sig.k + 1)
+        if blinking[window].any() and free[i] < limit:
+            continue
+        if values[i] < settings.head_share * head[window].max():
             continue
         kept.append(i)
     return sorted(kept)

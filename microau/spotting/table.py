@@ -2,26 +2,47 @@
 
 Rows: micro, macro (where the dataset annotates them) and overall (`microau.spotting.scoring`):
 truth and spotted interval counts, TP, precision, recall, F1 with subject-level bootstrap
-intervals, and false positives per minute of video. Written through `microau.result_tables`.
+intervals, and false positives per minute of video. With --recognised (each video's analysis CSV of
+`microau spot --model`) the micro row adds MEGC 2025's spot-then-recognise columns: recognition
+TP/FP/FN, F1, UF1, UAR over the matched micro-expressions, and STRS, with bootstrap intervals.
+Written through `microau.result_tables`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 from microau.bootstrap import Bootstrap
 from microau.result_tables import write_result_table
-from microau.spotting.intervals import KINDS, read_intervals
+from microau.spotting.intervals import KINDS, Interval, read_intervals
+from microau.spotting.recognition import emotion_classes, strs_row
 from microau.spotting.releases import read_videos
-from microau.spotting.scoring import IOU_THRESHOLD, OVERALL, spotting_rows, video_counts
+from microau.spotting.scoring import (
+    IOU_THRESHOLD,
+    OVERALL,
+    f1_parts,
+    matched_pairs,
+    spotting_rows,
+    video_counts,
+)
+from microau.spotting.spot import read_analysis
+from microau.spotting.spotter import SpottingError
 
 PROG = "microau spotting-table"
 
 
 def spotting_table(
-    videos_tsv: Path, truth_csv: Path, spotted: list[Path], kinds: list[str], bootstrap: Bootstrap | None
+    videos_tsv: Path, truth_csv: Path, spotted: list[Path], kinds: list[str], bootstrap: Bootstrap | None,
+    recognised: list[Path] | None = None, class3: dict[str, list[str]] | None = None, reading: str = "combinations",
 ) -> list[dict[str, object]]:
+    """Spotting rows; with `recognised` (the analysis CSV of each video, `microau spot --model`)
+    and the dataset's `class3`, the micro row also carries recognition and STRS
+    (`microau.spotting.recognition`), other rows blank there."""
     videos = read_videos(videos_tsv)
     truth = [i for i in read_intervals(truth_csv) if i.kind in kinds]
     found = [i for path in spotted for i in read_intervals(path)]
@@ -32,7 +53,46 @@ def spotting_table(
     for row in rows:
         fp = sum(c.fp for (_s, _v, kind), c in counts.items() if row["kind"] in (kind, OVERALL))
         row["FP_per_min"] = fp / minutes
+    if recognised is not None:
+        megc = recognition_columns(videos, truth, recognised, class3 or {}, reading, subjects, counts, bootstrap)
+        for row in rows:
+            row.update(megc if row["kind"] == "micro" else dict.fromkeys(megc, ""))
     return rows
+
+
+def recognition_columns(
+    videos, truth: list[Interval], recognised: list[Path], class3: dict[str, list[str]], reading: str,
+    subjects: list[str], counts, bootstrap: Bootstrap | None,
+) -> dict[str, object]:
+    """Recognition over the matched micro-expressions and STRS, as `microau.spotting.recognition`."""
+    subject_of = {v.video: v.subject for v in videos}
+    classes = emotion_classes(class3, "spotting_datasets.<name>.class3")
+    column = f"emotion_{reading}"
+    analysed: dict[str, list[tuple[Interval, str]]] = defaultdict(list)
+    for path in recognised:
+        for row in read_analysis(path):
+            if row["kind"] != "micro":
+                continue
+            if column not in row:
+                raise SpottingError(f"{path} has no {column} column: analysed by a model without reading {reading}")
+            spotted = Interval(row["video"], subject_of.get(row["video"], ""), "micro", int(row["onset"]), int(row["apex"]), int(row["offset"]))
+            analysed[row["video"]].append((spotted, row[column]))
+    pairs = []
+    for video in subject_of:
+        expressions = [i for i in truth if i.video == video and i.kind == "micro"]
+        spotted = analysed.get(video, [])
+        for s, t in matched_pairs([i for i, _ in spotted], expressions, IOU_THRESHOLD):
+            label = classes.get(expressions[t].emotion.lower(), "")
+            if label:
+                pairs.append((subject_of[video], label, spotted[s][1]))
+    micro = np.zeros((len(subjects), 3))
+    index = {s: i for i, s in enumerate(subjects)}
+    for (subject, _video, kind), c in counts.items():
+        if kind == "micro":
+            micro[index[subject]] += (c.tp, c.fp, c.fn)
+    f1 = float(f1_parts(*micro.sum(axis=0))[2])
+    resampled = f1_parts(*(bootstrap.multiplicities(len(subjects)) @ micro).T)[2] if bootstrap else None
+    return strs_row(f1, pairs, sorted(set(classes.values())), subjects, resampled, bootstrap)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,9 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resample-seed", type=int, required=True, help="seed of the resampling")
     parser.add_argument("--confidence", type=float, required=True, help="coverage of the percentile intervals")
     parser.add_argument("--table", type=Path, required=True, help="the spotting table to write")
+    parser.add_argument(
+        "--recognised", type=Path, nargs="+",
+        help="analysis CSV of each video (microau spot --model): add recognition and STRS (MEGC 2025 spot-then-recognise)",
+    )
+    parser.add_argument("--class3", help="with --recognised: JSON {class: [emotions]} of the dataset's truth emotions")
+    parser.add_argument("--reading", help="with --recognised: the reading of Eq. 13 whose emotion is scored")
     args = parser.parse_args(argv)
+    if args.recognised and not (args.class3 and args.reading):
+        parser.error("--recognised needs --class3 and --reading")
     bootstrap = Bootstrap(args.resamples, args.resample_seed, args.confidence)
-    rows = spotting_table(args.videos, args.truth, args.spotted, args.kinds, bootstrap)
+    rows = spotting_table(
+        args.videos, args.truth, args.spotted, args.kinds, bootstrap, args.recognised,
+        json.loads(args.class3) if args.class3 else None, args.reading or "combinations",
+    )
     subjects = len({v.subject for v in read_videos(args.videos)})
     metadata = {
         "dataset": args.dataset,
@@ -64,4 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(f"{args.dataset} {row['kind']}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['F1']:.3f} "
               f"({row['TP']} TP of {row['truth']} truth, {row['spotted']} spotted, {row['FP_per_min']:.2f} FP/min)")
+        if args.recognised and row["kind"] == "micro":
+            print(f"{args.dataset} spot-then-recognise: recognition F1 {row['recognition_F1']:.3f} UF1 {row['recognition_UF1']:.3f} "
+                  f"UAR {row['recognition_UAR']:.3f} ({row['recognition_TP']} of {row['recognition_TP'] + row['recognition_FN']} "
+                  f"matched recognised), STRS {row['STRS']:.4f}")
     return 0

@@ -325,6 +325,27 @@ def long_video(wildcards):
     )
 
 
+SPOTTING_MODEL = plan.spotting_model(config)
+
+
+def recognised_videos(wildcards):
+    """Spot-then-recognise: the analysis CSV of every video (none without a spotting_model)."""
+    if not SPOTTING_MODEL:
+        return []
+    return [
+        f"results/spotting/{wildcards.long_dataset}/recognised/{row.video}.csv"
+        for row in long_videos(wildcards.long_dataset)
+    ]
+
+
+def recognition_options(wildcards, input):
+    """The spotting table's spot-then-recognise flags (none without a spotting_model)."""
+    if not input.recognised:
+        return ""
+    flags = planned(plan.spotting_recognition_options)(wildcards.long_dataset)
+    return f"--recognised {' '.join(input.recognised)} {flags}"
+
+
 def spotted_videos(wildcards):
     """The spotted intervals of every video of a spotting dataset."""
     return [

@@ -22,10 +22,13 @@ rule synthesize_long:
         fps=config["synthetic_long"]["fps"],
         duration=config["synthetic_long"]["duration_s"],
         per_minute=config["synthetic_long"]["expressions_per_minute"],
+        head=config["synthetic_long"]["head_motion"],
+        expressions=config["synthetic_long"]["expression_set"],
         out=lambda wc, output: Path(output.record).parent,
     shell:
         "microau synthesize-long --out {params.out:q} --seed {params.seed} --subject-count {params.subjects}"
-        " --fps {params.fps} --duration-s {params.duration} --expressions-per-minute {params.per_minute} > {log} 2>&1"
+        " --fps {params.fps} --duration-s {params.duration} --expressions-per-minute {params.per_minute}"
+        " --head-motion {params.head} --expression-set {params.expressions} > {log} 2>&1"
 
 
 checkpoint spot_index:
@@ -69,11 +72,38 @@ rule spot:
         " --out {output} --threads {threads} --quiet > {log} 2>&1"
 
 
+rule recognise_spotted:
+    input:
+        videos="results/spotting/{long_dataset}/videos.tsv",
+        spotted="results/spotting/{long_dataset}/spotted/{video}.csv",
+        model=SPOTTING_MODEL or [],
+    output:
+        "results/spotting/{long_dataset}/recognised/{video}.csv",
+    log:
+        "results/logs/recognise_spotted/{long_dataset}/{video}.log",
+    benchmark:
+        "results/benchmarks/recognise_spotted/{long_dataset}/{video}.tsv"
+    conda:
+        "../../envs/clip.yaml"
+    threads: 1
+    resources:
+        device=config["train"]["device"],
+    params:
+        source=lambda wc: long_video(wc)["source"],
+        fps=lambda wc: long_video(wc)["fps"],
+        settings=SPOTTING_JSON,
+    shell:
+        "microau spot --video {params.source:q} --fps {params.fps} --name {wildcards.video}"
+        " --intervals {input.spotted} --model {input.model} --device {resources.device}"
+        " --settings-json {params.settings:q} --out {output} --threads {threads} --quiet > {log} 2>&1"
+
+
 rule spotting_table:
     input:
         videos="results/spotting/{long_dataset}/videos.tsv",
         truth="results/spotting/{long_dataset}/truth.csv",
         spotted=spotted_videos,
+        recognised=recognised_videos,
     output:
         table="results/{long_dataset}_spotting_table.csv",
         table_meta="results/{long_dataset}_spotting_table.meta.json",
@@ -84,10 +114,11 @@ rule spotting_table:
         settings=SPOTTING_JSON,
         config_hash=CONFIG_HASH,
         bootstrap=BOOTSTRAP_OPTIONS,
+        recognition=recognition_options,
     shell:
         "microau spotting-table --dataset {wildcards.long_dataset} --videos {input.videos} --truth {input.truth}"
         " --spotted {input.spotted} --kinds {params.kinds} --settings-json {params.settings:q}"
-        " --config-hash {params.config_hash} {params.bootstrap} --table {output.table} > {log} 2>&1"
+        " --config-hash {params.config_hash} {params.bootstrap} {params.recognition} --table {output.table} > {log} 2>&1"
 
 
 rule spotting_all:

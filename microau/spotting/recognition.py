@@ -1,0 +1,90 @@
+"""Spot-then-recognise scores (MEGC 2025's ME-STR task; definitions and sources in docs/spotting.md).
+
+A spotted micro-expression that matches a ground-truth one (IoU >= 0.5, `microau.spotting.scoring`)
+is recognised; recognition is scored over those matched pairs whose truth has one of the classes
+(the dataset's emotions mapped by its class3): per class c, TP_c the pairs of truth c recognised as
+c, FP_c the pairs recognised as c whose truth is not c, FN_c the pairs of truth c recognised as
+something else. TP, FP, FN are their sums; F1 = 2 TP / (2 TP + FP + FN) of those sums; UF1 the mean
+over the classes present in the truth of 2 TP_c / (2 TP_c + FP_c + FN_c); UAR the mean over those
+classes of TP_c / (TP_c + FN_c). STRS = spotting F1 (micro-expressions) x recognition F1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from microau.bootstrap import Bootstrap
+from microau.errors import MicroauError
+from microau.sample_table import CLASS3
+
+
+class RecognitionError(MicroauError):
+    """A class mapping that cannot be used; the message names the setting."""
+
+
+def emotion_classes(class3: dict[str, list[str]], where: str) -> dict[str, str]:
+    """{emotion (lower case): class} from {class: [emotions]}, classes among CLASS3."""
+    mapping: dict[str, str] = {}
+    for label, emotions in class3.items():
+        if label not in CLASS3:
+            raise RecognitionError(f"class3 class '{label}' is not one of {', '.join(CLASS3)} ({where})")
+        if isinstance(emotions, str) or not isinstance(emotions, (list, tuple)):
+            raise RecognitionError(f"class3 '{label}' must be a list of emotions, got {emotions!r} ({where})")
+        for emotion in emotions:
+            mapping[str(emotion).strip().lower()] = label
+    return mapping
+
+
+def recognition_counts(truth: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+    """[classes, 3] TP_c, FP_c, FN_c of matched pairs (truth class, recognised class)."""
+    out = np.zeros((len(classes), 3))
+    for c, name in enumerate(classes):
+        for t, p in zip(truth, predicted):
+            out[c] += (t == name and p == name, t != name and p == name, t == name and p != name)
+    return out
+
+
+def recognition_scores(counts: np.ndarray) -> dict[str, float]:
+    """TP, FP, FN, F1 (of the summed counts), UF1 and UAR (over the classes with truth) of
+    `recognition_counts`; 0 where nothing was matched."""
+    tp, fp, fn = counts.sum(axis=0)
+    present = counts[:, 0] + counts[:, 2] > 0
+    per_class = counts[present]
+    uf1 = float(np.mean(2 * per_class[:, 0] / (2 * per_class[:, 0] + per_class[:, 1] + per_class[:, 2]))) if present.any() else 0.0
+    uar = float(np.mean(per_class[:, 0] / (per_class[:, 0] + per_class[:, 2]))) if present.any() else 0.0
+    f1 = float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+    return {"TP": int(tp), "FP": int(fp), "FN": int(fn), "F1": f1, "UF1": uf1, "UAR": uar}
+
+
+def strs_row(
+    spotting_f1: float,
+    pairs: Sequence[tuple[str, str, str]],
+    classes: Sequence[str],
+    subjects: Sequence[str],
+    spotting_f1_resamples: np.ndarray | None = None,
+    bootstrap: Bootstrap | None = None,
+) -> dict[str, object]:
+    """The MEGC columns of one dataset: recognition over the matched `pairs` (subject, truth
+    class, recognised class; pairs whose truth has no class left out by the caller) and STRS;
+    with `bootstrap` and the spotting F1 of the same resamples, percentile intervals."""
+    per_subject = np.zeros((len(subjects), len(classes), 3))
+    index = {s: i for i, s in enumerate(subjects)}
+    for subject, truth, predicted in pairs:
+        per_subject[index[subject]] += recognition_counts([truth], [predicted], classes)
+    scores = recognition_scores(per_subject.sum(axis=0))
+    row: dict[str, object] = {f"recognition_{k}": v for k, v in scores.items()}
+    row["STRS"] = spotting_f1 * scores["F1"]
+    if bootstrap is not None and spotting_f1_resamples is not None:
+        multiplicities = bootstrap.multiplicities(len(subjects))
+        resampled = np.einsum("rs,sck->rck", multiplicities, per_subject)
+        values = {name: [] for name in ("F1", "UF1", "UAR")}
+        for counts in resampled:
+            got = recognition_scores(counts)
+            for name in values:
+                values[name].append(got[name])
+        for name, series in values.items():
+            row[f"recognition_{name}_lo"], row[f"recognition_{name}_hi"] = bootstrap.interval(np.array(series))
+        row["STRS_lo"], row["STRS_hi"] = bootstrap.interval(spotting_f1_resamples * np.array(values["F1"]))
+    return row

@@ -1,0 +1,94 @@
+import json
+
+import numpy as np
+import pytest
+
+from microau.bootstrap import Bootstrap
+from microau.result_tables import read_result_table
+from microau.spotting.intervals import Interval, write_intervals
+from microau.spotting.recognition import (
+    RecognitionError,
+    emotion_classes,
+    recognition_counts,
+    recognition_scores,
+)
+from microau.spotting.releases import DEFAULT_CLASS3, LongVideoRow, write_videos
+from microau.spotting.spot import write_analysis
+from microau.spotting.table import main
+
+TRUTH = [
+    Interval("a", "s1", "micro", 10, 15, 20, "happiness"),
+    Interval("a", "s1", "micro", 100, 105, 110, "disgust"),
+    Interval("a", "s1", "micro", 200, 205, 210, "surprise"),  # never spotted: a spotting FN
+    Interval("b", "s2", "micro", 50, 55, 60, "repression"),
+    Interval("b", "s2", "micro", 150, 155, 160, "happiness"),
+]
+# (video, onset, offset, recognised class)
+ANALYSED = [
+    ("a", 10, 20, "positive"),  # matched, right
+    ("a", 100, 110, "positive"),  # matched, wrong (truth negative)
+    ("a", 300, 310, "negative"),  # no truth there: a spotting FP, not recognised
+    ("b", 50, 60, "negative"),  # matched, right
+    ("b", 150, 160, "positive"),  # matched, right
+]
+
+
+def analysis_rows(video):
+    return [
+        {"video": v, "kind": "micro", "onset": on, "apex": (on + off) // 2, "offset": off, "onset_s": 0, "apex_s": 0,
+         "offset_s": 0, "emotion_combinations": label}
+        for v, on, off, label in ANALYSED if v == video
+    ]
+
+
+def test_strs_recomputed_by_hand(tmp_path, capsys):
+    # Spotting: TP 4 (all but a's 300-310), FP 1, FN 1 (a's 200-210): F1 = 8 / (8 + 1 + 1) = 0.8.
+    # Recognition over the 4 matched: positive TP 2, FP 1 (a 100-110), FN 0 -> F1 0.8;
+    # negative TP 1, FP 0, FN 1 -> F1 2/3; surprise has no matched truth and is left out.
+    # Summed TP 3, FP 1, FN 1: F1 = 6 / 8 = 0.75; UF1 = (0.8 + 2/3) / 2; UAR = (1 + 0.5) / 2.
+    # STRS = 0.8 x 0.75 = 0.6.
+    write_videos(tmp_path / "videos.tsv", [LongVideoRow("a", "s1", "a.avi", 30.0, 1800), LongVideoRow("b", "s2", "b.avi", 30.0, 1800)])
+    write_intervals(tmp_path / "truth.csv", TRUTH)
+    for video in ("a", "b"):
+        rows = analysis_rows(video)
+        subject = {"a": "s1", "b": "s2"}[video]
+        write_intervals(tmp_path / f"{video}.csv", [Interval(video, subject, "micro", r["onset"], r["apex"], r["offset"]) for r in rows])
+        write_analysis(tmp_path / f"{video}_analysis.csv", rows)
+    argv = [
+        "--dataset", "toy", "--videos", str(tmp_path / "videos.tsv"), "--truth", str(tmp_path / "truth.csv"),
+        "--spotted", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--kinds", "micro", "--settings-json", "{}",
+        "--config-hash", "h", "--resamples", "200", "--resample-seed", "0", "--confidence", "0.9",
+        "--recognised", str(tmp_path / "a_analysis.csv"), str(tmp_path / "b_analysis.csv"),
+        "--class3", json.dumps(DEFAULT_CLASS3["synthetic_long"]), "--reading", "combinations",
+        "--table", str(tmp_path / "table.csv"),
+    ]
+    assert main(argv) == 0
+    _, (row,) = read_result_table(tmp_path / "table.csv", ["kind", "F1", "STRS", "recognition_UF1"])
+    assert float(row["F1"]) == pytest.approx(0.8)
+    assert (row["recognition_TP"], row["recognition_FP"], row["recognition_FN"]) == ("3", "1", "1")
+    assert float(row["recognition_F1"]) == pytest.approx(0.75, abs=1e-4)
+    assert float(row["recognition_UF1"]) == pytest.approx((0.8 + 2 / 3) / 2, abs=1e-4)
+    assert float(row["recognition_UAR"]) == pytest.approx(0.75, abs=1e-4)
+    assert float(row["STRS"]) == pytest.approx(0.6, abs=1e-4)
+    assert float(row["STRS_lo"]) <= 0.6 <= float(row["STRS_hi"])
+    assert "STRS 0.6000" in capsys.readouterr().out
+
+
+def test_recognition_scores_of_counts_and_nothing_matched():
+    counts = recognition_counts(["negative", "negative", "positive"], ["negative", "positive", "positive"], ["negative", "positive", "surprise"])
+    assert counts.tolist() == [[1, 0, 1], [1, 1, 0], [0, 0, 0]]
+    scores = recognition_scores(counts)
+    assert scores["F1"] == pytest.approx(4 / 6) and scores["UAR"] == pytest.approx(0.75)
+    assert recognition_scores(np.zeros((3, 3)))["F1"] == 0.0
+
+
+def test_a_class_outside_the_three_is_refused():
+    with pytest.raises(RecognitionError, match="not one of"):
+        emotion_classes({"happy": ["happiness"]}, "spotting_datasets.x.class3")
+
+
+def test_the_bootstrap_interval_is_empty_free_with_one_subject():
+    from microau.spotting.recognition import strs_row
+
+    row = strs_row(0.5, [("s1", "positive", "positive")], ["positive"], ["s1"], np.full(50, 0.5), Bootstrap(50, 0, 0.9))
+    assert row["STRS"] == 0.5 and row["STRS_lo"] == row["STRS_hi"] == 0.5
