@@ -194,6 +194,12 @@ def check_references(config: dict) -> None:
     for name in config["spotting_targets"]:
         if name not in config["spotting_datasets"]:
             raise ConfigError(f"spotting_targets names '{name}', which has no entry under spotting_datasets in config.yaml")
+    for name in config["spotting_targets"] if config["spotting_model"] else []:
+        if config["spotting_datasets"][name]["class3"] is None:
+            raise ConfigError(
+                f"config key 'spotting_datasets.{name}.class3': spotting_model recognises the spotted "
+                "micro-expressions, so each spotting target needs its emotions' three classes"
+            )
     for name, settings in config["spotting_datasets"].items():
         if settings["reader"] == "synthetic_long" and settings["root"] is not None:
             raise ConfigError(

@@ -353,13 +353,10 @@ def spotting_model(config: dict) -> str | None:
 
 def spotting_recognition_options(config: dict, dataset: str) -> str:
     """The spotting-table flags of spot-then-recognise (none without a spotting_model)."""
-    from microau.spotting.releases import DEFAULT_CLASS3
-
     if not spotting_model(config):
         return ""
-    entry = config["spotting_datasets"][dataset]
-    class3 = entry.get("class3") or DEFAULT_CLASS3[entry["reader"]]
-    return f"--class3 '{json.dumps(class3, sort_keys=True)}' --reading {config['mer']['texts']}"
+    class3 = config["spotting_datasets"][dataset]["class3"]
+    return f"--class3 {shlex.quote(json.dumps(class3, sort_keys=True))} --reading {config['mer']['texts']}"
 
 
 def spot_index_options(config: dict, dataset: str) -> str:

@@ -274,3 +274,12 @@ def test_the_shipped_config_repeats_no_default_of_the_schema():
     planted = {**shipped_config(), "flow": {"clip_px": 3.0}, "variant": "micro_au_clip"}
     planted["datasets"]["samm"]["epochs"] = 80
     assert repeated_defaults(planted, SCHEMA) == ["datasets.samm.epochs", "flow.clip_px", "variant"]
+
+
+def test_spot_then_recognise_needs_each_spotting_targets_classes():
+    raw = {**shipped_config(), "spotting_targets": ["long"], "spotting_model": "synthetic",
+           "spotting_datasets": {"long": {"reader": "synthetic_long"}}}
+    with pytest.raises(ConfigError, match=r"config key 'spotting_datasets.long.class3': spotting_model recognises"):
+        load_config(raw, SCHEMA)
+    raw["spotting_datasets"]["long"]["class3"] = CLASS3
+    assert load_config(raw, SCHEMA)["spotting_datasets"]["long"]["class3"] == CLASS3

@@ -12,7 +12,8 @@ from microau.spotting.recognition import (
     recognition_counts,
     recognition_scores,
 )
-from microau.spotting.releases import DEFAULT_CLASS3, LongVideoRow, write_videos
+from microau.datasets import synthetic
+from microau.spotting.releases import LongVideoRow, write_videos
 from microau.spotting.spot import write_analysis
 from microau.spotting.table import main
 
@@ -59,7 +60,7 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
         "--spotted", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--kinds", "micro", "--settings-json", "{}",
         "--config-hash", "h", "--resamples", "200", "--resample-seed", "0", "--confidence", "0.9",
         "--recognised", str(tmp_path / "a_analysis.csv"), str(tmp_path / "b_analysis.csv"),
-        "--class3", json.dumps(DEFAULT_CLASS3["synthetic_long"]), "--reading", "combinations",
+        "--class3", json.dumps(synthetic.emotion_classes("casme2")), "--reading", "combinations",
         "--table", str(tmp_path / "table.csv"),
     ]
     assert main(argv) == 0

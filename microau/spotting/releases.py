@@ -38,23 +38,6 @@ from microau.spotting.spotter import folder_frames
 
 PROG = "microau spot-index"
 SPOT_READERS = ("casme_sq", "samm_lv", "synthetic_long")
-# Each reader's emotions in the three classes MEGC scores (spotting_datasets.<name>.class3 replaces
-# it): CAS(ME)^2's emotion column holds the classes themselves (positive, negative, surprise,
-# others) in some copies and emotions in others, so both are listed;
-# SAMM Long Videos' emotions, where a sheet carries them, map as SAMM's (microau.datasets.samm);
-# the synthetic videos' emotions are CASME II's (microau.datasets.synthetic) and map as CASME II's.
-# Emotions no class lists (others) are left out of recognition, as the AU datasets leave them out.
-DEFAULT_CLASS3: dict[str, dict[str, list[str]]] = {
-    "casme_sq": {
-        "positive": ["positive", "happiness", "happy"],
-        "negative": ["negative", "disgust", "anger", "sadness", "fear", "contempt", "repression"],
-        "surprise": ["surprise"],
-    },
-    "samm_lv": {
-        "positive": ["happiness"], "negative": ["anger", "contempt", "disgust", "fear", "sadness"], "surprise": ["surprise"],
-    },
-    "synthetic_long": {"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]},
-}
 FPS = {"casme_sq": 30.0, "samm_lv": 200.0}
 KINDS_ANNOTATED = {"casme_sq": ("micro", "macro"), "samm_lv": ("micro", "macro"), "synthetic_long": ("micro",)}
 VIDEO_COLUMNS = ("video", "subject", "source", "fps", "frames")
