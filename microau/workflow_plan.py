@@ -160,13 +160,16 @@ def release_root(config: dict, dataset: str) -> str:
 
 
 def index_options(config: dict, dataset: str) -> str:
-    """The optional flags of a dataset's index job (its class3 mapping and coding sheet)."""
+    """The optional flags of a dataset's index job (its class3 mapping, coding sheet and, for a
+    table, the number of a video's first frame)."""
     settings = config["datasets"][dataset]
     options = []
     if settings["class3"]:
         options.append(f"--class3 '{json.dumps(settings['class3'])}'")
     if settings["coding_file"]:
         options.append(f"--coding-file '{settings['coding_file']}'")
+    if settings["first_frame"] is not None:
+        options.append(f"--first-frame {settings['first_frame']}")
     return " ".join(options)
 
 

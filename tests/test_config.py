@@ -121,7 +121,7 @@ def test_loading_coerces_command_line_strings_and_leaves_the_input_alone():
          "results/synthetic/release; leave root unset"),
         ({"datasets": {"synthetic": {"reader": "casme3", "generated": True, "aus": [2, 4, 7, 12]}}},
          "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout "
-         "(reader: casme2, frames_layout: selected) or SAMM's (reader: samm); got reader: casme3"),
+         "(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: table); got reader: casme3"),
         ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "frames_layout": "raw",
                                     "aus": [1, 2, 4, 7, 12, 14, 15, 17]}}},
          "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout"),

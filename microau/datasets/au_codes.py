@@ -12,8 +12,10 @@ Rules (users see their effects in the `au_*` columns and in validation.tsv):
 - Alternatives (`R14A or 17A`): every alternative counts as present. A coder who could not tell
   AU14 from AU17 saw movement in that region, and a positive label for both keeps the sample's
   evidence; the reader adds a validation row so the ambiguity stays visible.
-- A piece that matches none of this (`?`, `12x`, an empty piece from `12+`) is ignored and
-  reported; the other pieces of the string still count.
+- A piece that matches none of this (`?`, `12x`, an empty piece from `12+`), or whose number is
+  no FACS code (FACS, Ekman, Friesen & Hager 2002, numbers its action units and action
+  descriptors from 1 to 85 and has no 3; `AU99` is a typing error), is ignored and reported; the
+  other pieces of the string still count.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 SIDES = "LRTBA"
+FACS_CODES = frozenset(range(1, 86)) - {3}
 INTENSITIES = "ABCDE"
 
 _SPLIT = re.compile(r"\+|\s+or\s+", re.IGNORECASE)
@@ -86,7 +89,7 @@ def parse_au_string(text: str) -> ParsedAUs:
     for raw in _SPLIT.split(text):
         piece = raw.strip()
         match = _PIECE.fullmatch(piece)
-        if match is None:
+        if match is None or int(match["au"]) not in FACS_CODES:
             parsed.unparsed.append(piece)
             continue
         parsed.pieces.append(

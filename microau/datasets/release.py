@@ -12,6 +12,9 @@ from typing import Callable
 from microau.errors import MicroauError
 
 READERS = ("casme2", "samm", "casme3")
+TABLE_READER = "table"
+INDEX_READERS = (*READERS, TABLE_READER)
+"""The readers of the index stage: the release layouts, and a lab's own table (`microau.datasets.table`)."""
 FRAME_LAYOUTS = ("raw", "selected", "cropped")
 FIELDS = ("subject", "filename", "onset", "apex", "offset", "au", "emotion")
 
