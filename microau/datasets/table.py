@@ -229,7 +229,7 @@ def build_table_index(
         )
     if videos and clips_dir is None:
         raise DatasetError(f"{table} lists video clips: their frames need a clips folder (microau index --clips-dir)")
-    clips = Path(clips_dir or ".")
+    clips = Path(os.path.abspath(clips_dir or "."))
     for video, samples in videos.items():
         for order, record in _video_records(video, samples, clips, rules, report):
             records[order] = record
