@@ -1,7 +1,7 @@
 """Reader `table`: a lab's own recordings described by one CSV or TSV, one row per sample.
 
 The table (the `root` itself, `coding_file` under it, or the single .csv/.tsv directly in the
-root folder) has a header row; headers are matched by name ignoring case, spaces and underscores:
+root folder, not counting `<name>_validation.tsv`, the report `microau elan-import` writes beside it) has a header row; headers are matched by name ignoring case, spaces and underscores:
 
   subject      participant id (required)
   clip         a video file or a folder of frames, relative to the table's folder (required)
@@ -59,6 +59,7 @@ from microau.sample_table import make_table
 
 READER = "table"
 TABLE_SUFFIXES = (".csv", ".tsv")
+IMPORT_REPORT_SUFFIX = "_validation.tsv"  # `microau elan-import`'s report beside its table: not a table
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
 FIRST_FRAMES = (0, 1)
 COLUMNS = {
@@ -127,7 +128,10 @@ def find_table(root: Path, coding_file: str | Path | None, name: str) -> Path:
         if not path.is_file():
             raise DatasetError(f"table {path} not found (datasets.{name}.coding_file)")
         return path
-    found = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
+    found = sorted(
+        p for p in root.iterdir()
+        if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES and not p.name.endswith(IMPORT_REPORT_SUFFIX)
+    )
     if len(found) != 1:
         listed = ", ".join(p.name for p in found) or "none"
         raise DatasetError(
