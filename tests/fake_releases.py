@@ -274,3 +274,25 @@ def make_samm_lv(root: Path) -> Path:
     for video, count in SAMM_LV_FRAMES.items():
         write_frames(root / "SAMM_longvideos" / video, range(1, count + 1), lambda n, v=video: f"{v}_{n:04d}.jpg")
     return root
+
+
+# CASME (v1) as tvaranka/meb's `Casme` loader reads it: columns Subject, Filename, two unnamed,
+# OnsetF, ApexF1, OffsetF, AU, Emotion; frames CASME_raw_selected/subNN/<Filename>/ and Cropped/.
+CASME_SHEET = "casme.xlsx"
+CASME_HEADER = ["Subject", "Filename", None, "OnsetF", "ApexF1", "OffsetF", "Duration", None, "AU", "Emotion"]
+CASME_ROWS = [
+    [1, "EP03_2", None, 20, 24, 28, 9, None, "1+2", "surprise"],
+    [1, "EP05_5", None, 40, 43, 47, 8, None, "4", "disgust"],
+    [2, "EP06_1", None, 100, 120, 119, 20, None, "14", "tense"],  # apex after offset, as MEB's rows 40, 42, 43
+    [4, "EP12_2", None, 10, 13, 15, 6, None, "L12", "amusement"],
+]
+
+
+def make_casme(root: Path, rows: Sequence[Sequence] = CASME_ROWS) -> Path:
+    """CASME: coding sheet, selected frames onset..offset and Cropped frames."""
+    write_xlsx(root / CASME_SHEET, CASME_HEADER, rows)
+    for subject, filename, _, onset, apex, offset, *_ in rows:
+        frames = range(onset, max(apex, offset) + 1)
+        write_frames(root / "CASME_raw_selected" / f"sub{subject:02d}" / filename, frames, "img{}.jpg".format)
+        write_frames(root / "Cropped" / f"sub{subject:02d}" / filename, frames, "reg_img{}.jpg".format)
+    return root

@@ -11,7 +11,7 @@ from typing import Callable
 
 from microau.errors import MicroauError
 
-READERS = ("casme2", "samm", "casme3")
+READERS = ("casme2", "samm", "casme3", "casme")
 TABLE_READER = "table"
 INDEX_READERS = (*READERS, TABLE_READER)
 """The readers of the index stage: the release layouts, and a lab's own table (`microau.datasets.table`)."""
