@@ -296,3 +296,48 @@ def make_casme(root: Path, rows: Sequence[Sequence] = CASME_ROWS) -> Path:
         write_frames(root / "CASME_raw_selected" / f"sub{subject:02d}" / filename, frames, "img{}.jpg".format)
         write_frames(root / "Cropped" / f"sub{subject:02d}" / filename, frames, "reg_img{}.jpg".format)
     return root
+
+
+# MMEW as tvaranka/meb's `Mmew` loader reads it: Micro_Expression/<emotion>/<Filename>/ frames.
+MMEW_SHEET = "MMEW_Micro_Exp.xlsx"
+MMEW_HEADER = ["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Action Units", "Estimated Emotion", "remarks"]
+MMEW_ROWS = [
+    ["S01", "happiness_1_1", 5, 8, 12, "6+12", "happiness", None],
+    ["S01", "surprise_1_2", 3, 6, 9, "1+2", "surprise", None],
+    ["S02", "disgust_2_1", 10, 14, 12, "4+9", "Disgust", "apex after offset"],
+    ["S02", "fear_2_1", 2, 4, 7, "4", "fear", None],  # its emotion folder is missing
+]
+MMEW_FOLDERS = {"happiness": "Happiness", "surprise": "surprise", "disgust": "disgust"}  # as unpacked
+
+
+def make_mmew(root: Path, rows: Sequence[Sequence] = MMEW_ROWS) -> Path:
+    """MMEW: the sheet, and frames under emotion folders (capitalised as the unpacking left them)."""
+    write_xlsx(root / MMEW_SHEET, MMEW_HEADER, rows)
+    for _subject, filename, onset, apex, offset, _au, emotion, _ in rows:
+        folder = MMEW_FOLDERS.get(emotion.lower())
+        if folder:
+            frames = range(onset, max(apex, offset) + 1)
+            write_frames(root / "MMEW" / "Micro_Expression" / folder / filename, frames, "{}.jpg".format)
+    return root
+
+
+# 4DME as tvaranka/meb's `Fourd` loader reads it: gray_micro/<sub_ID>/<fold_name>/ frames.
+FOURD_SHEET = "4DME_Labelling_Micro_release v1.xlsx"
+FOURD_HEADER = ["sub_ID", "fold_name", "Onset", "Apex", "Offset", "AUs", "Emotion"]
+FOURD_ROWS = [
+    ["S01", "S01_1", 10, 13, 17, "AU1+AU2", "Surprise"],
+    ["S01", "S01_2", 30, 33, 36, "AU12+AU4(k)", "Positive"],  # a (k) AU
+    ["S03", "S03_1", 5, 7, 9, "AU4+AU7", "Negative"],
+    ["S04", "S04_1", 5, 7, 9, "AU14", "Others"],  # subject folder missing
+]
+
+
+def make_fourd(root: Path, rows: Sequence[Sequence] = FOURD_ROWS) -> Path:
+    """4DME: the sheet, grey frames in gray_micro/ and crops in gray_micro_crop/."""
+    write_xlsx(root / FOURD_SHEET, FOURD_HEADER, rows)
+    for subject, filename, onset, _apex, offset, _au, _emotion in rows:
+        if subject == "S04":
+            continue
+        for top in ("gray_micro", "gray_micro_crop"):
+            write_frames(root / "4DMicro" / top / subject / filename, range(onset, offset + 1), "{}.jpg".format)
+    return root

@@ -11,6 +11,9 @@ the reading, checking and normalising below is shared, so every release follows 
 - Frame folders: the subject folders are searched for under the root, below a folder named for the
   frame layout (`CASME2_RAW_selected`, `Cropped`, ...) however deeply the unpacking nested it.
   Frame numbers are the trailing integer of an image file's name; non-image files are ignored.
+  A release whose folder names follow no known pattern (`Release.parent_folders_in_top`: 4DME,
+  MMEW) takes every folder directly in the layout's top folder; MMEW's are emotion folders, so
+  its samples are looked up under the row's emotion (`Release.sample_parent`).
 - Apex missing (`/`, `-1`, blank, text), coded outside onset..offset (including onset after
   apex), or equal to the onset while the clip goes on: the coded apex cannot be used (the last two
   would pair the onset with itself or with a frame outside the expression: no motion, yet AU
@@ -204,13 +207,22 @@ def _scan(root: Path, release: Release) -> tuple[list[Path], list[Path]]:
     Symlinks are followed (releases often live on another disk); the depth limit bounds cycles.
     """
     pattern = release.coding_glob.lower()
+    tops = set().union(*(t for t in release.frame_layouts.values() if t))
     coding, parents = [], []
     for folder, dirnames, filenames in os.walk(root, followlinks=True):
         depth = len(Path(folder).relative_to(root).parts)
         coding += [Path(folder, f) for f in sorted(filenames) if fnmatch.fnmatchcase(f.lower(), pattern)]
-        if any(release.folder_key(d) is not None for d in dirnames):
+        if release.parent_folders_in_top:
+            if Path(folder).name.lower() in tops:
+                parents.append(Path(folder))
+                dirnames[:] = []
+                continue
+        elif any(release.folder_key(d) is not None for d in dirnames):
             parents.append(Path(folder))
-        dirnames[:] = sorted(d for d in dirnames if release.folder_key(d) is None and depth < MAX_SEARCH_DEPTH)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if (release.parent_folders_in_top or release.folder_key(d) is None) and depth < MAX_SEARCH_DEPTH
+        )
     return coding, parents
 
 
@@ -255,14 +267,14 @@ def _subject_folders(root: Path, release: Release, layout: str, parents: list[Pa
                 continue
             if key in found:
                 raise DatasetError(
-                    f"subject folder {child.name} found twice, {found[key]} and {child}; "
+                    f"{release.sample_parent} folder {child.name} found twice, {found[key]} and {child}; "
                     f"keep one copy of the {layout} frames under datasets.{name}.root"
                 )
             found[key] = child
     if not found:
         where = f"below a folder named {' or '.join(sorted(tops))} " if tops else ""
         raise DatasetError(
-            f"no {release.title} subject folders {where}under {root} "
+            f"no {release.title} {release.sample_parent} folders {where}under {root} "
             f"(datasets.{name}.root, frames_layout '{layout}')"
         )
     return found
@@ -272,13 +284,14 @@ def _read_coding(path: Path, release: Release, name: str, explicit: bool) -> Ite
     """Rows of the coding sheet as text, located by header names rather than positions."""
     key = f"datasets.{name}.coding_file" if explicit else f"datasets.{name}.root"
     rows = _sheet_rows(path, release.sheet, key)
+    first = _header_key(release.headers["subject"])
     header_index = next(
-        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if row and cell_text(row[0]).lower() == "subject"),
+        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if row and _header_key(cell_text(row[0])) == first),
         None,
     )
     if header_index is None:
         raise DatasetError(
-            f"{path}: no header row starting with 'Subject' in its first {HEADER_SEARCH_ROWS} rows; "
+            f"{path}: no header row starting with '{release.headers['subject']}' in its first {HEADER_SEARCH_ROWS} rows; "
             f"is it a {release.title} coding sheet? ({key})"
         )
     header = [_header_key(cell_text(cell)) for cell in rows[header_index]]
@@ -342,8 +355,9 @@ def _normalise(row: CodedRow, rules: IndexRules, seen: set[str], report: Report)
     interval = coded_interval(sample, row, report)
     if interval is None:
         return None
-    subject_dir = rules.subjects.get(rules.release.folder_key(subject) or "")
-    located = _frames(sample, subject, row.filename, rules.release, subject_dir, report)
+    parent = row.emotion if rules.release.sample_parent == "emotion" else subject
+    parent_dir = rules.subjects.get(rules.release.folder_key(parent) or "")
+    located = _frames(sample, parent, row.filename, rules.release, parent_dir, report)
     if located is None:
         return None
     return folder_record(row, rules, subject, sample, interval, located, report)
@@ -589,11 +603,12 @@ def _frames(
     sample: str, subject: str, filename: str, release: Release, subject_dir: Path | None, report: Report
 ) -> tuple[Path, dict[int, Path]] | None:
     """The sample's frame folder and its frame number -> image path, or None (dropped, reported)."""
+    label = f"{release.sample_parent} folder"
     if subject_dir is None:
-        report.add(sample, f"subject folder {subject} not found", "dropped")
+        report.add(sample, f"{label} {subject} not found", "dropped")
         return None
     if not any(child.is_dir() for child in subject_dir.iterdir()):
-        report.add(sample, f"subject folder {subject_dir} is empty", "dropped")
+        report.add(sample, f"{label} {subject_dir} is empty", "dropped")
         return None
     sample_dir = _child(subject_dir, filename)
     if sample_dir is None:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from microau.errors import MicroauError
 
-READERS = ("casme2", "samm", "casme3", "casme")
+READERS = ("casme2", "samm", "casme3", "casme", "mmew", "fourd")
 TABLE_READER = "table"
 INDEX_READERS = (*READERS, TABLE_READER)
 """The readers of the index stage: the release layouts, and a lab's own table (`microau.datasets.table`)."""
@@ -32,6 +32,10 @@ class Release:
     frames_layout to the folder names the subject folders lie below (None: anywhere under root).
     `subject_name` turns a sheet's Subject cell into the subject id ('' if unreadable) and
     `folder_key` turns a folder name into the same id's lookup key (None if not a subject folder).
+    `parent_folders_in_top`: every folder directly in a frame layout's top folder is a parent
+    folder, whatever its name (4DME's subject folders, MMEW's emotion folders, whose names no
+    pattern is known for); `sample_parent` says which cell names a sample's parent folder,
+    `subject` or `emotion` (MMEW files samples under their emotion).
     """
 
     title: str
@@ -45,4 +49,6 @@ class Release:
     subject_name: Callable[[str], str]
     folder_key: Callable[[str], str | None]
     frame_subdir: str = ""
+    parent_folders_in_top: bool = False
+    sample_parent: str = "subject"
 
