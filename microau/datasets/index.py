@@ -1,6 +1,6 @@
 """`microau index`: a dataset release -> the normalised sample table, every quirk reported in validation.tsv.
 
-Each release module (`casme2`, `samm`, `casme3`) only describes its release (a `Release`: coding
+Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) only describes its release (a `Release`: coding
 sheet name and headers, subject folder names, frame folder layouts, AU set and emotion mapping);
 the reading, checking and normalising below is shared, so every release follows the same rules:
 

@@ -1,6 +1,6 @@
 """What describes one dataset release (`Release`), and the error of a release or config the user must fix.
 
-Each release module (`casme2`, `samm`, `casme3`) holds one `Release`; `microau.datasets.index`
+Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) holds one `Release`; `microau.datasets.index`
 reads any of them with the same rules.
 """
 
