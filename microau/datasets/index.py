@@ -473,6 +473,8 @@ def _parsed_aus(sample: str, au_string: str, report: Report) -> ParsedAUs:
     parsed = parse_au_string(au_string)
     for piece in parsed.unparsed:
         report.add(sample, f"AU piece '{piece}' in '{au_string}' is not an AU code", "piece ignored")
+    for piece in parsed.uncertain:
+        report.add(sample, f"AU piece '{piece}' in '{au_string}' is marked uncertain", "counted as present")
     if parsed.has_alternatives:
         report.add(sample, f"AU string '{au_string}' gives alternatives", "all alternatives counted as present")
     if not parsed.pieces:
