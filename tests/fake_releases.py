@@ -341,3 +341,22 @@ def make_fourd(root: Path, rows: Sequence[Sequence] = FOURD_ROWS) -> Path:
         for top in ("gray_micro", "gray_micro_crop"):
             write_frames(root / "4DMicro" / top / subject / filename, range(onset, offset + 1), "{}.jpg".format)
     return root
+
+
+# SMIC as tvaranka/meb's `Smic` loader reads it: <camera>/<subject>/micro/<emotion>/<clip>/ frames,
+# no coding sheet; (camera, subject, emotion, clip, first frame, last frame).
+SMIC_CLIPS = [
+    ("HS", "s1", "positive", "s1_po_01", 100, 110),
+    ("HS", "s1", "surprise", "s1_sur_01", 40, 47),
+    ("HS", "s2", "negative", "s2_ne_03", 5, 12),
+    ("VIS", "s1", "negative", "s1_ne_01", 1, 6),
+    ("NIR", "s1", "negative", "s1_ne_01", 1, 6),
+]
+
+
+def make_smic(root: Path) -> Path:
+    """SMIC: SMIC_all_raw/<camera>/<subject>/micro/<emotion>/<clip>/image<n>.bmp, and a non_micro folder."""
+    for camera, subject, emotion, clip, first, last in SMIC_CLIPS:
+        write_frames(root / "SMIC_all_raw" / camera / subject / "micro" / emotion / clip, range(first, last + 1), "image{:06d}.bmp".format)
+    write_frames(root / "SMIC_all_raw" / "HS" / "s1" / "non_micro" / "s1_non_01", range(1, 4), "image{:06d}.bmp".format)
+    return root

@@ -54,7 +54,7 @@ import pandas as pd
 
 from microau.aus import au_name
 from microau.datasets.au_codes import ParsedAUs, cell_text, parse_au_string
-from microau.datasets.release import FIELDS, FRAME_LAYOUTS, INDEX_READERS, READERS, TABLE_READER, DatasetError, Release
+from microau.datasets.release import FIELDS, FRAME_LAYOUTS, INDEX_READERS, READERS, SMIC_READER, TABLE_READER, DatasetError, Release
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.images import ImageReadError, read_image
 from microau.sample_table import (
@@ -139,6 +139,18 @@ def build_index(
         return build_table_index(
             name, root, missing_apex=missing_apex, clips_dir=clips_dir, first_frame=first_frame,
             aus=aus, class3=class3, coding_file=coding_file,
+        )
+    if reader == SMIC_READER:
+        from microau.datasets import smic
+        from microau.datasets.table import index_rows
+
+        smic_root = Path(os.path.abspath(Path(root).expanduser()))
+        if not smic_root.is_dir():
+            raise DatasetError(f"dataset root {smic_root} does not exist or is not a folder (datasets.{name}.root)")
+        rows = smic.clip_rows(smic_root, frames_layout, name)
+        return index_rows(
+            name, smic.RELEASE, rows, smic_root, lambda n: f"clip folder {rows[n]['clip']}", missing_apex=missing_apex,
+            clips_dir=clips_dir, first_frame=None, aus=aus, class3=class3,
         )
     release = _release(reader, name)
     root_path = Path(os.path.abspath(Path(root).expanduser()))
@@ -395,7 +407,7 @@ def sample_record(
 ) -> dict[str, object]:
     """The samples.tsv record of a usable sample: its frames, parsed AUs and three-class label."""
     onset, apex, offset = pair
-    parsed = _parsed_aus(sample, row.au, report)
+    parsed = _parsed_aus(sample, row.au, report, rules.release.au_coded)
     class3 = _three_class(sample, row.emotion, rules, report)
     paths = _frame_paths(sample, present, frames, rules.name)
     record: dict[str, object] = {
@@ -468,7 +480,7 @@ def _present_frames(sample: str, onset: int, offset: int, frames: dict[int, Path
     return present
 
 
-def _parsed_aus(sample: str, au_string: str, report: Report) -> ParsedAUs:
+def _parsed_aus(sample: str, au_string: str, report: Report, au_coded: bool = True) -> ParsedAUs:
     """The AU string parsed (`au_codes`); ignored pieces, alternatives and an empty coding reported."""
     parsed = parse_au_string(au_string)
     for piece in parsed.unparsed:
@@ -477,7 +489,7 @@ def _parsed_aus(sample: str, au_string: str, report: Report) -> ParsedAUs:
         report.add(sample, f"AU piece '{piece}' in '{au_string}' is marked uncertain", "counted as present")
     if parsed.has_alternatives:
         report.add(sample, f"AU string '{au_string}' gives alternatives", "all alternatives counted as present")
-    if not parsed.pieces:
+    if not parsed.pieces and au_coded:
         report.add(sample, f"no AU coded ('{au_string}')", "kept with every AU off")
     return parsed
 

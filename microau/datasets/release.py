@@ -13,9 +13,11 @@ from microau.errors import MicroauError
 
 READERS = ("casme2", "samm", "casme3", "casme", "mmew", "fourd")
 TABLE_READER = "table"
-INDEX_READERS = (*READERS, TABLE_READER)
-"""The readers of the index stage: the release layouts, and a lab's own table (`microau.datasets.table`)."""
-FRAME_LAYOUTS = ("raw", "selected", "cropped")
+SMIC_READER = "smic"
+INDEX_READERS = (*READERS, SMIC_READER, TABLE_READER)
+"""The readers of the index stage: the release layouts, SMIC's folders (`microau.datasets.smic`)
+and a lab's own table (`microau.datasets.table`)."""
+FRAME_LAYOUTS = ("raw", "selected", "cropped", "hs", "vis", "nir")
 FIELDS = ("subject", "filename", "onset", "apex", "offset", "au", "emotion")
 
 
@@ -35,7 +37,8 @@ class Release:
     `parent_folders_in_top`: every folder directly in a frame layout's top folder is a parent
     folder, whatever its name (4DME's subject folders, MMEW's emotion folders, whose names no
     pattern is known for); `sample_parent` says which cell names a sample's parent folder,
-    `subject` or `emotion` (MMEW files samples under their emotion).
+    `subject` or `emotion` (MMEW files samples under their emotion). `au_coded` is False for a
+    release without AU codes (SMIC): its samples then get no "no AU coded" row each.
     """
 
     title: str
@@ -51,4 +54,5 @@ class Release:
     frame_subdir: str = ""
     parent_folders_in_top: bool = False
     sample_parent: str = "subject"
+    au_coded: bool = True
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,21 +188,42 @@ def build_table_index(
             f"{table} has no first_frame column: say whether its frame numbers count from 0 or 1 "
             f"with datasets.{name}.first_frame"
         )
-    au_set = _check_aus(RELEASE.default_aus if aus is None else aus, name)
-    emotions = _emotion_classes(RELEASE.default_class3 if class3 is None else class3, name)
-    rules = IndexRules(RELEASE, name, {}, au_set, emotions, missing_apex)
+    return index_rows(
+        name, RELEASE, rows, table.parent, lambda number: f"{table.name} row {number + 2}",
+        missing_apex=missing_apex, clips_dir=clips_dir, first_frame=first_frame, aus=aus, class3=class3,
+    )
+
+
+def index_rows(
+    name: str,
+    release: Release,
+    rows: list[dict[str, str]],
+    table_folder: Path,
+    where_of: Callable[[int], str],
+    *,
+    missing_apex: str,
+    clips_dir: str | Path | None,
+    first_frame: int | None,
+    aus: list[int] | None,
+    class3: dict[str, list[str]] | None,
+) -> IndexResult:
+    """Rows of a table (COLUMNS' fields as text; clips relative to `table_folder`) -> the sample table and
+    its validation report, with `release`'s defaults; `where_of(i)` names row i in messages."""
+    au_set = _check_aus(release.default_aus if aus is None else aus, name)
+    emotions = _emotion_classes(release.default_class3 if class3 is None else class3, name)
+    rules = IndexRules(release, name, {}, au_set, emotions, missing_apex)
     report = Report()
     records: dict[int, dict[str, object]] = {}
     videos: dict[Path, list[_VideoSample]] = {}
     seen: set[str] = set()
-    for order, (number, text) in enumerate(enumerate(rows, start=2)):
-        where = f"{table.name} row {number}"
+    for order, text in enumerate(rows):
+        where = where_of(order)
         named = _names(text, where, seen, report)
         if named is None:
             continue
         subject, sample = named
         row = CodedRow(where, subject, text["clip"], text["onset"], text["apex"], text["offset"], text["au"], text["emotion"])
-        clip = Path(os.path.abspath(table.parent / text["clip"]))
+        clip = Path(os.path.abspath(table_folder / text["clip"]))
         if clip.is_dir():
             interval = coded_interval(sample, row, report)
             if interval is not None:
@@ -232,7 +253,7 @@ def build_table_index(
             _VideoSample(row, subject, sample, base, onset - base, apex_at, offset - base, problem, order)
         )
     if videos and clips_dir is None:
-        raise DatasetError(f"{table} lists video clips: their frames need a clips folder (microau index --clips-dir)")
+        raise DatasetError(f"datasets.{name} lists video clips: their frames need a clips folder (microau index --clips-dir)")
     clips = Path(os.path.abspath(clips_dir or "."))
     for video, samples in videos.items():
         for order, record in _video_records(video, samples, clips, rules, report):
