@@ -334,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="the CSV written: one row per clip")
     parser.add_argument("--device", default="auto", help="where the model runs: auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--quiet", action="store_true", help="no progress line per clip")
+    parser.add_argument("--eaf-dir", type=Path, help="also write one ELAN .eaf per analysed video here (microau.elan)")
+    parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf-dir: a tier of P(on) per AU")
     args = parser.parse_args(argv)
     clips = find_clips(args.clips)
     started = time.perf_counter()
@@ -345,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     table = analyser.analyse_many(clips, progress)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_table(table, args.out)
+    if args.eaf_dir:
+        from microau.elan import write_analyse_eafs
+
+        eafs = write_analyse_eafs(args.eaf_dir, table, clips, args.eaf_probabilities)
+        print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
     failed = table[table["status"] != STATUS_OK]
     seconds = time.perf_counter() - loaded
     print(f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "

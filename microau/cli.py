@@ -22,11 +22,14 @@ class Command(NamedTuple):
 
 
 COMMANDS: dict[str, Command] = {
-    "synthesize": Command("microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II or SAMM layout"),
+    "synthesize": Command(
+        "microau.datasets.synthetic", "main", "generate a synthetic dataset in the CASME II or SAMM layout, or as a table of videos"
+    ),
     "synthesize-long": Command(
         "microau.datasets.synthetic_long", "main", "generate synthetic long videos with micro-expressions at known times"
     ),
     "index": Command("microau.datasets.index", "main", "write the normalised sample table of a dataset release"),
+    "elan-import": Command("microau.elan", "main", "a folder of ELAN .eaf files and their videos -> a table for reader table"),
     "spot-index": Command("microau.spotting.releases", "main", "the long videos and annotated expressions of a spotting dataset"),
     "faces": Command("microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"),
     "frames": Command("microau.preprocess.crop", "main", "crop onset and apex frames of one sample with its face box"),

@@ -122,7 +122,7 @@ def fill_defaults(value: Any, schema: dict, root: dict | None = None) -> Any:
     return value
 
 
-GENERATED_LAYOUTS = {"casme2": ("selected",), "samm": ("selected", "raw")}
+GENERATED_LAYOUTS = {"casme2": ("selected",), "samm": ("selected", "raw"), "table": ("selected",)}
 """Reader -> frames layouts a release `microau synthesize` writes is read with (CASME2_RAW_selected,
 or SAMM's one layout)."""
 
@@ -210,7 +210,7 @@ def check_references(config: dict) -> None:
         if settings["generated"] and settings["frames_layout"] not in layouts:
             raise ConfigError(
                 f"config key 'datasets.{name}': a generated dataset is written in CASME II's layout "
-                f"(reader: casme2, frames_layout: selected) or SAMM's (reader: samm); "
+                f"(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: table); "
                 f"got reader: {settings['reader']}, frames_layout: {settings['frames_layout']}"
             )
         if settings["generated"] and settings["root"] not in (None, generated_release(name)):

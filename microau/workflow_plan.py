@@ -162,11 +162,13 @@ def release_root(config: dict, dataset: str) -> str:
 
 def index_options(config: dict, dataset: str) -> str:
     """The flags of a dataset's index job beyond its layout: the class3 mapping and, when the
-    config names one, the coding sheet."""
+    config names them, the coding sheet and (for a table) the number of a video's first frame."""
     settings = config["datasets"][dataset]
     options = [f"--class3 {shlex.quote(json.dumps(settings['class3']))}"]
     if settings["coding_file"]:
         options.append(f"--coding-file {shlex.quote(settings['coding_file'])}")
+    if settings["first_frame"] is not None:
+        options.append(f"--first-frame {settings['first_frame']}")
     return " ".join(options)
 
 

@@ -23,7 +23,8 @@ SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
 def paper_settings(reader: str) -> dict:
     """`aus` and `class3` of the shipped config's dataset read by `reader` (the paper's AU set and
     MEGC 2019's classes): the reader tests index with the settings a user's run passes."""
-    entry = yaml.safe_load(SHIPPED_CONFIG.read_text())["datasets"][reader]
+    datasets = yaml.safe_load(SHIPPED_CONFIG.read_text())["datasets"].values()
+    entry = next(entry for entry in datasets if entry["reader"] == reader and not entry.get("generated"))
     return {"aus": entry["aus"], "class3": entry["class3"]}
 
 
@@ -290,4 +291,90 @@ def make_samm_lv(root: Path) -> Path:
     )
     for video, count in SAMM_LV_FRAMES.items():
         write_frames(root / "SAMM_longvideos" / video, range(1, count + 1), lambda n, v=video: f"{v}_{n:04d}.jpg")
+    return root
+
+
+# CASME (v1) as tvaranka/meb's `Casme` loader reads it: columns Subject, Filename, two unnamed,
+# OnsetF, ApexF1, OffsetF, AU, Emotion; frames CASME_raw_selected/subNN/<Filename>/ and Cropped/.
+CASME_SHEET = "casme.xlsx"
+CASME_HEADER = ["Subject", "Filename", None, "OnsetF", "ApexF1", "OffsetF", "Duration", None, "AU", "Emotion"]
+CASME_ROWS = [
+    [1, "EP03_2", None, 20, 24, 28, 9, None, "1+2", "surprise"],
+    [1, "EP05_5", None, 40, 43, 47, 8, None, "4", "disgust"],
+    [2, "EP06_1", None, 100, 120, 119, 20, None, "14", "tense"],  # apex after offset, as MEB's rows 40, 42, 43
+    [4, "EP12_2", None, 10, 13, 15, 6, None, "L12", "amusement"],
+]
+
+
+def make_casme(root: Path, rows: Sequence[Sequence] = CASME_ROWS) -> Path:
+    """CASME: coding sheet, selected frames onset..offset and Cropped frames."""
+    write_xlsx(root / CASME_SHEET, CASME_HEADER, rows)
+    for subject, filename, _, onset, apex, offset, *_ in rows:
+        frames = range(onset, max(apex, offset) + 1)
+        write_frames(root / "CASME_raw_selected" / f"sub{subject:02d}" / filename, frames, "img{}.jpg".format)
+        write_frames(root / "Cropped" / f"sub{subject:02d}" / filename, frames, "reg_img{}.jpg".format)
+    return root
+
+
+# MMEW as tvaranka/meb's `Mmew` loader reads it: Micro_Expression/<emotion>/<Filename>/ frames.
+MMEW_SHEET = "MMEW_Micro_Exp.xlsx"
+MMEW_HEADER = ["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Action Units", "Estimated Emotion", "remarks"]
+MMEW_ROWS = [
+    ["S01", "happiness_1_1", 5, 8, 12, "6+12", "happiness", None],
+    ["S01", "surprise_1_2", 3, 6, 9, "1+2", "surprise", None],
+    ["S02", "disgust_2_1", 10, 14, 12, "4+9", "Disgust", "apex after offset"],
+    ["S02", "fear_2_1", 2, 4, 7, "4", "fear", None],  # its emotion folder is missing
+]
+MMEW_FOLDERS = {"happiness": "Happiness", "surprise": "surprise", "disgust": "disgust"}  # as unpacked
+
+
+def make_mmew(root: Path, rows: Sequence[Sequence] = MMEW_ROWS) -> Path:
+    """MMEW: the sheet, and frames under emotion folders (capitalised as the unpacking left them)."""
+    write_xlsx(root / MMEW_SHEET, MMEW_HEADER, rows)
+    for _subject, filename, onset, apex, offset, _au, emotion, _ in rows:
+        folder = MMEW_FOLDERS.get(emotion.lower())
+        if folder:
+            frames = range(onset, max(apex, offset) + 1)
+            write_frames(root / "MMEW" / "Micro_Expression" / folder / filename, frames, "{}.jpg".format)
+    return root
+
+
+# 4DME as tvaranka/meb's `Fourd` loader reads it: gray_micro/<sub_ID>/<fold_name>/ frames.
+FOURD_SHEET = "4DME_Labelling_Micro_release v1.xlsx"
+FOURD_HEADER = ["sub_ID", "fold_name", "Onset", "Apex", "Offset", "AUs", "Emotion"]
+FOURD_ROWS = [
+    ["S01", "S01_1", 10, 13, 17, "AU1+AU2", "Surprise"],
+    ["S01", "S01_2", 30, 33, 36, "AU12+AU4(k)", "Positive"],  # a (k) AU
+    ["S03", "S03_1", 5, 7, 9, "AU4+AU7", "Negative"],
+    ["S04", "S04_1", 5, 7, 9, "AU14", "Others"],  # subject folder missing
+]
+
+
+def make_fourd(root: Path, rows: Sequence[Sequence] = FOURD_ROWS) -> Path:
+    """4DME: the sheet, grey frames in gray_micro/ and crops in gray_micro_crop/."""
+    write_xlsx(root / FOURD_SHEET, FOURD_HEADER, rows)
+    for subject, filename, onset, _apex, offset, _au, _emotion in rows:
+        if subject == "S04":
+            continue
+        for top in ("gray_micro", "gray_micro_crop"):
+            write_frames(root / "4DMicro" / top / subject / filename, range(onset, offset + 1), "{}.jpg".format)
+    return root
+
+
+# SMIC as tvaranka/meb's `Smic` loader reads it: <camera>/<subject>/micro/<emotion>/<clip>/ frames,
+# no coding sheet; (camera, subject, emotion, clip, first frame, last frame).
+SMIC_CLIPS = [
+    ("HS", "s1", "positive", "s1_po_01", 100, 110),
+    ("HS", "s1", "surprise", "s1_sur_01", 40, 47),
+    ("HS", "s2", "negative", "s2_ne_03", 5, 12),
+    ("VIS", "s1", "negative", "s1_ne_01", 1, 6),
+    ("NIR", "s1", "negative", "s1_ne_01", 1, 6),
+]
+
+
+def make_smic(root: Path) -> Path:
+    """SMIC: SMIC_all_raw/<camera>/<subject>/micro/<emotion>/<clip>/image<n>.bmp, and a non_micro folder."""
+    for camera, subject, emotion, clip, first, last in SMIC_CLIPS:
+        write_frames(root / "SMIC_all_raw" / camera / subject / "micro" / emotion / clip, range(first, last + 1), "image{:06d}.bmp".format)
+    write_frames(root / "SMIC_all_raw" / "HS" / "s1" / "non_micro" / "s1_non_01", range(1, 4), "image{:06d}.bmp".format)
     return root

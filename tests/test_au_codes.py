@@ -53,3 +53,9 @@ def test_cells_become_text_without_float_artefacts(value, text):
     assert cell_text(value) == text
     if text == "4":
         assert parse_au_string(cell_text(value)).aus == {4}
+
+
+def test_a_doubted_piece_counts_and_is_listed():
+    parsed = parse_au_string("4+7?")
+    assert parsed.aus == {4, 7} and parsed.uncertain == ["7?"] and parsed.unparsed == []
+    assert parse_au_string("?").unparsed == ["?"]

@@ -126,7 +126,7 @@ def test_loading_coerces_command_line_strings_and_leaves_the_input_alone():
          "results/synthetic/release; leave root unset"),
         ({"datasets": {"synthetic": {"reader": "casme3", "generated": True, "aus": [2, 4, 7, 12], "class3": CLASS3}}},
          "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout "
-         "(reader: casme2, frames_layout: selected) or SAMM's (reader: samm); got reader: casme3"),
+         "(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: table); got reader: casme3"),
         ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "frames_layout": "raw",
                                     "aus": [1, 2, 4, 7, 12, 14, 15, 17], "class3": CLASS3}}},
          "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout"),
@@ -201,7 +201,7 @@ def code_lists() -> list[tuple[str, object, list]]:
     from microau.ablation import PAPER_TABLES
     from microau.aus import AU_LANDMARKS
     from microau.datasets.index import MISSING_APEX
-    from microau.datasets.release import FRAME_LAYOUTS, READERS
+    from microau.datasets.release import FRAME_LAYOUTS, INDEX_READERS
     from microau.losses import LABEL_MATRIX_TARGETS
     from microau.mer import READINGS
     from microau.model.micro_au_clip import FUSIONS, POOLINGS
@@ -217,7 +217,7 @@ def code_lists() -> list[tuple[str, object, list]]:
     dataset = ("definitions", "dataset", "properties")
     variant = ("properties", "variants", "additionalProperties", "properties")
     return [
-        ("READERS", READERS, _enum(*dataset, "reader")),
+        ("INDEX_READERS", INDEX_READERS, _enum(*dataset, "reader")),
         ("FRAME_LAYOUTS", FRAME_LAYOUTS, _enum(*dataset, "frames_layout")),
         ("AU_LANDMARKS (Table I's AUs)", list(AU_LANDMARKS), _enum("definitions", "au")),
         ("CLASS3", CLASS3, SCHEMA["definitions"]["dataset"]["properties"]["class3"]["propertyNames"]["enum"]),

@@ -1,4 +1,4 @@
-"""Dataset releases and their index stage: each release module (`casme2`, `samm`, `casme3`)
+"""Dataset releases and their index stage: each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`)
 describes its files as a `Release`; `microau.datasets.index` reads any of them into the
 normalised sample table, every quirk reported in validation.tsv."""
 

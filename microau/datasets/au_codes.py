@@ -12,8 +12,12 @@ Rules (users see their effects in the `au_*` columns and in validation.tsv):
 - Alternatives (`R14A or 17A`): every alternative counts as present. A coder who could not tell
   AU14 from AU17 saw movement in that region, and a positive label for both keeps the sample's
   evidence; the reader adds a validation row so the ambiguity stays visible.
-- A piece that matches none of this (`?`, `12x`, an empty piece from `12+`) is ignored and
-  reported; the other pieces of the string still count.
+- A piece ending in `?` (`4+7?`: the coder was unsure of AU7) counts as present, for the reason
+  alternatives do, and is reported as uncertain.
+- A piece that matches none of this (`?`, `12x`, an empty piece from `12+`), or whose number is
+  no FACS code (FACS, Ekman, Friesen & Hager 2002, numbers its action units and action
+  descriptors from 1 to 85 and has no 3; `AU99` is a typing error), is ignored and reported; the
+  other pieces of the string still count.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 SIDES = "LRTBA"
+FACS_CODES = frozenset(range(1, 86)) - {3}
 INTENSITIES = "ABCDE"
 
 _SPLIT = re.compile(r"\+|\s+or\s+", re.IGNORECASE)
@@ -47,6 +52,7 @@ class ParsedAUs:
 
     pieces: list[AUPiece] = field(default_factory=list)
     unparsed: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)
     has_alternatives: bool = False
 
     @property
@@ -85,10 +91,13 @@ def parse_au_string(text: str) -> ParsedAUs:
         return parsed
     for raw in _SPLIT.split(text):
         piece = raw.strip()
-        match = _PIECE.fullmatch(piece)
-        if match is None:
+        doubted = piece.endswith("?") and len(piece) > 1
+        match = _PIECE.fullmatch(piece[:-1].rstrip() if doubted else piece)
+        if match is None or int(match["au"]) not in FACS_CODES:
             parsed.unparsed.append(piece)
             continue
+        if doubted:
+            parsed.uncertain.append(piece)
         parsed.pieces.append(
             AUPiece(
                 au=int(match["au"]),

@@ -1,6 +1,6 @@
 """`microau index`: a dataset release -> the normalised sample table, every quirk reported in validation.tsv.
 
-Each release module (`casme2`, `samm`, `casme3`) only describes its release (a `Release`: coding
+Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) only describes its release (a `Release`: coding
 sheet name and headers, subject folder names, frame folder layouts, AU set and emotion mapping);
 the reading, checking and normalising below is shared, so every release follows the same rules:
 
@@ -11,6 +11,9 @@ the reading, checking and normalising below is shared, so every release follows 
 - Frame folders: the subject folders are searched for under the root, below a folder named for the
   frame layout (`CASME2_RAW_selected`, `Cropped`, ...) however deeply the unpacking nested it.
   Frame numbers are the trailing integer of an image file's name; non-image files are ignored.
+  A release whose folder names follow no known pattern (`Release.parent_folders_in_top`: 4DME,
+  MMEW) takes every folder directly in the layout's top folder; MMEW's are emotion folders, so
+  its samples are looked up under the row's emotion (`Release.sample_parent`).
 - Apex missing (`/`, `-1`, blank, text), coded outside onset..offset (including onset after
   apex), or equal to the onset while the clip goes on: the coded apex cannot be used (the last two
   would pair the onset with itself or with a frame outside the expression: no motion, yet AU
@@ -51,7 +54,7 @@ import pandas as pd
 
 from microau.aus import au_name
 from microau.datasets.au_codes import ParsedAUs, cell_text, parse_au_string
-from microau.datasets.release import FIELDS, FRAME_LAYOUTS, READERS, DatasetError, Release
+from microau.datasets.release import FIELDS, FRAME_LAYOUTS, INDEX_READERS, READERS, SMIC_READER, TABLE_READER, DatasetError, Release
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.images import ImageReadError, read_image
 from microau.sample_table import (
@@ -80,7 +83,7 @@ class IndexResult:
 
 
 @dataclass
-class _Coded:
+class CodedRow:
     """One coding-sheet row as text, with where it came from for messages."""
 
     where: str
@@ -93,7 +96,7 @@ class _Coded:
     emotion: str
 
 
-class _Report:
+class Report:
     """Collects validation rows."""
 
     def __init__(self) -> None:
@@ -116,16 +119,39 @@ def build_index(
     aus: list[int],
     class3: dict[str, list[str]],
     coding_file: str | Path | None = None,
+    first_frame: int | None = None,
+    clips_dir: str | Path | None = None,
 ) -> IndexResult:
     """Read one release into the sample table and its validation report.
 
     `name` labels the `dataset` column and the config keys in messages (`datasets.<name>.root`);
     `reader` picks the release layout, `frames_layout` its frame folders; `aus` and `class3` are
     the dataset's settings (the config ships the paper's per dataset). `missing_apex` says how an unusable coded apex is replaced (module docstring).
+    Reader `table` (`microau.datasets.table`) also takes `first_frame` and writes the onset and
+    apex frames of its video clips under `clips_dir`.
     """
     if missing_apex not in MISSING_APEX:
         allowed = ", ".join(MISSING_APEX)
         raise DatasetError(f"missing_apex '{missing_apex}' is not one of {allowed} (frames.missing_apex)")
+    if reader == TABLE_READER:
+        from microau.datasets.table import build_table_index
+
+        return build_table_index(
+            name, root, missing_apex=missing_apex, clips_dir=clips_dir, first_frame=first_frame,
+            aus=aus, class3=class3, coding_file=coding_file,
+        )
+    if reader == SMIC_READER:
+        from microau.datasets import smic
+        from microau.datasets.table import index_rows
+
+        smic_root = Path(os.path.abspath(Path(root).expanduser()))
+        if not smic_root.is_dir():
+            raise DatasetError(f"dataset root {smic_root} does not exist or is not a folder (datasets.{name}.root)")
+        rows = smic.clip_rows(smic_root, frames_layout, name)
+        return index_rows(
+            name, smic.RELEASE, rows, smic_root, lambda n: f"clip folder {rows[n]['clip']}", missing_apex=missing_apex,
+            clips_dir=clips_dir, first_frame=None, aus=aus, class3=class3,
+        )
     release = _release(reader, name)
     root_path = Path(os.path.abspath(Path(root).expanduser()))
     if not root_path.is_dir():
@@ -140,8 +166,8 @@ def build_index(
     coding_candidates, subject_parents = _scan(root_path, release)
     coding_path = _coding_path(root_path, release, coding_file, coding_candidates, name)
     subjects = _subject_folders(root_path, release, frames_layout, subject_parents, name)
-    rules = _Rules(release, name, subjects, au_set, emotion_class, missing_apex)
-    report = _Report()
+    rules = IndexRules(release, name, subjects, au_set, emotion_class, missing_apex)
+    report = Report()
     records = []
     seen: set[str] = set()
     for row in _read_coding(coding_path, release, name, coding_file is not None):
@@ -193,13 +219,22 @@ def _scan(root: Path, release: Release) -> tuple[list[Path], list[Path]]:
     Symlinks are followed (releases often live on another disk); the depth limit bounds cycles.
     """
     pattern = release.coding_glob.lower()
+    tops = set().union(*(t for t in release.frame_layouts.values() if t))
     coding, parents = [], []
     for folder, dirnames, filenames in os.walk(root, followlinks=True):
         depth = len(Path(folder).relative_to(root).parts)
         coding += [Path(folder, f) for f in sorted(filenames) if fnmatch.fnmatchcase(f.lower(), pattern)]
-        if any(release.folder_key(d) is not None for d in dirnames):
+        if release.parent_folders_in_top:
+            if Path(folder).name.lower() in tops:
+                parents.append(Path(folder))
+                dirnames[:] = []
+                continue
+        elif any(release.folder_key(d) is not None for d in dirnames):
             parents.append(Path(folder))
-        dirnames[:] = sorted(d for d in dirnames if release.folder_key(d) is None and depth < MAX_SEARCH_DEPTH)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if (release.parent_folders_in_top or release.folder_key(d) is None) and depth < MAX_SEARCH_DEPTH
+        )
     return coding, parents
 
 
@@ -244,30 +279,31 @@ def _subject_folders(root: Path, release: Release, layout: str, parents: list[Pa
                 continue
             if key in found:
                 raise DatasetError(
-                    f"subject folder {child.name} found twice, {found[key]} and {child}; "
+                    f"{release.sample_parent} folder {child.name} found twice, {found[key]} and {child}; "
                     f"keep one copy of the {layout} frames under datasets.{name}.root"
                 )
             found[key] = child
     if not found:
         where = f"below a folder named {' or '.join(sorted(tops))} " if tops else ""
         raise DatasetError(
-            f"no {release.title} subject folders {where}under {root} "
+            f"no {release.title} {release.sample_parent} folders {where}under {root} "
             f"(datasets.{name}.root, frames_layout '{layout}')"
         )
     return found
 
 
-def _read_coding(path: Path, release: Release, name: str, explicit: bool) -> Iterator[_Coded]:
+def _read_coding(path: Path, release: Release, name: str, explicit: bool) -> Iterator[CodedRow]:
     """Rows of the coding sheet as text, located by header names rather than positions."""
     key = f"datasets.{name}.coding_file" if explicit else f"datasets.{name}.root"
     rows = _sheet_rows(path, release.sheet, key)
+    first = _header_key(release.headers["subject"])
     header_index = next(
-        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if row and cell_text(row[0]).lower() == "subject"),
+        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if row and _header_key(cell_text(row[0])) == first),
         None,
     )
     if header_index is None:
         raise DatasetError(
-            f"{path}: no header row starting with 'Subject' in its first {HEADER_SEARCH_ROWS} rows; "
+            f"{path}: no header row starting with '{release.headers['subject']}' in its first {HEADER_SEARCH_ROWS} rows; "
             f"is it a {release.title} coding sheet? ({key})"
         )
     header = [_header_key(cell_text(cell)) for cell in rows[header_index]]
@@ -288,7 +324,7 @@ def _read_coding(path: Path, release: Release, name: str, explicit: bool) -> Ite
         texts = {f: cell_text(row[i]) if i < len(row) else "" for f, i in columns.items()}
         if not any(texts.values()):
             continue
-        yield _Coded(where=f"{path.name} row {number}", **texts)
+        yield CodedRow(where=f"{path.name} row {number}", **texts)
 
 
 def _sheet_rows(path: Path, sheet: str, key: str) -> list[tuple]:
@@ -311,7 +347,7 @@ def _header_key(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Rules:
+class IndexRules:
     """What every row of one index is normalised against."""
 
     release: Release
@@ -322,26 +358,56 @@ class _Rules:
     missing_apex: str
 
 
-def _normalise(row: _Coded, rules: _Rules, seen: set[str], report: _Report) -> dict[str, object] | None:
+def _normalise(row: CodedRow, rules: IndexRules, seen: set[str], report: Report) -> dict[str, object] | None:
     """One coding row -> one sample record, or None (dropped) with the reason reported."""
     named = _sample_name(row, rules.release, seen, report)
     if named is None:
         return None
     subject, sample = named
-    interval = _interval(sample, row, report)
+    interval = coded_interval(sample, row, report)
     if interval is None:
         return None
-    subject_dir = rules.subjects.get(rules.release.folder_key(subject) or "")
-    located = _frames(sample, subject, row.filename, rules.release, subject_dir, report)
+    parent = row.emotion if rules.release.sample_parent == "emotion" else subject
+    parent_dir = rules.subjects.get(rules.release.folder_key(parent) or "")
+    located = _frames(sample, parent, row.filename, rules.release, parent_dir, report)
     if located is None:
         return None
+    return folder_record(row, rules, subject, sample, interval, located, report)
+
+
+def folder_record(
+    row: CodedRow,
+    rules: IndexRules,
+    subject: str,
+    sample: str,
+    interval: tuple[int, int | None, int, str],
+    located: tuple[Path, dict[int, Path]],
+    report: Report,
+) -> dict[str, object] | None:
+    """The record of a sample whose frames lie in a folder (`located`: the folder and its frame
+    number -> path), or None if its onset or apex frame cannot be used (reported)."""
     folder, frames = located
     pair = _usable_pair(sample, interval, folder, frames, rules.missing_apex, report)
     if pair is None:
         return None
     onset, apex, offset = pair
     present = _present_frames(sample, onset, offset, frames, report)
-    parsed = _parsed_aus(sample, row.au, report)
+    return sample_record(row, rules, subject, sample, (onset, apex, offset), frames, present, report)
+
+
+def sample_record(
+    row: CodedRow,
+    rules: IndexRules,
+    subject: str,
+    sample: str,
+    pair: tuple[int, int, int],
+    frames: dict[int, Path],
+    present: list[int],
+    report: Report,
+) -> dict[str, object]:
+    """The samples.tsv record of a usable sample: its frames, parsed AUs and three-class label."""
+    onset, apex, offset = pair
+    parsed = _parsed_aus(sample, row.au, report, rules.release.au_coded)
     class3 = _three_class(sample, row.emotion, rules, report)
     paths = _frame_paths(sample, present, frames, rules.name)
     record: dict[str, object] = {
@@ -364,7 +430,7 @@ def _normalise(row: _Coded, rules: _Rules, seen: set[str], report: _Report) -> d
     return record
 
 
-def _sample_name(row: _Coded, release: Release, seen: set[str], report: _Report) -> tuple[str, str] | None:
+def _sample_name(row: CodedRow, release: Release, seen: set[str], report: Report) -> tuple[str, str] | None:
     """(subject id, sample id) of a row coded once with a readable subject and filename, else None
     (dropped, reported); the sample is marked seen."""
     subject = release.subject_name(row.subject)
@@ -385,7 +451,7 @@ def _usable_pair(
     folder: Path,
     frames: dict[int, Path],
     missing_apex: str,
-    report: _Report,
+    report: Report,
 ) -> tuple[int, int, int] | None:
     """Onset, apex and offset once the onset and apex frames decode, an unusable coded apex
     replaced as `missing_apex` says; None if dropped (reported)."""
@@ -401,7 +467,7 @@ def _usable_pair(
     return onset, apex, offset
 
 
-def _present_frames(sample: str, onset: int, offset: int, frames: dict[int, Path], report: _Report) -> list[int]:
+def _present_frames(sample: str, onset: int, offset: int, frames: dict[int, Path], report: Report) -> list[int]:
     """Frame numbers of onset..offset found on disk; the missing ones are reported."""
     present = [n for n in range(onset, offset + 1) if n in frames]
     missing = [n for n in range(onset, offset + 1) if n not in frames]
@@ -414,19 +480,21 @@ def _present_frames(sample: str, onset: int, offset: int, frames: dict[int, Path
     return present
 
 
-def _parsed_aus(sample: str, au_string: str, report: _Report) -> ParsedAUs:
+def _parsed_aus(sample: str, au_string: str, report: Report, au_coded: bool = True) -> ParsedAUs:
     """The AU string parsed (`au_codes`); ignored pieces, alternatives and an empty coding reported."""
     parsed = parse_au_string(au_string)
     for piece in parsed.unparsed:
         report.add(sample, f"AU piece '{piece}' in '{au_string}' is not an AU code", "piece ignored")
+    for piece in parsed.uncertain:
+        report.add(sample, f"AU piece '{piece}' in '{au_string}' is marked uncertain", "counted as present")
     if parsed.has_alternatives:
         report.add(sample, f"AU string '{au_string}' gives alternatives", "all alternatives counted as present")
-    if not parsed.pieces:
+    if not parsed.pieces and au_coded:
         report.add(sample, f"no AU coded ('{au_string}')", "kept with every AU off")
     return parsed
 
 
-def _three_class(sample: str, emotion: str, rules: _Rules, report: _Report) -> str:
+def _three_class(sample: str, emotion: str, rules: IndexRules, report: Report) -> str:
     """The emotion's class3 ('' when unmapped); an emotion neither mapped nor known to fall outside
     the three classes is reported."""
     class3 = rules.emotion_class.get(emotion.lower(), "")
@@ -450,7 +518,7 @@ def _frame_paths(sample: str, present: list[int], frames: dict[int, Path], name:
     return paths
 
 
-def _interval(sample: str, row: _Coded, report: _Report) -> tuple[int, int | None, int, str] | None:
+def coded_interval(sample: str, row: CodedRow, report: Report) -> tuple[int, int | None, int, str] | None:
     """Onset, apex, offset after the documented repairs (module docstring), or None if dropped.
     An unusable apex comes back as None with the problem, for `_replace_apex` once frames are known."""
     onset, apex, offset = (_frame_number(t) for t in (row.onset, row.apex, row.offset))
@@ -476,7 +544,7 @@ def _interval(sample: str, row: _Coded, report: _Report) -> tuple[int, int | Non
     return onset, apex, offset, ""
 
 
-def _decodable(sample: str, label: str, number: int, folder: Path, frames: dict[int, Path], report: _Report) -> bool:
+def _decodable(sample: str, label: str, number: int, folder: Path, frames: dict[int, Path], report: Report) -> bool:
     """Whether the onset or apex frame exists and OpenCV decodes it; if not, the drop is reported."""
     if number not in frames:
         report.add(sample, f"{label} frame {number} not found in {folder}", "dropped")
@@ -488,13 +556,11 @@ def _decodable(sample: str, label: str, number: int, folder: Path, frames: dict[
 
 
 def _replace_apex(
-    sample: str, problem: str, onset: int, offset: int, frames: dict[int, Path], how: str, report: _Report
+    sample: str, problem: str, onset: int, offset: int, frames: dict[int, Path], how: str, report: Report
 ) -> int | None:
     """The apex chosen for an unusable coded one (module docstring), reported; None if dropped."""
     if how == "midpoint":
-        apex = (onset + offset) // 2
-        report.add(sample, problem, f"apex set to midpoint {apex} of {onset}..{offset}")
-        return apex
+        return midpoint_apex(sample, problem, onset, offset, report)
     unreadable: list[int] = []
 
     def readable_frames() -> Iterator[tuple[int, np.ndarray]]:
@@ -506,8 +572,31 @@ def _replace_apex(
             except ImageReadError:
                 unreadable.append(number)
 
+    return apex_from_motion(sample, problem, onset, offset, read_image(frames[onset]), readable_frames(), unreadable, report)
+
+
+def midpoint_apex(sample: str, problem: str, onset: int, offset: int, report: Report) -> int:
+    """missing_apex `midpoint`: (onset + offset) // 2, reported."""
+    apex = (onset + offset) // 2
+    report.add(sample, problem, f"apex set to midpoint {apex} of {onset}..{offset}")
+    return apex
+
+
+def apex_from_motion(
+    sample: str,
+    problem: str,
+    onset: int,
+    offset: int,
+    first: np.ndarray,
+    numbered_frames: Iterable[tuple[int, np.ndarray]],
+    unreadable: list[int],
+    report: Report,
+) -> int | None:
+    """missing_apex `motion`: the frame of largest motion from the onset image `first` among
+    `numbered_frames` (onset+1..offset; `unreadable` names those left out once they are consumed),
+    reported; None if dropped."""
     try:
-        found = motion_apex(read_image(frames[onset]), readable_frames())
+        found = motion_apex(first, numbered_frames)
     except ValueError as exc:
         report.add(sample, problem, f"dropped; no apex from motion in {onset}..{offset}: {exc}")
         return None
@@ -525,14 +614,15 @@ def _frame_number(text: str) -> int | None:
 
 
 def _frames(
-    sample: str, subject: str, filename: str, release: Release, subject_dir: Path | None, report: _Report
+    sample: str, subject: str, filename: str, release: Release, subject_dir: Path | None, report: Report
 ) -> tuple[Path, dict[int, Path]] | None:
     """The sample's frame folder and its frame number -> image path, or None (dropped, reported)."""
+    label = f"{release.sample_parent} folder"
     if subject_dir is None:
-        report.add(sample, f"subject folder {subject} not found", "dropped")
+        report.add(sample, f"{label} {subject} not found", "dropped")
         return None
     if not any(child.is_dir() for child in subject_dir.iterdir()):
-        report.add(sample, f"subject folder {subject_dir} is empty", "dropped")
+        report.add(sample, f"{label} {subject_dir} is empty", "dropped")
         return None
     sample_dir = _child(subject_dir, filename)
     if sample_dir is None:
@@ -540,6 +630,12 @@ def _frames(
         return None
     if release.frame_subdir:
         sample_dir = _child(sample_dir, release.frame_subdir) or sample_dir
+    return sample_dir, folder_frames(sample, sample_dir, report)
+
+
+def folder_frames(sample: str, sample_dir: Path, report: Report) -> dict[int, Path]:
+    """Frame number (the trailing integer of an image file's name) -> path of a sample's folder;
+    a number with two files keeps the first by name (reported)."""
     frames: dict[int, Path] = {}
     for path in sorted(sample_dir.iterdir()):
         match = _TRAILING_INT.search(path.stem)
@@ -551,7 +647,7 @@ def _frames(
             report.add(sample, f"frame {number} has two files, {kept} and {path.name}", f"used {kept}")
             continue
         frames[number] = path
-    return sample_dir, frames
+    return frames
 
 
 def _child(folder: Path, name: str) -> Path | None:
@@ -576,7 +672,7 @@ def _ranges(numbers: Sequence[int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """`microau index`: write samples.tsv and validation.tsv for one release."""
     parser = argparse.ArgumentParser(prog="microau index", description="Write the sample table of a release.")
-    parser.add_argument("--reader", required=True, choices=READERS, help="release layout")
+    parser.add_argument("--reader", required=True, choices=INDEX_READERS, help="release layout, or table")
     parser.add_argument("--dataset", required=True, help="the dataset's name in the config: the table's label")
     parser.add_argument("--root", required=True, help="folder holding the unpacked release")
     parser.add_argument("--out", required=True, help="samples.tsv to write")
@@ -584,7 +680,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aus", required=True, help="comma-separated AU numbers (datasets.<name>.aus)")
     parser.add_argument("--class3", required=True, help="JSON {class: [emotions]} (datasets.<name>.class3)")
     parser.add_argument("--frames-layout", required=True, choices=FRAME_LAYOUTS, help="frame folders read")
-    parser.add_argument("--coding-file", help="coding sheet, when the root holds none or several")
+    parser.add_argument("--coding-file", help="coding sheet (reader table: the table), when the root holds none or several")
+    parser.add_argument("--first-frame", type=int, choices=(0, 1), help="reader table: number of a video's first frame")
+    parser.add_argument("--clips-dir", help="reader table: where video clips' frames go (default: clips beside --out)")
     parser.add_argument(
         "--missing-apex", required=True, choices=MISSING_APEX,
         help="how an apex that is not coded, coded outside onset..offset or equal to the onset is replaced",
@@ -595,9 +693,11 @@ def main(argv: list[str] | None = None) -> int:
         name, args.reader, args.root, frames_layout=args.frames_layout, missing_apex=args.missing_apex,
         aus=_parse_aus(args.aus, name),
         class3=_parse_class3(args.class3, name),
-        coding_file=args.coding_file,
+        coding_file=args.coding_file, first_frame=args.first_frame,
+        clips_dir=Path(args.clips_dir) if args.clips_dir else Path(args.out).with_name("clips"),
     )
     out = Path(args.out)
+    (Path(args.clips_dir) if args.clips_dir else out.with_name("clips")).mkdir(parents=True, exist_ok=True)
     validation = Path(args.validation) if args.validation else out.with_name("validation.tsv")
     write_table(result.samples, out)
     write_table(result.validation, validation)

@@ -1,6 +1,6 @@
 """What describes one dataset release (`Release`), and the error of a release or config the user must fix.
 
-Each release module (`casme2`, `samm`, `casme3`) holds one `Release`; `microau.datasets.index`
+Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) holds one `Release`; `microau.datasets.index`
 reads any of them with the same rules.
 """
 
@@ -11,8 +11,13 @@ from typing import Callable
 
 from microau.errors import MicroauError
 
-READERS = ("casme2", "samm", "casme3")
-FRAME_LAYOUTS = ("raw", "selected", "cropped")
+READERS = ("casme2", "samm", "casme3", "casme", "mmew", "fourd")
+TABLE_READER = "table"
+SMIC_READER = "smic"
+INDEX_READERS = (*READERS, SMIC_READER, TABLE_READER)
+"""The readers of the index stage: the release layouts, SMIC's folders (`microau.datasets.smic`)
+and a lab's own table (`microau.datasets.table`)."""
+FRAME_LAYOUTS = ("raw", "selected", "cropped", "hs", "vis", "nir")
 FIELDS = ("subject", "filename", "onset", "apex", "offset", "au", "emotion")
 
 
@@ -29,6 +34,11 @@ class Release:
     frames_layout to the folder names the subject folders lie below (None: anywhere under root).
     `subject_name` turns a sheet's Subject cell into the subject id ('' if unreadable) and
     `folder_key` turns a folder name into the same id's lookup key (None if not a subject folder).
+    `parent_folders_in_top`: every folder directly in a frame layout's top folder is a parent
+    folder, whatever its name (4DME's subject folders, MMEW's emotion folders, whose names no
+    pattern is known for); `sample_parent` says which cell names a sample's parent folder,
+    `subject` or `emotion` (MMEW files samples under their emotion). `au_coded` is False for a
+    release without AU codes (SMIC): its samples then get no "no AU coded" row each.
     """
 
     title: str
@@ -40,4 +50,7 @@ class Release:
     subject_name: Callable[[str], str]
     folder_key: Callable[[str], str | None]
     frame_subdir: str = ""
+    parent_folders_in_top: bool = False
+    sample_parent: str = "subject"
+    au_coded: bool = True
 

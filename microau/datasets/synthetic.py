@@ -12,7 +12,11 @@ Writes, under --out, in the CASME II layout (--layout casme2):
 or in the SAMM layout (--layout samm; subjects 006, 007, ..., emotions named as SAMM names them):
   SAMM/<subj>/<subj>_<i>_<c>/<subj>_<NNNN>.jpg    frames onset..offset, numbers padded to 4 digits
   SAMM_Micro_FACS_Codes_synthetic.xlsx           a 13-row title block, then SAMM's 12 columns
-and in both:
+or as a lab's table of videos (--layout table, read by reader `table`; CASME II's names):
+  clips/subNN/<Filename>.avi                     frames onset..offset as MJPEG (quality 95) at TABLE_FPS
+  samples.csv                                    subject, clip, onset, apex, offset, au, emotion,
+                                                 fps, first_frame (1: the video's first frame is 1)
+and in all:
   synthesis.json                                 per-subject and per-sample truth, for tests only
 Every file is a pure function of the layout, the seed and the sizes.
 """
@@ -47,7 +51,10 @@ CODING_FILE = "CASME2-coding-synthetic.xlsx"
 SAMM_FRAMES_DIR = "SAMM"
 SAMM_CODING_FILE = "SAMM_Micro_FACS_Codes_synthetic.xlsx"
 TRUTH_FILE = "synthesis.json"
-LAYOUTS = ("casme2", "samm")
+TABLE_CLIPS_DIR = "clips"
+TABLE_FILE = "samples.csv"
+TABLE_FPS = 200  # CASME II's and SAMM's frame rate
+LAYOUTS = ("casme2", "samm", "table")
 """Release layouts the generator writes: the reader of each is the config's `reader` of the dataset."""
 SAMM_TITLE_ROWS = 13
 SAMM_FIRST_SUBJECT = 6
@@ -284,8 +291,8 @@ def plan_sample(rng: np.random.Generator, index: int, subject: int, emotion: str
 
 
 def subject_folder(layout: str, subject: int) -> str:
-    """The folder (and sheet id) of a subject: CASME II's `sub01`, SAMM's `006`."""
-    return f"sub{subject:02d}" if layout == "casme2" else f"{subject + SAMM_FIRST_SUBJECT - 1:03d}"
+    """The folder (and sheet id) of a subject: CASME II's `sub01` (also the table's), SAMM's `006`."""
+    return f"{subject + SAMM_FIRST_SUBJECT - 1:03d}" if layout == "samm" else f"sub{subject:02d}"
 
 
 def name_clips(rng: np.random.Generator, samples: list[Sample], layout: str) -> None:
@@ -295,7 +302,7 @@ def name_clips(rng: np.random.Generator, samples: list[Sample], layout: str) -> 
         episode = int(rng.integers(1, 20))
         clips[episode] = clips.get(episode, 0) + 1
         suffix = "f" if rng.random() < 0.3 else ""
-        if layout == "casme2":
+        if layout != "samm":
             sample.filename = f"EP{episode:02d}_{clips[episode]:02d}{suffix}"
         else:
             sample.filename = f"{subject_folder(layout, sample.subject)}_{episode}_{clips[episode]}"
@@ -420,8 +427,14 @@ def frame_path(root: Path, layout: str, sample: Sample, frame_number: int) -> Pa
     return root / SAMM_FRAMES_DIR / folder / sample.filename / f"{folder}_{frame_number:04d}.jpg"
 
 
+def clip_path(root: Path, sample: Sample) -> Path:
+    """Where the video of a sample goes in the table layout."""
+    return root / TABLE_CLIPS_DIR / subject_folder("table", sample.subject) / f"{sample.filename}.avi"
+
+
 def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample], layout: str) -> int:
-    """Write every frame of one subject's samples; returns the number of frames written."""
+    """Write every frame of one subject's samples (as images, or one video per sample in the table
+    layout); returns the number of frames written."""
     renderer = SubjectRenderer(subject)
     landmarks = np.asarray(subject.landmarks68, dtype=np.float32)
     sigma = np.float32(subject.noise_sigma)
@@ -429,7 +442,9 @@ def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample
     for sample in samples:
         rng = rng_for(seed, 4, sample.index)
         displacement = sample_displacement(landmarks, sample)
-        frame_path(root, layout, sample, sample.onset).parent.mkdir(parents=True, exist_ok=True)
+        writer = ClipWriter(clip_path(root, sample)) if layout == "table" else None
+        if writer is None:
+            frame_path(root, layout, sample, sample.onset).parent.mkdir(parents=True, exist_ok=True)
         for index, frame_number in enumerate(range(sample.onset, sample.offset + 1)):
             noise = rng.standard_normal((FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * sigma
             frame = renderer.render(
@@ -438,9 +453,45 @@ def render_subject(seed: int, root: Path, subject: Subject, samples: list[Sample
                 sample.flicker[index],
                 noise,
             )
-            frame_path(root, layout, sample, frame_number).write_bytes(encode_image(frame, ".jpg", JPEG_QUALITY))
+            if writer is not None:
+                writer.write(frame)
+            else:
+                frame_path(root, layout, sample, frame_number).write_bytes(encode_image(frame, ".jpg", JPEG_QUALITY))
             written += 1
+        if writer is not None:
+            writer.close()
     return written
+
+
+class ClipWriter:
+    """One sample's video: MJPEG at quality JPEG_QUALITY, as the frame layouts' JPEGs."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), TABLE_FPS, (FRAME_WIDTH, FRAME_HEIGHT))
+        if not self._writer.isOpened():
+            raise SynthesisError(f"OpenCV cannot write MJPEG video to {path}")
+        self._writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
+
+    def write(self, frame: np.ndarray) -> None:
+        self._writer.write(np.ascontiguousarray(frame))
+
+    def close(self) -> None:
+        self._writer.release()
+
+
+def write_table(path: Path, root: Path, samples: list[Sample]) -> None:
+    """The table of the table layout: frame numbers count the video's frames from 1."""
+    import csv
+
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["subject", "clip", "onset", "apex", "offset", "au", "emotion", "fps", "first_frame"])
+        for s in samples:
+            clip = clip_path(root, s).relative_to(root).as_posix()
+            onset, apex, offset = 1, s.apex - s.onset + 1, s.offset - s.onset + 1
+            writer.writerow([subject_folder("table", s.subject), clip, onset, apex, offset, s.action_units, s.emotion, TABLE_FPS, 1])
 
 
 def detect_subject_landmarks(subjects: list[Subject]) -> None:
@@ -525,7 +576,7 @@ def synthesize(
     depend on it."""
     if layout not in LAYOUTS:
         raise SynthesisError(f"--layout must be one of {', '.join(LAYOUTS)}, got '{layout}'")
-    frames_root = out / (FRAMES_DIR if layout == "casme2" else SAMM_FRAMES_DIR)
+    frames_root = out / {"casme2": FRAMES_DIR, "samm": SAMM_FRAMES_DIR, "table": TABLE_CLIPS_DIR}[layout]
     if frames_root.exists():
         if not (out / TRUTH_FILE).exists():
             raise SynthesisError(
@@ -551,8 +602,10 @@ def synthesize(
         frames = sum(render_subject(*job) for job in jobs)
     if layout == "casme2":
         write_coding_sheet(out / CODING_FILE, samples)
-    else:
+    elif layout == "samm":
         write_samm_coding_sheet(out / SAMM_CODING_FILE, samples)
+    else:
+        write_table(out / TABLE_FILE, out, samples)
     truth = {
         "layout": layout,
         "seed": seed,

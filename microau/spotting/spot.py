@@ -124,11 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--device", default="auto", help="with --model: auto, cpu, cuda or cuda:N, as `microau predict` takes it (default auto)"
     )
+    parser.add_argument("--eaf", type=Path, help="also write an ELAN .eaf linked to the video (microau.elan's tiers)")
+    parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf and --model: a tier of P(on) per AU")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
     if args.intervals and not args.model:
         parser.error("--intervals needs --model")
+    if args.eaf and args.video.is_dir():
+        parser.error("--eaf links the .eaf to a video file; ELAN cannot open a folder of frames")
     cv2.setNumThreads(args.threads)
     settings = settings_from(args.config, args.settings_json)
     source = VideoSource(args.video, args.fps)
@@ -140,10 +144,15 @@ def main(argv: list[str] | None = None) -> int:
         intervals = spot(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if args.model:
-        write_analysis(args.out, analyse(source, intervals, args.model, args.device, not args.quiet))
+    rows = analyse(source, intervals, args.model, args.device, not args.quiet) if args.model else None
+    if rows is not None:
+        write_analysis(args.out, rows)
     else:
         write_intervals(args.out, intervals)
+    if args.eaf:
+        from microau.elan import spot_content, write_eaf
+
+        write_eaf(args.eaf, spot_content(args.video, source.fps, args.subject or name, intervals, rows), args.eaf_probabilities)
     minutes = source.count / source.fps / 60
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "

@@ -4,6 +4,7 @@ checkpoint index:
     output:
         samples="results/index/{dataset}/samples.tsv",
         validation="results/index/{dataset}/validation.tsv",
+        clips=directory("results/index/{dataset}/clips"),
     log:
         "results/logs/index/{dataset}.log",
     params:
@@ -17,7 +18,8 @@ checkpoint index:
         "microau index --reader {params.reader} --dataset {wildcards.dataset} --root {params.root:q}"
         " --aus {params.aus} --frames-layout {params.layout}"
         " --missing-apex {params.missing_apex} {params.extra}"
-        " --out {output.samples} --validation {output.validation} > {log} 2>&1"
+        " --out {output.samples} --validation {output.validation}"
+        " --clips-dir {output.clips} > {log} 2>&1"
 
 
 rule index_all:
