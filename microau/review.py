@@ -8,6 +8,7 @@ zero-shot emotion scores of both readings of Eq. 13 and the status. A table of a
 any column (click its head) and filters by AU, emotion and status; a row opens its clip. For a
 long video, a timeline above it shows the spotting signal of each kind with its threshold, the
 spotted intervals by kind and the ground truth when known; a micro-expression's apex marker opens it.
+A link to `page.html#entry-N` opens the N-th entry (1-based). Script errors are written on the page.
 """
 
 from __future__ import annotations
@@ -353,6 +354,9 @@ if (data.timeline) {
     });
   });
 }
+// #entry-N (1-based, as a link from another page gives it) opens that entry, else the first analysed one
+const linked = /^#entry-(\d+)$/.exec(location.hash);
 const firstOk = data.entries.findIndex(e => e.status === 'ok');
-if (firstOk >= 0) show(firstOk);
+if (linked && +linked[1] >= 1 && +linked[1] <= data.entries.length) show(+linked[1] - 1);
+else if (firstOk >= 0) show(firstOk);
 """
