@@ -43,6 +43,7 @@ from microau.predict import (
     PairModel,
     Prediction,
     PredictError,
+    STEPS,
     PreparedPair,
     StepClock,
     describe,
@@ -437,7 +438,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{loaded - started:.1f} s; {len(clips)} clip(s)", file=sys.stderr, flush=True)
     page = ReviewPage(f"microau analyse: {len(clips)} clip(s), {args.model}", analyser.pair_model) if args.review else None
 
+    steps: dict[str, list[float]] = {}
+
     def progress(done: int, total: int, clip: AnalysedClip) -> None:
+        if clip.prediction is not None:
+            for step, seconds in clip.seconds.items():
+                steps.setdefault(step, []).append(seconds)
         if page:
             page.add_analysed(clip.row, clip.pair, clip.prediction)
         if not args.quiet:
@@ -453,6 +459,15 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - loaded
     print(f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "
           f"({seconds / len(table):.2f} s per clip) -> {args.out}", file=sys.stderr)
+    if steps:
+        print(f"seconds per analysed clip by step: {step_summary(steps)}", file=sys.stderr)
     for _, row in failed.iterrows():
         print(f"  {row['clip']}: {row['status']}", file=sys.stderr)
     return 0
+
+
+def step_summary(steps: dict[str, list[float]]) -> str:
+    """Mean seconds of each step (`microau.predict.STEPS` order) over the analysed clips; with
+    several jobs, the steps before the model ran in workers side by side."""
+    means = {step: sum(values) / len(values) for step, values in steps.items()}
+    return ", ".join(f"{step} {means[step]:.2f}" for step in STEPS if step in means) + f" (total {sum(means.values()):.2f})"
