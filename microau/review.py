@@ -87,11 +87,12 @@ class ReviewPage:
     """The entries of one page, added one at a time as the clips are analysed (images are encoded
     at once, so hundreds of clips hold no frames in memory), written by `write`."""
 
-    def __init__(self, title: str, pair_model: PairModel) -> None:
+    def __init__(self, title: str, pair_model: PairModel | None) -> None:
+        """Without a model (`microau spot` alone) the page holds the timeline and no entries."""
         self.title = title
-        self.au_names = list(pair_model.au_names)
-        self.grid = pair_model.grid
-        self.emotion_classes = pair_model.emotion_classes()
+        self.au_names = list(pair_model.au_names) if pair_model else []
+        self.grid = pair_model.grid if pair_model else None
+        self.emotion_classes = pair_model.emotion_classes() if pair_model else {}
         self.entries: list[dict] = []
         self.timeline: Timeline | None = None
 

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
     parser.add_argument("--jobs", type=int, help="with --model: processes preparing the intervals (default: every core this process may use)")
-    parser.add_argument("--review", type=Path, help="with --model: also write this HTML review page (timeline, each micro-expression)")
+    parser.add_argument("--review", type=Path, help="also write this HTML review page (the timeline; with --model each micro-expression)")
     parser.add_argument("--truth", type=Path, help="with --review: intervals CSV (truth.csv of a spotting dataset) drawn under the spotted ones")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
@@ -138,24 +138,26 @@ def main(argv: list[str] | None = None) -> int:
     source = VideoSource(args.video, args.fps)
     name = args.name or args.video.stem
     start = time.perf_counter()
-    if (args.review or args.jobs) and not args.model:
-        parser.error("--review and --jobs need --model")
+    if args.jobs and not args.model:
+        parser.error("--jobs needs --model")
     spotted = spot_kinds(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
     intervals = [i for kind in spotted for i in kind.intervals]
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    title = f"{PROG}: {name} ({source.count} frames at {source.fps:g} fps)"
     if args.model:
-        title = f"{PROG}: {name} ({source.count} frames at {source.fps:g} fps), {args.model}" if args.review else None
-        rows, page = analyse(source, intervals, args.model, args.device, not args.quiet, args.jobs, title)
+        rows, page = analyse(
+            source, intervals, args.model, args.device, not args.quiet, args.jobs, f"{title}, {args.model}" if args.review else None
+        )
         write_analysis(args.out, rows)
-        if page:
-            truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
-            signals = {kind.kind: (kind.signal, kind.threshold) for kind in spotted}
-            page.set_timeline(Timeline(source.fps, signals, intervals, truth))
-            page.write(args.review)
-            print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
     else:
         write_intervals(args.out, intervals)
+        page = ReviewPage(f"{title}: spotted intervals (no --model: no AUs)", None) if args.review else None
+    if page:
+        truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
+        page.set_timeline(Timeline(source.fps, {kind.kind: (kind.signal, kind.threshold) for kind in spotted}, intervals, truth))
+        page.write(args.review)
+        print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
     minutes = source.count / source.fps / 60
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "
