@@ -169,3 +169,6 @@ def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path)
     assert "IoU >= 0.5" in metadata["scoring"]
     spotted = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "spotted").glob("*.csv"))
     assert [p.stem for p in spotted] == ["s01", "s02"]  # one job per video
+    pages = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "review").glob("*.html"))
+    assert [p.stem for p in pages] == ["s01", "s02"]  # a review page per video, with its truth drawn
+    assert all('"name": "truth micro"' in page.read_text() for page in pages)
