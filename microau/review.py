@@ -132,8 +132,8 @@ class ReviewPage:
         """The plotly figure of the timeline: the signals over time (top) and the intervals by kind
         (bottom: spotted, and the truth when known); each spotted micro-expression's apex marker
         carries the index of its entry."""
-        from plotly.subplots import make_subplots
         import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
 
         timeline = self.timeline
         figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06)

@@ -6,7 +6,14 @@ import pytest
 
 from microau.analyse import Clip, prepare_clip
 from microau.bench import TVL1_DEFAULTS, bench_config, tvl1_with
-from microau.photo_clips import PHOTOS, moved, photo_clips, photo_frame, region_movement, write_video
+from microau.photo_clips import (
+    PHOTOS,
+    moved,
+    photo_clips,
+    photo_frame,
+    region_movement,
+    write_video,
+)
 from microau.predict import STEPS
 from microau.workflow_plan import preprocess_settings
 
@@ -16,7 +23,7 @@ def test_each_photo_is_a_640x360_frame_with_a_face_whose_brows_move_as_their_fie
     frame = photo_frame(name)
     assert frame.shape == (360, 640, 3)
     movement = region_movement(frame, "brows", 2.0)
-    cx, cy = (int(round(c)) for c in movement.centre)
+    cx, cy = (round(c) for c in movement.centre)
     assert movement.field(frame.shape)[cy, cx] == pytest.approx(2.0, abs=0.01)
     # on a vertical ramp (each row's value its row number) the content at the centre comes from 2 px above
     ramp = np.repeat(np.arange(360, dtype=np.float32)[:, None, None], 640, axis=1).repeat(3, axis=2)

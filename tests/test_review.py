@@ -8,11 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import model_options, train_settings
 from test_analyse import astronaut_clip, write_folder, write_video
 from test_predict import PREPROCESS
@@ -35,7 +33,7 @@ def browse(page: Path, profile: Path, *args: str, fragment: str = "") -> subproc
     """Chromium on the page from disk (a fresh profile, no network), with `args` (--dump-dom, --screenshot=...)."""
     return subprocess.run(
         [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri() + fragment],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
 
 

@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     if args.jobs and not args.model:
         parser.error("--jobs needs --model")
+    if args.truth and not args.review:
+        parser.error("--truth needs --review")
     spotted = spot_kinds(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
     intervals = [i for kind in spotted for i in kind.intervals]
     seconds = time.perf_counter() - start
