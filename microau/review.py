@@ -167,7 +167,8 @@ class ReviewPage:
                 figure.add_trace(
                     go.Scatter(
                         x=[i.apex / timeline.fps for i in apexes], y=["spotted micro"] * len(apexes), mode="markers",
-                        name="micro apex (click: its AUs)", marker={"color": "black", "size": 9, "symbol": "diamond"},
+                        name="micro apex (click: its AUs)" if self.entries else "micro apex",
+                        marker={"color": "black", "size": 9, "symbol": "diamond"},
                         customdata=list(range(micro, micro + len(apexes))),
                         text=[f"micro {n + 1}: frames {i.onset}-{i.offset}, apex {i.apex}" for n, i in enumerate(apexes)],
                         hoverinfo="text",
@@ -345,6 +346,10 @@ function show(i) {
   render();
 }
 
+if (!data.entries.length) {  // a timeline alone (no model): no table to sort or filter
+  document.getElementById('filters').style.display = 'none';
+  document.getElementById('clips').style.display = 'none';
+}
 fillFilters();
 render();
 if (data.timeline) {
