@@ -352,14 +352,14 @@ if (!data.entries.length) {  // a timeline alone (no model): no table to sort or
 }
 fillFilters();
 render();
-if (data.timeline) {
+const timelineDrawn = !data.timeline ? Promise.resolve() :
   Plotly.newPlot('timeline', data.timeline.data, data.timeline.layout, {displayModeBar: false}).then(plot => {
     plot.on('plotly_click', ev => {
       const point = ev.points.find(p => p.customdata !== undefined);
       if (point) show(point.customdata);
     });
   });
-}
+timelineDrawn.then(() => { document.body.dataset.ready = 'yes'; });  // drawn: what a test waits for
 // #entry-N (1-based, as a link from another page gives it) opens that entry, else the first analysed one
 const linked = /^#entry-(\d+)$/.exec(location.hash);
 const firstOk = data.entries.findIndex(e => e.status === 'ok');

@@ -6,6 +6,8 @@ import csv
 import re
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,81 @@ def browse(page: Path, profile: Path, *args: str, fragment: str = "") -> subproc
         [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri() + fragment],
         capture_output=True, text=True, timeout=120, check=False,
     )
+
+
+class Browser:
+    """Headless Chromium driven over its DevTools protocol (websocket-client): a page opened from
+    disk, real mouse clicks at an element's place, the page's state read back by JavaScript."""
+
+    def __init__(self, profile: Path) -> None:
+        import itertools
+        import json
+        import urllib.request
+
+        websocket = pytest.importorskip("websocket", reason="websocket-client drives the browser (the test extra)")
+        self.json, self.ids = json, itertools.count(1)
+        self.process = subprocess.Popen(
+            [CHROMIUM, *CHROMIUM_FLAGS[:-3], f"--user-data-dir={profile}", "--remote-debugging-port=0",
+             "--window-size=1400,1500", "about:blank"],
+            stderr=subprocess.PIPE, text=True,
+        )
+        for line in self.process.stderr:
+            found = re.search(r"DevTools listening on ws://127.0.0.1:(\d+)/", line)
+            if found:
+                break
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()  # a full pipe would stall it
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the debugging port is local
+        targets = json.load(opener.open(f"http://127.0.0.1:{found.group(1)}/json", timeout=30))
+        page = next(t for t in targets if t["type"] == "page")
+        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=60)
+        self.call("Runtime.enable")
+
+    def call(self, method: str, **params) -> dict:
+        number = next(self.ids)
+        self.socket.send(self.json.dumps({"id": number, "method": method, "params": params}))
+        while True:
+            message = self.json.loads(self.socket.recv())
+            if message.get("id") == number:
+                return message.get("result", {})
+
+    def evaluate(self, expression: str):
+        reply = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in reply, reply["exceptionDetails"]
+        return reply["result"].get("value")
+
+    def open(self, page: Path) -> None:
+        self.call("Page.enable")
+        self.call("Page.navigate", url=page.resolve().as_uri())
+        for _ in range(600):  # until the page has drawn everything (its body's data-ready)
+            if self.evaluate("document.body !== null && document.body.dataset.ready === 'yes'"):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{page} did not finish drawing in 60 s")
+
+    def click(self, selector: str, index: int = 0) -> None:
+        """A left click of the mouse at the middle of the index-th element matching `selector`."""
+        x, y = self.evaluate(
+            f"(() => {{ const r = document.querySelectorAll({selector!r})[{index}].getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+        time.sleep(0.5)
+
+    def choose(self, select: str, value: str) -> None:
+        """Choose `value` in the <select> of id `select`, as a user does (its change event)."""
+        self.evaluate(f"{{ const s = document.getElementById({select!r}); s.value = {value!r}; s.dispatchEvent(new Event('change')); }}")
+
+    def text(self, selector: str) -> str:
+        return self.evaluate(f"document.querySelector({selector!r}).textContent")
+
+    def column(self, index: int) -> list[str]:
+        return self.evaluate(f"[...document.querySelectorAll('#clips tbody tr')].map(r => r.cells[{index}].textContent)")
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.kill()
+        self.process.wait()
 
 
 def shown_rows(dom: str) -> list[list[str]]:
@@ -125,6 +202,26 @@ def test_the_clips_page_shows_every_clip_its_pictures_and_filters_in_a_browser(f
     linked = browse(page, tmp_path / "profile2", "--dump-dom", fragment="#entry-3")
     assert '<h2 id="detail-title">wall: no face detected' in linked.stdout
     assert "<option value=\"AU04\">AU04</option>" in dom and "3 of 3 shown" in dom
+    browser = Browser(tmp_path / "profile3")
+    try:
+        browser.open(page)
+        browser.click("#clips th", 0)  # sort by clip, then again: descending
+        browser.click("#clips th", 0)
+        assert browser.column(0) == ["wall", "b.avi", "a"]
+        browser.click("#clips tbody tr", 1)  # b.avi's row opens b.avi
+        assert browser.text("#detail-title") == "b.avi: ok"
+        browser.choose("filter-status", "failed")
+        assert browser.column(0) == ["wall"] and browser.text("#shown") == "1 of 3 shown"
+        emotion = written["a"]["mer_combinations_pred"]
+        browser.choose("filter-status", "")
+        browser.choose("filter-emotion", f"combinations:{emotion}")
+        expected = [clip for clip in ("b.avi", "a") if written[clip]["mer_combinations_pred"] == emotion]
+        assert browser.column(0) == expected
+        browser.choose("filter-emotion", "")
+        browser.choose("filter-au", "AU01")
+        assert browser.column(0) == [clip for clip in ("b.avi", "a") if written[clip]["AU01_on"] == "1"]
+    finally:
+        browser.close()
 
 
 @needs_chromium
@@ -152,3 +249,11 @@ def test_the_long_video_page_shows_the_signal_and_each_spotted_interval_in_a_bro
     assert timeline.count('class="point plotly-customdata"') == len(spotted)  # a clickable apex per micro-expression
     second = browse(page, tmp_path / "profile2", "--dump-dom", fragment="#entry-2")
     assert '<h2 id="detail-title">micro 2: ok</h2>' in second.stdout
+    browser = Browser(tmp_path / "profile3")
+    try:
+        browser.open(page)
+        assert browser.text("#detail-title") == "micro 1: ok"
+        browser.click("#timeline .point.plotly-customdata", 1)  # the second apex marker on the timeline
+        assert browser.text("#detail-title") == "micro 2: ok"
+    finally:
+        browser.close()
