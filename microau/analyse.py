@@ -9,8 +9,11 @@ offset or the end (`microau.preprocess.apex`, as `microau predict` and the index
 
 Each pair goes through `microau.predict.PairModel`, the path of `microau predict`. The result has
 one row per clip (CLIP_COLUMNS, then per AU `<AU>_prob` and `<AU>_on`, then per reading of Eq. 13
-`mer_<reading>_<class>` and `mer_<reading>_pred`, then `status` and `seconds`); a clip that cannot
-be analysed (no face, unreadable, too short) gets its reason in `status`, the others go on.
+`mer_<reading>_<class>` and `mer_<reading>_pred`, then `status`); a clip that cannot be analysed
+(no face, unreadable, too short, onset, apex and offset out of order) gets its reason in `status`,
+the others go on. Worker processes prepare the clips (`microau.parallel`) and this process's model
+scores them in order, so the CSV of N jobs is byte for byte a one-job run's (no timing in it: the
+progress line says the seconds). `--review` also writes the clips' review page (`microau.review`).
 """
 
 from __future__ import annotations
@@ -33,13 +36,20 @@ from microau.atomic import atomic_open
 from microau.errors import MicroauError
 from microau.fold_files import read_model
 from microau.preprocess.images import read_image
+from microau.review import ReviewPage
+from microau.parallel import available_cores, ordered_map
 from microau.predict import (
     Frames,
     PairModel,
+    Prediction,
     PredictError,
+    STEPS,
+    PreparedPair,
+    StepClock,
     describe,
     frames_at,
     onset_and_motion_apex,
+    prepare_pair,
     stored_preprocessing,
     video_frames,
 )
@@ -54,6 +64,10 @@ STATUS_OK = "ok"
 
 class ClipListError(MicroauError):
     """The clips asked for cannot be listed; the message names the folder, glob or CSV."""
+
+
+class TimingError(PredictError):
+    """A clip's given onset, apex and offset are out of order; the clip's status names them."""
 
 
 @dataclass
@@ -202,22 +216,103 @@ class ClipPair:
     apex_image: np.ndarray
 
 
-def choose_pair(clip: Clip, frames: ClipFrames) -> ClipPair:
+def timed_frames(frames: Frames, clock: StepClock) -> Frames:
+    """The frames, the time spent decoding each charged to `decoding` and the time between two
+    frames (what the reader does with one) to `apex search`."""
+    iterator = iter(frames)
+    while True:
+        clock.lap("apex search")
+        numbered = next(iterator, None)
+        clock.lap("decoding")
+        if numbered is None:
+            return
+        yield numbered
+
+
+def check_timing(onset: int, apex: int | None, offset: int | None, source: str) -> None:
+    """An apex before the onset, or an offset before the apex (or, without an apex, before the
+    onset), is a listing's mistake: the clip gets it as its status rather than a silent guess."""
+    if apex is not None and apex < onset:
+        raise TimingError(f"apex {apex} is before onset {onset} of {source}")
+    if offset is not None and apex is not None and offset < apex:
+        raise TimingError(f"offset {offset} is before apex {apex} of {source}")
+    if offset is not None and offset < onset:
+        raise TimingError(f"offset {offset} is before onset {onset} of {source}")
+
+
+def choose_pair(clip: Clip, frames: ClipFrames, clock: StepClock | None = None) -> ClipPair:
     """The given onset (else the first frame) and the given apex (else the frame of largest motion
-    from the onset to the offset, or to the end)."""
+    from the onset to the offset, or to the end), each frame read once; `clock` gets the seconds
+    of decoding and of the apex search."""
+    clock = clock or StepClock()
     onset = 0 if clip.onset is None else frames.number(clip.onset, "onset")
     onset_from = "first frame" if clip.onset is None else "given"
-    if clip.apex is not None:
-        apex = frames.number(clip.apex, "apex")
-        onset_image, apex_image = frames_at(frames.frames(), onset, apex, frames.source)
-        return ClipPair(onset, apex, onset_from, "given", onset_image, apex_image)
+    apex = None if clip.apex is None else frames.number(clip.apex, "apex")
     last = None if clip.offset is None else frames.number(clip.offset, "offset")
-    onset_image, found = onset_and_motion_apex(frames.frames(), onset, frames.source, last)
+    check_timing(onset, apex, last, frames.source)
+    if apex is not None:
+        onset_image, apex_image = frames_at(timed_frames(frames.frames(), clock), onset, apex, frames.source)
+        return ClipPair(onset, apex, onset_from, "given", onset_image, apex_image)
+    onset_image, found = onset_and_motion_apex(timed_frames(frames.frames(), clock), onset, frames.source, last)
+    clock.lap("apex search")
     return ClipPair(onset, found.frame, onset_from, "motion", onset_image, found.image)
 
 
 ANALYSABLE_ERRORS = (MicroauError, OSError)
 """What one clip can fail with (no face, unreadable, too short); the run goes on to the next."""
+
+
+@dataclass
+class PreparedClip:
+    """A clip after everything but the model: its row so far (CLIP_COLUMNS), its prepared pair or,
+    when it cannot be analysed, None and the reason, and the seconds of each step so far."""
+
+    row: dict[str, object]
+    pair: PreparedPair | None
+    status: str | None
+    seconds: dict[str, float]
+
+
+@dataclass
+class AnalysedClip:
+    """A clip's CSV row, its prepared pair and prediction (None when it failed; the review page
+    shows them) and the seconds of each step (`microau.predict.STEPS`)."""
+
+    row: dict[str, object]
+    pair: PreparedPair | None
+    prediction: Prediction | None
+    seconds: dict[str, float]
+
+
+def prepare_clip(task: tuple[Clip, dict[str, dict]]) -> PreparedClip:
+    """Decoding, apex search, face, magnification, flow and landmarks of one clip with the model's
+    preprocessing settings: what a worker process does (`microau.parallel`). A clip that cannot be
+    analysed gets its reason, and the run goes on."""
+    clip, settings = task
+    clock = StepClock()
+    row: dict[str, object] = {"clip": clip.id, "path": str(clip.path)}
+    try:
+        frames = ClipFrames(clip.path)
+        row["kind"] = frames.kind
+        pair = choose_pair(clip, frames, clock)
+        row |= {
+            "onset": pair.onset, "onset_file": frames.file(pair.onset), "onset_from": pair.onset_from,
+            "apex": pair.apex, "apex_file": frames.file(pair.apex), "apex_from": pair.apex_from,
+        }
+        prepared = prepare_pair(
+            pair.onset_image, pair.apex_image, settings, name=f"frame {pair.onset} of {frames.source}"
+        )
+    except ANALYSABLE_ERRORS as error:
+        return PreparedClip(row, None, str(error), clock.seconds)
+    return PreparedClip(row, prepared, None, clock.seconds)
+
+
+def clip_list(clips: Iterable[str | Path | Clip]) -> list[Clip]:
+    """Clip objects as given, then the clips named by folders, globs, listings, videos and image folders."""
+    clips = list(clips)
+    listed = [item for item in clips if isinstance(item, Clip)]
+    named = [item for item in clips if not isinstance(item, Clip)]
+    return listed + (find_clips(named) if named else [])
 
 
 class Analyser:
@@ -234,46 +329,44 @@ class Analyser:
         self._claim = contextlib.ExitStack()
         self.pair_model = PairModel(state, settings, self._claim.enter_context(claimed_device(device)))
 
-    def analyse_clip(self, clip: Clip) -> dict[str, object]:
-        """One clip's row (module docstring); a clip that cannot be analysed has its reason in
-        `status` and no scores."""
-        started = time.perf_counter()
-        row: dict[str, object] = {"clip": clip.id, "path": str(clip.path)}
-        try:
-            frames = ClipFrames(clip.path)
-            row["kind"] = frames.kind
-            pair = choose_pair(clip, frames)
-            row |= {
-                "onset": pair.onset, "onset_file": frames.file(pair.onset), "onset_from": pair.onset_from,
-                "apex": pair.apex, "apex_file": frames.file(pair.apex), "apex_from": pair.apex_from,
-            }
-            prediction = self.pair_model.predict(
-                pair.onset_image, pair.apex_image, name=f"frame {pair.onset} of {frames.source}"
-            )
-        except ANALYSABLE_ERRORS as error:
-            return row | {"status": str(error), "seconds": time.perf_counter() - started}
+    def analysed(
+        self, clips: Iterable[str | Path | Clip], jobs: int | None = None
+    ) -> Iterator[AnalysedClip]:
+        """Each clip analysed, in order: `clips` as `analyse_many` takes them; up to `jobs` worker
+        processes (default: every core this process may use) prepare the pairs, this process's
+        model scores them in order, so the rows equal a one-job run's."""
+        todo = clip_list(clips)
+        tasks = [(clip, self.pair_model.settings) for clip in todo]
+        for prepared in ordered_map(prepare_clip, tasks, available_cores() if jobs is None else jobs):
+            yield self.score_clip(prepared)
+
+    def score_clip(self, prepared: PreparedClip) -> AnalysedClip:
+        """The model's part of a clip `prepare_clip` prepared: its scores added to its row."""
+        row = dict(prepared.row)
+        if prepared.pair is None:
+            return AnalysedClip(row | {"status": prepared.status}, None, None, prepared.seconds)
+        prediction = self.pair_model.score(prepared.pair)
         for au, p in prediction.aus.items():
             row[f"{au}_prob"], row[f"{au}_on"] = p, int(p > 0.5)
         for reading, scores in prediction.emotion_scores.items():
             row |= {f"mer_{reading}_{name}": score for name, score in scores.items()}
             row[f"mer_{reading}_pred"] = prediction.emotions[reading]
-        return row | {"status": STATUS_OK, "seconds": time.perf_counter() - started}
+        seconds = prepared.seconds | prepared.pair.seconds | {"model": prediction.seconds}
+        return AnalysedClip(row | {"status": STATUS_OK}, prepared.pair, prediction, seconds)
 
     def analyse_many(
-        self, clips: Iterable[str | Path | Clip], progress: Callable[[int, int, dict], None] | None = None
+        self, clips: Iterable[str | Path | Clip], progress: Callable[[int, int, AnalysedClip], None] | None = None,
+        jobs: int | None = None,
     ) -> pd.DataFrame:
         """One row per clip (the CSV of `microau analyse`): `clips` are Clip objects, or folders,
-        globs, CSV listings, videos and image folders as `find_clips` reads them. `progress` is
-        called after each clip with (done, total, row)."""
-        clips = list(clips)
-        listed = [item for item in clips if isinstance(item, Clip)]
-        named = [item for item in clips if not isinstance(item, Clip)]
-        todo = listed + (find_clips(named) if named else [])
+        globs, CSV listings, videos and image folders as `find_clips` reads them; `jobs` as
+        `analysed` takes it. `progress` is called after each clip with (done, total, clip)."""
+        todo = clip_list(clips)
         rows = []
-        for done, clip in enumerate(todo, start=1):
-            rows.append(self.analyse_clip(clip))
+        for done, clip in enumerate(self.analysed(todo, jobs), start=1):
+            rows.append(clip.row)
             if progress:
-                progress(done, len(todo), rows[-1])
+                progress(done, len(todo), clip)
         return self.table(rows)
 
     def analyse(
@@ -283,7 +376,7 @@ class Analyser:
         """One clip (a video or an image folder), with its onset, apex and offset when known."""
         path = Path(clip)
         given = (None if value is None else str(value) for value in (onset, apex, offset))
-        return self.analyse_many([Clip(path.name, path, *given)])
+        return self.analyse_many([Clip(path.name, path, *given)], jobs=1)
 
     def table(self, rows: list[dict[str, object]]) -> pd.DataFrame:
         """The rows under every column, in the module docstring's order, missing scores empty."""
@@ -293,7 +386,7 @@ class Analyser:
             column for reading, names in self.pair_model.emotion_classes().items()
             for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
         ]
-        columns = [*CLIP_COLUMNS, *au_columns, *mer_columns, "status", "seconds"]
+        columns = [*CLIP_COLUMNS, *au_columns, *mer_columns, "status"]
         frame = pd.DataFrame(rows, columns=columns)
         for column in ("onset", "apex", *(f"{au}_on" for au in aus)):
             frame[column] = frame[column].astype("Int64")
@@ -306,12 +399,12 @@ def load_model(path: str | Path, device: str = "auto") -> Analyser:
     return Analyser(path, device)
 
 
-def print_progress(done: int, total: int, row: dict, started: float) -> None:
-    """One line per clip: how far, the clip's status, time per clip and time left."""
+def print_progress(done: int, total: int, clip: AnalysedClip, started: float) -> None:
+    """One line per clip: how far, the clip's status, its seconds, time per clip and time left."""
     elapsed = time.perf_counter() - started
     left = elapsed / done * (total - done)
-    print(f"[{done}/{total}] {row['clip']}: {row['status']} ({row['seconds']:.2f} s; {elapsed / done:.2f} s per clip, "
-          f"about {left:.0f} s left)", file=sys.stderr, flush=True)
+    print(f"[{done}/{total}] {clip.row['clip']}: {clip.row['status']} ({sum(clip.seconds.values()):.2f} s; "
+          f"{elapsed / done:.2f} s per clip, about {left:.0f} s left)", file=sys.stderr, flush=True)
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
@@ -336,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress line per clip")
     parser.add_argument("--eaf-dir", type=Path, help="also write one ELAN .eaf per analysed video here (microau.elan)")
     parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf-dir: a tier of P(on) per AU")
+    parser.add_argument("--jobs", type=int, help="processes preparing clips (default: every core this process may use)")
+    parser.add_argument("--review", type=Path, help="also write this HTML review page of the clips (opens offline)")
     args = parser.parse_args(argv)
     clips = find_clips(args.clips)
     started = time.perf_counter()
@@ -343,10 +438,25 @@ def main(argv: list[str] | None = None) -> int:
     loaded = time.perf_counter()
     print(f"model: {args.model} ({analyser.description}) loaded on {analyser.pair_model.device} in "
           f"{loaded - started:.1f} s; {len(clips)} clip(s)", file=sys.stderr, flush=True)
-    progress = None if args.quiet else (lambda done, total, row: print_progress(done, total, row, loaded))
-    table = analyser.analyse_many(clips, progress)
+    page = ReviewPage(f"microau analyse: {len(clips)} clip(s), {args.model}", analyser.pair_model) if args.review else None
+
+    steps: dict[str, list[float]] = {}
+
+    def progress(done: int, total: int, clip: AnalysedClip) -> None:
+        if clip.prediction is not None:
+            for step, seconds in clip.seconds.items():
+                steps.setdefault(step, []).append(seconds)
+        if page:
+            page.add_analysed(clip.row, clip.pair, clip.prediction)
+        if not args.quiet:
+            print_progress(done, total, clip, loaded)
+
+    table = analyser.analyse_many(clips, progress, args.jobs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_table(table, args.out)
+    if page:
+        page.write(args.review)
+        print(f"review page -> {args.review}", file=sys.stderr)
     if args.eaf_dir:
         from microau.elan import write_analyse_eafs
 
@@ -356,6 +466,15 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - loaded
     print(f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "
           f"({seconds / len(table):.2f} s per clip) -> {args.out}", file=sys.stderr)
+    if steps:
+        print(f"seconds per analysed clip by step: {step_summary(steps)}", file=sys.stderr)
     for _, row in failed.iterrows():
         print(f"  {row['clip']}: {row['status']}", file=sys.stderr)
     return 0
+
+
+def step_summary(steps: dict[str, list[float]]) -> str:
+    """Mean seconds of each step (`microau.predict.STEPS` order) over the analysed clips; with
+    several jobs, the steps before the model ran in workers side by side."""
+    means = {step: sum(values) / len(values) for step, values in steps.items()}
+    return ", ".join(f"{step} {means[step]:.2f}" for step in STEPS if step in means) + f" (total {sum(means.values()):.2f})"

@@ -24,9 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from microau import __version__
+from microau.parallel import available_cores
 
 BENCH_DATASET = "bench"
 BENCH_AUS = [1, 2, 4, 7, 12, 14, 15, 17]
+PARTS = ("real_faces", "tvl1", "synthetic")
+"""Clips of real photographs step by step, TV-L1's threads and stopping parameters on real faces, and
+the rest (synthetic preprocessing, features, training step, memory, LOSO) as before."""
 
 
 def _now() -> float:
@@ -144,6 +148,123 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
         "note": "in-process; each Snakemake job also pays about 0.5 s of process start-up",
     }
     return result, samples_tsv
+
+
+def bench_real_faces(work: Path, count: int) -> dict:
+    """Per-clip seconds of each step before the model (`microau.predict.STEPS`) on clips of real
+    photographs (`microau.photo_clips`: 640x360 MJPG video, apex not given), through
+    `microau.analyse.prepare_clip` as `microau analyse` runs it, on one OpenCV thread; and how far
+    the apex search lands from the known apex."""
+    import cv2
+
+    from microau.analyse import Clip, prepare_clip
+    from microau.photo_clips import photo_clips, write_video
+    from microau.predict import STEPS
+    from microau.preprocess.crop import shared_detector
+    from microau.preprocess.landmarks import shared_shape_predictor
+    from microau.workflow_plan import preprocess_settings
+
+    cv2.setNumThreads(1)
+    settings = preprocess_settings(bench_config())
+    clips = photo_clips(count)
+    shared_detector(), shared_shape_predictor()
+    steps: dict[str, list[float]] = {}
+    apex_errors, frames = [], []
+    for clip in clips:
+        path = write_video(work / "real_faces" / f"{clip.name}.avi", clip.frames)
+        prepared = prepare_clip((Clip(clip.name, path), settings))
+        if prepared.pair is None:
+            raise RuntimeError(f"{clip.name}: {prepared.status}")
+        for step, seconds in (prepared.seconds | prepared.pair.seconds).items():
+            steps.setdefault(step, []).append(seconds)
+        apex_errors.append(abs(int(prepared.row["apex"]) - clip.apex))
+        frames.append(len(clip.frames))
+    per_clip = {step: statistics.mean(steps[step]) for step in STEPS if step in steps}
+    return {
+        "clips": len(clips), "frames_per_clip_mean": statistics.mean(frames), "frame_size": [640, 360],
+        "source": "microau.photo_clips: skimage's astronaut and matplotlib's grace_hopper.jpg, brows or mouth moved",
+        "seconds_per_clip": per_clip, "seconds_per_clip_total": sum(per_clip.values()),
+        "apex_error_frames_mean": statistics.mean(apex_errors), "apex_error_frames_max": max(apex_errors),
+        "opencv_threads": 1, "note": "the model's step is not here: `microau analyse` prints it per run",
+    }
+
+
+TVL1_DEFAULTS = {"epsilon": 0.01, "inner_iterations": 30, "outer_iterations": 10, "warps": 5, "scales": 5}
+TVL1_TRIALS = (
+    {}, {"epsilon": 0.02}, {"epsilon": 0.05}, {"warps": 3}, {"outer_iterations": 5}, {"inner_iterations": 15},
+    {"scales": 3}, {"epsilon": 0.05, "warps": 3},
+)
+
+
+def tvl1_with(parameters: dict) -> object:
+    """OpenCV's DualTVL1 with its defaults (TVL1_DEFAULTS, as `microau.preprocess.flow` uses it) but `parameters`."""
+    import cv2
+
+    chosen = TVL1_DEFAULTS | parameters
+    tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
+    tvl1.setEpsilon(chosen["epsilon"])
+    tvl1.setInnerIterations(chosen["inner_iterations"])
+    tvl1.setOuterIterations(chosen["outer_iterations"])
+    tvl1.setWarpingsNumber(chosen["warps"])
+    tvl1.setScalesNumber(chosen["scales"])
+    return tvl1
+
+
+def bench_tvl1(threads: list[int]) -> dict:
+    """TV-L1 on the face crops of real photographs whose flow is known (`microau.photo_clips`:
+    brows moved 1.5 px, each frame with its own sensor noise as a camera's frames have: noise is
+    what keeps TV-L1 iterating to its limits, a noise-free pair converges in a tenth of the
+    time): seconds and endpoint error (px) with the default parameters on 1..N OpenCV threads, and
+    with each of TVL1_TRIALS' stopping parameters on one thread."""
+    import cv2
+
+    from microau.photo_clips import NOISE_SD, PHOTOS, moved, photo_frame, region_movement
+    from microau.preprocess.crop import crop_resize, shared_detector, square_box
+    from microau.preprocess.images import match_gain, to_gray
+    from microau.workflow_plan import preprocess_settings
+
+    frames = preprocess_settings(bench_config())["frames"]
+    rng = np.random.default_rng(0)
+
+    def camera(image: np.ndarray) -> np.ndarray:
+        return np.clip(np.rint(image + rng.normal(0, NOISE_SD, image.shape)), 0, 255).astype(np.uint8)
+
+    pairs = []
+    for name in PHOTOS:
+        still = photo_frame(name)
+        movement = region_movement(still, "brows", -1.5)
+        onset, apex = camera(still), camera(moved(still, movement, 1.0))
+        face = shared_detector().detect(onset)
+        box = square_box(face, frames["margin"], onset.shape[1], onset.shape[0])
+        size = frames["size"]
+        field = crop_resize(movement.field(onset.shape).astype(np.float32), box, size) * (size / box[2])
+        onset_gray = to_gray(crop_resize(onset, box, size))
+        apex_gray = match_gain(onset_gray, to_gray(crop_resize(apex, box, size)))
+        pairs.append((name, onset_gray, apex_gray, field))
+
+    def run(parameters: dict) -> dict:
+        seconds, errors, moving = [], [], []
+        for _, onset_gray, apex_gray, field in pairs:
+            start = _now()
+            flow = tvl1_with(parameters).calc(onset_gray, apex_gray, None)
+            seconds.append(_now() - start)
+            error = np.hypot(flow[..., 0], flow[..., 1] - field)
+            errors.append(float(error.mean()))
+            moving.append(float(error[np.abs(field) > 0.25].mean()))
+        return {"seconds_per_pair": statistics.mean(seconds), "endpoint_error_px": statistics.mean(errors),
+                "endpoint_error_moving_px": statistics.mean(moving)}
+
+    by_threads = {}
+    for count in threads:
+        cv2.setNumThreads(count)
+        by_threads[str(count)] = run({})
+    cv2.setNumThreads(1)
+    trials = [{"parameters": TVL1_DEFAULTS | trial, "changed": trial, **run(trial)} for trial in TVL1_TRIALS]
+    return {
+        "pairs": [name for name, *_ in pairs], "crop_px": frames["size"], "known_shift_px": 1.5, "noise_sd": NOISE_SD,
+        "default_parameters_by_opencv_threads": by_threads, "stopping_parameters_on_one_thread": trials,
+        "error": "mean endpoint error against the applied field over the crop, and where it moves over 0.25 px",
+    }
 
 
 def bench_features(work: Path, samples_tsv: Path, model: str) -> dict:
@@ -386,6 +507,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--loso", choices=["auto", "skip", "cpu", "cuda"], default="auto",
                         help="CASME II-sized LOSO timing: auto runs it only where CUDA is available")
     parser.add_argument("--loso-size", default="26,10,80", help="subjects,samples per subject,epochs")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to time (default all)")
+    parser.add_argument("--real-clips", type=int, default=8, help="clips of real photographs for real_faces")
     args = parser.parse_args(argv)
     config = bench_config()
     model = args.model or config["clip"]["model"]
@@ -397,6 +520,12 @@ def main(argv: list[str]) -> int:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     with tempfile.TemporaryDirectory(prefix="microau-bench-") as tmp:
         work = Path(tmp)
+        if "real_faces" in args.parts:
+            write_json(args.out / "real_faces.json", bench_real_faces(work, args.real_clips))
+        if "tvl1" in args.parts:
+            write_json(args.out / "tvl1.json", bench_tvl1(sorted({1, available_cores()})))
+        if "synthetic" not in args.parts:
+            return 0
         preprocess, samples_tsv = bench_preprocess(work, args.subject_count, args.samples_per_subject)
         write_json(args.out / "preprocess.json", preprocess)
         features = bench_features(work, samples_tsv, model)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import Iterator
 from itertools import takewhile
 from dataclasses import dataclass
@@ -51,6 +52,23 @@ class PredictError(MicroauError):
     """An input cannot be used; the message names it and fits on one line."""
 
 
+STEPS = ("decoding", "apex search", "face", "magnification", "flow", "landmarks", "model")
+"""The steps of one clip, in order, as `microau analyse` and `microau bench` time them."""
+
+
+class StepClock:
+    """Seconds of consecutive steps: `lap(step)` charges the time since the last lap to `step`."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - self.last
+        self.last = now
+
+
 @dataclass
 class Prediction:
     """P(on) per AU, and per reading of Eq. 13 (see microau.mer) the emotion and each class's score."""
@@ -58,6 +76,9 @@ class Prediction:
     aus: dict[str, float]
     emotions: dict[str, str]
     emotion_scores: dict[str, dict[str, float]]
+    au_tokens: np.ndarray | None = None
+    token_weights: np.ndarray | None = None
+    seconds: float = 0.0
 
 
 def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
@@ -145,6 +166,59 @@ def stored_preprocessing(state: dict, path: Path) -> dict[str, dict]:
     return {section: stored[section] for section in PREPROCESS_SECTIONS}
 
 
+@dataclass
+class PreparedPair:
+    """A pair after the frames, magnify, flow and landmarks stages: the RGB flow image, the 68 apex
+    landmarks in flow-image pixels, the onset and apex crops (BGR, what the review page shows) and
+    the seconds of each step (STEPS order)."""
+
+    image: np.ndarray
+    points: np.ndarray
+    onset_crop: np.ndarray
+    apex_crop: np.ndarray
+    seconds: dict[str, float]
+
+
+def prepare_pair(
+    onset: np.ndarray,
+    apex: np.ndarray,
+    settings: dict[str, dict],
+    detector: FaceDetector | None = None,
+    mesh: FaceMesh68 | None = None,
+    name: str = "the onset frame",
+) -> PreparedPair:
+    """The frames, magnify, flow and landmarks stages on two BGR frames, as the features stage
+    reads their outputs; no model is needed, so worker processes run it (`microau.parallel`)."""
+    frames, magnify, flow = settings["frames"], settings["magnify"], settings["flow"]
+    method = settings["landmarks"]["method"]
+    if onset.shape != apex.shape:
+        raise PredictError(
+            f"onset is {onset.shape[1]}x{onset.shape[0]} but apex is {apex.shape[1]}x{apex.shape[0]}: "
+            "both frames must come from one clip"
+        )
+    clock = StepClock()
+    detection = (detector or shared_detector()).detect(onset)
+    if detection is None:
+        raise FaceNotFoundError(f"no face detected in {name}")
+    height, width = onset.shape[:2]
+    box = square_box(detection, frames["margin"], width, height)
+    onset_crop = crop_resize(onset, box, frames["size"])
+    apex_crop = crop_resize(apex, box, frames["size"])
+    clock.lap("face")
+    magnified = magnify_pair(onset_crop, apex_crop, magnify["factor"], magnify["levels"], magnify["method"])
+    clock.lap("magnification")
+    u, v, _ = crop_flow(onset_crop, magnified, flow["subtract_median"])
+    size = flow["image_size"]
+    image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
+    clock.lap("flow")
+    face = face_in_crop(detection, box, frames["size"])
+    points = face_landmarks68(apex_crop, method, face, mesh, name=f"the apex crop (face box of {name})")
+    points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
+    clock.lap("landmarks")
+    # Rounded as the landmarks file stores them, so the AU tokens equal the features stage's.
+    return PreparedPair(image, as_stored(points), onset_crop, apex_crop, clock.seconds)
+
+
 def preprocess_pair(
     onset: np.ndarray,
     apex: np.ndarray,
@@ -153,31 +227,9 @@ def preprocess_pair(
     mesh: FaceMesh68 | None = None,
     name: str = "the onset frame",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The frames, magnify, flow and landmarks stages on two BGR frames: returns the RGB flow image
-    and the 68 apex landmarks in flow-image pixels, as the features stage reads them."""
-    frames, magnify, flow = settings["frames"], settings["magnify"], settings["flow"]
-    method = settings["landmarks"]["method"]
-    if onset.shape != apex.shape:
-        raise PredictError(
-            f"onset is {onset.shape[1]}x{onset.shape[0]} but apex is {apex.shape[1]}x{apex.shape[0]}: "
-            "both frames must come from one clip"
-        )
-    detection = (detector or shared_detector()).detect(onset)
-    if detection is None:
-        raise FaceNotFoundError(f"no face detected in {name}")
-    height, width = onset.shape[:2]
-    box = square_box(detection, frames["margin"], width, height)
-    onset_crop = crop_resize(onset, box, frames["size"])
-    apex_crop = crop_resize(apex, box, frames["size"])
-    magnified = magnify_pair(onset_crop, apex_crop, magnify["factor"], magnify["levels"], magnify["method"])
-    u, v, _ = crop_flow(onset_crop, magnified, flow["subtract_median"])
-    size = flow["image_size"]
-    image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
-    face = face_in_crop(detection, box, frames["size"])
-    points = face_landmarks68(apex_crop, method, face, mesh, name=f"the apex crop (face box of {name})")
-    points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
-    # Rounded as the landmarks file stores them, so the AU tokens equal the features stage's.
-    return image, as_stored(points)
+    """The RGB flow image and the 68 apex landmarks of `prepare_pair`."""
+    prepared = prepare_pair(onset, apex, settings, detector, mesh, name)
+    return prepared.image, prepared.points
 
 
 class PairModel:
@@ -230,12 +282,18 @@ class PairModel:
     def predict(self, onset: np.ndarray, apex: np.ndarray, name: str = "the onset frame") -> Prediction:
         """Per-AU P(on) and the zero-shot class (Eq. 13) of one pair of BGR frames, as a training
         fold computes them."""
+        return self.score(prepare_pair(onset, apex, self.settings, name=name))
+
+    def score(self, prepared: PreparedPair) -> Prediction:
+        """The prediction of a pair `prepare_pair` prepared (maybe in another process), with the
+        AU tokens and their PTA weights (None without patch token attention) for the review page."""
         import torch
 
         from microau.features import au_token_indices, flow_tensor, frozen_visual_states
         from microau.mer import zero_shot_scores
 
-        image, points = preprocess_pair(onset, apex, self.settings, name=name)
+        started = time.perf_counter()
+        image, points = prepared.image, prepared.points
         tokens = au_token_indices(points, self.aus, image.shape[0], self.grid)
         with torch.no_grad():
             # The feature cache stores these states as float16; training reads them back as float32.
@@ -246,6 +304,7 @@ class PairModel:
                 out["features"], self.prompt_features, self.mer_features, self.combinations, self.joined_names,
                 self.aus,
             )
+        weights = out["token_weights"]
         return Prediction(
             aus={au_name(au): float(p) for au, p in zip(self.aus, probs)},
             emotions={reading: names[int(values[0].argmax())] for reading, (names, values) in scores.items()},
@@ -253,6 +312,9 @@ class PairModel:
                 reading: {name: float(v) for name, v in zip(names, values[0])}
                 for reading, (names, values) in scores.items()
             },
+            au_tokens=tokens,
+            token_weights=None if weights is None else weights[0].float().cpu().numpy(),
+            seconds=time.perf_counter() - started,
         )
 
 

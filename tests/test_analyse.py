@@ -160,3 +160,26 @@ def test_a_wrong_listing_stops_before_the_model_is_loaded(tmp_path, capsys):
     assert cli_main(["analyse", str(listing), "--model", str(model), "--out", str(tmp_path / "out.csv")]) == 2
     err = capsys.readouterr().err
     assert err == f"microau analyse: error: {listing}: unknown column(s) emotion (known: clip, id, onset, apex, offset)\n"
+
+
+def test_clips_prepared_by_two_jobs_give_the_csv_of_one_job_byte_for_byte(study, fold_model, tmp_path):
+    import filecmp
+
+    argv = ["analyse", str(study / "clips"), "--model", str(fold_model), "--quiet"]
+    assert cli_main([*argv, "--out", str(tmp_path / "one.csv"), "--jobs", "1"]) == 0
+    assert cli_main([*argv, "--out", str(tmp_path / "two.csv"), "--jobs", "2"]) == 0
+    assert filecmp.cmp(tmp_path / "one.csv", tmp_path / "two.csv", shallow=False)
+    assert "seconds" not in pd.read_csv(tmp_path / "one.csv").columns  # no timing: a rerun gives the same file
+
+
+def test_an_apex_before_the_onset_or_an_offset_before_the_apex_is_the_clips_status(analyser, study, tmp_path):
+    folder = study / "clips" / "s01_a"
+    listing = tmp_path / "clips.csv"
+    listing.write_text(f"clip,id,onset,apex,offset\n{folder},early,5,2,\n{folder},late,1,6,4\n{folder},before,5,,3\n{folder},fine,1,6,8\n")
+    rows = analyser.analyse_many([listing], jobs=1).set_index("clip")
+    source = f"image folder {folder}"
+    assert rows.loc["early", "status"] == f"apex 2 is before onset 5 of {source}"
+    assert rows.loc["late", "status"] == f"offset 4 is before apex 6 of {source}"
+    assert rows.loc["before", "status"] == f"offset 3 is before onset 5 of {source}"
+    assert rows.loc["fine", "status"] == STATUS_OK
+    assert rows.loc[["early", "late", "before"], "AU01_prob"].isna().all()

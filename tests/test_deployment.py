@@ -95,11 +95,10 @@ def test_the_wheel_ships_the_schema_and_runs_every_user_command_outside_the_clon
     run(["microau", "analyse", *map(str, clips), "--model", str(fold / "model.pt"), "--out", "clips.csv",
          "--device", "cpu", "--quiet"], tmp_path, env)
     api = ("import microau, sys; table = microau.load_model(sys.argv[1], device='cpu').analyse_many(sys.argv[2:]);"
-           " print(table.drop(columns='seconds').to_csv(index=False, float_format='%.6f'), end='')")
+           " print(table.to_csv(index=False, float_format='%.6f'), end='')")
     from_api = run([python, "-c", api, str(fold / "model.pt"), *map(str, clips)], tmp_path, env).stdout
-    from_cli = pandas.read_csv(tmp_path / "clips.csv").drop(columns="seconds")
-    assert from_api == from_cli.to_csv(index=False, float_format="%.6f")
-    assert list(from_cli["status"]) == ["ok", "ok"]
+    assert from_api == (tmp_path / "clips.csv").read_text()
+    assert list(pandas.read_csv(tmp_path / "clips.csv")["status"]) == ["ok", "ok"]
 
     run(["microau", "synthesize-long", "--out", "long", "--seed", "2", "--subject-count", "1", "--fps", "30",
          "--duration-s", "6", "--expressions-per-minute", "10"], tmp_path, env)

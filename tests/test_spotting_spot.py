@@ -1,6 +1,8 @@
-"""`microau spot --model`: spotted micro-expressions of a long video through a tiny trained model."""
+"""`microau spot --model`: spotted micro-expressions of a long video through a tiny trained model,
+the same from one job and from two."""
 
 import csv
+import filecmp
 
 import pytest
 import torch
@@ -22,7 +24,10 @@ def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emot
     config.write_text("spotting: {threshold_p: %s}\n" % default_settings().threshold_p)
     out = tmp_path / "analysis.csv"
     argv = ["--video", str(tmp_path / "long" / "videos" / "s01.avi"), "--config", str(config)]
-    assert main([*argv, "--model", str(tmp_path / "fold" / "model.pt"), "--out", str(out), "--quiet"]) == 0
+    assert main([*argv, "--model", str(tmp_path / "fold" / "model.pt"), "--out", str(out), "--quiet", "--jobs", "2"]) == 0
+    one_job = tmp_path / "one_job.csv"
+    assert main([*argv, "--model", str(tmp_path / "fold" / "model.pt"), "--out", str(one_job), "--quiet", "--jobs", "1"]) == 0
+    assert filecmp.cmp(out, one_job, shallow=False)  # the intervals prepared in two workers: the same file
     rows = list(csv.DictReader(out.open()))
     assert len(rows) >= 1
     assert {"onset", "apex", "offset", "apex_s", "AU01", "AU17", "active", "emotion_combinations", "emotion_joined"} <= set(rows[0])

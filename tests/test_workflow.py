@@ -116,6 +116,8 @@ def test_workflow_passes_lint_but_for_the_untested_software_environments_and_sna
     output = lint.stdout + lint.stderr
     titles = set(re.findall(r"^\s+\* (.+?):$", output, re.MULTILINE))
     assert titles == {NO_SOFTWARE_LINT} or "Congratulations, your workflow is in a good condition!" in output, output[-3000:]
+    rule_files = [WORKFLOW, *(REPO / "workflow" / "rules").glob("*.smk")]
+    assert not [path.name for path in rule_files if "conda:" in path.read_text()], "a rule names an untested conda env"
     style = subprocess.run(["snakefmt", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert style.returncode == 0, style.stderr[-3000:]
 
@@ -187,6 +189,9 @@ def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path)
     assert "IoU >= 0.5" in metadata["scoring"]
     spotted = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "spotted").glob("*.csv"))
     assert [p.stem for p in spotted] == ["s01", "s02"]  # one job per video
+    pages = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "review").glob("*.html"))
+    assert [p.stem for p in pages] == ["s01", "s02"]  # a review page per video, with its truth drawn
+    assert all('"name": "truth micro"' in page.read_text() for page in pages)
 
 
 @pytest.mark.slow

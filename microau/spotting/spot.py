@@ -23,8 +23,11 @@ import numpy as np
 
 from microau.atomic import atomic_open
 from microau.config import SCHEMA_PATH, load_config, load_schema
+from microau.parallel import available_cores, ordered_map
+from microau.predict import PreparedPair, prepare_pair
+from microau.review import ReviewPage, Timeline
 from microau.spotting.intervals import KINDS, Interval, read_intervals, write_intervals
-from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot
+from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot_kinds
 
 PROG = "microau spot"
 ANALYSIS_FIXED = ("video", "kind", "onset", "apex", "offset", "onset_s", "apex_s", "offset_s")
@@ -53,11 +56,20 @@ def frames_at(source: VideoSource, numbers: set[int]) -> dict[int, np.ndarray]:
     return found
 
 
+def prepare_interval(task: tuple[np.ndarray, np.ndarray, dict[str, dict], str]) -> PreparedPair:
+    """The onset and apex frames of one interval through the preprocessing stages (a worker's part)."""
+    onset, apex, settings, name = task
+    return prepare_pair(onset, apex, settings, name=name)
+
+
 def analyse(
-    source: VideoSource, intervals: list[Interval], model: Path, device: str, progress: bool
-) -> list[dict[str, object]]:
+    source: VideoSource, intervals: list[Interval], model: Path, device: str, progress: bool,
+    jobs: int | None = None, review_title: str | None = None,
+) -> tuple[list[dict[str, object]], ReviewPage | None]:
     """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions; the model
-    runs on `device` (`microau.device.claimed_device`'s convention, as `microau predict` takes it)."""
+    runs on `device` (`microau.device.claimed_device`'s convention, as `microau predict` takes it),
+    up to `jobs` worker processes (default: every core this process may use) prepare the pairs.
+    With `review_title`, also the review page of the intervals (its timeline left to the caller)."""
     from microau.device import claimed_device
     from microau.fold_files import read_model
     from microau.predict import PairModel, stored_preprocessing
@@ -66,14 +78,16 @@ def analyse(
     settings = stored_preprocessing(state, model)
     micro = [i for i in intervals if i.kind == "micro"]
     frames = frames_at(source, {i.onset for i in micro} | {i.apex for i in micro})
+    tasks = [(frames[i.onset], frames[i.apex], settings, f"frame {i.onset} of {source.path}") for i in micro]
     rows = []
     with claimed_device(device) as torch_device:
         pair_model = PairModel(state, settings, torch_device)  # CLIP and the model built once
-        for n, interval in enumerate(micro, start=1):
+        page = ReviewPage(review_title, pair_model) if review_title else None
+        prepared = ordered_map(prepare_interval, tasks, available_cores() if jobs is None else jobs)
+        for n, (interval, pair) in enumerate(zip(micro, prepared), start=1):
             if progress:
                 print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
-            name = f"frame {interval.onset} of {source.path}"
-            prediction = pair_model.predict(frames[interval.onset], frames[interval.apex], name=name)
+            prediction = pair_model.score(pair)
             row: dict[str, object] = {
                 "video": interval.video, "kind": interval.kind, "onset": interval.onset, "apex": interval.apex,
                 "offset": interval.offset,
@@ -83,7 +97,10 @@ def analyse(
             row["active"] = "+".join(au for au, p in prediction.aus.items() if p > 0.5)
             row.update({f"emotion_{reading}": emotion for reading, emotion in prediction.emotions.items()})
             rows.append(row)
-    return rows
+            if page:
+                details = {key: row[key] for key in ("onset", "apex", "offset", "onset_s", "apex_s", "offset_s")}
+                page.add(f"micro {n}", "ok", details, pair, prediction)
+    return rows, page
 
 
 def write_analysis(path: Path, rows: list[dict[str, object]]) -> None:
@@ -127,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eaf", type=Path, help="also write an ELAN .eaf linked to the video (microau.elan's tiers)")
     parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf and --model: a tier of P(on) per AU")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
+    parser.add_argument("--jobs", type=int, help="with --model: processes preparing the intervals (default: every core this process may use)")
+    parser.add_argument("--review", type=Path, help="also write this HTML review page (the timeline; with --model each micro-expression)")
+    parser.add_argument("--truth", type=Path, help="with --review: intervals CSV (truth.csv of a spotting dataset) drawn under the spotted ones")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
     if args.intervals and not args.model:
@@ -138,17 +158,34 @@ def main(argv: list[str] | None = None) -> int:
     source = VideoSource(args.video, args.fps)
     name = args.name or args.video.stem
     start = time.perf_counter()
+    if args.jobs and not args.model:
+        parser.error("--jobs needs --model")
+    if args.truth and not args.review:
+        parser.error("--truth needs --review")
+    if args.review and args.intervals:
+        parser.error("--review draws the spotting signal, which --intervals does not compute: leave one out")
     if args.intervals:
-        intervals = read_intervals(args.intervals)
+        spotted, intervals = [], read_intervals(args.intervals)
     else:
-        intervals = spot(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
+        spotted = spot_kinds(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
+        intervals = [i for kind in spotted for i in kind.intervals]
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    rows = analyse(source, intervals, args.model, args.device, not args.quiet) if args.model else None
-    if rows is not None:
+    title = f"{PROG}: {name} ({source.count} frames at {source.fps:g} fps)"
+    rows = None
+    if args.model:
+        rows, page = analyse(
+            source, intervals, args.model, args.device, not args.quiet, args.jobs, f"{title}, {args.model}" if args.review else None
+        )
         write_analysis(args.out, rows)
     else:
         write_intervals(args.out, intervals)
+        page = ReviewPage(f"{title}: spotted intervals (no --model: no AUs)", None) if args.review else None
+    if page:
+        truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
+        page.set_timeline(Timeline(source.fps, {kind.kind: (kind.signal, kind.threshold) for kind in spotted}, intervals, truth))
+        page.write(args.review)
+        print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
     if args.eaf:
         from microau.elan import spot_content, write_eaf
 

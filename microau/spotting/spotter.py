@@ -446,15 +446,34 @@ def intervals_of(sig: Signal, apexes: list[int], kind: str, video: str, subject:
     return out
 
 
-def spot(
+@dataclass
+class SpottedKind:
+    """One kind's signal, its threshold and the intervals spotted on it (the review page's timeline)."""
+
+    kind: str
+    signal: Signal
+    threshold: float
+    intervals: list[Interval]
+
+
+def spot_kinds(
     source: VideoSource, settings: SpotSettings, kinds: tuple[str, ...], video: str, subject: str,
     detector: FaceDetector | None = None, progress: bool = False,
-) -> list[Interval]:
-    """The spotted intervals of each kind (micro, macro) in one long video."""
+) -> list[SpottedKind]:
+    """Each kind (micro, macro) spotted in one long video, with the signal it was spotted on."""
     out = []
     for kind in kinds:
         half = settings.half_length_s if kind == "micro" else settings.macro_half_length_s
         flows = region_flows(source, settings, half, detector, progress)
         sig = signal(flows, settings, source.fps, source.count)
-        out += intervals_of(sig, peaks(sig, settings), kind, video, subject)
+        spotted = intervals_of(sig, peaks(sig, settings), kind, video, subject)
+        out.append(SpottedKind(kind, sig, threshold(sig.face, settings), spotted))
     return out
+
+
+def spot(
+    source: VideoSource, settings: SpotSettings, kinds: tuple[str, ...], video: str, subject: str,
+    detector: FaceDetector | None = None, progress: bool = False,
+) -> list[Interval]:
+    """The spotted intervals of each kind (micro, macro) in one long video."""
+    return [i for spotted in spot_kinds(source, settings, kinds, video, subject, detector, progress) for i in spotted.intervals]

@@ -53,8 +53,15 @@ checkpoint spot_index:
 rule spot:
     input:
         videos="results/spotting/{long_dataset}/videos.tsv",
+        truth="results/spotting/{long_dataset}/truth.csv",
     output:
-        "results/spotting/{long_dataset}/spotted/{video}.csv",
+        intervals="results/spotting/{long_dataset}/spotted/{video}.csv",
+        review=report(
+            "results/spotting/{long_dataset}/review/{video}.html",
+            caption="../report/spotting_review.rst",
+            category="spotting {long_dataset}",
+            labels={"video": "{video}"},
+        ),
     log:
         "results/logs/spot/{long_dataset}/{video}.log",
     benchmark:
@@ -69,7 +76,8 @@ rule spot:
     shell:
         "microau spot --video {params.source:q} --fps {params.fps} --name {wildcards.video}"
         " --subject {params.subject} --kinds {params.kinds} --settings-json {params.settings:q}"
-        " --out {output} --threads {threads} --quiet > {log} 2>&1"
+        " --out {output.intervals} --review {output.review} --truth {input.truth}"
+        " --threads {threads} --quiet > {log} 2>&1"
 
 
 rule recognise_spotted:
@@ -83,8 +91,6 @@ rule recognise_spotted:
         "results/logs/recognise_spotted/{long_dataset}/{video}.log",
     benchmark:
         "results/benchmarks/recognise_spotted/{long_dataset}/{video}.tsv"
-    conda:
-        "../../envs/clip.yaml"
     threads: 1
     resources:
         device=config["train"]["device"],
