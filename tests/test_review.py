@@ -12,15 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from conftest import model_options, train_settings
-from test_analyse import astronaut_clip, write_folder, write_video
-from test_predict import PREPROCESS
+from test_analyse import astronaut_clip, fold_model, write_folder, write_video  # noqa: F401 (fold_model: a fixture)
 
 from microau.cli import main as cli_main
 from microau.predict import Prediction
 from microau.review import attention_of, attention_overlay
-from microau.train import train_fold
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
@@ -164,14 +160,6 @@ def astronaut_long(path: Path, apexes: tuple[int, ...], count: int = 180, half: 
         frame = rise[number - near[0] + half] if near else still
         frames.append(np.clip(frame + rng.normal(0, 2.0, frame.shape), 0, 255).astype(np.uint8))
     return write_video(path, frames)
-
-
-@pytest.fixture(scope="module")
-def fold_model(tiny_cache, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("fold")
-    settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
-    train_fold(tiny_cache, "sub01", settings, model_options(), out, torch.device("cpu"), 0, log=lambda m: None, preprocess=PREPROCESS)
-    return out / "model.pt"
 
 
 @needs_chromium

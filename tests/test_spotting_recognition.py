@@ -7,8 +7,6 @@ from microau.bootstrap import Bootstrap
 from microau.result_tables import read_result_table
 from microau.spotting.intervals import Interval, write_intervals
 from microau.spotting.recognition import (
-    RecognitionError,
-    emotion_classes,
     recognition_counts,
     recognition_scores,
 )
@@ -81,11 +79,6 @@ def test_recognition_scores_of_counts_and_nothing_matched():
     scores = recognition_scores(counts)
     assert scores["F1"] == pytest.approx(4 / 6) and scores["UAR"] == pytest.approx(0.75)
     assert recognition_scores(np.zeros((3, 3)))["F1"] == 0.0
-
-
-def test_a_class_outside_the_three_is_refused():
-    with pytest.raises(RecognitionError, match="not one of"):
-        emotion_classes({"happy": ["happiness"]}, "spotting_datasets.x.class3")
 
 
 def test_the_bootstrap_interval_is_empty_free_with_one_subject():

@@ -157,7 +157,7 @@ def build_index(
     if not root_path.is_dir():
         raise DatasetError(f"dataset root {root_path} does not exist or is not a folder (datasets.{name}.root)")
     au_set = _check_aus(aus, name)
-    emotion_class = _emotion_classes(class3, name)
+    emotion_class = emotion_of_class(class3, f"datasets.{name}.class3")
     if frames_layout not in release.frame_layouts:
         raise DatasetError(
             f"frames_layout '{frames_layout}' is not available for {release.title} releases; "
@@ -193,9 +193,10 @@ def _check_aus(aus: Iterable[int], name: str) -> list[int]:
     return values
 
 
-def _emotion_classes(class3: dict[str, list[str]], name: str) -> dict[str, str]:
-    """Invert {class: [emotions]} to {emotion (lower case): class}, rejecting unknown classes."""
-    key = f"datasets.{name}.class3"
+def emotion_of_class(class3: dict[str, list[str]], key: str) -> dict[str, str]:
+    """Invert {class: [emotions]} to {emotion (lower case): class}, rejecting unknown classes and
+    an emotion in two classes; `key` names the config key in messages. The AU datasets' index and
+    the spotting datasets' recognition both map emotions with it."""
     if not isinstance(class3, dict):
         raise DatasetError(f"class3 must map classes to lists of emotions, got {class3!r} ({key})")
     mapping: dict[str, str] = {}

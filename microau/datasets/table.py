@@ -45,7 +45,7 @@ from microau.datasets.index import (
     IndexRules,
     Report,
     _check_aus,
-    _emotion_classes,
+    emotion_of_class,
     apex_from_motion,
     coded_interval,
     folder_frames,
@@ -204,7 +204,7 @@ def index_rows(
     """Rows of a table (COLUMNS' fields as text; clips relative to `table_folder`) -> the sample table and
     its validation report; `where_of(i)` names row i in messages."""
     au_set = _check_aus(aus, name)
-    emotions = _emotion_classes(class3, name)
+    emotions = emotion_of_class(class3, f"datasets.{name}.class3")
     rules = IndexRules(release, name, {}, au_set, emotions, missing_apex)
     report = Report()
     records: dict[int, dict[str, object]] = {}

@@ -16,25 +16,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from microau.bootstrap import Bootstrap
-from microau.errors import MicroauError
-from microau.sample_table import CLASS3
-
-
-class RecognitionError(MicroauError):
-    """A class mapping that cannot be used; the message names the setting."""
-
-
-def emotion_classes(class3: dict[str, list[str]], where: str) -> dict[str, str]:
-    """{emotion (lower case): class} from {class: [emotions]}, classes among CLASS3."""
-    mapping: dict[str, str] = {}
-    for label, emotions in class3.items():
-        if label not in CLASS3:
-            raise RecognitionError(f"class3 class '{label}' is not one of {', '.join(CLASS3)} ({where})")
-        if isinstance(emotions, str) or not isinstance(emotions, (list, tuple)):
-            raise RecognitionError(f"class3 '{label}' must be a list of emotions, got {emotions!r} ({where})")
-        for emotion in emotions:
-            mapping[str(emotion).strip().lower()] = label
-    return mapping
 
 
 def recognition_counts(truth: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> np.ndarray:

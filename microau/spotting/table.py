@@ -20,7 +20,8 @@ import numpy as np
 from microau.bootstrap import Bootstrap
 from microau.result_tables import write_result_table
 from microau.spotting.intervals import KINDS, Interval, read_intervals
-from microau.spotting.recognition import emotion_classes, strs_row
+from microau.datasets.index import emotion_of_class
+from microau.spotting.recognition import strs_row
 from microau.spotting.releases import read_videos
 from microau.spotting.scoring import (
     IOU_THRESHOLD,
@@ -66,7 +67,7 @@ def recognition_columns(
 ) -> dict[str, object]:
     """Recognition over the matched micro-expressions and STRS, as `microau.spotting.recognition`."""
     subject_of = {v.video: v.subject for v in videos}
-    classes = emotion_classes(class3, "spotting_datasets.<name>.class3")
+    classes = emotion_of_class(class3, "spotting_datasets.<name>.class3")
     column = f"emotion_{reading}"
     analysed: dict[str, list[tuple[Interval, str]]] = defaultdict(list)
     for path in recognised:
