@@ -101,7 +101,8 @@ def test_the_wheel_ships_the_schema_and_runs_every_user_command_outside_the_clon
     assert list(pandas.read_csv(tmp_path / "clips.csv")["status"]) == ["ok", "ok"]
 
     run(["microau", "synthesize-long", "--out", "long", "--seed", "2", "--subject-count", "1", "--fps", "30",
-         "--duration-s", "6", "--expressions-per-minute", "10"], tmp_path, env)
+         "--duration-s", "6", "--expressions-per-minute", "10", "--head-motion", "rigid", "--expression-set", "all"],
+        tmp_path, env)
     (tmp_path / "config.yaml").write_text("spotting: {threshold_p: 0.25}\n")
     video = next((tmp_path / "long" / "videos").glob("*.avi"))
     run(["microau", "spot", "--video", str(video), "--config", "config.yaml", "--out", "spotted.csv"], tmp_path, env)
