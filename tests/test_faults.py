@@ -12,14 +12,14 @@ import pytest
 
 from fake_releases import paper_flags
 from microau.result_tables import read_result_table
-from test_workflow import REPO, TINY_CONFIG, WORKFLOW, place_config, snakemake
+from test_workflow import DEFAULT_PROFILE, REPO, TINY_CONFIG, WORKFLOW, place_config, snakemake
 
 LONGER_TRAINING = ["--config", "datasets={synthetic: {epochs: 30}}"]
 
 
 def start_snakemake(workdir: Path) -> subprocess.Popen:
     command = ["snakemake", "--snakefile", str(WORKFLOW), "--directory", str(workdir), "--cores", "2",
-               *LONGER_TRAINING]
+               "--workflow-profile", str(DEFAULT_PROFILE), *LONGER_TRAINING]
     return subprocess.Popen(command, cwd=workdir, env={**os.environ, "HF_HUB_OFFLINE": "1"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 

@@ -16,6 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / "workflow" / "Snakefile"
 TINY_CONFIG = REPO / ".test" / "config" / "config.yaml"
 SHIPPED_CONFIG = REPO / "config" / "config.yaml"
+DEFAULT_PROFILE = REPO / "profiles" / "default"
+"""What `snakemake` in the repository root (or a deployed folder) finds by itself; from another
+working directory, Snakemake looks for profiles/default beside workflow/Snakefile, not here."""
 
 
 def place_config(workdir: Path, config: Path | str) -> Path:
@@ -31,7 +34,8 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     unreachable = "http://127.0.0.1:9"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HTTPS_PROXY": unreachable, "HTTP_PROXY": unreachable,
            "https_proxy": unreachable, "http_proxy": unreachable}
-    command = ["snakemake", "--snakefile", str(WORKFLOW), "--directory", str(workdir), "--cores", "2", *args]
+    command = ["snakemake", "--snakefile", str(WORKFLOW), "--directory", str(workdir), "--cores", "2",
+               *([] if "--workflow-profile" in args else ["--workflow-profile", str(DEFAULT_PROFILE)]), *args]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
 
 

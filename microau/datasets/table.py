@@ -8,7 +8,7 @@ root folder, not counting `<name>_validation.tsv`, the report `microau elan-impo
   onset, offset, apex   frame numbers (onset and offset required; a blank or missing apex is
                replaced as `frames.missing_apex` says, as in the release readers)
   au           AU codes as coders write them (`1+2+L4`, `R12`, `4+7?`, ...; `microau.datasets.au_codes`)
-  emotion      optional; mapped to class3 as `class3` says (DEFAULT_CLASS3 when null)
+  emotion      optional; mapped to the three classes by the dataset's `class3`
   fps          optional; the frame rate the coder saw, checked against a video's own
   first_frame  optional, 0 or 1: the number of a video's first frame (else config `first_frame`)
   sample       optional id; default `<subject>_<clip name>_<onset>`
