@@ -279,7 +279,7 @@ def _first_frame(text: str, configured: int | None, sample: str, where: str, nam
     """The number of a video's first frame for this row: its first_frame cell, else the config's."""
     if not text:
         return configured
-    if text in ("0", "1"):
+    if text in {str(number) for number in FIRST_FRAMES}:
         return int(text)
     report.add(sample, f"{where}: first_frame '{text}' is not 0 or 1 (datasets.{name}.first_frame)", "dropped")
     return None

@@ -101,7 +101,8 @@ rule recognise_spotted:
     shell:
         "microau spot --video {params.source:q} --fps {params.fps} --name {wildcards.video}"
         " --intervals {input.spotted} --model {input.model} --device {resources.device}"
-        " --settings-json {params.settings:q} --out {output} --threads {threads} --quiet > {log} 2>&1"
+        " --settings-json {params.settings:q} --out {output} --threads {threads} --jobs {threads}"
+        " --quiet > {log} 2>&1"
 
 
 rule spotting_table:
