@@ -42,6 +42,7 @@ from urllib.parse import unquote, urlparse
 from microau.atomic import atomic_open, atomic_path
 from microau.datasets.table import IMPORT_REPORT_SUFFIX
 from microau.errors import MicroauError
+from microau.predict import video_fps
 
 TIER_ME = "ME"
 TIER_EMOTION = "Emotion"
@@ -100,17 +101,6 @@ def frame_at(ms: float, fps: float) -> int:
 def ms_at(frame: int, fps: float) -> int:
     """The start of frame `frame` in whole milliseconds."""
     return int(round(frame * 1000.0 / fps))
-
-
-def video_fps(path: Path) -> float:
-    """A video's frame rate as its container states it (0.0 when OpenCV cannot open it)."""
-    import cv2
-
-    capture = cv2.VideoCapture(str(path))
-    try:
-        return float(capture.get(cv2.CAP_PROP_FPS)) if capture.isOpened() else 0.0
-    finally:
-        capture.release()
 
 
 # ---------------------------------------------------------------- export

@@ -81,6 +81,16 @@ class Prediction:
     seconds: float = 0.0
 
 
+def video_fps(path: Path) -> float:
+    """A video's frame rate as its container states it (0.0 when OpenCV cannot open it)."""
+    with quiet_native_stderr():
+        capture = cv2.VideoCapture(str(path))
+    try:
+        return float(capture.get(cv2.CAP_PROP_FPS)) if capture.isOpened() else 0.0
+    finally:
+        capture.release()
+
+
 def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
     """(number, BGR frame) of a video in order, from 0: seeking is not frame-exact with every codec,
     and micro-expression clips are short. A file OpenCV cannot decode gives no frame."""

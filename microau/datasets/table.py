@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pandas as pd
 
@@ -295,9 +294,9 @@ def _check_fps(clip: Path, text: str, sample: str, where: str, report: Report) -
     except ValueError:
         report.add(sample, f"{where}: fps '{text}' is not a number", "fps ignored")
         return
-    capture = cv2.VideoCapture(str(clip))
-    stored = capture.get(cv2.CAP_PROP_FPS) if capture.isOpened() else 0.0
-    capture.release()
+    from microau.predict import video_fps
+
+    stored = video_fps(clip)
     if stored > 0 and abs(stored - coded) > FPS_TOLERANCE * stored:
         report.add(
             sample, f"{where}: fps {coded:g} in the table but {stored:g} in {clip.name}",
