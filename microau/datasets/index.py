@@ -144,18 +144,14 @@ def build_index(
         from microau.datasets import smic
         from microau.datasets.table import index_rows
 
-        smic_root = Path(os.path.abspath(Path(root).expanduser()))
-        if not smic_root.is_dir():
-            raise DatasetError(f"dataset root {smic_root} does not exist or is not a folder (datasets.{name}.root)")
+        smic_root = root_folder(root, name)
         rows = smic.clip_rows(smic_root, frames_layout, name)
         return index_rows(
             name, smic.RELEASE, rows, smic_root, lambda n: f"clip folder {rows[n]['clip']}", missing_apex=missing_apex,
             clips_dir=clips_dir, first_frame=None, aus=aus, class3=class3,
         )
     release = _release(reader, name)
-    root_path = Path(os.path.abspath(Path(root).expanduser()))
-    if not root_path.is_dir():
-        raise DatasetError(f"dataset root {root_path} does not exist or is not a folder (datasets.{name}.root)")
+    root_path = root_folder(root, name)
     au_set = _check_aus(aus, name)
     emotion_class = emotion_of_class(class3, f"datasets.{name}.class3")
     if frames_layout not in release.frame_layouts:
@@ -181,6 +177,14 @@ def _release(reader: str, name: str) -> Release:
     if reader not in READERS:
         raise DatasetError(f"unknown reader '{reader}'; choose one of {', '.join(READERS)} (datasets.{name}.reader)")
     return importlib.import_module(f"microau.datasets.{reader}").RELEASE
+
+
+def root_folder(root: str | Path, name: str) -> Path:
+    """The dataset's root as an absolute folder, or the error naming `datasets.<name>.root`."""
+    path = Path(os.path.abspath(Path(root).expanduser()))
+    if not path.is_dir():
+        raise DatasetError(f"dataset root {path} does not exist or is not a folder (datasets.{name}.root)")
+    return path
 
 
 def _check_aus(aus: Iterable[int], name: str) -> list[int]:
