@@ -1,6 +1,6 @@
 """Micro-AU CLIP pipeline: readers, preprocessing, model, training and evaluation.
 
-The Python API for notebooks (`microau.analyse`): `microau.load_model(path, device=...)` returns an
+The Python API for notebooks (`microau.inference.analyse`): `microau.load_model(path, device=...)` returns an
 `Analyser` whose `.analyse(clip)` and `.analyse_many(clips)` give a pandas DataFrame, one row per
 clip. They are re-exported lazily, so that `microau <command>` pays for pandas and OpenCV only in
 the commands that use them.
@@ -13,7 +13,7 @@ API = ("load_model", "Analyser", "Clip")
 
 def __getattr__(name: str):
     if name in API:
-        from microau import analyse
+        from microau.inference import analyse
 
         return getattr(analyse, name)
     raise AttributeError(f"module 'microau' has no attribute '{name}'")

@@ -1,10 +1,15 @@
-"""Action-unit facts shared by the synthesizer, the feature cache and the model.
+"""Action-unit facts shared by the synthesizer, the feature cache and the model: codes, names, prompts,
+Table I's landmarks and the patch tokens they fall in (Eq. 1).
 
 Landmark indices are 0-based positions in the 68-point iBUG/dlib convention (Table I of the
 paper: 48 and 54 are the mouth corners, 8 the chin centre).
 """
 
 from __future__ import annotations
+
+import numpy as np
+
+from microau.errors import MicroauError
 
 AU_LANDMARKS: dict[int, tuple[int, ...]] = {
     1: (19, 20, 21, 22, 23, 24),
@@ -33,6 +38,20 @@ AU_PROMPTS: dict[int, tuple[str, str]] = {
 }
 
 
+class AUsError(MicroauError):
+    """A list of AU numbers that does not read as one; the message names the flag."""
+
+
+def parse_aus(text: str, flag: str = "--aus", where: str = "") -> list[int]:
+    """The AU numbers of a comma-separated flag (`1,2,4`; empty parts are skipped); anything else is
+    an AUsError naming the flag, and the config key `where` the value came from when given."""
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        key = f" ({where})" if where else ""
+        raise AUsError(f"{flag} must be comma-separated AU numbers like 1,2,4, got '{text}'{key}") from None
+
+
 def au_name(au: int) -> str:
     """Column name of an AU in every table (py-feat/OpenFace style)."""
     return f"AU{au:02d}"
@@ -47,3 +66,25 @@ def face_description(labels: list[int], aus: list[int]) -> str:
     """Whole-face text of one sample (global OrigCL): the positive descriptions of its active AUs."""
     active = [AU_PROMPTS[au][0] for au, on in zip(aus, labels) if on]
     return ". ".join(active) + "." if active else "The face shows no action unit."
+
+
+def au_token_indices(landmarks: np.ndarray, aus: list[int], image_size: int, grid: tuple[int, int]) -> np.ndarray:
+    """Eq. (1): each AU landmark (x, y) in flow-image pixels -> index of the patch token it falls in.
+
+    Row from y, column from x, +1 for the class token. Two landmarks in one patch give one token
+    (merged), so no patch counts twice in PTA's softmax; rows are padded with -1.
+    """
+    rows, cols = grid
+    width = max(len(AU_LANDMARKS[au]) for au in aus)
+    out = np.full((len(aus), width), -1, dtype=np.int64)
+    for n, au in enumerate(aus):
+        tokens: list[int] = []
+        for point in AU_LANDMARKS[au]:
+            x, y = landmarks[point]
+            row = min(max(int(y * rows / image_size), 0), rows - 1)
+            col = min(max(int(x * cols / image_size), 0), cols - 1)
+            token = 1 + row * cols + col
+            if token not in tokens:
+                tokens.append(token)
+        out[n, : len(tokens)] = tokens
+    return out

@@ -29,7 +29,7 @@ COMMANDS: dict[str, Command] = {
         "microau.datasets.synthetic_long", "main", "generate synthetic long videos with micro-expressions at known times"
     ),
     "index": Command("microau.datasets.index", "main", "write the normalised sample table of a dataset release"),
-    "elan-import": Command("microau.elan", "main", "a folder of ELAN .eaf files and their videos -> a table for reader table"),
+    "elan-import": Command("microau.datasets.elan", "main", "a folder of ELAN .eaf files and their videos -> a table for reader table"),
     "spot-index": Command("microau.spotting.releases", "main", "the long videos and annotated expressions of a spotting dataset"),
     "faces": Command("microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"),
     "frames": Command("microau.preprocess.crop", "main", "crop onset and apex frames of one sample with its face box"),
@@ -39,22 +39,22 @@ COMMANDS: dict[str, Command] = {
     "landmark-agreement": Command(
         "microau.preprocess.landmark_agreement", "main", "dlib vs mediapipe landmarks of a dataset's crops, per Table I region"
     ),
-    "weights": Command("microau.features", "weights_main", "resolve the CLIP weights named in the config"),
-    "features": Command("microau.features", "features_main", "cache CLIP hidden states and AU token indices in HDF5"),
-    "train": Command("microau.train", "main", "train one leave-one-subject-out fold"),
-    "aggregate": Command("microau.evaluate", "main", "pool fold predictions into the AU and MER tables"),
+    "weights": Command("microau.model.features", "weights_main", "resolve the CLIP weights named in the config"),
+    "features": Command("microau.model.features", "features_main", "cache CLIP hidden states and AU token indices in HDF5"),
+    "train": Command("microau.training.cli", "main", "train one leave-one-subject-out fold"),
+    "aggregate": Command("microau.evaluation.aggregate", "main", "pool fold predictions into the AU and MER tables"),
     "aggregate-protocol": Command(
-        "microau.protocols", "main", "score a composite or cross-dataset protocol per dataset and overall"
+        "microau.evaluation.protocols", "main", "score a composite or cross-dataset protocol per dataset and overall"
     ),
-    "ablation": Command("microau.ablation", "main", "one ablation table of the paper from the runs of its variants"),
-    "ablation-table": Command("microau.ablation", "ablation_table_main", "stack the ablation tables of a dataset into one file"),
-    "figures": Command("microau.report", "figures_main", "figures of the Snakemake report for one dataset"),
-    "predict": Command("microau.predict", "main", "AU probabilities and zero-shot emotion of one onset/apex pair"),
-    "analyse": Command("microau.analyse", "main", "analyse many clips (videos, image folders) into one CSV, one row per clip"),
+    "ablation": Command("microau.evaluation.ablation", "main", "one ablation table of the paper from the runs of its variants"),
+    "ablation-table": Command("microau.evaluation.ablation", "ablation_table_main", "stack the ablation tables of a dataset into one file"),
+    "figures": Command("microau.evaluation.report", "figures_main", "figures of the Snakemake report for one dataset"),
+    "predict": Command("microau.inference.predict", "main", "AU probabilities and zero-shot emotion of one onset/apex pair"),
+    "analyse": Command("microau.inference.analyse", "main", "analyse many clips (videos, image folders) into one CSV, one row per clip"),
     "spot": Command("microau.spotting.spot", "main", "spot the expressions of a long video; with --model, their AUs and emotion"),
     "spotting-table": Command("microau.spotting.table", "main", "MEGC spotting scores of a dataset's spotted intervals"),
     "spot-bench": Command("microau.spotting.bench", "main", "sub-pixel accuracy and cost of the spotter's flow methods"),
-    "bench": Command("microau.bench", "main", "measure stage throughput, training step cost and memory"),
+    "bench": Command("microau.bench.throughput", "main", "measure stage throughput, training step cost and memory"),
 }
 
 

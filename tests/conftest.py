@@ -13,7 +13,7 @@ AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 def schema_config() -> dict:
     """The schema's defaults around one dataset of CASME II's AUs: tests take every setting they do
     not vary from here, as the workflow does, so no test repeats a default."""
-    from microau.config import config_around
+    from microau.plan.config import config_around
 
     class3 = {"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]}
     return config_around("tiny", {"reader": "casme2", "aus": AUS, "class3": class3})
@@ -21,17 +21,31 @@ def schema_config() -> dict:
 
 def train_settings(**changes):
     """TrainSettings of the default variant on the schema's defaults, with `changes` applied."""
-    from microau.train import TrainSettings
-    from microau.workflow_plan import train_settings as planned
+    from microau.training.settings import TrainSettings
+    from microau.plan.workflow import train_settings as planned
 
     config = schema_config()
     return TrainSettings(**{**planned(config, "tiny", config["variant"], config["train"]["seed"]), **changes})
 
 
+def schema_preprocess() -> dict[str, dict]:
+    """The schema defaults of the preprocessing sections, as the train rule stores them in model.pt."""
+    from microau.plan.config import SCHEMA_PATH, load_schema
+
+    schema = load_schema(SCHEMA_PATH)["properties"]
+    return {
+        section: {key: spec["default"] for key, spec in schema[section]["properties"].items()}
+        for section in ("frames", "magnify", "flow", "landmarks")
+    }
+
+
+PREPROCESS = schema_preprocess()
+
+
 def model_options(**changes):
     """ModelOptions of the default variant (the full model), with `changes` applied."""
-    from microau.model import ModelOptions
-    from microau.workflow_plan import model_options as planned
+    from microau.model.micro_au_clip import ModelOptions
+    from microau.plan.workflow import model_options as planned
 
     config = schema_config()
     return ModelOptions(**{**planned(config, "tiny", config["variant"]), **changes})
@@ -40,7 +54,6 @@ def model_options(**changes):
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory) -> Path:
     """The tiny workflow run once per session, read by the end-to-end tests and the SLURM comparison."""
-    import shutil
 
     from test_workflow import TINY_CONFIG, place_config, snakemake
 
@@ -53,7 +66,7 @@ def finished_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_clip():
-    from microau.features import ClipSpec, load_clip
+    from microau.model.features import ClipSpec, load_clip
 
     return load_clip(ClipSpec(TINY, "none"))
 
@@ -62,8 +75,8 @@ def write_tiny_inputs(root: Path, subjects=("sub01", "sub02", "sub03"), per_subj
     """Samples table, flow images and landmarks for a few fake samples (no real motion)."""
     import cv2
 
-    from microau.landmarks_csv import write_landmarks
-    from microau.sample_table import write_rows
+    from microau.io.landmarks_csv import write_landmarks
+    from microau.io.sample_table import write_rows
 
     rng = np.random.default_rng(seed)
     (root / "flow").mkdir(parents=True)
@@ -84,10 +97,26 @@ def write_tiny_inputs(root: Path, subjects=("sub01", "sub02", "sub03"), per_subj
 def tiny_cache(tmp_path_factory) -> Path:
     import torch
 
-    from microau.features import ClipSpec, build_cache
+    from microau.model.features import ClipSpec, build_cache
 
     root = tmp_path_factory.mktemp("tiny")
     samples = write_tiny_inputs(root)
     out = root / "features.h5"
     build_cache(samples, root / "flow", root / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out, torch.device("cpu"))
     return out
+
+
+@pytest.fixture(scope="session")
+def fold_model(tiny_cache, tmp_path_factory) -> Path:
+    """The model.pt of one tiny fold (2 epochs, sub01 held out) trained with the default preprocessing
+    settings: what predict, analyse, spot --model, the review pages and the ELAN round trip read."""
+    import torch
+
+    from microau.training.run import train_fold
+    from microau.training.settings import TrainingJob
+
+    out = tmp_path_factory.mktemp("fold")
+    settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
+    job = TrainingJob(settings, model_options(), out, torch.device("cpu"), 0, log=lambda m: None, preprocess=PREPROCESS)
+    train_fold(tiny_cache, "sub01", job)
+    return out / "model.pt"

@@ -8,11 +8,12 @@ import pytest
 import yaml
 
 from microau import cli
-from microau.ablation import PAPER_TABLES, AblationError, ablation_table_main, group_table, main
-from microau.bootstrap import Bootstrap
-from microau.features import write_weights_record
-from microau.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
-from microau.result_tables import read_provenance, read_result_table
+from microau.plan.paper_tables import PAPER_TABLES
+from microau.evaluation.ablation import AblationError, ablation_table_main, group_table, main
+from microau.evaluation.bootstrap import Bootstrap
+from microau.io.weights_record import write_weights_record
+from microau.io.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
+from microau.io.result_tables import read_provenance, read_result_table
 from test_workflow import SHIPPED_CONFIG, TINY_CONFIG, place_config, planned_jobs, snakemake, table_rows
 
 
@@ -47,7 +48,7 @@ def runs(tmp_path) -> dict:
 
 
 def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
-    table, folds = group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
+    table, folds = group_table("III", runs, ["a", "b"], None, BOOTSTRAP)
     fixed, tuned, baseline = table
     assert fixed["row"] == "fixed" and fixed["F1_2class"] == fixed["F1_pos"] == 1.0 and fixed["F1_2class_sd"] == ""
     # seed 2 gets F1_pos 0.5 (tp 1, fp 1, fn 1), F1_2class 0.5 (the off class: tp 1, fp 1, fn 1) and
@@ -65,7 +66,7 @@ def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
 
 
 def test_rows_are_compared_with_the_full_model_row_over_the_same_resamples(runs):
-    table, _ = group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
+    table, _ = group_table("III", runs, ["a", "b"], None, BOOTSTRAP)
     fixed, tuned, baseline = table
     assert fixed["compared_with"] == tuned["compared_with"] == "finetune"  # the Add+MLP run Table III varies
     assert tuned["dF1_2class_lo"] == tuned["dF1_pos_hi"] == tuned["share_better_F1_2class"] == ""
@@ -87,7 +88,7 @@ def test_a_table_without_the_full_model_row_is_compared_with_the_base_run(tmp_pa
     sweep = {"trained_as": "alpha_0.2", "seeds": {"1": str(tmp_path / "sweep")}}
     runs = {f"alpha_{a}": {**sweep, "trained_as": f"alpha_{a}"} for a in ("0.2", "0.4", "0.6", "0.8", "1.0")}
     runs["add_mlp"] = {"trained_as": "add_mlp", "seeds": {"1": str(tmp_path / "base")}}
-    table, _ = group_table("IV", runs, ["a", "b"], "synthetic", BOOTSTRAP)
+    table, _ = group_table("IV", runs, ["a", "b"], None, BOOTSTRAP)
     assert {r["compared_with"] for r in table[:-1]} == {"variant add_mlp"}
     assert all(r["share_better_F1_2class"] == r["share_better_F1_pos"] == 0.0 for r in table[:-1])
 
@@ -97,7 +98,7 @@ def test_a_fold_holding_another_subject_is_an_error(runs, tmp_path):
     (tmp_path / "stray" / "c").rename(tmp_path / "stray" / "b")
     runs["text_fixed"]["seeds"]["1"] = str(tmp_path / "stray")
     with pytest.raises(AblationError, match=r"holds predictions of subjects \['c'\]"):
-        group_table("III", runs, ["a", "b"], "synthetic", BOOTSTRAP)
+        group_table("III", runs, ["a", "b"], None, BOOTSTRAP)
 
 
 def test_real_dataset_gets_its_gap_to_the_paper(runs):

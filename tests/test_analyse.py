@@ -9,15 +9,13 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import AUS, model_options, train_settings
-from test_predict import PREPROCESS
+from conftest import AUS
 
 import microau
-from microau.analyse import STATUS_OK, ClipListError, find_clips, natural_key
+from microau.inference.analyse import STATUS_OK, ClipListError, find_clips, natural_key
 from microau.cli import main as cli_main
-from microau.fold_files import read_model
-from microau.predict import PairModel
-from microau.train import train_fold
+from microau.io.fold_files import read_model
+from microau.inference.predict import PairModel
 
 AU_NAMES = [f"AU{au:02d}" for au in AUS]
 
@@ -67,14 +65,6 @@ def study(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fold_model(tiny_cache, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("fold")
-    settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
-    train_fold(tiny_cache, "sub01", settings, model_options(), out, torch.device("cpu"), 0, log=lambda m: None, preprocess=PREPROCESS)
-    return out / "model.pt"
-
-
-@pytest.fixture(scope="module")
 def analyser(fold_model):
     return microau.load_model(fold_model, device="cpu")
 
@@ -119,7 +109,7 @@ def test_the_api_analyses_many_clips_one_row_each_and_a_faceless_clip_gets_its_r
 
 
 def test_one_clip_with_a_given_pair_equals_the_single_pair_prediction(analyser, study, fold_model):
-    from microau.predict import stored_preprocessing
+    from microau.inference.predict import stored_preprocessing
     from microau.preprocess.images import read_image
 
     one = analyser.analyse(study / "clips" / "s01_a", onset="img1.png", apex=3).iloc[0]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from microau.atomic import atomic_open, atomic_path
+from microau.io.atomic import atomic_open, atomic_path
 
 
 def test_the_file_appears_only_once_written(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-from microau.bench import (
+from microau.bench.throughput import (
     bench_config,
     bench_loso,
     bench_model_options,
@@ -6,7 +6,7 @@ from microau.bench import (
     bench_training_step,
     write_fake_cache,
 )
-from microau.feature_cache import read_cache
+from microau.io.feature_cache import read_cache
 
 
 def test_fake_cache_has_the_shapes_training_reads(tmp_path):
@@ -29,7 +29,7 @@ def test_loso_bench_runs_every_fold(tmp_path):
 
 
 def test_bench_times_the_schema_defaults():
-    from microau.model import ModelOptions
+    from microau.model.micro_au_clip import ModelOptions
 
     config = bench_config()
     settings = bench_train_settings(config, epochs=2, lr_drop_epoch=1)

@@ -7,7 +7,7 @@ import pytest
 
 from fake_releases import paper_settings, make_casme2
 from microau.datasets.index import build_index
-from microau.sample_table import au_columns, frame_paths, table_columns
+from microau.io.sample_table import au_columns, frame_paths, table_columns
 from test_index import problems
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]

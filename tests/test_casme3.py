@@ -7,7 +7,7 @@ import pytest
 
 from fake_releases import paper_settings, CASME3_HEADER, CASME3_SHEET, make_casme3, write_xlsx
 from microau.datasets.index import DatasetError, build_index, main
-from microau.sample_table import au_columns, frame_paths
+from microau.io.sample_table import au_columns, frame_paths
 
 # sample -> (onset, apex, offset, AUs on, au_side, emotion, class3). The fake frames are flat: an
 # apex found by motion is the first frame after the onset (the earliest of a tie).

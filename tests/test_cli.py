@@ -106,7 +106,7 @@ def flags_repeating_defaults(parser: argparse.ArgumentParser, defaults: dict[str
 
 
 def test_no_command_flag_repeats_a_default_of_the_schema():
-    from microau.config import SCHEMA_PATH, load_schema
+    from microau.plan.config import SCHEMA_PATH, load_schema
 
     defaults = schema_defaults(load_schema(SCHEMA_PATH))
     assert {"clip_px", "subtract_median", "missing_apex", "factor"} <= set(defaults)

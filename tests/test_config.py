@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from microau.config import (
+from microau.plan.config import (
     resolve_ref,
     SCHEMA_PATH,
     ConfigError,
@@ -198,21 +198,21 @@ def _enum(*path: str) -> list:
 
 def code_lists() -> list[tuple[str, object, list]]:
     """Every list of allowed values the code needs, beside the schema enum it must equal."""
-    from microau.ablation import PAPER_TABLES
+    from microau.plan.paper_tables import PAPER_TABLES
     from microau.aus import AU_LANDMARKS
     from microau.datasets.index import MISSING_APEX
     from microau.datasets.release import FRAME_LAYOUTS, INDEX_READERS
-    from microau.losses import LABEL_MATRIX_TARGETS
-    from microau.mer import READINGS
+    from microau.model.losses import LABEL_MATRIX_TARGETS
+    from microau.model.mer import READINGS
     from microau.model.micro_au_clip import FUSIONS, POOLINGS
     from microau.preprocess.flow import THIRD_CHANNELS
     from microau.preprocess.landmarks import METHODS as LANDMARK_METHODS
     from microau.preprocess.magnify import METHODS as MAGNIFY_METHODS
-    from microau.sample_table import CLASS3
+    from microau.io.sample_table import CLASS3
     from microau.spotting.releases import SPOT_READERS
     from microau.spotting.spotter import FLOW_METHODS
-    from microau.temperature import TEMPERATURE_READINGS
-    from microau.train import CONTRASTIVE
+    from microau.model.temperature import TEMPERATURE_READINGS
+    from microau.training.settings import CONTRASTIVE
 
     dataset = ("definitions", "dataset", "properties")
     variant = ("properties", "variants", "additionalProperties", "properties")

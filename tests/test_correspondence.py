@@ -1,12 +1,11 @@
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-from microau.config import SCHEMA_PATH
-from microau.correspondence import CorrespondenceError, filter_combinations
+from microau.plan.config import SCHEMA_PATH
+from microau.plan.correspondence import CorrespondenceError, filter_combinations
 
 SCHEMA = SCHEMA_PATH
 
@@ -43,7 +42,7 @@ def test_a_class_left_without_combination_or_shared_by_two_classes_is_an_error()
 
 def test_the_workflow_imports_no_torch_when_snakemake_starts():
     # Every Snakemake start (each cluster job included) imports these; torch would add seconds to each.
-    imports = "import microau.config, microau.workflow_plan, microau.ablation, microau.sample_table, microau.spotting.releases"
+    imports = "import microau.plan.config, microau.plan.workflow, microau.evaluation.ablation, microau.io.sample_table, microau.spotting.releases"
     check = f"{imports}; import sys; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

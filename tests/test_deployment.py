@@ -75,7 +75,7 @@ def user_env(venv: Path) -> dict[str, str]:
 def test_the_wheel_ships_the_schema_and_runs_every_user_command_outside_the_clone(venv, finished_run, tmp_path):
     env = user_env(venv)
     python = str(venv / "bin" / "python")
-    where = run([python, "-c", "import microau, microau.config as c; print(microau.__file__); print(c.SCHEMA_PATH)"],
+    where = run([python, "-c", "import microau, microau.plan.config as c; print(microau.__file__); print(c.SCHEMA_PATH)"],
                 tmp_path, env).stdout.split()
     assert all(path.startswith(str(venv)) for path in where), where
     assert Path(where[1]).is_file()

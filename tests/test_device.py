@@ -1,4 +1,4 @@
-"""`microau.device`: which device a job takes, with torch.cuda mocked (no GPU on the test machines)."""
+"""`microau.model.device`: which device a job takes, with torch.cuda mocked (no GPU on the test machines)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from microau import device as device_module
-from microau.device import DeviceError, claimed_device, parse_device
+from microau.model import device as device_module
+from microau.model.device import DeviceError, claimed_device, parse_device
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ JOB = textwrap.dedent("""
     torch.cuda.is_available = lambda: True
     torch.cuda.device_count = lambda: 2
     torch.cuda.set_device = lambda index: None
-    from microau.device import claimed_device
+    from microau.model.device import claimed_device
     with claimed_device(sys.argv[1]) as device:
         print(device, flush=True)
         while not Path(sys.argv[2]).exists():
@@ -141,7 +141,7 @@ def test_the_device_is_no_training_setting() -> None:
     changes none of the params Snakemake compares to decide a rerun."""
     from conftest import schema_config
 
-    from microau.workflow_plan import train_settings
+    from microau.plan.workflow import train_settings
 
     config = schema_config()
     before = train_settings(config, "tiny", config["variant"], 1)

@@ -1,4 +1,4 @@
-"""ELAN in and out (`microau.elan`) on videos built from a real photograph (skimage's astronaut):
+"""ELAN in and out (`microau.datasets.elan`) on videos built from a real photograph (skimage's astronaut):
 a coded .eaf -> table -> index; export -> import gives the same frames and codes; the round trip
 through a trained fold model and `microau analyse --eaf-dir`."""
 
@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from pympi.Elan import Eaf, to_eaf
 
-from test_analyse import astronaut_clip, fold_model, write_video  # noqa: F401 (fold_model: a fixture)
+from test_analyse import astronaut_clip, write_video
 from test_table import LAB
 
 from microau.cli import main as cli_main
 from microau.datasets import build_index
-from microau.elan import (
+from microau.datasets.elan import (
     EafContent,
     ElanError,
     MicroExpression,
@@ -26,7 +26,7 @@ from microau.elan import (
     validate_eaf,
     write_eaf,
 )
-from microau.spotting.intervals import Interval
+from microau.io.intervals import Interval
 
 XSD = os.environ.get("MICROAU_EAF_XSD", "")
 

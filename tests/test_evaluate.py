@@ -5,10 +5,10 @@ import pandas
 import pytest
 
 from microau import cli
-from microau.evaluate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores, two_class_f1
-from microau.features import write_weights_record
-from microau.fold_files import MODEL_PT, write_model, write_predictions
-from microau.result_tables import read_provenance, read_result_table
+from microau.evaluation.aggregate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores, two_class_f1
+from microau.io.weights_record import write_weights_record
+from microau.io.fold_files import MODEL_PT, write_model, write_predictions
+from microau.io.result_tables import read_provenance, read_result_table
 
 
 def test_binary_f1_scores_the_positive_class_only():
@@ -170,7 +170,7 @@ def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
 
 
 def test_tables_name_the_samples_left_out_for_want_of_a_face(tmp_path):
-    from microau.evaluate import samples_without_face
+    from microau.evaluation.aggregate import samples_without_face
 
     report = tmp_path / "report.tsv"
     report.write_text("sample\tsubject\tonset_path\tproblem\treason\n")

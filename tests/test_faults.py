@@ -2,7 +2,6 @@
 dataset roots with spaces and non-ASCII characters work."""
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -11,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from fake_releases import paper_flags
-from microau.result_tables import read_result_table
-from test_workflow import DEFAULT_PROFILE, REPO, TINY_CONFIG, WORKFLOW, place_config, snakemake
+from microau.io.result_tables import read_result_table
+from test_workflow import DEFAULT_PROFILE, TINY_CONFIG, WORKFLOW, place_config, snakemake
 
 LONGER_TRAINING = ["--config", "datasets={synthetic: {epochs: 30}}"]
 
@@ -62,7 +61,7 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.crop import main as frames_main
-    from microau.sample_table import read_rows
+    from microau.io.sample_table import read_rows
 
     root = tmp_path / "données brutes" / "CASME II copy"
     synthesize(root, seed=1, subjects=2, per_subject=1, threads=1)
@@ -85,7 +84,7 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
     import numpy as np
 
     from microau.preprocess.images import write_image
-    from microau.sample_table import read_rows
+    from microau.io.sample_table import read_rows
 
     place_config(tmp_path, TINY_CONFIG)
     assert snakemake(tmp_path, "index_all").returncode == 0
@@ -123,7 +122,7 @@ def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path
     from microau.datasets.synthetic import synthesize
     from microau.preprocess.crop import faces_main
     from microau.preprocess.images import write_image
-    from microau.sample_table import read_rows
+    from microau.io.sample_table import read_rows
 
     root = tmp_path / "release"
     synthesize(root, seed=1, subjects=1, per_subject=1, threads=1)

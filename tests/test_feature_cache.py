@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from microau import __version__
-from microau.feature_cache import FeatureCache, FeatureCacheError, cache_geometry, read_cache, write_cache
+from microau.io.feature_cache import FeatureCache, FeatureCacheError, cache_geometry, read_cache, write_cache
 
 
 def small_cache() -> FeatureCache:

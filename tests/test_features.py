@@ -2,16 +2,15 @@ import numpy as np
 import pytest
 import torch
 
-from microau.feature_cache import read_cache
-from microau.features import (
+from microau.aus import au_token_indices
+from microau.io.feature_cache import read_cache
+from microau.io.weights_record import read_weights_record, write_weights_record
+from microau.model.features import (
     ClipSpec,
     WeightsError,
-    au_token_indices,
     frozen_visual_states,
     load_clip,
-    read_weights_record,
     weights_id,
-    write_weights_record,
 )
 from microau.cli import main as cli_main
 from conftest import AUS, TINY
@@ -57,7 +56,7 @@ def test_uncached_tag_offline_fails_fast_naming_both_alternatives(tmp_path, monk
     import time
 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr("microau.features._hub_reachable", lambda timeout=5.0: False)
+    monkeypatch.setattr("microau.model.features._hub_reachable", lambda timeout=5.0: False)
     start = time.perf_counter()
     assert cli_main(["weights", "--model", "ViT-B-32", "--pretrained", "openai", "--out", str(tmp_path / "w.json")]) == 2
     assert time.perf_counter() - start < 30
@@ -87,7 +86,7 @@ def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_toke
     import cv2
 
     from conftest import write_tiny_inputs
-    from microau.features import build_cache, flow_tensor
+    from microau.model.features import build_cache, flow_tensor
     from microau.model.micro_au_clip import VisualTail
 
     spec = ClipSpec("ViT-B-32", "none")

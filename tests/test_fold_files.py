@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from microau.fold_files import (
+from microau.io.fold_files import (
     FEATURES_NPZ,
     HISTORY_CSV,
     MODEL_PT,

@@ -4,7 +4,7 @@ import pytest
 
 from fake_releases import paper_settings, make_fourd
 from microau.datasets.index import build_index
-from microau.sample_table import frame_paths
+from microau.io.sample_table import frame_paths
 
 
 @pytest.mark.parametrize("layout, top", [("selected", "gray_micro"), ("cropped", "gray_micro_crop")])

@@ -9,7 +9,7 @@ import pytest
 from fake_releases import paper_flags, paper_settings, CASME2_HEADER, CASME2_ROWS, make_casme2, motion_clip, write_corrupt, write_xlsx
 from microau import cli
 from microau.datasets.index import DatasetError, build_index, main
-from microau.sample_table import au_columns, read_rows, read_samples
+from microau.io.sample_table import au_columns, read_rows, read_samples
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_main_writes_tables_and_summarises(release, tmp_path, capsys):
     "extra, text",
     [
         (["--root", "/definitely/not/here"], "(datasets.mine.root)"),
-        (["--aus", "1,two"], "--aus must be comma-separated integers"),
+        (["--aus", "1,two"], "--aus must be comma-separated AU numbers like 1,2,4, got '1,two' (datasets.mine.aus)"),
         (["--class3", "{not json"], "--class3 is not valid JSON"),
         (["--class3", '{"happy": ["happiness"]}'], "class3 class 'happy' is not one of"),
     ],

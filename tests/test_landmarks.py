@@ -14,7 +14,7 @@ import pytest
 from skimage import data
 
 from microau import cli
-from microau.landmarks_csv import read_landmarks
+from microau.io.landmarks_csv import read_landmarks
 from microau.preprocess import landmarks
 from microau.preprocess.crop import FaceNotFoundError, crop_pair, shared_detector
 from microau.preprocess.images import write_image

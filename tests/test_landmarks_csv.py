@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.landmarks_csv import as_stored, read_landmarks, write_landmarks
+from microau.io.landmarks_csv import as_stored, read_landmarks, write_landmarks
 
 
 def test_points_round_trip_at_the_stored_precision(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from microau.losses import contrastive_loss, gd_loss, multitask_loss, same_label_matrix
+from microau.model.losses import contrastive_loss, gd_loss, multitask_loss, same_label_matrix
 
 
 def test_same_label_matrix_marks_pairs_sharing_the_au_label():
@@ -58,7 +58,7 @@ def test_raw_target_weights_each_row_by_its_same_label_count():
 
 
 def test_global_contrastive_loss_targets_the_identity_even_for_equal_texts():
-    from microau.losses import global_contrastive_loss
+    from microau.model.losses import global_contrastive_loss
 
     visual = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     assert global_contrastive_loss(visual, visual.clone(), 0.1) < global_contrastive_loss(visual, visual.flip(0), 0.1)
@@ -69,7 +69,7 @@ def test_global_contrastive_loss_targets_the_identity_even_for_equal_texts():
 
 def test_under_the_default_config_miaucl_and_local_origcl_differ_in_loss_and_gradients():
     from conftest import train_settings
-    from microau.config import SCHEMA_PATH, load_schema
+    from microau.plan.config import SCHEMA_PATH, load_schema
 
     schema = load_schema(SCHEMA_PATH)
     default = schema["properties"]["train"]["properties"]["label_matrix_target"]["default"]

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from microau.mer import (
+from microau.model.mer import (
     class_scores,
     combination_matrix,
     combination_scores,

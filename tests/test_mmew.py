@@ -2,7 +2,7 @@
 
 from fake_releases import paper_settings, make_mmew
 from microau.datasets.index import build_index
-from microau.sample_table import frame_paths
+from microau.io.sample_table import frame_paths
 
 
 def test_samples_are_found_under_their_emotion_folder(tmp_path):

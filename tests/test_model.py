@@ -2,7 +2,7 @@ import pytest
 import torch
 from conftest import model_options
 
-from microau.model import MicroAUCLIP
+from microau.model.micro_au_clip import MicroAUCLIP
 from microau.model.gda import GlobalDependencyAttention
 from microau.model.pta import PatchTokenAttention, pool_tokens
 from microau.model.text import TextTail, frozen_text_states

@@ -4,9 +4,9 @@ known apex through `microau analyse`'s own preparation, and the flow bench's TV-
 import numpy as np
 import pytest
 
-from microau.analyse import Clip, prepare_clip
-from microau.bench import TVL1_DEFAULTS, bench_config, tvl1_with
-from microau.photo_clips import (
+from microau.inference.analyse import Clip, prepare_clip
+from microau.bench.throughput import TVL1_DEFAULTS, bench_config, tvl1_with
+from microau.bench.photo_clips import (
     PHOTOS,
     moved,
     photo_clips,
@@ -14,8 +14,8 @@ from microau.photo_clips import (
     region_movement,
     write_video,
 )
-from microau.predict import STEPS
-from microau.workflow_plan import preprocess_settings
+from microau.inference.predict import STEPS
+from microau.plan.workflow import preprocess_settings
 
 
 @pytest.mark.parametrize("name", PHOTOS)

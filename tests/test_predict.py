@@ -9,20 +9,20 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import model_options, train_settings
+from conftest import PREPROCESS, model_options, train_settings
 from fake_releases import motion_clip
 
 from microau.cli import main as cli_main
-from microau.config import SCHEMA_PATH, load_schema
-from microau.features import ClipSpec, build_cache
-from microau.landmarks_csv import read_landmarks
-from microau.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
-from microau.predict import main, predict_pair, preprocess_pair
+from microau.model.features import ClipSpec, build_cache
+from microau.io.landmarks_csv import read_landmarks
+from microau.io.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
+from microau.inference.predict import main, predict_pair, preprocess_pair
 from microau.preprocess import crop, flow, landmarks, magnify
 from microau.preprocess.images import read_image
-from microau.sample_table import write_rows
-from microau.train import train_fold
-from microau.train import main as train_main
+from microau.io.sample_table import write_rows
+from microau.training.run import train_fold
+from microau.training.settings import TrainingJob
+from microau.training.cli import main as train_main
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
@@ -31,18 +31,6 @@ AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 # on_missing_face and missing_apex decide which samples and frames a dataset gives, not how an
 # image pair is prepared (predict finds a missing apex by motion itself)
 NOT_PAIR_SETTINGS = ("on_missing_face", "missing_apex")
-
-
-def schema_preprocess() -> dict[str, dict]:
-    """The schema defaults of the preprocessing sections, as the train rule stores them in model.pt."""
-    schema = load_schema(SCHEMA_PATH)["properties"]
-    return {
-        section: {key: spec["default"] for key, spec in schema[section]["properties"].items()}
-        for section in ("frames", "magnify", "flow", "landmarks")
-    }
-
-
-PREPROCESS = schema_preprocess()
 
 
 def astronaut_pair(root: Path, name: str, shift: float) -> tuple[Path, Path]:
@@ -94,14 +82,6 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory) -> tuple[Path, Path]:
     return astronaut_pair(tmp_path_factory.mktemp("pair"), "s", 0.6)
-
-
-@pytest.fixture(scope="module")
-def fold_model(tiny_cache, tmp_path_factory) -> Path:
-    """A fold model trained with the default preprocessing settings."""
-    out = tmp_path_factory.mktemp("fold")
-    train_fold(tiny_cache, "sub01", FAST, model_options(), out, CPU, 0, log=lambda m: None, preprocess=PREPROCESS)
-    return out / "model.pt"
 
 
 @pytest.mark.parametrize(
@@ -217,7 +197,7 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
     cache = tmp_path / "cache.h5"
     build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
                 ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache, CPU)
-    train_fold(cache, "subB", FAST, model_options(), tmp_path / "fold", CPU, 0, log=print, preprocess=PREPROCESS)
+    train_fold(cache, "subB", TrainingJob(FAST, model_options(), tmp_path / "fold", CPU, 0, log=print, preprocess=PREPROCESS))
     written = {r["sample"]: r for r in read_fold_predictions(tmp_path / "fold" / PREDICTIONS_CSV)}
     state = read_model(tmp_path / "fold" / "model.pt")
     for row in rows[2:]:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from microau import cli
-from microau.features import write_weights_record
-from microau.fold_files import write_predictions, write_training_set
-from microau.result_tables import read_provenance, read_result_table
+from microau.io.weights_record import write_weights_record
+from microau.io.fold_files import write_predictions, write_training_set
+from microau.io.result_tables import read_provenance, read_result_table
 
 CLASSES = ["positive", "negative", "surprise"]
 

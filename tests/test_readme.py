@@ -126,7 +126,7 @@ def test_each_readme_command_is_valid(words, snakemake_help, rule_names):
 
 
 def test_a_wrong_flag_or_target_is_caught(snakemake_help, rule_names):
-    run = __import__("microau.analyse", fromlist=["main"]).main
+    run = __import__("microau.inference.analyse", fromlist=["main"]).main
     assert "--device" in help_text(run, ["--help"]) and "--no-such-flag" not in help_text(run, ["--help"])
     patterns = output_patterns()
     assert any(p.fullmatch("results/casme2_table.csv") for p in patterns)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from microau import cli
-from microau.feature_cache import FeatureCache, write_cache
-from microau.fold_files import (
+from microau.io.feature_cache import FeatureCache, write_cache
+from microau.io.fold_files import (
     FEATURES_NPZ,
     HISTORY_CSV,
     PREDICTIONS_CSV,
@@ -18,8 +18,8 @@ from microau.fold_files import (
     write_history,
     write_predictions,
 )
-from microau.landmarks_csv import write_landmarks
-from microau.report import (
+from microau.io.landmarks_csv import write_landmarks
+from microau.evaluation.report import (
     FIGURE_FILES,
     attention_map,
     benchmark_label,
@@ -30,7 +30,7 @@ from microau.report import (
     plot_au_scores,
     tsne_perplexity,
 )
-from microau.result_tables import write_provenance, write_result_table
+from microau.io.result_tables import write_provenance, write_result_table
 
 AUS = ["AU01", "AU04", "AU12"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

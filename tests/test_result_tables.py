@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas
 import pytest
 
-from microau.result_tables import (
+from microau.io.result_tables import (
     ResultTableError,
     metadata_path,
     read_provenance,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_analyse import astronaut_clip, fold_model, write_folder, write_video  # noqa: F401 (fold_model: a fixture)
+from test_analyse import astronaut_clip, write_folder, write_video
 
 from microau.cli import main as cli_main
-from microau.predict import Prediction
-from microau.review import attention_of, attention_overlay
+from microau.inference.predict import Prediction
+from microau.inference.review import attention_of, attention_overlay
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [

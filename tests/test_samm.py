@@ -7,7 +7,7 @@ import pytest
 from fake_releases import paper_flags, paper_settings, SAMM_HEADER, SAMM_ROWS, make_samm, write_xlsx
 from microau import cli
 from microau.datasets.index import DatasetError, build_index, main
-from microau.sample_table import au_columns, frame_paths, read_samples
+from microau.io.sample_table import au_columns, frame_paths, read_samples
 
 # sample -> (onset, apex, offset, AUs on among 2/4/7/12, au_side, au_intensity, class3). The fake
 # frames are flat: an apex found by motion is the first frame after the onset (earliest of a tie).

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from microau.sample_table import (
+from microau.io.sample_table import (
     SampleTableError,
     FACE_COLUMNS,
     REPORT_COLUMNS,

@@ -4,7 +4,7 @@ import pytest
 
 from fake_releases import paper_settings, make_smic
 from microau.datasets.index import DatasetError, build_index
-from microau.sample_table import au_columns
+from microau.io.sample_table import au_columns
 
 
 @pytest.fixture(scope="module")

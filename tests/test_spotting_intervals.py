@@ -1,6 +1,6 @@
 import pytest
 
-from microau.spotting.intervals import Interval, IntervalsError, read_intervals, write_intervals
+from microau.io.intervals import Interval, IntervalsError, read_intervals, write_intervals
 
 
 def test_written_intervals_read_back_unchanged(tmp_path):

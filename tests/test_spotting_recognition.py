@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from microau.bootstrap import Bootstrap
-from microau.result_tables import read_result_table
-from microau.spotting.intervals import Interval, write_intervals
+from microau.evaluation.bootstrap import Bootstrap
+from microau.io.result_tables import read_result_table
+from microau.io.intervals import Interval, write_intervals
 from microau.spotting.recognition import (
     recognition_counts,
     recognition_scores,

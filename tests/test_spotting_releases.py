@@ -4,7 +4,7 @@ import pytest
 from fake_releases import make_casme_sq, make_samm_lv
 
 from microau.datasets.release import DatasetError
-from microau.spotting.intervals import Interval, read_intervals
+from microau.io.intervals import Interval, read_intervals
 from microau.spotting.releases import main, read_long_release, read_videos
 
 

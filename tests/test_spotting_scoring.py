@@ -1,7 +1,7 @@
 import pytest
 
-from microau.bootstrap import Bootstrap
-from microau.spotting.intervals import Interval
+from microau.evaluation.bootstrap import Bootstrap
+from microau.io.intervals import Interval
 from microau.spotting.scoring import iou, match, spotting_rows, video_counts
 
 

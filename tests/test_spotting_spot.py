@@ -5,28 +5,22 @@ import csv
 import filecmp
 
 import pytest
-import torch
-from conftest import model_options
 
 from microau.datasets.synthetic_long import synthesize_long
 from microau.spotting.bench import default_settings
 from microau.spotting.spot import main
-from microau.train import train_fold
 
 
 @pytest.mark.slow
-def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emotions(tiny_cache, tmp_path):
-    from test_predict import FAST, PREPROCESS
-
-    train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / "fold", torch.device("cpu"), 0, log=lambda m: None, preprocess=PREPROCESS)
+def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emotions(fold_model, tmp_path):
     synthesize_long(tmp_path / "long", seed=5, subjects=1, fps=30, duration_s=8, per_minute=8)
     config = tmp_path / "config.yaml"
     config.write_text("spotting: {threshold_p: %s}\n" % default_settings().threshold_p)
     out = tmp_path / "analysis.csv"
     argv = ["--video", str(tmp_path / "long" / "videos" / "s01.avi"), "--config", str(config)]
-    assert main([*argv, "--model", str(tmp_path / "fold" / "model.pt"), "--out", str(out), "--quiet", "--jobs", "2"]) == 0
+    assert main([*argv, "--model", str(fold_model), "--out", str(out), "--quiet", "--jobs", "2"]) == 0
     one_job = tmp_path / "one_job.csv"
-    assert main([*argv, "--model", str(tmp_path / "fold" / "model.pt"), "--out", str(one_job), "--quiet", "--jobs", "1"]) == 0
+    assert main([*argv, "--model", str(fold_model), "--out", str(one_job), "--quiet", "--jobs", "1"]) == 0
     assert filecmp.cmp(out, one_job, shallow=False)  # the intervals prepared in two workers: the same file
     rows = list(csv.DictReader(out.open()))
     assert len(rows) >= 1

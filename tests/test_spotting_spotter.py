@@ -6,7 +6,7 @@ import pytest
 
 from microau.datasets.synthetic_long import synthesize_long
 from microau.spotting.bench import default_settings
-from microau.spotting.intervals import read_intervals
+from microau.io.intervals import read_intervals
 from microau.spotting.scoring import match
 from microau.spotting.spot import main as spot_main
 from microau.spotting.spotter import (

@@ -1,5 +1,5 @@
-from microau.result_tables import read_result_table
-from microau.spotting.intervals import Interval, write_intervals
+from microau.io.result_tables import read_result_table
+from microau.io.intervals import Interval, write_intervals
 from microau.spotting.releases import LongVideoRow, write_videos
 from microau.spotting.table import main
 

@@ -161,7 +161,7 @@ def samm_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_samm_layout_is_read_by_the_samm_reader(samm_release: Path, tmp_path: Path) -> None:
     from microau.cli import main as cli_main
-    from microau.sample_table import read_rows
+    from microau.io.sample_table import read_rows
 
     truth = json.loads((samm_release / TRUTH_FILE).read_text())
     assert truth["layout"] == "samm"

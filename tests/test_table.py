@@ -10,7 +10,7 @@ import pytest
 
 from test_analyse import astronaut_clip, write_folder, write_video
 
-import microau.predict
+import microau.preprocess.video
 from microau.datasets import DatasetError, build_index
 from microau.datasets.index import main as index_main
 from microau.preprocess.images import read_image
@@ -64,7 +64,7 @@ def test_good_rows_of_videos_and_folders_become_samples(lab, tmp_path):
     first = samples.loc["p1_p1_1"]
     assert (first.onset, first.apex, first.offset, first.AU01, first.AU02, first.class3) == (1, 8, 11, 1, 1, "surprise")
     # frame 1 (first_frame 1) is the video's first decoded frame; frame 8 its eighth
-    video = [frame for _, frame in microau.predict.video_frames(lab / "videos" / "p1.avi")]
+    video = [frame for _, frame in microau.preprocess.video.video_frames(lab / "videos" / "p1.avi")]
     assert np.array_equal(read_image(first.onset_path), video[0]) and np.array_equal(read_image(first.apex_path), video[7])
     assert Path(first.onset_path).is_absolute()
     # a frame folder is read as the releases are: its numbers are the file names'
@@ -100,13 +100,13 @@ def test_a_missing_apex_is_found_by_motion_in_the_video(lab, tmp_path):
 
 def test_each_video_is_decoded_once_for_all_its_samples(lab, tmp_path, monkeypatch):
     opened = []
-    original = microau.predict.video_frames
+    original = microau.preprocess.video.video_frames
 
     def counting(path):
         opened.append(Path(path).name)
         return original(path)
 
-    monkeypatch.setattr(microau.predict, "video_frames", counting)
+    monkeypatch.setattr(microau.preprocess.video, "video_frames", counting)
     index(lab, tmp_path)
     assert sorted(opened) == ["bad.avi", "p1.avi"]
 

@@ -8,8 +8,8 @@ from conftest import model_options, train_settings
 
 from microau.aus import face_description
 from microau.cli import main as cli_main
-from microau.feature_cache import read_cache, write_cache
-from microau.fold_files import (
+from microau.io.feature_cache import read_cache, write_cache
+from microau.io.fold_files import (
     FEATURES_NPZ,
     HISTORY_CSV,
     MODEL_PT,
@@ -19,7 +19,9 @@ from microau.fold_files import (
     read_history,
     read_model,
 )
-from microau.train import SplitError, loso_split, train_fold
+from microau.training.splits import SplitError, loso_split
+from microau.training.run import train_fold
+from microau.training.settings import TrainingJob
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
@@ -51,7 +53,7 @@ def test_loso_split_keeps_the_held_out_subject_out_of_training():
 
 
 def test_fold_writes_predictions_features_model_and_history(tiny_cache, tmp_path):
-    summary = train_fold(tiny_cache, "sub02", FAST, model_options(), tmp_path, CPU, 0, log=lambda m: None)
+    summary = train_fold(tiny_cache, "sub02", TrainingJob(FAST, model_options(), tmp_path, CPU, 0, log=lambda m: None))
     assert summary == {"held_out": "sub02", "n_train": 8, "n_test": 4}
     rows = read_fold_predictions(tmp_path / PREDICTIONS_CSV)
     assert {r["subject"] for r in rows} == {"sub02"} and len(rows) == 4
@@ -74,8 +76,8 @@ def test_held_out_labels_cannot_change_the_trained_model(tiny_cache, tmp_path):
     held = np.array(data.subjects) == "sub03"
     data.labels[held] = 1 - data.labels[held]
     write_cache(changed, data)
-    train_fold(tiny_cache, "sub03", FAST, model_options(), tmp_path / "a", CPU, 0, log=lambda m: None)
-    train_fold(changed, "sub03", FAST, model_options(), tmp_path / "b", CPU, 0, log=lambda m: None)
+    train_fold(tiny_cache, "sub03", TrainingJob(FAST, model_options(), tmp_path / "a", CPU, 0, log=lambda m: None))
+    train_fold(changed, "sub03", TrainingJob(FAST, model_options(), tmp_path / "b", CPU, 0, log=lambda m: None))
     a = read_model(tmp_path / "a" / MODEL_PT)["state_dict"]
     b = read_model(tmp_path / "b" / MODEL_PT)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -86,7 +88,7 @@ def test_held_out_labels_cannot_change_the_trained_model(tiny_cache, tmp_path):
 
 def test_two_runs_with_one_seed_give_identical_predictions(tiny_cache, tmp_path):
     for name in ("a", "b"):
-        train_fold(tiny_cache, "sub01", FAST, model_options(), tmp_path / name, CPU, 0, log=lambda m: None)
+        train_fold(tiny_cache, "sub01", TrainingJob(FAST, model_options(), tmp_path / name, CPU, 0, log=lambda m: None))
     assert (tmp_path / "a" / PREDICTIONS_CSV).read_bytes() == (tmp_path / "b" / PREDICTIONS_CSV).read_bytes()
 
 
@@ -97,7 +99,7 @@ def test_cli_reports_unknown_subject_in_one_line(tiny_cache, tmp_path, capsys):
 
 
 def test_global_origcl_describes_only_training_samples(tiny_cache):
-    from microau.train import face_descriptions
+    from microau.training.texts import face_descriptions
 
     data = read_cache(tiny_cache)
     train, test = loso_split(data.subjects, "sub03")
@@ -114,7 +116,7 @@ def test_face_description_lists_the_active_aus():
 @pytest.mark.parametrize("contrastive", ["global_origcl", "local_origcl", "none"])
 def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastive):
     settings = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1, contrastive=contrastive)
-    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path, CPU, 0, log=lambda m: None)
+    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path, CPU, 0, log=lambda m: None))
     history = read_history(tmp_path / HISTORY_CSV)
     assert (float(history[0]["contrastive"]) == 0) == (contrastive == "none")
     assert -1 <= float(history[0]["text_similarity"]) <= 1
@@ -122,10 +124,10 @@ def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastiv
 
 def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, capsys):
     settings = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1, label_matrix_target="row_normalised")
-    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "normalised", CPU, 0, log=lambda m: None)
+    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path / "normalised", CPU, 0, log=lambda m: None))
     raw = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1)
     assert raw.label_matrix_target == "raw"
-    train_fold(tiny_cache, "sub01", raw, model_options(), tmp_path / "raw", CPU, 0, log=lambda m: None)
+    train_fold(tiny_cache, "sub01", TrainingJob(raw, model_options(), tmp_path / "raw", CPU, 0, log=lambda m: None))
     contrastive = [
         float(read_history(tmp_path / run / HISTORY_CSV)[0]["contrastive"]) for run in ("normalised", "raw")
     ]
@@ -138,8 +140,8 @@ def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, 
 
 def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
     settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
-    train_fold(tiny_cache, "sub01", settings, model_options(text="fixed"), tmp_path / "fixed", CPU, 0, log=lambda m: None)
-    train_fold(tiny_cache, "sub01", settings, model_options(), tmp_path / "tuned", CPU, 0, log=lambda m: None)
+    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(text="fixed"), tmp_path / "fixed", CPU, 0, log=lambda m: None))
+    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path / "tuned", CPU, 0, log=lambda m: None))
     fixed = [float(h["text_similarity"]) for h in read_history(tmp_path / "fixed" / HISTORY_CSV)]
     tuned = [float(h["text_similarity"]) for h in read_history(tmp_path / "tuned" / HISTORY_CSV)]
     assert fixed[0] == fixed[1] and tuned[0] != tuned[1]
@@ -188,7 +190,7 @@ def samm_like(tiny_cache, path, flip_subject: str | None = None):
 
 
 def test_pooled_caches_keep_each_dataset_apart_on_the_shared_aus(tiny_cache, tmp_path):
-    from microau.feature_cache import read_pooled
+    from microau.io.feature_cache import read_pooled
 
     pooled = read_pooled({"a": tiny_cache, "b": samm_like(tiny_cache, tmp_path / "b.h5")}, SAMM_AUS)
     own = read_cache(tiny_cache)
@@ -201,7 +203,7 @@ def test_pooled_caches_keep_each_dataset_apart_on_the_shared_aus(tiny_cache, tmp
 
 
 def test_pooled_caches_of_different_encoders_are_an_error_naming_both(tiny_cache, tmp_path):
-    from microau.feature_cache import FeatureCacheError, read_pooled
+    from microau.io.feature_cache import FeatureCacheError, read_pooled
 
     data = read_cache(tiny_cache)
     data.k = 1
@@ -211,7 +213,7 @@ def test_pooled_caches_of_different_encoders_are_an_error_naming_both(tiny_cache
 
 
 def test_dataset_split_tests_every_subject_of_one_dataset():
-    from microau.train import dataset_split
+    from microau.training.splits import dataset_split
 
     train, test = dataset_split(["a/s1", "b/s1", "a/s2", "b/s2"], "b")
     assert train.tolist() == [0, 2] and test.tolist() == [1, 3]
@@ -224,16 +226,16 @@ def test_protocol_test_labels_cannot_change_the_trained_model(tiny_cache, tmp_pa
     """The leak test of composite (one <dataset>/<subject> left out) and cross-dataset runs (a whole
     dataset tested): flipping every tested label leaves the model bit-identical, and no tested
     subject is in the run's training set."""
-    from microau.fold_files import TRAINING_SET_JSON, read_training_set
-    from microau.train import train_protocol
+    from microau.io.fold_files import TRAINING_SET_JSON, read_training_set
+    from microau.training.run import train_protocol
 
     caches = {
         "same": {"a": tiny_cache, "b": samm_like(tiny_cache, tmp_path / "b.h5")},
         "flipped": {"a": tiny_cache, "b": samm_like(tiny_cache, tmp_path / "b_flipped.h5", flip)},
     }
     for name, pooled in caches.items():
-        train_protocol(pooled, SAMM_AUS, held_out, held_out_dataset, FAST, model_options(), tmp_path / name, CPU, 0,
-                       log=lambda m: None)
+        job = TrainingJob(FAST, model_options(), tmp_path / name, CPU, 0, log=lambda m: None)
+        train_protocol(pooled, SAMM_AUS, job, held_out, held_out_dataset)
     same = read_model(tmp_path / "same" / MODEL_PT)["state_dict"]
     flipped = read_model(tmp_path / "flipped" / MODEL_PT)["state_dict"]
     assert all(torch.equal(same[k], flipped[k]) for k in same)
@@ -254,8 +256,8 @@ def test_cli_pools_only_with_datasets_named(tiny_cache, tmp_path, capsys):
     assert "several --features, --aus and --held-out-dataset need --datasets" in capsys.readouterr().err
 
 def test_the_schema_default_is_the_papers_plain_sgd_and_momentum_reaches_the_optimiser(tiny_clip):
-    from microau.model import MicroAUCLIP
-    from microau.train import build_optimizer, contrastive_logit_scale
+    from microau.model.micro_au_clip import MicroAUCLIP
+    from microau.training.loop import build_optimizer, contrastive_logit_scale
 
     model = MicroAUCLIP(tiny_clip, 8, 2, model_options())
     scale = contrastive_logit_scale("model", tiny_clip, torch.device("cpu"))
@@ -268,8 +270,8 @@ def test_the_schema_default_is_the_papers_plain_sgd_and_momentum_reaches_the_opt
 
 @pytest.mark.parametrize("setting, learned", [("model", False), (0.05, False), ("learned", True)])
 def test_only_a_learned_temperature_is_in_the_optimiser_at_the_encoder_rate(tiny_clip, setting, learned):
-    from microau.model import MicroAUCLIP
-    from microau.train import build_optimizer, contrastive_logit_scale
+    from microau.model.micro_au_clip import MicroAUCLIP
+    from microau.training.loop import build_optimizer, contrastive_logit_scale
 
     model = MicroAUCLIP(tiny_clip, 8, 2, model_options())
     scale = contrastive_logit_scale(setting, tiny_clip, torch.device("cpu"))
@@ -283,7 +285,7 @@ def test_only_a_learned_temperature_is_in_the_optimiser_at_the_encoder_rate(tiny
 @pytest.mark.parametrize("setting", ["model", 0.05, "learned"])
 def test_history_records_the_temperature_each_epoch(tiny_cache, tmp_path, setting):
     settings = dataclasses.replace(FAST, temperature=setting)
-    train_fold(tiny_cache, "sub02", settings, model_options(), tmp_path, CPU, 0, log=lambda m: None)
+    train_fold(tiny_cache, "sub02", TrainingJob(settings, model_options(), tmp_path, CPU, 0, log=lambda m: None))
     temperatures = [float(h["temperature"]) for h in read_history(tmp_path / HISTORY_CSV)]
     if setting == "learned":  # starts at the random init's 0.07 and moves; its scale stays within [1, 100]
         assert temperatures[0] != pytest.approx(0.07, abs=1e-6) and all(0.01 <= t <= 1 for t in temperatures)

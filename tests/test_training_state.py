@@ -1,4 +1,4 @@
-"""`microau.training_state`: a fold killed partway resumes from its last epoch to the very bytes of
+"""`microau.io.training_state`: a fold killed partway resumes from its last epoch to the very bytes of
 an uninterrupted run; a state saved under other settings or inputs is not resumed."""
 
 from __future__ import annotations
@@ -7,15 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 from test_train import train_argv
 
 from microau.cli import main as cli_main
-from microau.fold_files import FEATURES_NPZ, PREDICTIONS_CSV
-from microau.training_state import (
+from microau.io.fold_files import FEATURES_NPZ, PREDICTIONS_CSV
+from microau.io.training_state import (
     STATE_PT,
     TrainingState,
     capture_rng,

@@ -2,7 +2,6 @@
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pandas
 import pytest
 import yaml
 
-from microau.result_tables import read_provenance, read_result_table
+from microau.io.result_tables import read_provenance, read_result_table
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / "workflow" / "Snakefile"

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from microau import workflow_plan as plan
-from microau.config import SCHEMA_PATH, load_config, load_schema
+from microau.plan import workflow as plan
+from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 from microau.errors import MicroauError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def test_the_main_variant_owns_its_settings_wherever_it_stands_in_config_order()
 
 
 def test_train_settings_give_every_train_settings_field_from_dataset_variant_and_seed():
-    from microau.train import TrainSettings
+    from microau.training.settings import TrainSettings
 
     config = shipped(train={"momentum": 0.8, "threads": 4})
     settings = plan.train_settings(config, "samm", "no_cl", 7)
@@ -291,7 +291,7 @@ def test_spotting_release_root_kinds_and_options():
 
 
 def test_spotting_targets_must_name_a_spotting_dataset():
-    from microau.config import ConfigError
+    from microau.plan.config import ConfigError
 
     with pytest.raises(ConfigError, match="spotting_targets names 'x'"):
         load_config({"targets": [], "spotting_targets": ["x"]}, load_schema(SCHEMA_PATH))

@@ -52,12 +52,12 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from microau.aus import au_name
+from microau.aus import au_name, parse_aus
 from microau.datasets.au_codes import ParsedAUs, cell_text, parse_au_string
 from microau.datasets.release import FIELDS, FRAME_LAYOUTS, INDEX_READERS, READERS, SMIC_READER, TABLE_READER, DatasetError, Release
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.images import ImageReadError, read_image
-from microau.sample_table import (
+from microau.io.sample_table import (
     CLASS3,
     FRAME_SEPARATOR,
     VALIDATION_COLUMNS,
@@ -696,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     name = args.dataset
     result = build_index(
         name, args.reader, args.root, frames_layout=args.frames_layout, missing_apex=args.missing_apex,
-        aus=_parse_aus(args.aus, name),
+        aus=parse_aus(args.aus, where=f"datasets.{name}.aus"),
         class3=_parse_class3(args.class3, name),
         coding_file=args.coding_file, first_frame=args.first_frame,
         clips_dir=Path(args.clips_dir) if args.clips_dir else Path(args.out).with_name("clips"),
@@ -713,14 +713,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(result.validation)} validation rows -> {validation}"
     )
     return 0
-
-
-def _parse_aus(text: str, name: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        message = f"--aus must be comma-separated integers like 1,2,4, got '{text}' (datasets.{name}.aus)"
-        raise DatasetError(message) from None
 
 
 def _parse_class3(text: str, name: str) -> dict[str, list[str]]:

@@ -41,6 +41,7 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_open
 from microau.preprocess.images import encode_image
 
 PROG = "microau synthesize"
@@ -614,7 +615,8 @@ def synthesize(
         "subjects": [asdict(p) for p in people],
         "samples": [asdict(s) for s in samples],
     }
-    (out / TRUTH_FILE).write_text(json.dumps(truth, indent=1) + "\n")
+    with atomic_open(out / TRUTH_FILE) as handle:
+        handle.write(json.dumps(truth, indent=1) + "\n")
     return truth
 
 

@@ -20,7 +20,7 @@ Two options make harder videos (the defaults give the videos above):
 
 Writes, under --out:
   videos/<subject>.avi   MJPG at --fps, 640x480 (the demo's frame)
-  truth.csv              the micro-expressions (microau.spotting.intervals format, kind micro, with
+  truth.csv              the micro-expressions (microau.io.intervals format, kind micro, with
                          the emotion of their AU combination, `EMOTION_AU_SETS`)
   synthesis.json         per-video events: expressions with AUs and emotion, blinks, head shifts
                          (with --head-motion rigid, each shift's pose too)
@@ -48,7 +48,8 @@ from microau.datasets.synthetic import (
     rng_for,
 )
 from microau.errors import MicroauError
-from microau.spotting.intervals import Interval, write_intervals
+from microau.io.atomic import atomic_open
+from microau.io.intervals import Interval, write_intervals
 
 PROG = "microau synthesize-long"
 VIDEOS_DIR = "videos"
@@ -374,7 +375,8 @@ def synthesize_long(
     record = {
         "seed": seed, "fps": fps, "duration_s": duration_s, "head_motion": head_motion, "expression_set": expression_set,
         "frame_size": [FRAME_WIDTH, FRAME_HEIGHT], "videos": [asdict(v) for v in videos]}
-    (out / TRUTH_JSON).write_text(json.dumps(record, indent=1) + "\n")
+    with atomic_open(out / TRUTH_JSON) as handle:  # the rule's declared output: written last, complete
+        handle.write(json.dumps(record, indent=1) + "\n")
     return videos
 
 

@@ -54,7 +54,7 @@ from microau.datasets.index import (
 )
 from microau.datasets.release import DatasetError, Release
 from microau.preprocess.images import write_image
-from microau.sample_table import make_table
+from microau.io.sample_table import make_table
 
 READER = "table"
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -294,7 +294,7 @@ def _check_fps(clip: Path, text: str, sample: str, where: str, report: Report) -
     except ValueError:
         report.add(sample, f"{where}: fps '{text}' is not a number", "fps ignored")
         return
-    from microau.predict import video_fps
+    from microau.preprocess.video import video_fps
 
     stored = video_fps(clip)
     if stored > 0 and abs(stored - coded) > FPS_TOLERANCE * stored:
@@ -308,7 +308,7 @@ def _video_records(
     video: Path, samples: list[_VideoSample], clips: Path, rules: IndexRules, report: Report
 ) -> Iterator[tuple[int, dict[str, object]]]:
     """(table order, record) of each usable sample of one video, from one pass over its frames."""
-    from microau.predict import video_frames
+    from microau.preprocess.video import video_frames
 
     last = max(s.offset for s in samples)
     count = 0

@@ -1,5 +1,5 @@
-"""Micro-AU CLIP over cached visual states: PTA (LSI), GDA (GSD), text tail, heads."""
+"""Micro-AU CLIP over cached visual states (PTA, GDA, text tail, heads), its losses, temperature and
+MER scoring, the CLIP weights and features stage, and the devices it runs on.
 
-from microau.model.micro_au_clip import MicroAUCLIP, ModelOptions
-
-__all__ = ["MicroAUCLIP", "ModelOptions"]
+Nothing is re-exported here: `microau.model.features` must load without torch's import cost in jobs
+that never build the model."""

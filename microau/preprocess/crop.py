@@ -20,9 +20,10 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
-from microau.preprocess import parse_stage_args, process_shared
+from microau.io.atomic import atomic_open
+from microau.preprocess.stage import parse_stage_args, process_shared
 from microau.preprocess.images import ImageReadError, read_image, write_image
-from microau.sample_table import FACE_COLUMNS, REPORT_COLUMNS, read_rows, sample_row, write_rows
+from microau.io.sample_table import FACE_COLUMNS, REPORT_COLUMNS, read_rows, sample_row, write_rows
 
 PROG = "microau frames"
 
@@ -266,5 +267,6 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     write_image(args.out_dir / "onset.png", onset)
     write_image(args.out_dir / "apex.png", apex)
-    (args.out_dir / "box.json").write_text(json.dumps(info, indent=2) + "\n")
+    with atomic_open(args.out_dir / "box.json") as handle:
+        handle.write(json.dumps(info, indent=2) + "\n")
     return 0

@@ -24,7 +24,8 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
-from microau.preprocess import parse_stage_args
+from microau.io.atomic import atomic_open
+from microau.preprocess.stage import parse_stage_args
 from microau.preprocess.images import match_gain, read_image, to_gray, write_image
 
 PROG = "microau flow"
@@ -123,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_stage_args(parser, argv)
     u, v, median = crop_flow(read_image(args.onset), read_image(args.apex), args.subtract_median)
     image = flow_image(u, v, args.image_size, args.third_channel, args.clip_px)
-    args.out_npz.parent.mkdir(parents=True, exist_ok=True)
     meta = {"subtracted_median": median, "third_channel": args.third_channel, "clip_px": args.clip_px}
-    np.savez(args.out_npz, u=u, v=v, meta=json.dumps(meta))
+    with atomic_open(args.out_npz, "wb") as handle:
+        np.savez(handle, u=u, v=v, meta=json.dumps(meta))
     write_image(args.out_image, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     return 0

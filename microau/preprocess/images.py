@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_path
 
 JPEG_SOI = b"\xff\xd8"
 JPEG_EOI = b"\xff\xd9"
@@ -75,7 +76,8 @@ def encode_image(image: np.ndarray, suffix: str, jpeg_quality: int = 95) -> byte
 
 
 def write_image(path: str | Path, image: np.ndarray, jpeg_quality: int = 95) -> None:
-    """Write an 8-bit BGR or grayscale image, creating the parent folder."""
+    """Write an 8-bit BGR or grayscale image under its final name only when complete (its folder is created)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(encode_image(image, path.suffix, jpeg_quality))
+    data = encode_image(image, path.suffix, jpeg_quality)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)

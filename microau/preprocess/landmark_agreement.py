@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.aus import AU_LANDMARKS
+from microau.aus import AU_LANDMARKS, au_token_indices, parse_aus
 from microau.errors import MicroauError
-from microau.features import au_token_indices
-from microau.preprocess import parse_stage_args
+from microau.io.atomic import atomic_open
+from microau.preprocess.stage import parse_stage_args
 from microau.preprocess.crop import read_face_in_crop
 from microau.preprocess.images import read_image
 from microau.preprocess.landmarks import face_landmarks68
@@ -116,10 +116,7 @@ def agreement(frames_dir: Path, aus: list[int], image_size: int, patch: int) -> 
 
 def _table_i_aus(text: str) -> list[int]:
     """The AUs of --aus, each of which must have Table I landmarks."""
-    try:
-        aus = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise AgreementError(f"--aus must be comma-separated AU numbers like 1,2,4, got '{text}'") from None
+    aus = parse_aus(text)
     unknown = [au for au in aus if au not in AU_LANDMARKS]
     if unknown:
         raise AgreementError(f"--aus: Table I has no landmarks for AU {', '.join(map(str, unknown))}")
@@ -138,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_stage_args(parser, argv)
     aus = _table_i_aus(args.aus)
     rows = agreement(args.frames_dir, aus, args.image_size, args.patch)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as handle:
+    with atomic_open(args.out, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

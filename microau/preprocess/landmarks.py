@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
-from microau.landmarks_csv import write_landmarks
-from microau.preprocess import parse_stage_args, process_shared
+from microau.io.landmarks_csv import write_landmarks
+from microau.preprocess.stage import parse_stage_args, process_shared
 from microau.preprocess.crop import FaceNotFoundError, read_face_in_crop
 from microau.preprocess.images import read_image
 from microau.preprocess.mediapipe_solution import QuietSolution, import_mediapipe

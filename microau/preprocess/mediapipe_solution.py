@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
-from microau.preprocess import quiet_native_stderr
+from microau.preprocess.stage import quiet_native_stderr
 
 if TYPE_CHECKING:
     from mediapipe.python.solution_base import SolutionBase

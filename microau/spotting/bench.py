@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microau.config import SCHEMA_PATH, load_config, load_schema
+from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 from microau.spotting.spotter import FLOW_METHODS, SpotSettings, VideoSource, make_flow, peaks, region_flows, signal
 
 PROG = "microau spot-bench"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from microau.bootstrap import Bootstrap
+from microau.evaluation.bootstrap import Bootstrap
 
 
 def recognition_counts(truth: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> np.ndarray:

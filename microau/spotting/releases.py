@@ -20,7 +20,7 @@ as the MEGC loaders do. Frame numbers are the frames' own (img1 = 1); intervals 
 frames are not numbers, is listed in skipped.tsv with the reason.
 
 Writes videos.tsv (video, subject, source, fps, frames; the sample table format) and truth.csv
-(`microau.spotting.intervals`).
+(`microau.io.intervals`).
 """
 
 from __future__ import annotations
@@ -32,14 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from microau.datasets.release import DatasetError
-from microau.sample_table import read_rows, write_rows
-from microau.spotting.intervals import Interval, write_intervals
+from microau.io.sample_table import read_rows, write_rows
+from microau.io.intervals import Interval, write_intervals
+from microau.plan.config import KINDS_ANNOTATED
 from microau.spotting.spotter import folder_frames
 
 PROG = "microau spot-index"
 SPOT_READERS = ("casme_sq", "samm_lv", "synthetic_long")
 FPS = {"casme_sq": 30.0, "samm_lv": 200.0}
-KINDS_ANNOTATED = {"casme_sq": ("micro", "macro"), "samm_lv": ("micro", "macro"), "synthetic_long": ("micro",)}
 VIDEO_COLUMNS = ("video", "subject", "source", "fps", "frames")
 SKIPPED_COLUMNS = ("video", "row", "reason")
 _NUMBER = re.compile(r"\d+")
@@ -209,7 +209,7 @@ def read_synthetic_long(root: Path) -> LongRelease:
     from dataclasses import replace
 
     from microau.datasets.synthetic_long import TRUTH_CSV, TRUTH_JSON, VIDEOS_DIR
-    from microau.spotting.intervals import read_intervals
+    from microau.io.intervals import read_intervals
 
     record = json.loads((root / TRUTH_JSON).read_text())
     videos = [

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from microau.bootstrap import Bootstrap
-from microau.spotting.intervals import Interval
+from microau.evaluation.bootstrap import Bootstrap
+from microau.io.intervals import Interval
 
 IOU_THRESHOLD = 0.5
 OVERALL = "overall"

@@ -1,9 +1,9 @@
 """`microau spot`: spot the expressions of a long video; with --model, analyse each micro-expression.
 
-Without --model it writes the spotted intervals (`microau.spotting.intervals`; the per-video stage
+Without --model it writes the spotted intervals (`microau.io.intervals`; the per-video stage
 of the spotting workflow). With a trained model.pt it writes one analysis CSV: a row per spotted
 micro-expression with its onset, apex and offset (frames and seconds), each AU's P(on) and the
-zero-shot emotion of both readings of Eq. 13, computed by `microau.predict` on the interval's
+zero-shot emotion of both readings of Eq. 13, computed by `microau.inference.predict` on the interval's
 onset and apex frames exactly as `microau predict` analyses a clip. Settings come from the
 `spotting` section of a config file (--config; schema defaults fill what it leaves out) or, from
 the workflow, as JSON (--settings-json).
@@ -21,12 +21,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microau.atomic import atomic_open
-from microau.config import SCHEMA_PATH, load_config, load_schema
-from microau.parallel import available_cores, ordered_map
-from microau.predict import PreparedPair, prepare_pair
-from microau.review import ReviewPage, Timeline
-from microau.spotting.intervals import KINDS, Interval, read_intervals, write_intervals
+from microau.io.atomic import atomic_open
+from microau.plan.config import SCHEMA_PATH, load_config, load_schema
+from microau.inference.parallel import available_cores, ordered_map
+from microau.inference.predict import PreparedPair, prepare_pair
+from microau.inference.review import ReviewPage, Timeline
+from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
 from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot_kinds
 
 PROG = "microau spot"
@@ -67,12 +67,12 @@ def analyse(
     jobs: int | None = None, review_title: str | None = None,
 ) -> tuple[list[dict[str, object]], ReviewPage | None]:
     """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions; the model
-    runs on `device` (`microau.device.claimed_device`'s convention, as `microau predict` takes it),
+    runs on `device` (`microau.model.device.claimed_device`'s convention, as `microau predict` takes it),
     up to `jobs` worker processes (default: every core this process may use) prepare the pairs.
     With `review_title`, also the review page of the intervals (its timeline left to the caller)."""
-    from microau.device import claimed_device
-    from microau.fold_files import read_model
-    from microau.predict import PairModel, stored_preprocessing
+    from microau.model.device import claimed_device
+    from microau.io.fold_files import read_model
+    from microau.inference.predict import PairModel, stored_preprocessing
 
     state = read_model(model)
     settings = stored_preprocessing(state, model)
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--device", default="auto", help="with --model: auto, cpu, cuda or cuda:N, as `microau predict` takes it (default auto)"
     )
-    parser.add_argument("--eaf", type=Path, help="also write an ELAN .eaf linked to the video (microau.elan's tiers)")
+    parser.add_argument("--eaf", type=Path, help="also write an ELAN .eaf linked to the video (microau.datasets.elan's tiers)")
     parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf and --model: a tier of P(on) per AU")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
     parser.add_argument("--jobs", type=int, help="with --model: processes preparing the intervals (default: every core this process may use)")
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         page.write(args.review)
         print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
     if args.eaf:
-        from microau.elan import spot_content, write_eaf
+        from microau.datasets.elan import spot_content, write_eaf
 
         write_eaf(args.eaf, spot_content(args.video, source.fps, args.subject or name, intervals, rows), args.eaf_probabilities)
     minutes = source.count / source.fps / 60

@@ -51,11 +51,11 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
-from microau.predict import video_frames
+from microau.preprocess.video import video_frames
 from microau.preprocess.crop import FaceDetector, shared_detector, square_box
 from microau.preprocess.images import match_gain, to_gray
 from microau.preprocess.landmarks import dlib_landmarks68
-from microau.spotting.intervals import Interval
+from microau.io.intervals import Interval
 
 FLOW_METHODS = ("farneback", "dis", "tvl1")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")

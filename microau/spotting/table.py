@@ -5,7 +5,7 @@ truth and spotted interval counts, TP, precision, recall, F1 with subject-level 
 intervals, and false positives per minute of video. With --recognised (each video's analysis CSV of
 `microau spot --model`) the micro row adds MEGC 2025's spot-then-recognise columns: recognition
 TP/FP/FN, F1, UF1, UAR over the matched micro-expressions, and STRS, with bootstrap intervals.
-Written through `microau.result_tables`.
+Written through `microau.io.result_tables`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.bootstrap import Bootstrap
-from microau.result_tables import write_result_table
-from microau.spotting.intervals import KINDS, Interval, read_intervals
+from microau.evaluation.bootstrap import Bootstrap
+from microau.io.result_tables import write_result_table
+from microau.io.intervals import KINDS, Interval, read_intervals
 from microau.datasets.index import emotion_of_class
 from microau.spotting.recognition import strs_row
 from microau.spotting.releases import read_videos

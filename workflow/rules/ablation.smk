@@ -18,13 +18,15 @@ rule ablation_group:
     params:
         runs=lambda wc: json.dumps(ablation_runs(wc.dataset, wc.group), sort_keys=True),
         subjects=lambda wc: " ".join(map(shlex.quote, subjects_of(wc.dataset))),
+        config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,
+        paper=lambda wc: paper_dataset_option(wc.dataset),
         temperature=config["train"]["temperature"],
         bootstrap=BOOTSTRAP_OPTIONS,
     shell:
         "microau ablation --dataset {wildcards.dataset} --group {wildcards.group} --runs {params.runs:q}"
-        " --subjects {params.subjects} --weights {input.weights} --config-hash {params.config_hash}"
-        " --temperature {params.temperature}"
+        " --subjects {params.subjects} --weights {input.weights} --config-json {params.config_json:q}"
+        " --config-hash {params.config_hash} {params.paper} --temperature {params.temperature}"
         " --table {output.table} --folds {output.folds} {params.bootstrap} > {log} 2>&1"
 
 

@@ -6,14 +6,14 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-from microau import workflow_plan as plan
-from microau.ablation import PAPER_TABLES
+from microau.plan import workflow as plan
+from microau.plan.paper_tables import PAPER_TABLES
 from microau.errors import MicroauError
-from microau.sample_table import read_rows
+from microau.io.sample_table import read_rows
 
 
 def planned(decide):
-    """A `microau.workflow_plan` function of the loaded config, called with the rest of its
+    """A `microau.plan.workflow` function of the loaded config, called with the rest of its
     arguments; an error the user can fix becomes the WorkflowError Snakemake reports."""
 
     def call(*args):
@@ -42,6 +42,7 @@ BOOTSTRAP_OPTIONS = plan.bootstrap_options(config)
 PREPROCESS_JSON = json.dumps(plan.preprocess_settings(config), sort_keys=True)
 release_root = planned(plan.release_root)
 ablation_runs = planned(plan.ablation_runs)
+paper_dataset_option = planned(plan.paper_dataset_option)
 encoder_of = planned(plan.dataset_encoder)
 
 

@@ -3,7 +3,7 @@
 # cache, so no dataset is preprocessed twice (docs/protocols.md).
 
 
-rule train_composite:
+use rule train as train_composite with:
     input:
         features=composite_features,
     output:
@@ -16,28 +16,14 @@ rule train_composite:
         "results/logs/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}.log",
     benchmark:
         "results/benchmarks/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}.tsv"
-    threads: config["train"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=config["train"]["mem_mb"],
-        runtime=config["train"]["runtime"],
-        device=config["train"]["device"],
-        checkpoint_seconds=config["train"]["checkpoint_seconds"],
     params:
-        pooled=lambda wc: planned(plan.protocol_train_flags)(composite_of(wc)),
+        split=lambda wc: planned(plan.protocol_train_flags)(composite_of(wc))
+        + f" --held-out {shlex.quote(wc.dataset + '/' + wc.subject)}",
         settings=composite_settings,
         options=composite_options,
-        preprocess=PREPROCESS_JSON,
-        out_dir=lambda wc, output: Path(output.predictions).parent,
-    shell:
-        "microau train --features {input.features} {params.pooled}"
-        " --held-out {wildcards.dataset}/{wildcards.subject} --out-dir {params.out_dir:q}"
-        " --settings {params.settings:q} --options {params.options:q}"
-        " --preprocess {params.preprocess:q} --threads {threads} --device {resources.device}"
-        " --checkpoint-seconds {resources.checkpoint_seconds} > {log:q} 2>&1"
 
 
-rule train_cross:
+use rule train as train_cross with:
     input:
         features=cross_features,
     output:
@@ -50,25 +36,11 @@ rule train_cross:
         "results/logs/train/cross/{train}_to_{test}/{variant}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train/cross/{train}_to_{test}/{variant}/seed{seed}.tsv"
-    threads: config["train"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=config["train"]["mem_mb"],
-        runtime=config["train"]["runtime"],
-        device=config["train"]["device"],
-        checkpoint_seconds=config["train"]["checkpoint_seconds"],
     params:
-        pooled=lambda wc: planned(plan.protocol_train_flags)(cross_of(wc)),
+        split=lambda wc: planned(plan.protocol_train_flags)(cross_of(wc))
+        + f" --held-out-dataset {shlex.quote(wc.test)}",
         settings=cross_settings,
         options=cross_options,
-        preprocess=PREPROCESS_JSON,
-        out_dir=lambda wc, output: Path(output.predictions).parent,
-    shell:
-        "microau train --features {input.features} {params.pooled}"
-        " --held-out-dataset {wildcards.test} --out-dir {params.out_dir:q}"
-        " --settings {params.settings:q} --options {params.options:q}"
-        " --preprocess {params.preprocess:q} --threads {threads} --device {resources.device}"
-        " --checkpoint-seconds {resources.checkpoint_seconds} > {log:q} 2>&1"
 
 
 rule aggregate_composite:

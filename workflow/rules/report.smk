@@ -101,30 +101,14 @@ rule figures_all:
         expand(rules.figures.output, dataset=config["targets"]),
 
 
-rule final_model:
-    input:
-        features=features_of,
+use rule train as final_model with:
     output:
         model="results/final/{dataset}/{variant}/seed{seed}/model.pt",
         history="results/final/{dataset}/{variant}/seed{seed}/history.csv",
+        training_set="results/final/{dataset}/{variant}/seed{seed}/training_set.json",
     log:
         "results/logs/final/{dataset}/{variant}/seed{seed}.log",
     benchmark:
         "results/benchmarks/final/{dataset}/{variant}/seed{seed}.tsv"
-    threads: config["train"]["threads"]
-    resources:
-        gpu=1,
-        device=config["train"]["device"],
-        checkpoint_seconds=config["train"]["checkpoint_seconds"],
-        mem_mb=config["train"]["mem_mb"],
-        runtime=config["train"]["runtime"],
     params:
-        settings=train_settings,
-        options=model_options,
-        preprocess=PREPROCESS_JSON,
-        out_dir=lambda wc, output: Path(output.model).parent,
-    shell:
-        "microau train --features {input.features} --all-subjects"
-        " --out-dir {params.out_dir} --settings {params.settings:q} --options {params.options:q}"
-        " --preprocess {params.preprocess:q} --threads {threads} --device {resources.device}"
-        " --checkpoint-seconds {resources.checkpoint_seconds} > {log} 2>&1"
+        split="--all-subjects",

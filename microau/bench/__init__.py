@@ -1,0 +1,1 @@
+"""Measurements of the pipeline's cost: stage throughput, training step, memory."""

@@ -1,0 +1,541 @@
+"""`microau bench`: measured costs of every stage, in one process and one run.
+
+Writes JSON files under --out: preprocessing time per sample and stage, a cached training step
+against the naive one (the same model re-running its frozen visual and text blocks every step),
+peak memory of a training job, HDF5 cache size per sample, and, where CUDA is available, the wall
+time of a CASME II-sized LOSO run (26 subjects, 255 samples, 80 epochs, batch 8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import platform
+import resource
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from microau import __version__
+from microau.io.atomic import atomic_open
+from microau.inference.parallel import available_cores
+
+BENCH_DATASET = "bench"
+BENCH_AUS = [1, 2, 4, 7, 12, 14, 15, 17]
+PARTS = ("real_faces", "tvl1", "synthetic")
+"""Clips of real photographs step by step, TV-L1's threads and stopping parameters on real faces, and
+the rest (synthetic preprocessing, features, training step, memory, LOSO) as before."""
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+def bench_config() -> dict:
+    """The schema's defaults around one dataset of CASME II's AUs: the settings the bench times,
+    so a changed default is measured without editing the bench."""
+    from microau.plan.config import config_around
+    from microau.datasets.synthetic import emotion_classes
+
+    entry = {"reader": "casme2", "generated": True, "aus": BENCH_AUS, "class3": emotion_classes("casme2")}
+    return config_around(BENCH_DATASET, entry)
+
+
+def bench_train_settings(config: dict, **changes: object) -> dict:
+    """Every TrainSettings field of the main variant on the bench dataset, with `changes` applied."""
+    from microau.plan.workflow import train_settings
+
+    return {**train_settings(config, BENCH_DATASET, config["variant"], config["train"]["seed"]), **changes}
+
+
+def bench_model_options(config: dict):
+    from microau.model.micro_au_clip import ModelOptions
+    from microau.plan.workflow import model_options
+
+    return ModelOptions(**model_options(config, BENCH_DATASET, config["variant"]))
+
+
+def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
+    """Per-sample seconds of each preprocessing stage with the default settings, in-process, models
+    built once beforehand, on one OpenCV thread as in each pipeline job (so the figure is per core);
+    the other magnification and landmark methods are timed on the same crops beside them."""
+    import cv2
+
+    from microau.datasets import build_index
+    from microau.datasets.synthetic import synthesize
+    from microau.preprocess import landmarks as landmark_methods
+    from microau.preprocess import magnify as magnify_methods
+    from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
+    from microau.preprocess.flow import crop_flow, flow_image
+    from microau.preprocess.images import write_image
+    from microau.io.landmarks_csv import write_landmarks
+    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor
+    from microau.preprocess.magnify import magnify_pair
+    from microau.io.sample_table import write_table
+    from microau.plan.workflow import preprocess_settings
+
+    config = bench_config()
+    preprocess = preprocess_settings(config)
+    frames, magnify, flow = (preprocess[section] for section in ("frames", "magnify", "flow"))
+    landmark_method = preprocess["landmarks"]["method"]
+    others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
+    magnify_methods_timed = [magnify["method"], *others]
+    landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.installed_methods() if m != landmark_method)]
+    cv2.setNumThreads(1)
+    start = _now()
+    synthesize(work / "release", seed=config["synthetic"]["seed"], subjects=subjects, per_subject=per_subject, threads=1)
+    synth_seconds = _now() - start
+    dataset = config["datasets"][BENCH_DATASET]
+    index = build_index(
+        BENCH_DATASET, dataset["reader"], work / "release",
+        frames_layout=dataset["frames_layout"], missing_apex=frames["missing_apex"],
+        aus=dataset["aus"], class3=dataset["class3"],
+    )
+    samples_tsv = work / "samples.tsv"
+    write_table(index.samples, samples_tsv)
+    shared_detector(), shared_shape_predictor()
+    if "mediapipe" in landmark_methods_timed:
+        shared_mesh()
+    times: dict[str, list[float]] = {"frames": []}
+    (work / "flow").mkdir()
+    (work / "landmarks").mkdir()
+    size = flow["image_size"]
+    for row in index.samples.itertuples():
+        t0 = _now()
+        onset, apex, info = crop_pair(
+            row.sample, Path(row.onset_path), Path(row.apex_path), frames["size"], frames["margin"]
+        )
+        times["frames"].append(_now() - t0)
+        face = crop_face_box(info)
+        for method in magnify_methods_timed:
+            t0 = _now()
+            magnified = magnify_pair(onset, apex, magnify["factor"], magnify["levels"], method)
+            t1 = _now()
+            u, v, _ = crop_flow(onset, magnified, flow["subtract_median"])
+            image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
+            t2 = _now()
+            times.setdefault(f"magnify[{method}]", []).append(t1 - t0)
+            times.setdefault(f"flow[after {method}]", []).append(t2 - t1)
+            if method == magnify["method"]:
+                write_image(work / "flow" / f"{row.sample}.png", image[:, :, ::-1])
+        for method in landmark_methods_timed:
+            t0 = _now()
+            points = face_landmarks68(apex, method, face, name=row.sample) * (size / apex.shape[1])
+            times.setdefault(f"landmarks[{method}]", []).append(_now() - t0)
+            if method == landmark_method:
+                write_landmarks(work / "landmarks" / f"{row.sample}.csv", points)
+    per_sample = {stage: statistics.mean(values) for stage, values in times.items()}
+    core_seconds = (
+        per_sample[f"magnify[{magnify['method']}]"]
+        + per_sample[f"flow[after {magnify['method']}]"]
+        + per_sample[f"landmarks[{landmark_method}]"]
+    )
+    result = {
+        "samples": len(index.samples),
+        "synthesis_seconds": synth_seconds,
+        "default_methods": {"magnify": magnify["method"], "landmarks": landmark_method},
+        "landmark_methods_timed": landmark_methods_timed,
+        "seconds_per_sample": per_sample,
+        "magnify_flow_landmarks_seconds_per_sample": core_seconds,
+        "target": "magnify + flow + landmarks (default methods) under 1 s per sample per core",
+        "opencv_threads": 1,
+        "note": "in-process; each Snakemake job also pays about 0.5 s of process start-up",
+    }
+    return result, samples_tsv
+
+
+def bench_real_faces(work: Path, count: int) -> dict:
+    """Per-clip seconds of each step before the model (`microau.inference.predict.STEPS`) on clips of real
+    photographs (`microau.bench.photo_clips`: 640x360 MJPG video, apex not given), through
+    `microau.inference.analyse.prepare_clip` as `microau analyse` runs it, on one OpenCV thread; and how far
+    the apex search lands from the known apex."""
+    import cv2
+
+    from microau.inference.analyse import Clip, prepare_clip
+    from microau.bench.photo_clips import photo_clips, write_video
+    from microau.inference.predict import STEPS
+    from microau.preprocess.crop import shared_detector
+    from microau.preprocess.landmarks import shared_shape_predictor
+    from microau.plan.workflow import preprocess_settings
+
+    cv2.setNumThreads(1)
+    settings = preprocess_settings(bench_config())
+    clips = photo_clips(count)
+    shared_detector(), shared_shape_predictor()
+    steps: dict[str, list[float]] = {}
+    apex_errors, frames = [], []
+    for clip in clips:
+        path = write_video(work / "real_faces" / f"{clip.name}.avi", clip.frames)
+        prepared = prepare_clip((Clip(clip.name, path), settings))
+        if prepared.pair is None:
+            raise RuntimeError(f"{clip.name}: {prepared.status}")
+        for step, seconds in (prepared.seconds | prepared.pair.seconds).items():
+            steps.setdefault(step, []).append(seconds)
+        apex_errors.append(abs(int(prepared.row["apex"]) - clip.apex))
+        frames.append(len(clip.frames))
+    per_clip = {step: statistics.mean(steps[step]) for step in STEPS if step in steps}
+    return {
+        "clips": len(clips), "frames_per_clip_mean": statistics.mean(frames), "frame_size": [640, 360],
+        "source": "microau.bench.photo_clips: skimage's astronaut and matplotlib's grace_hopper.jpg, brows or mouth moved",
+        "seconds_per_clip": per_clip, "seconds_per_clip_total": sum(per_clip.values()),
+        "apex_error_frames_mean": statistics.mean(apex_errors), "apex_error_frames_max": max(apex_errors),
+        "opencv_threads": 1, "note": "the model's step is not here: `microau analyse` prints it per run",
+    }
+
+
+TVL1_DEFAULTS = {"epsilon": 0.01, "inner_iterations": 30, "outer_iterations": 10, "warps": 5, "scales": 5}
+TVL1_TRIALS = (
+    {}, {"epsilon": 0.02}, {"epsilon": 0.05}, {"warps": 3}, {"outer_iterations": 5}, {"inner_iterations": 15},
+    {"scales": 3}, {"epsilon": 0.05, "warps": 3},
+)
+
+
+def tvl1_with(parameters: dict) -> object:
+    """OpenCV's DualTVL1 with its defaults (TVL1_DEFAULTS, as `microau.preprocess.flow` uses it) but `parameters`."""
+    import cv2
+
+    chosen = TVL1_DEFAULTS | parameters
+    tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
+    tvl1.setEpsilon(chosen["epsilon"])
+    tvl1.setInnerIterations(chosen["inner_iterations"])
+    tvl1.setOuterIterations(chosen["outer_iterations"])
+    tvl1.setWarpingsNumber(chosen["warps"])
+    tvl1.setScalesNumber(chosen["scales"])
+    return tvl1
+
+
+def bench_tvl1(threads: list[int]) -> dict:
+    """TV-L1 on the face crops of real photographs whose flow is known (`microau.bench.photo_clips`:
+    brows moved 1.5 px, each frame with its own sensor noise as a camera's frames have: noise is
+    what keeps TV-L1 iterating to its limits, a noise-free pair converges in a tenth of the
+    time): seconds and endpoint error (px) with the default parameters on 1..N OpenCV threads, and
+    with each of TVL1_TRIALS' stopping parameters on one thread."""
+    import cv2
+
+    from microau.bench.photo_clips import NOISE_SD, PHOTOS, moved, photo_frame, region_movement
+    from microau.preprocess.crop import crop_resize, shared_detector, square_box
+    from microau.preprocess.images import match_gain, to_gray
+    from microau.plan.workflow import preprocess_settings
+
+    frames = preprocess_settings(bench_config())["frames"]
+    rng = np.random.default_rng(0)
+
+    def camera(image: np.ndarray) -> np.ndarray:
+        return np.clip(np.rint(image + rng.normal(0, NOISE_SD, image.shape)), 0, 255).astype(np.uint8)
+
+    pairs = []
+    for name in PHOTOS:
+        still = photo_frame(name)
+        movement = region_movement(still, "brows", -1.5)
+        onset, apex = camera(still), camera(moved(still, movement, 1.0))
+        face = shared_detector().detect(onset)
+        box = square_box(face, frames["margin"], onset.shape[1], onset.shape[0])
+        size = frames["size"]
+        field = crop_resize(movement.field(onset.shape).astype(np.float32), box, size) * (size / box[2])
+        onset_gray = to_gray(crop_resize(onset, box, size))
+        apex_gray = match_gain(onset_gray, to_gray(crop_resize(apex, box, size)))
+        pairs.append((name, onset_gray, apex_gray, field))
+
+    def run(parameters: dict) -> dict:
+        seconds, errors, moving = [], [], []
+        for _, onset_gray, apex_gray, field in pairs:
+            start = _now()
+            flow = tvl1_with(parameters).calc(onset_gray, apex_gray, None)
+            seconds.append(_now() - start)
+            error = np.hypot(flow[..., 0], flow[..., 1] - field)
+            errors.append(float(error.mean()))
+            moving.append(float(error[np.abs(field) > 0.25].mean()))
+        return {"seconds_per_pair": statistics.mean(seconds), "endpoint_error_px": statistics.mean(errors),
+                "endpoint_error_moving_px": statistics.mean(moving)}
+
+    by_threads = {}
+    for count in threads:
+        cv2.setNumThreads(count)
+        by_threads[str(count)] = run({})
+    cv2.setNumThreads(1)
+    trials = [{"parameters": TVL1_DEFAULTS | trial, "changed": trial, **run(trial)} for trial in TVL1_TRIALS]
+    return {
+        "pairs": [name for name, *_ in pairs], "crop_px": frames["size"], "known_shift_px": 1.5, "noise_sd": NOISE_SD,
+        "default_parameters_by_opencv_threads": by_threads, "stopping_parameters_on_one_thread": trials,
+        "error": "mean endpoint error against the applied field over the crop, and where it moves over 0.25 px",
+    }
+
+
+def bench_features(work: Path, samples_tsv: Path, model: str) -> dict:
+    import torch
+
+    from microau.model.features import ClipSpec, build_cache
+
+    config = bench_config()
+    out = work / "features.h5"
+    start = _now()
+    n = build_cache(samples_tsv, work / "flow", work / "landmarks", ClipSpec(model, "none"),
+                    config["clip"]["trainable_blocks"], config["datasets"][BENCH_DATASET]["aus"], "bench", out,
+                    torch.device("cpu"))
+    seconds = _now() - start
+    return {"samples": n, "seconds_per_sample": seconds / n, "bytes_per_sample": out.stat().st_size / n,
+            "note": "includes building the CLIP model once"}
+
+
+def _training_step_factory(model_name: str, batch: int, device: str):
+    """Two step functions over the same model and batch: cached states vs re-running frozen blocks."""
+    import open_clip
+    import torch
+
+    from microau.aus import AU_PROMPTS
+    from microau.model.features import ClipSpec, frozen_visual_states, load_clip
+    from microau.model.losses import contrastive_loss, gd_loss, multitask_loss
+    from microau.model.micro_au_clip import MicroAUCLIP
+    from microau.model.text import frozen_text_states
+    from microau.model.temperature import initial_logit_scale
+    from microau.training.settings import CONTRASTIVE
+
+    config = bench_config()
+    settings = bench_train_settings(config)
+    aus = config["datasets"][BENCH_DATASET]["aus"]
+    k = config["clip"]["trainable_blocks"]
+    clip = load_clip(ClipSpec(model_name, "none")).to(device)
+    tokenizer = open_clip.get_tokenizer(model_name)
+    prompts = [AU_PROMPTS[au][side] for au in aus for side in (1, 0)]
+    torch.manual_seed(0)
+    model = MicroAUCLIP(clip, len(aus), k, bench_model_options(config)).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=settings["lr_encoder"], momentum=settings["momentum"])
+    images = torch.randn(batch, 3, 224, 224, device=device)
+    au_tokens = torch.randint(1, 50, (batch, len(aus), 6), device=device)
+    labels = torch.randint(0, 2, (batch, len(aus)), device=device)
+    cached_states = frozen_visual_states(clip, images, k).detach()
+    cached_text = {key: value.to(device) for key, value in frozen_text_states(clip, tokenizer, prompts, k).items()}
+    prompt_tokens = tokenizer(prompts).to(device)
+    temperature = math.exp(-initial_logit_scale(settings["temperature"], float(clip.logit_scale.detach())))
+
+    def step(states, text_frozen) -> None:
+        out = model(states, au_tokens)
+        text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
+        contrastive = contrastive_loss(
+            out["features"], text, labels, temperature,
+            CONTRASTIVE[settings["contrastive"]], settings["label_matrix_target"],
+        )
+        loss = (multitask_loss(out["logits"], labels) + settings["alpha"] * contrastive
+                + settings["beta"] * gd_loss(out["dependency"], labels))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def naive_text_states() -> dict:
+        """The frozen text blocks over the full 77-token context, as a plain pipeline would."""
+        x = clip.token_embedding(prompt_tokens) + clip.positional_embedding
+        blocks = clip.transformer.resblocks
+        for block in blocks[: len(blocks) - k]:
+            x = block(x, attn_mask=clip.attn_mask)
+        return {"states": x, "mask": clip.attn_mask, "end": prompt_tokens.argmax(dim=-1)}
+
+    def cached() -> None:
+        step(cached_states, cached_text)
+
+    def naive() -> None:
+        with torch.no_grad():
+            states = frozen_visual_states(clip, images, k)
+            text_frozen = naive_text_states()
+        step(states, text_frozen)
+
+    def sync() -> None:
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    return cached, naive, sync
+
+
+def bench_training_step(model_name: str, batch: int, steps: int, device: str) -> dict:
+    cached, naive, sync = _training_step_factory(model_name, batch, device)
+    timings = {}
+    for name, step in (("cached", cached), ("naive", naive)):
+        step()
+        sync()
+        samples = []
+        for _ in range(steps):
+            start = _now()
+            step()
+            sync()
+            samples.append(_now() - start)
+        timings[name] = statistics.median(samples)
+    return {
+        "model": model_name, "batch": batch, "device": device, "steps_timed": steps,
+        "cached_step_seconds": timings["cached"], "naive_step_seconds": timings["naive"],
+        "speedup": timings["naive"] / timings["cached"],
+        "naive_means": "same model and batch, frozen visual and text blocks re-run under no_grad every step",
+        "target": "cached step at least 2x faster than naive",
+    }
+
+
+def _train_child(cache: str, out_dir: str, queue) -> None:
+    from microau.model.device import claimed_device
+    from microau.io.feature_cache import read_cache
+    from microau.training.settings import TrainingJob, TrainSettings
+    from microau.training.run import train_fold
+
+    held_out = read_cache(Path(cache)).subjects[0]
+    config = bench_config()
+    settings = TrainSettings(**bench_train_settings(config, epochs=2, lr_drop_epoch=1))
+    start = _now()
+    with claimed_device("auto") as device:
+        train_fold(Path(cache), held_out, TrainingJob(settings, bench_model_options(config), Path(out_dir), device, config["train"]["checkpoint_seconds"], log=lambda m: None))
+    queue.put((_now() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+
+
+def bench_training_memory(cache: Path, work: Path) -> dict:
+    """Peak resident memory of one training fold, measured in a fresh process."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_train_child, args=(str(cache), str(work / "fold"), queue))
+    process.start()
+    seconds, peak = queue.get()
+    process.join()
+    return {"epochs": 2, "seconds": seconds, "peak_rss_bytes": peak, "peak_rss_mb": peak / 2**20}
+
+
+def write_fake_cache(path: Path, model: str, subjects: int, per_subject: int, seed: int = 0) -> Path:
+    """A feature cache of the right shapes with random states, for timing LOSO at any size."""
+    from microau.io.feature_cache import FeatureCache, write_cache
+    from microau.model.features import ClipSpec, load_clip, patch_grid, weights_id
+
+    config = bench_config()
+    spec = ClipSpec(model, "none")
+    clip = load_clip(spec)
+    rng = np.random.default_rng(seed)
+    n = subjects * per_subject
+    tokens_count = 1 + patch_grid(clip)[0] * patch_grid(clip)[1]
+    width = clip.visual.transformer.width
+    aus = config["datasets"][BENCH_DATASET]["aus"]
+    au_tokens = rng.integers(1, tokens_count, (n, len(aus), 6))
+    au_tokens[:, :, 4:] = -1
+    tokens = rng.standard_normal((n, tokens_count, width)).astype(np.float16)
+    labels = rng.integers(0, 2, (n, len(aus))).astype(np.uint8)
+    subject_names = [f"sub{s + 1:02d}" for s in range(subjects) for _ in range(per_subject)]
+    cache = FeatureCache(
+        tokens=tokens,
+        au_tokens=au_tokens,
+        labels=labels,
+        subjects=subject_names,
+        samples=[f"{s}_{i}" for i, s in enumerate(subject_names)],
+        class3=["negative"] * n,
+        encoder=model,
+        pretrained="none",
+        weights=weights_id(spec),
+        k=config["clip"]["trainable_blocks"],
+        aus=aus,
+        grid=patch_grid(clip),
+        image_size=224,
+        config_hash="bench",
+    )
+    write_cache(path, cache)
+    return path
+
+
+class _GpuSampler:
+    """Polls nvidia-smi for utilisation while the LOSO run goes on."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                out = subprocess.run(["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
+                                     capture_output=True, text=True, timeout=5).stdout
+                self.samples.append(float(out.split()[0]))
+            except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+                return
+
+    def __enter__(self) -> _GpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def bench_loso(work: Path, model: str, subjects: int, per_subject: int, epochs: int, device: str) -> dict:
+    """Wall time of every LOSO fold in sequence, as one GPU would run them."""
+    import torch
+
+    from microau.training.settings import TrainingJob, TrainSettings
+    from microau.training.run import train_fold
+
+    config = bench_config()
+    cache = write_fake_cache(work / "loso.h5", model, subjects, per_subject)
+    settings = TrainSettings(**bench_train_settings(config, epochs=epochs, lr_drop_epoch=max(1, epochs // 2)))
+    options = bench_model_options(config)
+    start = _now()
+    with _GpuSampler() as sampler:
+        for s in range(subjects):
+            train_fold(cache, f"sub{s + 1:02d}", TrainingJob(settings, options, work / "loso" / str(s), torch.device(device), config["train"]["checkpoint_seconds"], log=lambda m: None))
+    seconds = _now() - start
+    return {"subjects": subjects, "samples": subjects * per_subject, "epochs": epochs, "batch": settings.batch_size,
+            "device": device,
+            "wall_seconds": seconds, "seconds_per_fold": seconds / subjects,
+            "gpu_utilisation_mean_percent": statistics.mean(sampler.samples) if sampler.samples else None}
+
+
+def write_json(path: Path, record: dict) -> None:
+    record = {**record, "host": platform.node(), "python": platform.python_version(), "microau": __version__}
+    with atomic_open(path) as handle:
+        handle.write(json.dumps(record, indent=2) + "\n")
+    print(f"{path}: {json.dumps(record)}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="microau bench", description="measure stage and training costs")
+    parser.add_argument("--out", type=Path, default=Path("results/bench"))
+    parser.add_argument("--model", help="open_clip model (default: the config schema's clip.model)")
+    parser.add_argument("--subject-count", type=int, default=2, help="synthetic subjects for the preprocessing bench")
+    parser.add_argument("--samples-per-subject", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=5, help="timed training steps of each kind")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--loso", choices=["auto", "skip", "cpu", "cuda"], default="auto",
+                        help="CASME II-sized LOSO timing: auto runs it only where CUDA is available")
+    parser.add_argument("--loso-size", default="26,10,80", help="subjects,samples per subject,epochs")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to time (default all)")
+    parser.add_argument("--real-clips", type=int, default=8, help="clips of real photographs for real_faces")
+    args = parser.parse_args(argv)
+    config = bench_config()
+    model = args.model or config["clip"]["model"]
+    batch = config["datasets"][BENCH_DATASET]["batch_size"]
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    with tempfile.TemporaryDirectory(prefix="microau-bench-") as tmp:
+        work = Path(tmp)
+        if "real_faces" in args.parts:
+            write_json(args.out / "real_faces.json", bench_real_faces(work, args.real_clips))
+        if "tvl1" in args.parts:
+            write_json(args.out / "tvl1.json", bench_tvl1(sorted({1, available_cores()})))
+        if "synthetic" not in args.parts:
+            return 0
+        preprocess, samples_tsv = bench_preprocess(work, args.subject_count, args.samples_per_subject)
+        write_json(args.out / "preprocess.json", preprocess)
+        features = bench_features(work, samples_tsv, model)
+        write_json(args.out / "features.json", features)
+        write_json(args.out / "training_step.json", bench_training_step(model, batch, args.steps, device))
+        memory = bench_training_memory(work / "features.h5", work)
+        write_json(args.out / "memory.json", {**memory, "hdf5_bytes_per_sample": features["bytes_per_sample"],
+                                              "model": model})
+        loso_device = {"auto": "cuda" if device == "cuda" else None, "skip": None}.get(args.loso, args.loso)
+        if loso_device is None:
+            write_json(args.out / "loso.json", {"skipped": f"no CUDA device here (device {device}); "
+                                                           "run with --loso cpu to time it on the CPU"})
+        else:
+            subjects, per_subject, epochs = (int(x) for x in args.loso_size.split(","))
+            write_json(args.out / "loso.json", bench_loso(work, model, subjects, per_subject, epochs, loso_device))
+    return 0

@@ -1,0 +1,480 @@
+"""`microau analyse` and the Python API: many clips analysed with one loaded model, one row each.
+
+A clip is a video or a folder of images (its frames, in natural order of their names). The clips
+come from a folder (each video or image folder in it; a folder holding only images is one clip),
+a glob, or a CSV listing them (`clip`, optional `id`, `onset`, `apex`, `offset`). Onset and apex
+are 0-based frame numbers or, for an image folder, file names in it. Without an onset the clip
+starts at its first frame; without an apex it is the frame of largest motion from the onset to the
+offset or the end (`microau.preprocess.apex`, as `microau predict` and the index stage find it).
+
+Each pair goes through `microau.inference.predict.PairModel`, the path of `microau predict`. The result has
+one row per clip (CLIP_COLUMNS, then per AU `<AU>_prob` and `<AU>_on`, then per reading of Eq. 13
+`mer_<reading>_<class>` and `mer_<reading>_pred`, then `status`); a clip that cannot be analysed
+(no face, unreadable, too short, onset, apex and offset out of order) gets its reason in `status`,
+the others go on. Worker processes prepare the clips (`microau.inference.parallel`) and this process's model
+scores them in order, so the CSV of N jobs is byte for byte a one-job run's (no timing in it: the
+progress line says the seconds). `--review` also writes the clips' review page (`microau.inference.review`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import glob
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from microau.io.atomic import atomic_open
+from microau.errors import MicroauError
+from microau.io.fold_files import read_model
+from microau.preprocess.images import read_image
+from microau.inference.review import ReviewPage
+from microau.inference.parallel import available_cores, ordered_map
+from microau.inference.predict import (
+    Frames,
+    PairModel,
+    Prediction,
+    PredictError,
+    STEPS,
+    PreparedPair,
+    StepClock,
+    describe,
+    frames_at,
+    onset_and_motion_apex,
+    prepare_pair,
+    stored_preprocessing,
+)
+from microau.preprocess.video import video_frames
+
+PROG = "microau analyse"
+VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+CLIP_COLUMNS = ("clip", "path", "kind", "onset", "onset_file", "onset_from", "apex", "apex_file", "apex_from")
+LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset")
+STATUS_OK = "ok"
+
+
+class ClipListError(MicroauError):
+    """The clips asked for cannot be listed; the message names the folder, glob or CSV."""
+
+
+class TimingError(PredictError):
+    """A clip's given onset, apex and offset are out of order; the clip's status names them."""
+
+
+@dataclass
+class Clip:
+    """A clip to analyse: its id, its video or image folder, and the onset, apex and offset when
+    given (frame numbers, or file names of an image folder)."""
+
+    id: str
+    path: Path
+    onset: str | None = None
+    apex: str | None = None
+    offset: str | None = None
+
+
+def natural_key(name: str) -> list:
+    """img2.jpg before img10.jpg: digit runs compare as numbers."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def is_video(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
+
+
+def folder_images(folder: Path) -> list[Path]:
+    """The image files of a folder in natural order of their names."""
+    images = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    return sorted(images, key=lambda p: natural_key(p.name))
+
+
+def unique_ids(paths: Sequence[Path]) -> list[str]:
+    """Each clip's name (folder name, or video file name), or its whole path where names repeat."""
+    names = [path.name for path in paths]
+    return [name if names.count(name) == 1 else str(path) for name, path in zip(names, paths)]
+
+
+def clips_in_folder(folder: Path) -> list[Clip]:
+    """The clips of a folder: each video and each sub-folder holding images; a folder holding
+    only images is itself one clip."""
+    entries = sorted(folder.iterdir(), key=lambda p: natural_key(p.name))
+    paths = [p for p in entries if is_video(p) or (p.is_dir() and folder_images(p))]
+    if not paths and folder_images(folder):
+        paths = [folder]
+    if not paths:
+        raise ClipListError(f"{folder} holds no video ({', '.join(VIDEO_SUFFIXES)}) and no folder of images")
+    return [Clip(clip_id, path) for clip_id, path in zip(unique_ids(paths), paths)]
+
+
+def clips_in_listing(listing: Path) -> list[Clip]:
+    """The clips of a CSV with a `clip` column (paths relative to the CSV's folder) and optional
+    `id`, `onset`, `apex`, `offset` columns; an empty cell is not given."""
+    with open(listing, newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        rows = list(reader)
+    if "clip" not in columns:
+        raise ClipListError(f"{listing} has no 'clip' column (columns: {', '.join(columns) or 'none'})")
+    unknown = [column for column in columns if column not in LISTING_COLUMNS]
+    if unknown:
+        raise ClipListError(f"{listing}: unknown column(s) {', '.join(unknown)} (known: {', '.join(LISTING_COLUMNS)})")
+    if not rows:
+        raise ClipListError(f"{listing} lists no clip")
+    paths = [(listing.parent / row["clip"].strip()) for row in rows]
+    ids = [row.get("id") or clip_id for row, clip_id in zip(rows, unique_ids(paths))]
+    repeated = sorted({clip_id for clip_id in ids if ids.count(clip_id) > 1})
+    if repeated:
+        raise ClipListError(f"{listing}: clip id(s) {', '.join(repeated)} appear more than once")
+
+    def given(row: dict[str, str], key: str) -> str | None:
+        return (row.get(key) or "").strip() or None
+
+    return [
+        Clip(clip_id, path, given(row, "onset"), given(row, "apex"), given(row, "offset"))
+        for clip_id, path, row in zip(ids, paths, rows)
+    ]
+
+
+def find_clips(sources: Iterable[str | Path]) -> list[Clip]:
+    """The clips named by folders, globs, CSV listings, videos or image folders, in that order."""
+    clips: list[Clip] = []
+    for source in sources:
+        path = Path(source)
+        if path.is_file() and path.suffix.lower() == ".csv":
+            clips += clips_in_listing(path)
+        elif is_video(path):
+            clips.append(Clip(path.name, path))
+        elif path.is_dir():
+            clips += clips_in_folder(path)
+        elif glob.has_magic(str(source)):
+            matches = [Path(m) for m in sorted(glob.glob(str(source)), key=natural_key)]
+            matches = [m for m in matches if is_video(m) or (m.is_dir() and folder_images(m))]
+            if not matches:
+                raise ClipListError(f"the glob {source} matches no video and no folder of images")
+            clips += [Clip(clip_id, match) for clip_id, match in zip(unique_ids(matches), matches)]
+        else:
+            raise ClipListError(f"{source}: no such video, folder, glob match or CSV listing of clips")
+    ids = [clip.id for clip in clips]
+    repeated = sorted({clip_id for clip_id in ids if ids.count(clip_id) > 1})
+    if repeated:
+        raise ClipListError(f"clip id(s) {', '.join(repeated)} are named twice: give each source once")
+    return clips
+
+
+class ClipFrames:
+    """The frames of a clip, read one at a time: a video's, or an image folder's in natural order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if path.is_dir():
+            self.kind, self.images = "images", folder_images(path)
+            if not self.images:
+                raise PredictError(f"image folder {path} holds no image ({', '.join(IMAGE_SUFFIXES)})")
+            self.source = f"image folder {path}"
+        elif path.is_file():
+            self.kind, self.images, self.source = "video", [], f"video {path}"
+        else:
+            raise PredictError(f"cannot read clip {path}: no such video or folder")
+
+    def frames(self) -> Frames:
+        if self.kind == "video":
+            return video_frames(self.path)
+        return ((number, read_image(image)) for number, image in enumerate(self.images))
+
+    def number(self, reference: str, what: str) -> int:
+        """A frame number from a number, or from a file name of an image folder."""
+        if reference.isdigit():
+            return int(reference)
+        names = [image.name for image in self.images]
+        if reference in names:
+            return names.index(reference)
+        expected = "a frame number or a file name in it" if self.kind == "images" else "a frame number"
+        raise PredictError(f"{what} '{reference}' of {self.source} is not {expected}")
+
+    def file(self, number: int) -> str:
+        return self.images[number].name if self.kind == "images" else ""
+
+
+@dataclass
+class ClipPair:
+    """The onset and apex chosen for a clip, their frames (BGR), and how each was chosen."""
+
+    onset: int
+    apex: int
+    onset_from: str
+    apex_from: str
+    onset_image: np.ndarray
+    apex_image: np.ndarray
+
+
+def timed_frames(frames: Frames, clock: StepClock) -> Frames:
+    """The frames, the time spent decoding each charged to `decoding` and the time between two
+    frames (what the reader does with one) to `apex search`."""
+    iterator = iter(frames)
+    while True:
+        clock.lap("apex search")
+        numbered = next(iterator, None)
+        clock.lap("decoding")
+        if numbered is None:
+            return
+        yield numbered
+
+
+def check_timing(onset: int, apex: int | None, offset: int | None, source: str) -> None:
+    """An apex before the onset, or an offset before the apex (or, without an apex, before the
+    onset), is a listing's mistake: the clip gets it as its status rather than a silent guess."""
+    if apex is not None and apex < onset:
+        raise TimingError(f"apex {apex} is before onset {onset} of {source}")
+    if offset is not None and apex is not None and offset < apex:
+        raise TimingError(f"offset {offset} is before apex {apex} of {source}")
+    if offset is not None and offset < onset:
+        raise TimingError(f"offset {offset} is before onset {onset} of {source}")
+
+
+def choose_pair(clip: Clip, frames: ClipFrames, clock: StepClock | None = None) -> ClipPair:
+    """The given onset (else the first frame) and the given apex (else the frame of largest motion
+    from the onset to the offset, or to the end), each frame read once; `clock` gets the seconds
+    of decoding and of the apex search."""
+    clock = clock or StepClock()
+    onset = 0 if clip.onset is None else frames.number(clip.onset, "onset")
+    onset_from = "first frame" if clip.onset is None else "given"
+    apex = None if clip.apex is None else frames.number(clip.apex, "apex")
+    last = None if clip.offset is None else frames.number(clip.offset, "offset")
+    check_timing(onset, apex, last, frames.source)
+    if apex is not None:
+        onset_image, apex_image = frames_at(timed_frames(frames.frames(), clock), onset, apex, frames.source)
+        return ClipPair(onset, apex, onset_from, "given", onset_image, apex_image)
+    onset_image, found = onset_and_motion_apex(timed_frames(frames.frames(), clock), onset, frames.source, last)
+    clock.lap("apex search")
+    return ClipPair(onset, found.frame, onset_from, "motion", onset_image, found.image)
+
+
+ANALYSABLE_ERRORS = (MicroauError, OSError)
+"""What one clip can fail with (no face, unreadable, too short); the run goes on to the next."""
+
+
+@dataclass
+class PreparedClip:
+    """A clip after everything but the model: its row so far (CLIP_COLUMNS), its prepared pair or,
+    when it cannot be analysed, None and the reason, and the seconds of each step so far."""
+
+    row: dict[str, object]
+    pair: PreparedPair | None
+    status: str | None
+    seconds: dict[str, float]
+
+
+@dataclass
+class AnalysedClip:
+    """A clip's CSV row, its prepared pair and prediction (None when it failed; the review page
+    shows them) and the seconds of each step (`microau.inference.predict.STEPS`)."""
+
+    row: dict[str, object]
+    pair: PreparedPair | None
+    prediction: Prediction | None
+    seconds: dict[str, float]
+
+
+def prepare_clip(task: tuple[Clip, dict[str, dict]]) -> PreparedClip:
+    """Decoding, apex search, face, magnification, flow and landmarks of one clip with the model's
+    preprocessing settings: what a worker process does (`microau.inference.parallel`). A clip that cannot be
+    analysed gets its reason, and the run goes on."""
+    clip, settings = task
+    clock = StepClock()
+    row: dict[str, object] = {"clip": clip.id, "path": str(clip.path)}
+    try:
+        frames = ClipFrames(clip.path)
+        row["kind"] = frames.kind
+        pair = choose_pair(clip, frames, clock)
+        row |= {
+            "onset": pair.onset, "onset_file": frames.file(pair.onset), "onset_from": pair.onset_from,
+            "apex": pair.apex, "apex_file": frames.file(pair.apex), "apex_from": pair.apex_from,
+        }
+        prepared = prepare_pair(
+            pair.onset_image, pair.apex_image, settings, name=f"frame {pair.onset} of {frames.source}"
+        )
+    except ANALYSABLE_ERRORS as error:
+        return PreparedClip(row, None, str(error), clock.seconds)
+    return PreparedClip(row, prepared, None, clock.seconds)
+
+
+def clip_list(clips: Iterable[str | Path | Clip]) -> list[Clip]:
+    """Clip objects as given, then the clips named by folders, globs, listings, videos and image folders."""
+    clips = list(clips)
+    listed = [item for item in clips if isinstance(item, Clip)]
+    named = [item for item in clips if not isinstance(item, Clip)]
+    return listed + (find_clips(named) if named else [])
+
+
+class Analyser:
+    """A trained model.pt loaded once (`load_model`), analysing any number of clips."""
+
+    def __init__(self, model_path: str | Path, device: str = "auto") -> None:
+        from microau.model.device import claimed_device
+
+        self.model_path = Path(model_path)
+        state = read_model(self.model_path)
+        self.description = describe(state)
+        settings = stored_preprocessing(state, self.model_path)
+        # The device's claim (a GPU lock, `microau.model.device`) is held as long as the Analyser lives.
+        self._claim = contextlib.ExitStack()
+        self.pair_model = PairModel(state, settings, self._claim.enter_context(claimed_device(device)))
+
+    def analysed(
+        self, clips: Iterable[str | Path | Clip], jobs: int | None = None
+    ) -> Iterator[AnalysedClip]:
+        """Each clip analysed, in order: `clips` as `analyse_many` takes them; up to `jobs` worker
+        processes (default: every core this process may use) prepare the pairs, this process's
+        model scores them in order, so the rows equal a one-job run's."""
+        todo = clip_list(clips)
+        tasks = [(clip, self.pair_model.settings) for clip in todo]
+        for prepared in ordered_map(prepare_clip, tasks, available_cores() if jobs is None else jobs):
+            yield self.score_clip(prepared)
+
+    def score_clip(self, prepared: PreparedClip) -> AnalysedClip:
+        """The model's part of a clip `prepare_clip` prepared: its scores added to its row."""
+        row = dict(prepared.row)
+        if prepared.pair is None:
+            return AnalysedClip(row | {"status": prepared.status}, None, None, prepared.seconds)
+        prediction = self.pair_model.score(prepared.pair)
+        for au, p in prediction.aus.items():
+            row[f"{au}_prob"], row[f"{au}_on"] = p, int(p > 0.5)
+        for reading, scores in prediction.emotion_scores.items():
+            row |= {f"mer_{reading}_{name}": score for name, score in scores.items()}
+            row[f"mer_{reading}_pred"] = prediction.emotions[reading]
+        seconds = prepared.seconds | prepared.pair.seconds | {"model": prediction.seconds}
+        return AnalysedClip(row | {"status": STATUS_OK}, prepared.pair, prediction, seconds)
+
+    def analyse_many(
+        self, clips: Iterable[str | Path | Clip], progress: Callable[[int, int, AnalysedClip], None] | None = None,
+        jobs: int | None = None,
+    ) -> pd.DataFrame:
+        """One row per clip (the CSV of `microau analyse`): `clips` are Clip objects, or folders,
+        globs, CSV listings, videos and image folders as `find_clips` reads them; `jobs` as
+        `analysed` takes it. `progress` is called after each clip with (done, total, clip)."""
+        todo = clip_list(clips)
+        rows = []
+        for done, clip in enumerate(self.analysed(todo, jobs), start=1):
+            rows.append(clip.row)
+            if progress:
+                progress(done, len(todo), clip)
+        return self.table(rows)
+
+    def analyse(
+        self, clip: str | Path, onset: int | str | None = None, apex: int | str | None = None,
+        offset: int | str | None = None,
+    ) -> pd.DataFrame:
+        """One clip (a video or an image folder), with its onset, apex and offset when known."""
+        path = Path(clip)
+        given = (None if value is None else str(value) for value in (onset, apex, offset))
+        return self.analyse_many([Clip(path.name, path, *given)], jobs=1)
+
+    def table(self, rows: list[dict[str, object]]) -> pd.DataFrame:
+        """The rows under every column, in the module docstring's order, missing scores empty."""
+        aus = self.pair_model.au_names
+        au_columns = [f"{au}_{kind}" for au in aus for kind in ("prob", "on")]
+        mer_columns = [
+            column for reading, names in self.pair_model.emotion_classes().items()
+            for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
+        ]
+        columns = [*CLIP_COLUMNS, *au_columns, *mer_columns, "status"]
+        frame = pd.DataFrame(rows, columns=columns)
+        for column in ("onset", "apex", *(f"{au}_on" for au in aus)):
+            frame[column] = frame[column].astype("Int64")
+        return frame
+
+
+def load_model(path: str | Path, device: str = "auto") -> Analyser:
+    """A trained model.pt (a fold's, or the final model) ready to analyse clips on `device`
+    (`auto`, `cpu`, `cuda` or `cuda:N`, as `microau.model.device` reads them)."""
+    return Analyser(path, device)
+
+
+def print_progress(done: int, total: int, clip: AnalysedClip, started: float) -> None:
+    """One line per clip: how far, the clip's status, its seconds, time per clip and time left."""
+    elapsed = time.perf_counter() - started
+    left = elapsed / done * (total - done)
+    print(f"[{done}/{total}] {clip.row['clip']}: {clip.row['status']} ({sum(clip.seconds.values()):.2f} s; "
+          f"{elapsed / done:.2f} s per clip, about {left:.0f} s left)", file=sys.stderr, flush=True)
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """The clips' CSV, written whole or not at all; probabilities and scores with six decimals."""
+    with atomic_open(path, newline="") as handle:
+        table.to_csv(handle, index=False, float_format="%.6f")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "clips", nargs="+",
+        help="folders of clips (videos, folders of images), globs (quoted), CSV listings (columns clip, and "
+        "optional id, onset, apex, offset), videos or image folders",
+    )
+    parser.add_argument(
+        "--model", type=Path, required=True,
+        help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="the CSV written: one row per clip")
+    parser.add_argument("--device", default="auto", help="where the model runs: auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--quiet", action="store_true", help="no progress line per clip")
+    parser.add_argument("--eaf-dir", type=Path, help="also write one ELAN .eaf per analysed video here (microau.datasets.elan)")
+    parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf-dir: a tier of P(on) per AU")
+    parser.add_argument("--jobs", type=int, help="processes preparing clips (default: every core this process may use)")
+    parser.add_argument("--review", type=Path, help="also write this HTML review page of the clips (opens offline)")
+    args = parser.parse_args(argv)
+    clips = find_clips(args.clips)
+    started = time.perf_counter()
+    analyser = load_model(args.model, args.device)
+    loaded = time.perf_counter()
+    print(f"model: {args.model} ({analyser.description}) loaded on {analyser.pair_model.device} in "
+          f"{loaded - started:.1f} s; {len(clips)} clip(s)", file=sys.stderr, flush=True)
+    page = ReviewPage(f"microau analyse: {len(clips)} clip(s), {args.model}", analyser.pair_model) if args.review else None
+
+    steps: dict[str, list[float]] = {}
+
+    def progress(done: int, total: int, clip: AnalysedClip) -> None:
+        if clip.prediction is not None:
+            for step, seconds in clip.seconds.items():
+                steps.setdefault(step, []).append(seconds)
+        if page:
+            page.add_analysed(clip.row, clip.pair, clip.prediction)
+        if not args.quiet:
+            print_progress(done, total, clip, loaded)
+
+    table = analyser.analyse_many(clips, progress, args.jobs)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_table(table, args.out)
+    if page:
+        page.write(args.review)
+        print(f"review page -> {args.review}", file=sys.stderr)
+    if args.eaf_dir:
+        from microau.datasets.elan import write_analyse_eafs
+
+        eafs = write_analyse_eafs(args.eaf_dir, table, clips, args.eaf_probabilities)
+        print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
+    failed = table[table["status"] != STATUS_OK]
+    seconds = time.perf_counter() - loaded
+    print(f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "
+          f"({seconds / len(table):.2f} s per clip) -> {args.out}", file=sys.stderr)
+    if steps:
+        print(f"seconds per analysed clip by step: {step_summary(steps)}", file=sys.stderr)
+    for _, row in failed.iterrows():
+        print(f"  {row['clip']}: {row['status']}", file=sys.stderr)
+    return 0
+
+
+def step_summary(steps: dict[str, list[float]]) -> str:
+    """Mean seconds of each step (`microau.inference.predict.STEPS` order) over the analysed clips; with
+    several jobs, the steps before the model ran in workers side by side."""
+    means = {step: sum(values) / len(values) for step, values in steps.items()}
+    return ", ".join(f"{step} {means[step]:.2f}" for step in STEPS if step in means) + f" (total {sum(means.values()):.2f})"

@@ -1,0 +1,368 @@
+"""The review page of `microau analyse --review` and `microau spot --model --review`: one HTML file
+that opens offline (plotly's bundled JavaScript and every image inside it, as data URIs).
+
+Per clip (or spotted micro-expression): the onset and apex crops, the flow image the model read,
+the PTA weights of the active AUs painted on the apex crop (the paper's Fig. 5, computed by
+`microau.evaluation.report.attention_map` as the report's attention figure is), the AU probabilities, the
+zero-shot emotion scores of both readings of Eq. 13 and the status. A table of all clips sorts by
+any column (click its head) and filters by AU, emotion and status; a row opens its clip. For a
+long video, a timeline above it shows the spotting signal of each kind with its threshold, the
+spotted intervals by kind and the ground truth when known; a micro-expression's apex marker opens it.
+A link to `page.html#entry-N` opens the N-th entry (1-based). Script errors are written on the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from microau.io.atomic import atomic_open
+
+if TYPE_CHECKING:
+    from microau.inference.predict import PairModel, Prediction, PreparedPair
+    from microau.io.intervals import Interval
+    from microau.spotting.spotter import Signal
+
+JPEG_QUALITY = 90
+ATTENTION_ALPHA = 0.5  # as the report's attention figure paints it
+KIND_COLOURS = {"micro": "#d62728", "macro": "#1f77b4"}
+
+
+def data_uri(image: np.ndarray, rgb: bool = False) -> str:
+    """A JPEG data URI of an 8-bit image (BGR unless `rgb`)."""
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if rgb else image
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("OpenCV could not encode an image as JPEG")
+    return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
+def attention_overlay(apex_crop: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """The apex crop (BGR) with each patch cell's PTA weight in the jet colour map (0..1) blended
+    over it where the weight is not zero, as the report's figure shows it."""
+    from matplotlib import colormaps
+
+    side_y, side_x = apex_crop.shape[:2]
+    weights = cv2.resize(cells.astype(np.float32), (side_x, side_y), interpolation=cv2.INTER_NEAREST)
+    colour = (colormaps["jet"](np.clip(weights, 0, 1))[..., :3] * 255)[..., ::-1]
+    alpha = np.where(weights > 0, ATTENTION_ALPHA, 0.0)[..., None]
+    return np.clip(apex_crop * (1 - alpha) + colour * alpha, 0, 255).astype(np.uint8)
+
+
+def attention_of(prediction: Prediction, au_names: list[str], grid: tuple[int, int]) -> tuple[np.ndarray | None, str]:
+    """The PTA weights of the active AUs (P(on) > 0.5) on the patch grid, and what they show; with
+    no active AU, the most probable one's, and said so; None without patch token attention."""
+    from microau.evaluation.report import attention_map
+
+    if prediction.token_weights is None or prediction.au_tokens is None:
+        return None, "no patch token weights (pooling: global)"
+    probs = np.array([prediction.aus[au] for au in au_names])
+    active = [int(a) for a in np.flatnonzero(probs > 0.5)]
+    label = "+".join(au_names[a] for a in active)
+    if not active:
+        active = [int(probs.argmax())]
+        label = f"no AU above 0.5; the most probable, {au_names[active[0]]}"
+    return attention_map(prediction.au_tokens, prediction.token_weights, active, grid), label
+
+
+@dataclass
+class Timeline:
+    """What the long video's timeline shows: each kind's signal and threshold, the spotted and the
+    true intervals, and the frame rate that turns frames into seconds."""
+
+    fps: float
+    signals: dict[str, tuple[Signal, float]]
+    spotted: list[Interval]
+    truth: list[Interval] | None
+
+
+class ReviewPage:
+    """The entries of one page, added one at a time as the clips are analysed (images are encoded
+    at once, so hundreds of clips hold no frames in memory), written by `write`."""
+
+    def __init__(self, title: str, pair_model: PairModel | None) -> None:
+        """Without a model (`microau spot` alone) the page holds the timeline and no entries."""
+        self.title = title
+        self.au_names = list(pair_model.au_names) if pair_model else []
+        self.grid = pair_model.grid if pair_model else None
+        self.emotion_classes = pair_model.emotion_classes() if pair_model else {}
+        self.entries: list[dict] = []
+        self.timeline: Timeline | None = None
+
+    def add(
+        self, name: str, status: str, details: dict[str, object], pair: PreparedPair | None,
+        prediction: Prediction | None,
+    ) -> None:
+        """One clip: its name, status, the timing shown in the table (`details`), and, when it was
+        analysed, its prepared pair and prediction."""
+        entry: dict[str, object] = {"name": name, "status": status, "details": {k: str(v) for k, v in details.items()}}
+        if pair is not None and prediction is not None:
+            cells, shown = attention_of(prediction, self.au_names, self.grid)
+            entry |= {
+                "aus": prediction.aus,
+                "active": [au for au, p in prediction.aus.items() if p > 0.5],
+                "emotions": prediction.emotions,
+                "scores": prediction.emotion_scores,
+                "attention_of": shown,
+                "images": {
+                    "onset": data_uri(pair.onset_crop),
+                    "apex": data_uri(pair.apex_crop),
+                    "flow": data_uri(pair.image, rgb=True),
+                    **({"attention": data_uri(attention_overlay(pair.apex_crop, cells))} if cells is not None else {}),
+                },
+            }
+        self.entries.append(entry)
+
+    def add_analysed(self, row: dict[str, object], pair: PreparedPair | None, prediction: Prediction | None) -> None:
+        """A row of `microau analyse` (its CSV columns) with its pair and prediction."""
+        details = {key: row.get(key, "") for key in ("kind", "onset", "apex", "apex_from")}
+        self.add(str(row["clip"]), str(row["status"]), details, pair, prediction)
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+
+    def timeline_figure(self) -> dict:
+        """The plotly figure of the timeline: the signals over time (top) and the intervals by kind
+        (bottom: spotted, and the truth when known); each spotted micro-expression's apex marker
+        carries the index of its entry."""
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+
+        timeline = self.timeline
+        figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06)
+        for kind, (sig, limit) in timeline.signals.items():
+            seconds = sig.sampled / timeline.fps
+            colour = KIND_COLOURS[kind]
+            figure.add_trace(go.Scatter(x=seconds, y=sig.face, name=f"{kind} signal", line={"color": colour, "width": 1}), 1, 1)
+            figure.add_trace(
+                go.Scatter(
+                    x=[seconds[0], seconds[-1]], y=[limit, limit], name=f"{kind} threshold", mode="lines",
+                    line={"color": colour, "dash": "dash", "width": 1},
+                ), 1, 1,
+            )
+        lanes = [("spotted", timeline.spotted)] + ([("truth", timeline.truth)] if timeline.truth is not None else [])
+        micro = 0
+        for lane, intervals in lanes:
+            for kind in sorted({i.kind for i in intervals}):
+                xs: list[float | None] = []
+                for interval in (i for i in intervals if i.kind == kind):
+                    xs += [interval.onset / timeline.fps, interval.offset / timeline.fps, None]
+                y = f"{lane} {kind}"
+                figure.add_trace(
+                    go.Scatter(
+                        x=xs, y=[y if x is not None else None for x in xs], mode="lines", name=f"{lane} {kind}",
+                        line={"color": KIND_COLOURS[kind], "width": 12 if lane == "spotted" else 6},
+                        opacity=1.0 if lane == "spotted" else 0.5, hoverinfo="x+name",
+                    ), 2, 1,
+                )
+            if lane == "spotted":
+                apexes = [i for i in intervals if i.kind == "micro"]
+                figure.add_trace(
+                    go.Scatter(
+                        x=[i.apex / timeline.fps for i in apexes], y=["spotted micro"] * len(apexes), mode="markers",
+                        name="micro apex (click: its AUs)" if self.entries else "micro apex",
+                        marker={"color": "black", "size": 9, "symbol": "diamond"},
+                        customdata=list(range(micro, micro + len(apexes))),
+                        text=[f"micro {n + 1}: frames {i.onset}-{i.offset}, apex {i.apex}" for n, i in enumerate(apexes)],
+                        hoverinfo="text",
+                    ), 2, 1,
+                )
+                micro += len(apexes)
+        figure.update_xaxes(title_text="seconds", row=2, col=1)
+        figure.update_yaxes(title_text="signal", row=1, col=1)
+        figure.update_layout(height=460, margin={"l": 60, "r": 20, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.08})
+        return json.loads(figure.to_json())
+
+    def html(self) -> str:
+        """The whole page: plotly's JavaScript, the entries as JSON, the table and the panels."""
+        from plotly.offline import get_plotlyjs
+
+        data = {
+            "aus": self.au_names, "emotion_classes": self.emotion_classes, "entries": self.entries,
+            "timeline": self.timeline_figure() if self.timeline else None,
+        }
+        payload = json.dumps(data).replace("</", "<\\/")
+        return PAGE.format(
+            title=html.escape(self.title), plotly=get_plotlyjs(), data=payload, script=SCRIPT, style=STYLE,
+        )
+
+    def write(self, path: Path) -> None:
+        """The page, written whole or not at all."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(path) as handle:
+            handle.write(self.html())
+
+
+STYLE = """
+body { font-family: sans-serif; margin: 1em; color: #222; }
+h1 { font-size: 1.2em; }
+#errors { color: #b00; white-space: pre-wrap; }
+#filters label { margin-right: 1em; }
+table { border-collapse: collapse; font-size: 0.85em; margin-top: 0.5em; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }
+th { background: #eee; cursor: pointer; user-select: none; }
+tr.clip { cursor: pointer; }
+tr.clip:hover { background: #f4f4ff; }
+tr.selected { background: #dde4ff; }
+tr.failed td.status { color: #b00; }
+td.on { font-weight: bold; background: #ffe3d6; }
+#detail { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; margin: 1em 0; }
+#detail figure { margin: 0; text-align: center; font-size: 0.8em; }
+#detail img { width: 192px; height: 192px; image-rendering: auto; border: 1px solid #ccc; }
+.chart { width: 380px; height: 260px; }
+"""
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>{style}</style>
+<script>{plotly}</script>
+</head><body>
+<h1>{title}</h1>
+<div id="errors"></div>
+<div id="timeline"></div>
+<h2 id="detail-title"></h2>
+<div id="detail"></div>
+<div id="filters">
+<label>AU on <select id="filter-au"><option value="">any</option></select></label>
+<label>emotion <select id="filter-emotion"><option value="">any</option></select></label>
+<label>status <select id="filter-status"><option value="">any</option><option value="ok">ok</option><option value="failed">not ok</option></select></label>
+<span id="shown"></span>
+</div>
+<table id="clips"><thead></thead><tbody></tbody></table>
+<script type="application/json" id="review-data">{data}</script>
+<script>{script}</script>
+</body></html>
+"""
+
+SCRIPT = r"""
+window.addEventListener('error', e => {
+  document.getElementById('errors').textContent += 'script error: ' + e.message + '\n';
+});
+const data = JSON.parse(document.getElementById('review-data').textContent);
+const readings = Object.keys(data.emotion_classes);
+const first = readings[0];
+const detailDetails = data.entries.length ? Object.keys(data.entries[0].details) : [];
+const columns = [
+  {key: 'name', title: 'clip', value: e => e.name},
+  {key: 'status', title: 'status', value: e => e.status},
+  ...detailDetails.map(d => ({key: d, title: d, value: e => e.details[d]})),
+  {key: 'active', title: 'AUs on', value: e => (e.active || []).join('+')},
+  ...readings.map(r => ({key: 'emotion_' + r, title: 'emotion (' + r + ')', value: e => e.emotions ? e.emotions[r] : ''})),
+  ...data.aus.map(au => ({key: au, title: au, value: e => e.aus ? e.aus[au] : null, au: true})),
+];
+let sortKey = null, sortUp = true, selected = null;
+
+function fillFilters() {
+  const au = document.getElementById('filter-au');
+  data.aus.forEach(a => au.add(new Option(a, a)));
+  const emotion = document.getElementById('filter-emotion');
+  readings.forEach(r => data.emotion_classes[r].forEach(c => emotion.add(new Option(c + ' (' + r + ')', r + ':' + c))));
+  ['filter-au', 'filter-emotion', 'filter-status'].forEach(id => document.getElementById(id).addEventListener('change', render));
+}
+
+function passes(e) {
+  const au = document.getElementById('filter-au').value;
+  const emotion = document.getElementById('filter-emotion').value;
+  const status = document.getElementById('filter-status').value;
+  if (au && !(e.active || []).includes(au)) return false;
+  if (emotion) {
+    const [r, c] = emotion.split(':');
+    if (!e.emotions || e.emotions[r] !== c) return false;
+  }
+  if (status === 'ok' && e.status !== 'ok') return false;
+  if (status === 'failed' && e.status === 'ok') return false;
+  return true;
+}
+
+function render() {
+  const head = document.querySelector('#clips thead');
+  head.innerHTML = '';
+  const tr = head.insertRow();
+  columns.forEach(c => {
+    const th = document.createElement('th');
+    th.textContent = c.title + (sortKey === c.key ? (sortUp ? ' \u25b2' : ' \u25bc') : '');
+    th.dataset.key = c.key;
+    th.addEventListener('click', () => { sortUp = sortKey === c.key ? !sortUp : true; sortKey = c.key; render(); });
+    tr.appendChild(th);
+  });
+  let order = data.entries.map((e, i) => i).filter(i => passes(data.entries[i]));
+  if (sortKey) {
+    const column = columns.find(c => c.key === sortKey);
+    order.sort((a, b) => {
+      const x = column.value(data.entries[a]), y = column.value(data.entries[b]);
+      const cmp = (typeof x === 'number' || typeof y === 'number') ? (x ?? -1) - (y ?? -1)
+        : String(x ?? '').localeCompare(String(y ?? ''), undefined, {numeric: true});
+      return sortUp ? cmp : -cmp;
+    });
+  }
+  const body = document.querySelector('#clips tbody');
+  body.innerHTML = '';
+  order.forEach(i => {
+    const e = data.entries[i];
+    const row = body.insertRow();
+    row.className = 'clip' + (e.status === 'ok' ? '' : ' failed') + (i === selected ? ' selected' : '');
+    row.dataset.index = i;
+    columns.forEach(c => {
+      const cell = row.insertCell();
+      const v = c.value(e);
+      cell.textContent = (typeof v === 'number') ? v.toFixed(3) : (v ?? '');
+      if (c.key === 'status') cell.className = 'status';
+      if (c.au && typeof v === 'number' && v > 0.5) cell.className = 'on';
+    });
+    row.addEventListener('click', () => show(i));
+  });
+  document.getElementById('shown').textContent = order.length + ' of ' + data.entries.length + ' shown';
+}
+
+function picture(src, caption) {
+  return '<figure><img src="' + src + '" alt="' + caption + '"><figcaption>' + caption + '</figcaption></figure>';
+}
+
+function show(i) {
+  selected = i;
+  const e = data.entries[i];
+  document.getElementById('detail-title').textContent = e.name + ': ' + e.status;
+  const detail = document.getElementById('detail');
+  if (!e.images) { detail.innerHTML = '<p>not analysed: ' + e.status + '</p>'; render(); return; }
+  detail.innerHTML = picture(e.images.onset, 'onset') + picture(e.images.apex, 'apex') + picture(e.images.flow, 'flow image')
+    + (e.images.attention ? picture(e.images.attention, 'PTA weights: ' + e.attention_of) : '<p>' + e.attention_of + '</p>')
+    + '<div id="chart-aus" class="chart"></div><div id="chart-emotion" class="chart"></div>';
+  Plotly.newPlot('chart-aus', [{type: 'bar', x: data.aus, y: data.aus.map(a => e.aus[a]),
+      marker: {color: data.aus.map(a => e.aus[a] > 0.5 ? '#d62728' : '#7f7f7f')}}],
+    {title: {text: 'P(on) per AU', font: {size: 13}}, yaxis: {range: [0, 1]}, margin: {l: 40, r: 10, t: 40, b: 40},
+     shapes: [{type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: {dash: 'dot', width: 1}}]},
+    {displayModeBar: false, staticPlot: false});
+  Plotly.newPlot('chart-emotion', readings.map(r => ({type: 'bar', name: r, x: data.emotion_classes[r],
+      y: data.emotion_classes[r].map(c => e.scores[r][c])})),
+    {title: {text: 'zero-shot emotion scores (Eq. 13)', font: {size: 13}}, barmode: 'group',
+     margin: {l: 40, r: 10, t: 40, b: 40}, legend: {orientation: 'h'}}, {displayModeBar: false});
+  render();
+}
+
+if (!data.entries.length) {  // a timeline alone (no model): no table to sort or filter
+  document.getElementById('filters').style.display = 'none';
+  document.getElementById('clips').style.display = 'none';
+}
+fillFilters();
+render();
+const timelineDrawn = !data.timeline ? Promise.resolve() :
+  Plotly.newPlot('timeline', data.timeline.data, data.timeline.layout, {displayModeBar: false}).then(plot => {
+    plot.on('plotly_click', ev => {
+      const point = ev.points.find(p => p.customdata !== undefined);
+      if (point) show(point.customdata);
+    });
+  });
+timelineDrawn.then(() => { document.body.dataset.ready = 'yes'; });  // drawn: what a test waits for
+// #entry-N (1-based, as a link from another page gives it) opens that entry, else the first analysed one
+const linked = /^#entry-(\d+)$/.exec(location.hash);
+const firstOk = data.entries.findIndex(e => e.status === 'ok');
+if (linked && +linked[1] >= 1 && +linked[1] <= data.entries.length) show(+linked[1] - 1);
+else if (firstOk >= 0) show(firstOk);
+"""

@@ -1,0 +1,372 @@
+"""Workflow decisions as plain functions of the loaded config (`microau.plan.config.load_config`).
+
+`workflow/rules/common.smk` turns wildcards into calls of these functions and reads the faces
+checkpoint for the subjects; everything it decides from the config alone lives here, where a unit
+test reaches it without Snakemake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+from pathlib import Path
+
+from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
+from microau.plan.config import KINDS_ANNOTATED, dataset_clip, generated_release, shared_aus
+from microau.errors import MicroauError
+from microau.io.fold_files import PREPROCESS_SECTIONS
+
+MODEL_OPTION_KEYS = ("pooling", "fusion", "text")
+"""Variant keys that build the model (`ModelOptions`); the others are training settings."""
+JOB_KEYS = ("threads", "device", "checkpoint_seconds", "mem_mb", "runtime", "seeds")
+"""Keys of the train section that size, place or repeat jobs rather than set up one training run:
+none of them is a training setting, so changing one retrains nothing."""
+DATASET_SCHEDULE_KEYS = ("epochs", "batch_size", "lr_drop_epoch")
+FEATURE_SECTIONS = ("frames", "magnify", "flow")
+
+
+class PlanError(MicroauError):
+    """A target the config cannot build (no data folder, an unknown encoder, a missing variant)."""
+
+
+def seeds(config: dict) -> list[int]:
+    """Training seeds: train.seed, then the extra train.seeds the ablation runs repeat with."""
+    return list(dict.fromkeys([config["train"]["seed"], *config["train"]["seeds"]]))
+
+
+def run_dir(dataset: str, variant: str, seed: int) -> str:
+    """Where the folds of one variant and seed live (one folder per held-out subject below)."""
+    return f"results/train/{dataset}/{variant}/seed{seed}"
+
+
+def main_run_files(config: dict, dataset: str, subjects: list[str], filename: str) -> list[str]:
+    """`filename` of every fold of the run behind the main tables: config variant, train.seed."""
+    folder = run_dir(dataset, config["variant"], config["train"]["seed"])
+    return [f"{folder}/{subject}/{filename}" for subject in subjects]
+
+
+def variant_spec(config: dict, dataset: str, name: str) -> dict:
+    """Every setting of a variant on a dataset; a null alpha or beta takes the dataset's."""
+    spec = dict(config["variants"][name])
+    for key in ("alpha", "beta"):
+        if spec[key] is None:
+            spec[key] = config["datasets"][dataset][key]
+    return spec
+
+
+def trained_as(config: dict, dataset: str, name: str) -> str:
+    """The variant whose folds serve `name`: the main variant when the settings are the same,
+    else the first variant in config order with the same settings."""
+    spec = variant_spec(config, dataset, name)
+    candidates = [config["variant"], *config["variants"]]
+    return next(other for other in candidates if variant_spec(config, dataset, other) == spec)
+
+
+def train_settings(config: dict, dataset: str, variant: str, seed: int) -> dict:
+    """Every `TrainSettings` field of one run: the dataset's schedule, the shared optimiser keys
+    with the dataset's own (`datasets.<name>.train`) over them, the variant's loss, the seed and
+    the MER texts."""
+    spec = variant_spec(config, dataset, variant)
+    entry = config["datasets"][dataset]
+    settings = {key: entry[key] for key in DATASET_SCHEDULE_KEYS}
+    settings.update({key: value for key, value in config["train"].items() if key not in JOB_KEYS})
+    settings.update(entry["train"])
+    settings.update(
+        alpha=spec["alpha"],
+        beta=spec["beta"],
+        contrastive=spec["contrastive"],
+        seed=seed,
+        mer_classes=config["mer"]["classes"],
+        mer_combinations=entry["mer_combinations"],
+    )
+    return settings
+
+
+def model_options(config: dict, dataset: str, variant: str) -> dict:
+    """The `ModelOptions` of a variant."""
+    spec = variant_spec(config, dataset, variant)
+    return {key: spec[key] for key in MODEL_OPTION_KEYS}
+
+
+def preprocess_settings(config: dict) -> dict:
+    """The preprocessing sections, stored in model.pt so `microau predict` matches training."""
+    return {section: config[section] for section in PREPROCESS_SECTIONS}
+
+
+def encoder_id(clip: dict) -> str:
+    """Names feature caches and weights records after model and weights: a file counts by its name."""
+    pretrained = clip["pretrained"]
+    if "/" in pretrained or Path(pretrained).suffix:
+        pretrained = f"file-{Path(pretrained).stem}"
+    return f"{clip['model']}__{pretrained}"
+
+
+def dataset_encoder(config: dict, dataset: str) -> str:
+    """The encoder id of a dataset, which names its feature cache and weights record."""
+    return encoder_id(dataset_clip(config, dataset))
+
+
+def encoders(config: dict) -> dict[str, dict]:
+    """Each encoder id in use by some dataset -> its CLIP settings (the same for every such dataset)."""
+    return {dataset_encoder(config, name): dataset_clip(config, name) for name in config["datasets"]}
+
+
+def encoder_clip(config: dict, encoder: str) -> dict:
+    """The CLIP settings behind an encoder id, for the job that fetches its weights."""
+    in_use = encoders(config)
+    if encoder not in in_use:
+        raise PlanError(
+            f"no dataset in config.yaml uses the encoder '{encoder}' (in use: {', '.join(sorted(in_use))})"
+        )
+    return in_use[encoder]
+
+
+def features_clip(config: dict, dataset: str, encoder: str) -> dict:
+    """CLIP settings of a features job, whose encoder must be its dataset's own."""
+    own = dataset_encoder(config, dataset)
+    if encoder != own:
+        raise PlanError(
+            f"dataset '{dataset}' uses the encoder '{own}', not '{encoder}' "
+            f"(set datasets.{dataset}.clip in config.yaml)"
+        )
+    return dataset_clip(config, dataset)
+
+
+def _hash(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def features_hash(config: dict, dataset: str) -> str:
+    """Hash of what a feature cache depends on: preprocessing and the dataset's encoder."""
+    return _hash([config[section] for section in FEATURE_SECTIONS] + [dataset_clip(config, dataset)])
+
+
+def config_hash(config: dict) -> str:
+    """Hash of the whole config, written into every table so a table names the config behind it."""
+    return _hash([config[section] for section in sorted(config)])
+
+
+def release_root(config: dict, dataset: str) -> str:
+    """The release folder a dataset is indexed from: the generated one, or the user's copy."""
+    if config["datasets"][dataset]["generated"]:
+        return generated_release(dataset)
+    root = config["datasets"][dataset]["root"]
+    if not root:
+        raise PlanError(
+            f"dataset '{dataset}' has no data folder: set datasets.{dataset}.root in config.yaml "
+            f"(or --config 'datasets={{{dataset}: {{root: /path/to/release}}}}') to your licensed copy"
+        )
+    return root
+
+
+def index_options(config: dict, dataset: str) -> str:
+    """The flags of a dataset's index job beyond its layout: the class3 mapping and, when the
+    config names them, the coding sheet and (for a table) the number of a video's first frame."""
+    settings = config["datasets"][dataset]
+    options = [f"--class3 {shlex.quote(json.dumps(settings['class3']))}"]
+    if settings["coding_file"]:
+        options.append(f"--coding-file {shlex.quote(settings['coding_file'])}")
+    if settings["first_frame"] is not None:
+        options.append(f"--first-frame {settings['first_frame']}")
+    return " ".join(options)
+
+
+def bootstrap_options(config: dict) -> str:
+    """The `evaluate` section as the flags of every command that writes a table."""
+    settings = config["evaluate"]
+    return (
+        f"--resamples {settings['resamples']} --resample-seed {settings['resample_seed']}"
+        f" --confidence {settings['confidence']}"
+    )
+
+
+def report_au(config: dict, dataset: str) -> int:
+    """The AU of Fig. 6 and 7: config report.au, or the dataset's first AU when it lacks that one."""
+    aus = config["datasets"][dataset]["aus"]
+    return config["report"]["au"] if config["report"]["au"] in aus else aus[0]
+
+
+def run_benchmarks(config: dict, dataset: str, subjects: list[str]) -> list[str]:
+    """Benchmark TSVs of the jobs that built a dataset's table (rules with `benchmark:`)."""
+    files = [] if not config["datasets"][dataset]["generated"] else [f"results/benchmarks/synthesize/{dataset}.tsv"]
+    files.append(f"results/benchmarks/features/{dataset}/{dataset_encoder(config, dataset)}.tsv")
+    folder = f"results/benchmarks/train/{dataset}/{config['variant']}/seed{config['train']['seed']}"
+    return files + [f"{folder}/{subject}.tsv" for subject in subjects]
+
+
+def ablation_runs(config: dict, dataset: str, group: str) -> dict[str, dict]:
+    """Each variant of a paper table -> the variant trained for it and its run folder per seed."""
+    runs = {}
+    for name in PAPER_TABLES[group].variants_needed:
+        if name not in config["variants"]:
+            raise PlanError(
+                f"ablation table {group} needs the variant '{name}': add it under variants in "
+                f"config.yaml (config/config.yaml of the repository lists every paper variant)"
+            )
+        source = trained_as(config, dataset, name)
+        runs[name] = {
+            "trained_as": source,
+            "seeds": {seed: run_dir(dataset, source, seed) for seed in seeds(config)},
+        }
+    return runs
+
+
+def ablation_inputs(config: dict, dataset: str, group: str, subjects: list[str]) -> list[str]:
+    """Predictions and histories of every fold an ablation table reads, each run folder once."""
+    runs = ablation_runs(config, dataset, group)
+    folders = sorted({path for run in runs.values() for path in run["seeds"].values()})
+    return [
+        f"{folder}/{subject}/{filename}"
+        for folder in folders
+        for subject in subjects
+        for filename in ("predictions.csv", "history.csv")
+    ]
+
+
+
+def synthetic_settings(config: dict, dataset: str) -> dict:
+    """Seed and sizes of a generated dataset: `datasets.<name>.synthetic` over the top-level `synthetic`."""
+    return {**config["synthetic"], **config["datasets"][dataset]["synthetic"]}
+
+
+def features_path(config: dict, dataset: str) -> str:
+    """The feature cache of a dataset's own encoder, the one every protocol using it reads."""
+    return f"results/features/{dataset}/{dataset_encoder(config, dataset)}.h5"
+
+
+def composite_datasets(config: dict, name: str) -> list[str]:
+    """The datasets a composite pools."""
+    if name not in config["composites"]:
+        raise PlanError(f"no composite '{name}' under composites in config.yaml")
+    return config["composites"][name]["datasets"]
+
+
+def composite_schedule(config: dict, name: str) -> str:
+    """The dataset whose schedule (epochs, batch size, lr drop, alpha, beta) trains a composite."""
+    return config["composites"][name]["schedule"] or composite_datasets(config, name)[0]
+
+
+def cross_name(train: str, test: str) -> str:
+    """Names a cross-dataset protocol's folder and tables: `<train>_to_<test>`."""
+    return f"{train}_to_{test}"
+
+
+def cross_pair(config: dict, train: str, test: str) -> list[str]:
+    """[train, test] of a cross-dataset protocol listed under cross."""
+    if {"train": train, "test": test} not in config["cross"]:
+        raise PlanError(f"cross in config.yaml has no entry {{train: {train}, test: {test}}}")
+    return [train, test]
+
+
+def protocol_features(config: dict, datasets: list[str]) -> list[str]:
+    """The feature caches a protocol reads, one per dataset: each dataset's own, never rebuilt."""
+    return [features_path(config, dataset) for dataset in datasets]
+
+
+def protocol_train_flags(config: dict, datasets: list[str]) -> str:
+    """The `microau train` flags naming a pooled run's datasets (in --features order) and shared AUs."""
+    return f"--datasets {' '.join(datasets)} --aus {','.join(map(str, shared_aus(config, datasets)))}"
+
+
+def protocol_settings(config: dict, schedule: str, tested: str, variant: str, seed: int) -> dict:
+    """`train_settings` of a pooled run: the schedule of one dataset, the AU-emotion correspondence
+    of the dataset whose subjects it tests (cut to the shared AUs when the run reads it)."""
+    settings = train_settings(config, schedule, variant, seed)
+    settings["mer_combinations"] = config["datasets"][tested]["mer_combinations"]
+    return settings
+
+
+def composite_run_dir(config: dict, name: str) -> str:
+    """Where a composite's folds of the main variant and seed live (`<dataset>/<subject>/` below)."""
+    return f"results/train/composite/{name}/{config['variant']}/seed{config['train']['seed']}"
+
+
+def cross_run_dir(config: dict, train: str, test: str) -> str:
+    """Where the one run of a cross-dataset protocol (main variant and seed) lives."""
+    return f"results/train/cross/{cross_name(train, test)}/{config['variant']}/seed{config['train']['seed']}"
+
+
+def composite_run_files(config: dict, name: str, subjects: dict[str, list[str]], filename: str) -> list[str]:
+    """`filename` of every composite fold: one per subject of each dataset (`subjects`: dataset ->
+    its subjects with a face)."""
+    folder = composite_run_dir(config, name)
+    return [
+        f"{folder}/{dataset}/{subject}/{filename}"
+        for dataset in composite_datasets(config, name)
+        for subject in subjects[dataset]
+    ]
+
+
+def reference_options(config: dict, datasets: list[str], subjects: dict[str, list[str]]) -> str:
+    """`--reference <dataset> <predictions>...` of each tested dataset's own LOSO run (main variant,
+    train.seed): the paired comparison of a protocol table."""
+    return " ".join(
+        f"--reference {dataset} " + " ".join(main_run_files(config, dataset, subjects[dataset], "predictions.csv"))
+        for dataset in datasets
+    )
+
+
+def protocol_tables(config: dict) -> list[str]:
+    """The AU and MER tables of every composite and cross-dataset protocol in the config."""
+    stems = [f"results/composite_{name}" for name in config["composites"]]
+    stems += [f"results/cross_{cross_name(entry['train'], entry['test'])}" for entry in config["cross"]]
+    return [f"{stem}{suffix}" for stem in stems for suffix in ("_table.csv", "_mer_table.csv")]
+
+def spotting_folder(dataset: str) -> str:
+    """Where a spotting dataset's index, spotted intervals and generated release live."""
+    return f"results/spotting/{dataset}"
+
+
+def spotting_release_root(config: dict, dataset: str) -> str:
+    """The long-video release a spotting dataset is indexed from: the generated one, or the user's copy."""
+    entry = config["spotting_datasets"][dataset]
+    if entry["reader"] == "synthetic_long":
+        return f"{spotting_folder(dataset)}/release"
+    if not entry["root"]:
+        raise PlanError(
+            f"spotting dataset '{dataset}' has no data folder: set spotting_datasets.{dataset}.root in config.yaml "
+            "to your licensed copy"
+        )
+    return entry["root"]
+
+
+def paper_dataset_option(config: dict, dataset: str) -> str:
+    """The ablation flag that puts the paper's figures beside a dataset's rows: only for a real copy
+    (not generated) read by the reader of a dataset the paper publishes, whatever the entry's name."""
+    entry = config["datasets"][dataset]
+    return f"--paper-dataset {entry['reader']}" if entry["reader"] in PAPER_DATASETS and not entry["generated"] else ""
+
+
+def spotting_kinds(config: dict, dataset: str) -> list[str]:
+    """The kinds of expression a spotting dataset annotates, and so spots and scores."""
+    return list(KINDS_ANNOTATED[config["spotting_datasets"][dataset]["reader"]])
+
+
+def spotting_settings_json(config: dict) -> str:
+    """The spotting section as the JSON the spot and spotting-table commands take."""
+    return json.dumps(config["spotting"], sort_keys=True)
+
+
+def spotting_model(config: dict) -> str | None:
+    """The model.pt that recognises spotted micro-expressions: a dataset's final model, or a path."""
+    name = config.get("spotting_model")
+    if not name:
+        return None
+    if name in config["datasets"]:
+        return f"results/final/{name}/{config['variant']}/seed{config['train']['seed']}/model.pt"
+    return name
+
+
+def spotting_recognition_options(config: dict, dataset: str) -> str:
+    """The spotting-table flags of spot-then-recognise (none without a spotting_model)."""
+    if not spotting_model(config):
+        return ""
+    class3 = config["spotting_datasets"][dataset]["class3"]
+    return f"--class3 {shlex.quote(json.dumps(class3, sort_keys=True))} --reading {config['mer']['texts']}"
+
+
+def spot_index_options(config: dict, dataset: str) -> str:
+    """The optional flag of a spotting dataset's index job (its annotation sheet)."""
+    coding = config["spotting_datasets"][dataset]["coding_file"]
+    return f"--coding-file '{coding}'" if coding else ""

@@ -1,0 +1,1 @@
+"""Training one leave-one-subject-out fold, a protocol's split or a final model."""
