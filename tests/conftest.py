@@ -21,8 +21,8 @@ def schema_config() -> dict:
 
 def train_settings(**changes):
     """TrainSettings of the default variant on the schema's defaults, with `changes` applied."""
-    from microau.training.settings import TrainSettings
     from microau.plan.workflow import train_settings as planned
+    from microau.training.settings import TrainSettings
 
     config = schema_config()
     return TrainSettings(**{**planned(config, "tiny", config["variant"], config["train"]["seed"]), **changes})
@@ -88,7 +88,14 @@ def write_tiny_inputs(root: Path, subjects=("sub01", "sub02", "sub03"), per_subj
             cv2.imwrite(str(root / "flow" / f"{sample}.png"), rng.integers(0, 255, (224, 224, 3), dtype=np.uint8))
             write_landmarks(root / "landmarks" / f"{sample}.csv", rng.uniform(10, 214, (68, 2)))
             labels = {f"AU{au:02d}": int(rng.integers(0, 2)) for au in AUS}
-            rows.append({"subject": subject, "sample": sample, "class3": ["positive", "negative", "surprise", ""][i % 4], **labels})
+            rows.append(
+                {
+                    "subject": subject,
+                    "sample": sample,
+                    "class3": ["positive", "negative", "surprise", ""][i % 4],
+                    **labels,
+                }
+            )
     write_rows(root / "samples.tsv", list(rows[0]), rows)
     return root / "samples.tsv"
 
@@ -102,7 +109,9 @@ def tiny_cache(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("tiny")
     samples = write_tiny_inputs(root)
     out = root / "features.h5"
-    build_cache(samples, root / "flow", root / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out, torch.device("cpu"))
+    build_cache(
+        samples, root / "flow", root / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out, torch.device("cpu")
+    )
     return out
 
 

@@ -8,11 +8,12 @@ Import with `from fake_releases import make_casme2` (pytest puts tests/ on sys.p
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import cv2
-import json
 import numpy as np
 import openpyxl
 import yaml
@@ -32,6 +33,7 @@ def paper_flags(reader: str) -> list[str]:
     """The same settings as `microau index` flags."""
     settings = paper_settings(reader)
     return ["--aus", ",".join(map(str, settings["aus"])), "--class3", json.dumps(settings["class3"])]
+
 
 CASME2_HEADER = [
     "Subject",
@@ -215,12 +217,16 @@ def make_samm(root: Path, rows: Sequence[Sequence] = SAMM_ROWS) -> Path:
         if subject in SAMM_EMPTY_SUBJECTS:
             folder.mkdir(parents=True, exist_ok=True)
             continue
-        width = SAMM_PADDING.get(filename, 4)
-        name = lambda n, s=subject, w=width: f"{s}_{n:0{w}d}.jpg"
+        name = functools.partial(samm_frame_name, subject, SAMM_PADDING.get(filename, 4))
         write_frames(folder / filename, range(onset - 2, offset + 3), name)
         if filename in SAMM_CORRUPT:
             write_corrupt(folder / filename / name(SAMM_CORRUPT[filename]))
     return root
+
+
+def samm_frame_name(subject: str, width: int, number: int) -> str:
+    """A SAMM frame file name: the subject, then the frame number padded to `width` digits."""
+    return f"{subject}_{number:0{width}d}.jpg"
 
 
 def make_casme3(root: Path, rows: Sequence[Sequence] = CASME3_ROWS) -> Path:
@@ -271,7 +277,18 @@ def make_casme_sq(root: Path) -> Path:
     return root
 
 
-SAMM_LV_HEADER = ["Subject", "Filename", "Inducement Code", "Onset", "Apex", "Offset", "Duration", "Type", "Action Units", "Notes"]
+SAMM_LV_HEADER = [
+    "Subject",
+    "Filename",
+    "Inducement Code",
+    "Onset",
+    "Apex",
+    "Offset",
+    "Duration",
+    "Type",
+    "Action Units",
+    "Notes",
+]
 SAMM_LV_TITLE_ROWS = 9
 SAMM_LV_ROWS = [
     ["006", "006_1_1", 1, 101, 105, 110, 10, "Micro - 1/2", "R14", None],
@@ -286,7 +303,10 @@ SAMM_LV_FRAMES = {"006_1": 700, "007_3": 60}
 def make_samm_lv(root: Path) -> Path:
     """SAMM Long Videos: SAMM_longvideos/<video>/<video>_<nnnn>.jpg from 1, titled annotation sheet."""
     write_xlsx(
-        root / "SAMM_LongVideos_V3_Release.xlsx", SAMM_LV_HEADER, SAMM_LV_ROWS, sheet="FACS_Movement_Only",
+        root / "SAMM_LongVideos_V3_Release.xlsx",
+        SAMM_LV_HEADER,
+        SAMM_LV_ROWS,
+        sheet="FACS_Movement_Only",
         title_rows=SAMM_LV_TITLE_ROWS,
     )
     for video, count in SAMM_LV_FRAMES.items():
@@ -318,7 +338,16 @@ def make_casme(root: Path, rows: Sequence[Sequence] = CASME_ROWS) -> Path:
 
 # MMEW as tvaranka/meb's `Mmew` loader reads it: Micro_Expression/<emotion>/<Filename>/ frames.
 MMEW_SHEET = "MMEW_Micro_Exp.xlsx"
-MMEW_HEADER = ["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Action Units", "Estimated Emotion", "remarks"]
+MMEW_HEADER = [
+    "Subject",
+    "Filename",
+    "OnsetFrame",
+    "ApexFrame",
+    "OffsetFrame",
+    "Action Units",
+    "Estimated Emotion",
+    "remarks",
+]
 MMEW_ROWS = [
     ["S01", "happiness_1_1", 5, 8, 12, "6+12", "happiness", None],
     ["S01", "surprise_1_2", 3, 6, 9, "1+2", "surprise", None],
@@ -375,6 +404,10 @@ SMIC_CLIPS = [
 def make_smic(root: Path) -> Path:
     """SMIC: SMIC_all_raw/<camera>/<subject>/micro/<emotion>/<clip>/image<n>.bmp, and a non_micro folder."""
     for camera, subject, emotion, clip, first, last in SMIC_CLIPS:
-        write_frames(root / "SMIC_all_raw" / camera / subject / "micro" / emotion / clip, range(first, last + 1), "image{:06d}.bmp".format)
+        write_frames(
+            root / "SMIC_all_raw" / camera / subject / "micro" / emotion / clip,
+            range(first, last + 1),
+            "image{:06d}.bmp".format,
+        )
     write_frames(root / "SMIC_all_raw" / "HS" / "s1" / "non_micro" / "s1_non_01", range(1, 4), "image{:06d}.bmp".format)
     return root

@@ -6,16 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
-from microau import cli
-from microau.plan.paper_tables import PAPER_TABLES
-from microau.evaluation.ablation import AblationError, ablation_table_main, group_table, main
-from microau.evaluation.bootstrap import Bootstrap
-from microau.io.weights_record import write_weights_record
-from microau.io.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
-from microau.io.result_tables import read_provenance, read_result_table
 from test_workflow import SHIPPED_CONFIG, TINY_CONFIG, place_config, planned_jobs, snakemake, table_rows
 
+from microau import cli
+from microau.evaluation.ablation import AblationError, ablation_table_main, group_table, main
+from microau.evaluation.bootstrap import Bootstrap
+from microau.io.fold_files import HISTORY_CSV, PREDICTIONS_CSV, write_history, write_predictions
+from microau.io.result_tables import read_provenance, read_result_table
+from microau.io.weights_record import write_weights_record
+from microau.plan.paper_tables import PAPER_TABLES
 
 BOOTSTRAP = Bootstrap(200, 0, 0.95)
 BOOTSTRAP_FLAGS = ["--resamples", "200", "--resample-seed", "0", "--confidence", "0.95"]
@@ -24,12 +23,22 @@ BOOTSTRAP_FLAGS = ["--resamples", "200", "--resample-seed", "0", "--confidence",
 def write_run(run_dir: Path, probs: dict[str, list[float]], similarity: float) -> None:
     """Two held-out subjects with two samples each; AU01 truth is 1, 0 for each subject."""
     classes = ["positive", "negative"]
-    mer = {"combinations": (classes, np.array([[0.2, 0.1], [0.2, 0.1]])),  # every sample predicted positive
-           "joined": (classes, np.array([[0.2, 0.1], [0.1, 0.2]]))}  # every sample predicted its own class
+    mer = {
+        "combinations": (classes, np.array([[0.2, 0.1], [0.2, 0.1]])),  # every sample predicted positive
+        "joined": (classes, np.array([[0.2, 0.1], [0.1, 0.2]])),
+    }  # every sample predicted its own class
     for subject, subject_probs in probs.items():
         folder = run_dir / subject
-        write_predictions(folder / PREDICTIONS_CSV, [f"{subject}_0", f"{subject}_1"], [subject] * 2, classes,
-                          ["AU01"], np.array([[1], [0]]), np.array(subject_probs)[:, None], mer)
+        write_predictions(
+            folder / PREDICTIONS_CSV,
+            [f"{subject}_0", f"{subject}_1"],
+            [subject] * 2,
+            classes,
+            ["AU01"],
+            np.array([[1], [0]]),
+            np.array(subject_probs)[:, None],
+            mer,
+        )
         history = [{"epoch": 1, "text_similarity": 0.5}, {"epoch": 2, "text_similarity": similarity}]
         write_history(folder / HISTORY_CSV, history)
 
@@ -42,8 +51,10 @@ def runs(tmp_path) -> dict:
     write_run(tmp_path / "tuned_seed2", {"a": [0.9, 0.9], "b": [0.1, 0.1]}, -0.6)
     return {
         "text_fixed": {"trained_as": "text_fixed", "seeds": {"1": str(tmp_path / "fixed")}},
-        "add_mlp": {"trained_as": "add_mlp",
-                    "seeds": {"1": str(tmp_path / "tuned"), "2": str(tmp_path / "tuned_seed2")}},
+        "add_mlp": {
+            "trained_as": "add_mlp",
+            "seeds": {"1": str(tmp_path / "tuned"), "2": str(tmp_path / "tuned_seed2")},
+        },
     }
 
 
@@ -61,8 +72,13 @@ def test_group_table_gives_mean_and_sd_over_seeds_and_a_baseline_row(runs):
     assert baseline["F1_2class"] == pytest.approx(1 / 3)  # always on: the off class scores 0
     assert "gap_F1_2class" not in fixed
     assert {(f["variant"], f["seed"], f["subject"]) for f in folds} == {
-        ("text_fixed", 1, "a"), ("text_fixed", 1, "b"), ("add_mlp", 1, "a"), ("add_mlp", 1, "b"),
-        ("add_mlp", 2, "a"), ("add_mlp", 2, "b")}
+        ("text_fixed", 1, "a"),
+        ("text_fixed", 1, "b"),
+        ("add_mlp", 1, "a"),
+        ("add_mlp", 1, "b"),
+        ("add_mlp", 2, "a"),
+        ("add_mlp", 2, "b"),
+    }
 
 
 def test_rows_are_compared_with_the_full_model_row_over_the_same_resamples(runs):
@@ -136,9 +152,29 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
     del runs["text_fixed"]
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"weights": "none", "model": "tiny"})
-    code = cli.main(["ablation", "--dataset", "synthetic", "--group", "III", "--runs", json.dumps(runs), "--subjects", "a", "b",
-                 "--weights", str(weights), "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv"),
-                 "--temperature", "model", *BOOTSTRAP_FLAGS])
+    code = cli.main(
+        [
+            "ablation",
+            "--dataset",
+            "synthetic",
+            "--group",
+            "III",
+            "--runs",
+            json.dumps(runs),
+            "--subjects",
+            "a",
+            "b",
+            "--weights",
+            str(weights),
+            "--table",
+            str(tmp_path / "t.csv"),
+            "--folds",
+            str(tmp_path / "f.csv"),
+            "--temperature",
+            "model",
+            *BOOTSTRAP_FLAGS,
+        ]
+    )
     assert code == 2
     assert capsys.readouterr().err.strip() == "microau ablation: error: table III needs runs of variants ['text_fixed']"
 
@@ -146,14 +182,49 @@ def test_cli_names_the_missing_variant(runs, tmp_path, capsys):
 def test_combined_table_stacks_groups_with_provenance(runs, tmp_path):
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"weights": "none (random init)", "model": "tiny"})
-    common = ["--dataset", "synthetic", "--runs", json.dumps(runs), "--subjects", "a", "b", "--weights", str(weights),
-              "--temperature", "0.07", *BOOTSTRAP_FLAGS]
+    common = [
+        "--dataset",
+        "synthetic",
+        "--runs",
+        json.dumps(runs),
+        "--subjects",
+        "a",
+        "b",
+        "--weights",
+        str(weights),
+        "--temperature",
+        "0.07",
+        *BOOTSTRAP_FLAGS,
+    ]
     main([*common, "--group", "III", "--table", str(tmp_path / "III.csv"), "--folds", str(tmp_path / "f3.csv")])
     run = json.dumps({"add_mlp": runs["text_fixed"], "micro_au_clip": runs["text_fixed"]})
-    main([*common[:3], run, *common[4:], "--group", "X", "--table", str(tmp_path / "X.csv"), "--folds", str(tmp_path / "fX.csv")])
+    main(
+        [
+            *common[:3],
+            run,
+            *common[4:],
+            "--group",
+            "X",
+            "--table",
+            str(tmp_path / "X.csv"),
+            "--folds",
+            str(tmp_path / "fX.csv"),
+        ]
+    )
     out = tmp_path / "all.csv"
-    ablation_table_main(["--groups", str(tmp_path / "III.csv"), str(tmp_path / "X.csv"), "--out", str(out),
-                         "--weights", str(weights), "--provenance", str(tmp_path / "prov.json")])
+    ablation_table_main(
+        [
+            "--groups",
+            str(tmp_path / "III.csv"),
+            str(tmp_path / "X.csv"),
+            "--out",
+            str(out),
+            "--weights",
+            str(weights),
+            "--provenance",
+            str(tmp_path / "prov.json"),
+        ]
+    )
     rows = table_rows(out)
     assert [r["table"] for r in rows] == ["III"] * 3 + ["X"] * 5
     assert rows[3]["MER_F1"] and not rows[3]["F1_2class"] and rows[0]["F1_2class"] and not rows[0]["MER_F1"]

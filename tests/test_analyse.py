@@ -8,14 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import AUS
 
 import microau
-from microau.inference.analyse import STATUS_OK, ClipListError, find_clips, natural_key
 from microau.cli import main as cli_main
-from microau.io.fold_files import read_model
+from microau.inference.analyse import STATUS_OK, ClipListError, find_clips, natural_key
 from microau.inference.predict import PairModel
+from microau.io.fold_files import read_model
 
 AU_NAMES = [f"AU{au:02d}" for au in AUS]
 
@@ -98,9 +97,17 @@ def test_the_api_analyses_many_clips_one_row_each_and_a_faceless_clip_gets_its_r
     assert rows.loc["wall", "status"] == f"no face detected in frame 0 of image folder {study / 'clips' / 'wall'}"
     assert rows.loc["wall", ["AU01_prob", "mer_joined_pred"]].isna().all()
     # the apex of largest motion: frame 7 of the folder (img8.png) and of the video; s01_b ends at 5
-    assert (rows.loc["s01_a", "apex"], rows.loc["s01_a", "apex_file"], rows.loc["s01_a", "apex_from"]) == (7, "img8.png", "motion")
+    assert (rows.loc["s01_a", "apex"], rows.loc["s01_a", "apex_file"], rows.loc["s01_a", "apex_from"]) == (
+        7,
+        "img8.png",
+        "motion",
+    )
     assert (rows.loc["s02.avi", "apex"], rows.loc["s02.avi", "kind"]) == (7, "video")
-    assert (rows.loc["s01_b", "onset"], rows.loc["s01_b", "onset_from"], rows.loc["s01_b", "apex"]) == (0, "first frame", 5)
+    assert (rows.loc["s01_b", "onset"], rows.loc["s01_b", "onset_from"], rows.loc["s01_b", "apex"]) == (
+        0,
+        "first frame",
+        5,
+    )
     for au in AU_NAMES:
         assert rows.loc["s01_a", f"{au}_on"] == int(rows.loc["s01_a", f"{au}_prob"] > 0.5)
     for reading in ("combinations", "joined"):
@@ -113,7 +120,13 @@ def test_one_clip_with_a_given_pair_equals_the_single_pair_prediction(analyser, 
     from microau.preprocess.images import read_image
 
     one = analyser.analyse(study / "clips" / "s01_a", onset="img1.png", apex=3).iloc[0]
-    assert (one["onset"], one["onset_from"], one["apex"], one["apex_file"], one["apex_from"]) == (0, "given", 3, "img4.png", "given")
+    assert (one["onset"], one["onset_from"], one["apex"], one["apex_file"], one["apex_from"]) == (
+        0,
+        "given",
+        3,
+        "img4.png",
+        "given",
+    )
     state = read_model(fold_model)
     folder = study / "clips" / "s01_a"
     direct = PairModel(state, stored_preprocessing(state, fold_model), torch.device("cpu")).predict(
@@ -128,7 +141,10 @@ def test_a_clip_too_short_for_its_apex_fails_alone(analyser, study):
     faceless = analyser.analyse(study / "clips" / "wall")
     assert list(faceless.columns) == list(table.columns)  # every column, though no clip had scores
     short = analyser.analyse(study / "clips" / "s01_b", apex=9)
-    assert short["status"][0] == f"image folder {study / 'clips' / 's01_b'} has 6 readable frames (0..5); frame 9 is beyond them"
+    assert (
+        short["status"][0]
+        == f"image folder {study / 'clips' / 's01_b'} has 6 readable frames (0..5); frame 9 is beyond them"
+    )
 
 
 def test_the_cli_writes_the_same_csv_with_progress(analyser, study, fold_model, tmp_path, capsys):
@@ -149,7 +165,9 @@ def test_a_wrong_listing_stops_before_the_model_is_loaded(tmp_path, capsys):
     model = tmp_path / "not_read.pt"  # not there: the listing is checked first
     assert cli_main(["analyse", str(listing), "--model", str(model), "--out", str(tmp_path / "out.csv")]) == 2
     err = capsys.readouterr().err
-    assert err == f"microau analyse: error: {listing}: unknown column(s) emotion (known: clip, id, onset, apex, offset)\n"
+    assert (
+        err == f"microau analyse: error: {listing}: unknown column(s) emotion (known: clip, id, onset, apex, offset)\n"
+    )
 
 
 def test_clips_prepared_by_two_jobs_give_the_csv_of_one_job_byte_for_byte(study, fold_model, tmp_path):
@@ -165,7 +183,9 @@ def test_clips_prepared_by_two_jobs_give_the_csv_of_one_job_byte_for_byte(study,
 def test_an_apex_before_the_onset_or_an_offset_before_the_apex_is_the_clips_status(analyser, study, tmp_path):
     folder = study / "clips" / "s01_a"
     listing = tmp_path / "clips.csv"
-    listing.write_text(f"clip,id,onset,apex,offset\n{folder},early,5,2,\n{folder},late,1,6,4\n{folder},before,5,,3\n{folder},fine,1,6,8\n")
+    listing.write_text(
+        f"clip,id,onset,apex,offset\n{folder},early,5,2,\n{folder},late,1,6,4\n{folder},before,5,,3\n{folder},fine,1,6,8\n"
+    )
     rows = analyser.analyse_many([listing], jobs=1).set_index("clip")
     source = f"image folder {folder}"
     assert rows.loc["early", "status"] == f"apex 2 is before onset 5 of {source}"

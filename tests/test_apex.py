@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from fake_releases import motion_clip
+
 from microau.preprocess.apex import motion_apex
 
 
@@ -61,6 +61,8 @@ def test_on_synthetic_clips_the_apex_found_is_at_the_peak_of_motion(tmp_path) ->
         shares.append(profile[found.frame - sample["onset"]])
         offsets.append(abs(found.frame - sample["apex"]))
     near = sum(share >= 0.9 for share in shares)
-    print(f"{near} of {len(shares)} clips: apex found at >= 90 % of the peak motion; "
-          f"mean distance to the coded apex {np.mean(offsets):.2f} frames")
+    print(
+        f"{near} of {len(shares)} clips: apex found at >= 90 % of the peak motion; "
+        f"mean distance to the coded apex {np.mean(offsets):.2f} frames"
+    )
     assert near >= 0.8 * len(shares)

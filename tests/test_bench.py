@@ -34,10 +34,23 @@ def test_bench_times_the_schema_defaults():
     config = bench_config()
     settings = bench_train_settings(config, epochs=2, lr_drop_epoch=1)
     mer = {key: settings.pop(key) for key in ("mer_classes", "mer_combinations")}
-    assert settings == {"epochs": 2, "batch_size": 8, "lr_drop_epoch": 1, "alpha": 0.6, "beta": 1.0, "seed": 1,
-                        "momentum": 0.0, "lr_encoder": 0.001, "lr_head": 0.01, "temperature": "model",
-                        "contrastive": "miaucl", "label_matrix_target": "raw"}
-    assert mer == {"mer_classes": config["mer"]["classes"],
-                   "mer_combinations": config["datasets"]["bench"]["mer_combinations"]}
+    assert settings == {
+        "epochs": 2,
+        "batch_size": 8,
+        "lr_drop_epoch": 1,
+        "alpha": 0.6,
+        "beta": 1.0,
+        "seed": 1,
+        "momentum": 0.0,
+        "lr_encoder": 0.001,
+        "lr_head": 0.01,
+        "temperature": "model",
+        "contrastive": "miaucl",
+        "label_matrix_target": "raw",
+    }
+    assert mer == {
+        "mer_classes": config["mer"]["classes"],
+        "mer_combinations": config["datasets"]["bench"]["mer_combinations"],
+    }
     assert bench_model_options(config) == ModelOptions(pooling="pta", fusion="gda", text="finetune")
     assert config["clip"]["model"] == "ViT-B-32" and config["clip"]["trainable_blocks"] == 3

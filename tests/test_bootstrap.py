@@ -3,10 +3,18 @@
 import numpy as np
 import pytest
 
-from microau.evaluation.bootstrap import Bootstrap
 from microau.evaluation.aggregate import (
-    AU_METRICS, accuracy, au_resamples, au_table, binary_f1, mer_resamples, mer_table, multiclass_scores, two_class_f1,
+    AU_METRICS,
+    accuracy,
+    au_resamples,
+    au_table,
+    binary_f1,
+    mer_resamples,
+    mer_table,
+    multiclass_scores,
+    two_class_f1,
 )
+from microau.evaluation.bootstrap import Bootstrap
 
 CLASSES = ["positive", "negative", "surprise"]
 

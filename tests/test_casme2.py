@@ -4,11 +4,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from fake_releases import make_casme2, paper_settings
+from test_index import problems
 
-from fake_releases import paper_settings, make_casme2
 from microau.datasets.index import build_index
 from microau.io.sample_table import au_columns, frame_paths, table_columns
-from test_index import problems
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 # sample -> (onset, apex, offset, AUs on, au_side, au_intensity, emotion, class3). The fake frames
@@ -33,7 +33,9 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def selected(release):
-    return build_index("casme2", "casme2", release, frames_layout="selected", missing_apex="motion", **paper_settings("casme2"))
+    return build_index(
+        "casme2", "casme2", release, frames_layout="selected", missing_apex="motion", **paper_settings("casme2")
+    )
 
 
 def test_table_rows_match_the_coding_sheet(selected):
@@ -67,14 +69,18 @@ def test_frames_are_absolute_in_order_and_skip_non_images(selected, release):
 
 def test_validation_reports_each_quirk(selected):
     no_face = " (no face detected on the onset frame: motion measured over the whole frame)"
-    assert problems(selected, "sub04_EP12_01f") == [(
-        "CASME2-coding-20140508.xlsx row 5: apex '/' is not a frame number",
-        "apex set to 31, the frame of largest motion from onset in 30..34" + no_face,
-    )]
-    assert problems(selected, "sub05_EP09_05f") == [(
-        "CASME2-coding-20140508.xlsx row 6: apex 3 equals onset (no motion between the pair)",
-        "apex set to 4, the frame of largest motion from onset in 3..6" + no_face,
-    )]
+    assert problems(selected, "sub04_EP12_01f") == [
+        (
+            "CASME2-coding-20140508.xlsx row 5: apex '/' is not a frame number",
+            "apex set to 31, the frame of largest motion from onset in 30..34" + no_face,
+        )
+    ]
+    assert problems(selected, "sub05_EP09_05f") == [
+        (
+            "CASME2-coding-20140508.xlsx row 6: apex 3 equals onset (no motion between the pair)",
+            "apex set to 4, the frame of largest motion from onset in 3..6" + no_face,
+        )
+    ]
     assert problems(selected, "sub08_EP02_02") == [
         (
             "CASME2-coding-20140508.xlsx row 11: apex 20 outside onset..offset 10..15",
@@ -96,7 +102,9 @@ def test_validation_reports_each_quirk(selected):
 
 
 def test_cropped_layout_finds_doubled_folder_and_reports_short_sequence(release):
-    result = build_index("casme2", "casme2", release, frames_layout="cropped", missing_apex="motion", **paper_settings("casme2"))
+    result = build_index(
+        "casme2", "casme2", release, frames_layout="cropped", missing_apex="motion", **paper_settings("casme2")
+    )
     row = result.samples.set_index("sample").loc["sub16_EP01_08"]
     assert [Path(p).name for p in frame_paths(row)] == [f"reg_img{n}.jpg" for n in range(73, 77)]
     assert "/Cropped/Cropped/sub16/" in row["onset_path"]
@@ -106,7 +114,9 @@ def test_cropped_layout_finds_doubled_folder_and_reports_short_sequence(release)
 
 
 def test_raw_layout_selects_onset_to_offset_from_full_sequences(release):
-    result = build_index("casme2", "casme2", release, frames_layout="raw", missing_apex="motion", **paper_settings("casme2"))
+    result = build_index(
+        "casme2", "casme2", release, frames_layout="raw", missing_apex="motion", **paper_settings("casme2")
+    )
     row = result.samples.set_index("sample").loc["sub02_EP01_11f"]
     assert [Path(p).name for p in frame_paths(row)] == [f"img{n}.jpg" for n in range(5, 10)]
     assert "/CASME2_RAW/CASME2-RAW/sub02/" in row["apex_path"]
@@ -116,5 +126,7 @@ def test_au_column_mixing_ints_floats_and_strings(tmp_path):
     make_casme2(tmp_path, rows=[[1, "EP02_01f", None, 10, 12, 14, None, 4.0, "happiness"]])
     workbook = openpyxl.load_workbook(tmp_path / "CASME2-coding-20140508.xlsx")
     assert isinstance(workbook.active["H2"].value, (int, float))
-    row = build_index("casme2", "casme2", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("casme2")).samples.iloc[0]
+    row = build_index(
+        "casme2", "casme2", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("casme2")
+    ).samples.iloc[0]
     assert row["au_raw"] == "4" and row["AU04"] == 1

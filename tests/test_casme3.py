@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from fake_releases import CASME3_HEADER, CASME3_SHEET, make_casme3, paper_settings, write_xlsx
 
-from fake_releases import paper_settings, CASME3_HEADER, CASME3_SHEET, make_casme3, write_xlsx
 from microau.datasets.index import DatasetError, build_index, main
 from microau.io.sample_table import au_columns, frame_paths
 
@@ -30,7 +30,9 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(release):
-    return build_index("casme3", "casme3", release, frames_layout="selected", missing_apex="motion", **paper_settings("casme3"))
+    return build_index(
+        "casme3", "casme3", release, frames_layout="selected", missing_apex="motion", **paper_settings("casme3")
+    )
 
 
 def test_table_rows_match_the_label_sheet(result):
@@ -91,7 +93,15 @@ def test_custom_mapping_through_main(release, tmp_path, capsys):
     ]
     assert main(argv) == 0
     assert "casme3: 8 samples (positive 1, negative 1, surprise 1, unclassed 5)" in capsys.readouterr().out
-    validation = build_index("casme3", "casme3", release, class3=mapping, frames_layout="selected", missing_apex="motion", aus=paper_settings("casme3")["aus"]).validation
+    validation = build_index(
+        "casme3",
+        "casme3",
+        release,
+        class3=mapping,
+        frames_layout="selected",
+        missing_apex="motion",
+        aus=paper_settings("casme3")["aus"],
+    ).validation
     assert (validation["action"] == "class3 left empty").sum() == 3  # anger, sad, fear now unmapped
 
 
@@ -105,8 +115,18 @@ def test_missing_label_sheet(release, tmp_path):
     with pytest.raises(
         DatasetError, match=r"no CAS\(ME\)\^3 Part A coding sheet .*datasets\.casme3\.root.*coding_file"
     ):
-        build_index("casme3", "casme3", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("casme3"))
-    result = build_index("casme3", "casme3", tmp_path, coding_file=release / CASME3_SHEET, frames_layout="selected", missing_apex="motion", **paper_settings("casme3"))
+        build_index(
+            "casme3", "casme3", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("casme3")
+        )
+    result = build_index(
+        "casme3",
+        "casme3",
+        tmp_path,
+        coding_file=release / CASME3_SHEET,
+        frames_layout="selected",
+        missing_apex="motion",
+        **paper_settings("casme3"),
+    )
     assert len(result.samples) == 8
 
 
@@ -121,7 +141,9 @@ def test_unusable_rows_are_dropped_with_reasons(tmp_path):
         ["", "", "", "", "", "", "", "note: rows below were re-coded"],  # stray text row
     ]
     write_xlsx(tmp_path / CASME3_SHEET, CASME3_HEADER, broken, sheet="label")
-    result = build_index("casme3", "casme3", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("casme3"))
+    result = build_index(
+        "casme3", "casme3", tmp_path, frames_layout="selected", missing_apex="motion", **paper_settings("casme3")
+    )
     assert list(result.samples["sample"]) == ["spNO.3_a"]
     rows = list(result.validation.itertuples(index=False))
     assert [(r.sample, r.action) for r in rows] == [

@@ -73,8 +73,10 @@ def command_parser(command: cli.Command) -> argparse.ArgumentParser:
         caught["parser"] = self
         raise _Parsed
 
-    with mock.patch.object(argparse.ArgumentParser, "parse_args", catch), \
-            mock.patch.object(argparse.ArgumentParser, "parse_known_args", catch):
+    with (
+        mock.patch.object(argparse.ArgumentParser, "parse_args", catch),
+        mock.patch.object(argparse.ArgumentParser, "parse_known_args", catch),
+    ):
         with pytest.raises(_Parsed):
             entry([])
     return caught["parser"]
@@ -100,8 +102,12 @@ def flags_repeating_defaults(parser: argparse.ArgumentParser, defaults: dict[str
     return [
         action.option_strings[0]
         for action in parser._actions
-        if action.option_strings and not action.required and action.dest not in RESOURCE_FLAGS
-        and action.default is not None and action.dest in defaults and action.default in defaults[action.dest]
+        if action.option_strings
+        and not action.required
+        and action.dest not in RESOURCE_FLAGS
+        and action.default is not None
+        and action.dest in defaults
+        and action.default in defaults[action.dest]
     ]
 
 
@@ -110,7 +116,9 @@ def test_no_command_flag_repeats_a_default_of_the_schema():
 
     defaults = schema_defaults(load_schema(SCHEMA_PATH))
     assert {"clip_px", "subtract_median", "missing_apex", "factor"} <= set(defaults)
-    found = {name: flags_repeating_defaults(command_parser(command), defaults) for name, command in cli.COMMANDS.items()}
+    found = {
+        name: flags_repeating_defaults(command_parser(command), defaults) for name, command in cli.COMMANDS.items()
+    }
     assert not {name: flags for name, flags in found.items() if flags}
     planted = argparse.ArgumentParser()
     planted.add_argument("--clip-px", type=float, default=3.0)

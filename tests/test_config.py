@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from microau.errors import MicroauError
 from microau.plan.config import (
-    resolve_ref,
     SCHEMA_PATH,
     ConfigError,
     check_config,
@@ -13,8 +13,8 @@ from microau.plan.config import (
     config_around,
     load_config,
     load_schema,
+    resolve_ref,
 )
-from microau.errors import MicroauError
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(SCHEMA_PATH)
@@ -30,9 +30,13 @@ def test_shipped_config_is_valid():
 
 
 def test_strings_from_the_command_line_become_the_schema_types():
-    config = coerce_scalars({"flow": {"clip_px": "2.0", "subtract_median": "false"}, "clip": {"pretrained": "none",
-                                                                                          "trainable_blocks": "2"}},
-                            SCHEMA)
+    config = coerce_scalars(
+        {
+            "flow": {"clip_px": "2.0", "subtract_median": "false"},
+            "clip": {"pretrained": "none", "trainable_blocks": "2"},
+        },
+        SCHEMA,
+    )
     assert config["flow"] == {"clip_px": 2.0, "subtract_median": False}
     assert config["clip"] == {"pretrained": "none", "trainable_blocks": 2}
 
@@ -51,21 +55,63 @@ def test_dataset_entries_are_coerced_through_their_definition():
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"flow": {"clip_pix": 2}}, "config key 'flow': Additional properties are not allowed ('clip_pix' was unexpected) (allowed keys: clip_px, image_size, subtract_median, third_channel)"),
+        (
+            {"flow": {"clip_pix": 2}},
+            "config key 'flow': Additional properties are not allowed ('clip_pix' was unexpected) (allowed keys: "
+            "clip_px, image_size, subtract_median, third_channel)",
+        ),
         ({"flow": {"clip_px": "fast"}}, "config key 'flow.clip_px': 'fast' is not of type 'number'"),
-        ({"magnify": {"factor": 0.5}}, "config key 'magnify.factor': 0.5 is less than the minimum of 1 (magnification factor)"),
-        ({"magnify": {"method": "learned"}}, "config key 'magnify.method': 'learned' is not one of ['phase', 'linear_eulerian', 'none'] (allowed values: phase, linear_eulerian, none)"),
-        ({"datasets": {"casme2": {"reader": "casme2", "aus": [3]}}}, "config key 'datasets.casme2.aus.0': 3 is not one of"),
-        ({"frames": {"on_missing_face": "ignore"}}, "config key 'frames.on_missing_face': 'ignore' is not one of ['error', 'skip'] (allowed values: error, skip)"),
-        ({"ablation": {"tables": ["IX"]}}, "config key 'ablation.tables.0': 'IX' is not one of ['II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'X']"),
-        ({"variants": {"alpha_neg": {"alpha": -1}}}, "config key 'variants.alpha_neg.alpha': -1 is less than the minimum of 0"),
+        (
+            {"magnify": {"factor": 0.5}},
+            "config key 'magnify.factor': 0.5 is less than the minimum of 1 (magnification factor)",
+        ),
+        (
+            {"magnify": {"method": "learned"}},
+            "config key 'magnify.method': 'learned' is not one of ['phase', 'linear_eulerian', 'none'] (allowed "
+            "values: phase, linear_eulerian, none)",
+        ),
+        (
+            {"datasets": {"casme2": {"reader": "casme2", "aus": [3]}}},
+            "config key 'datasets.casme2.aus.0': 3 is not one of",
+        ),
+        (
+            {"frames": {"on_missing_face": "ignore"}},
+            "config key 'frames.on_missing_face': 'ignore' is not one of ['error', 'skip'] (allowed values: error, "
+            "skip)",
+        ),
+        (
+            {"ablation": {"tables": ["IX"]}},
+            "config key 'ablation.tables.0': 'IX' is not one of ['II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'X']",
+        ),
+        (
+            {"variants": {"alpha_neg": {"alpha": -1}}},
+            "config key 'variants.alpha_neg.alpha': -1 is less than the minimum of 0",
+        ),
         ({"variants": {"a/seed2": {}}}, "config key 'variants': 'a/seed2' does not match '^[A-Za-z0-9_.-]+$'"),
         ({"train": {"seeds": [2, 2]}}, "config key 'train.seeds': [2, 2] has non-unique elements"),
-        ({"evaluate": {"confidence": 1.5}}, "config key 'evaluate.confidence': 1.5 is greater than or equal to the maximum of 1"),
-        ({"mer": {"texts": "sentences"}}, "config key 'mer.texts': 'sentences' is not one of ['combinations', 'joined'] (allowed values: combinations, joined)"),
-        ({"train": {"temperature": "hot"}}, "config key 'train.temperature': 'hot' is not valid under any of the given schemas (temperature of the cosine logits"),
-        ({"train": {"temperature": 0}}, "config key 'train.temperature': 0 is not valid under any of the given schemas"),
-        ({"train": {"label_matrix_target": "counts"}}, "config key 'train.label_matrix_target': 'counts' is not one of ['raw', 'row_normalised'] (allowed values: raw, row_normalised)"),
+        (
+            {"evaluate": {"confidence": 1.5}},
+            "config key 'evaluate.confidence': 1.5 is greater than or equal to the maximum of 1",
+        ),
+        (
+            {"mer": {"texts": "sentences"}},
+            "config key 'mer.texts': 'sentences' is not one of ['combinations', 'joined'] (allowed values: "
+            "combinations, joined)",
+        ),
+        (
+            {"train": {"temperature": "hot"}},
+            "config key 'train.temperature': 'hot' is not valid under any of the given schemas (temperature of the "
+            "cosine logits",
+        ),
+        (
+            {"train": {"temperature": 0}},
+            "config key 'train.temperature': 0 is not valid under any of the given schemas",
+        ),
+        (
+            {"train": {"label_matrix_target": "counts"}},
+            "config key 'train.label_matrix_target': 'counts' is not one of ['raw', 'row_normalised'] (allowed "
+            "values: raw, row_normalised)",
+        ),
     ],
 )
 def test_bad_values_name_the_key_and_what_is_allowed(override, message):
@@ -88,14 +134,32 @@ def test_config_errors_are_errors_a_user_can_fix():
 
 
 def test_loading_fills_defaults_at_every_depth():
-    config = load_config({"targets": [], "datasets": {"d": {"reader": "samm", "aus": [4], "class3": CLASS3}}, "variants": {"v": {}},
-                          "variant": "v"}, SCHEMA)
+    config = load_config(
+        {
+            "targets": [],
+            "datasets": {"d": {"reader": "samm", "aus": [4], "class3": CLASS3}},
+            "variants": {"v": {}},
+            "variant": "v",
+        },
+        SCHEMA,
+    )
     assert config["frames"]["size"] == 256 and config["train"]["seeds"] == []
     entry = config["datasets"]["d"]
     assert (entry["epochs"], entry["frames_layout"], entry["generated"], entry["root"], entry["clip"]) == (
-        80, "selected", False, None, {})
-    assert config["variants"]["v"] == {"pooling": "pta", "fusion": "gda", "text": "finetune", "contrastive": "miaucl",
-                                       "alpha": None, "beta": None}
+        80,
+        "selected",
+        False,
+        None,
+        {},
+    )
+    assert config["variants"]["v"] == {
+        "pooling": "pta",
+        "fusion": "gda",
+        "text": "finetune",
+        "contrastive": "miaucl",
+        "alpha": None,
+        "beta": None,
+    }
 
 
 def test_the_config_around_one_dataset_is_the_schema_defaults_loaded_as_the_workflow_loads_them():
@@ -117,19 +181,50 @@ def test_loading_coerces_command_line_strings_and_leaves_the_input_alone():
     [
         ({"targets": ["casme4"]}, "targets names 'casme4', which has no entry under datasets in config.yaml"),
         ({"variant": "bigger"}, "variant 'bigger' is not defined under variants"),
-        ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "aus": [4, 12], "class3": CLASS3}}},
-         "config key 'datasets.synthetic.mer_combinations': class 'surprise' has no AU combination left once "
-         "filtered to AUs [4, 12]"),
-        ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "root": "/data/x",
-                                    "aus": [1, 2, 4, 7, 12, 14, 15, 17], "class3": CLASS3}}},
-         "config key 'datasets.synthetic.root': a generated dataset's release is written to "
-         "results/synthetic/release; leave root unset"),
-        ({"datasets": {"synthetic": {"reader": "casme3", "generated": True, "aus": [2, 4, 7, 12], "class3": CLASS3}}},
-         "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout "
-         "(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: table); got reader: casme3"),
-        ({"datasets": {"synthetic": {"reader": "casme2", "generated": True, "frames_layout": "raw",
-                                    "aus": [1, 2, 4, 7, 12, 14, 15, 17], "class3": CLASS3}}},
-         "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout"),
+        (
+            {"datasets": {"synthetic": {"reader": "casme2", "generated": True, "aus": [4, 12], "class3": CLASS3}}},
+            "config key 'datasets.synthetic.mer_combinations': class 'surprise' has no AU combination left once "
+            "filtered to AUs [4, 12]",
+        ),
+        (
+            {
+                "datasets": {
+                    "synthetic": {
+                        "reader": "casme2",
+                        "generated": True,
+                        "root": "/data/x",
+                        "aus": [1, 2, 4, 7, 12, 14, 15, 17],
+                        "class3": CLASS3,
+                    }
+                }
+            },
+            "config key 'datasets.synthetic.root': a generated dataset's release is written to "
+            "results/synthetic/release; leave root unset",
+        ),
+        (
+            {
+                "datasets": {
+                    "synthetic": {"reader": "casme3", "generated": True, "aus": [2, 4, 7, 12], "class3": CLASS3}
+                }
+            },
+            "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout "
+            "(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: "
+            "table); got reader: casme3",
+        ),
+        (
+            {
+                "datasets": {
+                    "synthetic": {
+                        "reader": "casme2",
+                        "generated": True,
+                        "frames_layout": "raw",
+                        "aus": [1, 2, 4, 7, 12, 14, 15, 17],
+                        "class3": CLASS3,
+                    }
+                }
+            },
+            "config key 'datasets.synthetic': a generated dataset is written in CASME II's layout",
+        ),
         ({"flow": {"clip_px": "fast"}}, "config key 'flow.clip_px': 'fast' is not of type 'number'"),
     ],
 )
@@ -153,21 +248,33 @@ def protocols_raw() -> dict:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda raw: raw["datasets"]["sammsyn"]["clip"].update(trainable_blocks=1),
-         "config key 'composites.demo+sammsyn': datasets.demo.clip {'model': 'microau-tiny-ViT', 'pretrained': "
-         "'none', 'trainable_blocks': 2} vs datasets.sammsyn.clip {'model': 'microau-tiny-ViT', 'pretrained': "
-         "'none', 'trainable_blocks': 1}: every dataset of a protocol must use the same CLIP encoder"),
-        (lambda raw: raw["composites"]["demo+sammsyn"].update(datasets=["demo", "casme9"]),
-         "config key 'composites.demo+sammsyn' names 'casme9', which has no entry under datasets"),
-        (lambda raw: raw["composites"]["demo+sammsyn"].update(schedule="casme2"),
-         "config key 'composites.demo+sammsyn.schedule': 'casme2' is not one of its datasets"),
-        (lambda raw: raw["cross"].append({"train": "demo", "test": "demo"}),
-         "config key 'cross[2]' names one dataset twice: demo, demo"),
-        (lambda raw: [raw["datasets"]["demo"].update(aus=[1, 2]), raw["datasets"]["sammsyn"].update(aus=[4, 12])],
-         "config key 'composites.demo+sammsyn': datasets demo, sammsyn share no AU"),
-        (lambda raw: raw["datasets"]["sammsyn"].update(aus=[4, 12]),
-         "config key 'datasets.demo.mer_combinations' (in composites.demo+sammsyn): class 'surprise' has no AU "
-         "combination left once filtered to AUs [4, 12]"),
+        (
+            lambda raw: raw["datasets"]["sammsyn"]["clip"].update(trainable_blocks=1),
+            "config key 'composites.demo+sammsyn': datasets.demo.clip {'model': 'microau-tiny-ViT', 'pretrained': "
+            "'none', 'trainable_blocks': 2} vs datasets.sammsyn.clip {'model': 'microau-tiny-ViT', 'pretrained': "
+            "'none', 'trainable_blocks': 1}: every dataset of a protocol must use the same CLIP encoder",
+        ),
+        (
+            lambda raw: raw["composites"]["demo+sammsyn"].update(datasets=["demo", "casme9"]),
+            "config key 'composites.demo+sammsyn' names 'casme9', which has no entry under datasets",
+        ),
+        (
+            lambda raw: raw["composites"]["demo+sammsyn"].update(schedule="casme2"),
+            "config key 'composites.demo+sammsyn.schedule': 'casme2' is not one of its datasets",
+        ),
+        (
+            lambda raw: raw["cross"].append({"train": "demo", "test": "demo"}),
+            "config key 'cross[2]' names one dataset twice: demo, demo",
+        ),
+        (
+            lambda raw: [raw["datasets"]["demo"].update(aus=[1, 2]), raw["datasets"]["sammsyn"].update(aus=[4, 12])],
+            "config key 'composites.demo+sammsyn': datasets demo, sammsyn share no AU",
+        ),
+        (
+            lambda raw: raw["datasets"]["sammsyn"].update(aus=[4, 12]),
+            "config key 'datasets.demo.mer_combinations' (in composites.demo+sammsyn): class 'surprise' has no AU "
+            "combination left once filtered to AUs [4, 12]",
+        ),
     ],
 )
 def test_a_protocol_names_the_keys_it_cannot_use(change, message):
@@ -198,20 +305,20 @@ def _enum(*path: str) -> list:
 
 def code_lists() -> list[tuple[str, object, list]]:
     """Every list of allowed values the code needs, beside the schema enum it must equal."""
-    from microau.plan.paper_tables import PAPER_TABLES
     from microau.aus import AU_LANDMARKS
     from microau.datasets.index import MISSING_APEX
     from microau.datasets.release import FRAME_LAYOUTS, INDEX_READERS
+    from microau.io.sample_table import CLASS3
     from microau.model.losses import LABEL_MATRIX_TARGETS
     from microau.model.mer import READINGS
     from microau.model.micro_au_clip import FUSIONS, POOLINGS
+    from microau.model.temperature import TEMPERATURE_READINGS
+    from microau.plan.paper_tables import PAPER_TABLES
     from microau.preprocess.flow import THIRD_CHANNELS
     from microau.preprocess.landmarks import METHODS as LANDMARK_METHODS
     from microau.preprocess.magnify import METHODS as MAGNIFY_METHODS
-    from microau.io.sample_table import CLASS3
     from microau.spotting.releases import SPOT_READERS
     from microau.spotting.spotter import FLOW_METHODS
-    from microau.model.temperature import TEMPERATURE_READINGS
     from microau.training.settings import CONTRASTIVE
 
     dataset = ("definitions", "dataset", "properties")
@@ -228,9 +335,16 @@ def code_lists() -> list[tuple[str, object, list]]:
         ("POOLINGS", POOLINGS, _enum(*variant, "pooling")),
         ("FUSIONS", FUSIONS, _enum(*variant, "fusion")),
         ("CONTRASTIVE", list(CONTRASTIVE), _enum(*variant, "contrastive")),
-        ("TEMPERATURE_READINGS", TEMPERATURE_READINGS,
-         SCHEMA["properties"]["train"]["properties"]["temperature"]["anyOf"][0]["enum"]),
-        ("LABEL_MATRIX_TARGETS", LABEL_MATRIX_TARGETS, _enum("properties", "train", "properties", "label_matrix_target")),
+        (
+            "TEMPERATURE_READINGS",
+            TEMPERATURE_READINGS,
+            SCHEMA["properties"]["train"]["properties"]["temperature"]["anyOf"][0]["enum"],
+        ),
+        (
+            "LABEL_MATRIX_TARGETS",
+            LABEL_MATRIX_TARGETS,
+            _enum("properties", "train", "properties", "label_matrix_target"),
+        ),
         ("mer READINGS", READINGS, _enum("properties", "mer", "properties", "texts")),
         ("PAPER_TABLES", list(PAPER_TABLES), _enum("properties", "ablation", "properties", "tables")),
         ("SPOT_READERS", SPOT_READERS, _enum("definitions", "spotting_dataset", "properties", "reader")),
@@ -277,8 +391,12 @@ def test_the_shipped_config_repeats_no_default_of_the_schema():
 
 
 def test_spot_then_recognise_needs_each_spotting_targets_classes():
-    raw = {**shipped_config(), "spotting_targets": ["long"], "spotting_model": "synthetic",
-           "spotting_datasets": {"long": {"reader": "synthetic_long"}}}
+    raw = {
+        **shipped_config(),
+        "spotting_targets": ["long"],
+        "spotting_model": "synthetic",
+        "spotting_datasets": {"long": {"reader": "synthetic_long"}},
+    }
     with pytest.raises(ConfigError, match=r"config key 'spotting_datasets.long.class3': spotting_model recognises"):
         load_config(raw, SCHEMA)
     raw["spotting_datasets"]["long"]["class3"] = CLASS3

@@ -29,7 +29,17 @@ def test_default_correspondence_filtered_to_casme2_aus():
     assert filtered["positive"] == [(12,), (7, 12)]
     assert filtered["surprise"] == [(1, 2)]
     assert set(filtered["negative"]) == {
-        (4,), (4, 7), (17,), (4, 17), (7,), (1, 4), (1, 2, 4), (1,), (15,), (15, 17), (14,)
+        (4,),
+        (4, 7),
+        (17,),
+        (4, 17),
+        (7,),
+        (1, 4),
+        (1, 2, 4),
+        (1,),
+        (15,),
+        (15, 17),
+        (14,),
     }
 
 
@@ -42,7 +52,10 @@ def test_a_class_left_without_combination_or_shared_by_two_classes_is_an_error()
 
 def test_the_workflow_imports_no_torch_when_snakemake_starts():
     # Every Snakemake start (each cluster job included) imports these; torch would add seconds to each.
-    imports = "import microau.plan.config, microau.plan.workflow, microau.evaluation.ablation, microau.io.sample_table, microau.spotting.releases"
+    imports = (
+        "import microau.plan.config, microau.plan.workflow, microau.plan.paper_tables, microau.io.sample_table, "
+        "microau.spotting.releases"
+    )
     check = f"{imports}; import sys; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from microau.datasets.synthetic import SubjectRenderer, plan_subjects
 from microau import cli
+from microau.datasets.synthetic import SubjectRenderer, plan_subjects
 from microau.preprocess import crop
 from microau.preprocess.crop import (
     Detection,
@@ -86,12 +86,14 @@ def test_blank_frame_is_reported_with_its_reason_and_kept_out(
         crop_pair("s1", blank, blank, 256, 0.25)
     table = tmp_path / "samples.tsv"
     table.write_text(
-        "subject\tsample\tonset_path\tapex_path\n"
-        f"a\ts1\t{blank}\t{blank}\nb\ts2\t{frames[0]}\t{frames[1]}\n"
+        f"subject\tsample\tonset_path\tapex_path\na\ts1\t{blank}\t{blank}\nb\ts2\t{frames[0]}\t{frames[1]}\n"
     )
     faces, report = tmp_path / "faces.tsv", tmp_path / "report.tsv"
     assert crop.faces_main(["--samples", str(table), "--out", str(faces), "--report", str(report)]) == 0
-    assert report.read_text().splitlines()[1] == f"s1\ta\t{blank}\tno_face\tsample s1: no face detected in onset frame {blank}"
+    assert (
+        report.read_text().splitlines()[1]
+        == f"s1\ta\t{blank}\tno_face\tsample s1: no face detected in onset frame {blank}"
+    )
     assert [line.split("\t")[1] for line in faces.read_text().splitlines()[1:]] == ["s2"]
     assert capsys.readouterr().out.splitlines() == [
         f"1 samples with a face, 1 without (listed in {report})",
@@ -147,7 +149,9 @@ def test_grayscale_frames_are_read_as_three_channels(tmp_path: Path) -> None:
     assert read_image(gray).shape == (10, 12, 3)
 
 
-def test_frames_needs_the_face_table(tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_frames_needs_the_face_table(
+    tmp_path: Path, frames: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     table = write_table(tmp_path / "samples.tsv", "s3", *frames)
     argv = ["frames", "--faces", str(table), "--sample", "s3", "--size", "256", "--margin", "0.25"]
     assert cli.main([*argv, "--out-dir", str(tmp_path / "out")]) == 2

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas
 import pytest
-
 from test_workflow import REPO, TINY_CONFIG
 
 pytestmark = pytest.mark.slow
@@ -68,41 +67,103 @@ def venv(clone, tmp_path_factory) -> Path:
 
 def user_env(venv: Path) -> dict[str, str]:
     """The venv first on PATH (its `microau` and `python`), the model hub unreachable."""
-    return {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "HF_HUB_OFFLINE": "1",
-            "PYTHONPATH": "", "VIRTUAL_ENV": str(venv)}
+    return {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": "",
+        "VIRTUAL_ENV": str(venv),
+    }
 
 
 def test_the_wheel_ships_the_schema_and_runs_every_user_command_outside_the_clone(venv, finished_run, tmp_path):
     env = user_env(venv)
     python = str(venv / "bin" / "python")
-    where = run([python, "-c", "import microau, microau.plan.config as c; print(microau.__file__); print(c.SCHEMA_PATH)"],
-                tmp_path, env).stdout.split()
+    where = run(
+        [python, "-c", "import microau, microau.plan.config as c; print(microau.__file__); print(c.SCHEMA_PATH)"],
+        tmp_path,
+        env,
+    ).stdout.split()
     assert all(path.startswith(str(venv)) for path in where), where
     assert Path(where[1]).is_file()
-    problems = subprocess.run([str(venv / "bin" / "pip"), "check"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    problems = subprocess.run(
+        [str(venv / "bin" / "pip"), "check"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert "microau" not in problems.stdout.lower(), problems.stdout
 
     assert "analyse" in run(["microau", "--help"], tmp_path, env).stdout
     fold = finished_run / "results" / "train" / "synthetic" / "micro_au_clip" / "seed1" / "sub01"
     frames = finished_run / "results" / "frames" / "synthetic"
     sample = sorted(p for p in frames.iterdir() if p.name.startswith("sub01"))[0]
-    predicted = run(["microau", "predict", "--onset", str(sample / "onset.png"), "--apex", str(sample / "apex.png"),
-                     "--model", str(fold / "model.pt"), "--json", "--device", "cpu"], tmp_path, env).stdout
+    predicted = run(
+        [
+            "microau",
+            "predict",
+            "--onset",
+            str(sample / "onset.png"),
+            "--apex",
+            str(sample / "apex.png"),
+            "--model",
+            str(fold / "model.pt"),
+            "--json",
+            "--device",
+            "cpu",
+        ],
+        tmp_path,
+        env,
+    ).stdout
     assert set(json.loads(predicted)["aus"]) == {"AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17"}
 
     release = finished_run / "results" / "synthetic" / "release" / "CASME2_RAW_selected" / "sub01"
     clips = sorted(release.iterdir())[:2]
-    run(["microau", "analyse", *map(str, clips), "--model", str(fold / "model.pt"), "--out", "clips.csv",
-         "--device", "cpu", "--quiet"], tmp_path, env)
-    api = ("import microau, sys; table = microau.load_model(sys.argv[1], device='cpu').analyse_many(sys.argv[2:]);"
-           " print(table.to_csv(index=False, float_format='%.6f'), end='')")
+    run(
+        [
+            "microau",
+            "analyse",
+            *map(str, clips),
+            "--model",
+            str(fold / "model.pt"),
+            "--out",
+            "clips.csv",
+            "--device",
+            "cpu",
+            "--quiet",
+        ],
+        tmp_path,
+        env,
+    )
+    api = (
+        "import microau, sys; table = microau.load_model(sys.argv[1], device='cpu').analyse_many(sys.argv[2:]);"
+        " print(table.to_csv(index=False, float_format='%.6f'), end='')"
+    )
     from_api = run([python, "-c", api, str(fold / "model.pt"), *map(str, clips)], tmp_path, env).stdout
     assert from_api == (tmp_path / "clips.csv").read_text()
     assert list(pandas.read_csv(tmp_path / "clips.csv")["status"]) == ["ok", "ok"]
 
-    run(["microau", "synthesize-long", "--out", "long", "--seed", "2", "--subject-count", "1", "--fps", "30",
-         "--duration-s", "6", "--expressions-per-minute", "10", "--head-motion", "rigid", "--expression-set", "all"],
-        tmp_path, env)
+    run(
+        [
+            "microau",
+            "synthesize-long",
+            "--out",
+            "long",
+            "--seed",
+            "2",
+            "--subject-count",
+            "1",
+            "--fps",
+            "30",
+            "--duration-s",
+            "6",
+            "--expressions-per-minute",
+            "10",
+            "--head-motion",
+            "rigid",
+            "--expression-set",
+            "all",
+        ],
+        tmp_path,
+        env,
+    )
     (tmp_path / "config.yaml").write_text("spotting: {threshold_p: 0.25}\n")
     video = next((tmp_path / "long" / "videos").glob("*.avi"))
     run(["microau", "spot", "--video", str(video), "--config", "config.yaml", "--out", "spotted.csv"], tmp_path, env)
@@ -116,15 +177,24 @@ def test_the_workflow_deployed_into_an_empty_folder_writes_the_tiny_tables_there
     assert sorted(p.name for p in (project / "config").iterdir()) == ["README.md", "config.yaml"]
     assert (project / "profiles" / "slurm" / "config.yaml").is_file()
     snakefile = project / "workflow" / "Snakefile"
-    declared = re.sub(r'snakefile:\s*\n\s*"workflow/Snakefile"', "snakefile:\n        "
-                      + MODULE_FROM_CLONE.format(clone=clone), snakefile.read_text())
+    declared = re.sub(
+        r'snakefile:\s*\n\s*"workflow/Snakefile"',
+        "snakefile:\n        " + MODULE_FROM_CLONE.format(clone=clone),
+        snakefile.read_text(),
+    )
     assert declared != snakefile.read_text(), snakefile.read_text()
     snakefile.write_text(declared)
     (project / "config" / "config.yaml").write_text(TINY_CONFIG.read_text())
     result = run([str(venv / "bin" / "python"), "-m", "snakemake", "--cores", "2"], project, env, timeout=1500)
     assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr
-    assert sorted(p.name for p in project.iterdir()) == [".snakemake", "LICENSE", "config", "profiles", "results",
-                                                         "workflow"]
+    assert sorted(p.name for p in project.iterdir()) == [
+        ".snakemake",
+        "LICENSE",
+        "config",
+        "profiles",
+        "results",
+        "workflow",
+    ]
     for table in ("synthetic_table.csv", "synthetic_mer_table.csv", "synthetic_folds.csv"):
         deployed = (project / "results" / table).read_bytes()
         assert deployed == (finished_run / "results" / table).read_bytes(), table

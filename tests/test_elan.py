@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pympi.Elan import Eaf, to_eaf
-
 from test_analyse import astronaut_clip, write_video
 from test_table import LAB
 
@@ -71,21 +70,57 @@ def test_import_reads_the_convention_and_reports_the_rest(coded, tmp_path):
     assert import_folder(coded, table, validation) == (4, 4)
     rows = pd.read_csv(table, dtype=str, keep_default_na=False)
     assert rows.to_dict("records")[:2] == [
-        {"subject": "p01", "clip": f"../../{coded.name}/p01_session1.avi", "onset": "0", "apex": "7", "offset": "10",
-         "au": "1+2", "emotion": "surprise", "fps": "25", "first_frame": "0"},
-        {"subject": "p01", "clip": f"../../{coded.name}/p01_session1.avi", "onset": "11", "apex": "", "offset": "21",
-         "au": "R12", "emotion": "happiness", "fps": "25", "first_frame": "0"},
+        {
+            "subject": "p01",
+            "clip": f"../../{coded.name}/p01_session1.avi",
+            "onset": "0",
+            "apex": "7",
+            "offset": "10",
+            "au": "1+2",
+            "emotion": "surprise",
+            "fps": "25",
+            "first_frame": "0",
+        },
+        {
+            "subject": "p01",
+            "clip": f"../../{coded.name}/p01_session1.avi",
+            "onset": "11",
+            "apex": "",
+            "offset": "21",
+            "au": "R12",
+            "emotion": "happiness",
+            "fps": "25",
+            "first_frame": "0",
+        },
     ]
     assert list(rows["subject"][2:]) == ["p02_session1", "p02_session1"]  # no participant: the file's name
     report = pd.read_csv(validation, sep="\t").to_dict("records")
     assert report[:2] == [
-        {"file": "p01_session1.eaf", "tier": "Emotion", "time": "1.000-1.100 s",
-         "problem": "Emotion annotation 'fear' lies in no ME annotation", "action": "ignored"},
-        {"file": "p01_session1.eaf", "tier": "Gaze", "time": "0.100-0.200 s",
-         "problem": "tier 'Gaze' is not in the convention (ME, Emotion, Apex)", "action": "ignored"},
+        {
+            "file": "p01_session1.eaf",
+            "tier": "Emotion",
+            "time": "1.000-1.100 s",
+            "problem": "Emotion annotation 'fear' lies in no ME annotation",
+            "action": "ignored",
+        },
+        {
+            "file": "p01_session1.eaf",
+            "tier": "Gaze",
+            "time": "0.100-0.200 s",
+            "problem": "tier 'Gaze' is not in the convention (ME, Emotion, Apex)",
+            "action": "ignored",
+        },
     ]
     # the table is a dataset for reader table: the apex coded, else found by motion (the clip peaks at its 8th frame)
-    result = build_index("lab", "table", table.parent, frames_layout="selected", missing_apex="motion", clips_dir=tmp_path / "clips", **LAB)
+    result = build_index(
+        "lab",
+        "table",
+        table.parent,
+        frames_layout="selected",
+        missing_apex="motion",
+        clips_dir=tmp_path / "clips",
+        **LAB,
+    )
     samples = result.samples.set_index("sample")
     assert list(samples["apex"]) == [7, 18, 7, 18] and list(samples["AU12"]) == [0, 1, 0, 1]
 
@@ -112,7 +147,8 @@ def test_export_reads_back_as_the_same_frames_and_codes(coded, tmp_path):
     back = read_eaf(path)
     assert (back.media, back.fps, back.subject) == (video, 25.0, "p01")
     assert [(e.onset, e.apex, e.offset, e.codes, e.emotion) for e in back.expressions] == [
-        (3, 6, 9, "1+2", "surprise"), (40, 44, 47, "", "negative")
+        (3, 6, 9, "1+2", "surprise"),
+        (40, 44, 47, "", "negative"),
     ]
     assert back.other_kinds == {"macro": [(60, 90)]}
     tiers = Eaf(str(path)).get_tier_names()
@@ -121,12 +157,24 @@ def test_export_reads_back_as_the_same_frames_and_codes(coded, tmp_path):
 
 def test_spot_content_puts_micro_in_me_and_other_kinds_aside(coded, tmp_path):
     intervals = [Interval("v", "s", "micro", 10, 14, 20), Interval("v", "s", "macro", 30, 40, 60)]
-    rows = [{"video": "v", "kind": "micro", "onset": 10, "AU01": 0.8, "AU12": 0.3, "active": "AU01",
-             "emotion_combinations": "surprise", "emotion_joined": "positive"}]
+    rows = [
+        {
+            "video": "v",
+            "kind": "micro",
+            "onset": 10,
+            "AU01": 0.8,
+            "AU12": 0.3,
+            "active": "AU01",
+            "emotion_combinations": "surprise",
+            "emotion_joined": "positive",
+        }
+    ]
     content = spot_content(coded / "p01_session1.avi", 25.0, "s", intervals, rows)
     write_eaf(tmp_path / "v.eaf", content)
     back = read_eaf(tmp_path / "v.eaf")
-    assert [(e.onset, e.apex, e.offset, e.codes, e.emotion) for e in back.expressions] == [(10, 14, 20, "1", "surprise")]
+    assert [(e.onset, e.apex, e.offset, e.codes, e.emotion) for e in back.expressions] == [
+        (10, 14, 20, "1", "surprise")
+    ]
     assert back.other_kinds == {"macro": [(30, 60)]}
 
 
@@ -145,23 +193,49 @@ def test_round_trip_through_a_trained_model(coded, fold_model, tmp_path, capsys)
     """coded .eaf -> table -> `microau analyse --eaf-dir` with a trained fold model -> .eaf -> import."""
     table = tmp_path / "lab" / "table.csv"
     assert cli_main(["elan-import", str(coded), "--out", str(table)]) == 0
-    result = build_index("lab", "table", table.parent, frames_layout="selected", missing_apex="motion", clips_dir=tmp_path / "clips", **LAB)
+    result = build_index(
+        "lab",
+        "table",
+        table.parent,
+        frames_layout="selected",
+        missing_apex="motion",
+        clips_dir=tmp_path / "clips",
+        **LAB,
+    )
     imported = pd.read_csv(table)
-    listing = pd.DataFrame({
-        "clip": imported["clip"], "id": result.samples["sample"], "onset": result.samples["onset"],
-        "apex": result.samples["apex"], "offset": result.samples["offset"],
-    })
+    listing = pd.DataFrame(
+        {
+            "clip": imported["clip"],
+            "id": result.samples["sample"],
+            "onset": result.samples["onset"],
+            "apex": result.samples["apex"],
+            "offset": result.samples["offset"],
+        }
+    )
     listing.to_csv(tmp_path / "lab" / "listing.csv", index=False)
     out = tmp_path / "analysis.csv"
-    argv = ["analyse", str(tmp_path / "lab" / "listing.csv"), "--model", str(fold_model), "--out", str(out),
-            "--eaf-dir", str(tmp_path / "eaf"), "--quiet", "--device", "cpu"]
+    argv = [
+        "analyse",
+        str(tmp_path / "lab" / "listing.csv"),
+        "--model",
+        str(fold_model),
+        "--out",
+        str(out),
+        "--eaf-dir",
+        str(tmp_path / "eaf"),
+        "--quiet",
+        "--device",
+        "cpu",
+    ]
     assert cli_main(argv) == 0
     analysis = pd.read_csv(out)
     assert sorted(p.name for p in (tmp_path / "eaf").iterdir()) == ["p01_session1.eaf", "p02_session1.eaf"]
     back = tmp_path / "back" / "table.csv"
     assert cli_main(["elan-import", str(tmp_path / "eaf"), "--out", str(back)]) == 0
     again = pd.read_csv(back, dtype=str, keep_default_na=False)
-    assert (again["onset"] + ".." + again["offset"]).tolist() == (imported["onset"].astype(str) + ".." + imported["offset"].astype(str)).tolist()
+    assert (again["onset"] + ".." + again["offset"]).tolist() == (
+        imported["onset"].astype(str) + ".." + imported["offset"].astype(str)
+    ).tolist()
     assert again["apex"].astype(int).tolist() == result.samples["apex"].tolist()
     on = [c for c in analysis.columns if c.endswith("_on")]
     predicted = ["+".join(str(int(c[2:4])) for c in on if row[c] == 1) for _, row in analysis.iterrows()]

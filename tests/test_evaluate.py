@@ -6,9 +6,9 @@ import pytest
 
 from microau import cli
 from microau.evaluation.aggregate import accuracy, au_table, binary_f1, main, mer_table, multiclass_scores, two_class_f1
-from microau.io.weights_record import write_weights_record
 from microau.io.fold_files import MODEL_PT, write_model, write_predictions
 from microau.io.result_tables import read_provenance, read_result_table
+from microau.io.weights_record import write_weights_record
 
 
 def test_binary_f1_scores_the_positive_class_only():
@@ -52,10 +52,12 @@ def test_both_f1s_equal_scikit_learn_including_an_au_without_positives_and_one_n
             assert binary_f1(t, p) == pytest.approx(f1_score(t, p)), n
         assert two_class_f1(t, p) == pytest.approx(f1_score(t, p, average="macro", labels=[0, 1], zero_division=1.0))
         assert binary_f1(t, p) == pytest.approx(f1_score(t, p, zero_division=0.0))
-    rows = [{"sample": f"s{i}", "subject": f"sub{i % 3}", "class3": ""}
-            | {f"AU{n:02d}_true": str(truth[i, n]) for n in range(truth.shape[1])}
-            | {f"AU{n:02d}_prob": str(0.2 + 0.6 * pred[i, n]) for n in range(truth.shape[1])}
-            for i in range(len(truth))]
+    rows = [
+        {"sample": f"s{i}", "subject": f"sub{i % 3}", "class3": ""}
+        | {f"AU{n:02d}_true": str(truth[i, n]) for n in range(truth.shape[1])}
+        | {f"AU{n:02d}_prob": str(0.2 + 0.6 * pred[i, n]) for n in range(truth.shape[1])}
+        for i in range(len(truth))
+    ]
     table = {r["au"]: r for r in au_table(rows)}
     per_au = [f1_score(truth[:, n], pred[:, n], average="macro") for n in range(truth.shape[1])]
     assert [table[f"AU{n:02d}"]["F1_2class"] for n in range(truth.shape[1])] == pytest.approx(per_au)
@@ -76,10 +78,19 @@ def test_multiclass_scores_on_known_inputs():
 
 def rows_for(truths, probs, classes=("positive", "negative")):
     return [
-        {"sample": f"s{i}", "subject": f"sub{i % 2}", "class3": classes[i % 2], "AU01_true": str(t),
-         "AU01_prob": str(p), "mer_combinations_positive": "0.2", "mer_combinations_negative": "0.1",
-         "mer_combinations_pred": "positive", "mer_joined_positive": "0.1", "mer_joined_negative": "0.2",
-         "mer_joined_pred": "negative"}
+        {
+            "sample": f"s{i}",
+            "subject": f"sub{i % 2}",
+            "class3": classes[i % 2],
+            "AU01_true": str(t),
+            "AU01_prob": str(p),
+            "mer_combinations_positive": "0.2",
+            "mer_combinations_negative": "0.1",
+            "mer_combinations_pred": "positive",
+            "mer_joined_positive": "0.1",
+            "mer_joined_negative": "0.2",
+            "mer_joined_pred": "negative",
+        }
         for i, (t, p) in enumerate(zip(truths, probs))
     ]
 
@@ -88,10 +99,17 @@ def write_rows(path, rows) -> None:
     """predictions.csv holding `rows` of `rows_for` (their MER scores give their MER predictions)."""
     n = len(rows)
     write_predictions(
-        path, [r["sample"] for r in rows], [r["subject"] for r in rows], [r["class3"] for r in rows], ["AU01"],
-        np.array([[int(r["AU01_true"])] for r in rows]), np.array([[float(r["AU01_prob"])] for r in rows]),
-        {"combinations": (["positive", "negative"], np.tile([0.2, 0.1], (n, 1))),
-         "joined": (["positive", "negative"], np.tile([0.1, 0.2], (n, 1)))},
+        path,
+        [r["sample"] for r in rows],
+        [r["subject"] for r in rows],
+        [r["class3"] for r in rows],
+        ["AU01"],
+        np.array([[int(r["AU01_true"])] for r in rows]),
+        np.array([[float(r["AU01_prob"])] for r in rows]),
+        {
+            "combinations": (["positive", "negative"], np.tile([0.2, 0.1], (n, 1))),
+            "joined": (["positive", "negative"], np.tile([0.1, 0.2], (n, 1))),
+        },
     )
 
 
@@ -123,19 +141,62 @@ def test_aggregate_cli_writes_tables_with_metadata_and_provenance(tmp_path):
         path = tmp_path / subject / "predictions.csv"
         path.parent.mkdir()
         write_rows(path, [r for r in rows if r["subject"] == subject])
-        write_model(path.parent / MODEL_PT, state_dict={}, options={}, settings={}, aus=[1], encoder="e",
-                    pretrained="none", weights="w", k=1, preprocess=None, held_out=subject, device=device)
+        write_model(
+            path.parent / MODEL_PT,
+            state_dict={},
+            options={},
+            settings={},
+            aus=[1],
+            encoder="e",
+            pretrained="none",
+            weights="w",
+            k=1,
+            preprocess=None,
+            held_out=subject,
+            device=device,
+        )
         paths.append(str(path))
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"model": "ViT-B-32", "pretrained": "none", "weights": "none (random init)"})
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "mer", "folds")}
-    code = main(["--dataset", "synthetic", "--predictions", *paths, "--weights", str(weights),
-                 "--config-json", json.dumps({"magnify": {"method": "linear_eulerian", "factor": 3},
-                                                     "landmarks": {"method": "mediapipe"}, "train": {"temperature": "model"}}),
-                 "--config-hash", "abc123", "--table", str(out["table"]), "--mer-table", str(out["mer"]),
-                 "--folds", str(out["folds"]), "--provenance", str(tmp_path / "prov.json"), "--mer-texts", "joined",
-                 "--pooled-predictions", str(tmp_path / "pooled.csv"),
-                 "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
+    code = main(
+        [
+            "--dataset",
+            "synthetic",
+            "--predictions",
+            *paths,
+            "--weights",
+            str(weights),
+            "--config-json",
+            json.dumps(
+                {
+                    "magnify": {"method": "linear_eulerian", "factor": 3},
+                    "landmarks": {"method": "mediapipe"},
+                    "train": {"temperature": "model"},
+                }
+            ),
+            "--config-hash",
+            "abc123",
+            "--table",
+            str(out["table"]),
+            "--mer-table",
+            str(out["mer"]),
+            "--folds",
+            str(out["folds"]),
+            "--provenance",
+            str(tmp_path / "prov.json"),
+            "--mer-texts",
+            "joined",
+            "--pooled-predictions",
+            str(tmp_path / "pooled.csv"),
+            "--resamples",
+            "100",
+            "--resample-seed",
+            "0",
+            "--confidence",
+            "0.9",
+        ]
+    )
     assert code == 0
     metadata, _ = read_result_table(out["table"])
     assert metadata["weights"] == "none (random init)" and metadata["config_hash"] == "abc123"
@@ -162,10 +223,34 @@ def test_a_sample_in_two_folds_is_an_error(tmp_path, capsys):
     write_rows(path, rows)
     weights = tmp_path / "w.json"
     weights.write_text("{}")
-    code = cli.main(["aggregate", "--dataset", "d", "--predictions", str(path), str(path), "--weights", str(weights),
-                 "--table", str(tmp_path / "t"), "--mer-table", str(tmp_path / "m"), "--folds", str(tmp_path / "f"),
-                 "--provenance", str(tmp_path / "p.json"), "--mer-texts", "combinations",
-                 "--resamples", "100", "--resample-seed", "0", "--confidence", "0.9"])
+    code = cli.main(
+        [
+            "aggregate",
+            "--dataset",
+            "d",
+            "--predictions",
+            str(path),
+            str(path),
+            "--weights",
+            str(weights),
+            "--table",
+            str(tmp_path / "t"),
+            "--mer-table",
+            str(tmp_path / "m"),
+            "--folds",
+            str(tmp_path / "f"),
+            "--provenance",
+            str(tmp_path / "p.json"),
+            "--mer-texts",
+            "combinations",
+            "--resamples",
+            "100",
+            "--resample-seed",
+            "0",
+            "--confidence",
+            "0.9",
+        ]
+    )
     assert code == 2 and "more than one fold" in capsys.readouterr().err
 
 
@@ -175,6 +260,8 @@ def test_tables_name_the_samples_left_out_for_want_of_a_face(tmp_path):
     report = tmp_path / "report.tsv"
     report.write_text("sample\tsubject\tonset_path\tproblem\treason\n")
     assert samples_without_face(report) == "0"
-    report.write_text(report.read_text() + "s1\ta\t/x.jpg\tno_face\tsample s1: no face detected in onset frame /x.jpg\n")
+    report.write_text(
+        report.read_text() + "s1\ta\t/x.jpg\tno_face\tsample s1: no face detected in onset frame /x.jpg\n"
+    )
     assert samples_without_face(report) == f"1 left out (s1), reasons in {report}"
     assert samples_without_face(None) == "not checked"

@@ -8,19 +8,35 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fake_releases import paper_flags
-from microau.io.result_tables import read_result_table
 from test_workflow import DEFAULT_PROFILE, TINY_CONFIG, WORKFLOW, place_config, snakemake
+
+from microau.io.result_tables import read_result_table
 
 LONGER_TRAINING = ["--config", "datasets={synthetic: {epochs: 30}}"]
 
 
 def start_snakemake(workdir: Path) -> subprocess.Popen:
-    command = ["snakemake", "--snakefile", str(WORKFLOW), "--directory", str(workdir), "--cores", "2",
-               "--workflow-profile", str(DEFAULT_PROFILE), *LONGER_TRAINING]
-    return subprocess.Popen(command, cwd=workdir, env={**os.environ, "HF_HUB_OFFLINE": "1"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    command = [
+        "snakemake",
+        "--snakefile",
+        str(WORKFLOW),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        "--workflow-profile",
+        str(DEFAULT_PROFILE),
+        *LONGER_TRAINING,
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=workdir,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def wait_for_training(workdir: Path, timeout: float = 600) -> Path:
@@ -44,7 +60,9 @@ def test_run_killed_during_training_restarts_to_the_same_tables(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     fold = log.stem
-    assert not (tmp_path / "killed" / "results" / "train" / "synthetic" / "micro_au_clip" / "seed1" / fold / "model.pt").exists()
+    assert not (
+        tmp_path / "killed" / "results" / "train" / "synthetic" / "micro_au_clip" / "seed1" / fold / "model.pt"
+    ).exists()
     # What a user does after a crash: release Snakemake's lock, then run again.
     assert snakemake(tmp_path / "killed", "--unlock").returncode == 0
     restarted = snakemake(tmp_path / "killed", *LONGER_TRAINING)
@@ -59,23 +77,46 @@ def test_run_killed_during_training_restarts_to_the_same_tables(tmp_path):
 def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
     from microau.datasets.index import main as index_main
     from microau.datasets.synthetic import synthesize
+    from microau.io.sample_table import read_rows
     from microau.preprocess.crop import faces_main
     from microau.preprocess.crop import main as frames_main
-    from microau.io.sample_table import read_rows
 
     root = tmp_path / "données brutes" / "CASME II copy"
     synthesize(root, seed=1, subjects=2, per_subject=1, threads=1)
     table = tmp_path / "index dir" / "samples.tsv"
     table.parent.mkdir()
-    assert index_main([
-        "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
-        "--frames-layout", "selected", "--missing-apex", "motion", *paper_flags("casme2"),
-    ]) == 0
+    assert (
+        index_main(
+            [
+                "--reader",
+                "casme2",
+                "--dataset",
+                "casme2",
+                "--root",
+                str(root),
+                "--out",
+                str(table),
+                "--frames-layout",
+                "selected",
+                "--missing-apex",
+                "motion",
+                *paper_flags("casme2"),
+            ]
+        )
+        == 0
+    )
     sample = read_rows(table)[1][0]["sample"]
     out = tmp_path / "crops é" / sample
     faces = tmp_path / "faces é" / "samples.tsv"
-    assert faces_main(["--samples", str(table), "--out", str(faces), "--report", str(faces.with_name("report.tsv"))]) == 0
-    assert frames_main(["--faces", str(faces), "--sample", sample, "--size", "256", "--margin", "0.25", "--out-dir", str(out)]) == 0
+    assert (
+        faces_main(["--samples", str(table), "--out", str(faces), "--report", str(faces.with_name("report.tsv"))]) == 0
+    )
+    assert (
+        frames_main(
+            ["--faces", str(faces), "--sample", sample, "--size", "256", "--margin", "0.25", "--out-dir", str(out)]
+        )
+        == 0
+    )
     assert (out / "onset.png").stat().st_size > 0 and (out / "apex.png").stat().st_size > 0
 
 
@@ -83,8 +124,8 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
 def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_path):
     import numpy as np
 
-    from microau.preprocess.images import write_image
     from microau.io.sample_table import read_rows
+    from microau.preprocess.images import write_image
 
     place_config(tmp_path, TINY_CONFIG)
     assert snakemake(tmp_path, "index_all").returncode == 0
@@ -104,7 +145,11 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
     assert lines[start : start + 3] == message
     assert not (tmp_path / "results" / "train").exists()
     assert (tmp_path / report).read_text().splitlines()[1].split("\t")[:4] == [
-        first["sample"], first["subject"], first["onset_path"], "no_face"]
+        first["sample"],
+        first["subject"],
+        first["onset_path"],
+        "no_face",
+    ]
 
     skipped = snakemake(tmp_path, "--config", "frames={on_missing_face: skip}")
     assert skipped.returncode == 0, skipped.stderr[-3000:]
@@ -120,17 +165,33 @@ def test_a_differently_sized_frame_between_onset_and_apex_is_never_read(tmp_path
 
     from microau.datasets.index import main as index_main
     from microau.datasets.synthetic import synthesize
+    from microau.io.sample_table import read_rows
     from microau.preprocess.crop import faces_main
     from microau.preprocess.images import write_image
-    from microau.io.sample_table import read_rows
 
     root = tmp_path / "release"
     synthesize(root, seed=1, subjects=1, per_subject=1, threads=1)
     table = tmp_path / "samples.tsv"
-    assert index_main([
-        "--reader", "casme2", "--dataset", "casme2", "--root", str(root), "--out", str(table),
-        "--frames-layout", "selected", "--missing-apex", "motion", *paper_flags("casme2"),
-    ]) == 0
+    assert (
+        index_main(
+            [
+                "--reader",
+                "casme2",
+                "--dataset",
+                "casme2",
+                "--root",
+                str(root),
+                "--out",
+                str(table),
+                "--frames-layout",
+                "selected",
+                "--missing-apex",
+                "motion",
+                *paper_flags("casme2"),
+            ]
+        )
+        == 0
+    )
     sample = read_rows(table)[1][0]
     frames = sorted(Path(sample["onset_path"]).parent.glob("*.jpg"), key=lambda p: int(p.stem[3:]))
     middle = [p for p in frames if p.name not in (Path(sample["onset_path"]).name, Path(sample["apex_path"]).name)]

@@ -64,8 +64,11 @@ def test_an_hdf5_file_that_is_not_a_cache_is_one_error_naming_what_it_lacks(tmp_
     with h5py.File(tmp_path / "c.h5", "a") as h5:
         del h5["labels"]
         del h5.attrs["grid"]
-    with pytest.raises(FeatureCacheError, match=r"c.h5 is not a feature cache written by `microau features` "
-                       r"\(lacks labels, grid\)"):
+    with pytest.raises(
+        FeatureCacheError,
+        match=r"c.h5 is not a feature cache written by `microau features` "
+        r"\(lacks labels, grid\)",
+    ):
         read_cache(tmp_path / "c.h5")
     with pytest.raises(FeatureCacheError, match=r"\(lacks grid\)"):
         cache_geometry(tmp_path / "c.h5")

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from conftest import AUS, TINY
 
 from microau.aus import au_token_indices
+from microau.cli import main as cli_main
 from microau.io.feature_cache import read_cache
 from microau.io.weights_record import read_weights_record, write_weights_record
 from microau.model.features import (
@@ -12,8 +14,6 @@ from microau.model.features import (
     load_clip,
     weights_id,
 )
-from microau.cli import main as cli_main
-from conftest import AUS, TINY
 
 
 def test_eq1_maps_landmarks_to_row_major_tokens_after_class_token():
@@ -58,7 +58,9 @@ def test_uncached_tag_offline_fails_fast_naming_both_alternatives(tmp_path, monk
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr("microau.model.features._hub_reachable", lambda timeout=5.0: False)
     start = time.perf_counter()
-    assert cli_main(["weights", "--model", "ViT-B-32", "--pretrained", "openai", "--out", str(tmp_path / "w.json")]) == 2
+    assert (
+        cli_main(["weights", "--model", "ViT-B-32", "--pretrained", "openai", "--out", str(tmp_path / "w.json")]) == 2
+    )
     assert time.perf_counter() - start < 30
     message = capsys.readouterr().err
     assert "local weights file" in message and "pretrained: none" in message
@@ -84,21 +86,25 @@ def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_toke
     """float16 cached states -> trainable tail equal open_clip's own image path on every token:
     the class token against encode_image, each patch token against its output tokens projected."""
     import cv2
-
     from conftest import write_tiny_inputs
+
     from microau.model.features import build_cache, flow_tensor
     from microau.model.micro_au_clip import VisualTail
 
     spec = ClipSpec("ViT-B-32", "none")
     samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=3)
     cache = tmp_path / "features.h5"
-    build_cache(samples, tmp_path / "flow", tmp_path / "landmarks", spec, 3, AUS, "testhash", cache, torch.device("cpu"))
+    build_cache(
+        samples, tmp_path / "flow", tmp_path / "landmarks", spec, 3, AUS, "testhash", cache, torch.device("cpu")
+    )
     data = read_cache(cache)
     model = load_clip(spec)
-    images = torch.stack([
-        flow_tensor(cv2.cvtColor(cv2.imread(str(tmp_path / "flow" / f"{s}.png")), cv2.COLOR_BGR2RGB))
-        for s in data.samples
-    ])
+    images = torch.stack(
+        [
+            flow_tensor(cv2.cvtColor(cv2.imread(str(tmp_path / "flow" / f"{s}.png")), cv2.COLOR_BGR2RGB))
+            for s in data.samples
+        ]
+    )
     with torch.no_grad():
         ours = VisualTail(model, 3)(torch.from_numpy(data.tokens).float())
         model.visual.output_tokens = True
@@ -114,9 +120,23 @@ def test_features_refuses_more_trainable_blocks_than_the_encoder_has_in_one_line
 
     samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=1)
     argv = [
-        "features", "--samples", str(samples), "--flow-dir", str(tmp_path / "flow"),
-        "--landmarks-dir", str(tmp_path / "landmarks"), "--model", TINY, "--pretrained", "none",
-        "--aus", ",".join(map(str, AUS)), "--out", str(tmp_path / "features.h5"), "--device", "cpu",
+        "features",
+        "--samples",
+        str(samples),
+        "--flow-dir",
+        str(tmp_path / "flow"),
+        "--landmarks-dir",
+        str(tmp_path / "landmarks"),
+        "--model",
+        TINY,
+        "--pretrained",
+        "none",
+        "--aus",
+        ",".join(map(str, AUS)),
+        "--out",
+        str(tmp_path / "features.h5"),
+        "--device",
+        "cpu",
     ]
     assert cli_main([*argv, "--trainable-blocks", "4"]) == 2
     err = capsys.readouterr().err.strip()

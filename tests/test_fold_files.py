@@ -43,8 +43,9 @@ MER = {
 
 
 def write_fold(folder: Path, samples=SAMPLES, subject: str = "sub01") -> None:
-    write_predictions(folder / PREDICTIONS_CSV, samples, [subject] * 3, ["positive", "", "negative"], AUS, TRUTH,
-                      PROBS, MER)
+    write_predictions(
+        folder / PREDICTIONS_CSV, samples, [subject] * 3, ["positive", "", "negative"], AUS, TRUTH, PROBS, MER
+    )
 
 
 def test_predictions_round_trip(tmp_path: Path) -> None:
@@ -114,9 +115,17 @@ def test_features_round_trip_in_the_order_asked_for(tmp_path: Path) -> None:
 
 def test_model_round_trips_and_anything_else_is_refused(tmp_path: Path) -> None:
     fields = {
-        "state_dict": {"head.weight": torch.ones(2, 3)}, "options": {"pooling": "pta"}, "settings": {"epochs": 2},
-        "aus": [1, 12], "encoder": "microau-tiny-ViT", "pretrained": "none", "weights": "none (random init)", "k": 2,
-        "preprocess": None, "held_out": "sub01", "device": "cpu",
+        "state_dict": {"head.weight": torch.ones(2, 3)},
+        "options": {"pooling": "pta"},
+        "settings": {"epochs": 2},
+        "aus": [1, 12],
+        "encoder": "microau-tiny-ViT",
+        "pretrained": "none",
+        "weights": "none (random init)",
+        "k": 2,
+        "preprocess": None,
+        "held_out": "sub01",
+        "device": "cpu",
     }
     write_model(tmp_path / MODEL_PT, **fields)
     state = read_model(tmp_path / MODEL_PT)
@@ -129,8 +138,10 @@ def test_model_round_trips_and_anything_else_is_refused(tmp_path: Path) -> None:
     for path, message in (
         (tmp_path / "nope.pt", "no such file"),
         (tmp_path / "notes.txt", "not a model.pt written by `microau train` ("),
-        (tmp_path / "partial.pt", "not a model.pt written by `microau train` (lacks options, settings, aus, encoder, "
-         "pretrained, weights, k)"),
+        (
+            tmp_path / "partial.pt",
+            "not a model.pt written by `microau train` (lacks options, settings, aus, encoder, pretrained, weights, k)",
+        ),
     ):
         with pytest.raises(FoldFileError) as error:
             read_model(path)
@@ -149,10 +160,20 @@ def test_a_run_writes_a_folds_five_files_and_the_final_model_three(tmp_path: Pat
     held_out = HeldOutPredictions(SAMPLES, ["sub01"] * 3, ["positive", "", "negative"], TRUTH, PROBS, MER, arrays)
     history = [{"epoch": 1, "loss": 1.5}]
     run = TrainingRun(
-        state_dict={"head.weight": torch.ones(2, 3)}, options={"pooling": "pta"}, settings={"epochs": 1},
-        aus=[1, 12], encoder="microau-tiny-ViT", pretrained="none", weights="none (random init)", k=2,
-        preprocess={"frames": {"size": 256}}, held_out="sub01", device="cpu", history=history,
-        training_subjects=["sub02", "sub03"], predictions=held_out,
+        state_dict={"head.weight": torch.ones(2, 3)},
+        options={"pooling": "pta"},
+        settings={"epochs": 1},
+        aus=[1, 12],
+        encoder="microau-tiny-ViT",
+        pretrained="none",
+        weights="none (random init)",
+        k=2,
+        preprocess={"frames": {"size": 256}},
+        held_out="sub01",
+        device="cpu",
+        history=history,
+        training_subjects=["sub02", "sub03"],
+        predictions=held_out,
     )
     write_run(tmp_path / "fold", run)
     write_fold(tmp_path / "direct")
@@ -162,7 +183,8 @@ def test_a_run_writes_a_folds_five_files_and_the_final_model_three(tmp_path: Pat
     assert (state["held_out"], state["aus"], state["preprocess"]) == ("sub01", [1, 12], {"frames": {"size": 256}})
     assert read_history(tmp_path / "fold" / HISTORY_CSV) == [{"epoch": "1", "loss": "1.5"}]
     assert read_training_set(tmp_path / "fold" / TRAINING_SET_JSON) == {
-        "held_out": "sub01", "training_subjects": ["sub02", "sub03"]
+        "held_out": "sub01",
+        "training_subjects": ["sub02", "sub03"],
     }
     run.held_out, run.predictions = None, None
     write_run(tmp_path / "final", run)

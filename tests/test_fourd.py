@@ -1,8 +1,8 @@
 """4DME reader on a fake release in the layout tvaranka/meb's loader reads."""
 
 import pytest
+from fake_releases import make_fourd, paper_settings
 
-from fake_releases import paper_settings, make_fourd
 from microau.datasets.index import build_index
 from microau.io.sample_table import frame_paths
 
@@ -10,7 +10,9 @@ from microau.io.sample_table import frame_paths
 @pytest.mark.parametrize("layout, top", [("selected", "gray_micro"), ("cropped", "gray_micro_crop")])
 def test_rows_frames_and_k_aus(tmp_path, layout, top):
     release = make_fourd(tmp_path)
-    result = build_index("fourd", "fourd", release, frames_layout=layout, missing_apex="motion", **paper_settings("fourd"))
+    result = build_index(
+        "fourd", "fourd", release, frames_layout=layout, missing_apex="motion", **paper_settings("fourd")
+    )
     df = result.samples.set_index("sample")
     assert list(df.index) == ["S01_S01_1", "S01_S01_2", "S03_S03_1"]
     assert list(df["class3"]) == ["surprise", "positive", "negative"]

@@ -28,7 +28,9 @@ def test_regions_group_the_aus_that_share_landmarks() -> None:
     assert [r.name for r in regions[3:]] == ["AU14", "AU17", "all"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="the optional mediapipe extra is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("mediapipe") is None, reason="the optional mediapipe extra is not installed"
+)
 def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     photo = tmp_path / "photo.png"
     write_image(photo, cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
@@ -37,9 +39,12 @@ def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.Ca
         write_image(tmp_path / "frames" / sample / "apex.png", apex)
         (tmp_path / "frames" / sample / "box.json").write_text(json.dumps(info))
     out = tmp_path / "agreement.tsv"
-    assert landmark_agreement.main(
-        ["--frames-dir", str(tmp_path / "frames"), "--aus", "1,12", "--image-size", "224", "--out", str(out)]
-    ) == 0
+    assert (
+        landmark_agreement.main(
+            ["--frames-dir", str(tmp_path / "frames"), "--aus", "1,12", "--image-size", "224", "--out", str(out)]
+        )
+        == 0
+    )
     with open(out, newline="") as handle:
         rows = {row["region"]: row for row in csv.DictReader(handle, delimiter="\t")}
     assert list(rows) == ["AU1", "AU12", "all"]
@@ -50,7 +55,15 @@ def test_the_command_writes_one_row_per_region(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_an_unknown_au_or_an_empty_folder_gives_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    command = ["landmark-agreement", "--frames-dir", str(tmp_path), "--image-size", "224", "--out", str(tmp_path / "a.tsv")]
+    command = [
+        "landmark-agreement",
+        "--frames-dir",
+        str(tmp_path),
+        "--image-size",
+        "224",
+        "--out",
+        str(tmp_path / "a.tsv"),
+    ]
     assert cli.main([*command, "--aus", "5"]) == 2
     expected = "microau landmark-agreement: error: --aus: Table I has no landmarks for AU 5"
     assert capsys.readouterr().err.strip() == expected

@@ -20,7 +20,6 @@ from microau.preprocess.crop import FaceNotFoundError, crop_pair, shared_detecto
 from microau.preprocess.images import write_image
 from microau.preprocess.landmarks import MEDIAPIPE_TO_IBUG68, dlib_model_path, face_landmarks68
 
-
 needs_mediapipe = pytest.mark.skipif(
     importlib.util.find_spec("mediapipe") is None, reason="the optional mediapipe extra is not installed"
 )
@@ -108,7 +107,12 @@ def crops_of(photo: np.ndarray, folder: Path) -> tuple[Path, Path]:
 def test_cli_runs_dlib_on_the_crop_face_box(tmp_path: Path, astronaut: np.ndarray, face: tuple) -> None:
     apex, box = crops_of(astronaut, tmp_path)
     out = tmp_path / "lm.csv"
-    assert landmarks.main(["--apex", str(apex), "--method", "dlib", "--box", str(box), "--image-size", "224", "--out", str(out)]) == 0
+    assert (
+        landmarks.main(
+            ["--apex", str(apex), "--method", "dlib", "--box", str(box), "--image-size", "224", "--out", str(out)]
+        )
+        == 0
+    )
     info = json.loads(box.read_text())
     scale = 224 / info["box"]["size"]
     in_photo = read_landmarks(out) / scale + np.array([info["box"]["x"], info["box"]["y"]])
@@ -129,9 +133,18 @@ def test_cli_scales_mediapipe_points_to_flow_image_pixels(tmp_path: Path, astron
 
 def test_dlib_without_a_box_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
-        landmarks.main([
-            "--apex", str(tmp_path / "apex.png"), "--method", "dlib", "--image-size", "224", "--out", str(tmp_path / "lm.csv")
-        ])
+        landmarks.main(
+            [
+                "--apex",
+                str(tmp_path / "apex.png"),
+                "--method",
+                "dlib",
+                "--image-size",
+                "224",
+                "--out",
+                str(tmp_path / "lm.csv"),
+            ]
+        )
     assert exit_.value.code == 2
     assert "--method dlib needs --box" in capsys.readouterr().err
 

@@ -10,8 +10,20 @@ import shutil
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "microau"
-LAYERS = ("base", "io", "plan", "preprocess", "datasets", "model", "training", "evaluation", "inference",
-          "spotting", "bench", "cli")
+LAYERS = (
+    "base",
+    "io",
+    "plan",
+    "preprocess",
+    "datasets",
+    "model",
+    "training",
+    "evaluation",
+    "inference",
+    "spotting",
+    "bench",
+    "cli",
+)
 BASE = ("microau", "microau.errors", "microau.aus")
 FACADE = "microau"
 
@@ -76,8 +88,10 @@ def upward_imports(package: Path) -> list[str]:
         for line, imported in imported_modules(path, module, package.parent):
             target = LAYERS.index(layer_of(imported))
             if target > rank:
-                found.append(f"{path.relative_to(package.parent)}:{line}: {module} ({LAYERS[rank]}) imports "
-                             f"{imported} ({LAYERS[target]})")
+                found.append(
+                    f"{path.relative_to(package.parent)}:{line}: {module} ({LAYERS[rank]}) imports "
+                    f"{imported} ({LAYERS[target]})"
+                )
     return found
 
 

@@ -69,6 +69,7 @@ def test_global_contrastive_loss_targets_the_identity_even_for_equal_texts():
 
 def test_under_the_default_config_miaucl_and_local_origcl_differ_in_loss_and_gradients():
     from conftest import train_settings
+
     from microau.plan.config import SCHEMA_PATH, load_schema
 
     schema = load_schema(SCHEMA_PATH)

@@ -10,6 +10,7 @@ from microau.model.mer import (
     zero_shot_scores,
 )
 
+
 def test_the_two_readings_disagree_on_a_hand_built_case():
     # Two AUs (12, 4), 2-d features. Each AU's prompts: negative (1, 0), positive (0, 1).
     prompts = torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]])

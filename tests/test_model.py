@@ -2,8 +2,8 @@ import pytest
 import torch
 from conftest import model_options
 
-from microau.model.micro_au_clip import MicroAUCLIP
 from microau.model.gda import GlobalDependencyAttention
+from microau.model.micro_au_clip import MicroAUCLIP
 from microau.model.pta import PatchTokenAttention, pool_tokens
 from microau.model.text import TextTail, frozen_text_states
 
@@ -49,9 +49,17 @@ def test_text_tail_on_cut_sequences_equals_the_full_text_encoder(tiny_clip):
 
 @pytest.mark.parametrize(
     "options",
-    [model_options(), model_options(pooling="mean"), model_options(pooling="max"), model_options(pooling="global"),
-     model_options(fusion="add_mlp"), model_options(fusion="add_mlp_mean"), model_options(fusion="cat_mlp"),
-     model_options(fusion="none"), model_options(text="fixed")],
+    [
+        model_options(),
+        model_options(pooling="mean"),
+        model_options(pooling="max"),
+        model_options(pooling="global"),
+        model_options(fusion="add_mlp"),
+        model_options(fusion="add_mlp_mean"),
+        model_options(fusion="cat_mlp"),
+        model_options(fusion="none"),
+        model_options(text="fixed"),
+    ],
 )
 def test_model_variants_forward_and_backward(tiny_clip, options):
     model = MicroAUCLIP(tiny_clip, n_aus=8, trainable_blocks=2, options=options)

@@ -4,8 +4,6 @@ known apex through `microau analyse`'s own preparation, and the flow bench's TV-
 import numpy as np
 import pytest
 
-from microau.inference.analyse import Clip, prepare_clip
-from microau.bench.throughput import TVL1_DEFAULTS, bench_config, tvl1_with
 from microau.bench.photo_clips import (
     PHOTOS,
     moved,
@@ -14,8 +12,10 @@ from microau.bench.photo_clips import (
     region_movement,
     write_video,
 )
-from microau.inference.predict import STEPS
+from microau.bench.throughput import TVL1_DEFAULTS, bench_config, tvl1_with
+from microau.inference.analyse import Clip, prepare_clip
 from microau.plan.workflow import preprocess_settings
+from microau.preprocess.chain import STEPS
 
 
 @pytest.mark.parametrize("name", PHOTOS)
@@ -46,9 +46,17 @@ def test_the_apex_search_finds_the_known_apex_of_photo_clips_and_every_step_is_t
 def test_the_flow_bench_sets_tvl1s_stopping_parameters():
     tvl1 = tvl1_with({"epsilon": 0.05, "warps": 3})
     assert tvl1.getEpsilon() == pytest.approx(0.05) and tvl1.getWarpingsNumber() == 3
-    assert tvl1.getInnerIterations() == TVL1_DEFAULTS["inner_iterations"] and tvl1.getScalesNumber() == TVL1_DEFAULTS["scales"]
+    assert (
+        tvl1.getInnerIterations() == TVL1_DEFAULTS["inner_iterations"]
+        and tvl1.getScalesNumber() == TVL1_DEFAULTS["scales"]
+    )
     import cv2
 
     default = cv2.optflow.DualTVL1OpticalFlow_create()  # TVL1_DEFAULTS are OpenCV's own
-    assert (default.getEpsilon(), default.getInnerIterations(), default.getOuterIterations(),
-            default.getWarpingsNumber(), default.getScalesNumber()) == pytest.approx(tuple(TVL1_DEFAULTS.values()))
+    assert (
+        default.getEpsilon(),
+        default.getInnerIterations(),
+        default.getOuterIterations(),
+        default.getWarpingsNumber(),
+        default.getScalesNumber(),
+    ) == pytest.approx(tuple(TVL1_DEFAULTS.values()))

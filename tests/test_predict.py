@@ -8,21 +8,21 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import PREPROCESS, model_options, train_settings
 from fake_releases import motion_clip
 
 from microau.cli import main as cli_main
-from microau.model.features import ClipSpec, build_cache
-from microau.io.landmarks_csv import read_landmarks
+from microau.inference.predict import main, predict_pair
 from microau.io.fold_files import PREDICTIONS_CSV, read_fold_predictions, read_model
-from microau.inference.predict import main, predict_pair, preprocess_pair
-from microau.preprocess import crop, flow, landmarks, magnify
-from microau.preprocess.images import read_image
+from microau.io.landmarks_csv import read_landmarks
 from microau.io.sample_table import write_rows
+from microau.model.features import ClipSpec, build_cache
+from microau.preprocess import crop, flow, landmarks, magnify
+from microau.preprocess.chain import prepare_pair
+from microau.preprocess.images import read_image
+from microau.training.cli import main as train_main
 from microau.training.run import train_fold
 from microau.training.settings import TrainingJob
-from microau.training.cli import main as train_main
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
@@ -57,26 +57,78 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
     crops = root / "frames" / sample
     faces = root / f"{sample}_faces.tsv"
     assert crop.faces_main(["--samples", str(table), "--out", str(faces), "--report", str(root / "report.tsv")]) == 0
-    assert crop.main(["--faces", str(faces), "--sample", sample, "--out-dir", str(crops),
-                      "--size", str(frames["size"]), "--margin", str(frames["margin"])]) == 0
+    assert (
+        crop.main(
+            [
+                "--faces",
+                str(faces),
+                "--sample",
+                sample,
+                "--out-dir",
+                str(crops),
+                "--size",
+                str(frames["size"]),
+                "--margin",
+                str(frames["margin"]),
+            ]
+        )
+        == 0
+    )
     magnified = root / "magnify" / f"{sample}.png"
     magnify_args = [
-        "--onset", str(crops / "onset.png"), "--apex", str(crops / "apex.png"), "--out", str(magnified),
-        "--method", magnify_settings["method"], "--factor", str(magnify_settings["factor"]),
-        "--levels", str(magnify_settings["levels"]),
+        "--onset",
+        str(crops / "onset.png"),
+        "--apex",
+        str(crops / "apex.png"),
+        "--out",
+        str(magnified),
+        "--method",
+        magnify_settings["method"],
+        "--factor",
+        str(magnify_settings["factor"]),
+        "--levels",
+        str(magnify_settings["levels"]),
     ]
     assert magnify.main(magnify_args) == 0
-    assert flow.main([
-        "--onset", str(crops / "onset.png"), "--apex", str(magnified),
-        "--out-npz", str(root / "flow" / f"{sample}.npz"), "--out-image", str(root / "flow" / f"{sample}.png"),
-        "--image-size", size, "--third-channel", flow_settings["third_channel"], "--clip-px", str(flow_settings["clip_px"]),
-        "--subtract-median" if flow_settings["subtract_median"] else "--no-subtract-median",
-    ]) == 0
-    assert landmarks.main([
-        "--apex", str(crops / "apex.png"), "--box", str(crops / "box.json"),
-        "--out", str(root / "landmarks" / f"{sample}.csv"),
-        "--method", PREPROCESS["landmarks"]["method"], "--image-size", size,
-    ]) == 0
+    assert (
+        flow.main(
+            [
+                "--onset",
+                str(crops / "onset.png"),
+                "--apex",
+                str(magnified),
+                "--out-npz",
+                str(root / "flow" / f"{sample}.npz"),
+                "--out-image",
+                str(root / "flow" / f"{sample}.png"),
+                "--image-size",
+                size,
+                "--third-channel",
+                flow_settings["third_channel"],
+                "--clip-px",
+                str(flow_settings["clip_px"]),
+                "--subtract-median" if flow_settings["subtract_median"] else "--no-subtract-median",
+            ]
+        )
+        == 0
+    )
+    assert (
+        landmarks.main(
+            [
+                "--apex",
+                str(crops / "apex.png"),
+                "--box",
+                str(crops / "box.json"),
+                "--out",
+                str(root / "landmarks" / f"{sample}.csv"),
+                "--method",
+                PREPROCESS["landmarks"]["method"],
+                "--image-size",
+                size,
+            ]
+        )
+        == 0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +138,10 @@ def pair(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize(
     "preprocess, missing",
-    [(None, "frames, magnify, flow, landmarks"), ({s: PREPROCESS[s] for s in ("frames", "magnify", "flow")}, "landmarks")],
+    [
+        (None, "frames, magnify, flow, landmarks"),
+        ({s: PREPROCESS[s] for s in ("frames", "magnify", "flow")}, "landmarks"),
+    ],
 )
 def test_a_model_without_its_preprocessing_settings_is_one_line_saying_retrain(
     preprocess, missing, pair, fold_model, tmp_path, capsys
@@ -94,7 +149,10 @@ def test_a_model_without_its_preprocessing_settings_is_one_line_saying_retrain(
     state = read_model(fold_model)
     state["preprocess"] = preprocess
     torch.save(state, tmp_path / "model.pt")
-    assert cli_main(["predict", "--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(tmp_path / "model.pt")]) == 2
+    assert (
+        cli_main(["predict", "--onset", str(pair[0]), "--apex", str(pair[1]), "--model", str(tmp_path / "model.pt")])
+        == 2
+    )
     captured = capsys.readouterr()
     assert captured.err.strip() == (
         f"microau predict: error: {tmp_path / 'model.pt'} stores no {missing} settings: it was trained by an "
@@ -105,7 +163,8 @@ def test_a_model_without_its_preprocessing_settings_is_one_line_saying_retrain(
 
 def test_in_process_preprocessing_equals_the_pipeline_stages(pair, tmp_path):
     run_stages(*pair, "s", tmp_path)
-    image, points = preprocess_pair(read_image(pair[0]), read_image(pair[1]), PREPROCESS)
+    prepared = prepare_pair(read_image(pair[0]), read_image(pair[1]), PREPROCESS)
+    image, points = prepared.image, prepared.points
     staged = cv2.cvtColor(cv2.imread(str(tmp_path / "flow" / "s.png")), cv2.COLOR_BGR2RGB)
     np.testing.assert_array_equal(image, staged)
     np.testing.assert_array_equal(points, read_landmarks(tmp_path / "landmarks" / "s.csv"))
@@ -126,11 +185,25 @@ def test_predict_prints_au_probabilities_and_an_emotion(pair, fold_model, capsys
 def test_predict_json_of_the_final_model_uses_its_stored_settings(pair, tiny_cache, tmp_path, capsys):
     stored = json.loads(json.dumps(PREPROCESS))
     stored["flow"]["clip_px"] = 2.0
-    code = train_main([
-        "--features", str(tiny_cache), "--all-subjects", "--out-dir", str(tmp_path),
-        "--settings", json.dumps(dataclasses.asdict(FAST)), "--options", json.dumps(model_options().as_dict()),
-        "--preprocess", json.dumps(stored), "--device", "cpu", "--checkpoint-seconds", "0",
-    ])
+    code = train_main(
+        [
+            "--features",
+            str(tiny_cache),
+            "--all-subjects",
+            "--out-dir",
+            str(tmp_path),
+            "--settings",
+            json.dumps(dataclasses.asdict(FAST)),
+            "--options",
+            json.dumps(model_options().as_dict()),
+            "--preprocess",
+            json.dumps(stored),
+            "--device",
+            "cpu",
+            "--checkpoint-seconds",
+            "0",
+        ]
+    )
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.pt", "training_set.json"]
     state = read_model(tmp_path / "model.pt")
@@ -195,9 +268,20 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
     columns = ["subject", "sample", "class3", *[f"AU{au:02d}" for au in AUS]]
     write_rows(tmp_path / "samples.tsv", columns, [{key: row[key] for key in columns} for row in rows])
     cache = tmp_path / "cache.h5"
-    build_cache(tmp_path / "samples.tsv", tmp_path / "flow", tmp_path / "landmarks",
-                ClipSpec("microau-tiny-ViT", "none"), 2, AUS, "test", cache, CPU)
-    train_fold(cache, "subB", TrainingJob(FAST, model_options(), tmp_path / "fold", CPU, 0, log=print, preprocess=PREPROCESS))
+    build_cache(
+        tmp_path / "samples.tsv",
+        tmp_path / "flow",
+        tmp_path / "landmarks",
+        ClipSpec("microau-tiny-ViT", "none"),
+        2,
+        AUS,
+        "test",
+        cache,
+        CPU,
+    )
+    train_fold(
+        cache, "subB", TrainingJob(FAST, model_options(), tmp_path / "fold", CPU, 0, log=print, preprocess=PREPROCESS)
+    )
     written = {r["sample"]: r for r in read_fold_predictions(tmp_path / "fold" / PREDICTIONS_CSV)}
     state = read_model(tmp_path / "fold" / "model.pt")
     for row in rows[2:]:
@@ -225,8 +309,10 @@ def test_bad_inputs_give_one_line_and_exit_code_2(case, pair, fold_model, tmp_pa
         "corrupt_apex": (["--onset", onset, "--apex", str(corrupt), "--model", model], "truncated JPEG"),
         "missing_model": (["--onset", onset, "--apex", apex, "--model", str(tmp_path / "nope.pt")], "no such file"),
         "not_a_model": (["--onset", onset, "--apex", apex, "--model", str(text)], "not a model.pt"),
-        "missing_video": (["--video", str(tmp_path / "nope.avi"), "--onset", "0", "--apex", "1", "--model", model],
-                          "cannot read video"),
+        "missing_video": (
+            ["--video", str(tmp_path / "nope.avi"), "--onset", "0", "--apex", "1", "--model", model],
+            "cannot read video",
+        ),
         "images_without_apex": (["--onset", onset, "--model", model], "without --video, --onset and --apex name two"),
     }[case]
     assert cli_main(["predict", *argv]) == 2

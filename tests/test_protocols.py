@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from microau import cli
-from microau.io.weights_record import write_weights_record
 from microau.io.fold_files import write_predictions, write_training_set
 from microau.io.result_tables import read_provenance, read_result_table
+from microau.io.weights_record import write_weights_record
 
 CLASSES = ["positive", "negative", "surprise"]
 
@@ -23,8 +23,14 @@ def write_run(path: Path, dataset: str | None, subjects: list[str], aus: list[st
     scores = rng.random((len(samples), 3))
     path.parent.mkdir(parents=True, exist_ok=True)
     write_predictions(
-        path, samples, [name(s) for s in subjects for _ in range(3)], [CLASSES[i % 3] for i in range(len(samples))],
-        aus, truth, rng.random(truth.shape), {"combinations": (CLASSES, scores), "joined": (CLASSES, scores)},
+        path,
+        samples,
+        [name(s) for s in subjects for _ in range(3)],
+        [CLASSES[i % 3] for i in range(len(samples))],
+        aus,
+        truth,
+        rng.random(truth.shape),
+        {"combinations": (CLASSES, scores), "joined": (CLASSES, scores)},
     )
 
 
@@ -60,11 +66,34 @@ def argv(run: dict, datasets: list[str], protocol: str = "composite_a+b") -> lis
         arg for dataset in datasets for arg in ["--reference", dataset, *map(str, run["references"][dataset])]
     ]
     return [
-        "aggregate-protocol", "--protocol", protocol, "--datasets", *datasets,
-        "--predictions", *map(str, run["folds"]), "--training-sets", *map(str, run["training"]), *references,
-        "--weights", str(run["weights"]), "--table", str(out / "t.csv"), "--mer-table", str(out / "m.csv"),
-        "--folds", str(out / "f.csv"), "--provenance", str(out / "p.json"), "--mer-texts", "combinations",
-        "--resamples", "200", "--resample-seed", "0", "--confidence", "0.9",
+        "aggregate-protocol",
+        "--protocol",
+        protocol,
+        "--datasets",
+        *datasets,
+        "--predictions",
+        *map(str, run["folds"]),
+        "--training-sets",
+        *map(str, run["training"]),
+        *references,
+        "--weights",
+        str(run["weights"]),
+        "--table",
+        str(out / "t.csv"),
+        "--mer-table",
+        str(out / "m.csv"),
+        "--folds",
+        str(out / "f.csv"),
+        "--provenance",
+        str(out / "p.json"),
+        "--mer-texts",
+        "combinations",
+        "--resamples",
+        "200",
+        "--resample-seed",
+        "0",
+        "--confidence",
+        "0.9",
     ]
 
 
@@ -72,7 +101,11 @@ def test_a_composite_is_scored_per_dataset_and_overall_against_each_datasets_own
     assert cli.main(argv(composite, ["a", "b"])) == 0
     metadata, rows = read_result_table(composite["dir"] / "t.csv")
     assert metadata["aus"] == "AU02 AU04" and metadata["n_subjects"] == "4"
-    assert [(r["scope"], r["au"]) for r in rows if r["au"] == "mean"] == [("a", "mean"), ("b", "mean"), ("overall", "mean")]
+    assert [(r["scope"], r["au"]) for r in rows if r["au"] == "mean"] == [
+        ("a", "mean"),
+        ("b", "mean"),
+        ("overall", "mean"),
+    ]
     for row in rows:
         for f1 in ("F1_2class", "F1_pos"):
             if row["au"] in ("AU02", "AU04", "mean"):
@@ -104,8 +137,13 @@ def test_a_cross_dataset_run_is_scored_on_the_tested_dataset_only(tmp_path):
         own.append(tmp_path / "own" / subject / "predictions.csv")
     weights = tmp_path / "weights.json"
     write_weights_record(weights, {"model": "m", "pretrained": "none", "weights": "none"})
-    run = {"folds": [run_dir / "predictions.csv"], "training": [run_dir / "training_set.json"],
-           "references": {"b": own}, "weights": weights, "dir": tmp_path}
+    run = {
+        "folds": [run_dir / "predictions.csv"],
+        "training": [run_dir / "training_set.json"],
+        "references": {"b": own},
+        "weights": weights,
+        "dir": tmp_path,
+    }
     assert cli.main(argv(run, ["b"], "cross_a_to_b")) == 0
     metadata, rows = read_result_table(tmp_path / "t.csv")
     assert {r["scope"] for r in rows} == {"b"}
@@ -117,8 +155,9 @@ def test_a_run_that_trained_on_a_test_subject_writes_no_table(composite, capsys)
     write_training_set(composite["training"][0], "a/sub01", ["a/sub01", "a/sub02", "b/006", "b/007"])
     assert cli.main(argv(composite, ["a", "b"])) == 2
     err = capsys.readouterr().err.strip()
-    assert err == ("microau aggregate-protocol: error: the run that held out 'a/sub01' trained on test "
-                   "subject(s) ['a/sub01']")
+    assert err == (
+        "microau aggregate-protocol: error: the run that held out 'a/sub01' trained on test subject(s) ['a/sub01']"
+    )
     assert not (composite["dir"] / "t.csv").exists()
 
 

@@ -59,7 +59,9 @@ def output_patterns() -> list[re.Pattern]:
     for smk in [REPO / "workflow" / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]:
         for path in re.findall(r'"(results/[^"]+)"', smk.read_text()):
             parts = re.split(r"(\{\w+\})", path)
-            patterns.append(re.compile("".join(r"[^/]+" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)))
+            patterns.append(
+                re.compile("".join(r"[^/]+" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts))
+            )
     return patterns
 
 

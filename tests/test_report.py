@@ -7,6 +7,17 @@ import numpy as np
 import pytest
 
 from microau import cli
+from microau.evaluation.report import (
+    FIGURE_FILES,
+    attention_map,
+    benchmark_label,
+    figures_main,
+    load_folds,
+    pick_attention_samples,
+    plot_attention,
+    plot_au_scores,
+    tsne_perplexity,
+)
 from microau.io.feature_cache import FeatureCache, write_cache
 from microau.io.fold_files import (
     FEATURES_NPZ,
@@ -19,17 +30,6 @@ from microau.io.fold_files import (
     write_predictions,
 )
 from microau.io.landmarks_csv import write_landmarks
-from microau.evaluation.report import (
-    FIGURE_FILES,
-    attention_map,
-    benchmark_label,
-    figures_main,
-    load_folds,
-    pick_attention_samples,
-    plot_attention,
-    plot_au_scores,
-    tsne_perplexity,
-)
 from microau.io.result_tables import write_provenance, write_result_table
 
 AUS = ["AU01", "AU04", "AU12"]
@@ -38,10 +38,29 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def write_table(path: Path) -> None:
     """An AU table as aggregation writes it."""
-    metadata = {"dataset": "fake", "weights": "none (random init, torch seed 0)", "n_samples": 8, "n_subjects": 2,
-                "intervals": "95% percentile intervals of a subject-level bootstrap: 100 resamples"}
-    columns = ["au", "n_pos", "F1_2class", "F1_2class_lo", "F1_2class_hi", "F1_pos", "F1_pos_lo", "F1_pos_hi", "ACC",
-               "ACC_lo", "ACC_hi", "baseline_F1_2class", "baseline_F1_pos", "baseline_ACC"]
+    metadata = {
+        "dataset": "fake",
+        "weights": "none (random init, torch seed 0)",
+        "n_samples": 8,
+        "n_subjects": 2,
+        "intervals": "95% percentile intervals of a subject-level bootstrap: 100 resamples",
+    }
+    columns = [
+        "au",
+        "n_pos",
+        "F1_2class",
+        "F1_2class_lo",
+        "F1_2class_hi",
+        "F1_pos",
+        "F1_pos_lo",
+        "F1_pos_hi",
+        "ACC",
+        "ACC_lo",
+        "ACC_hi",
+        "baseline_F1_2class",
+        "baseline_F1_pos",
+        "baseline_ACC",
+    ]
     rows = [
         ["AU01", 3, 0.7, 0.5, 0.9, 0.5, 0.2, 0.8, 0.75, 0.5, 1.0, 0.2727, 0.5455, 0.375],
         ["AU04", 4, 0.625, 0.5, 0.75, 0.6667, 0.5, 0.8, 0.625, 0.5, 0.75, 0.3333, 0.6667, 0.5],
@@ -54,8 +73,10 @@ def write_table(path: Path) -> None:
 
 def write_mer_table(path: Path) -> None:
     """A MER table as aggregation writes it."""
-    rows = [{"metric": "f1_macro", "zero_shot": 0.4, "baseline_majority_negative": 0.2},
-            {"metric": "n_samples", "zero_shot": 6, "baseline_majority_negative": 6}]
+    rows = [
+        {"metric": "f1_macro", "zero_shot": 0.4, "baseline_majority_negative": 0.2},
+        {"metric": "n_samples", "zero_shot": 6, "baseline_majority_negative": 6},
+    ]
     write_result_table(path, rows, {"dataset": "fake", "mer_texts": "combinations (one label text per AU combination)"})
 
 
@@ -68,8 +89,16 @@ def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights:
     labels[0] = 1
     labels[1] = 0
     mer = {"combinations": (["negative", "positive", "surprise"], rng.normal(size=(4, 3)))}
-    write_predictions(fold / PREDICTIONS_CSV, samples, [subject] * 4, ["positive", "negative", "", "surprise"], AUS,
-                      labels, rng.uniform(size=(4, len(AUS))), mer)
+    write_predictions(
+        fold / PREDICTIONS_CSV,
+        samples,
+        [subject] * 4,
+        ["positive", "negative", "", "surprise"],
+        AUS,
+        labels,
+        rng.uniform(size=(4, len(AUS))),
+        mer,
+    )
     tokens = np.full((4, len(AUS), 3), -1)
     tokens[:, :, :2] = rng.integers(1, 50, (4, len(AUS), 2))
     weights = np.where(tokens > 0, 0.5, 0.0) if with_weights else None
@@ -78,8 +107,18 @@ def write_fold(root: Path, subject: str, rng: np.random.Generator, with_weights:
     history = []
     for epoch in range(1, 5):
         lr = 0.01 if epoch <= 2 else 0.001
-        history.append({"epoch": epoch, "lr_encoder": lr / 10, "lr_head": lr, "loss": 3 / epoch, "multitask": 2 / epoch,
-                        "contrastive": 1 / epoch, "gd": 0.1, "seconds": 0.5})
+        history.append(
+            {
+                "epoch": epoch,
+                "lr_encoder": lr / 10,
+                "lr_head": lr,
+                "loss": 3 / epoch,
+                "multitask": 2 / epoch,
+                "contrastive": 1 / epoch,
+                "gd": 0.1,
+                "seconds": 0.5,
+            }
+        )
     write_history(fold / HISTORY_CSV, history)
     for sample in samples:
         (root / "frames" / sample).mkdir(parents=True)
@@ -95,16 +134,38 @@ def fake_run(tmp_path) -> Path:
         write_fold(tmp_path, subject, rng)
     write_table(tmp_path / "table.csv")
     write_mer_table(tmp_path / "mer_table.csv")
-    write_provenance(tmp_path / "provenance.json", {
-        "model": "ViT-B-32", "pretrained": "none", "weights": "none (random init, torch seed 0)",
-        "config_hash": "abc123", "magnification": "linear_eulerian x3.0", "microau_version": "0.1.0",
-        "versions": {"torch": "2.14.1"}, "config": {"targets": ["fake"]},
-    })
-    write_cache(tmp_path / "cache.h5", FeatureCache(
-        tokens=np.zeros((1, 50, 8)), au_tokens=np.full((1, len(AUS), 3), -1), labels=np.zeros((1, len(AUS))),
-        subjects=["sub01"], samples=["sub01_EP00"], class3=[""], encoder="fake", pretrained="none", weights="none",
-        k=1, aus=[1, 4, 12], grid=(7, 7), image_size=224, config_hash="abc123",
-    ))
+    write_provenance(
+        tmp_path / "provenance.json",
+        {
+            "model": "ViT-B-32",
+            "pretrained": "none",
+            "weights": "none (random init, torch seed 0)",
+            "config_hash": "abc123",
+            "magnification": "linear_eulerian x3.0",
+            "microau_version": "0.1.0",
+            "versions": {"torch": "2.14.1"},
+            "config": {"targets": ["fake"]},
+        },
+    )
+    write_cache(
+        tmp_path / "cache.h5",
+        FeatureCache(
+            tokens=np.zeros((1, 50, 8)),
+            au_tokens=np.full((1, len(AUS), 3), -1),
+            labels=np.zeros((1, len(AUS))),
+            subjects=["sub01"],
+            samples=["sub01_EP00"],
+            class3=[""],
+            encoder="fake",
+            pretrained="none",
+            weights="none",
+            k=1,
+            aus=[1, 4, 12],
+            grid=(7, 7),
+            image_size=224,
+            config_hash="abc123",
+        ),
+    )
     bench = tmp_path / "benchmarks" / "train" / "fake" / "v"
     bench.mkdir(parents=True)
     for name, seconds in (("sub01", 4.5), ("sub02", 3.0)):
@@ -114,11 +175,31 @@ def fake_run(tmp_path) -> Path:
 
 def figures_args(root: Path, out: Path) -> list[str]:
     return [
-        "--table", str(root / "table.csv"), "--mer-table", str(root / "mer_table.csv"), "--provenance", str(root / "provenance.json"),
-        "--cache", str(root / "cache.h5"), "--fold-dirs", str(root / "train" / "sub01"), str(root / "train" / "sub02"),
-        "--frames-dir", str(root / "frames"), "--landmarks-dir", str(root / "landmarks"),
-        "--benchmarks", *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
-        "--au", "1", "--sample-count", "2", "--mer-texts", "combinations", "--out-dir", str(out),
+        "--table",
+        str(root / "table.csv"),
+        "--mer-table",
+        str(root / "mer_table.csv"),
+        "--provenance",
+        str(root / "provenance.json"),
+        "--cache",
+        str(root / "cache.h5"),
+        "--fold-dirs",
+        str(root / "train" / "sub01"),
+        str(root / "train" / "sub02"),
+        "--frames-dir",
+        str(root / "frames"),
+        "--landmarks-dir",
+        str(root / "landmarks"),
+        "--benchmarks",
+        *map(str, sorted((root / "benchmarks").rglob("*.tsv"))),
+        "--au",
+        "1",
+        "--sample-count",
+        "2",
+        "--mer-texts",
+        "combinations",
+        "--out-dir",
+        str(out),
     ]
 
 

@@ -20,9 +20,18 @@ from microau.inference.review import attention_of, attention_overlay
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-    "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--virtual-time-budget=10000",
 ]
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (Debian: apt-get install chromium)")
 
@@ -31,7 +40,10 @@ def browse(page: Path, profile: Path, *args: str, fragment: str = "") -> subproc
     """Chromium on the page from disk (a fresh profile, no network), with `args` (--dump-dom, --screenshot=...)."""
     return subprocess.run(
         [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri() + fragment],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -47,9 +59,16 @@ class Browser:
         websocket = pytest.importorskip("websocket", reason="websocket-client drives the browser (the test extra)")
         self.json, self.ids = json, itertools.count(1)
         self.process = subprocess.Popen(
-            [CHROMIUM, *CHROMIUM_FLAGS[:-3], f"--user-data-dir={profile}", "--remote-debugging-port=0",
-             "--window-size=1400,1500", "about:blank"],
-            stderr=subprocess.PIPE, text=True,
+            [
+                CHROMIUM,
+                *CHROMIUM_FLAGS[:-3],
+                f"--user-data-dir={profile}",
+                "--remote-debugging-port=0",
+                "--window-size=1400,1500",
+                "about:blank",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for line in self.process.stderr:
             found = re.search(r"DevTools listening on ws://127.0.0.1:(\d+)/", line)
@@ -96,13 +115,18 @@ class Browser:
 
     def choose(self, select: str, value: str) -> None:
         """Choose `value` in the <select> of id `select`, as a user does (its change event)."""
-        self.evaluate(f"{{ const s = document.getElementById({select!r}); s.value = {value!r}; s.dispatchEvent(new Event('change')); }}")
+        self.evaluate(
+            f"{{ const s = document.getElementById({select!r}); s.value = {value!r}; "
+            "s.dispatchEvent(new Event('change')); }"
+        )
 
     def text(self, selector: str) -> str:
         return self.evaluate(f"document.querySelector({selector!r}).textContent")
 
     def column(self, index: int) -> list[str]:
-        return self.evaluate(f"[...document.querySelectorAll('#clips tbody tr')].map(r => r.cells[{index}].textContent)")
+        return self.evaluate(
+            f"[...document.querySelectorAll('#clips tbody tr')].map(r => r.cells[{index}].textContent)"
+        )
 
     def close(self) -> None:
         self.socket.close()
@@ -169,7 +193,15 @@ def test_the_clips_page_shows_every_clip_its_pictures_and_filters_in_a_browser(f
     write_video(tmp_path / "clips" / "b.avi", frames)
     write_folder(tmp_path / "clips" / "wall", [np.full((200, 200, 3), 128 + n, np.uint8) for n in range(4)])
     page = tmp_path / "review.html"
-    argv = ["analyse", str(tmp_path / "clips"), "--model", str(fold_model), "--out", str(tmp_path / "aus.csv"), "--quiet"]
+    argv = [
+        "analyse",
+        str(tmp_path / "clips"),
+        "--model",
+        str(fold_model),
+        "--out",
+        str(tmp_path / "aus.csv"),
+        "--quiet",
+    ]
     assert cli_main([*argv, "--review", str(page), "--jobs", "1"]) == 0
     assert_offline(page)
     result = browse(page, tmp_path / "profile", "--dump-dom")
@@ -177,10 +209,17 @@ def test_the_clips_page_shows_every_clip_its_pictures_and_filters_in_a_browser(f
     assert_no_script_error(result, dom)
     rows = shown_rows(dom)
     assert [row[0] for row in rows] == ["a", "b.avi", "wall"]
-    assert [row[1] for row in rows] == ["ok", "ok", f"no face detected in frame 0 of image folder {tmp_path / 'clips' / 'wall'}"]
+    assert [row[1] for row in rows] == [
+        "ok",
+        "ok",
+        f"no face detected in frame 0 of image folder {tmp_path / 'clips' / 'wall'}",
+    ]
     with open(tmp_path / "aus.csv", newline="") as handle:
         written = {row["clip"]: row for row in csv.DictReader(handle)}
-    assert rows[0][-8:] == [f"{float(written['a'][f'{au}_prob']):.3f}" for au in ["AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17"]]
+    assert rows[0][-8:] == [
+        f"{float(written['a'][f'{au}_prob']):.3f}"
+        for au in ["AU01", "AU02", "AU04", "AU07", "AU12", "AU14", "AU15", "AU17"]
+    ]
     # the first analysed clip is open: its four pictures (data URIs) and the two plotly charts
     detail = dom.split('<div id="detail">', 1)[1].split('<div id="filters">', 1)[0]
     assert '<h2 id="detail-title">a: ok</h2>' in dom
@@ -189,7 +228,7 @@ def test_the_clips_page_shows_every_clip_its_pictures_and_filters_in_a_browser(f
     assert 'alt="PTA weights: ' in detail
     linked = browse(page, tmp_path / "profile2", "--dump-dom", fragment="#entry-3")
     assert '<h2 id="detail-title">wall: no face detected' in linked.stdout
-    assert "<option value=\"AU04\">AU04</option>" in dom and "3 of 3 shown" in dom
+    assert '<option value="AU04">AU04</option>' in dom and "3 of 3 shown" in dom
     browser = Browser(tmp_path / "profile3")
     try:
         browser.open(page)
@@ -217,7 +256,9 @@ def test_the_clips_page_shows_every_clip_its_pictures_and_filters_in_a_browser(f
 def test_the_long_video_page_shows_the_signal_and_each_spotted_interval_in_a_browser(fold_model, tmp_path):
     video = astronaut_long(tmp_path / "long.avi", (45, 120))
     truth = tmp_path / "truth.csv"
-    truth.write_text("video,subject,kind,onset,apex,offset\nlong,s01,micro,39,45,51\nlong,s01,micro,114,120,126\nother,s02,micro,1,2,3\n")
+    truth.write_text(
+        "video,subject,kind,onset,apex,offset\nlong,s01,micro,39,45,51\nlong,s01,micro,114,120,126\nother,s02,micro,1,2,3\n"
+    )
     config = tmp_path / "config.yaml"
     config.write_text("spotting: {}\n")
     page = tmp_path / "long.html"

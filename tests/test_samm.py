@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
+from fake_releases import SAMM_HEADER, SAMM_ROWS, make_samm, paper_flags, paper_settings, write_xlsx
 
-from fake_releases import paper_flags, paper_settings, SAMM_HEADER, SAMM_ROWS, make_samm, write_xlsx
 from microau import cli
 from microau.datasets.index import DatasetError, build_index, main
 from microau.io.sample_table import au_columns, frame_paths, read_samples
@@ -28,7 +28,9 @@ def release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(release):
-    return build_index("samm", "samm", release, frames_layout="selected", missing_apex="motion", **paper_settings("samm"))
+    return build_index(
+        "samm", "samm", release, frames_layout="selected", missing_apex="motion", **paper_settings("samm")
+    )
 
 
 def problems(result, sample):
@@ -62,11 +64,13 @@ def test_validation_rows(result):
     assert problems(result, "006_006_1_2") == [
         ("AU string 'R14A or 17A' gives alternatives", "all alternatives counted as present")
     ]
-    assert problems(result, "028_028_4_1") == [(
-        "SAMM_Micro_FACS_Codes_v2.xlsx row 18: apex 210 outside onset..offset 200..205",
-        "apex set to 201, the frame of largest motion from onset in 200..205"
-        " (no face detected on the onset frame: motion measured over the whole frame)",
-    )]
+    assert problems(result, "028_028_4_1") == [
+        (
+            "SAMM_Micro_FACS_Codes_v2.xlsx row 18: apex 210 outside onset..offset 200..205",
+            "apex set to 201, the frame of largest motion from onset in 200..205"
+            " (no face detected on the onset frame: motion measured over the whole frame)",
+        )
+    ]
     ((problem, action),) = problems(result, "032_032_3_1")
     assert problem.endswith("apex 295 outside onset..offset 300..305") and action.startswith("apex set to 301, ")
     ((empty, dropped),) = problems(result, "025_025_1_1")
@@ -77,7 +81,15 @@ def test_validation_rows(result):
 
 
 def test_alternatives_count_every_au(release):
-    df = build_index("samm", "samm", release, aus=[14, 17], frames_layout="selected", missing_apex="motion", class3=paper_settings("samm")["class3"]).samples.set_index("sample")
+    df = build_index(
+        "samm",
+        "samm",
+        release,
+        aus=[14, 17],
+        frames_layout="selected",
+        missing_apex="motion",
+        class3=paper_settings("samm")["class3"],
+    ).samples.set_index("sample")
     assert (df.loc["006_006_1_2", "AU14"], df.loc["006_006_1_2", "AU17"]) == (1, 1)
 
 
@@ -123,11 +135,28 @@ def test_renamed_column_names_file_and_key(tmp_path, capsys):
 def test_main_on_samm(release, tmp_path, capsys):
     out = tmp_path / "samples.tsv"
     validation = tmp_path / "report" / "v.tsv"
-    assert main([
-        "--reader", "samm", "--dataset", "samm", "--root", str(release), "--out", str(out),
-        "--validation", str(validation), "--frames-layout", "selected", "--missing-apex", "motion",
-        *paper_flags("samm"),
-    ]) == 0
+    assert (
+        main(
+            [
+                "--reader",
+                "samm",
+                "--dataset",
+                "samm",
+                "--root",
+                str(release),
+                "--out",
+                str(out),
+                "--validation",
+                str(validation),
+                "--frames-layout",
+                "selected",
+                "--missing-apex",
+                "motion",
+                *paper_flags("samm"),
+            ]
+        )
+        == 0
+    )
     assert "samm: 6 samples (positive 1, negative 2, surprise 1, unclassed 2)" in capsys.readouterr().out
     assert read_samples(out)["subject"].tolist()[0] == "006" and validation.exists()
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from microau.io.sample_table import (
-    SampleTableError,
     FACE_COLUMNS,
     REPORT_COLUMNS,
+    SampleTableError,
     make_table,
     read_rows,
     read_samples,
@@ -22,11 +22,22 @@ AUS = [1, 4]
 
 def record(sample: str, subject: str, class3: str, au01: int) -> dict[str, object]:
     return {
-        "dataset": "fake", "subject": subject, "sample": sample, "onset": 3, "apex": 5, "offset": 9,
-        "onset_path": f"/d/{sample}/img3.jpg", "apex_path": f"/d/{sample}/img5.jpg",
+        "dataset": "fake",
+        "subject": subject,
+        "sample": sample,
+        "onset": 3,
+        "apex": 5,
+        "offset": 9,
+        "onset_path": f"/d/{sample}/img3.jpg",
+        "apex_path": f"/d/{sample}/img5.jpg",
         "frames": ";".join(f"/d/{sample}/img{n}.jpg" for n in range(3, 10)),
-        "AU01": au01, "AU04": 1 - au01, "au_raw": "1" if au01 else "4", "au_side": "", "au_intensity": "",
-        "emotion": "happiness" if class3 else "others", "class3": class3,
+        "AU01": au01,
+        "AU04": 1 - au01,
+        "au_raw": "1" if au01 else "4",
+        "au_side": "",
+        "au_intensity": "",
+        "emotion": "happiness" if class3 else "others",
+        "class3": class3,
     }
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from test_workflow import REPO, TINY_CONFIG, place_config, snakemake
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
@@ -49,19 +48,32 @@ def run_in(tmp: Path, *args: str) -> subprocess.CompletedProcess:
 def test_slurm_run_submits_through_sbatch_and_matches_a_local_run(cluster, finished_run, tmp_path):
     slurm = run_in(
         tmp_path / "slurm",
-        "--workflow-profile", str(REPO / "profiles" / "slurm"),
-        "--jobs", "4",
-        "--default-resources", "slurm_partition=debug", "runtime=10", "mem_mb=1000",
-        "--set-resources", *gpu_rule_overrides(),
-        "--set-threads", "train=1", "features=2",
-        "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
+        "--workflow-profile",
+        str(REPO / "profiles" / "slurm"),
+        "--jobs",
+        "4",
+        "--default-resources",
+        "slurm_partition=debug",
+        "runtime=10",
+        "mem_mb=1000",
+        "--set-resources",
+        *gpu_rule_overrides(),
+        "--set-threads",
+        "train=1",
+        "features=2",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--seconds-between-status-checks",
+        "2",
     )
     output = slurm.stdout + slurm.stderr
     assert slurm.returncode == 0, output[-4000:]
     job_ids = re.findall(r"SLURM (?:jobid|job ID) (\d+)", output)
     # synthesize, index, one preprocessing group, features, the training array, aggregate
     assert len(set(job_ids)) >= 6, output[-3000:]
-    assert re.search(r"Submitted array job with Snakemake IDs [\d,]+ and SLURM job ID \d+\. The individual task IDs are 1-3", output)
+    assert re.search(
+        r"Submitted array job with Snakemake IDs [\d,]+ and SLURM job ID \d+\. The individual task IDs are 1-3", output
+    )
     slurm_logs = list((tmp_path / "slurm" / ".snakemake" / "slurm_logs").rglob("*.log"))
     assert slurm_logs, "no SLURM job logs were written"
     print("SLURM job ids:", " ".join(sorted(set(job_ids), key=int)))

@@ -1,8 +1,8 @@
 """SMIC reader (emotion only, from its folders) on a fake release in the layout MEB reads."""
 
 import pytest
+from fake_releases import make_smic, paper_settings
 
-from fake_releases import paper_settings, make_smic
 from microau.datasets.index import DatasetError, build_index
 from microau.io.sample_table import au_columns
 
@@ -13,7 +13,15 @@ def release(tmp_path_factory):
 
 
 def test_each_clip_folder_is_a_sample_with_its_emotion(release, tmp_path):
-    result = build_index("smic", "smic", release, frames_layout="hs", missing_apex="midpoint", clips_dir=tmp_path, **paper_settings("smic"))
+    result = build_index(
+        "smic",
+        "smic",
+        release,
+        frames_layout="hs",
+        missing_apex="midpoint",
+        clips_dir=tmp_path,
+        **paper_settings("smic"),
+    )
     df = result.samples.set_index("sample")
     assert list(df.index) == ["s1_s1_po_01", "s1_s1_sur_01", "s2_s2_ne_03"]
     assert list(df["class3"]) == ["positive", "surprise", "negative"]
@@ -24,9 +32,33 @@ def test_each_clip_folder_is_a_sample_with_its_emotion(release, tmp_path):
 
 
 def test_cameras_and_errors(release, tmp_path):
-    vis = build_index("smic", "smic", release, frames_layout="vis", missing_apex="motion", clips_dir=tmp_path, **paper_settings("smic"))
+    vis = build_index(
+        "smic",
+        "smic",
+        release,
+        frames_layout="vis",
+        missing_apex="motion",
+        clips_dir=tmp_path,
+        **paper_settings("smic"),
+    )
     assert list(vis.samples["sample"]) == ["s1_s1_ne_01"]
     with pytest.raises(DatasetError, match=r"not a SMIC camera; choose one of hs, vis, nir"):
-        build_index("smic", "smic", release, frames_layout="selected", missing_apex="motion", clips_dir=tmp_path, **paper_settings("smic"))
+        build_index(
+            "smic",
+            "smic",
+            release,
+            frames_layout="selected",
+            missing_apex="motion",
+            clips_dir=tmp_path,
+            **paper_settings("smic"),
+        )
     with pytest.raises(DatasetError, match=r"need one SMIC HS folder"):
-        build_index("smic", "smic", tmp_path, frames_layout="hs", missing_apex="motion", clips_dir=tmp_path, **paper_settings("smic"))
+        build_index(
+            "smic",
+            "smic",
+            tmp_path,
+            frames_layout="hs",
+            missing_apex="motion",
+            clips_dir=tmp_path,
+            **paper_settings("smic"),
+        )

@@ -3,14 +3,14 @@ import json
 import numpy as np
 import pytest
 
+from microau.datasets import synthetic
 from microau.evaluation.bootstrap import Bootstrap
-from microau.io.result_tables import read_result_table
 from microau.io.intervals import Interval, write_intervals
+from microau.io.result_tables import read_result_table
 from microau.spotting.recognition import (
     recognition_counts,
     recognition_scores,
 )
-from microau.datasets import synthetic
 from microau.spotting.releases import LongVideoRow, write_videos
 from microau.spotting.spot import write_analysis
 from microau.spotting.table import main
@@ -34,9 +34,19 @@ ANALYSED = [
 
 def analysis_rows(video):
     return [
-        {"video": v, "kind": "micro", "onset": on, "apex": (on + off) // 2, "offset": off, "onset_s": 0, "apex_s": 0,
-         "offset_s": 0, "emotion_combinations": label}
-        for v, on, off, label in ANALYSED if v == video
+        {
+            "video": v,
+            "kind": "micro",
+            "onset": on,
+            "apex": (on + off) // 2,
+            "offset": off,
+            "onset_s": 0,
+            "apex_s": 0,
+            "offset_s": 0,
+            "emotion_combinations": label,
+        }
+        for v, on, off, label in ANALYSED
+        if v == video
     ]
 
 
@@ -46,20 +56,50 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
     # negative TP 1, FP 0, FN 1 -> F1 2/3; surprise has no matched truth and is left out.
     # Summed TP 3, FP 1, FN 1: F1 = 6 / 8 = 0.75; UF1 = (0.8 + 2/3) / 2; UAR = (1 + 0.5) / 2.
     # STRS = 0.8 x 0.75 = 0.6.
-    write_videos(tmp_path / "videos.tsv", [LongVideoRow("a", "s1", "a.avi", 30.0, 1800), LongVideoRow("b", "s2", "b.avi", 30.0, 1800)])
+    write_videos(
+        tmp_path / "videos.tsv",
+        [LongVideoRow("a", "s1", "a.avi", 30.0, 1800), LongVideoRow("b", "s2", "b.avi", 30.0, 1800)],
+    )
     write_intervals(tmp_path / "truth.csv", TRUTH)
     for video in ("a", "b"):
         rows = analysis_rows(video)
         subject = {"a": "s1", "b": "s2"}[video]
-        write_intervals(tmp_path / f"{video}.csv", [Interval(video, subject, "micro", r["onset"], r["apex"], r["offset"]) for r in rows])
+        write_intervals(
+            tmp_path / f"{video}.csv",
+            [Interval(video, subject, "micro", r["onset"], r["apex"], r["offset"]) for r in rows],
+        )
         write_analysis(tmp_path / f"{video}_analysis.csv", rows)
     argv = [
-        "--dataset", "toy", "--videos", str(tmp_path / "videos.tsv"), "--truth", str(tmp_path / "truth.csv"),
-        "--spotted", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--kinds", "micro", "--settings-json", "{}",
-        "--config-hash", "h", "--resamples", "200", "--resample-seed", "0", "--confidence", "0.9",
-        "--recognised", str(tmp_path / "a_analysis.csv"), str(tmp_path / "b_analysis.csv"),
-        "--class3", json.dumps(synthetic.emotion_classes("casme2")), "--reading", "combinations",
-        "--table", str(tmp_path / "table.csv"),
+        "--dataset",
+        "toy",
+        "--videos",
+        str(tmp_path / "videos.tsv"),
+        "--truth",
+        str(tmp_path / "truth.csv"),
+        "--spotted",
+        str(tmp_path / "a.csv"),
+        str(tmp_path / "b.csv"),
+        "--kinds",
+        "micro",
+        "--settings-json",
+        "{}",
+        "--config-hash",
+        "h",
+        "--resamples",
+        "200",
+        "--resample-seed",
+        "0",
+        "--confidence",
+        "0.9",
+        "--recognised",
+        str(tmp_path / "a_analysis.csv"),
+        str(tmp_path / "b_analysis.csv"),
+        "--class3",
+        json.dumps(synthetic.emotion_classes("casme2")),
+        "--reading",
+        "combinations",
+        "--table",
+        str(tmp_path / "table.csv"),
     ]
     assert main(argv) == 0
     _, (row,) = read_result_table(tmp_path / "table.csv", ["kind", "F1", "STRS", "recognition_UF1"])
@@ -74,7 +114,9 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
 
 
 def test_recognition_scores_of_counts_and_nothing_matched():
-    counts = recognition_counts(["negative", "negative", "positive"], ["negative", "positive", "positive"], ["negative", "positive", "surprise"])
+    counts = recognition_counts(
+        ["negative", "negative", "positive"], ["negative", "positive", "positive"], ["negative", "positive", "surprise"]
+    )
     assert counts.tolist() == [[1, 0, 1], [1, 1, 0], [0, 0, 0]]
     scores = recognition_scores(counts)
     assert scores["F1"] == pytest.approx(4 / 6) and scores["UAR"] == pytest.approx(0.75)

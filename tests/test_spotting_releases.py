@@ -26,7 +26,8 @@ def test_casme_sq_release(tmp_path):
 def test_samm_lv_release(tmp_path):
     release = read_long_release("samm_lv", make_samm_lv(tmp_path / "SAMM"))
     assert [(v.video, v.subject, v.fps, v.frames) for v in release.videos] == [
-        ("006_1", "006", 200.0, 700), ("007_3", "007", 200.0, 60)
+        ("006_1", "006", 200.0, 700),
+        ("007_3", "007", 200.0, 60),
     ]
     assert release.truth == [
         Interval("006_1", "006", "micro", 100, 104, 109),
@@ -54,8 +55,19 @@ def test_missing_sheet_is_named(tmp_path):
 def test_synthetic_long_truth_takes_each_expression_emotion_from_the_record(tmp_path):
     import json
 
-    (tmp_path / "truth.csv").write_text("video,subject,kind,onset,apex,offset\ns01,s01,micro,10,15,20\n")  # written before emotions
-    record = {"videos": [{"subject": "s01", "fps": 30, "frames": 300, "expressions": [{"onset": 10, "offset": 20, "emotion": "disgust"}]}]}
+    (tmp_path / "truth.csv").write_text(
+        "video,subject,kind,onset,apex,offset\ns01,s01,micro,10,15,20\n"
+    )  # written before emotions
+    record = {
+        "videos": [
+            {
+                "subject": "s01",
+                "fps": 30,
+                "frames": 300,
+                "expressions": [{"onset": 10, "offset": 20, "emotion": "disgust"}],
+            }
+        ]
+    }
     (tmp_path / "synthesis.json").write_text(json.dumps(record))
     release = read_long_release("synthetic_long", tmp_path)
     assert release.truth == [Interval("s01", "s01", "micro", 10, 15, 20, "disgust")]

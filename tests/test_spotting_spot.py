@@ -24,6 +24,16 @@ def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emot
     assert filecmp.cmp(out, one_job, shallow=False)  # the intervals prepared in two workers: the same file
     rows = list(csv.DictReader(out.open()))
     assert len(rows) >= 1
-    assert {"onset", "apex", "offset", "apex_s", "AU01", "AU17", "active", "emotion_combinations", "emotion_joined"} <= set(rows[0])
+    assert {
+        "onset",
+        "apex",
+        "offset",
+        "apex_s",
+        "AU01",
+        "AU17",
+        "active",
+        "emotion_combinations",
+        "emotion_joined",
+    } <= set(rows[0])
     assert 0.0 <= float(rows[0]["AU01"]) <= 1.0
     assert int(rows[0]["onset"]) <= int(rows[0]["apex"]) <= int(rows[0]["offset"])

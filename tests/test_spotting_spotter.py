@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from microau.datasets.synthetic_long import synthesize_long
-from microau.spotting.bench import default_settings
 from microau.io.intervals import read_intervals
+from microau.spotting.bench import default_settings
 from microau.spotting.scoring import match
 from microau.spotting.spot import main as spot_main
 from microau.spotting.spotter import (
@@ -39,8 +39,16 @@ def signal_with(values, eyes=None, k=3, eye_free=None, head=None):
     values = np.asarray(values, float)
     eyes = np.zeros_like(values) if eyes is None else np.asarray(eyes, float)
     return Signal(
-        30.0, len(values), 1, k, np.arange(len(values)), values, eyes, np.ones(len(values), bool),
-        values if eye_free is None else np.asarray(eye_free, float), None if head is None else np.asarray(head, float),
+        30.0,
+        len(values),
+        1,
+        k,
+        np.arange(len(values)),
+        values,
+        eyes,
+        np.ones(len(values), bool),
+        values if eye_free is None else np.asarray(eye_free, float),
+        None if head is None else np.asarray(head, float),
     )
 
 
@@ -72,10 +80,21 @@ def test_the_head_motion_fit_recovers_an_affine_move_beside_an_expression():
     side = 128
     ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
     motion = np.array([[0.02, -0.03, 1.5], [0.03, 0.02, -0.8]])  # a roll, a 2 % scale and a shift
-    flow = np.dstack([motion[0, 0] * xs + motion[0, 1] * ys + motion[0, 2], motion[1, 0] * xs + motion[1, 1] * ys + motion[1, 2]])
+    flow = np.dstack(
+        [motion[0, 0] * xs + motion[0, 1] * ys + motion[0, 2], motion[1, 0] * xs + motion[1, 1] * ys + motion[1, 2]]
+    )
     flow[40:60, 30:50, 1] -= 1.0  # an expression: a patch of skin moved 1 px up besides the head
-    points = np.array([[x, y] for x, y in zip(np.linspace(10, 118, 27), np.r_[np.linspace(20, 110, 17), np.linspace(30, 30, 10)])])
-    face = Face((0, 0, side), [], [], np.ones(2), face_fit_points(np.vstack([points, [[64, 10], [10, 64], [118, 64], [64, 118]]]), side), np.zeros((0, 3)))
+    points = np.array(
+        [[x, y] for x, y in zip(np.linspace(10, 118, 27), np.r_[np.linspace(20, 110, 17), np.linspace(30, 30, 10)])]
+    )
+    face = Face(
+        (0, 0, side),
+        [],
+        [],
+        np.ones(2),
+        face_fit_points(np.vstack([points, [[64, 10], [10, 64], [118, 64], [64, 118]]]), side),
+        np.zeros((0, 3)),
+    )
     fitted = head_motion(flow.astype(np.float32), face)
     assert np.allclose(fitted, motion, atol=0.01)
     rest = subtract_head(flow.astype(np.float32), fitted, np.dstack([xs, ys, np.ones_like(xs)]))

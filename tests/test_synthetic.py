@@ -9,9 +9,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from fake_releases import SHIPPED_CONFIG, paper_flags
 from openpyxl import load_workbook
 
-from fake_releases import SHIPPED_CONFIG, paper_flags
 from microau.datasets import synthetic
 from microau.datasets.synthetic import (
     CODING_COLUMNS,
@@ -143,8 +143,20 @@ def test_motion_is_at_the_active_au_and_nowhere_else(release: Path, truth: dict)
 def test_cli_prints_one_summary_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         synthetic.main(
-            ["--out", str(tmp_path / "r"), "--seed", "0", "--subject-count", "1", "--samples-per-subject", "1", "--threads", "1",
-             "--layout", "casme2"]
+            [
+                "--out",
+                str(tmp_path / "r"),
+                "--seed",
+                "0",
+                "--subject-count",
+                "1",
+                "--samples-per-subject",
+                "1",
+                "--threads",
+                "1",
+                "--layout",
+                "casme2",
+            ]
         )
         == 0
     )
@@ -171,13 +183,28 @@ def test_samm_layout_is_read_by_the_samm_reader(samm_release: Path, tmp_path: Pa
     assert sorted(p.name for p in folder.iterdir())[0] == f"006_{sample['onset']:04d}.jpg"
     rows = list(load_workbook(samm_release / synthetic.SAMM_CODING_FILE).active.iter_rows(values_only=True))
     assert rows[synthetic.SAMM_TITLE_ROWS] == synthetic.SAMM_COLUMNS
-    assert {row[9] for row in rows[synthetic.SAMM_TITLE_ROWS + 1:]} <= set(synthetic.SAMM_EMOTIONS.values())
+    assert {row[9] for row in rows[synthetic.SAMM_TITLE_ROWS + 1 :]} <= set(synthetic.SAMM_EMOTIONS.values())
     out = tmp_path / "samples.tsv"
-    code = cli_main([
-        "index", "--reader", "samm", "--dataset", "s", "--root", str(samm_release), *paper_flags("samm"),
-        "--frames-layout", "selected", "--missing-apex", "motion", "--out", str(out),
-        "--validation", str(tmp_path / "validation.tsv"),
-    ])
+    code = cli_main(
+        [
+            "index",
+            "--reader",
+            "samm",
+            "--dataset",
+            "s",
+            "--root",
+            str(samm_release),
+            *paper_flags("samm"),
+            "--frames-layout",
+            "selected",
+            "--missing-apex",
+            "motion",
+            "--out",
+            str(out),
+            "--validation",
+            str(tmp_path / "validation.tsv"),
+        ]
+    )
     assert code == 0
     indexed = read_rows(out)[1]
     assert sorted({row["subject"] for row in indexed}) == ["006", "007"]

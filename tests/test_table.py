@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from test_analyse import astronaut_clip, write_folder, write_video
 
 import microau.preprocess.video
@@ -17,8 +16,11 @@ from microau.preprocess.images import read_image
 
 LAB = {
     "aus": [1, 2, 4, 7, 12, 14, 15, 17],
-    "class3": {"positive": ["happiness", "happy"], "negative": ["disgust", "repression", "anger", "contempt", "fear",
-               "sadness", "sad"], "surprise": ["surprise"]},
+    "class3": {
+        "positive": ["happiness", "happy"],
+        "negative": ["disgust", "repression", "anger", "contempt", "fear", "sadness", "sad"],
+        "surprise": ["surprise"],
+    },
 }
 """A lab's own dataset has no paper settings: its config entry names its AUs and classes."""
 HEADER = "Subject,Clip,Onset,Apex,Offset,AU,Emotion,fps\n"
@@ -65,7 +67,9 @@ def test_good_rows_of_videos_and_folders_become_samples(lab, tmp_path):
     assert (first.onset, first.apex, first.offset, first.AU01, first.AU02, first.class3) == (1, 8, 11, 1, 1, "surprise")
     # frame 1 (first_frame 1) is the video's first decoded frame; frame 8 its eighth
     video = [frame for _, frame in microau.preprocess.video.video_frames(lab / "videos" / "p1.avi")]
-    assert np.array_equal(read_image(first.onset_path), video[0]) and np.array_equal(read_image(first.apex_path), video[7])
+    assert np.array_equal(read_image(first.onset_path), video[0]) and np.array_equal(
+        read_image(first.apex_path), video[7]
+    )
     assert Path(first.onset_path).is_absolute()
     # a frame folder is read as the releases are: its numbers are the file names'
     folder = samples.loc["p2_p2a_1"]
@@ -75,7 +79,9 @@ def test_good_rows_of_videos_and_folders_become_samples(lab, tmp_path):
 
 def test_planted_bad_rows_are_validation_rows(lab, tmp_path):
     result = index(lab, tmp_path)
-    assert problems(result, "p2_missing_1") == [f"codes.csv row 5: clip {lab / 'videos' / 'missing.avi'} not found -> dropped"]
+    assert problems(result, "p2_missing_1") == [
+        f"codes.csv row 5: clip {lab / 'videos' / 'missing.avi'} not found -> dropped"
+    ]
     assert problems(result, "p2_bad_1") == [
         f"codes.csv row 6: video {lab / 'videos' / 'bad.avi'} cannot be decoded (no frame OpenCV reads) -> dropped"
     ]
@@ -84,8 +90,10 @@ def test_planted_bad_rows_are_validation_rows(lab, tmp_path):
     ]
     assert problems(result, "p3_p1_2") == ["AU piece 'AU99' in '2+AU99' is not an AU code -> piece ignored"]
     assert problems(result, "p3_p1_15") == [
-        "codes.csv row 9: fps 30 in the table but 25 in p1.avi -> kept; frame numbers are read as the video's decoded frames",
-        f"codes.csv row 9: offset 40 is beyond the 22 frames of {lab / 'videos' / 'p1.avi'} -> offset set to the last frame 22",
+        "codes.csv row 9: fps 30 in the table but 25 in p1.avi -> kept; frame numbers are read as the video's "
+        "decoded frames",
+        f"codes.csv row 9: offset 40 is beyond the 22 frames of {lab / 'videos' / 'p1.avi'} -> offset set to the "
+        f"last frame 22",
     ]
 
 
@@ -94,7 +102,8 @@ def test_a_missing_apex_is_found_by_motion_in_the_video(lab, tmp_path):
     result = index(lab, tmp_path)
     assert result.samples.set_index("sample").loc["p1_p1_12", "apex"] == 19
     assert problems(result, "p1_p1_12") == [
-        "codes.csv row 3: apex '' is not a frame number -> apex set to 19, the frame of largest motion from onset in 12..22"
+        "codes.csv row 3: apex '' is not a frame number -> apex set to 19, the frame of largest motion from onset "
+        "in 12..22"
     ]
 
 
@@ -118,7 +127,9 @@ def test_counting_from_zero_names_the_same_frames(lab, tmp_path):
         ",".join(cells[:2] + [str(int(c) - 1) if c else "" for c in cells[2:5]] + cells[5:]) + "\n"
         for cells in (line.split(",") for line in ROWS.splitlines()[:2])
     )
-    (zero / "codes.csv").write_text(HEADER.replace("fps", "first_frame") + shifted.replace(",25\n", ",0\n").replace(",\n", ",0\n"))
+    (zero / "codes.csv").write_text(
+        HEADER.replace("fps", "first_frame") + shifted.replace(",25\n", ",0\n").replace(",\n", ",0\n")
+    )
     (zero / "videos").symlink_to(lab / "videos")
     from_zero = index(zero, tmp_path / "a", first_frame=None).samples
     from_one = index(lab, tmp_path / "b").samples
@@ -153,13 +164,35 @@ def test_ids_are_made_safe_for_file_names(lab, tmp_path):
 
 def test_main_writes_the_clips_folder(lab, tmp_path, capsys):
     out = tmp_path / "index" / "samples.tsv"
-    index_main([
-        "--reader", "table", "--dataset", "lab", "--root", str(lab), "--first-frame", "1", "--out", str(out),
-        "--frames-layout", "selected", "--missing-apex", "midpoint", "--aus", "1,2,4,12",
-        "--class3", json.dumps(LAB["class3"]),
-    ])
+    index_main(
+        [
+            "--reader",
+            "table",
+            "--dataset",
+            "lab",
+            "--root",
+            str(lab),
+            "--first-frame",
+            "1",
+            "--out",
+            str(out),
+            "--frames-layout",
+            "selected",
+            "--missing-apex",
+            "midpoint",
+            "--aus",
+            "1,2,4,12",
+            "--class3",
+            json.dumps(LAB["class3"]),
+        ]
+    )
     assert "lab: 5 samples" in capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / "index" / "clips").iterdir()) == ["p1_p1_1", "p1_p1_12", "p3_p1_15", "p3_p1_2"]
+    assert sorted(p.name for p in (tmp_path / "index" / "clips").iterdir()) == [
+        "p1_p1_1",
+        "p1_p1_12",
+        "p3_p1_15",
+        "p3_p1_2",
+    ]
     assert pd.read_csv(out, sep="\t").set_index("sample").loc["p1_p1_12", "apex"] == 17  # midpoint of 12..22
 
 

@@ -2,7 +2,13 @@ import math
 
 import pytest
 
-from microau.model.temperature import MAX_LOGIT_SCALE, check_temperature, describe_temperature, initial_logit_scale, is_learned
+from microau.model.temperature import (
+    MAX_LOGIT_SCALE,
+    check_temperature,
+    describe_temperature,
+    initial_logit_scale,
+    is_learned,
+)
 
 
 def test_the_weights_own_scale_starts_both_readings_and_a_number_gives_its_own():

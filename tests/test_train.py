@@ -19,9 +19,9 @@ from microau.io.fold_files import (
     read_history,
     read_model,
 )
-from microau.training.splits import SplitError, loso_split
 from microau.training.run import train_fold
 from microau.training.settings import TrainingJob
+from microau.training.splits import SplitError, loso_split
 
 AUS = [1, 2, 4, 7, 12, 14, 15, 17]
 FAST = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
@@ -36,9 +36,23 @@ def full_settings(**changes) -> dict:
 def train_argv(cache, out_dir, changes: dict, held_out: str = "sub01") -> list[str]:
     """`microau train` of one fold, as the train rule calls it, with `changes` to the default settings."""
     return [
-        "train", "--features", str(cache), "--held-out", held_out, "--out-dir", str(out_dir),
-        "--settings", json.dumps(full_settings(**changes)), "--options", json.dumps(model_options().as_dict()),
-        "--preprocess", "null", "--device", "cpu", "--checkpoint-seconds", "0",
+        "train",
+        "--features",
+        str(cache),
+        "--held-out",
+        held_out,
+        "--out-dir",
+        str(out_dir),
+        "--settings",
+        json.dumps(full_settings(**changes)),
+        "--options",
+        json.dumps(model_options().as_dict()),
+        "--preprocess",
+        "null",
+        "--device",
+        "cpu",
+        "--checkpoint-seconds",
+        "0",
     ]
 
 
@@ -95,7 +109,9 @@ def test_two_runs_with_one_seed_give_identical_predictions(tiny_cache, tmp_path)
 def test_cli_reports_unknown_subject_in_one_line(tiny_cache, tmp_path, capsys):
     code = cli_main(train_argv(tiny_cache, tmp_path, {}, held_out="sub99"))
     assert code == 2
-    assert capsys.readouterr().err.strip() == "microau train: error: subject 'sub99' has no sample in the features cache"
+    assert (
+        capsys.readouterr().err.strip() == "microau train: error: subject 'sub99' has no sample in the features cache"
+    )
 
 
 def test_global_origcl_describes_only_training_samples(tiny_cache):
@@ -124,13 +140,13 @@ def test_each_contrastive_variant_trains_a_fold(tiny_cache, tmp_path, contrastiv
 
 def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, capsys):
     settings = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1, label_matrix_target="row_normalised")
-    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path / "normalised", CPU, 0, log=lambda m: None))
+    train_fold(
+        tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path / "normalised", CPU, 0, log=lambda m: None)
+    )
     raw = train_settings(epochs=1, batch_size=4, lr_drop_epoch=1)
     assert raw.label_matrix_target == "raw"
     train_fold(tiny_cache, "sub01", TrainingJob(raw, model_options(), tmp_path / "raw", CPU, 0, log=lambda m: None))
-    contrastive = [
-        float(read_history(tmp_path / run / HISTORY_CSV)[0]["contrastive"]) for run in ("normalised", "raw")
-    ]
+    contrastive = [float(read_history(tmp_path / run / HISTORY_CSV)[0]["contrastive"]) for run in ("normalised", "raw")]
     assert contrastive[1] > contrastive[0]
     bad = json.dumps(full_settings(epochs=1, label_matrix_target="counts"))
     code = cli_main([*train_argv(tiny_cache, tmp_path / "bad", {}), "--settings", bad])
@@ -140,8 +156,14 @@ def test_raw_label_matrix_target_changes_the_trained_fold(tiny_cache, tmp_path, 
 
 def test_fixed_text_tail_keeps_the_text_similarity(tiny_cache, tmp_path):
     settings = train_settings(epochs=2, batch_size=4, lr_drop_epoch=1)
-    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(text="fixed"), tmp_path / "fixed", CPU, 0, log=lambda m: None))
-    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path / "tuned", CPU, 0, log=lambda m: None))
+    train_fold(
+        tiny_cache,
+        "sub01",
+        TrainingJob(settings, model_options(text="fixed"), tmp_path / "fixed", CPU, 0, log=lambda m: None),
+    )
+    train_fold(
+        tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path / "tuned", CPU, 0, log=lambda m: None)
+    )
     fixed = [float(h["text_similarity"]) for h in read_history(tmp_path / "fixed" / HISTORY_CSV)]
     tuned = [float(h["text_similarity"]) for h in read_history(tmp_path / "tuned" / HISTORY_CSV)]
     assert fixed[0] == fixed[1] and tuned[0] != tuned[1]
@@ -152,7 +174,9 @@ def test_a_diverging_fold_stops_instead_of_writing_nan_predictions(tiny_cache, t
     code = cli_main(train_argv(tiny_cache, tmp_path, settings))
     assert code == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("microau train: error: fold sub01 diverged: the training loss is nan at epoch 1 (lr_head 1e+30")
+    assert err.startswith(
+        "microau train: error: fold sub01 diverged: the training loss is nan at epoch 1 (lr_head 1e+30"
+    )
     assert err.endswith("no predictions were written")
     assert not (tmp_path / PREDICTIONS_CSV).exists()
 
@@ -160,8 +184,16 @@ def test_a_diverging_fold_stops_instead_of_writing_nan_predictions(tiny_cache, t
 @pytest.mark.parametrize(
     "flag, value, message",
     [
-        ("--settings", json.dumps(full_settings(epoch=2)), "--settings: TrainSettings.__init__() got an unexpected keyword argument 'epoch'"),
-        ("--options", json.dumps({"pooling": "sum", "fusion": "gda", "text": "finetune"}), "--options: pooling must be one of"),
+        (
+            "--settings",
+            json.dumps(full_settings(epoch=2)),
+            "--settings: TrainSettings.__init__() got an unexpected keyword argument 'epoch'",
+        ),
+        (
+            "--options",
+            json.dumps({"pooling": "sum", "fusion": "gda", "text": "finetune"}),
+            "--options: pooling must be one of",
+        ),
         ("--preprocess", "{frames", "--preprocess is not JSON: "),
     ],
 )
@@ -251,9 +283,10 @@ def test_protocol_test_labels_cannot_change_the_trained_model(tiny_cache, tmp_pa
 
 def test_cli_pools_only_with_datasets_named(tiny_cache, tmp_path, capsys):
     argv = train_argv(tiny_cache, tmp_path, {})
-    argv[argv.index("--features") + 1:argv.index("--features") + 2] = [str(tiny_cache), str(tiny_cache)]
+    argv[argv.index("--features") + 1 : argv.index("--features") + 2] = [str(tiny_cache), str(tiny_cache)]
     assert cli_main(argv) == 2
     assert "several --features, --aus and --held-out-dataset need --datasets" in capsys.readouterr().err
+
 
 def test_the_schema_default_is_the_papers_plain_sgd_and_momentum_reaches_the_optimiser(tiny_clip):
     from microau.model.micro_au_clip import MicroAUCLIP

@@ -33,7 +33,9 @@ def test_a_fold_killed_partway_resumes_to_the_bytes_of_an_uninterrupted_run(tiny
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     assert cli_main(train_argv(tiny_cache, whole, LONG)) == 0
     process = subprocess.Popen(
-        [sys.executable, "-c", CLI, *train_argv(tiny_cache, killed, LONG)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", CLI, *train_argv(tiny_cache, killed, LONG)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     for line in process.stdout:
         if "epoch 3/8 " in line:

@@ -31,10 +31,25 @@ def place_config(workdir: Path, config: Path | str) -> Path:
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     """Snakemake on `workdir` with the model hub unreachable: any download attempt fails fast."""
     unreachable = "http://127.0.0.1:9"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HTTPS_PROXY": unreachable, "HTTP_PROXY": unreachable,
-           "https_proxy": unreachable, "http_proxy": unreachable}
-    command = ["snakemake", "--snakefile", str(WORKFLOW), "--directory", str(workdir), "--cores", "2",
-               *([] if "--workflow-profile" in args else ["--workflow-profile", str(DEFAULT_PROFILE)]), *args]
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HTTPS_PROXY": unreachable,
+        "HTTP_PROXY": unreachable,
+        "https_proxy": unreachable,
+        "http_proxy": unreachable,
+    }
+    command = [
+        "snakemake",
+        "--snakefile",
+        str(WORKFLOW),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *([] if "--workflow-profile" in args else ["--workflow-profile", str(DEFAULT_PROFILE)]),
+        *args,
+    ]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
 
 
@@ -118,7 +133,8 @@ def test_workflow_passes_lint_but_for_the_untested_software_environments_and_sna
     lint = subprocess.run(["snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=120)
     output = lint.stdout + lint.stderr
     titles = set(re.findall(r"^\s+\* (.+?):$", output, re.MULTILINE))
-    assert titles == {NO_SOFTWARE_LINT} or "Congratulations, your workflow is in a good condition!" in output, output[-3000:]
+    good = titles == {NO_SOFTWARE_LINT} or "Congratulations, your workflow is in a good condition!" in output
+    assert good, output[-3000:]
     rule_files = [WORKFLOW, *(REPO / "workflow" / "rules").glob("*.smk")]
     assert not [path.name for path in rule_files if "conda:" in path.read_text()], "a rule names an untested conda env"
     style = subprocess.run(["snakefmt", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=120)
@@ -169,7 +185,10 @@ def test_protocol_tables_are_filled_per_dataset_and_overall(protocols_run):
     workdir, _ = protocols_run
     composite = table_rows(workdir / "results" / "composite_demo+sammsyn_table.csv")
     assert {(r["scope"], r["au"]) for r in composite if r["au"] == "mean"} == {
-        ("demo", "mean"), ("sammsyn", "mean"), ("overall", "mean")}
+        ("demo", "mean"),
+        ("sammsyn", "mean"),
+        ("overall", "mean"),
+    }
     assert {r["au"] for r in composite} == {"AU02", "AU04", "AU07", "AU12", "mean", "baseline"}
     assert all(r["F1_pos_lo"] != "" and r["dF1_2class_lo"] != "" for r in composite if r["au"] == "mean")
     for name, tested in (("demo_to_sammsyn", "sammsyn"), ("sammsyn_to_demo", "demo")):
@@ -178,7 +197,11 @@ def test_protocol_tables_are_filled_per_dataset_and_overall(protocols_run):
         mer = table_rows(workdir / "results" / f"cross_{name}_mer_table.csv")
         assert {"f1_macro", "uar", "accuracy"} <= {r["metric"] for r in mer}
     record = read_provenance(workdir / "results" / "composite_demo+sammsyn_provenance.json")
-    assert record["training_sets"]["sammsyn/006"] == {"demo": ["sub01", "sub02", "sub03"], "sammsyn": ["007", "008", "009"]}
+    assert record["training_sets"]["sammsyn/006"] == {
+        "demo": ["sub01", "sub02", "sub03"],
+        "sammsyn": ["007", "008", "009"],
+    }
+
 
 @pytest.mark.slow
 def test_tiny_workflow_spotting_table_scores_the_synthetic_long_videos(tmp_path):
@@ -207,10 +230,13 @@ def test_tiny_workflow_spots_then_recognises_with_another_datasets_final_model(t
     result = snakemake(tmp_path, "spotting_all")
     assert result.returncode == 0, result.stderr[-4000:]
     _, (row,) = read_result_table(
-        tmp_path / "results" / "synthetic_spot_spotting_table.csv", ["F1", "recognition_F1", "recognition_UF1", "STRS", "STRS_lo"]
+        tmp_path / "results" / "synthetic_spot_spotting_table.csv",
+        ["F1", "recognition_F1", "recognition_UF1", "STRS", "STRS_lo"],
     )
     assert float(row["STRS"]) == pytest.approx(float(row["F1"]) * float(row["recognition_F1"]), abs=1e-3)
-    assert int(row["recognition_TP"]) + int(row["recognition_FN"]) <= int(row["TP"])  # only matched intervals are recognised
+    assert int(row["recognition_TP"]) + int(row["recognition_FN"]) <= int(
+        row["TP"]
+    )  # only matched intervals are recognised
     assert (tmp_path / "results" / "final" / "synthetic").is_dir()
     recognised = sorted((tmp_path / "results" / "spotting" / "synthetic_spot" / "recognised").glob("*.csv"))
     assert [p.stem for p in recognised] == ["s01", "s02"]

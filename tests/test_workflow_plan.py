@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from microau.errors import MicroauError
 from microau.plan import workflow as plan
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
-from microau.errors import MicroauError
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(SCHEMA_PATH)
@@ -35,13 +35,21 @@ def test_every_seed_has_its_own_run_folder():
     assert plan.run_dir("casme2", "no_cl", 1) == "results/train/casme2/no_cl/seed1"
     config = shipped(variant="no_cl", train={"seed": 4})
     assert plan.main_run_files(config, "samm", ["s1", "s2"], "history.csv") == [
-        "results/train/samm/no_cl/seed4/s1/history.csv", "results/train/samm/no_cl/seed4/s2/history.csv"]
+        "results/train/samm/no_cl/seed4/s1/history.csv",
+        "results/train/samm/no_cl/seed4/s2/history.csv",
+    ]
 
 
 def test_variant_spec_fills_alpha_and_beta_from_the_dataset():
     config = shipped()
     assert plan.variant_spec(config, "samm", "no_cl") == {
-        "pooling": "pta", "fusion": "gda", "text": "finetune", "contrastive": "none", "alpha": 1.0, "beta": 0.6}
+        "pooling": "pta",
+        "fusion": "gda",
+        "text": "finetune",
+        "contrastive": "none",
+        "alpha": 1.0,
+        "beta": 0.6,
+    }
     assert plan.variant_spec(config, "samm", "alpha_0.2")["alpha"] == 0.2
 
 
@@ -82,8 +90,11 @@ def test_a_datasets_own_optimiser_settings_go_over_the_shared_ones_for_that_data
 
 
 def test_model_options_are_the_variants_model_keys():
-    assert plan.model_options(shipped(), "casme2", "meanpool") == {"pooling": "mean", "fusion": "add_mlp",
-                                                                   "text": "finetune"}
+    assert plan.model_options(shipped(), "casme2", "meanpool") == {
+        "pooling": "mean",
+        "fusion": "add_mlp",
+        "text": "finetune",
+    }
 
 
 def test_preprocess_settings_are_the_four_preprocessing_sections():
@@ -98,19 +109,28 @@ def test_shipped_config_runs_the_demo_on_a_random_encoder_and_real_datasets_on_o
         assert plan.dataset_clip(config, name)["pretrained"] == "openai"
     assert plan.encoder_id(plan.dataset_clip(config, "synthetic")) == "ViT-B-32__none"
     assert plan.encoder_id(plan.dataset_clip(config, "samm")) == "ViT-B-32__openai"
-    assert plan.encoder_id({"model": "ViT-B-32", "pretrained": "/w/open_clip_model.bin"}) == "ViT-B-32__file-open_clip_model"
+    assert (
+        plan.encoder_id({"model": "ViT-B-32", "pretrained": "/w/open_clip_model.bin"})
+        == "ViT-B-32__file-open_clip_model"
+    )
 
 
 def test_encoders_in_use_and_the_errors_naming_an_encoder_no_dataset_uses():
     config = shipped()
     assert set(plan.encoders(config)) == {"ViT-B-32__none", "ViT-B-32__openai"}
     assert plan.encoder_clip(config, "ViT-B-32__openai")["pretrained"] == "openai"
-    with pytest.raises(plan.PlanError, match=r"no dataset in config.yaml uses the encoder 'RN50__openai' "
-                                             r"\(in use: ViT-B-32__none, ViT-B-32__openai\)"):
+    with pytest.raises(
+        plan.PlanError,
+        match=r"no dataset in config.yaml uses the encoder 'RN50__openai' "
+        r"\(in use: ViT-B-32__none, ViT-B-32__openai\)",
+    ):
         plan.encoder_clip(config, "RN50__openai")
     assert plan.features_clip(config, "samm", "ViT-B-32__openai")["model"] == "ViT-B-32"
-    with pytest.raises(plan.PlanError, match=r"dataset 'samm' uses the encoder 'ViT-B-32__openai', not "
-                                             r"'ViT-B-32__none' \(set datasets.samm.clip in config.yaml\)"):
+    with pytest.raises(
+        plan.PlanError,
+        match=r"dataset 'samm' uses the encoder 'ViT-B-32__openai', not "
+        r"'ViT-B-32__none' \(set datasets.samm.clip in config.yaml\)",
+    ):
         plan.features_clip(config, "samm", "ViT-B-32__none")
 
 
@@ -138,7 +158,8 @@ def test_release_root_is_the_generated_release_or_the_users_copy():
         plan.release_root(config, "casme2")
     assert str(error.value) == (
         "dataset 'casme2' has no data folder: set datasets.casme2.root in config.yaml "
-        "(or --config 'datasets={casme2: {root: /path/to/release}}') to your licensed copy")
+        "(or --config 'datasets={casme2: {root: /path/to/release}}') to your licensed copy"
+    )
     config["datasets"]["casme2"]["root"] = "/data/CASME II"
     assert plan.release_root(config, "casme2") == "/data/CASME II"
 
@@ -154,11 +175,13 @@ def test_any_dataset_may_be_generated_each_into_its_own_folder():
 def test_index_options_pass_class3_always_and_the_coding_file_when_set():
     config = shipped()
     assert plan.index_options(config, "synthetic") == (
-        '--class3 \'{"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]}\'')
+        '--class3 \'{"positive": ["happiness"], "negative": ["disgust", "repression"], "surprise": ["surprise"]}\''
+    )
     config["datasets"]["samm"]["coding_file"] = "my codes.xlsx"
     assert plan.index_options(config, "samm") == (
         '--class3 \'{"positive": ["happiness"], "negative": ["anger", "contempt", "disgust", "fear", "sadness"], '
-        '"surprise": ["surprise"]}\' --coding-file \'my codes.xlsx\'')
+        '"surprise": ["surprise"]}\' --coding-file \'my codes.xlsx\''
+    )
 
 
 def test_bootstrap_options_are_the_evaluate_section_as_flags():
@@ -178,14 +201,18 @@ def test_run_benchmarks_list_synthesis_only_for_a_generated_release():
         "results/benchmarks/train/synthetic/micro_au_clip/seed1/sub02.tsv",
     ]
     assert plan.run_benchmarks(shipped(), "samm", ["a"]) == [
-        "results/benchmarks/features/samm/ViT-B-32__openai.tsv", "results/benchmarks/train/samm/micro_au_clip/seed1/a.tsv"]
+        "results/benchmarks/features/samm/ViT-B-32__openai.tsv",
+        "results/benchmarks/train/samm/micro_au_clip/seed1/a.tsv",
+    ]
 
 
 def test_ablation_runs_name_the_trained_variant_and_a_folder_per_seed():
     config = shipped(train={"seeds": [2]})
     runs = plan.ablation_runs(config, "synthetic", "IV")
-    assert runs["alpha_0.6"] == {"trained_as": "add_mlp", "seeds": {
-        1: "results/train/synthetic/add_mlp/seed1", 2: "results/train/synthetic/add_mlp/seed2"}}
+    assert runs["alpha_0.6"] == {
+        "trained_as": "add_mlp",
+        "seeds": {1: "results/train/synthetic/add_mlp/seed1", 2: "results/train/synthetic/add_mlp/seed2"},
+    }
     inputs = plan.ablation_inputs(config, "synthetic", "IV", ["a"])
     assert inputs.count("results/train/synthetic/add_mlp/seed2/a/history.csv") == 1
     assert len(inputs) == 5 * 2 * 2  # five distinct trained variants (alpha_0.6 is add_mlp), two seeds, two files
@@ -210,7 +237,9 @@ def test_a_generated_dataset_overrides_the_synthetic_sizes():
 def test_protocols_read_each_datasets_own_cache_and_train_on_the_shared_aus():
     config = protocols()
     assert plan.protocol_features(config, ["demo", "sammsyn"]) == [
-        "results/features/demo/microau-tiny-ViT__none.h5", "results/features/sammsyn/microau-tiny-ViT__none.h5"]
+        "results/features/demo/microau-tiny-ViT__none.h5",
+        "results/features/sammsyn/microau-tiny-ViT__none.h5",
+    ]
     assert plan.protocol_features(config, ["demo"]) == [plan.features_path(config, "demo")]
     assert plan.protocol_train_flags(config, ["sammsyn", "demo"]) == "--datasets sammsyn demo --aus 2,4,7,12"
 
@@ -237,8 +266,9 @@ def test_cross_runs_are_named_train_to_test_and_must_be_listed():
 
 def test_protocol_settings_take_the_schedule_of_one_dataset_and_the_mer_texts_of_the_tested_one():
     raw = yaml.safe_load((REPO / "tests" / "data" / "protocols_config.yaml").read_text())
-    raw["datasets"]["sammsyn"].update(epochs=5, mer_combinations={"positive": [[12]], "negative": [[4]],
-                                                                    "surprise": [[2]]})
+    raw["datasets"]["sammsyn"].update(
+        epochs=5, mer_combinations={"positive": [[12]], "negative": [[4]], "surprise": [[2]]}
+    )
     raw["composites"]["demo+sammsyn"]["schedule"] = "sammsyn"
     config = load_config(raw, SCHEMA)
     assert plan.composite_schedule(config, "demo+sammsyn") == "sammsyn"
@@ -246,7 +276,10 @@ def test_protocol_settings_take_the_schedule_of_one_dataset_and_the_mer_texts_of
     assert settings["epochs"] == 5
     assert settings["mer_combinations"] == config["datasets"]["demo"]["mer_combinations"]
     assert plan.protocol_settings(config, "demo", "sammsyn", "micro_au_clip", 1)["mer_combinations"] == {
-        "positive": [[12]], "negative": [[4]], "surprise": [[2]]}
+        "positive": [[12]],
+        "negative": [[4]],
+        "surprise": [[2]],
+    }
     assert plan.composite_schedule(protocols(), "demo+sammsyn") == "demo"
 
 
@@ -261,11 +294,15 @@ def test_reference_options_name_each_tested_datasets_own_loso_run():
 
 def test_protocol_tables_list_every_composite_and_cross_entry():
     assert plan.protocol_tables(protocols()) == [
-        "results/composite_demo+sammsyn_table.csv", "results/composite_demo+sammsyn_mer_table.csv",
-        "results/cross_demo_to_sammsyn_table.csv", "results/cross_demo_to_sammsyn_mer_table.csv",
-        "results/cross_sammsyn_to_demo_table.csv", "results/cross_sammsyn_to_demo_mer_table.csv",
+        "results/composite_demo+sammsyn_table.csv",
+        "results/composite_demo+sammsyn_mer_table.csv",
+        "results/cross_demo_to_sammsyn_table.csv",
+        "results/cross_demo_to_sammsyn_mer_table.csv",
+        "results/cross_sammsyn_to_demo_table.csv",
+        "results/cross_sammsyn_to_demo_mer_table.csv",
     ]
     assert plan.protocol_tables(tiny()) == []
+
 
 def spotting_config(**datasets) -> dict:
     return load_config(
@@ -276,7 +313,8 @@ def spotting_config(**datasets) -> dict:
 
 def test_spotting_release_root_kinds_and_options():
     config = spotting_config(
-        syn={"reader": "synthetic_long"}, cas={"reader": "casme_sq", "root": "/data/CAS(ME)^2", "coding_file": "c.xlsx"},
+        syn={"reader": "synthetic_long"},
+        cas={"reader": "casme_sq", "root": "/data/CAS(ME)^2", "coding_file": "c.xlsx"},
         samm={"reader": "samm_lv"},
     )
     assert plan.spotting_release_root(config, "syn") == "results/spotting/syn/release"

@@ -78,8 +78,13 @@ def moved(frame: np.ndarray, movement: Movement, level: float) -> np.ndarray:
     """The frame with its region shifted by `level` (0..1) of the movement: the pixel at (x, y)
     shows what was at (x, y - shift), so image content moves by +shift (down for shift > 0)."""
     ys, xs = np.mgrid[0 : frame.shape[0], 0 : frame.shape[1]].astype(np.float32)
-    shifted = cv2.remap(frame.astype(np.float32), xs, ys - level * movement.field(frame.shape), cv2.INTER_CUBIC,
-                        borderMode=cv2.BORDER_REFLECT)
+    shifted = cv2.remap(
+        frame.astype(np.float32),
+        xs,
+        ys - level * movement.field(frame.shape),
+        cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REFLECT,
+    )
     return shifted
 
 
@@ -119,7 +124,14 @@ def photo_clips(count: int, seed: int = 0, frames: tuple[int, int] = (36, 72)) -
         apex = int(rng.integers(8, length - 8))
         shift = float(rng.uniform(1.0, 2.5)) * (-1 if region == "brows" else 1)
         movement = region_movement(bases[name], region, shift)
-        clips.append(PhotoClip(f"{name}_{region}_{index:02d}", expression_clip(bases[name], movement, length, apex, rng), apex, movement))
+        clips.append(
+            PhotoClip(
+                f"{name}_{region}_{index:02d}",
+                expression_clip(bases[name], movement, length, apex, rng),
+                apex,
+                movement,
+            )
+        )
     return clips
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from microau import __version__
-from microau.io.atomic import atomic_open
 from microau.inference.parallel import available_cores
+from microau.io.atomic import atomic_open
 
 BENCH_DATASET = "bench"
 BENCH_AUS = [1, 2, 4, 7, 12, 14, 15, 17]
@@ -41,8 +41,8 @@ def _now() -> float:
 def bench_config() -> dict:
     """The schema's defaults around one dataset of CASME II's AUs: the settings the bench times,
     so a changed default is measured without editing the bench."""
-    from microau.plan.config import config_around
     from microau.datasets.synthetic import emotion_classes
+    from microau.plan.config import config_around
 
     entry = {"reader": "casme2", "generated": True, "aus": BENCH_AUS, "class3": emotion_classes("casme2")}
     return config_around(BENCH_DATASET, entry)
@@ -63,23 +63,24 @@ def bench_model_options(config: dict):
 
 
 def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
-    """Per-sample seconds of each preprocessing stage with the default settings, in-process, models
-    built once beforehand, on one OpenCV thread as in each pipeline job (so the figure is per core);
+    """Per-sample seconds of each preprocessing stage with the default settings, each step the
+    function its stage command runs (`microau.preprocess.chain`), in-process, models built once beforehand, on one
+    OpenCV thread as in each pipeline job (so the figure is per core);
     the other magnification and landmark methods are timed on the same crops beside them."""
     import cv2
 
     from microau.datasets import build_index
     from microau.datasets.synthetic import synthesize
+    from microau.io.landmarks_csv import write_landmarks
+    from microau.io.sample_table import write_table
+    from microau.plan.workflow import preprocess_settings
     from microau.preprocess import landmarks as landmark_methods
     from microau.preprocess import magnify as magnify_methods
     from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
-    from microau.preprocess.flow import crop_flow, flow_image
+    from microau.preprocess.flow import flow_of_pair
     from microau.preprocess.images import write_image
-    from microau.io.landmarks_csv import write_landmarks
-    from microau.preprocess.landmarks import face_landmarks68, shared_mesh, shared_shape_predictor
+    from microau.preprocess.landmarks import flow_image_landmarks, shared_mesh, shared_shape_predictor
     from microau.preprocess.magnify import magnify_pair
-    from microau.io.sample_table import write_table
-    from microau.plan.workflow import preprocess_settings
 
     config = bench_config()
     preprocess = preprocess_settings(config)
@@ -87,16 +88,25 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     landmark_method = preprocess["landmarks"]["method"]
     others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
     magnify_methods_timed = [magnify["method"], *others]
-    landmark_methods_timed = [landmark_method, *(m for m in landmark_methods.installed_methods() if m != landmark_method)]
+    landmark_methods_timed = [
+        landmark_method,
+        *(m for m in landmark_methods.installed_methods() if m != landmark_method),
+    ]
     cv2.setNumThreads(1)
     start = _now()
-    synthesize(work / "release", seed=config["synthetic"]["seed"], subjects=subjects, per_subject=per_subject, threads=1)
+    synthesize(
+        work / "release", seed=config["synthetic"]["seed"], subjects=subjects, per_subject=per_subject, threads=1
+    )
     synth_seconds = _now() - start
     dataset = config["datasets"][BENCH_DATASET]
     index = build_index(
-        BENCH_DATASET, dataset["reader"], work / "release",
-        frames_layout=dataset["frames_layout"], missing_apex=frames["missing_apex"],
-        aus=dataset["aus"], class3=dataset["class3"],
+        BENCH_DATASET,
+        dataset["reader"],
+        work / "release",
+        frames_layout=dataset["frames_layout"],
+        missing_apex=frames["missing_apex"],
+        aus=dataset["aus"],
+        class3=dataset["class3"],
     )
     samples_tsv = work / "samples.tsv"
     write_table(index.samples, samples_tsv)
@@ -118,8 +128,9 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
             t0 = _now()
             magnified = magnify_pair(onset, apex, magnify["factor"], magnify["levels"], method)
             t1 = _now()
-            u, v, _ = crop_flow(onset, magnified, flow["subtract_median"])
-            image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
+            *_, image = flow_of_pair(
+                onset, magnified, flow["subtract_median"], size, flow["third_channel"], flow["clip_px"]
+            )
             t2 = _now()
             times.setdefault(f"magnify[{method}]", []).append(t1 - t0)
             times.setdefault(f"flow[after {method}]", []).append(t2 - t1)
@@ -127,7 +138,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
                 write_image(work / "flow" / f"{row.sample}.png", image[:, :, ::-1])
         for method in landmark_methods_timed:
             t0 = _now()
-            points = face_landmarks68(apex, method, face, name=row.sample) * (size / apex.shape[1])
+            points = flow_image_landmarks(apex, method, face, size, name=row.sample)
             times.setdefault(f"landmarks[{method}]", []).append(_now() - t0)
             if method == landmark_method:
                 write_landmarks(work / "landmarks" / f"{row.sample}.csv", points)
@@ -152,18 +163,18 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
 
 
 def bench_real_faces(work: Path, count: int) -> dict:
-    """Per-clip seconds of each step before the model (`microau.inference.predict.STEPS`) on clips of real
+    """Per-clip seconds of each step before the model (`microau.preprocess.chain.STEPS`) on clips of real
     photographs (`microau.bench.photo_clips`: 640x360 MJPG video, apex not given), through
     `microau.inference.analyse.prepare_clip` as `microau analyse` runs it, on one OpenCV thread; and how far
     the apex search lands from the known apex."""
     import cv2
 
-    from microau.inference.analyse import Clip, prepare_clip
     from microau.bench.photo_clips import photo_clips, write_video
-    from microau.inference.predict import STEPS
+    from microau.inference.analyse import Clip, prepare_clip
+    from microau.plan.workflow import preprocess_settings
+    from microau.preprocess.chain import STEPS
     from microau.preprocess.crop import shared_detector
     from microau.preprocess.landmarks import shared_shape_predictor
-    from microau.plan.workflow import preprocess_settings
 
     cv2.setNumThreads(1)
     settings = preprocess_settings(bench_config())
@@ -182,18 +193,30 @@ def bench_real_faces(work: Path, count: int) -> dict:
         frames.append(len(clip.frames))
     per_clip = {step: statistics.mean(steps[step]) for step in STEPS if step in steps}
     return {
-        "clips": len(clips), "frames_per_clip_mean": statistics.mean(frames), "frame_size": [640, 360],
-        "source": "microau.bench.photo_clips: skimage's astronaut and matplotlib's grace_hopper.jpg, brows or mouth moved",
-        "seconds_per_clip": per_clip, "seconds_per_clip_total": sum(per_clip.values()),
-        "apex_error_frames_mean": statistics.mean(apex_errors), "apex_error_frames_max": max(apex_errors),
-        "opencv_threads": 1, "note": "the model's step is not here: `microau analyse` prints it per run",
+        "clips": len(clips),
+        "frames_per_clip_mean": statistics.mean(frames),
+        "frame_size": [640, 360],
+        "source": "microau.bench.photo_clips: skimage's astronaut and matplotlib's grace_hopper.jpg, "
+        "brows or mouth moved",
+        "seconds_per_clip": per_clip,
+        "seconds_per_clip_total": sum(per_clip.values()),
+        "apex_error_frames_mean": statistics.mean(apex_errors),
+        "apex_error_frames_max": max(apex_errors),
+        "opencv_threads": 1,
+        "note": "the model's step is not here: `microau analyse` prints it per run",
     }
 
 
 TVL1_DEFAULTS = {"epsilon": 0.01, "inner_iterations": 30, "outer_iterations": 10, "warps": 5, "scales": 5}
 TVL1_TRIALS = (
-    {}, {"epsilon": 0.02}, {"epsilon": 0.05}, {"warps": 3}, {"outer_iterations": 5}, {"inner_iterations": 15},
-    {"scales": 3}, {"epsilon": 0.05, "warps": 3},
+    {},
+    {"epsilon": 0.02},
+    {"epsilon": 0.05},
+    {"warps": 3},
+    {"outer_iterations": 5},
+    {"inner_iterations": 15},
+    {"scales": 3},
+    {"epsilon": 0.05, "warps": 3},
 )
 
 
@@ -220,9 +243,9 @@ def bench_tvl1(threads: list[int]) -> dict:
     import cv2
 
     from microau.bench.photo_clips import NOISE_SD, PHOTOS, moved, photo_frame, region_movement
+    from microau.plan.workflow import preprocess_settings
     from microau.preprocess.crop import crop_resize, shared_detector, square_box
     from microau.preprocess.images import match_gain, to_gray
-    from microau.plan.workflow import preprocess_settings
 
     frames = preprocess_settings(bench_config())["frames"]
     rng = np.random.default_rng(0)
@@ -252,8 +275,11 @@ def bench_tvl1(threads: list[int]) -> dict:
             error = np.hypot(flow[..., 0], flow[..., 1] - field)
             errors.append(float(error.mean()))
             moving.append(float(error[np.abs(field) > 0.25].mean()))
-        return {"seconds_per_pair": statistics.mean(seconds), "endpoint_error_px": statistics.mean(errors),
-                "endpoint_error_moving_px": statistics.mean(moving)}
+        return {
+            "seconds_per_pair": statistics.mean(seconds),
+            "endpoint_error_px": statistics.mean(errors),
+            "endpoint_error_moving_px": statistics.mean(moving),
+        }
 
     by_threads = {}
     for count in threads:
@@ -262,8 +288,12 @@ def bench_tvl1(threads: list[int]) -> dict:
     cv2.setNumThreads(1)
     trials = [{"parameters": TVL1_DEFAULTS | trial, "changed": trial, **run(trial)} for trial in TVL1_TRIALS]
     return {
-        "pairs": [name for name, *_ in pairs], "crop_px": frames["size"], "known_shift_px": 1.5, "noise_sd": NOISE_SD,
-        "default_parameters_by_opencv_threads": by_threads, "stopping_parameters_on_one_thread": trials,
+        "pairs": [name for name, *_ in pairs],
+        "crop_px": frames["size"],
+        "known_shift_px": 1.5,
+        "noise_sd": NOISE_SD,
+        "default_parameters_by_opencv_threads": by_threads,
+        "stopping_parameters_on_one_thread": trials,
         "error": "mean endpoint error against the applied field over the crop, and where it moves over 0.25 px",
     }
 
@@ -276,12 +306,24 @@ def bench_features(work: Path, samples_tsv: Path, model: str) -> dict:
     config = bench_config()
     out = work / "features.h5"
     start = _now()
-    n = build_cache(samples_tsv, work / "flow", work / "landmarks", ClipSpec(model, "none"),
-                    config["clip"]["trainable_blocks"], config["datasets"][BENCH_DATASET]["aus"], "bench", out,
-                    torch.device("cpu"))
+    n = build_cache(
+        samples_tsv,
+        work / "flow",
+        work / "landmarks",
+        ClipSpec(model, "none"),
+        config["clip"]["trainable_blocks"],
+        config["datasets"][BENCH_DATASET]["aus"],
+        "bench",
+        out,
+        torch.device("cpu"),
+    )
     seconds = _now() - start
-    return {"samples": n, "seconds_per_sample": seconds / n, "bytes_per_sample": out.stat().st_size / n,
-            "note": "includes building the CLIP model once"}
+    return {
+        "samples": n,
+        "seconds_per_sample": seconds / n,
+        "bytes_per_sample": out.stat().st_size / n,
+        "note": "includes building the CLIP model once",
+    }
 
 
 def _training_step_factory(model_name: str, batch: int, device: str):
@@ -293,8 +335,8 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     from microau.model.features import ClipSpec, frozen_visual_states, load_clip
     from microau.model.losses import contrastive_loss, gd_loss, multitask_loss
     from microau.model.micro_au_clip import MicroAUCLIP
-    from microau.model.text import frozen_text_states
     from microau.model.temperature import initial_logit_scale
+    from microau.model.text import frozen_text_states
     from microau.training.settings import CONTRASTIVE
 
     config = bench_config()
@@ -319,11 +361,18 @@ def _training_step_factory(model_name: str, batch: int, device: str):
         out = model(states, au_tokens)
         text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
         contrastive = contrastive_loss(
-            out["features"], text, labels, temperature,
-            CONTRASTIVE[settings["contrastive"]], settings["label_matrix_target"],
+            out["features"],
+            text,
+            labels,
+            temperature,
+            CONTRASTIVE[settings["contrastive"]],
+            settings["label_matrix_target"],
         )
-        loss = (multitask_loss(out["logits"], labels) + settings["alpha"] * contrastive
-                + settings["beta"] * gd_loss(out["dependency"], labels))
+        loss = (
+            multitask_loss(out["logits"], labels)
+            + settings["alpha"] * contrastive
+            + settings["beta"] * gd_loss(out["dependency"], labels)
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -366,8 +415,12 @@ def bench_training_step(model_name: str, batch: int, steps: int, device: str) ->
             samples.append(_now() - start)
         timings[name] = statistics.median(samples)
     return {
-        "model": model_name, "batch": batch, "device": device, "steps_timed": steps,
-        "cached_step_seconds": timings["cached"], "naive_step_seconds": timings["naive"],
+        "model": model_name,
+        "batch": batch,
+        "device": device,
+        "steps_timed": steps,
+        "cached_step_seconds": timings["cached"],
+        "naive_step_seconds": timings["naive"],
         "speedup": timings["naive"] / timings["cached"],
         "naive_means": "same model and batch, frozen visual and text blocks re-run under no_grad every step",
         "target": "cached step at least 2x faster than naive",
@@ -375,17 +428,28 @@ def bench_training_step(model_name: str, batch: int, steps: int, device: str) ->
 
 
 def _train_child(cache: str, out_dir: str, queue) -> None:
-    from microau.model.device import claimed_device
     from microau.io.feature_cache import read_cache
-    from microau.training.settings import TrainingJob, TrainSettings
+    from microau.model.device import claimed_device
     from microau.training.run import train_fold
+    from microau.training.settings import TrainingJob, TrainSettings
 
     held_out = read_cache(Path(cache)).subjects[0]
     config = bench_config()
     settings = TrainSettings(**bench_train_settings(config, epochs=2, lr_drop_epoch=1))
     start = _now()
     with claimed_device("auto") as device:
-        train_fold(Path(cache), held_out, TrainingJob(settings, bench_model_options(config), Path(out_dir), device, config["train"]["checkpoint_seconds"], log=lambda m: None))
+        train_fold(
+            Path(cache),
+            held_out,
+            TrainingJob(
+                settings,
+                bench_model_options(config),
+                Path(out_dir),
+                device,
+                config["train"]["checkpoint_seconds"],
+                log=lambda m: None,
+            ),
+        )
     queue.put((_now() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
 
 
@@ -449,8 +513,12 @@ class _GpuSampler:
     def _run(self) -> None:
         while not self._stop.wait(1.0):
             try:
-                out = subprocess.run(["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
-                                     capture_output=True, text=True, timeout=5).stdout
+                out = subprocess.run(
+                    ["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
+                    capture_output=True,
+                    text=True,
+                    timeout=5,
+                ).stdout
                 self.samples.append(float(out.split()[0]))
             except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
                 return
@@ -468,8 +536,8 @@ def bench_loso(work: Path, model: str, subjects: int, per_subject: int, epochs: 
     """Wall time of every LOSO fold in sequence, as one GPU would run them."""
     import torch
 
-    from microau.training.settings import TrainingJob, TrainSettings
     from microau.training.run import train_fold
+    from microau.training.settings import TrainingJob, TrainSettings
 
     config = bench_config()
     cache = write_fake_cache(work / "loso.h5", model, subjects, per_subject)
@@ -478,12 +546,29 @@ def bench_loso(work: Path, model: str, subjects: int, per_subject: int, epochs: 
     start = _now()
     with _GpuSampler() as sampler:
         for s in range(subjects):
-            train_fold(cache, f"sub{s + 1:02d}", TrainingJob(settings, options, work / "loso" / str(s), torch.device(device), config["train"]["checkpoint_seconds"], log=lambda m: None))
+            train_fold(
+                cache,
+                f"sub{s + 1:02d}",
+                TrainingJob(
+                    settings,
+                    options,
+                    work / "loso" / str(s),
+                    torch.device(device),
+                    config["train"]["checkpoint_seconds"],
+                    log=lambda m: None,
+                ),
+            )
     seconds = _now() - start
-    return {"subjects": subjects, "samples": subjects * per_subject, "epochs": epochs, "batch": settings.batch_size,
-            "device": device,
-            "wall_seconds": seconds, "seconds_per_fold": seconds / subjects,
-            "gpu_utilisation_mean_percent": statistics.mean(sampler.samples) if sampler.samples else None}
+    return {
+        "subjects": subjects,
+        "samples": subjects * per_subject,
+        "epochs": epochs,
+        "batch": settings.batch_size,
+        "device": device,
+        "wall_seconds": seconds,
+        "seconds_per_fold": seconds / subjects,
+        "gpu_utilisation_mean_percent": statistics.mean(sampler.samples) if sampler.samples else None,
+    }
 
 
 def write_json(path: Path, record: dict) -> None:
@@ -501,8 +586,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--samples-per-subject", type=int, default=4)
     parser.add_argument("--steps", type=int, default=5, help="timed training steps of each kind")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--loso", choices=["auto", "skip", "cpu", "cuda"], default="auto",
-                        help="CASME II-sized LOSO timing: auto runs it only where CUDA is available")
+    parser.add_argument(
+        "--loso",
+        choices=["auto", "skip", "cpu", "cuda"],
+        default="auto",
+        help="CASME II-sized LOSO timing: auto runs it only where CUDA is available",
+    )
     parser.add_argument("--loso-size", default="26,10,80", help="subjects,samples per subject,epochs")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to time (default all)")
     parser.add_argument("--real-clips", type=int, default=8, help="clips of real photographs for real_faces")
@@ -529,12 +618,15 @@ def main(argv: list[str]) -> int:
         write_json(args.out / "features.json", features)
         write_json(args.out / "training_step.json", bench_training_step(model, batch, args.steps, device))
         memory = bench_training_memory(work / "features.h5", work)
-        write_json(args.out / "memory.json", {**memory, "hdf5_bytes_per_sample": features["bytes_per_sample"],
-                                              "model": model})
+        write_json(
+            args.out / "memory.json", {**memory, "hdf5_bytes_per_sample": features["bytes_per_sample"], "model": model}
+        )
         loso_device = {"auto": "cuda" if device == "cuda" else None, "skip": None}.get(args.loso, args.loso)
         if loso_device is None:
-            write_json(args.out / "loso.json", {"skipped": f"no CUDA device here (device {device}); "
-                                                           "run with --loso cpu to time it on the CPU"})
+            write_json(
+                args.out / "loso.json",
+                {"skipped": f"no CUDA device here (device {device}); run with --loso cpu to time it on the CPU"},
+            )
         else:
             subjects, per_subject, epochs = (int(x) for x in args.loso_size.split(","))
             write_json(args.out / "loso.json", bench_loso(work, model, subjects, per_subject, epochs, loso_device))

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from microau.io.atomic import atomic_open, atomic_path
 from microau.datasets.table import IMPORT_REPORT_SUFFIX
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_open, atomic_path
 from microau.preprocess.video import video_fps
 
 TIER_ME = "ME"
@@ -168,7 +168,7 @@ def spot_content(
     for n, interval in enumerate(micro):
         row = rows[n] if rows is not None else {}
         aus = {k: float(v) for k, v in row.items() if k.startswith("AU") and isinstance(v, (int, float))}
-        emotions = {str(k)[len("emotion_"):]: str(v) for k, v in row.items() if str(k).startswith("emotion_")}
+        emotions = {str(k)[len("emotion_") :]: str(v) for k, v in row.items() if str(k).startswith("emotion_")}
         expressions.append(_expression(interval.onset, interval.apex, interval.offset, aus, emotions))
     others: dict[str, list[tuple[int, int]]] = {}
     for interval in intervals:
@@ -188,7 +188,11 @@ def analyse_contents(table, clips: Sequence) -> list[tuple[Path, EafContent]]:
         onset, apex = int(row["onset"]), int(row["apex"])
         offset = int(clip.offset) if clip.offset is not None and str(clip.offset).isdigit() else apex
         aus = {str(k)[: -len("_prob")]: float(v) for k, v in row.items() if str(k).endswith("_prob")}
-        emotions = {str(k)[len("mer_"): -len("_pred")]: str(v) for k, v in row.items() if str(k).startswith("mer_") and str(k).endswith("_pred")}
+        emotions = {
+            str(k)[len("mer_") : -len("_pred")]: str(v)
+            for k, v in row.items()
+            if str(k).startswith("mer_") and str(k).endswith("_pred")
+        }
         by_video.setdefault(Path(clip.path), []).append(_expression(onset, apex, max(offset, apex), aus, emotions))
     return [
         (video, EafContent(video, video_fps(video), video.stem, sorted(found, key=lambda e: e.onset)))
@@ -239,18 +243,30 @@ def read_eaf(path: Path, rows: _Rows | None = None) -> EafContent | None:
         eaf = Eaf(str(path), suppress_version_warning=True)
     except Exception as exc:  # pympi raises XML, key and value errors on files it cannot parse
         raise ElanError(f"cannot read {path} as an ELAN .eaf file: {exc}") from None
-    tiers = {name: [Annotation(int(a[0]), int(a[1]), str(a[2] or "").strip()) for a in eaf.get_annotation_data_for_tier(name)]
-             for name in eaf.get_tier_names()}
+    tiers = {
+        name: [
+            Annotation(int(a[0]), int(a[1]), str(a[2] or "").strip()) for a in eaf.get_annotation_data_for_tier(name)
+        ]
+        for name in eaf.get_tier_names()
+    }
     media = _media(path, eaf.media_descriptors)
     if media is None:
-        rows.add(path, "", None, "no linked video found (relative or absolute link, or a video of the same name beside it)", "file skipped")
+        rows.add(
+            path,
+            "",
+            None,
+            "no linked video found (relative or absolute link, or a video of the same name beside it)",
+            "file skipped",
+        )
         return None
     fps = video_fps(media)
     if fps <= 0:
         rows.add(path, "", None, f"linked video {media} cannot be opened or states no frame rate", "file skipped")
         return None
     if TIER_ME not in tiers:
-        rows.add(path, TIER_ME, None, f"no '{TIER_ME}' tier (tiers: {', '.join(tiers) or 'none'})", "file gives no sample")
+        rows.add(
+            path, TIER_ME, None, f"no '{TIER_ME}' tier (tiers: {', '.join(tiers) or 'none'})", "file gives no sample"
+        )
     participant = eaf.tiers[TIER_ME][2].get("PARTICIPANT", "") if TIER_ME in tiers else ""
     expressions = []
     for annotation in sorted(tiers.get(TIER_ME, []), key=lambda a: a.start_ms):
@@ -263,11 +279,18 @@ def read_eaf(path: Path, rows: _Rows | None = None) -> EafContent | None:
         if name in CONVENTION or name.startswith(EXTRA_PREFIX):
             continue
         for annotation in tier_annotations:
-            rows.add(path, name, annotation, f"tier '{name}' is not in the convention ({', '.join(CONVENTION)})", "ignored")
+            rows.add(
+                path, name, annotation, f"tier '{name}' is not in the convention ({', '.join(CONVENTION)})", "ignored"
+            )
     others = {
-        name[len(EXTRA_PREFIX):]: [(frame_at(a.start_ms, fps), max(frame_at(a.start_ms, fps), frame_at(a.end_ms, fps) - 1)) for a in tier_annotations]
+        name[len(EXTRA_PREFIX) :]: [
+            (frame_at(a.start_ms, fps), max(frame_at(a.start_ms, fps), frame_at(a.end_ms, fps) - 1))
+            for a in tier_annotations
+        ]
         for name, tier_annotations in tiers.items()
-        if name.startswith(EXTRA_PREFIX) and tier_annotations and not name[len(EXTRA_PREFIX):].startswith(("emotion", "P("))
+        if name.startswith(EXTRA_PREFIX)
+        and tier_annotations
+        and not name[len(EXTRA_PREFIX) :].startswith(("emotion", "P("))
     }
     return EafContent(media, fps, participant.strip() or path.stem, [e for _, e in expressions], others)
 
@@ -279,13 +302,27 @@ def _attach(path: Path, annotations: list[Annotation], tier: str, expressions, f
         at = (annotation.start_ms + annotation.end_ms) / 2 if tier == TIER_EMOTION else annotation.start_ms
         owner = next((e for a, e in expressions if a.start_ms <= at < a.end_ms), None)
         if owner is None:
-            rows.add(path, tier, annotation, f"{tier} annotation '{annotation.value}' lies in no {TIER_ME} annotation", "ignored")
+            rows.add(
+                path,
+                tier,
+                annotation,
+                f"{tier} annotation '{annotation.value}' lies in no {TIER_ME} annotation",
+                "ignored",
+            )
         elif tier == TIER_EMOTION and owner.emotion:
-            rows.add(path, tier, annotation, f"a second emotion '{annotation.value}' for one {TIER_ME} annotation", "ignored; the first is kept")
+            rows.add(
+                path,
+                tier,
+                annotation,
+                f"a second emotion '{annotation.value}' for one {TIER_ME} annotation",
+                "ignored; the first is kept",
+            )
         elif tier == TIER_EMOTION:
             owner.emotion = annotation.value
         elif owner.apex is not None:
-            rows.add(path, tier, annotation, f"a second apex for one {TIER_ME} annotation", "ignored; the first is kept")
+            rows.add(
+                path, tier, annotation, f"a second apex for one {TIER_ME} annotation", "ignored; the first is kept"
+            )
         else:
             owner.apex = min(max(frame_at(annotation.start_ms, fps), owner.onset), owner.offset)
 

@@ -1,6 +1,7 @@
 """`microau index`: a dataset release -> the normalised sample table, every quirk reported in validation.tsv.
 
-Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) only describes its release (a `Release`: coding
+Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) only describes its release (a `Release`:
+coding
 sheet name and headers, subject folder names, frame folder layouts, AU set and emotion mapping);
 the reading, checking and normalising below is shared, so every release follows the same rules:
 
@@ -54,9 +55,16 @@ import pandas as pd
 
 from microau.aus import au_name, parse_aus
 from microau.datasets.au_codes import ParsedAUs, cell_text, parse_au_string
-from microau.datasets.release import FIELDS, FRAME_LAYOUTS, INDEX_READERS, READERS, SMIC_READER, TABLE_READER, DatasetError, Release
-from microau.preprocess.apex import motion_apex
-from microau.preprocess.images import ImageReadError, read_image
+from microau.datasets.release import (
+    FIELDS,
+    FRAME_LAYOUTS,
+    INDEX_READERS,
+    READERS,
+    SMIC_READER,
+    TABLE_READER,
+    DatasetError,
+    Release,
+)
 from microau.io.sample_table import (
     CLASS3,
     FRAME_SEPARATOR,
@@ -64,6 +72,8 @@ from microau.io.sample_table import (
     make_table,
     write_table,
 )
+from microau.preprocess.apex import motion_apex
+from microau.preprocess.images import ImageReadError, read_image
 
 MISSING_APEX = ("motion", "midpoint")
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
@@ -126,7 +136,8 @@ def build_index(
 
     `name` labels the `dataset` column and the config keys in messages (`datasets.<name>.root`);
     `reader` picks the release layout, `frames_layout` its frame folders; `aus` and `class3` are
-    the dataset's settings (the config ships the paper's per dataset). `missing_apex` says how an unusable coded apex is replaced (module docstring).
+    the dataset's settings (the config ships the paper's per dataset). `missing_apex` says how an unusable coded apex
+    is replaced (module docstring).
     Reader `table` (`microau.datasets.table`) also takes `first_frame` and writes the onset and
     apex frames of its video clips under `clips_dir`.
     """
@@ -137,8 +148,14 @@ def build_index(
         from microau.datasets.table import build_table_index
 
         return build_table_index(
-            name, root, missing_apex=missing_apex, clips_dir=clips_dir, first_frame=first_frame,
-            aus=aus, class3=class3, coding_file=coding_file,
+            name,
+            root,
+            missing_apex=missing_apex,
+            clips_dir=clips_dir,
+            first_frame=first_frame,
+            aus=aus,
+            class3=class3,
+            coding_file=coding_file,
         )
     if reader == SMIC_READER:
         from microau.datasets import smic
@@ -147,8 +164,16 @@ def build_index(
         smic_root = root_folder(root, name)
         rows = smic.clip_rows(smic_root, frames_layout, name)
         return index_rows(
-            name, smic.RELEASE, rows, smic_root, lambda n: f"clip folder {rows[n]['clip']}", missing_apex=missing_apex,
-            clips_dir=clips_dir, first_frame=None, aus=aus, class3=class3,
+            name,
+            smic.RELEASE,
+            rows,
+            smic_root,
+            lambda n: f"clip folder {rows[n]['clip']}",
+            missing_apex=missing_apex,
+            clips_dir=clips_dir,
+            first_frame=None,
+            aus=aus,
+            class3=class3,
         )
     release = _release(reader, name)
     root_path = root_folder(root, name)
@@ -237,7 +262,8 @@ def _scan(root: Path, release: Release) -> tuple[list[Path], list[Path]]:
         elif any(release.folder_key(d) is not None for d in dirnames):
             parents.append(Path(folder))
         dirnames[:] = sorted(
-            d for d in dirnames
+            d
+            for d in dirnames
             if (release.parent_folders_in_top or release.folder_key(d) is None) and depth < MAX_SEARCH_DEPTH
         )
     return coding, parents
@@ -262,8 +288,7 @@ def _coding_path(
     if len(candidates) > 1:
         listed = ", ".join(str(c) for c in candidates)
         raise DatasetError(
-            f"several {release.title} coding sheets under {root}: {listed}; "
-            f"choose one with datasets.{name}.coding_file"
+            f"several {release.title} coding sheets under {root}: {listed}; choose one with datasets.{name}.coding_file"
         )
     return candidates[0]
 
@@ -308,7 +333,8 @@ def _read_coding(path: Path, release: Release, name: str, explicit: bool) -> Ite
     )
     if header_index is None:
         raise DatasetError(
-            f"{path}: no header row starting with '{release.headers['subject']}' in its first {HEADER_SEARCH_ROWS} rows; "
+            f"{path}: no header row starting with '{release.headers['subject']}' in its first {HEADER_SEARCH_ROWS} "
+            f"rows; "
             f"is it a {release.title} coding sheet? ({key})"
         )
     header = [_header_key(cell_text(cell)) for cell in rows[header_index]]
@@ -577,7 +603,9 @@ def _replace_apex(
             except ImageReadError:
                 unreadable.append(number)
 
-    return apex_from_motion(sample, problem, onset, offset, read_image(frames[onset]), readable_frames(), unreadable, report)
+    return apex_from_motion(
+        sample, problem, onset, offset, read_image(frames[onset]), readable_frames(), unreadable, report
+    )
 
 
 def midpoint_apex(sample: str, problem: str, onset: int, offset: int, report: Report) -> int:
@@ -685,20 +713,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aus", required=True, help="comma-separated AU numbers (datasets.<name>.aus)")
     parser.add_argument("--class3", required=True, help="JSON {class: [emotions]} (datasets.<name>.class3)")
     parser.add_argument("--frames-layout", required=True, choices=FRAME_LAYOUTS, help="frame folders read")
-    parser.add_argument("--coding-file", help="coding sheet (reader table: the table), when the root holds none or several")
+    parser.add_argument(
+        "--coding-file", help="coding sheet (reader table: the table), when the root holds none or several"
+    )
     parser.add_argument("--first-frame", type=int, choices=(0, 1), help="reader table: number of a video's first frame")
     parser.add_argument("--clips-dir", help="reader table: where video clips' frames go (default: clips beside --out)")
     parser.add_argument(
-        "--missing-apex", required=True, choices=MISSING_APEX,
+        "--missing-apex",
+        required=True,
+        choices=MISSING_APEX,
         help="how an apex that is not coded, coded outside onset..offset or equal to the onset is replaced",
     )
     args = parser.parse_args(argv)
     name = args.dataset
     result = build_index(
-        name, args.reader, args.root, frames_layout=args.frames_layout, missing_apex=args.missing_apex,
+        name,
+        args.reader,
+        args.root,
+        frames_layout=args.frames_layout,
+        missing_apex=args.missing_apex,
         aus=parse_aus(args.aus, where=f"datasets.{name}.aus"),
         class3=_parse_class3(args.class3, name),
-        coding_file=args.coding_file, first_frame=args.first_frame,
+        coding_file=args.coding_file,
+        first_frame=args.first_frame,
         clips_dir=Path(args.clips_dir) if args.clips_dir else Path(args.out).with_name("clips"),
     )
     out = Path(args.out)

@@ -53,4 +53,3 @@ class Release:
     parent_folders_in_top: bool = False
     sample_parent: str = "subject"
     au_coded: bool = True
-

@@ -40,7 +40,10 @@ def camera_folder(root: Path, layout: str, name: str) -> Path:
     """The camera's folder (`HS`, `VIS`, `NIR`, case ignored) below the root, at any depth up to
     MAX_SEARCH_DEPTH, holding subject folders with a `micro` folder."""
     if layout not in CAMERAS:
-        raise DatasetError(f"frames_layout '{layout}' is not a SMIC camera; choose one of {', '.join(CAMERAS)} (datasets.{name}.frames_layout)")
+        raise DatasetError(
+            f"frames_layout '{layout}' is not a SMIC camera; choose one of {', '.join(CAMERAS)} "
+            f"(datasets.{name}.frames_layout)"
+        )
     wanted = CAMERAS[layout].lower()
     found = []
     for folder, dirnames, _ in os.walk(root, followlinks=True):
@@ -66,12 +69,24 @@ def clip_rows(root: Path, layout: str, name: str) -> list[dict[str, str]]:
         micro = _child(subject, "micro")
         for emotion in sorted(p for p in (micro.iterdir() if micro else ()) if p.is_dir()):
             for clip in sorted(p for p in emotion.iterdir() if p.is_dir()):
-                numbers = [int(m.group(1)) for f in clip.iterdir() if (m := _TRAILING_INT.search(f.stem)) and f.is_file()]
+                numbers = [
+                    int(m.group(1)) for f in clip.iterdir() if (m := _TRAILING_INT.search(f.stem)) and f.is_file()
+                ]
                 first, last = (str(min(numbers)), str(max(numbers))) if numbers else ("", "")
-                rows.append({
-                    "subject": subject.name, "clip": str(clip), "onset": first, "apex": "", "offset": last, "au": "",
-                    "emotion": emotion.name.lower(), "fps": "", "first_frame": "", "sample": f"{subject.name}_{clip.name}",
-                })
+                rows.append(
+                    {
+                        "subject": subject.name,
+                        "clip": str(clip),
+                        "onset": first,
+                        "apex": "",
+                        "offset": last,
+                        "au": "",
+                        "emotion": emotion.name.lower(),
+                        "fps": "",
+                        "first_frame": "",
+                        "sample": f"{subject.name}_{clip.name}",
+                    }
+                )
     return rows
 
 

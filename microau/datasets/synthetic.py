@@ -344,14 +344,22 @@ class SubjectRenderer:
         linear = self.inverse @ pose[:, :2]
         shift = self.inverse @ pose[:, 2] + self.offset
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-        map_x = (np.float32(linear[0, 0]) * xs + np.float32(linear[0, 1]) * ys + np.float32(shift[0])).astype(np.float32)
-        map_y = (np.float32(linear[1, 0]) * xs + np.float32(linear[1, 1]) * ys + np.float32(shift[1])).astype(np.float32)
+        map_x = (np.float32(linear[0, 0]) * xs + np.float32(linear[0, 1]) * ys + np.float32(shift[0])).astype(
+            np.float32
+        )
+        map_y = (np.float32(linear[1, 0]) * xs + np.float32(linear[1, 1]) * ys + np.float32(shift[1])).astype(
+            np.float32
+        )
         if displacement is not None:
-            moved = cv2.warpAffine(displacement, pose.astype(np.float32), (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+            moved = cv2.warpAffine(
+                displacement, pose.astype(np.float32), (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+            )
             inverse = self.inverse32
             map_x -= inverse[0, 0] * moved[..., 0] + inverse[0, 1] * moved[..., 1]
             map_y -= inverse[1, 0] * moved[..., 0] + inverse[1, 1] * moved[..., 1]
-        return self.finish(cv2.remap(self.source, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT), gain, noise)
+        return self.finish(
+            cv2.remap(self.source, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT), gain, noise
+        )
 
     def finish(self, frame: np.ndarray, gain: float, noise: np.ndarray | None) -> np.ndarray:
         """Lighting, gain and sensor noise on a warped frame, rounded to 8 bits."""
@@ -470,7 +478,9 @@ class ClipWriter:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), TABLE_FPS, (FRAME_WIDTH, FRAME_HEIGHT))
+        self._writer = cv2.VideoWriter(
+            str(path), cv2.VideoWriter_fourcc(*"MJPG"), TABLE_FPS, (FRAME_WIDTH, FRAME_HEIGHT)
+        )
         if not self._writer.isOpened():
             raise SynthesisError(f"OpenCV cannot write MJPEG video to {path}")
         self._writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
@@ -492,7 +502,9 @@ def write_table(path: Path, root: Path, samples: list[Sample]) -> None:
         for s in samples:
             clip = clip_path(root, s).relative_to(root).as_posix()
             onset, apex, offset = 1, s.apex - s.onset + 1, s.offset - s.onset + 1
-            writer.writerow([subject_folder("table", s.subject), clip, onset, apex, offset, s.action_units, s.emotion, TABLE_FPS, 1])
+            writer.writerow(
+                [subject_folder("table", s.subject), clip, onset, apex, offset, s.action_units, s.emotion, TABLE_FPS, 1]
+            )
 
 
 def detect_subject_landmarks(subjects: list[Subject]) -> None:
@@ -540,10 +552,22 @@ def write_samm_coding_sheet(path: Path, samples: list[Sample]) -> None:
         sheet.cell(row=SAMM_TITLE_ROWS + 1, column=column, value=header)
     for s in samples:
         inducement = int(s.filename.split("_")[1])
-        sheet.append([
-            s.subject + SAMM_FIRST_SUBJECT - 1, s.filename, inducement, s.onset, s.apex, s.offset,
-            s.offset - s.onset + 1, "Micro - 1/2", s.action_units, s.emotion, None, None,
-        ])
+        sheet.append(
+            [
+                s.subject + SAMM_FIRST_SUBJECT - 1,
+                s.filename,
+                inducement,
+                s.onset,
+                s.apex,
+                s.offset,
+                s.offset - s.onset + 1,
+                "Micro - 1/2",
+                s.action_units,
+                s.emotion,
+                None,
+                None,
+            ]
+        )
     save_workbook(path, book)
 
 
@@ -640,12 +664,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--subject-count and --samples-per-subject must be at least 1")
     start = time.perf_counter()
     truth = synthesize(
-        args.out, seed=args.seed, subjects=args.subject_count, per_subject=args.samples_per_subject,
-        threads=args.threads, layout=args.layout,
+        args.out,
+        seed=args.seed,
+        subjects=args.subject_count,
+        per_subject=args.samples_per_subject,
+        threads=args.threads,
+        layout=args.layout,
     )
     print(
         f"{PROG}: {len(truth['samples'])} samples, {args.subject_count} subjects, {truth['frames']} frames "
         f"-> {args.out} ({args.layout} layout, seed {args.seed}, {time.perf_counter() - start:.1f} s)"
     )
     return 0
-

@@ -1,7 +1,8 @@
 """Reader `table`: a lab's own recordings described by one CSV or TSV, one row per sample.
 
 The table (the `root` itself, `coding_file` under it, or the single .csv/.tsv directly in the
-root folder, not counting `<name>_validation.tsv`, the report `microau elan-import` writes beside it) has a header row; headers are matched by name ignoring case, spaces and underscores:
+root folder, not counting `<name>_validation.tsv`, the report `microau elan-import` writes beside it) has a header
+row; headers are matched by name ignoring case, spaces and underscores:
 
   subject      participant id (required)
   clip         a video file or a folder of frames, relative to the table's folder (required)
@@ -44,17 +45,17 @@ from microau.datasets.index import (
     IndexRules,
     Report,
     _check_aus,
-    emotion_of_class,
     apex_from_motion,
     coded_interval,
+    emotion_of_class,
     folder_frames,
     folder_record,
     midpoint_apex,
     sample_record,
 )
 from microau.datasets.release import DatasetError, Release
-from microau.preprocess.images import write_image
 from microau.io.sample_table import make_table
+from microau.preprocess.images import write_image
 
 READER = "table"
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -122,7 +123,8 @@ def find_table(root: Path, coding_file: str | Path | None, name: str) -> Path:
             raise DatasetError(f"table {path} not found (datasets.{name}.coding_file)")
         return path
     found = sorted(
-        p for p in root.iterdir()
+        p
+        for p in root.iterdir()
         if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES and not p.name.endswith(IMPORT_REPORT_SUFFIX)
     )
     if len(found) != 1:
@@ -182,8 +184,16 @@ def build_table_index(
             f"with datasets.{name}.first_frame"
         )
     return index_rows(
-        name, RELEASE, rows, table.parent, lambda number: f"{table.name} row {number + 2}",
-        missing_apex=missing_apex, clips_dir=clips_dir, first_frame=first_frame, aus=aus, class3=class3,
+        name,
+        RELEASE,
+        rows,
+        table.parent,
+        lambda number: f"{table.name} row {number + 2}",
+        missing_apex=missing_apex,
+        clips_dir=clips_dir,
+        first_frame=first_frame,
+        aus=aus,
+        class3=class3,
     )
 
 
@@ -215,12 +225,16 @@ def index_rows(
         if named is None:
             continue
         subject, sample = named
-        row = CodedRow(where, subject, text["clip"], text["onset"], text["apex"], text["offset"], text["au"], text["emotion"])
+        row = CodedRow(
+            where, subject, text["clip"], text["onset"], text["apex"], text["offset"], text["au"], text["emotion"]
+        )
         clip = Path(os.path.abspath(table_folder / text["clip"]))
         if clip.is_dir():
             interval = coded_interval(sample, row, report)
             if interval is not None:
-                record = folder_record(row, rules, subject, sample, interval, (clip, folder_frames(sample, clip, report)), report)
+                record = folder_record(
+                    row, rules, subject, sample, interval, (clip, folder_frames(sample, clip, report)), report
+                )
                 if record is not None:
                     records[order] = record
             continue
@@ -228,7 +242,11 @@ def index_rows(
             report.add(sample, f"{where}: clip {clip} not found", "dropped")
             continue
         if clip.suffix.lower() not in VIDEO_SUFFIXES:
-            report.add(sample, f"{where}: clip {clip} is neither a frame folder nor a video ({', '.join(VIDEO_SUFFIXES)})", "dropped")
+            report.add(
+                sample,
+                f"{where}: clip {clip} is neither a frame folder nor a video ({', '.join(VIDEO_SUFFIXES)})",
+                "dropped",
+            )
             continue
         base = _first_frame(text["first_frame"], first_frame, sample, where, name, report)
         interval = coded_interval(sample, row, report) if base is not None else None
@@ -246,7 +264,9 @@ def index_rows(
             _VideoSample(row, subject, sample, base, onset - base, apex_at, offset - base, problem, order)
         )
     if videos and clips_dir is None:
-        raise DatasetError(f"datasets.{name} lists video clips: their frames need a clips folder (microau index --clips-dir)")
+        raise DatasetError(
+            f"datasets.{name} lists video clips: their frames need a clips folder (microau index --clips-dir)"
+        )
     clips = Path(os.path.abspath(clips_dir or "."))
     for video, samples in videos.items():
         for order, record in _video_records(video, samples, clips, rules, report):
@@ -266,7 +286,9 @@ def _names(text: dict[str, str], where: str, seen: set[str], report: Report) -> 
     sample = safe_id(given)
     for label, written, kept in (("subject", text["subject"], subject), ("sample", given, sample)):
         if written != kept:
-            report.add(sample, f"{where}: {label} '{written}' holds characters ids cannot", f"{label} id written '{kept}'")
+            report.add(
+                sample, f"{where}: {label} '{written}' holds characters ids cannot", f"{label} id written '{kept}'"
+            )
     if sample in seen:
         report.add(sample, f"{where}: sample coded twice", "dropped; the first row is kept")
         return None
@@ -299,7 +321,8 @@ def _check_fps(clip: Path, text: str, sample: str, where: str, report: Report) -
     stored = video_fps(clip)
     if stored > 0 and abs(stored - coded) > FPS_TOLERANCE * stored:
         report.add(
-            sample, f"{where}: fps {coded:g} in the table but {stored:g} in {clip.name}",
+            sample,
+            f"{where}: fps {coded:g} in the table but {stored:g} in {clip.name}",
             "kept; frame numbers are read as the video's decoded frames",
         )
 
@@ -338,16 +361,26 @@ def _video_record(
     end = count - 1 + base
     for label, position in (("onset", s.onset), ("apex", s.apex)):
         if position is not None and position >= count:
-            report.add(s.sample, f"{s.row.where}: {label} {position + base} is beyond the {count} frames of {video} (last {end})", "dropped")
+            report.add(
+                s.sample,
+                f"{s.row.where}: {label} {position + base} is beyond the {count} frames of {video} (last {end})",
+                "dropped",
+            )
             return None
     offset = s.offset
     if offset >= count:
-        report.add(s.sample, f"{s.row.where}: offset {offset + base} is beyond the {count} frames of {video}", f"offset set to the last frame {end}")
+        report.add(
+            s.sample,
+            f"{s.row.where}: offset {offset + base} is beyond the {count} frames of {video}",
+            f"offset set to the last frame {end}",
+        )
         offset = count - 1
     apex = s.apex
     if apex is None:
         window = [(n + base, frame) for n, frame in s.window if n <= offset]
-        found = apex_from_motion(s.sample, s.apex_problem, s.onset + base, offset + base, s.images[s.onset], window, [], report)
+        found = apex_from_motion(
+            s.sample, s.apex_problem, s.onset + base, offset + base, s.images[s.onset], window, [], report
+        )
         if found is None:
             return None
         apex = found - base

@@ -16,18 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.evaluation.bootstrap import Bootstrap
 from microau.errors import MicroauError
 from microau.evaluation.aggregate import (
-    AU_METRICS, add_bootstrap_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_resamples, mer_table,
-    provenance_record, table_metadata,
+    AU_METRICS,
+    add_bootstrap_arguments,
+    au_resamples,
+    au_table,
+    bootstrap_of,
+    fold_table,
+    mer_resamples,
+    mer_table,
+    provenance_record,
+    table_metadata,
 )
-from microau.io.weights_record import read_weights_record
+from microau.evaluation.bootstrap import Bootstrap
 from microau.io.fold_files import HISTORY_CSV, PREDICTIONS_CSV, read_history, read_predictions
 from microau.io.result_tables import read_result_table, write_provenance, write_result_table
-from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
+from microau.io.weights_record import read_weights_record
 from microau.model.temperature import describe_temperature, temperature_flag
-
+from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
 
 AU_F1S = ("F1_2class", "F1_pos")
 """The two F1s of `AU_METRICS`; the first is the paper's reading, which `paper_*` and `gap_*` use."""
@@ -73,7 +80,10 @@ def score_run(run_dir: Path, subjects: list[str], mer_reading: str, bootstrap: B
 
 
 def paired_comparison(
-    table: list[dict[str, object]], resampled: list[dict[str, np.ndarray]], reference: int, metrics: tuple[str, ...],
+    table: list[dict[str, object]],
+    resampled: list[dict[str, np.ndarray]],
+    reference: int,
+    metrics: tuple[str, ...],
     bootstrap: Bootstrap,
 ) -> None:
     """Each row against the reference (full-model) row over the same resampled subjects: for each
@@ -118,8 +128,12 @@ def group_table(
         resampled.append({key: np.mean([s.resampled[key] for s in scores.values()], axis=0) for key in RESAMPLED})
         means = {metric: [_mean_row(s.au, "au", "mean", metric) for s in scores.values()] for metric in AU_METRICS}
         mer_f1 = [_mean_row(s.mer, "metric", "f1_macro", "zero_shot") for s in scores.values()]
-        out: dict[str, object] = {"row": row.label, "variant": row.variant, "trained_as": run["trained_as"],
-                                  "seeds": " ".join(str(seed) for seed in scores)}
+        out: dict[str, object] = {
+            "row": row.label,
+            "variant": row.variant,
+            "trained_as": run["trained_as"],
+            "seeds": " ".join(str(seed) for seed in scores),
+        }
         if paper.mer:
             out["mer_texts"] = row.mer_texts
             out["MER_F1"], out["MER_F1_sd"] = _mean_sd(mer_f1)
@@ -146,7 +160,7 @@ def group_table(
         first = next(iter(scores.values()))
         if paper.mer:
             label = next(k for k in first.mer[0] if k.startswith("baseline_majority_"))
-            baseline = {"row": f"baseline majority {label[len('baseline_majority_'):]}", "MER_F1": first.mer[0][label]}
+            baseline = {"row": f"baseline majority {label[len('baseline_majority_') :]}", "MER_F1": first.mer[0][label]}
         else:
             mean = next(r for r in first.au if r["au"] == "mean")
             baseline = {"row": "baseline always positive"} | {m: mean[f"baseline_{m}"] for m in AU_METRICS}
@@ -156,11 +170,14 @@ def group_table(
         group_rows, group_resampled = [table[i] for i in rows], [resampled[i] for i in rows]
         reference = next((k for k, i in enumerate(rows) if table[i]["trained_as"] == full), None)
         if reference is None:  # e.g. a sweep without the dataset's own alpha: compare with the base run itself
-            base = {int(seed): score_run(Path(path), subjects, mer_texts, bootstrap)
-                    for seed, path in sorted(runs[paper.base]["seeds"].items())}
+            base = {
+                int(seed): score_run(Path(path), subjects, mer_texts, bootstrap)
+                for seed, path in sorted(runs[paper.base]["seeds"].items())
+            }
             group_rows.append({"row": f"variant {paper.base}"})
-            group_resampled.append({key: np.mean([s.resampled[key] for s in base.values()], axis=0)
-                                    for key in RESAMPLED})
+            group_resampled.append(
+                {key: np.mean([s.resampled[key] for s in base.values()], axis=0) for key in RESAMPLED}
+            )
             reference = len(group_rows) - 1
         paired_comparison(group_rows, group_resampled, reference, ("MER_F1",) if paper.mer else AU_F1S, bootstrap)
     table.append({key: baseline.get(key, "") for key in table[0]})
@@ -174,14 +191,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", required=True, help="JSON: variant -> {trained_as, seeds: {seed: run dir}}")
     parser.add_argument("--subjects", nargs="+", required=True, help="held-out subjects (one fold directory each)")
     parser.add_argument("--weights", type=Path, required=True, help="JSON written by `microau weights`")
-    parser.add_argument("--config-json", default="{}", help="the workflow config, as JSON (its preprocessing is named in the metadata)")
+    parser.add_argument(
+        "--config-json", default="{}", help="the workflow config, as JSON (its preprocessing is named in the metadata)"
+    )
     parser.add_argument("--config-hash", default="")
     parser.add_argument(
-        "--paper-dataset", choices=PAPER_DATASETS,
+        "--paper-dataset",
+        choices=PAPER_DATASETS,
         help="the dataset, a real copy of it, whose published figures go beside each row (none when absent)",
     )
     parser.add_argument(
-        "--temperature", type=temperature_flag, required=True,
+        "--temperature",
+        type=temperature_flag,
+        required=True,
         help="train.temperature the runs were trained with (model, learned or a number), named in the metadata",
     )
     add_bootstrap_arguments(parser)
@@ -204,12 +226,17 @@ def main(argv: list[str]) -> int:
         "seeds": "mean and sample standard deviation over the seeds listed in each row",
         "paired": "d<metric>_lo/hi: interval of the row minus the compared_with (full-model) row over the same "
         "resamples; share_better_<metric>: share of resamples in which the row is higher",
-        "paper": f"published {args.paper_dataset} figures of the paper beside each row (the dataset is a real copy of it)"
-        if args.paper_dataset else "none: the dataset is not a real copy of CASME II or SAMM",
+        "paper": (
+            f"published {args.paper_dataset} figures of the paper beside each row (a real copy of that dataset)"
+            if args.paper_dataset
+            else "none: the dataset is not a real copy of CASME II or SAMM"
+        ),
     }
     metadata = table_metadata(
-        {"table": f"{args.group} ({paper.title})", "dataset": args.dataset}, provenance,
-        {"n_subjects": len(args.subjects)}, bootstrap.describe(len(args.subjects)) + " (of the seed-averaged figure)",
+        {"table": f"{args.group} ({paper.title})", "dataset": args.dataset},
+        provenance,
+        {"n_subjects": len(args.subjects)},
+        bootstrap.describe(len(args.subjects)) + " (of the seed-averaged figure)",
         notes=notes,
     )
     write_result_table(args.table, table, metadata)

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from microau import __version__
-from microau.evaluation.bootstrap import Bootstrap, au_scores, class_f1, multiclass_resamples, per_subject_counts
 from microau.errors import MicroauError
-from microau.io.weights_record import read_weights_record
+from microau.evaluation.bootstrap import Bootstrap, au_scores, class_f1, multiclass_resamples, per_subject_counts
 from microau.io.fold_files import (
     au_truth_and_probs,
     mer_classes,
@@ -28,6 +27,7 @@ from microau.io.fold_files import (
 )
 from microau.io.result_tables import write_provenance, write_result_table
 from microau.io.sample_table import read_rows
+from microau.io.weights_record import read_weights_record
 from microau.model.temperature import describe_temperature
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
@@ -147,8 +147,10 @@ def fold_table(rows: list[dict[str, str]]) -> list[dict[str, object]]:
         fold = subjects == subject
         for n, au in enumerate(names):
             t, p = truth[fold, n], pred[fold, n]
-            out.append({"subject": subject, "au": au, "n": int(fold.sum()), "n_pos": int(t.sum())}
-                       | {metric: score(t, p) for metric, score in AU_METRICS.items()})
+            out.append(
+                {"subject": subject, "au": au, "n": int(fold.sum()), "n_pos": int(t.sum())}
+                | {metric: score(t, p) for metric, score in AU_METRICS.items()}
+            )
     return out
 
 
@@ -160,8 +162,12 @@ def mer_resamples(
     scored = [r for r in rows if r["class3"]]
     subjects = [s for s in subjects if any(r["subject"] == s for r in scored)]
     return multiclass_resamples(
-        [r["subject"] for r in scored], subjects, [r["class3"] for r in scored], mer_predictions(scored, reading),
-        mer_classes(rows, reading), bootstrap.multiplicities(len(subjects)),
+        [r["subject"] for r in scored],
+        subjects,
+        [r["class3"] for r in scored],
+        mer_predictions(scored, reading),
+        mer_classes(rows, reading),
+        bootstrap.multiplicities(len(subjects)),
     )
 
 
@@ -184,8 +190,10 @@ def mer_table(rows: list[dict[str, str]], reading: str, bootstrap: Bootstrap | N
         if bootstrap:
             row["lo"], row["hi"] = bootstrap.interval(resampled[metric]) if metric in resampled else ("", "")
         table.append(row | {f"baseline_majority_{majority}": baseline[metric]})
-    table.append({key: len(scored) if key != "metric" else "n_samples" for key in table[0]}
-                 | ({"lo": "", "hi": ""} if bootstrap else {}))
+    table.append(
+        {key: len(scored) if key != "metric" else "n_samples" for key in table[0]}
+        | ({"lo": "", "hi": ""} if bootstrap else {})
+    )
     return table
 
 
@@ -198,26 +206,48 @@ def samples_without_face(report: Path | None) -> str:
 
 
 def aggregate(
-    dataset: str, predictions: list[Path], provenance: dict[str, object], table: Path, mer: Path, folds: Path,
-    bootstrap: Bootstrap, faces_report: Path | None = None, mer_reading: str = "combinations",
+    dataset: str,
+    predictions: list[Path],
+    provenance: dict[str, object],
+    table: Path,
+    mer: Path,
+    folds: Path,
+    bootstrap: Bootstrap,
+    faces_report: Path | None = None,
+    mer_reading: str = "combinations",
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     rows = read_predictions(predictions)
     n_subjects = len({r["subject"] for r in rows})
-    counts = {"n_samples": len(rows), "n_subjects": n_subjects, "samples_without_face": samples_without_face(faces_report)}
+    counts = {
+        "n_samples": len(rows),
+        "n_subjects": n_subjects,
+        "samples_without_face": samples_without_face(faces_report),
+    }
     metadata = table_metadata({"dataset": dataset}, provenance, counts, bootstrap.describe(n_subjects))
     au_rows = au_table(rows, bootstrap)
     mer_rows = mer_table(rows, mer_reading, bootstrap)
     write_result_table(table, au_rows, metadata)
-    write_result_table(mer, mer_rows, {**metadata, "n_samples": mer_rows[-1]["zero_shot"],
-                             "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity",
-                             "mer_texts": MER_READINGS[mer_reading]})
+    write_result_table(
+        mer,
+        mer_rows,
+        {
+            **metadata,
+            "n_samples": mer_rows[-1]["zero_shot"],
+            "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity",
+            "mer_texts": MER_READINGS[mer_reading],
+        },
+    )
     write_result_table(folds, fold_table(rows), metadata)
     return au_rows, mer_rows
 
 
 def table_metadata(
-    scope: dict[str, object], provenance: dict[str, object], counts: dict[str, object], intervals: str,
-    pooling: str = POOLING, notes: dict[str, object] | None = None,
+    scope: dict[str, object],
+    provenance: dict[str, object],
+    counts: dict[str, object],
+    intervals: str,
+    pooling: str = POOLING,
+    notes: dict[str, object] | None = None,
 ) -> dict[str, object]:
     """The metadata every result table carries (its .meta.json sidecar), in one order: what it scores
     (`scope`), the weights and config hash of `provenance` (`provenance_record`), the counts, how it
@@ -284,7 +314,9 @@ def add_table_arguments(parser: argparse.ArgumentParser) -> None:
 
 def bootstrap_of(args: argparse.Namespace) -> Bootstrap:
     if args.resamples < 1 or not 0 < args.confidence < 1:
-        raise EvaluationError(f"--resamples must be positive and --confidence in (0, 1), got {args.resamples}, {args.confidence}")
+        raise EvaluationError(
+            f"--resamples must be positive and --confidence in (0, 1), got {args.resamples}, {args.confidence}"
+        )
     return Bootstrap(args.resamples, args.resample_seed, args.confidence)
 
 
@@ -293,18 +325,32 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--predictions", type=Path, nargs="+", required=True)
     add_table_arguments(parser)
-    parser.add_argument("--pooled-predictions", type=Path,
-                        help="also write every held-out sample's predictions here, one row per sample")
+    parser.add_argument(
+        "--pooled-predictions",
+        type=Path,
+        help="also write every held-out sample's predictions here, one row per sample",
+    )
     parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")
     add_bootstrap_arguments(parser)
-    parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
-                        help="reading of Eq. 13 whose predictions make the MER table")
+    parser.add_argument(
+        "--mer-texts",
+        choices=list(MER_READINGS),
+        required=True,
+        help="reading of Eq. 13 whose predictions make the MER table",
+    )
     args = parser.parse_args(argv)
     weights = read_weights_record(args.weights)
     provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)
     au_rows, mer_rows = aggregate(
-        args.dataset, args.predictions, provenance, args.table, args.mer_table, args.folds,
-        bootstrap_of(args), args.faces_report, args.mer_texts,
+        args.dataset,
+        args.predictions,
+        provenance,
+        args.table,
+        args.mer_table,
+        args.folds,
+        bootstrap_of(args),
+        args.faces_report,
+        args.mer_texts,
     )
     write_provenance(args.provenance, {**provenance, "trained_on": run_devices(args.predictions)})
     if args.pooled_predictions:
@@ -312,8 +358,11 @@ def main(argv: list[str]) -> int:
     mean = next(r for r in au_rows if r["au"] == "mean")
     scores = ", ".join(
         f"{metric} {mean[metric]:.3f} [{mean[f'{metric}_lo']:.3f}, {mean[f'{metric}_hi']:.3f}] "
-        f"(always-positive {mean[f'baseline_{metric}']:.3f})" for metric in AU_METRICS
+        f"(always-positive {mean[f'baseline_{metric}']:.3f})"
+        for metric in AU_METRICS
     )
-    print(f"{args.dataset}: mean AU {scores}; zero-shot MER F1 {mer_rows[0]['zero_shot']:.3f}, "
-          f"UAR {mer_rows[1]['zero_shot']:.3f}")
+    print(
+        f"{args.dataset}: mean AU {scores}; zero-shot MER F1 {mer_rows[0]['zero_shot']:.3f}, "
+        f"UAR {mer_rows[1]['zero_shot']:.3f}"
+    )
     return 0

@@ -87,7 +87,11 @@ def au_scores(counts: dict, multiplicities: np.ndarray) -> dict[str, np.ndarray]
 
 
 def multiclass_resamples(
-    subject_of: list[str], subjects: list[str], truth: list[str], pred: list[str], classes: list[str],
+    subject_of: list[str],
+    subjects: list[str],
+    truth: list[str],
+    pred: list[str],
+    classes: list[str],
     multiplicities: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """[resamples] macro-F1 (over `classes`), UAR (over the classes present in the resample's

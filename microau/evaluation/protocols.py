@@ -19,18 +19,31 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.evaluation.bootstrap import Bootstrap
 from microau.evaluation.aggregate import (
-    AU_METRICS, MER_READINGS, POOLING, EvaluationError, add_bootstrap_arguments,
-    add_table_arguments, au_resamples, au_table, bootstrap_of, fold_table, mer_table, provenance_record, table_metadata,
+    AU_METRICS,
+    MER_READINGS,
+    POOLING,
+    EvaluationError,
+    add_bootstrap_arguments,
+    add_table_arguments,
+    au_resamples,
+    au_table,
+    bootstrap_of,
+    fold_table,
+    mer_table,
+    provenance_record,
+    table_metadata,
 )
+from microau.evaluation.bootstrap import Bootstrap
 from microau.io.feature_cache import DATASET_SEPARATOR, dataset_of, qualified
-from microau.io.weights_record import read_weights_record
 from microau.io.fold_files import Rows, au_names, read_fold_predictions, read_predictions, read_training_set
 from microau.io.result_tables import write_provenance, write_result_table
+from microau.io.weights_record import read_weights_record
 
 OVERALL = "overall"
-CROSS_POOLING = "predictions of the one run (trained on every subject of the other dataset) on every tested subject, scored once"
+CROSS_POOLING = (
+    "predictions of the one run (trained on every subject of the other dataset) on every tested subject, scored once"
+)
 COMPARISON = (
     "d<F1>: mean F1 (F1_2class, F1_pos) of the protocol minus that of the same subjects' predictions from their "
     "dataset's own LOSO run (main variant, train.seed) on the shared AUs, over the same subject-level resamples; "
@@ -72,8 +85,11 @@ def reference_rows(dataset: str, paths: Sequence[Path], aus: list[str]) -> Rows:
         raise ProtocolError(f"the LOSO run of '{dataset}' has no predictions of {', '.join(missing)}")
     kept = ("class3", *(f"{au}_{kind}" for au in aus for kind in ("true", "prob")))
     return [
-        {"sample": qualified(dataset, r["sample"]), "subject": qualified(dataset, r["subject"]),
-         **{key: r[key] for key in kept}}
+        {
+            "sample": qualified(dataset, r["sample"]),
+            "subject": qualified(dataset, r["subject"]),
+            **{key: r[key] for key in kept},
+        }
         for r in rows
     ]
 
@@ -109,7 +125,9 @@ def compared_au_table(rows: Rows, reference: Rows, bootstrap: Bootstrap) -> list
     reference_mean = next(r for r in au_table(reference) if r["au"] == "mean")
     for row in table:
         for metric in F1_METRICS:
-            row.update({f"reference_{metric}": "", f"d{metric}_lo": "", f"d{metric}_hi": "", f"share_better_{metric}": ""})
+            row.update(
+                {f"reference_{metric}": "", f"d{metric}_lo": "", f"d{metric}_hi": "", f"share_better_{metric}": ""}
+            )
             if row["au"] == "mean":
                 difference = resampled[metric].mean(axis=1) - resampled_reference[metric].mean(axis=1)
                 row[f"reference_{metric}"] = reference_mean[metric]
@@ -123,15 +141,26 @@ def scoped_mer_table(rows: Rows, reading: str, bootstrap: Bootstrap) -> list[dic
     table = []
     for row in mer_table(rows, reading, bootstrap):
         (key,) = [k for k in row if k.startswith("baseline_majority_")]
-        table.append({**{k: v for k, v in row.items() if k != key},
-                      "majority_class": key[len("baseline_majority_"):], "baseline_majority": row[key]})
+        table.append(
+            {
+                **{k: v for k, v in row.items() if k != key},
+                "majority_class": key[len("baseline_majority_") :],
+                "baseline_majority": row[key],
+            }
+        )
     return table
 
 
 def aggregate_protocol(
-    protocol: str, datasets: list[str], predictions: list[Path], training_sets: list[Path],
-    references: dict[str, list[Path]], provenance: dict[str, object], tables: dict[str, Path],
-    bootstrap: Bootstrap, mer_reading: str,
+    protocol: str,
+    datasets: list[str],
+    predictions: list[Path],
+    training_sets: list[Path],
+    references: dict[str, list[Path]],
+    provenance: dict[str, object],
+    tables: dict[str, Path],
+    bootstrap: Bootstrap,
+    mer_reading: str,
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
     """The protocol's AU, MER and fold tables (`tables`: table, mer, folds) and its provenance
     record, with every run's training subjects; returns the AU rows and the record."""
@@ -143,9 +172,12 @@ def aggregate_protocol(
     scoped_reference = scopes(reference, datasets)
     n_subjects = len({r["subject"] for r in rows})
     metadata = table_metadata(
-        {"protocol": protocol, "datasets": " ".join(datasets), "aus": " ".join(aus)}, provenance,
-        {"n_samples": len(rows), "n_subjects": n_subjects}, bootstrap.describe(n_subjects) + ", within each scope",
-        pooling=POOLING if len(predictions) > 1 else CROSS_POOLING, notes={"comparison": COMPARISON},
+        {"protocol": protocol, "datasets": " ".join(datasets), "aus": " ".join(aus)},
+        provenance,
+        {"n_samples": len(rows), "n_subjects": n_subjects},
+        bootstrap.describe(n_subjects) + ", within each scope",
+        pooling=POOLING if len(predictions) > 1 else CROSS_POOLING,
+        notes={"comparison": COMPARISON},
     )
     au_rows = [
         {"scope": scope, **row}
@@ -153,16 +185,28 @@ def aggregate_protocol(
         for row in compared_au_table(part, scoped_reference[scope], bootstrap)
     ]
     mer_rows = [
-        {"scope": scope, **row} for scope, part in scoped.items() for row in scoped_mer_table(part, mer_reading, bootstrap)
+        {"scope": scope, **row}
+        for scope, part in scoped.items()
+        for row in scoped_mer_table(part, mer_reading, bootstrap)
     ]
     write_result_table(tables["table"], au_rows, metadata)
-    write_result_table(tables["mer"], mer_rows, {
-        **metadata, "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity, "
-        "each dataset's AU-emotion correspondence cut to the shared AUs", "mer_texts": MER_READINGS[mer_reading],
-    })
+    write_result_table(
+        tables["mer"],
+        mer_rows,
+        {
+            **metadata,
+            "method": "zero-shot Eq. (13): argmax over label texts of summed AU cosine similarity, "
+            "each dataset's AU-emotion correspondence cut to the shared AUs",
+            "mer_texts": MER_READINGS[mer_reading],
+        },
+    )
     write_result_table(tables["folds"], fold_table(rows), metadata)
     record = {
-        **provenance, "protocol": protocol, "datasets": datasets, "aus": aus, "training_sets": training,
+        **provenance,
+        "protocol": protocol,
+        "datasets": datasets,
+        "aus": aus,
+        "training_sets": training,
         "reference_runs": {dataset: [str(path) for path in paths] for dataset, paths in references.items()},
     }
     return au_rows, record
@@ -175,28 +219,49 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--protocol", required=True, help="name in the tables (composite_<name>, cross_<a>_to_<b>)")
     parser.add_argument("--datasets", nargs="+", required=True, help="the datasets whose subjects the runs test")
     parser.add_argument("--predictions", type=Path, nargs="+", required=True, help="predictions.csv of every run")
-    parser.add_argument("--training-sets", type=Path, nargs="+", required=True,
-                        help="training_set.json of every run")
-    parser.add_argument("--reference", nargs="+", action="append", required=True, metavar=("DATASET", "PREDICTIONS"),
-                        help="a tested dataset, then the predictions.csv of its own LOSO run (once per dataset)")
+    parser.add_argument("--training-sets", type=Path, nargs="+", required=True, help="training_set.json of every run")
+    parser.add_argument(
+        "--reference",
+        nargs="+",
+        action="append",
+        required=True,
+        metavar=("DATASET", "PREDICTIONS"),
+        help="a tested dataset, then the predictions.csv of its own LOSO run (once per dataset)",
+    )
     add_table_arguments(parser)
     add_bootstrap_arguments(parser)
-    parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
-                        help="reading of Eq. 13 whose predictions make the MER table")
+    parser.add_argument(
+        "--mer-texts",
+        choices=list(MER_READINGS),
+        required=True,
+        help="reading of Eq. 13 whose predictions make the MER table",
+    )
     args = parser.parse_args(argv)
     references = {values[0]: [Path(path) for path in values[1:]] for values in args.reference}
     if sorted(references) != sorted(args.datasets) or any(not paths for paths in references.values()):
         raise ProtocolError("--reference must give each of --datasets once, with its predictions")
     provenance = provenance_record(read_weights_record(args.weights), json.loads(args.config_json), args.config_hash)
     au_rows, record = aggregate_protocol(
-        args.protocol, args.datasets, args.predictions, args.training_sets, references, provenance,
-        {"table": args.table, "mer": args.mer_table, "folds": args.folds}, bootstrap_of(args), args.mer_texts,
+        args.protocol,
+        args.datasets,
+        args.predictions,
+        args.training_sets,
+        references,
+        provenance,
+        {"table": args.table, "mer": args.mer_table, "folds": args.folds},
+        bootstrap_of(args),
+        args.mer_texts,
     )
     write_provenance(args.provenance, record)
     for row in au_rows:
         if row["au"] == "mean":
-            print(f"{args.protocol} {row['scope']}: mean AU " + "; ".join(
-                f"{m} {row[m]:.3f} [{row[f'{m}_lo']:.3f}, {row[f'{m}_hi']:.3f}] (own LOSO {row[f'reference_{m}']:.3f}, "
-                f"d{m} [{row[f'd{m}_lo']:.3f}, {row[f'd{m}_hi']:.3f}])" for m in F1_METRICS
-            ))
+            print(
+                f"{args.protocol} {row['scope']}: mean AU "
+                + "; ".join(
+                    f"{m} {row[m]:.3f} [{row[f'{m}_lo']:.3f}, {row[f'{m}_hi']:.3f}] (own LOSO "
+                    f"{row[f'reference_{m}']:.3f}, "
+                    f"d{m} [{row[f'd{m}_lo']:.3f}, {row[f'd{m}_hi']:.3f}])"
+                    for m in F1_METRICS
+                )
+            )
     return 0

@@ -23,8 +23,8 @@ from matplotlib.ticker import MaxNLocator
 
 from microau.aus import AU_LANDMARKS, au_name
 from microau.errors import MicroauError
-from microau.io.atomic import atomic_open, atomic_path
 from microau.evaluation.aggregate import AU_METRICS, MER_READINGS
+from microau.io.atomic import atomic_open, atomic_path
 from microau.io.feature_cache import cache_geometry
 from microau.io.fold_files import (
     FEATURES_NPZ,
@@ -123,8 +123,11 @@ def message_figure(out: Path, title: str, message: str) -> None:
 def plot_au_scores(table: Path, out: Path) -> None:
     """Per-AU two-class F1, positive-class F1 and ACC of the pooled LOSO predictions next to the
     always-positive baseline, with the table's subject-level bootstrap intervals as error bars."""
-    metrics = [f"{prefix}{metric}{suffix}" for metric in AU_METRICS for prefix, suffix in
-               (("", ""), ("baseline_", ""), ("", "_lo"), ("", "_hi"))]
+    metrics = [
+        f"{prefix}{metric}{suffix}"
+        for metric in AU_METRICS
+        for prefix, suffix in (("", ""), ("baseline_", ""), ("", "_lo"), ("", "_hi"))
+    ]
     metadata, rows = read_result_table(table, columns=("au", "n_pos", *metrics))
     rows = [r for r in rows if r["au"] != "baseline"]
     names = [r["au"] if r["au"] == "mean" else f"{r['au']}\n{r['n_pos']}+" for r in rows]
@@ -135,8 +138,16 @@ def plot_au_scores(table: Path, out: Path) -> None:
         model = [float(r[metric]) for r in rows]
         baseline = [float(r[f"baseline_{metric}"]) for r in rows]
         errors = np.array([[m - float(r[f"{metric}_lo"]), float(r[f"{metric}_hi"]) - m] for m, r in zip(model, rows)]).T
-        bars = ax.bar(x - 0.2, model, 0.4, color=MODEL_COLOUR, label="Micro-AU CLIP (pooled LOSO)",
-                      yerr=errors, capsize=3, error_kw={"linewidth": 0.8})
+        bars = ax.bar(
+            x - 0.2,
+            model,
+            0.4,
+            color=MODEL_COLOUR,
+            label="Micro-AU CLIP (pooled LOSO)",
+            yerr=errors,
+            capsize=3,
+            error_kw={"linewidth": 0.8},
+        )
         ax.bar(x + 0.2, baseline, 0.4, color=NEGATIVE_COLOUR, label="always positive")
         ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=1)
         ax.set_ylim(0, 1.12)
@@ -248,8 +259,13 @@ def plot_attention(
         cells = attention_map(folds.au_tokens[i], folds.token_weights[i], active, grid)
         ax.imshow(cv2.cvtColor(apex, cv2.COLOR_BGR2RGB))
         image = ax.imshow(
-            np.ma.masked_equal(cells, 0), cmap="jet", vmin=0, vmax=1, alpha=0.5,
-            extent=(0, side, side, 0), interpolation="nearest",
+            np.ma.masked_equal(cells, 0),
+            cmap="jet",
+            vmin=0,
+            vmax=1,
+            alpha=0.5,
+            extent=(0, side, side, 0),
+            interpolation="nearest",
         )
         points = read_landmarks(Path(landmarks_dir) / f"{sample}.csv") * scale
         for a in active:
@@ -336,8 +352,15 @@ def plot_tsne(folds: PooledFolds, au: str, out: Path) -> None:
     ax = figure.subplots()
     for value, colour, name in ((0, NEGATIVE_COLOUR, "inactive"), (1, POSITIVE_COLOUR, "active")):
         mask = folds.labels[:, a] == value
-        ax.scatter(embedded[mask, 0], embedded[mask, 1], s=28, c=colour, label=f"{au} {name} ({mask.sum()})",
-                   edgecolors="white", linewidths=0.5)
+        ax.scatter(
+            embedded[mask, 0],
+            embedded[mask, 1],
+            s=28,
+            c=colour,
+            label=f"{au} {name} ({mask.sum()})",
+            edgecolors="white",
+            linewidths=0.5,
+        )
     ax.legend(fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -443,37 +466,40 @@ def write_provenance_html(provenance: Path, out: Path) -> None:
     config = html.escape(json.dumps(record.get("config", {}), indent=2, sort_keys=True))
     with atomic_open(out) as handle:
         handle.write(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Provenance</title><style>"
-        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
-        "th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}th{background:#f3f3f3}"
-        "pre{background:#f8f8f8;padding:1em;font-size:12px}</style></head><body>\n"
-        f"<h2>Provenance of {html.escape(provenance.name)}</h2>\n<table>\n{rows}\n</table>\n"
-        f"<h3>Configuration</h3>\n<pre>{config}</pre>\n</body></html>\n"
-    )
+            '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Provenance</title><style>'
+            "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+            "th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}th{background:#f3f3f3}"
+            "pre{background:#f8f8f8;padding:1em;font-size:12px}</style></head><body>\n"
+            f"<h2>Provenance of {html.escape(provenance.name)}</h2>\n<table>\n{rows}\n</table>\n"
+            f"<h3>Configuration</h3>\n<pre>{config}</pre>\n</body></html>\n"
+        )
 
 
 def table_html(path: Path) -> str:
     """One result table as an HTML section: its rows, then its metadata sidecar."""
     metadata, rows = read_result_table(path)
     header = "".join(f"<th>{html.escape(column)}</th>" for column in rows[0])
-    body = "\n".join("<tr>" + "".join(f"<td>{html.escape(value)}</td>" for value in row.values()) + "</tr>"
-                     for row in rows)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(value)}</td>" for value in row.values()) + "</tr>" for row in rows
+    )
     about = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in metadata.items())
-    return (f"<h2>{html.escape(path.name)}</h2>\n<table class=\"rows\">\n<tr>{header}</tr>\n{body}\n</table>\n"
-            f"<h3>How it was made ({html.escape(metadata_path(path).name)})</h3>\n<table>\n{about}\n</table>\n")
+    return (
+        f'<h2>{html.escape(path.name)}</h2>\n<table class="rows">\n<tr>{header}</tr>\n{body}\n</table>\n'
+        f"<h3>How it was made ({html.escape(metadata_path(path).name)})</h3>\n<table>\n{about}\n</table>\n"
+    )
 
 
 def write_tables_html(tables: list[Path], out: Path) -> None:
     """The result tables of a dataset as one HTML page, so the report shows them beside the figures."""
     with atomic_open(out) as handle:
         handle.write(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Result tables</title><style>"
-        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1em}"
-        "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}"
-        "table.rows td{text-align:right;font-variant-numeric:tabular-nums}</style></head><body>\n"
-        + "".join(table_html(table) for table in tables)
-        + "</body></html>\n"
-    )
+            '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Result tables</title><style>'
+            "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1em}"
+            "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}"
+            "table.rows td{text-align:right;font-variant-numeric:tabular-nums}</style></head><body>\n"
+            + "".join(table_html(table) for table in tables)
+            + "</body></html>\n"
+        )
 
 
 def make_figures(args: argparse.Namespace) -> list[Path]:
@@ -508,11 +534,17 @@ def figures_main(argv: list[str]) -> int:
     parser.add_argument("--benchmarks", type=Path, nargs="*", default=[], help="Snakemake benchmark TSVs")
     parser.add_argument("--au", type=int, required=True, help="AU of the similarity matrix and the t-SNE")
     parser.add_argument(
-        "--sample-count", type=int, required=True,
+        "--sample-count",
+        type=int,
+        required=True,
         help="samples in the attention figure, and per label in the similarity matrix",
     )
-    parser.add_argument("--mer-texts", choices=list(MER_READINGS), required=True,
-                        help="reading of Eq. 13 whose predictions the confusion matrix shows")
+    parser.add_argument(
+        "--mer-texts",
+        choices=list(MER_READINGS),
+        required=True,
+        help="reading of Eq. 13 whose predictions the confusion matrix shows",
+    )
     parser.add_argument("--out-dir", type=Path, required=True)
     args = parser.parse_args(argv)
     written = make_figures(args)

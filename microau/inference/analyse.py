@@ -32,26 +32,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from microau.io.atomic import atomic_open
 from microau.errors import MicroauError
-from microau.io.fold_files import read_model
-from microau.preprocess.images import read_image
-from microau.inference.review import ReviewPage
 from microau.inference.parallel import available_cores, ordered_map
 from microau.inference.predict import (
     Frames,
     PairModel,
-    Prediction,
     PredictError,
-    STEPS,
-    PreparedPair,
-    StepClock,
+    Prediction,
     describe,
     frames_at,
     onset_and_motion_apex,
-    prepare_pair,
     stored_preprocessing,
 )
+from microau.inference.review import ReviewPage
+from microau.io.atomic import atomic_open
+from microau.io.fold_files import read_model
+from microau.preprocess.chain import STEPS, PreparedPair, StepClock, prepare_pair
+from microau.preprocess.images import read_image
 from microau.preprocess.video import video_frames
 
 PROG = "microau analyse"
@@ -276,7 +273,7 @@ class PreparedClip:
 @dataclass
 class AnalysedClip:
     """A clip's CSV row, its prepared pair and prediction (None when it failed; the review page
-    shows them) and the seconds of each step (`microau.inference.predict.STEPS`)."""
+    shows them) and the seconds of each step (`microau.preprocess.chain.STEPS`)."""
 
     row: dict[str, object]
     pair: PreparedPair | None
@@ -296,8 +293,12 @@ def prepare_clip(task: tuple[Clip, dict[str, dict]]) -> PreparedClip:
         row["kind"] = frames.kind
         pair = choose_pair(clip, frames, clock)
         row |= {
-            "onset": pair.onset, "onset_file": frames.file(pair.onset), "onset_from": pair.onset_from,
-            "apex": pair.apex, "apex_file": frames.file(pair.apex), "apex_from": pair.apex_from,
+            "onset": pair.onset,
+            "onset_file": frames.file(pair.onset),
+            "onset_from": pair.onset_from,
+            "apex": pair.apex,
+            "apex_file": frames.file(pair.apex),
+            "apex_from": pair.apex_from,
         }
         prepared = prepare_pair(
             pair.onset_image, pair.apex_image, settings, name=f"frame {pair.onset} of {frames.source}"
@@ -329,9 +330,7 @@ class Analyser:
         self._claim = contextlib.ExitStack()
         self.pair_model = PairModel(state, settings, self._claim.enter_context(claimed_device(device)))
 
-    def analysed(
-        self, clips: Iterable[str | Path | Clip], jobs: int | None = None
-    ) -> Iterator[AnalysedClip]:
+    def analysed(self, clips: Iterable[str | Path | Clip], jobs: int | None = None) -> Iterator[AnalysedClip]:
         """Each clip analysed, in order: `clips` as `analyse_many` takes them; up to `jobs` worker
         processes (default: every core this process may use) prepare the pairs, this process's
         model scores them in order, so the rows equal a one-job run's."""
@@ -355,7 +354,9 @@ class Analyser:
         return AnalysedClip(row | {"status": STATUS_OK}, prepared.pair, prediction, seconds)
 
     def analyse_many(
-        self, clips: Iterable[str | Path | Clip], progress: Callable[[int, int, AnalysedClip], None] | None = None,
+        self,
+        clips: Iterable[str | Path | Clip],
+        progress: Callable[[int, int, AnalysedClip], None] | None = None,
         jobs: int | None = None,
     ) -> pd.DataFrame:
         """One row per clip (the CSV of `microau analyse`): `clips` are Clip objects, or folders,
@@ -370,7 +371,10 @@ class Analyser:
         return self.table(rows)
 
     def analyse(
-        self, clip: str | Path, onset: int | str | None = None, apex: int | str | None = None,
+        self,
+        clip: str | Path,
+        onset: int | str | None = None,
+        apex: int | str | None = None,
         offset: int | str | None = None,
     ) -> pd.DataFrame:
         """One clip (a video or an image folder), with its onset, apex and offset when known."""
@@ -383,7 +387,8 @@ class Analyser:
         aus = self.pair_model.au_names
         au_columns = [f"{au}_{kind}" for au in aus for kind in ("prob", "on")]
         mer_columns = [
-            column for reading, names in self.pair_model.emotion_classes().items()
+            column
+            for reading, names in self.pair_model.emotion_classes().items()
             for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
         ]
         columns = [*CLIP_COLUMNS, *au_columns, *mer_columns, "status"]
@@ -403,8 +408,12 @@ def print_progress(done: int, total: int, clip: AnalysedClip, started: float) ->
     """One line per clip: how far, the clip's status, its seconds, time per clip and time left."""
     elapsed = time.perf_counter() - started
     left = elapsed / done * (total - done)
-    print(f"[{done}/{total}] {clip.row['clip']}: {clip.row['status']} ({sum(clip.seconds.values()):.2f} s; "
-          f"{elapsed / done:.2f} s per clip, about {left:.0f} s left)", file=sys.stderr, flush=True)
+    print(
+        f"[{done}/{total}] {clip.row['clip']}: {clip.row['status']} ({sum(clip.seconds.values()):.2f} s; "
+        f"{elapsed / done:.2f} s per clip, about {left:.0f} s left)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
@@ -416,18 +425,24 @@ def write_table(table: pd.DataFrame, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
-        "clips", nargs="+",
+        "clips",
+        nargs="+",
         help="folders of clips (videos, folders of images), globs (quoted), CSV listings (columns clip, and "
         "optional id, onset, apex, offset), videos or image folders",
     )
     parser.add_argument(
-        "--model", type=Path, required=True,
-        help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
+        "--model",
+        type=Path,
+        required=True,
+        help="model.pt of a fold (results/train/...) or the final model "
+        "(results/final/<dataset>/<variant>/seed<N>/model.pt)",
     )
     parser.add_argument("--out", type=Path, required=True, help="the CSV written: one row per clip")
     parser.add_argument("--device", default="auto", help="where the model runs: auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--quiet", action="store_true", help="no progress line per clip")
-    parser.add_argument("--eaf-dir", type=Path, help="also write one ELAN .eaf per analysed video here (microau.datasets.elan)")
+    parser.add_argument(
+        "--eaf-dir", type=Path, help="also write one ELAN .eaf per analysed video here (microau.datasets.elan)"
+    )
     parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf-dir: a tier of P(on) per AU")
     parser.add_argument("--jobs", type=int, help="processes preparing clips (default: every core this process may use)")
     parser.add_argument("--review", type=Path, help="also write this HTML review page of the clips (opens offline)")
@@ -436,9 +451,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     analyser = load_model(args.model, args.device)
     loaded = time.perf_counter()
-    print(f"model: {args.model} ({analyser.description}) loaded on {analyser.pair_model.device} in "
-          f"{loaded - started:.1f} s; {len(clips)} clip(s)", file=sys.stderr, flush=True)
-    page = ReviewPage(f"microau analyse: {len(clips)} clip(s), {args.model}", analyser.pair_model) if args.review else None
+    print(
+        f"model: {args.model} ({analyser.description}) loaded on {analyser.pair_model.device} in "
+        f"{loaded - started:.1f} s; {len(clips)} clip(s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    page = (
+        ReviewPage(f"microau analyse: {len(clips)} clip(s), {args.model}", analyser.pair_model) if args.review else None
+    )
 
     steps: dict[str, list[float]] = {}
 
@@ -464,8 +485,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
     failed = table[table["status"] != STATUS_OK]
     seconds = time.perf_counter() - loaded
-    print(f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "
-          f"({seconds / len(table):.2f} s per clip) -> {args.out}", file=sys.stderr)
+    print(
+        f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "
+        f"({seconds / len(table):.2f} s per clip) -> {args.out}",
+        file=sys.stderr,
+    )
     if steps:
         print(f"seconds per analysed clip by step: {step_summary(steps)}", file=sys.stderr)
     for _, row in failed.iterrows():
@@ -474,7 +498,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def step_summary(steps: dict[str, list[float]]) -> str:
-    """Mean seconds of each step (`microau.inference.predict.STEPS` order) over the analysed clips; with
+    """Mean seconds of each step (`microau.preprocess.chain.STEPS` order) over the analysed clips; with
     several jobs, the steps before the model ran in workers side by side."""
     means = {step: sum(values) / len(values) for step, values in steps.items()}
-    return ", ".join(f"{step} {means[step]:.2f}" for step in STEPS if step in means) + f" (total {sum(means.values()):.2f})"
+    return (
+        ", ".join(f"{step} {means[step]:.2f}" for step in STEPS if step in means)
+        + f" (total {sum(means.values()):.2f})"
+    )

@@ -13,8 +13,8 @@ import argparse
 import json
 import time
 from collections.abc import Iterator
-from itertools import takewhile
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,23 +22,12 @@ import numpy as np
 
 from microau.aus import au_name, au_token_indices
 from microau.errors import MicroauError
-from microau.model.features import WeightsError
 from microau.io.fold_files import PREPROCESS_SECTIONS, read_model
-from microau.io.landmarks_csv import as_stored
-from microau.preprocess.video import video_frames
+from microau.model.features import WeightsError
 from microau.preprocess.apex import MotionApex, motion_apex
-from microau.preprocess.crop import (
-    FaceDetector,
-    FaceNotFoundError,
-    crop_resize,
-    face_in_crop,
-    shared_detector,
-    square_box,
-)
-from microau.preprocess.flow import crop_flow, flow_image
+from microau.preprocess.chain import PreparedPair, prepare_pair
 from microau.preprocess.images import read_image
-from microau.preprocess.landmarks import FaceMesh68, face_landmarks68
-from microau.preprocess.magnify import magnify_pair
+from microau.preprocess.video import video_frames
 
 if TYPE_CHECKING:
     import torch
@@ -49,23 +38,6 @@ READING_TITLES = {"combinations": "AU combinations", "joined": "joined class tex
 
 class PredictError(MicroauError):
     """An input cannot be used; the message names it and fits on one line."""
-
-
-STEPS = ("decoding", "apex search", "face", "magnification", "flow", "landmarks", "model")
-"""The steps of one clip, in order, as `microau analyse` and `microau bench` time them."""
-
-
-class StepClock:
-    """Seconds of consecutive steps: `lap(step)` charges the time since the last lap to `step`."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.last = time.perf_counter()
-
-    def lap(self, step: str) -> None:
-        now = time.perf_counter()
-        self.seconds[step] = self.seconds.get(step, 0.0) + now - self.last
-        self.last = now
 
 
 @dataclass
@@ -145,72 +117,6 @@ def stored_preprocessing(state: dict, path: Path) -> dict[str, dict]:
     return {section: stored[section] for section in PREPROCESS_SECTIONS}
 
 
-@dataclass
-class PreparedPair:
-    """A pair after the frames, magnify, flow and landmarks stages: the RGB flow image, the 68 apex
-    landmarks in flow-image pixels, the onset and apex crops (BGR, what the review page shows) and
-    the seconds of each step (STEPS order)."""
-
-    image: np.ndarray
-    points: np.ndarray
-    onset_crop: np.ndarray
-    apex_crop: np.ndarray
-    seconds: dict[str, float]
-
-
-def prepare_pair(
-    onset: np.ndarray,
-    apex: np.ndarray,
-    settings: dict[str, dict],
-    detector: FaceDetector | None = None,
-    mesh: FaceMesh68 | None = None,
-    name: str = "the onset frame",
-) -> PreparedPair:
-    """The frames, magnify, flow and landmarks stages on two BGR frames, as the features stage
-    reads their outputs; no model is needed, so worker processes run it (`microau.inference.parallel`)."""
-    frames, magnify, flow = settings["frames"], settings["magnify"], settings["flow"]
-    method = settings["landmarks"]["method"]
-    if onset.shape != apex.shape:
-        raise PredictError(
-            f"onset is {onset.shape[1]}x{onset.shape[0]} but apex is {apex.shape[1]}x{apex.shape[0]}: "
-            "both frames must come from one clip"
-        )
-    clock = StepClock()
-    detection = (detector or shared_detector()).detect(onset)
-    if detection is None:
-        raise FaceNotFoundError(f"no face detected in {name}")
-    height, width = onset.shape[:2]
-    box = square_box(detection, frames["margin"], width, height)
-    onset_crop = crop_resize(onset, box, frames["size"])
-    apex_crop = crop_resize(apex, box, frames["size"])
-    clock.lap("face")
-    magnified = magnify_pair(onset_crop, apex_crop, magnify["factor"], magnify["levels"], magnify["method"])
-    clock.lap("magnification")
-    u, v, _ = crop_flow(onset_crop, magnified, flow["subtract_median"])
-    size = flow["image_size"]
-    image = flow_image(u, v, size, flow["third_channel"], flow["clip_px"])
-    clock.lap("flow")
-    face = face_in_crop(detection, box, frames["size"])
-    points = face_landmarks68(apex_crop, method, face, mesh, name=f"the apex crop (face box of {name})")
-    points = points * np.array([size / apex_crop.shape[1], size / apex_crop.shape[0]], dtype=np.float32)
-    clock.lap("landmarks")
-    # Rounded as the landmarks file stores them, so the AU tokens equal the features stage's.
-    return PreparedPair(image, as_stored(points), onset_crop, apex_crop, clock.seconds)
-
-
-def preprocess_pair(
-    onset: np.ndarray,
-    apex: np.ndarray,
-    settings: dict[str, dict],
-    detector: FaceDetector | None = None,
-    mesh: FaceMesh68 | None = None,
-    name: str = "the onset frame",
-) -> tuple[np.ndarray, np.ndarray]:
-    """The RGB flow image and the 68 apex landmarks of `prepare_pair`."""
-    prepared = prepare_pair(onset, apex, settings, detector, mesh, name)
-    return prepared.image, prepared.points
-
-
 class PairModel:
     """A model.pt made ready for any number of pairs: CLIP, the trained model and the text
     features of the AU prompts and the MER label texts are built once; the frozen blocks run on
@@ -222,10 +128,10 @@ class PairModel:
 
         from microau.aus import au_prompts
         from microau.model.features import ClipSpec, load_clip, patch_grid, weights_id
-        from microau.plan.correspondence import filter_combinations
         from microau.model.mer import joined_texts
         from microau.model.micro_au_clip import MicroAUCLIP, ModelOptions
         from microau.model.text import frozen_text_states
+        from microau.plan.correspondence import filter_combinations
 
         self.state, self.settings, self.device = state, settings, device
         spec = ClipSpec(state["encoder"], state["pretrained"])
@@ -246,7 +152,9 @@ class PairModel:
             try:
                 model.load_state_dict(state["state_dict"])
             except RuntimeError as error:
-                raise PredictError(f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}") from error
+                raise PredictError(
+                    f"the model's weights do not fit {spec.model}: {str(error).splitlines()[0]}"
+                ) from error
             model.eval()
             mer_frozen = frozen_text_states(clip_model, tokenizer, class_texts, self.k)
             prompt_frozen = frozen_text_states(clip_model, tokenizer, au_prompts(self.aus), self.k)
@@ -280,7 +188,11 @@ class PairModel:
             out = self.model(states.to(self.device), torch.from_numpy(tokens)[None].to(self.device))
             probs = torch.softmax(out["logits"].float(), dim=-1)[0, :, 1].cpu()
             scores = zero_shot_scores(
-                out["features"], self.prompt_features, self.mer_features, self.combinations, self.joined_names,
+                out["features"],
+                self.prompt_features,
+                self.mer_features,
+                self.combinations,
+                self.joined_names,
                 self.aus,
             )
         weights = out["token_weights"]
@@ -377,8 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--video", type=Path, help="read --onset and --apex as frame numbers of this video")
     parser.add_argument(
-        "--model", type=Path, required=True,
-        help="model.pt of a fold (results/train/...) or the final model (results/final/<dataset>/<variant>/seed<N>/model.pt)",
+        "--model",
+        type=Path,
+        required=True,
+        help="model.pt of a fold (results/train/...) or the final model "
+        "(results/final/<dataset>/<variant>/seed<N>/model.pt)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument(
@@ -395,15 +310,18 @@ def main(argv: list[str] | None = None) -> int:
         prediction = predict_pair(pair.onset, pair.apex, state, settings, device, name=onset_name)
     if args.json:
         record = {
-            "onset": pair.onset_ref, "apex": pair.apex_ref, "apex_from": pair.apex_from,
+            "onset": pair.onset_ref,
+            "apex": pair.apex_ref,
+            "apex_from": pair.apex_from,
             "video": str(args.video) if args.video else None,
-            "model": str(args.model), "aus": prediction.aus,
+            "model": str(args.model),
+            "aus": prediction.aus,
             "active": [au for au, p in prediction.aus.items() if p > 0.5],
-            "emotion": prediction.emotions, "emotion_scores": prediction.emotion_scores,
+            "emotion": prediction.emotions,
+            "emotion_scores": prediction.emotion_scores,
             "preprocess": settings,
         }
         print(json.dumps(record, indent=2))
     else:
         print_table(prediction, args, state, pair)
     return 0
-

@@ -26,8 +26,9 @@ import numpy as np
 from microau.io.atomic import atomic_open
 
 if TYPE_CHECKING:
-    from microau.inference.predict import PairModel, Prediction, PreparedPair
+    from microau.inference.predict import PairModel, Prediction
     from microau.io.intervals import Interval
+    from microau.preprocess.chain import PreparedPair
     from microau.spotting.spotter import Signal
 
 JPEG_QUALITY = 90
@@ -97,7 +98,11 @@ class ReviewPage:
         self.timeline: Timeline | None = None
 
     def add(
-        self, name: str, status: str, details: dict[str, object], pair: PreparedPair | None,
+        self,
+        name: str,
+        status: str,
+        details: dict[str, object],
+        pair: PreparedPair | None,
         prediction: Prediction | None,
     ) -> None:
         """One clip: its name, status, the timing shown in the table (`details`), and, when it was
@@ -140,12 +145,19 @@ class ReviewPage:
         for kind, (sig, limit) in timeline.signals.items():
             seconds = sig.sampled / timeline.fps
             colour = KIND_COLOURS[kind]
-            figure.add_trace(go.Scatter(x=seconds, y=sig.face, name=f"{kind} signal", line={"color": colour, "width": 1}), 1, 1)
+            figure.add_trace(
+                go.Scatter(x=seconds, y=sig.face, name=f"{kind} signal", line={"color": colour, "width": 1}), 1, 1
+            )
             figure.add_trace(
                 go.Scatter(
-                    x=[seconds[0], seconds[-1]], y=[limit, limit], name=f"{kind} threshold", mode="lines",
+                    x=[seconds[0], seconds[-1]],
+                    y=[limit, limit],
+                    name=f"{kind} threshold",
+                    mode="lines",
                     line={"color": colour, "dash": "dash", "width": 1},
-                ), 1, 1,
+                ),
+                1,
+                1,
             )
         lanes = [("spotted", timeline.spotted)] + ([("truth", timeline.truth)] if timeline.truth is not None else [])
         micro = 0
@@ -157,27 +169,41 @@ class ReviewPage:
                 y = f"{lane} {kind}"
                 figure.add_trace(
                     go.Scatter(
-                        x=xs, y=[y if x is not None else None for x in xs], mode="lines", name=f"{lane} {kind}",
+                        x=xs,
+                        y=[y if x is not None else None for x in xs],
+                        mode="lines",
+                        name=f"{lane} {kind}",
                         line={"color": KIND_COLOURS[kind], "width": 12 if lane == "spotted" else 6},
-                        opacity=1.0 if lane == "spotted" else 0.5, hoverinfo="x+name",
-                    ), 2, 1,
+                        opacity=1.0 if lane == "spotted" else 0.5,
+                        hoverinfo="x+name",
+                    ),
+                    2,
+                    1,
                 )
             if lane == "spotted":
                 apexes = [i for i in intervals if i.kind == "micro"]
                 figure.add_trace(
                     go.Scatter(
-                        x=[i.apex / timeline.fps for i in apexes], y=["spotted micro"] * len(apexes), mode="markers",
+                        x=[i.apex / timeline.fps for i in apexes],
+                        y=["spotted micro"] * len(apexes),
+                        mode="markers",
                         name="micro apex (click: its AUs)" if self.entries else "micro apex",
                         marker={"color": "black", "size": 9, "symbol": "diamond"},
                         customdata=list(range(micro, micro + len(apexes))),
-                        text=[f"micro {n + 1}: frames {i.onset}-{i.offset}, apex {i.apex}" for n, i in enumerate(apexes)],
+                        text=[
+                            f"micro {n + 1}: frames {i.onset}-{i.offset}, apex {i.apex}" for n, i in enumerate(apexes)
+                        ],
                         hoverinfo="text",
-                    ), 2, 1,
+                    ),
+                    2,
+                    1,
                 )
                 micro += len(apexes)
         figure.update_xaxes(title_text="seconds", row=2, col=1)
         figure.update_yaxes(title_text="signal", row=1, col=1)
-        figure.update_layout(height=460, margin={"l": 60, "r": 20, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.08})
+        figure.update_layout(
+            height=460, margin={"l": 60, "r": 20, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.08}
+        )
         return json.loads(figure.to_json())
 
     def html(self) -> str:
@@ -185,12 +211,18 @@ class ReviewPage:
         from plotly.offline import get_plotlyjs
 
         data = {
-            "aus": self.au_names, "emotion_classes": self.emotion_classes, "entries": self.entries,
+            "aus": self.au_names,
+            "emotion_classes": self.emotion_classes,
+            "entries": self.entries,
             "timeline": self.timeline_figure() if self.timeline else None,
         }
         payload = json.dumps(data).replace("</", "<\\/")
         return PAGE.format(
-            title=html.escape(self.title), plotly=get_plotlyjs(), data=payload, script=SCRIPT, style=STYLE,
+            title=html.escape(self.title),
+            plotly=get_plotlyjs(),
+            data=payload,
+            script=SCRIPT,
+            style=STYLE,
         )
 
     def write(self, path: Path) -> None:
@@ -232,7 +264,8 @@ PAGE = """<!DOCTYPE html>
 <div id="filters">
 <label>AU on <select id="filter-au"><option value="">any</option></select></label>
 <label>emotion <select id="filter-emotion"><option value="">any</option></select></label>
-<label>status <select id="filter-status"><option value="">any</option><option value="ok">ok</option><option value="failed">not ok</option></select></label>
+<label>status <select id="filter-status"><option value="">any</option><option value="ok">ok</option>
+<option value="failed">not ok</option></select></label>
 <span id="shown"></span>
 </div>
 <table id="clips"><thead></thead><tbody></tbody></table>
@@ -254,7 +287,8 @@ const columns = [
   {key: 'status', title: 'status', value: e => e.status},
   ...detailDetails.map(d => ({key: d, title: d, value: e => e.details[d]})),
   {key: 'active', title: 'AUs on', value: e => (e.active || []).join('+')},
-  ...readings.map(r => ({key: 'emotion_' + r, title: 'emotion (' + r + ')', value: e => e.emotions ? e.emotions[r] : ''})),
+  ...readings.map(r => ({
+    key: 'emotion_' + r, title: 'emotion (' + r + ')', value: e => e.emotions ? e.emotions[r] : ''})),
   ...data.aus.map(au => ({key: au, title: au, value: e => e.aus ? e.aus[au] : null, au: true})),
 ];
 let sortKey = null, sortUp = true, selected = null;
@@ -264,7 +298,8 @@ function fillFilters() {
   data.aus.forEach(a => au.add(new Option(a, a)));
   const emotion = document.getElementById('filter-emotion');
   readings.forEach(r => data.emotion_classes[r].forEach(c => emotion.add(new Option(c + ' (' + r + ')', r + ':' + c))));
-  ['filter-au', 'filter-emotion', 'filter-status'].forEach(id => document.getElementById(id).addEventListener('change', render));
+  ['filter-au', 'filter-emotion', 'filter-status'].forEach(
+    id => document.getElementById(id).addEventListener('change', render));
 }
 
 function passes(e) {
@@ -331,8 +366,10 @@ function show(i) {
   document.getElementById('detail-title').textContent = e.name + ': ' + e.status;
   const detail = document.getElementById('detail');
   if (!e.images) { detail.innerHTML = '<p>not analysed: ' + e.status + '</p>'; render(); return; }
-  detail.innerHTML = picture(e.images.onset, 'onset') + picture(e.images.apex, 'apex') + picture(e.images.flow, 'flow image')
-    + (e.images.attention ? picture(e.images.attention, 'PTA weights: ' + e.attention_of) : '<p>' + e.attention_of + '</p>')
+  detail.innerHTML = picture(e.images.onset, 'onset') + picture(e.images.apex, 'apex')
+    + picture(e.images.flow, 'flow image')
+    + (e.images.attention ? picture(e.images.attention, 'PTA weights: ' + e.attention_of)
+       : '<p>' + e.attention_of + '</p>')
     + '<div id="chart-aus" class="chart"></div><div id="chart-emotion" class="chart"></div>';
   Plotly.newPlot('chart-aus', [{type: 'bar', x: data.aus, y: data.aus.map(a => e.aus[a]),
       marker: {color: data.aus.map(a => e.aus[a] > 0.5 ? '#d62728' : '#7f7f7f')}}],

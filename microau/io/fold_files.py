@@ -39,9 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.io.atomic import atomic_open, atomic_path
 from microau.aus import au_name
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_open, atomic_path
 
 PREDICTIONS_CSV = "predictions.csv"
 FEATURES_NPZ = "features.npz"
@@ -80,7 +80,8 @@ def write_predictions(
     """predictions.csv of the held-out samples: `aus` are AU names, `truth` and `probs` [B, AUs]."""
     au_columns = [f"{au}_{kind}" for au in aus for kind in ("true", "prob")]
     mer_columns = [
-        column for reading, (names, _) in mer_scores.items()
+        column
+        for reading, (names, _) in mer_scores.items()
         for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
     ]
     with atomic_open(path, newline="") as handle:
@@ -149,7 +150,7 @@ def au_truth_and_probs(rows: Rows) -> tuple[list[str], np.ndarray, np.ndarray]:
 def mer_classes(rows: Rows, reading: str) -> list[str]:
     """The classes of one reading of Eq. 13 in prediction rows (columns mer_<reading>_<class>)."""
     prefix = f"mer_{reading}_"
-    classes = [c[len(prefix):] for c in rows[0] if c.startswith(prefix) and c != f"{prefix}pred"]
+    classes = [c[len(prefix) :] for c in rows[0] if c.startswith(prefix) and c != f"{prefix}pred"]
     if not classes:
         raise FoldFileError(f"the predictions hold no zero-shot MER scores of the '{reading}' reading")
     return classes
@@ -323,8 +324,14 @@ def write_run(out_dir: str | Path, run: TrainingRun) -> None:
     held_out = run.predictions
     if held_out is not None:
         write_predictions(
-            out_dir / PREDICTIONS_CSV, held_out.samples, held_out.subjects, held_out.class3,
-            [au_name(au) for au in run.aus], held_out.truth, held_out.probs, held_out.mer_scores,
+            out_dir / PREDICTIONS_CSV,
+            held_out.samples,
+            held_out.subjects,
+            held_out.class3,
+            [au_name(au) for au in run.aus],
+            held_out.truth,
+            held_out.probs,
+            held_out.mer_scores,
         )
         write_fold_features(out_dir / FEATURES_NPZ, held_out.samples, held_out.features)
     write_model(

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from microau.io.atomic import atomic_open
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_open
 
 KINDS = ("micro", "macro")
 
@@ -66,7 +66,12 @@ def read_intervals(path: str | Path) -> list[Interval]:
         for line, row in enumerate(reader, start=2):
             try:
                 interval = Interval(
-                    row["video"], row["subject"], row["kind"], int(row["onset"]), int(row["apex"]), int(row["offset"]),
+                    row["video"],
+                    row["subject"],
+                    row["kind"],
+                    int(row["onset"]),
+                    int(row["apex"]),
+                    int(row["offset"]),
                     row.get("emotion") or "",
                 )
             except ValueError as error:

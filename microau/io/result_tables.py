@@ -22,8 +22,8 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from microau.io.atomic import atomic_open
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_open
 
 
 class ResultTableError(MicroauError):

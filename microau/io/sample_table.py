@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from microau.io.atomic import atomic_open, atomic_path
 from microau.aus import au_name
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_open, atomic_path
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from microau.io.atomic import atomic_path
 from microau.errors import MicroauError
+from microau.io.atomic import atomic_path
 
 STATE_PT = "training_state.pt"
 
@@ -81,8 +81,13 @@ def capture_rng(order: torch.Generator) -> dict:
 def numpy_state() -> dict:
     """numpy's global generator state, in types `torch.load(weights_only=True)` reads back."""
     name, keys, position, has_gauss, cached_gaussian = np.random.get_state()
-    return {"name": name, "keys": torch.from_numpy(keys.astype(np.int64)), "position": int(position),
-            "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)}
+    return {
+        "name": name,
+        "keys": torch.from_numpy(keys.astype(np.int64)),
+        "position": int(position),
+        "has_gauss": int(has_gauss),
+        "cached_gaussian": float(cached_gaussian),
+    }
 
 
 def restore_rng(rng: dict, order: torch.Generator) -> None:
@@ -92,8 +97,15 @@ def restore_rng(rng: dict, order: torch.Generator) -> None:
         torch.cuda.set_rng_state_all(rng["cuda"])
     order.set_state(rng["order"])
     saved = rng["numpy"]
-    np.random.set_state((saved["name"], saved["keys"].numpy().astype(np.uint32), saved["position"],
-                         saved["has_gauss"], saved["cached_gaussian"]))
+    np.random.set_state(
+        (
+            saved["name"],
+            saved["keys"].numpy().astype(np.uint32),
+            saved["position"],
+            saved["has_gauss"],
+            saved["cached_gaussian"],
+        )
+    )
     random.setstate(rng["python"])
 
 

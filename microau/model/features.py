@@ -20,10 +20,10 @@ import numpy as np
 
 from microau.aus import au_name, au_token_indices, parse_aus
 from microau.errors import MicroauError
-from microau.io.weights_record import write_weights_record
 from microau.io.feature_cache import FeatureCache, write_cache
 from microau.io.landmarks_csv import read_landmarks
 from microau.io.sample_table import read_rows
+from microau.io.weights_record import write_weights_record
 
 if TYPE_CHECKING:
     import torch
@@ -176,7 +176,9 @@ def build_cache(
     grid = patch_grid(model)
     blocks = len(model.visual.transformer.resblocks)
     if not 1 <= trainable_blocks < blocks:
-        raise FeaturesError(f"clip.trainable_blocks must be in 1..{blocks - 1} for {spec.model}, got {trainable_blocks}")
+        raise FeaturesError(
+            f"clip.trainable_blocks must be in 1..{blocks - 1} for {spec.model}, got {trainable_blocks}"
+        )
     n = len(samples)
     tokens_list, au_tokens, labels = [], [], []
     image_size = None
@@ -246,7 +248,9 @@ def features_main(argv: list[str]) -> int:
     parser.add_argument("--aus", required=True, help="comma-separated AU numbers")
     parser.add_argument("--config-hash", default="")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--device", required=True, help=f"{DEVICE_CHOICES} (microau.model.device: auto claims a free GPU, else cpu)")
+    parser.add_argument(
+        "--device", required=True, help=f"{DEVICE_CHOICES} (microau.model.device: auto claims a free GPU, else cpu)"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.threads:
@@ -254,8 +258,15 @@ def features_main(argv: list[str]) -> int:
     aus = parse_aus(args.aus)
     with claimed_device(args.device) as device:
         n = build_cache(
-            args.samples, args.flow_dir, args.landmarks_dir, ClipSpec(args.model, args.pretrained),
-            args.trainable_blocks, aus, args.config_hash, args.out, device,
+            args.samples,
+            args.flow_dir,
+            args.landmarks_dir,
+            ClipSpec(args.model, args.pretrained),
+            args.trainable_blocks,
+            aus,
+            args.config_hash,
+            args.out,
+            device,
         )
     print(f"cached {n} samples of {args.samples} -> {args.out}")
     return 0

@@ -52,7 +52,8 @@ def contrastive_loss(
     visual [B, N, D] (the final AU features F_G + F~_n), text [N, 2, D] (negative, positive prompt
     features), labels [B, N]. Each sample's text is its own label's prompt. Logits are cosine
     similarities divided by `temperature` (a tensor when learned, `microau.model.temperature`); the loss
-    is the mean of the visual->text and text->visual cross-entropies. `label_matrix="diagonal"` is CLIP's identity target (local OrigCL, Table VIII).
+    is the mean of the visual->text and text->visual cross-entropies. `label_matrix="diagonal"` is CLIP's identity
+    target (local OrigCL, Table VIII).
 
     The paper hands LM_n and M_n to a cross-entropy; `target_rows="raw"` does what
     PyTorch's soft-target cross-entropy does with the 0/1 matrix, weighting each row by its number
@@ -78,7 +79,9 @@ def contrastive_loss(
     return total
 
 
-def global_contrastive_loss(visual: torch.Tensor, text: torch.Tensor, temperature: float | torch.Tensor) -> torch.Tensor:
+def global_contrastive_loss(
+    visual: torch.Tensor, text: torch.Tensor, temperature: float | torch.Tensor
+) -> torch.Tensor:
     """Global OrigCL of Table VIII: CLIP's loss between one whole-face feature per sample [B, D] and
     one whole-face description of all its AUs per sample [B, D], with the identity as target, so
     samples that share a description are still pushed apart (the coarse baseline MiAUCL improves on)."""

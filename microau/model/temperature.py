@@ -21,9 +21,13 @@ def check_temperature(setting: object) -> None:
     """A reading in TEMPERATURE_READINGS or a positive number; anything else is a ValueError."""
     if isinstance(setting, str):
         if setting not in TEMPERATURE_READINGS:
-            raise ValueError(f"temperature must be one of {list(TEMPERATURE_READINGS)} or a positive number, got '{setting}'")
+            raise ValueError(
+                f"temperature must be one of {list(TEMPERATURE_READINGS)} or a positive number, got '{setting}'"
+            )
     elif isinstance(setting, bool) or not isinstance(setting, (int, float)) or not setting > 0:
-        raise ValueError(f"temperature must be one of {list(TEMPERATURE_READINGS)} or a positive number, got {setting!r}")
+        raise ValueError(
+            f"temperature must be one of {list(TEMPERATURE_READINGS)} or a positive number, got {setting!r}"
+        )
 
 
 def is_learned(setting: object) -> bool:

@@ -196,7 +196,9 @@ def check_references(config: dict) -> None:
             raise ConfigError(f"config key 'datasets.{name}.mer_combinations': {error}") from None
     for name in config["spotting_targets"]:
         if name not in config["spotting_datasets"]:
-            raise ConfigError(f"spotting_targets names '{name}', which has no entry under spotting_datasets in config.yaml")
+            raise ConfigError(
+                f"spotting_targets names '{name}', which has no entry under spotting_datasets in config.yaml"
+            )
     for name in config["spotting_targets"] if config["spotting_model"] else []:
         if config["spotting_datasets"][name]["class3"] is None:
             raise ConfigError(
@@ -206,14 +208,16 @@ def check_references(config: dict) -> None:
     for name, settings in config["spotting_datasets"].items():
         if settings["reader"] == "synthetic_long" and settings["root"] is not None:
             raise ConfigError(
-                f"config key 'spotting_datasets.{name}.root': a synthetic_long release is written by the pipeline; leave root unset"
+                f"config key 'spotting_datasets.{name}.root': a synthetic_long release is written by the pipeline; "
+                f"leave root unset"
             )
     for name, settings in config["datasets"].items():
         layouts = GENERATED_LAYOUTS.get(settings["reader"], ())
         if settings["generated"] and settings["frames_layout"] not in layouts:
             raise ConfigError(
                 f"config key 'datasets.{name}': a generated dataset is written in CASME II's layout "
-                f"(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: table); "
+                f"(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: "
+                f"table); "
                 f"got reader: {settings['reader']}, frames_layout: {settings['frames_layout']}"
             )
         if settings["generated"] and settings["root"] not in (None, generated_release(name)):

@@ -10,6 +10,7 @@ PAPER_DATASETS = ("casme2", "samm")
 """The datasets whose figures the paper publishes (the fields of `PaperRow`): a real copy of one,
 read by its reader, is compared with them."""
 
+
 @dataclass(frozen=True)
 class PaperRow:
     """One row: its label in the paper, the config variant that reproduces it, and the published
@@ -40,7 +41,9 @@ class PaperTable:
 
 
 def _sweep(key: str, figures: dict[float, tuple[tuple[float, float], tuple[float, float]]]) -> tuple[PaperRow, ...]:
-    return tuple(PaperRow(f"{key}={value}", f"{key}_{value}", casme2, samm) for value, (casme2, samm) in figures.items())
+    return tuple(
+        PaperRow(f"{key}={value}", f"{key}_{value}", casme2, samm) for value, (casme2, samm) in figures.items()
+    )
 
 
 PAPER_TABLES: dict[str, PaperTable] = {

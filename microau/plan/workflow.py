@@ -12,10 +12,10 @@ import json
 import shlex
 from pathlib import Path
 
-from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
-from microau.plan.config import KINDS_ANNOTATED, dataset_clip, generated_release, shared_aus
 from microau.errors import MicroauError
 from microau.io.fold_files import PREPROCESS_SECTIONS
+from microau.plan.config import KINDS_ANNOTATED, dataset_clip, generated_release, shared_aus
+from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
 
 MODEL_OPTION_KEYS = ("pooling", "fusion", "text")
 """Variant keys that build the model (`ModelOptions`); the others are training settings."""
@@ -116,9 +116,7 @@ def encoder_clip(config: dict, encoder: str) -> dict:
     """The CLIP settings behind an encoder id, for the job that fetches its weights."""
     in_use = encoders(config)
     if encoder not in in_use:
-        raise PlanError(
-            f"no dataset in config.yaml uses the encoder '{encoder}' (in use: {', '.join(sorted(in_use))})"
-        )
+        raise PlanError(f"no dataset in config.yaml uses the encoder '{encoder}' (in use: {', '.join(sorted(in_use))})")
     return in_use[encoder]
 
 
@@ -224,7 +222,6 @@ def ablation_inputs(config: dict, dataset: str, group: str, subjects: list[str])
     ]
 
 
-
 def synthetic_settings(config: dict, dataset: str) -> dict:
     """Seed and sizes of a generated dataset: `datasets.<name>.synthetic` over the top-level `synthetic`."""
     return {**config["synthetic"], **config["datasets"][dataset]["synthetic"]}
@@ -312,6 +309,7 @@ def protocol_tables(config: dict) -> list[str]:
     stems = [f"results/composite_{name}" for name in config["composites"]]
     stems += [f"results/cross_{cross_name(entry['train'], entry['test'])}" for entry in config["cross"]]
     return [f"{stem}{suffix}" for stem in stems for suffix in ("_table.csv", "_mer_table.csv")]
+
 
 def spotting_folder(dataset: str) -> str:
     """Where a spotting dataset's index, spotted intervals and generated release live."""

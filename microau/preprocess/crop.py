@@ -21,9 +21,9 @@ import numpy as np
 
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_open
-from microau.preprocess.stage import parse_stage_args, process_shared
-from microau.preprocess.images import ImageReadError, read_image, write_image
 from microau.io.sample_table import FACE_COLUMNS, REPORT_COLUMNS, read_rows, sample_row, write_rows
+from microau.preprocess.images import ImageReadError, read_image, write_image
+from microau.preprocess.stage import parse_stage_args, process_shared
 
 PROG = "microau frames"
 
@@ -165,6 +165,16 @@ def detect_face(sample: str, onset_path: Path, apex_path: Path, detector: FaceDe
     return detection
 
 
+def crop_with_box(
+    onset: np.ndarray, apex: np.ndarray, detection: Detection, size: int, margin: float
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int]]:
+    """The crop step of the per-sample chain: both frames cut with one square box around the face
+    found on the onset (`square_box`) and resized to `size`; returns the crops and the box."""
+    height, width = onset.shape[:2]
+    box = square_box(detection, margin, width, height)
+    return crop_resize(onset, box, size), crop_resize(apex, box, size), box
+
+
 def crop_pair(
     sample: str,
     onset_path: Path,
@@ -177,8 +187,8 @@ def crop_pair(
     onset, apex = read_pair(sample, onset_path, apex_path)
     if detection is None:
         detection = detect_face(sample, onset_path, apex_path)
+    onset_crop, apex_crop, box = crop_with_box(onset, apex, detection, size, margin)
     height, width = onset.shape[:2]
-    box = square_box(detection, margin, width, height)
     info = {
         "sample": sample,
         "onset_path": str(onset_path),
@@ -195,7 +205,7 @@ def crop_pair(
         "box": {"x": box[0], "y": box[1], "size": box[2]},
         "crop_size": size,
     }
-    return crop_resize(onset, box, size), crop_resize(apex, box, size), info
+    return onset_crop, apex_crop, info
 
 
 # The columns `microau faces` and `microau frames` need of a sample table.
@@ -251,7 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", required=True, help="sample id (the table's `sample` column)")
     parser.add_argument("--size", type=int, required=True, help="side of the square crops in pixels")
     parser.add_argument(
-        "--margin", type=float, required=True, help="enlargement of the face box on each side, as a fraction of its size"
+        "--margin",
+        type=float,
+        required=True,
+        help="enlargement of the face box on each side, as a fraction of its size",
     )
     parser.add_argument("--out-dir", type=Path, required=True, help="writes onset.png, apex.png, box.json here")
     args = parse_stage_args(parser, argv)
@@ -261,7 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         raise FaceBoxError(f"{args.faces} lacks the column {missing[0]!r} (write it with microau faces)")
     x, y, width, height, score = (float(row[key]) for key in FACE_COLUMNS)
     onset, apex, info = crop_pair(
-        args.sample, Path(row["onset_path"]), Path(row["apex_path"]), args.size, args.margin,
+        args.sample,
+        Path(row["onset_path"]),
+        Path(row["apex_path"]),
+        args.size,
+        args.margin,
         Detection(x, y, width, height, score),
     )
     args.out_dir.mkdir(parents=True, exist_ok=True)

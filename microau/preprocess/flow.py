@@ -25,8 +25,8 @@ import numpy as np
 
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_open
-from microau.preprocess.stage import parse_stage_args
 from microau.preprocess.images import match_gain, read_image, to_gray, write_image
+from microau.preprocess.stage import parse_stage_args
 
 PROG = "microau flow"
 THIRD_CHANNELS = ("magnitude", "strain")
@@ -106,24 +106,43 @@ def flow_image(u: np.ndarray, v: np.ndarray, image_size: int, third_channel: str
     return np.dstack([encode_signed(u_r, clip_px), encode_signed(v_r, clip_px), third])
 
 
+def flow_of_pair(
+    onset: np.ndarray, apex: np.ndarray, subtract_median: bool, image_size: int, third_channel: str, clip_px: float
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float], np.ndarray]:
+    """The flow step of the per-sample chain: `crop_flow` (u, v at crop resolution and the median
+    removed) and its RGB flow image, as the stage command, predict and the bench all compute it."""
+    u, v, median = crop_flow(onset, apex, subtract_median)
+    return u, v, median, flow_image(u, v, image_size, third_channel, clip_px)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--onset", type=Path, required=True, help="onset crop (PNG)")
     parser.add_argument("--apex", type=Path, required=True, help="(magnified) apex crop (PNG)")
     parser.add_argument("--image-size", type=int, required=True, help="side of the flow image")
-    parser.add_argument("--third-channel", choices=THIRD_CHANNELS, required=True, help="third channel of the flow image")
+    parser.add_argument(
+        "--third-channel", choices=THIRD_CHANNELS, required=True, help="third channel of the flow image"
+    )
     parser.add_argument(
         "--clip-px", type=float, required=True, help="flow (flow-image pixels) that saturates the encoding"
     )
     parser.add_argument(
-        "--subtract-median", action=argparse.BooleanOptionalAction, required=True,
+        "--subtract-median",
+        action=argparse.BooleanOptionalAction,
+        required=True,
         help="remove the global (median) motion, or keep it (--no-subtract-median)",
     )
     parser.add_argument("--out-npz", type=Path, required=True, help="u, v float32 at crop resolution")
     parser.add_argument("--out-image", type=Path, required=True, help="flow image (PNG, channels R=u G=v B=third)")
     args = parse_stage_args(parser, argv)
-    u, v, median = crop_flow(read_image(args.onset), read_image(args.apex), args.subtract_median)
-    image = flow_image(u, v, args.image_size, args.third_channel, args.clip_px)
+    u, v, median, image = flow_of_pair(
+        read_image(args.onset),
+        read_image(args.apex),
+        args.subtract_median,
+        args.image_size,
+        args.third_channel,
+        args.clip_px,
+    )
     meta = {"subtracted_median": median, "third_channel": args.third_channel, "clip_px": args.clip_px}
     with atomic_open(args.out_npz, "wb") as handle:
         np.savez(handle, u=u, v=v, meta=json.dumps(meta))

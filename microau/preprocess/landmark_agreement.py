@@ -21,15 +21,24 @@ import numpy as np
 from microau.aus import AU_LANDMARKS, au_token_indices, parse_aus
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_open
-from microau.preprocess.stage import parse_stage_args
 from microau.preprocess.crop import read_face_in_crop
 from microau.preprocess.images import read_image
 from microau.preprocess.landmarks import face_landmarks68
+from microau.preprocess.stage import parse_stage_args
 
 PROG = "microau landmark-agreement"
 COLUMNS = (
-    "region", "aus", "landmarks", "samples", "mean_distance", "max_distance", "mean_dy",
-    "tokens_changed", "tokens", "token_sets_changed", "token_sets",
+    "region",
+    "aus",
+    "landmarks",
+    "samples",
+    "mean_distance",
+    "max_distance",
+    "mean_dy",
+    "tokens_changed",
+    "tokens",
+    "token_sets_changed",
+    "token_sets",
 )
 
 
@@ -96,19 +105,21 @@ def agreement(frames_dir: Path, aus: list[int], image_size: int, patch: int) -> 
     for region in regions:
         distance, dy = np.concatenate(distances[region.name]), np.concatenate(dys[region.name])
         counts = [sum(tokens[au][i] for au in region.aus) for i in range(3)]
-        rows.append({
-            "region": region.name,
-            "aus": ",".join(map(str, region.aus)),
-            "landmarks": "0-67" if region.name == "all" else ",".join(map(str, region.landmarks)),
-            "samples": len(folders),
-            "mean_distance": round(float(distance.mean()), 4),
-            "max_distance": round(float(distance.max()), 4),
-            "mean_dy": round(float(dy.mean()), 4),
-            "tokens_changed": counts[0],
-            "tokens": counts[1],
-            "token_sets_changed": counts[2],
-            "token_sets": len(folders) * len(region.aus),
-        })
+        rows.append(
+            {
+                "region": region.name,
+                "aus": ",".join(map(str, region.aus)),
+                "landmarks": "0-67" if region.name == "all" else ",".join(map(str, region.landmarks)),
+                "samples": len(folders),
+                "mean_distance": round(float(distance.mean()), 4),
+                "max_distance": round(float(distance.max()), 4),
+                "mean_dy": round(float(dy.mean()), 4),
+                "tokens_changed": counts[0],
+                "tokens": counts[1],
+                "token_sets_changed": counts[2],
+                "token_sets": len(folders) * len(region.aus),
+            }
+        )
         if not region.aus:
             rows[-1].update({key: "" for key in COLUMNS[-4:]})
     return rows
@@ -151,4 +162,3 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(line)
     return 0
-

@@ -26,10 +26,10 @@ import numpy as np
 
 from microau.errors import MicroauError
 from microau.io.landmarks_csv import write_landmarks
-from microau.preprocess.stage import parse_stage_args, process_shared
 from microau.preprocess.crop import FaceNotFoundError, read_face_in_crop
 from microau.preprocess.images import read_image
 from microau.preprocess.mediapipe_solution import QuietSolution, import_mediapipe
+from microau.preprocess.stage import parse_stage_args, process_shared
 
 if TYPE_CHECKING:
     import dlib
@@ -41,6 +41,7 @@ DLIB_MODEL = "shape_predictor_68_face_landmarks.dat"
 
 class LandmarkError(MicroauError):
     """The landmark method or the face box it was given cannot be used; the message says why."""
+
 
 # Face-mesh vertex of each of the 68 iBUG points, after the correspondence published in
 # PeizhiYan/Mediapipe_2_Dlib_Landmarks, where a few points average two vertices. Here each point is
@@ -144,6 +145,21 @@ def face_landmarks68(
     return points
 
 
+def flow_image_landmarks(
+    apex_crop: np.ndarray,
+    method: str,
+    face: tuple[int, int, int, int] | None,
+    image_size: int,
+    mesh: FaceMesh68 | None = None,
+    name: str = "the apex crop",
+) -> np.ndarray:
+    """The landmarks step of the per-sample chain: the 68 points of the apex crop scaled to the
+    `image_size` flow image (x by its width, y by its height), as the stage command writes them."""
+    points = face_landmarks68(apex_crop, method, face, mesh, name=name)
+    height, width = apex_crop.shape[:2]
+    return points * np.array([image_size / width, image_size / height], dtype=np.float32)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--apex", type=Path, required=True, help="apex crop (PNG from `microau frames`)")
@@ -156,8 +172,5 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--method dlib needs --box (the box.json written with the crop)")
     apex = read_image(args.apex)
     face = read_face_in_crop(args.box) if args.method == "dlib" else None
-    points = face_landmarks68(apex, args.method, face, name=str(args.apex))
-    height, width = apex.shape[:2]
-    points = points * np.array([args.image_size / width, args.image_size / height], dtype=np.float32)
-    write_landmarks(args.out, points)
+    write_landmarks(args.out, flow_image_landmarks(apex, args.method, face, args.image_size, name=str(args.apex)))
     return 0

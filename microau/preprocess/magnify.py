@@ -33,8 +33,8 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
-from microau.preprocess.stage import parse_stage_args
 from microau.preprocess.images import match_gain, read_image, to_gray, write_image
+from microau.preprocess.stage import parse_stage_args
 from microau.preprocess.steerable import SteerablePyramid
 
 PROG = "microau magnify"

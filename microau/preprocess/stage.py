@@ -1,7 +1,6 @@
 """What every per-sample stage command shares: one OpenCV thread by default, native libraries' stderr
 silenced, one process-wide instance of a detector."""
 
-
 from __future__ import annotations
 
 import argparse

@@ -61,9 +61,7 @@ class SteerablePyramid:
         if min(height, width) >> levels < 2:
             raise ValueError(f"{levels} pyramid levels do not fit a {width}x{height} image")
         self.shape = (height, width)
-        wy, wx = np.meshgrid(
-            2.0 * np.pi * np.fft.fftfreq(height), 2.0 * np.pi * np.fft.fftfreq(width), indexing="ij"
-        )
+        wy, wx = np.meshgrid(2.0 * np.pi * np.fft.fftfreq(height), 2.0 * np.pi * np.fft.fftfreq(width), indexing="ij")
         radius = np.hypot(wx, wy)
         radius[0, 0] = 1e-9  # DC: log2 finite, every band zero there
         log_radius = np.log2(radius / np.pi)

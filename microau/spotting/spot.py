@@ -24,7 +24,7 @@ import numpy as np
 from microau.io.atomic import atomic_open
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 from microau.inference.parallel import available_cores, ordered_map
-from microau.inference.predict import PreparedPair, prepare_pair
+from microau.preprocess.chain import PreparedPair, prepare_pair
 from microau.inference.review import ReviewPage, Timeline
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
 from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot_kinds

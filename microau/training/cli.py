@@ -46,11 +46,15 @@ def main(argv: list[str]) -> int:
         prog="microau train", description="train one LOSO fold, or with --all-subjects the final model"
     )
     parser.add_argument(
-        "--features", type=Path, nargs="+", required=True,
+        "--features",
+        type=Path,
+        nargs="+",
+        required=True,
         help="features HDF5 of the dataset (with --datasets, one per dataset, in its order)",
     )
     parser.add_argument(
-        "--datasets", nargs="+",
+        "--datasets",
+        nargs="+",
         help="names of the datasets whose caches --features pools (a composite or cross-dataset run)",
     )
     parser.add_argument("--aus", help="comma-separated AUs a pooled run trains on (the datasets' shared AUs)")
@@ -66,14 +70,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--settings", required=True, help="JSON of TrainSettings fields")
     parser.add_argument("--options", required=True, help="JSON of ModelOptions fields")
     parser.add_argument(
-        "--preprocess", required=True,
+        "--preprocess",
+        required=True,
         help="JSON of the config's frames, magnify, flow and landmarks sections, kept in model.pt",
     )
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--device", required=True, help=f"{DEVICE_CHOICES} (microau.model.device: auto claims a free GPU, else cpu)")
     parser.add_argument(
-        "--checkpoint-seconds", type=float, required=True,
-        help="save the state to resume from at the end of the first epoch this long after the last save (0: every epoch)",
+        "--device", required=True, help=f"{DEVICE_CHOICES} (microau.model.device: auto claims a free GPU, else cpu)"
+    )
+    parser.add_argument(
+        "--checkpoint-seconds",
+        type=float,
+        required=True,
+        help="save the state to resume from at the end of the first epoch this long after the last save (0: every "
+        "epoch)",
     )
     args = parser.parse_args(argv)
     if args.threads:
@@ -100,5 +110,7 @@ def main(argv: list[str]) -> int:
     if summary["held_out"] is None:
         print(f"final model: trained on all {summary['n_train']} samples -> {args.out_dir}")
         return 0
-    print(f"fold {summary['held_out']}: trained on {summary['n_train']}, predicted {summary['n_test']} -> {args.out_dir}")
+    print(
+        f"fold {summary['held_out']}: trained on {summary['n_train']}, predicted {summary['n_test']} -> {args.out_dir}"
+    )
     return 0

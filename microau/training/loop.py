@@ -72,7 +72,11 @@ def mixed_precision(device: torch.device) -> torch.autocast:
 
 
 def batch_losses(
-    model: MicroAUCLIP, tensors: CacheTensors, batch: torch.Tensor, texts: FoldTexts, settings: TrainSettings,
+    model: MicroAUCLIP,
+    tensors: CacheTensors,
+    batch: torch.Tensor,
+    texts: FoldTexts,
+    settings: TrainSettings,
     logit_scale: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The batch's total loss and its parts: multitask cross-entropy, contrastive loss (temperature
@@ -89,7 +93,11 @@ def batch_losses(
     elif label_matrix is not None:
         text = model.encode_texts(texts.prompts).view(y.shape[1], 2, -1)
         cl = contrastive_loss(
-            out["features"].float(), text.float(), y, temperature, label_matrix,
+            out["features"].float(),
+            text.float(),
+            y,
+            temperature,
+            label_matrix,
             settings.label_matrix_target,
         )
     gd = gd_loss(out["dependency"].float(), y) if out["dependency"] is not None else ce.new_zeros(())
@@ -174,7 +182,10 @@ def fit(
             "epoch": epoch,
             "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
             "lr_head": settings.lr_head * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
-            "loss": means[0], "multitask": means[1], "contrastive": means[2], "gd": means[3],
+            "loss": means[0],
+            "multitask": means[1],
+            "contrastive": means[2],
+            "gd": means[3],
             "temperature": float(torch.exp(-logit_scale.detach())),
             "text_similarity": text_similarity(model, texts.prompts, n_aus),
             "seconds": time.perf_counter() - start,
@@ -187,8 +198,14 @@ def fit(
         )
         if epoch < settings.epochs and time.monotonic() - last_save >= job.checkpoint_seconds:
             state = TrainingState(
-                fingerprint, epoch, history, model.state_dict(), optimizer.state_dict(), scheduler.state_dict(),
-                logit_scale.detach().cpu().clone(), capture_rng(generator),
+                fingerprint,
+                epoch,
+                history,
+                model.state_dict(),
+                optimizer.state_dict(),
+                scheduler.state_dict(),
+                logit_scale.detach().cpu().clone(),
+                capture_rng(generator),
             )
             write_state(out_dir, state)
             last_save = time.monotonic()

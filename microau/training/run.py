@@ -49,7 +49,10 @@ def train_fold(cache: Path, held_out: str | None, job: TrainingJob) -> dict:
 
 
 def train_protocol(
-    caches: dict[str, Path], aus: list[int], job: TrainingJob, held_out: str | None = None,
+    caches: dict[str, Path],
+    aus: list[int],
+    job: TrainingJob,
+    held_out: str | None = None,
     held_out_dataset: str | None = None,
 ) -> dict:
     """`train_fold` on several datasets' caches (dataset -> path) pooled on `aus`: leave out the

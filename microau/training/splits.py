@@ -41,7 +41,9 @@ def group_split(groups: list[str], held_out: str, absent: str, alone: str) -> tu
 def loso_split(subjects: list[str], held_out: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training samples (every other subject) and of the held-out subject's samples."""
     return group_split(
-        subjects, held_out, f"subject '{held_out}' has no sample in the features cache",
+        subjects,
+        held_out,
+        f"subject '{held_out}' has no sample in the features cache",
         "leave-one-subject-out needs at least two subjects",
     )
 
@@ -57,7 +59,8 @@ def dataset_split(subjects: list[str], dataset: str) -> tuple[np.ndarray, np.nda
     """Indices of the samples of every other dataset (training) and of `dataset`'s (tested), in a
     pooled cache whose subjects are `<dataset>/<subject>`."""
     return group_split(
-        [dataset_of(subject) for subject in subjects], dataset,
+        [dataset_of(subject) for subject in subjects],
+        dataset,
         f"dataset '{dataset}' has no sample in the pooled features caches",
         "a cross-dataset run needs a dataset to train on besides the one tested",
     )
