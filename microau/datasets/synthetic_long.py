@@ -148,8 +148,14 @@ PLAN_RATE = 1000.0  # events are planned in milliseconds, then placed at the vid
 
 
 def plan_video(
-    seed: int, index: int, subject: str, fps: float, duration_s: float, per_minute: float,
-    head_motion: str = "shift", expression_set: str = "all",
+    seed: int,
+    index: int,
+    subject: str,
+    fps: float,
+    duration_s: float,
+    per_minute: float,
+    head_motion: str = "shift",
+    expression_set: str = "all",
 ) -> LongVideo:
     """Blinks, head shifts and expressions of one video, planned in milliseconds so that every
     frame rate gets the same events, then rounded to the video's frames."""
@@ -176,11 +182,17 @@ def emotion_of(aus: tuple[int, ...]) -> str:
     return "others"
 
 
-def draw_expression(rng: np.random.Generator, onset: int, length: int, aus: list[int], emotion: str, blink: str = "") -> Expression:
+def draw_expression(
+    rng: np.random.Generator, onset: int, length: int, aus: list[int], emotion: str, blink: str = ""
+) -> Expression:
     offset = onset + length - 1
     apex = onset + int(round(rng.uniform(*APEX_SHARE) * (length - 1)))
     return Expression(
-        onset, apex, offset, aus, emotion,
+        onset,
+        apex,
+        offset,
+        aus,
+        emotion,
         {au: round(float(rng.uniform(*AMPLITUDE_PX)), 3) for au in aus},
         {au: round(float(rng.uniform(*SIGMA_PX)), 3) for au in aus},
         blink,
@@ -188,18 +200,32 @@ def draw_expression(rng: np.random.Generator, onset: int, length: int, aus: list
 
 
 def plan_ms(
-    seed: int, index: int, subject: str, duration_s: float, per_minute: float,
-    head_motion: str = "shift", expression_set: str = "all",
+    seed: int,
+    index: int,
+    subject: str,
+    duration_s: float,
+    per_minute: float,
+    head_motion: str = "shift",
+    expression_set: str = "all",
 ) -> LongVideo:
     """The events of one video in milliseconds (frames at PLAN_RATE)."""
     fps = PLAN_RATE
     rng = rng_for(seed, 10, index)
     frames = frames_of(duration_s, fps)
-    blinks = [Event(frames_of(t, fps), frames_of(t + rng.uniform(*BLINK_S), fps)) for t in poisson_times(rng, BLINK_EVERY_S, duration_s)]
+    blinks = [
+        Event(frames_of(t, fps), frames_of(t + rng.uniform(*BLINK_S), fps))
+        for t in poisson_times(rng, BLINK_EVERY_S, duration_s)
+    ]
     shifts = []
     for t in poisson_times(rng, SHIFT_EVERY_S, duration_s):
         angle, size = rng.uniform(0, 2 * np.pi), rng.uniform(*SHIFT_PX)
-        shifts.append(Event(frames_of(t, fps), frames_of(t + rng.uniform(*SHIFT_S), fps), (size * np.cos(angle), size * np.sin(angle))))
+        shifts.append(
+            Event(
+                frames_of(t, fps),
+                frames_of(t + rng.uniform(*SHIFT_S), fps),
+                (size * np.cos(angle), size * np.sin(angle)),
+            )
+        )
     if head_motion == "rigid":
         pose_rng = rng_for(seed, 12, index)  # its own stream: the shifts' times stay those of --head-motion shift
         for shift in shifts:
@@ -219,7 +245,9 @@ def plan_ms(
     return LongVideo(subject, fps, frames, expressions, blinks, shifts)
 
 
-def plan_expressions(rng: np.random.Generator, frames: int, wanted: int, busy: list[tuple[int, int]]) -> list[Expression]:
+def plan_expressions(
+    rng: np.random.Generator, frames: int, wanted: int, busy: list[tuple[int, int]]
+) -> list[Expression]:
     """Expressions of every emotion in turn, at least CLEARANCE_S from any other event."""
     clearance = frames_of(CLEARANCE_S, PLAN_RATE)
     expressions: list[Expression] = []
@@ -263,9 +291,13 @@ def plan_eye_expressions(
             onset = blink.start - int(round(rng.uniform(0.1, 0.8) * length))
         offset = onset + length - 1
         start, end = min(onset, blink.start), max(offset, blink.end)
-        others = [(e.start, e.end) for e in blinks + shifts if e is not blink] + [(e.onset, e.offset) for e in expressions]
-        if start < clearance or end > frames - clearance or any(
-            start - clearance <= b and a <= end + clearance for a, b in others
+        others = [(e.start, e.end) for e in blinks + shifts if e is not blink] + [
+            (e.onset, e.offset) for e in expressions
+        ]
+        if (
+            start < clearance
+            or end > frames - clearance
+            or any(start - clearance <= b and a <= end + clearance for a, b in others)
         ):
             continue
         aus = EYE_SETS[len(expressions) % len(EYE_SETS)]
@@ -316,7 +348,9 @@ def head_pose(shifts: list[Event], frame: int, jitter: np.ndarray, centre: np.nd
     return np.hstack([backward, (centre - backward @ (centre + jitter))[:, None]])
 
 
-def render_video(seed: int, index: int, video: LongVideo, renderer: SubjectRenderer, landmarks: np.ndarray, path: Path) -> None:
+def render_video(
+    seed: int, index: int, video: LongVideo, renderer: SubjectRenderer, landmarks: np.ndarray, path: Path
+) -> None:
     """Write the video's frames as MJPG at its frame rate."""
     rng = rng_for(seed, 11, index)
     fields = [
@@ -324,7 +358,9 @@ def render_video(seed: int, index: int, video: LongVideo, renderer: SubjectRende
         for e in video.expressions
     ]
     blink = blink_field(landmarks)
-    noise_bank = rng.standard_normal((NOISE_FRAMES, FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * np.float32(NOISE_SIGMA)
+    noise_bank = rng.standard_normal((NOISE_FRAMES, FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * np.float32(
+        NOISE_SIGMA
+    )
     periods = rng.uniform(8.0, 20.0, size=2) * video.fps
     phases = rng.uniform(0, 2 * np.pi, size=2)
     ramp_start, ramp_end = sorted(rng.integers(0, video.frames, size=2))
@@ -338,11 +374,15 @@ def render_video(seed: int, index: int, video: LongVideo, renderer: SubjectRende
     try:
         for frame in range(video.frames):
             displacement = None
-            moving = [(field, rise_and_fall(frame, e.onset, e.apex, e.offset)) for e, field in zip(video.expressions, fields)]
+            moving = [
+                (field, rise_and_fall(frame, e.onset, e.apex, e.offset)) for e, field in zip(video.expressions, fields)
+            ]
             moving += [(blink, rise_and_fall(frame, e.start, (e.start + e.end) // 2, e.end)) for e in video.blinks]
             for field, level in moving:
                 if level:
-                    displacement = field * np.float32(level) if displacement is None else displacement + field * np.float32(level)
+                    displacement = (
+                        field * np.float32(level) if displacement is None else displacement + field * np.float32(level)
+                    )
             drift = DRIFT_PX * np.sin(2 * np.pi * frame / periods + phases)
             jitter = drift + sum(np.array(e.shift_px) * step(frame, e.start, e.end) for e in video.shifts)
             gain = 1.0 + LIGHT_RAMP * step(frame, ramp_start, ramp_end) + rng.uniform(-FLICKER, FLICKER)
@@ -357,24 +397,48 @@ def render_video(seed: int, index: int, video: LongVideo, renderer: SubjectRende
 
 
 def synthesize_long(
-    out: Path, *, seed: int, subjects: int, fps: float, duration_s: float, per_minute: float,
-    head_motion: str = "shift", expression_set: str = "all",
+    out: Path,
+    *,
+    seed: int,
+    subjects: int,
+    fps: float,
+    duration_s: float,
+    per_minute: float,
+    head_motion: str = "shift",
+    expression_set: str = "all",
 ) -> list[LongVideo]:
     """Plan and render one video per subject under `out`; returns the plans (also in synthesis.json)."""
     people = plan_subjects(seed, subjects)
     detect_subject_landmarks(people)
     videos = []
     for index, person in enumerate(people):
-        video = plan_video(seed, index, f"s{person.subject:02d}", fps, duration_s, per_minute, head_motion, expression_set)
-        render_video(seed, index, video, SubjectRenderer(person), np.asarray(person.landmarks68, np.float32), out / VIDEOS_DIR / f"{video.subject}.avi")
+        video = plan_video(
+            seed, index, f"s{person.subject:02d}", fps, duration_s, per_minute, head_motion, expression_set
+        )
+        render_video(
+            seed,
+            index,
+            video,
+            SubjectRenderer(person),
+            np.asarray(person.landmarks68, np.float32),
+            out / VIDEOS_DIR / f"{video.subject}.avi",
+        )
         videos.append(video)
     truth = [
-        Interval(v.subject, v.subject, "micro", e.onset, e.apex, e.offset, e.emotion) for v in videos for e in v.expressions
+        Interval(v.subject, v.subject, "micro", e.onset, e.apex, e.offset, e.emotion)
+        for v in videos
+        for e in v.expressions
     ]
     write_intervals(out / TRUTH_CSV, truth)
     record = {
-        "seed": seed, "fps": fps, "duration_s": duration_s, "head_motion": head_motion, "expression_set": expression_set,
-        "frame_size": [FRAME_WIDTH, FRAME_HEIGHT], "videos": [asdict(v) for v in videos]}
+        "seed": seed,
+        "fps": fps,
+        "duration_s": duration_s,
+        "head_motion": head_motion,
+        "expression_set": expression_set,
+        "frame_size": [FRAME_WIDTH, FRAME_HEIGHT],
+        "videos": [asdict(v) for v in videos],
+    }
     with atomic_open(out / TRUTH_JSON) as handle:  # the rule's declared output: written last, complete
         handle.write(json.dumps(record, indent=1) + "\n")
     return videos
@@ -382,7 +446,9 @@ def synthesize_long(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="folder to write videos/, truth.csv, synthesis.json into")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="folder to write videos/, truth.csv, synthesis.json into"
+    )
     parser.add_argument("--seed", type=int, required=True, help="seed of every random draw")
     parser.add_argument("--subject-count", type=int, required=True, help="videos to write, one per synthetic subject")
     parser.add_argument("--fps", type=float, required=True, help="frame rate of the videos")
@@ -391,11 +457,15 @@ def main(argv: list[str] | None = None) -> int:
         "--expressions-per-minute", type=float, required=True, help="micro-expressions per minute (0: a neutral video)"
     )
     parser.add_argument(
-        "--head-motion", choices=HEAD_MOTIONS, required=True,
+        "--head-motion",
+        choices=HEAD_MOTIONS,
+        required=True,
         help="shift: the head drifts and shifts (translation); rigid: it also rolls, turns, nods and leans in",
     )
     parser.add_argument(
-        "--expression-set", choices=EXPRESSION_SETS, required=True,
+        "--expression-set",
+        choices=EXPRESSION_SETS,
+        required=True,
         help="all: every emotion's AUs, clear of blinks; eyes: AU4, AU7, AU4+7, AU6+12 next to blinks",
     )
     args = parser.parse_args(argv)
@@ -403,8 +473,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("need --subject-count >= 1, --fps > 0, --duration-s >= 3, --expressions-per-minute >= 0")
     start = time.perf_counter()
     videos = synthesize_long(
-        args.out, seed=args.seed, subjects=args.subject_count, fps=args.fps, duration_s=args.duration_s,
-        per_minute=args.expressions_per_minute, head_motion=args.head_motion, expression_set=args.expression_set,
+        args.out,
+        seed=args.seed,
+        subjects=args.subject_count,
+        fps=args.fps,
+        duration_s=args.duration_s,
+        per_minute=args.expressions_per_minute,
+        head_motion=args.head_motion,
+        expression_set=args.expression_set,
     )
     count = sum(len(v.expressions) for v in videos)
     print(

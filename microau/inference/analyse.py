@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from microau.errors import MicroauError
-from microau.inference.parallel import available_cores, ordered_map
+from microau.inference.parallel import available_cores, job_count, ordered_map
 from microau.inference.predict import (
     Frames,
     PairModel,
@@ -444,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
         "--eaf-dir", type=Path, help="also write one ELAN .eaf per analysed video here (microau.datasets.elan)"
     )
     parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf-dir: a tier of P(on) per AU")
-    parser.add_argument("--jobs", type=int, help="processes preparing clips (default: every core this process may use)")
+    parser.add_argument(
+        "--jobs", type=job_count, help="processes preparing clips (default: every core this process may use)"
+    )
     parser.add_argument("--review", type=Path, help="also write this HTML review page of the clips (opens offline)")
     args = parser.parse_args(argv)
     clips = find_clips(args.clips)

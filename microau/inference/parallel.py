@@ -10,6 +10,7 @@ parallelism: docs/performance.md).
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
 from collections import deque
@@ -33,12 +34,25 @@ def one_opencv_thread() -> None:
     cv2.setNumThreads(1)
 
 
+def job_count(text: str) -> int:
+    """The argparse type of --jobs: a whole number of at least 1 (0 or less is refused, not read as 1)."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes, got '{text}'") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {jobs}")
+    return jobs
+
+
 def ordered_map(function: Callable[[Item], Result], items: Iterable[Item], jobs: int) -> Iterator[Result]:
     """function(item) for each item, in order: in this process for one job (or one item), else in
     up to `jobs` spawned workers, at most 2 * jobs items ahead of the one handed back. `function`
     must be importable by name (a module-level function) and catch what one item may fail with."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, got {jobs}")
     items = list(items)
-    jobs = min(max(1, jobs), len(items))
+    jobs = min(jobs, len(items))
     if jobs <= 1:
         yield from map(function, items)
         return

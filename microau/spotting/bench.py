@@ -53,9 +53,19 @@ def shift_errors(method: str, face_px: int, seed: int = 0) -> dict[float, tuple[
     for shift in SHIFTS_PX:
         errors, seconds = [], []
         for _ in range(REPEATS):
-            moved = cv2.warpAffine(patch, np.float32([[1, 0, shift], [0, 1, 0]]), (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+            moved = cv2.warpAffine(
+                patch,
+                np.float32([[1, 0, shift], [0, 1, 0]]),
+                (side, side),
+                flags=cv2.INTER_CUBIC,
+                borderMode=cv2.BORDER_REFLECT,
+            )
             a, b = (
-                cv2.resize(np.clip(img + rng.normal(0, NOISE_SIGMA, img.shape), 0, 255).astype(np.uint8), (face_px, face_px), interpolation=cv2.INTER_AREA)
+                cv2.resize(
+                    np.clip(img + rng.normal(0, NOISE_SIGMA, img.shape), 0, 255).astype(np.uint8),
+                    (face_px, face_px),
+                    interpolation=cv2.INTER_AREA,
+                )
                 for img in (patch, moved)
             )
             start = time.perf_counter()
@@ -103,11 +113,16 @@ def cost(video: Path, settings: SpotSettings) -> tuple[float, float, float, int]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", nargs="+", choices=FLOW_METHODS, default=list(FLOW_METHODS), help="flow methods to compare")
+    parser.add_argument(
+        "--methods", nargs="+", choices=FLOW_METHODS, default=list(FLOW_METHODS), help="flow methods to compare"
+    )
     parser.add_argument("--video", type=Path, nargs="*", default=[], help="long videos to time the spotter on")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1, as a per-video job)")
     parser.add_argument(
-        "--photo-video", nargs=2, type=Path, metavar=("PHOTO", "OUT"),
+        "--photo-video",
+        nargs=2,
+        type=Path,
+        metavar=("PHOTO", "OUT"),
         help="first write a 60-s neutral 30-fps video of a real photograph with slow head motion to OUT",
     )
     args = parser.parse_args(argv)
@@ -116,11 +131,22 @@ def main(argv: list[str] | None = None) -> int:
         photo_video(*args.photo_video, fps=30.0, seconds=60.0)
         print(f"wrote {args.photo_video[1]}: 60 s at 30 fps of {args.photo_video[0]}, slow head motion, no expression")
     settings = default_settings()
-    print(f"known answer: median flow of a face shifted by d px, reduced to {settings.face_px} px, noise sigma {NOISE_SIGMA}")
-    print("method      " + "".join(f"  err@{d:<5}" for d in SHIFTS_PX) + "  ms/flow  (error in crop px; true shift = d x crop/face)")
+    print(
+        f"known answer: median flow of a face shifted by d px, reduced to {settings.face_px} px, noise sigma "
+        f"{NOISE_SIGMA}"
+    )
+    print(
+        "method      "
+        + "".join(f"  err@{d:<5}" for d in SHIFTS_PX)
+        + "  ms/flow  (error in crop px; true shift = d x crop/face)"
+    )
     for method in args.methods:
         errors = shift_errors(method, settings.face_px)
-        print(f"{method:<11} " + "".join(f"  {errors[d][0]:<9.4f}" for d in SHIFTS_PX) + f"  {1000 * np.median([e[1] for e in errors.values()]):.2f}")
+        print(
+            f"{method:<11} "
+            + "".join(f"  {errors[d][0]:<9.4f}" for d in SHIFTS_PX)
+            + f"  {1000 * np.median([e[1] for e in errors.values()]):.2f}"
+        )
     for video in args.video:
         for method in args.methods:
             wall, cpu, fps, found = cost(video, SpotSettings(**{**settings.__dict__, "flow": method}))

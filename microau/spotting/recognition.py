@@ -33,7 +33,11 @@ def recognition_scores(counts: np.ndarray) -> dict[str, float]:
     tp, fp, fn = counts.sum(axis=0)
     present = counts[:, 0] + counts[:, 2] > 0
     per_class = counts[present]
-    uf1 = float(np.mean(2 * per_class[:, 0] / (2 * per_class[:, 0] + per_class[:, 1] + per_class[:, 2]))) if present.any() else 0.0
+    uf1 = (
+        float(np.mean(2 * per_class[:, 0] / (2 * per_class[:, 0] + per_class[:, 1] + per_class[:, 2])))
+        if present.any()
+        else 0.0
+    )
     uar = float(np.mean(per_class[:, 0] / (per_class[:, 0] + per_class[:, 2]))) if present.any() else 0.0
     f1 = float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
     return {"TP": int(tp), "FP": int(fp), "FN": int(fn), "F1": f1, "UF1": uf1, "UAR": uar}

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from microau.datasets.release import DatasetError
-from microau.io.sample_table import read_rows, write_rows
 from microau.io.intervals import Interval, write_intervals
+from microau.io.sample_table import read_rows, write_rows
 from microau.plan.config import KINDS_ANNOTATED
 from microau.spotting.spotter import folder_frames
 
@@ -127,7 +127,9 @@ def subject_id(cell: object) -> str:
 def read_casme_sq(root: Path, coding_file: str | None) -> LongRelease:
     sheet = coding_sheet(root, "CAS(ME)^2code_final*.xlsx", coding_file, "casme_sq")
     expressions, subjects_sheet, codes_sheet = (sheet_rows(sheet, i) for i in range(3))
-    subjects = {number(row[2]): subject_id(row[1]) for row in subjects_sheet if len(row) > 2 and number(row[2]) is not None}
+    subjects = {
+        number(row[2]): subject_id(row[1]) for row in subjects_sheet if len(row) > 2 and number(row[2]) is not None
+    }
     codes = {text(row[1]): text(row[0]).zfill(4) for row in codes_sheet if len(row) > 1 and text(row[1])}
     frames_root = next(iter(sorted(root.rglob("rawpic"))), None)
     if frames_root is None:
@@ -139,18 +141,32 @@ def read_casme_sq(root: Path, coding_file: str | None) -> LongRelease:
         kind = kind_of(row[7]) if len(row) > 7 else None
         if participant is None or onset is None or offset is None or kind is None:
             if any(text(c) for c in row):
-                skipped.append({"video": text(row[1]) if len(row) > 1 else "", "row": line, "reason": "not an expression row"})
+                skipped.append(
+                    {"video": text(row[1]) if len(row) > 1 else "", "row": line, "reason": "not an expression row"}
+                )
             continue
         name = text(row[1]).rsplit("_", 1)[0]
         subject = subjects.get(participant, "")
         code = codes.get(name)
         if not subject or code is None:
-            skipped.append({"video": name, "row": line, "reason": f"participant {participant} or video name {name} not in the naming sheets"})
+            skipped.append(
+                {
+                    "video": name,
+                    "row": line,
+                    "reason": f"participant {participant} or video name {name} not in the naming sheets",
+                }
+            )
             continue
         prefix = f"{int(subject[1:]):02d}_{code}"
         folders = sorted(p for p in (frames_root / subject).glob(f"{prefix}*") if p.is_dir())
         if not folders:
-            skipped.append({"video": f"{subject}/{prefix}", "row": line, "reason": f"no frame folder {frames_root / subject / prefix}*"})
+            skipped.append(
+                {
+                    "video": f"{subject}/{prefix}",
+                    "row": line,
+                    "reason": f"no frame folder {frames_root / subject / prefix}*",
+                }
+            )
             continue
         key = f"{subject}_{code}"
         if key not in videos:
@@ -213,11 +229,22 @@ def read_synthetic_long(root: Path) -> LongRelease:
 
     record = json.loads((root / TRUTH_JSON).read_text())
     videos = [
-        LongVideoRow(v["subject"], v["subject"], str(root / VIDEOS_DIR / f"{v['subject']}.avi"), float(v["fps"]), int(v["frames"]))
+        LongVideoRow(
+            v["subject"],
+            v["subject"],
+            str(root / VIDEOS_DIR / f"{v['subject']}.avi"),
+            float(v["fps"]),
+            int(v["frames"]),
+        )
         for v in record["videos"]
     ]
-    emotions = {(v["subject"], e["onset"], e["offset"]): e["emotion"] for v in record["videos"] for e in v["expressions"]}
-    truth = [replace(i, emotion=emotions.get((i.video, i.onset, i.offset), i.emotion)) for i in read_intervals(root / TRUTH_CSV)]
+    emotions = {
+        (v["subject"], e["onset"], e["offset"]): e["emotion"] for v in record["videos"] for e in v["expressions"]
+    }
+    truth = [
+        replace(i, emotion=emotions.get((i.video, i.onset, i.offset), i.emotion))
+        for i in read_intervals(root / TRUTH_CSV)
+    ]
     return LongRelease(videos, truth, [])
 
 

@@ -41,9 +41,7 @@ def matched_pairs(
     """(spotted index, truth index) of one video and kind: pairs taken greedily by IoU, highest
     first, each ground truth and each spotted interval used once, a pair counting when its IoU >=
     threshold."""
-    pairs = sorted(
-        ((iou(s, t), i, j) for i, s in enumerate(spotted) for j, t in enumerate(truth)), reverse=True
-    )
+    pairs = sorted(((iou(s, t), i, j) for i, s in enumerate(spotted) for j, t in enumerate(truth)), reverse=True)
     used_s, used_t, out = set(), set(), []
     for value, i, j in pairs:
         if value < threshold:

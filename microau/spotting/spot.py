@@ -21,12 +21,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microau.io.atomic import atomic_open
-from microau.plan.config import SCHEMA_PATH, load_config, load_schema
-from microau.inference.parallel import available_cores, ordered_map
-from microau.preprocess.chain import PreparedPair, prepare_pair
+from microau.inference.parallel import available_cores, job_count, ordered_map
 from microau.inference.review import ReviewPage, Timeline
+from microau.io.atomic import atomic_open
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
+from microau.plan.config import SCHEMA_PATH, load_config, load_schema
+from microau.preprocess.chain import PreparedPair, prepare_pair
 from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot_kinds
 
 PROG = "microau spot"
@@ -63,16 +63,21 @@ def prepare_interval(task: tuple[np.ndarray, np.ndarray, dict[str, dict], str]) 
 
 
 def analyse(
-    source: VideoSource, intervals: list[Interval], model: Path, device: str, progress: bool,
-    jobs: int | None = None, review_title: str | None = None,
+    source: VideoSource,
+    intervals: list[Interval],
+    model: Path,
+    device: str,
+    progress: bool,
+    jobs: int | None = None,
+    review_title: str | None = None,
 ) -> tuple[list[dict[str, object]], ReviewPage | None]:
     """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions; the model
     runs on `device` (`microau.model.device.claimed_device`'s convention, as `microau predict` takes it),
     up to `jobs` worker processes (default: every core this process may use) prepare the pairs.
     With `review_title`, also the review page of the intervals (its timeline left to the caller)."""
-    from microau.model.device import claimed_device
-    from microau.io.fold_files import read_model
     from microau.inference.predict import PairModel, stored_preprocessing
+    from microau.io.fold_files import read_model
+    from microau.model.device import claimed_device
 
     state = read_model(model)
     settings = stored_preprocessing(state, model)
@@ -89,7 +94,10 @@ def analyse(
                 print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
             prediction = pair_model.score(pair)
             row: dict[str, object] = {
-                "video": interval.video, "kind": interval.kind, "onset": interval.onset, "apex": interval.apex,
+                "video": interval.video,
+                "kind": interval.kind,
+                "onset": interval.onset,
+                "apex": interval.apex,
                 "offset": interval.offset,
                 **{f"{c}_s": round(getattr(interval, c) / source.fps, 3) for c in ("onset", "apex", "offset")},
             }
@@ -124,29 +132,53 @@ def read_analysis(path: str | Path) -> list[dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--video", type=Path, required=True, help="a video file, or a folder of numbered frames (with --fps)")
+    parser.add_argument(
+        "--video", type=Path, required=True, help="a video file, or a folder of numbered frames (with --fps)"
+    )
     parser.add_argument("--fps", type=float, help="frame rate of a frame folder (a video file's own by default)")
     parser.add_argument("--name", help="video name in the output (default: the file or folder name)")
     parser.add_argument("--subject", default="", help="subject of the video, for the spotting table's bootstrap")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=["micro"], help="kinds to spot (default micro)")
     source_of = parser.add_mutually_exclusive_group(required=True)
-    source_of.add_argument("--config", type=Path, help="config.yaml whose spotting section to use (schema defaults fill the rest)")
+    source_of.add_argument(
+        "--config", type=Path, help="config.yaml whose spotting section to use (schema defaults fill the rest)"
+    )
     source_of.add_argument("--settings-json", help="the spotting section as JSON (as the workflow passes it)")
     parser.add_argument("--model", type=Path, help="model.pt: also analyse each micro-expression (AUs and emotion)")
     parser.add_argument(
-        "--intervals", type=Path,
-        help="with --model: analyse the intervals of this CSV (an earlier microau spot of the video) instead of spotting again",
+        "--intervals",
+        type=Path,
+        help="with --model: analyse the intervals of this CSV (an earlier microau spot of the video) instead of "
+        "spotting again",
     )
     parser.add_argument("--out", type=Path, required=True, help="intervals CSV, or with --model the analysis CSV")
     parser.add_argument(
-        "--device", default="auto", help="with --model: auto, cpu, cuda or cuda:N, as `microau predict` takes it (default auto)"
+        "--device",
+        default="auto",
+        help="with --model: auto, cpu, cuda or cuda:N, as `microau predict` takes it (default auto)",
     )
-    parser.add_argument("--eaf", type=Path, help="also write an ELAN .eaf linked to the video (microau.datasets.elan's tiers)")
-    parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf and --model: a tier of P(on) per AU")
+    parser.add_argument(
+        "--eaf", type=Path, help="also write an ELAN .eaf linked to the video (microau.datasets.elan's tiers)"
+    )
+    parser.add_argument(
+        "--eaf-probabilities", action="store_true", help="with --eaf and --model: a tier of P(on) per AU"
+    )
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
-    parser.add_argument("--jobs", type=int, help="with --model: processes preparing the intervals (default: every core this process may use)")
-    parser.add_argument("--review", type=Path, help="also write this HTML review page (the timeline; with --model each micro-expression)")
-    parser.add_argument("--truth", type=Path, help="with --review: intervals CSV (truth.csv of a spotting dataset) drawn under the spotted ones")
+    parser.add_argument(
+        "--jobs",
+        type=job_count,
+        help="with --model: processes preparing the intervals (default: every core this process may use)",
+    )
+    parser.add_argument(
+        "--review",
+        type=Path,
+        help="also write this HTML review page (the timeline; with --model each micro-expression)",
+    )
+    parser.add_argument(
+        "--truth",
+        type=Path,
+        help="with --review: intervals CSV (truth.csv of a spotting dataset) drawn under the spotted ones",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
     if args.intervals and not args.model:
@@ -175,7 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = None
     if args.model:
         rows, page = analyse(
-            source, intervals, args.model, args.device, not args.quiet, args.jobs, f"{title}, {args.model}" if args.review else None
+            source,
+            intervals,
+            args.model,
+            args.device,
+            not args.quiet,
+            args.jobs,
+            f"{title}, {args.model}" if args.review else None,
         )
         write_analysis(args.out, rows)
     else:
@@ -183,17 +221,27 @@ def main(argv: list[str] | None = None) -> int:
         page = ReviewPage(f"{title}: spotted intervals (no --model: no AUs)", None) if args.review else None
     if page:
         truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
-        page.set_timeline(Timeline(source.fps, {kind.kind: (kind.signal, kind.threshold) for kind in spotted}, intervals, truth))
+        page.set_timeline(
+            Timeline(source.fps, {kind.kind: (kind.signal, kind.threshold) for kind in spotted}, intervals, truth)
+        )
         page.write(args.review)
         print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
     if args.eaf:
         from microau.datasets.elan import spot_content, write_eaf
 
-        write_eaf(args.eaf, spot_content(args.video, source.fps, args.subject or name, intervals, rows), args.eaf_probabilities)
+        write_eaf(
+            args.eaf,
+            spot_content(args.video, source.fps, args.subject or name, intervals, rows),
+            args.eaf_probabilities,
+        )
     minutes = source.count / source.fps / 60
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "
-        + (f"(read from {args.intervals})" if args.intervals else f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute)")
+        + (
+            f"(read from {args.intervals})"
+            if args.intervals
+            else f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute)"
+        )
         + f" -> {args.out}"
     )
     return 0

@@ -51,11 +51,11 @@ import cv2
 import numpy as np
 
 from microau.errors import MicroauError
-from microau.preprocess.video import video_frames
+from microau.io.intervals import Interval
 from microau.preprocess.crop import FaceDetector, shared_detector, square_box
 from microau.preprocess.images import match_gain, to_gray
 from microau.preprocess.landmarks import dlib_landmarks68
-from microau.io.intervals import Interval
+from microau.preprocess.video import video_frames
 
 FLOW_METHODS = ("farneback", "dis", "tvl1")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
@@ -79,7 +79,9 @@ ROIS: tuple[tuple[str, tuple[int, ...], float], ...] = (
     ("chin", (7, 8, 9), 0.5),
 )
 # Regions a blink does not reach through the flow's smoothing (far from the lids).
-EYE_FREE = tuple(i for i, (name, _, _) in enumerate(ROIS) if not name.endswith(("brow_outer", "brow_inner", "glabella", "cheek")))
+EYE_FREE = tuple(
+    i for i, (name, _, _) in enumerate(ROIS) if not name.endswith(("brow_outer", "brow_inner", "glabella", "cheek"))
+)
 # Lids of each eye (upper pair, lower pair of iBUG-68 points) and its corners.
 LIDS: tuple[tuple[tuple[int, ...], tuple[int, ...], tuple[int, int]], ...] = (
     ((37, 38), (40, 41), (36, 39)),
@@ -252,7 +254,9 @@ class Face:
     centres: np.ndarray
 
 
-def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetector, previous: Face | None, where: str) -> Face:
+def locate_face(
+    frame: np.ndarray, settings: SpotSettings, detector: FaceDetector, previous: Face | None, where: str
+) -> Face:
     """Face box and regions on one frame; a frame without a face keeps the previous ones."""
     height, width = frame.shape[:2]
     detection = detector.detect(frame)
@@ -262,7 +266,9 @@ def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetecto
         return previous
     box = square_box(detection, FACE_MARGIN, width, height)
     left, top = int(detection.x), int(detection.y)
-    points = dlib_landmarks68(frame, (left, top, int(detection.x + detection.width), int(detection.y + detection.height)))
+    points = dlib_landmarks68(
+        frame, (left, top, int(detection.x + detection.width), int(detection.y + detection.height))
+    )
     x, y, side = box
     crop_points = (points - np.array([x, y], np.float32)) * np.float32(settings.face_px / side)
     eyes, openings = lid_boxes(crop_points, settings.face_px)
@@ -308,7 +314,10 @@ def stride_of(settings: SpotSettings, fps: float) -> int:
 
 
 def region_flows(
-    source: VideoSource, settings: SpotSettings, half_length_s: float, detector: FaceDetector | None = None,
+    source: VideoSource,
+    settings: SpotSettings,
+    half_length_s: float,
+    detector: FaceDetector | None = None,
     progress: bool = False,
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
     """stride, k (samples), sampled frame numbers, and per sample, from the frame k samples earlier
@@ -354,7 +363,9 @@ def region_flows(
             last_print = now
             print(
                 f"spot {source.path.name}: {number / source.fps:.0f} of {source.count / source.fps:.0f} s "
-                f"({now - started:.0f} s)", file=sys.stderr, flush=True,
+                f"({now - started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
             )
     return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads)
 
@@ -391,8 +402,16 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
         lid_v[:-k] = np.abs((eyes[:-k, :, 2] - eyes[k:, :, 2]) / 2).mean(axis=1)
     width = samples_of(settings.smooth_s, fps, stride)
     return Signal(
-        fps, frames, stride, k, numbers, smooth(face_contrast, width), smooth(closure, width),
-        smooth(lid_v, width) >= smooth(lid_u, width), smooth(free_contrast, width), smooth(head_contrast, width),
+        fps,
+        frames,
+        stride,
+        k,
+        numbers,
+        smooth(face_contrast, width),
+        smooth(closure, width),
+        smooth(lid_v, width) >= smooth(lid_u, width),
+        smooth(free_contrast, width),
+        smooth(head_contrast, width),
     )
 
 
@@ -420,7 +439,8 @@ def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
     head = np.zeros(len(values)) if sig.head is None else sig.head
     free = sig.face if sig.eye_free is None else sig.eye_free
     candidates = [
-        i for i in range(1, len(values) - 1)
+        i
+        for i in range(1, len(values) - 1)
         if values[i] >= limit and values[i] >= values[i - 1] and values[i] > values[i + 1]
     ]
     kept: list[int] = []
@@ -457,8 +477,13 @@ class SpottedKind:
 
 
 def spot_kinds(
-    source: VideoSource, settings: SpotSettings, kinds: tuple[str, ...], video: str, subject: str,
-    detector: FaceDetector | None = None, progress: bool = False,
+    source: VideoSource,
+    settings: SpotSettings,
+    kinds: tuple[str, ...],
+    video: str,
+    subject: str,
+    detector: FaceDetector | None = None,
+    progress: bool = False,
 ) -> list[SpottedKind]:
     """Each kind (micro, macro) spotted in one long video, with the signal it was spotted on."""
     out = []
@@ -472,8 +497,17 @@ def spot_kinds(
 
 
 def spot(
-    source: VideoSource, settings: SpotSettings, kinds: tuple[str, ...], video: str, subject: str,
-    detector: FaceDetector | None = None, progress: bool = False,
+    source: VideoSource,
+    settings: SpotSettings,
+    kinds: tuple[str, ...],
+    video: str,
+    subject: str,
+    detector: FaceDetector | None = None,
+    progress: bool = False,
 ) -> list[Interval]:
     """The spotted intervals of each kind (micro, macro) in one long video."""
-    return [i for spotted in spot_kinds(source, settings, kinds, video, subject, detector, progress) for i in spotted.intervals]
+    return [
+        i
+        for spotted in spot_kinds(source, settings, kinds, video, subject, detector, progress)
+        for i in spotted.intervals
+    ]

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.evaluation.bootstrap import Bootstrap
-from microau.io.result_tables import write_result_table
-from microau.io.intervals import KINDS, Interval, read_intervals
 from microau.datasets.index import emotion_of_class
+from microau.evaluation.bootstrap import Bootstrap
+from microau.io.intervals import KINDS, Interval, read_intervals
+from microau.io.result_tables import write_result_table
 from microau.spotting.recognition import strs_row
 from microau.spotting.releases import read_videos
 from microau.spotting.scoring import (
@@ -38,8 +38,14 @@ PROG = "microau spotting-table"
 
 
 def spotting_table(
-    videos_tsv: Path, truth_csv: Path, spotted: list[Path], kinds: list[str], bootstrap: Bootstrap | None,
-    recognised: list[Path] | None = None, class3: dict[str, list[str]] | None = None, reading: str = "combinations",
+    videos_tsv: Path,
+    truth_csv: Path,
+    spotted: list[Path],
+    kinds: list[str],
+    bootstrap: Bootstrap | None,
+    recognised: list[Path] | None = None,
+    class3: dict[str, list[str]] | None = None,
+    reading: str = "combinations",
 ) -> list[dict[str, object]]:
     """Spotting rows; with `recognised` (the analysis CSV of each video, `microau spot --model`)
     and the dataset's `class3`, the micro row also carries recognition and STRS
@@ -62,8 +68,14 @@ def spotting_table(
 
 
 def recognition_columns(
-    videos, truth: list[Interval], recognised: list[Path], class3: dict[str, list[str]], reading: str,
-    subjects: list[str], counts, bootstrap: Bootstrap | None,
+    videos,
+    truth: list[Interval],
+    recognised: list[Path],
+    class3: dict[str, list[str]],
+    reading: str,
+    subjects: list[str],
+    counts,
+    bootstrap: Bootstrap | None,
 ) -> dict[str, object]:
     """Recognition over the matched micro-expressions and STRS, as `microau.spotting.recognition`."""
     subject_of = {v.video: v.subject for v in videos}
@@ -76,7 +88,14 @@ def recognition_columns(
                 continue
             if column not in row:
                 raise SpottingError(f"{path} has no {column} column: analysed by a model without reading {reading}")
-            spotted = Interval(row["video"], subject_of.get(row["video"], ""), "micro", int(row["onset"]), int(row["apex"]), int(row["offset"]))
+            spotted = Interval(
+                row["video"],
+                subject_of.get(row["video"], ""),
+                "micro",
+                int(row["onset"]),
+                int(row["apex"]),
+                int(row["offset"]),
+            )
             analysed[row["video"]].append((spotted, row[column]))
     pairs = []
     for video in subject_of:
@@ -101,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", required=True, help="the dataset's name in the config")
     parser.add_argument("--videos", type=Path, required=True, help="videos.tsv of microau spot-index")
     parser.add_argument("--truth", type=Path, required=True, help="truth.csv of microau spot-index")
-    parser.add_argument("--spotted", type=Path, nargs="+", required=True, help="intervals CSV of each video (microau spot)")
+    parser.add_argument(
+        "--spotted", type=Path, nargs="+", required=True, help="intervals CSV of each video (microau spot)"
+    )
     parser.add_argument("--kinds", nargs="+", choices=KINDS, required=True, help="kinds the dataset annotates")
     parser.add_argument("--settings-json", required=True, help="the spotting section, recorded in the table")
     parser.add_argument("--config-hash", required=True, help="hash of the config, recorded in the table")
@@ -110,8 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confidence", type=float, required=True, help="coverage of the percentile intervals")
     parser.add_argument("--table", type=Path, required=True, help="the spotting table to write")
     parser.add_argument(
-        "--recognised", type=Path, nargs="+",
-        help="analysis CSV of each video (microau spot --model): add recognition and STRS (MEGC 2025 spot-then-recognise)",
+        "--recognised",
+        type=Path,
+        nargs="+",
+        help="analysis CSV of each video (microau spot --model): add recognition and STRS (MEGC 2025 "
+        "spot-then-recognise)",
     )
     parser.add_argument("--class3", help="with --recognised: JSON {class: [emotions]} of the dataset's truth emotions")
     parser.add_argument("--reading", help="with --recognised: the reading of Eq. 13 whose emotion is scored")
@@ -120,8 +144,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--recognised needs --class3 and --reading")
     bootstrap = Bootstrap(args.resamples, args.resample_seed, args.confidence)
     rows = spotting_table(
-        args.videos, args.truth, args.spotted, args.kinds, bootstrap, args.recognised,
-        json.loads(args.class3) if args.class3 else None, args.reading or "combinations",
+        args.videos,
+        args.truth,
+        args.spotted,
+        args.kinds,
+        bootstrap,
+        args.recognised,
+        json.loads(args.class3) if args.class3 else None,
+        args.reading or "combinations",
     )
     subjects = len({v.subject for v in read_videos(args.videos)})
     metadata = {
@@ -134,10 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     write_result_table(args.table, rows, metadata)
     for row in rows:
-        print(f"{args.dataset} {row['kind']}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['F1']:.3f} "
-              f"({row['TP']} TP of {row['truth']} truth, {row['spotted']} spotted, {row['FP_per_min']:.2f} FP/min)")
+        print(
+            f"{args.dataset} {row['kind']}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['F1']:.3f} "
+            f"({row['TP']} TP of {row['truth']} truth, {row['spotted']} spotted, {row['FP_per_min']:.2f} FP/min)"
+        )
         if args.recognised and row["kind"] == "micro":
-            print(f"{args.dataset} spot-then-recognise: recognition F1 {row['recognition_F1']:.3f} UF1 {row['recognition_UF1']:.3f} "
-                  f"UAR {row['recognition_UAR']:.3f} ({row['recognition_TP']} of {row['recognition_TP'] + row['recognition_FN']} "
-                  f"matched recognised), STRS {row['STRS']:.4f}")
+            print(
+                f"{args.dataset} spot-then-recognise: recognition F1 {row['recognition_F1']:.3f} UF1 "
+                f"{row['recognition_UF1']:.3f} UAR {row['recognition_UAR']:.3f} ({row['recognition_TP']} of "
+                f"{row['recognition_TP'] + row['recognition_FN']} matched recognised), STRS {row['STRS']:.4f}"
+            )
     return 0
