@@ -286,3 +286,37 @@ def test_extra_seeds_add_repeats_without_retraining_the_first(ablation_run):
     rows = table_rows(ablation_run / "results" / "synthetic_ablation_table.csv")
     assert [r["seeds"] for r in rows[:3]] == ["1 2"] * 3 and all(r["F1_2class_sd"] != "" for r in rows[:3])
     assert (ablation_run / "results" / "train" / "synthetic" / "lsi_only" / "seed2" / "sub01" / "model.pt").exists()
+
+
+def test_an_ablation_table_carries_the_metadata_every_table_does_and_the_paper_by_flag(runs, tmp_path):
+    weights = tmp_path / "weights.json"
+    write_weights_record(weights, {"weights": "none (random init)", "model": "tiny"})
+    config = {"magnify": {"method": "phase", "factor": 3.0}, "landmarks": {"method": "dlib"}}
+    argv = [
+        "ablation",
+        "--dataset",
+        "lab_copy",
+        "--group",
+        "III",
+        "--runs",
+        json.dumps(runs),
+        "--subjects",
+        "a",
+        "b",
+        "--weights",
+        str(weights),
+        "--temperature",
+        "model",
+        "--config-json",
+        json.dumps(config),
+        *BOOTSTRAP_FLAGS,
+    ]
+    assert cli.main([*argv, "--table", str(tmp_path / "t.csv"), "--folds", str(tmp_path / "f.csv")]) == 0
+    metadata, rows = read_result_table(tmp_path / "t.csv")
+    assert metadata["magnification"] == "phase x3.0" and metadata["landmarks"] == "dlib"
+    assert metadata["temperature"].startswith("model") and metadata["gap"].startswith("none")
+    assert "paper_CASME2_F1" in rows[0] and not any(key.startswith("gap_") for key in rows[0])
+    paper = ["--paper-dataset", "casme2", "--table", str(tmp_path / "p.csv"), "--folds", str(tmp_path / "pf.csv")]
+    assert cli.main([*argv, *paper]) == 0
+    metadata, rows = read_result_table(tmp_path / "p.csv")
+    assert metadata["gap"].startswith("gap_<metric>: the row minus the paper's casme2") and "gap_F1_2class" in rows[0]

@@ -1,5 +1,6 @@
 """Composite and cross-dataset tables: scopes, intervals, the paired comparison and the leak check."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +166,18 @@ def test_reference_runs_must_cover_the_same_subjects(composite, capsys):
     composite["references"]["b"] = composite["references"]["b"][:1]
     assert cli.main(argv(composite, ["a", "b"])) == 2
     assert "the reference LOSO runs predict subjects" in capsys.readouterr().err
+
+
+def test_a_protocol_table_carries_the_metadata_every_table_does(composite):
+    """One builder (`aggregate.table_metadata`): the protocol's sidecar names the magnification, the
+    landmarks and the temperature as the main table's does."""
+    config = {
+        "magnify": {"method": "phase", "factor": 3.0},
+        "landmarks": {"method": "dlib"},
+        "train": {"temperature": "model"},
+    }
+    assert cli.main([*argv(composite, ["a", "b"]), "--config-json", json.dumps(config)]) == 0
+    metadata, _ = read_result_table(composite["dir"] / "t.csv")
+    assert metadata["magnification"] == "phase x3.0" and metadata["landmarks"] == "dlib"
+    assert metadata["temperature"].startswith("model") and metadata["comparison"].startswith("d<F1>")
+    assert list(metadata)[-1] == "microau_version"

@@ -344,3 +344,16 @@ def test_the_real_datasets_train_with_the_papers_plain_sgd_and_the_weights_own_t
         assert (settings["momentum"], settings["lr_encoder"], settings["lr_head"]) == (0.0, 0.001, 0.01), dataset
         assert settings["temperature"] == "model" and (settings["epochs"], settings["lr_drop_epoch"]) == (80, 40)
     assert plan.model_options(config, "casme2", "add_mlp")["fusion"] == "add_mlp"
+
+
+def test_the_paper_figures_go_beside_a_real_copy_by_its_reader_not_its_name():
+    raw = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    datasets = {
+        "lab_casme2": {**raw["datasets"]["casme2"], "root": "/data/CASME2"},
+        "samm": {**raw["datasets"]["samm"], "root": "/data/SAMM"},
+        "synthetic": raw["datasets"]["synthetic"],
+    }
+    config = load_config({**raw, "datasets": datasets, "targets": ["lab_casme2"]}, SCHEMA)
+    assert plan.paper_dataset_option(config, "lab_casme2") == "--paper-dataset casme2"
+    assert plan.paper_dataset_option(config, "samm") == "--paper-dataset samm"
+    assert plan.paper_dataset_option(config, "synthetic") == ""  # generated in CASME II's layout: no real copy

@@ -226,8 +226,9 @@ def main(argv: list[str]) -> int:
         "seeds": "mean and sample standard deviation over the seeds listed in each row",
         "paired": "d<metric>_lo/hi: interval of the row minus the compared_with (full-model) row over the same "
         "resamples; share_better_<metric>: share of resamples in which the row is higher",
-        "paper": (
-            f"published {args.paper_dataset} figures of the paper beside each row (a real copy of that dataset)"
+        "paper": "published CASME II and SAMM figures of the paper; comparable only on a real copy of those",
+        "gap": (
+            f"gap_<metric>: the row minus the paper's {args.paper_dataset} figure (the dataset is a real copy of it)"
             if args.paper_dataset
             else "none: the dataset is not a real copy of CASME II or SAMM"
         ),
