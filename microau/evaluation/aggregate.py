@@ -310,6 +310,12 @@ def add_table_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mer-table", type=Path, required=True)
     parser.add_argument("--folds", type=Path, required=True)
     parser.add_argument("--provenance", type=Path, required=True, help="JSON provenance written next to the tables")
+    parser.add_argument(
+        "--mer-texts",
+        choices=list(MER_READINGS),
+        required=True,
+        help="reading of Eq. 13 whose predictions make the MER table",
+    )
 
 
 def bootstrap_of(args: argparse.Namespace) -> Bootstrap:
@@ -332,12 +338,6 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--faces-report", type=Path, help="samples without a face (microau faces --report)")
     add_bootstrap_arguments(parser)
-    parser.add_argument(
-        "--mer-texts",
-        choices=list(MER_READINGS),
-        required=True,
-        help="reading of Eq. 13 whose predictions make the MER table",
-    )
     args = parser.parse_args(argv)
     weights = read_weights_record(args.weights)
     provenance = provenance_record(weights, json.loads(args.config_json), args.config_hash)

@@ -230,12 +230,6 @@ def main(argv: list[str]) -> int:
     )
     add_table_arguments(parser)
     add_bootstrap_arguments(parser)
-    parser.add_argument(
-        "--mer-texts",
-        choices=list(MER_READINGS),
-        required=True,
-        help="reading of Eq. 13 whose predictions make the MER table",
-    )
     args = parser.parse_args(argv)
     references = {values[0]: [Path(path) for path in values[1:]] for values in args.reference}
     if sorted(references) != sorted(args.datasets) or any(not paths for paths in references.values()):

@@ -39,6 +39,7 @@ from microau.inference.predict import (
     PairModel,
     PredictError,
     Prediction,
+    add_model_argument,
     describe,
     frames_at,
     onset_and_motion_apex,
@@ -430,13 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         help="folders of clips (videos, folders of images), globs (quoted), CSV listings (columns clip, and "
         "optional id, onset, apex, offset), videos or image folders",
     )
-    parser.add_argument(
-        "--model",
-        type=Path,
-        required=True,
-        help="model.pt of a fold (results/train/...) or the final model "
-        "(results/final/<dataset>/<variant>/seed<N>/model.pt)",
-    )
+    add_model_argument(parser)
     parser.add_argument("--out", type=Path, required=True, help="the CSV written: one row per clip")
     parser.add_argument("--device", default="auto", help="where the model runs: auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--quiet", action="store_true", help="no progress line per clip")

@@ -277,6 +277,17 @@ def print_table(prediction: Prediction, args: argparse.Namespace, state: dict, p
             print(f"  {name:<10} {score:+.3f}")
 
 
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    """--model of the commands that read a trained model (predict, analyse)."""
+    parser.add_argument(
+        "--model",
+        type=Path,
+        required=True,
+        help="model.pt of a fold (results/train/...) or the final model "
+        "(results/final/<dataset>/<variant>/seed<N>/model.pt)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -288,13 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "largest motion from the onset (found and printed)",
     )
     parser.add_argument("--video", type=Path, help="read --onset and --apex as frame numbers of this video")
-    parser.add_argument(
-        "--model",
-        type=Path,
-        required=True,
-        help="model.pt of a fold (results/train/...) or the final model "
-        "(results/final/<dataset>/<variant>/seed<N>/model.pt)",
-    )
+    add_model_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument(
         "--device", default="auto", help="auto, cpu, cuda or cuda:N, as `microau train` takes it (default auto)"
