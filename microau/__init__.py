@@ -6,9 +6,10 @@ clip. They are re-exported lazily, so that `microau <command>` pays for pandas a
 the commands that use them.
 """
 
-__version__ = "0.1.0"
+from microau.version import __version__
 
 API = ("load_model", "Analyser", "Clip")
+__all__ = ["__version__", *API]
 
 
 def __getattr__(name: str):

@@ -8,8 +8,8 @@ import h5py
 import numpy as np
 import pytest
 
-from microau import __version__
 from microau.io.feature_cache import FeatureCache, FeatureCacheError, cache_geometry, read_cache, write_cache
+from microau.version import __version__
 
 
 def small_cache() -> FeatureCache:

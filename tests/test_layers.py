@@ -24,7 +24,7 @@ LAYERS = (
     "bench",
     "cli",
 )
-BASE = ("microau", "microau.errors", "microau.aus")
+BASE = ("microau", "microau.errors", "microau.aus", "microau.version")
 FACADE = "microau"
 
 

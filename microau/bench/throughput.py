@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from microau import __version__
 from microau.inference.parallel import available_cores
 from microau.io.atomic import atomic_open
+from microau.version import __version__
 
 BENCH_DATASET = "bench"
 BENCH_AUS = [1, 2, 4, 7, 12, 14, 15, 17]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from microau import __version__
 from microau.errors import MicroauError
 from microau.evaluation.bootstrap import Bootstrap, au_scores, class_f1, multiclass_resamples, per_subject_counts
 from microau.io.fold_files import (
@@ -29,6 +28,7 @@ from microau.io.result_tables import write_provenance, write_result_table
 from microau.io.sample_table import read_rows
 from microau.io.weights_record import read_weights_record
 from microau.model.temperature import describe_temperature
+from microau.version import __version__
 
 DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
 MER_READINGS = {

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from microau import __version__
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_path
+from microau.version import __version__
 
 DATASETS = ("tokens", "au_tokens", "labels", "subject", "sample", "class3")
 ATTRIBUTES = ("encoder", "pretrained", "weights", "k", "aus", "grid", "image_size", "config_hash")
