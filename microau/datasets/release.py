@@ -1,7 +1,7 @@
 """What describes one dataset release (`Release`), and the error of a release or config the user must fix.
 
-Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) holds one `Release`; `microau.datasets.index`
-reads any of them with the same rules.
+Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) holds one `Release`;
+`microau.datasets.samples` reads any of them with the same rules.
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from microau.datasets.index import (
+from microau.datasets.release import DatasetError, Release
+from microau.datasets.samples import (
     CodedRow,
     IndexResult,
     IndexRules,
@@ -53,7 +54,6 @@ from microau.datasets.index import (
     midpoint_apex,
     sample_record,
 )
-from microau.datasets.release import DatasetError, Release
 from microau.io.sample_table import make_table
 from microau.preprocess.images import write_image
 

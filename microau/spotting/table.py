@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.datasets.index import emotion_of_class
+from microau.datasets.samples import emotion_of_class
 from microau.evaluation.bootstrap import Bootstrap
 from microau.io.intervals import KINDS, Interval, read_intervals
 from microau.io.result_tables import write_result_table
