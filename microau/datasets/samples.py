@@ -246,9 +246,8 @@ def _read_coding(path: Path, release: Release, name: str, explicit: bool) -> Ite
     )
     if header_index is None:
         raise DatasetError(
-            f"{path}: no header row starting with '{release.headers['subject']}' in its first {HEADER_SEARCH_ROWS} "
-            f"rows; "
-            f"is it a {release.title} coding sheet? ({key})"
+            f"{path}: no header row starting with '{release.headers['subject']}' in its first "
+            f"{HEADER_SEARCH_ROWS} rows; is it a {release.title} coding sheet? ({key})"
         )
     header = [_header_key(cell_text(cell)) for cell in rows[header_index]]
     columns, missing = {}, []

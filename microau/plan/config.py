@@ -208,17 +208,16 @@ def check_references(config: dict) -> None:
     for name, settings in config["spotting_datasets"].items():
         if settings["reader"] == "synthetic_long" and settings["root"] is not None:
             raise ConfigError(
-                f"config key 'spotting_datasets.{name}.root': a synthetic_long release is written by the pipeline; "
-                f"leave root unset"
+                f"config key 'spotting_datasets.{name}.root': a synthetic_long release is written by the "
+                "pipeline; leave root unset"
             )
     for name, settings in config["datasets"].items():
         layouts = GENERATED_LAYOUTS.get(settings["reader"], ())
         if settings["generated"] and settings["frames_layout"] not in layouts:
             raise ConfigError(
                 f"config key 'datasets.{name}': a generated dataset is written in CASME II's layout "
-                f"(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos (reader: "
-                f"table); "
-                f"got reader: {settings['reader']}, frames_layout: {settings['frames_layout']}"
+                "(reader: casme2, frames_layout: selected), SAMM's (reader: samm) or as a table of videos "
+                f"(reader: table); got reader: {settings['reader']}, frames_layout: {settings['frames_layout']}"
             )
         if settings["generated"] and settings["root"] not in (None, generated_release(name)):
             raise ConfigError(
