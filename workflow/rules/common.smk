@@ -267,6 +267,17 @@ def cross_of(wildcards):
     return cross_pair(wildcards.train, wildcards.test)
 
 
+def composite_split(wildcards):
+    """The train flags of a composite fold: its pooled datasets and the `<dataset>/<subject>` left out."""
+    held_out = shlex.quote(f"{wildcards.dataset}/{wildcards.subject}")
+    return f"{planned(plan.protocol_train_flags)(composite_of(wildcards))} --held-out {held_out}"
+
+
+def cross_split(wildcards):
+    """The train flags of a cross-dataset run: its pooled datasets and the dataset tested."""
+    return f"{planned(plan.protocol_train_flags)(cross_of(wildcards))} --held-out-dataset {shlex.quote(wildcards.test)}"
+
+
 def composite_settings(wildcards):
     schedule = planned(plan.composite_schedule)(wildcards.composite)
     settings = planned(plan.protocol_settings)(

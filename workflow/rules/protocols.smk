@@ -17,8 +17,7 @@ use rule train as train_composite with:
     benchmark:
         "results/benchmarks/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}.tsv"
     params:
-        split=lambda wc: planned(plan.protocol_train_flags)(composite_of(wc))
-        + f" --held-out {shlex.quote(wc.dataset + '/' + wc.subject)}",
+        split=composite_split,
         settings=composite_settings,
         options=composite_options,
 
@@ -37,8 +36,7 @@ use rule train as train_cross with:
     benchmark:
         "results/benchmarks/train/cross/{train}_to_{test}/{variant}/seed{seed}.tsv"
     params:
-        split=lambda wc: planned(plan.protocol_train_flags)(cross_of(wc))
-        + f" --held-out-dataset {shlex.quote(wc.test)}",
+        split=cross_split,
         settings=cross_settings,
         options=cross_options,
 
