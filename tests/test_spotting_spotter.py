@@ -4,9 +4,20 @@ import cv2
 import numpy as np
 import pytest
 
-from microau.datasets.synthetic_long import synthesize_long
+from microau.datasets.synthetic import (
+    SubjectRenderer,
+    detect_subject_landmarks,
+    plan_subjects,
+)
+from microau.datasets.synthetic_long import (
+    Event,
+    Expression,
+    LongVideo,
+    render_video,
+    synthesize_long,
+)
 from microau.spotting.bench import default_settings
-from microau.spotting.intervals import read_intervals
+from microau.spotting.intervals import Interval, read_intervals
 from microau.spotting.scoring import match
 from microau.spotting.spot import main as spot_main
 from microau.spotting.spotter import (
@@ -23,6 +34,7 @@ from microau.spotting.spotter import (
     intervals_of,
     masked_pair,
     peaks,
+    region_flows,
     signal,
     spot,
     subtract_head,
@@ -149,11 +161,6 @@ def test_the_signal_takes_the_eye_masked_regions_where_they_were_computed():
 
 @pytest.mark.slow
 def test_an_au4_during_a_blink_is_spotted_and_the_blink_alone_reads_far_less_with_the_eyes_painted_out(tmp_path):
-    from microau.datasets.synthetic import SubjectRenderer, detect_subject_landmarks, plan_subjects
-    from microau.datasets.synthetic_long import Event, Expression, LongVideo, render_video
-    from microau.spotting.intervals import Interval
-    from microau.spotting.spotter import region_flows
-
     people = plan_subjects(5, 1)
     detect_subject_landmarks(people)
     person = people[0]

@@ -28,9 +28,14 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    the opening, so it holds the lid when the head has moved since the landmarks) as a share of
    the eye's opening, in against out as in 3; a blink is a fall of at least `blink_closing` of
    the opening, mostly vertical, in both eyes on average. Its contrast in the face has side lobes
-   k before and after it, hence the window of k. A peak with a blink within k of it is kept
-   only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink does
-   not move, carry it above the threshold too.
+   k before and after it, hence the window of k. Within BLINK_REACH k of a blink the regions are
+   measured on a second flow of the same two crops with the eyes painted out (`eye_mask`: each eye
+   and the fold above it filled with one grey, the later crop's mask moved with the head) and the
+   head's motion fitted without the eyes: the blink is not in that flow, while the brows (AU4), the
+   skin under the lower lids and the cheeks (AU7, AU6) are, so a peak there is judged as any other.
+   Where that flow is missing (a new face box inside the window), a peak with a blink within k is
+   kept only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink
+   does not move, carry it above the threshold too.
 6. Head moves: the affine removal leaves a few per cent of a quick head move in the flow (the flow
    itself errs by that much on a face moving several px). A peak under `head_share` of the head's
    own in-against-out motion within k of it is that residue, not an expression.
