@@ -28,9 +28,14 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    the opening, so it holds the lid when the head has moved since the landmarks) as a share of
    the eye's opening, in against out as in 3; a blink is a fall of at least `blink_closing` of
    the opening, mostly vertical, in both eyes on average. Its contrast in the face has side lobes
-   k before and after it, hence the window of k. A peak with a blink within k of it is kept
-   only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink does
-   not move, carry it above the threshold too.
+   k before and after it, hence the window of k. Within BLINK_REACH k of a blink the regions are
+   measured on a second flow of the same two crops with the eyes painted out (`eye_mask`: each eye
+   and the fold above it filled with one grey, the later crop's mask moved with the head) and the
+   head's motion fitted without the eyes: the blink is not in that flow, while the brows (AU4), the
+   skin under the lower lids and the cheeks (AU7, AU6) are, so a peak there is judged as any other.
+   Where that flow is missing (a new face box inside the window), a peak with a blink within k is
+   kept only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink
+   does not move, carry it above the threshold too.
 6. Head moves: the affine removal leaves a few per cent of a quick head move in the flow (the flow
    itself errs by that much on a face moving several px). A peak under `head_share` of the head's
    own in-against-out motion within k of it is that residue, not an expression.
@@ -87,9 +92,18 @@ LIDS: tuple[tuple[tuple[int, ...], tuple[int, ...], tuple[int, int]], ...] = (
     ((37, 38), (40, 41), (36, 39)),
     ((43, 44), (46, 47), (42, 45)),
 )
+# The eye mask: each eye's box from corner to corner, from EYE_MASK_ABOVE openings above its upper lid
+# (the lid's fold, which a blink carries down with the lid) to EYE_MASK_BELOW below its lower lid (the
+# lid's margin, which the closing upper lid reaches; the skin below, which AU7 raises, stays in view),
+# its edge feathered over EYE_MASK_FEATHER openings. A blink moves what lies inside it, and little else.
+EYE_MASK_ABOVE = 1.0
+EYE_MASK_BELOW = 0.25
+EYE_MASK_FEATHER = 0.3
+EYES68 = ((36, 37, 38, 39, 40, 41), (42, 43, 44, 45, 46, 47))  # iBUG-68 points of each eye
 FIT_STEP = 3  # px between the crop pixels the head's motion is fitted to
 FIT_ROUNDS = 4  # reweighting rounds of the fit
 OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
+BLINK_REACH = 2  # samples within this many k of a blink's fall or rise get the eye-masked flow
 
 
 class SpottingError(MicroauError):
@@ -118,8 +132,9 @@ class SpotSettings:
 @dataclass
 class Signal:
     """The sampled frames and at each: the face signal, the eyes' closure (share of the opening)
-    and whether that closure was vertical, the signal of the regions away from the eyes, and the
-    head's own motion (its in-against-out contrast, as the regions', before it was removed)."""
+    and whether that closure was vertical, the signal of the regions away from the eyes, the
+    head's own motion (its in-against-out contrast, as the regions', before it was removed), and
+    whether the face signal there was measured with the eyes painted out (flow in and out)."""
 
     fps: float
     frames: int
@@ -131,6 +146,7 @@ class Signal:
     vertical: np.ndarray | None = None
     eye_free: np.ndarray | None = None
     head: np.ndarray | None = None
+    masked: np.ndarray | None = None
 
 
 # ---- frames of a long video -------------------------------------------------------------------
@@ -233,10 +249,33 @@ def lid_boxes(points: np.ndarray, side: int) -> tuple[list[tuple[int, int, int, 
     return boxes, np.array(openings)
 
 
-def face_fit_points(points: np.ndarray, side: int) -> np.ndarray:
-    """[n, 3] (x, y, 1) of every FIT_STEP-th crop pixel inside the face's outline."""
+def eye_mask(points: np.ndarray, side: int) -> np.ndarray:
+    """[side, side] float32 weight, 1 over each eye (corner to corner, EYE_MASK_ABOVE openings above
+    its upper lid to EYE_MASK_BELOW below its lower lid) falling to 0 over EYE_MASK_FEATHER openings."""
+    mask = np.zeros((side, side), np.float32)
+    openings = []
+    for indices in EYES68:
+        eye = points[list(indices)]
+        top, bottom = float(eye[[1, 2], 1].mean()), float(eye[[4, 5], 1].mean())
+        opening = max(bottom - top, 1.0)
+        openings.append(opening)
+        x0, x1 = int(np.floor(eye[:, 0].min())), int(np.ceil(eye[:, 0].max()))
+        y0, y1 = int(np.floor(top - EYE_MASK_ABOVE * opening)), int(np.ceil(bottom + EYE_MASK_BELOW * opening))
+        mask[max(0, y0) : max(0, min(side, y1 + 1)), max(0, x0) : max(0, min(side, x1 + 1))] = 1.0
+    feather = EYE_MASK_FEATHER * float(np.mean(openings))
+    if feather > 0:
+        mask = np.clip(2.0 * cv2.GaussianBlur(mask, (0, 0), feather), 0.0, 1.0)  # 1 inside, 0.5 at the box's edge
+    return mask
+
+
+def face_fit_points(points: np.ndarray, side: int, exclude: np.ndarray | None = None) -> np.ndarray:
+    """[n, 3] (x, y, 1) of every FIT_STEP-th crop pixel inside the face's outline, less those where
+    `exclude` (a [side, side] weight, the eye mask) is not 0: the eyes move on their own (blinks,
+    gaze), and a blink fitted as head motion spreads as a false motion over the brows and chin."""
     mask = np.zeros((side, side), np.uint8)
     cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points[list(OUTLINE)]).astype(np.int32)), 1)
+    if exclude is not None:
+        mask[exclude > 0.01] = 0
     ys, xs = np.nonzero(mask[::FIT_STEP, ::FIT_STEP])
     return np.stack([xs * FIT_STEP, ys * FIT_STEP, np.ones_like(xs)], axis=1).astype(np.float64)
 
@@ -244,7 +283,8 @@ def face_fit_points(points: np.ndarray, side: int) -> np.ndarray:
 @dataclass
 class Face:
     """The face box (x, y, side) in frame pixels, and in the face crop: the region boxes, the lid
-    boxes and eye openings, and the pixels the head's motion is fitted to."""
+    boxes and eye openings, the pixels the head's motion is fitted to, the regions' centres, the
+    eye mask (`eye_mask`) and the pixels the head's motion is fitted to with the eyes left out."""
 
     box: tuple[int, int, int]
     rois: list[tuple[int, int, int, int]]
@@ -252,6 +292,8 @@ class Face:
     openings: np.ndarray
     fit: np.ndarray
     centres: np.ndarray
+    eye_mask: np.ndarray | None = None
+    fit_eyeless: np.ndarray | None = None
 
 
 def locate_face(
@@ -274,13 +316,24 @@ def locate_face(
     eyes, openings = lid_boxes(crop_points, settings.face_px)
     rois = roi_boxes(crop_points, settings.face_px, settings.roi_share)
     centres = np.array([[(x0 + x1) / 2, (y0 + y1) / 2, 1.0] for x0, y0, x1, y1 in rois])
-    return Face(box, rois, eyes, openings, face_fit_points(crop_points, settings.face_px), centres)
+    mask = eye_mask(crop_points, settings.face_px)
+    return Face(
+        box,
+        rois,
+        eyes,
+        openings,
+        face_fit_points(crop_points, settings.face_px),
+        centres,
+        mask,
+        face_fit_points(crop_points, settings.face_px, mask),
+    )
 
 
-def head_motion(flow: np.ndarray, face: Face) -> np.ndarray:
-    """2x3 affine map of the head, flow(x) = A [x, y, 1], fitted to the face's flow by iteratively
-    reweighted least squares with Cauchy weights (scale: 1.4826 MAD of the residuals)."""
-    points = face.fit
+def head_motion(flow: np.ndarray, face: Face, points: np.ndarray | None = None) -> np.ndarray:
+    """2x3 affine map of the head, flow(x) = A [x, y, 1], fitted to the face's flow (at `points`, by
+    default `face.fit`) by iteratively reweighted least squares with Cauchy weights (scale: 1.4826
+    MAD of the residuals)."""
+    points = face.fit if points is None else points
     observed = flow[points[:, 1].astype(int), points[:, 0].astype(int)].astype(np.float64)
     weights = np.ones(len(points))
     for _round in range(FIT_ROUNDS):
@@ -295,6 +348,26 @@ def head_motion(flow: np.ndarray, face: Face) -> np.ndarray:
 def subtract_head(flow: np.ndarray, motion: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """The flow less the head's affine motion at every pixel (`grid`: [H, W, 3] of x, y, 1)."""
     return flow - (grid @ motion.T.astype(np.float32))
+
+
+def masked_pair(
+    earlier: np.ndarray, later: np.ndarray, face: Face, motion: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two crops of one flow with the eyes painted out: the eye mask on the earlier crop, and
+    moved by the head's motion (`motion`, its affine flow) on the later one, both filled with the
+    same grey (the earlier crop's mean under the mask). A flat patch that moves with the head holds
+    no motion of its own: the flow there and next to it is the head's and the skin's around it."""
+    alpha = face.eye_mask
+    forward = np.float32(
+        [[1.0 + motion[0, 0], motion[0, 1], motion[0, 2]], [motion[1, 0], 1.0 + motion[1, 1], motion[1, 2]]]
+    )
+    moved = cv2.warpAffine(alpha, forward, (alpha.shape[1], alpha.shape[0]), flags=cv2.INTER_LINEAR, borderValue=0)
+    grey = np.float32((earlier * alpha).sum() / max(float(alpha.sum()), 1e-6))
+
+    def paint(image: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        return np.clip(np.rint(image * (1.0 - weight) + grey * weight), 0, 255).astype(np.uint8)
+
+    return paint(earlier.astype(np.float32), alpha), paint(later.astype(np.float32), moved)
 
 
 def face_crop(frame: np.ndarray, face: Face, size: int) -> np.ndarray:
@@ -319,45 +392,78 @@ def region_flows(
     half_length_s: float,
     detector: FaceDetector | None = None,
     progress: bool = False,
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """stride, k (samples), sampled frame numbers, and per sample, from the frame k samples earlier
     (zero for the first k), the head's motion removed: the regions' [regions, 2] mean flow, and
     per eye [2, 3] its upper lid's fall (downward flow, share of its opening) and its mean flow (x, y),
-    and the head's motion removed at each region's centre [regions, 2]."""
+    the head's motion removed at each region's centre [regions, 2], and the regions' mean flow of a
+    second flow with the eyes painted out (`masked_pair`; NaN where not computed). That second flow
+    is computed for the samples within BLINK_REACH k of a blink (the upper lids fell into a sample and
+    rose out of it by at least `blink_closing` of the opening, as `blinks` tests): the blink's flow in
+    and flow out, and a blink of up to 2k, are all measured with the eyes painted out."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
     k = samples_of(half_length_s, source.fps, stride)
+    reach = BLINK_REACH * k
     redetect = max(1, int(round(settings.redetect_s * source.fps)))
-    history: deque[np.ndarray] = deque(maxlen=k + 1)
-    numbers, regions, eyes, heads = [], [], [], []
+    history: deque[tuple[int, np.ndarray]] = deque(maxlen=reach + 2 * k + 1)  # (sample, crop)
+    raw: dict[int, np.ndarray] = {}  # each recent sample's flow, the head's motion not yet removed
+    numbers, regions, eyes, heads, masked = [], [], [], [], []
+    wanted: set[int] = set()
     ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
     grid = np.dstack([xs, ys, np.ones_like(xs)])
     face: Face | None = None
     started, last_print = time.perf_counter(), 0.0
+
+    def masked_flow(j: int) -> None:
+        crops = dict(history)
+        if j - k not in crops or j not in crops or j not in raw or not np.isnan(masked[j][0, 0]):
+            return  # not in this face box's history, or computed already
+        # the head's motion fitted without the eyes: a blink fitted as head motion would spread over the brows and chin
+        motion = head_motion(raw[j], face, face.fit_eyeless)
+        earlier, later = masked_pair(crops[j - k], match_gain(crops[j - k], crops[j]), face, motion)
+        masked[j] = region_means(subtract_head(flow_of(earlier, later), motion, grid), face.rois)
+
     for number, frame in source.read(stride):
         if face is None or number % redetect < stride:
             moved = face is not None
             face = locate_face(frame, settings, detector, face, f"frame {number} of {source.path}")
             if moved:
                 history.clear()  # a new box: earlier crops are not comparable
+                raw.clear()
         crop = face_crop(frame, face, settings.face_px)
-        history.append(crop)
+        t = len(numbers)
+        history.append((t, crop))
         numbers.append(number)
+        masked.append(np.full((len(face.rois), 2), np.nan))
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
             heads.append(np.zeros((len(face.rois), 2)))
             eyes.append(np.zeros((len(face.openings), 3)))
             continue
-        earlier = history[0]
+        earlier = history[-k - 1][1]
         flow = flow_of(earlier, match_gain(earlier, crop))
         motion = head_motion(flow, face)
+        if face.eye_mask is not None:
+            raw[t] = flow
+            raw.pop(t - reach - 2 * k - 1, None)
         flow = subtract_head(flow, motion, grid)
         regions.append(region_means(flow, face.rois))
         heads.append(face.centres @ motion.T)
         lids = region_means(flow, face.eyes)
         # per eye: the upper lid's fall (share of the opening) and its flow
         eyes.append(np.column_stack([lids[:, 1] / face.openings, lids]))
+        if face.eye_mask is not None and face.fit_eyeless is not None:
+            # the blink test of `signal` on the sample k back: its lids fell into it and rose out of it
+            if (
+                t >= 2 * k
+                and (float(eyes[t - k][:, 0].mean()) - float(eyes[t][:, 0].mean())) / 2 >= settings.blink_closing
+            ):
+                wanted.update(range(max(0, t - k - reach), t - k + reach + 1))
+            for j in sorted(j for j in wanted if j <= t):
+                masked_flow(j)
+                wanted.discard(j)
         now = time.perf_counter()
         if progress and now - last_print > 5.0:
             last_print = now
@@ -367,7 +473,7 @@ def region_flows(
                 file=sys.stderr,
                 flush=True,
             )
-    return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads)
+    return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads), np.array(masked)
 
 
 def contrast(means: np.ndarray, k: int) -> np.ndarray:
@@ -386,7 +492,15 @@ def smooth(values: np.ndarray, width: int) -> np.ndarray:
 
 def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Signal:
     """The face and eye signals of one half length from `region_flows`'s output."""
-    stride, k, numbers, regions, eyes, heads = flows
+    stride, k, numbers, regions, eyes, heads = flows[:6]
+    masked_at = np.zeros(len(regions), bool)
+    if len(flows) > 6 and len(regions):
+        # near blinks, the regions' flow with the eyes painted out
+        eyeless = flows[6]
+        computed = ~np.isnan(eyeless).any(axis=(1, 2))
+        regions = np.where(computed[:, None, None], eyeless, regions)
+        if len(regions) > k:
+            masked_at[:-k] = computed[:-k] & computed[k:]
     regional = contrast(regions, k)
     head_contrast = contrast(heads, k).mean(axis=1)
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
@@ -412,6 +526,7 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
         smooth(lid_v, width) >= smooth(lid_u, width),
         smooth(free_contrast, width),
         smooth(head_contrast, width),
+        masked_at,
     )
 
 
@@ -431,8 +546,9 @@ def threshold(values: np.ndarray, settings: SpotSettings) -> float:
 
 def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
     """Sample indices of the spotted apexes: local maxima above the threshold, the highest first
-    kept, others within 2k samples of a kept one dropped; near a blink, kept only when the regions
-    away from the eyes carry the peak too."""
+    kept, others within 2k samples of a kept one dropped; near a blink, kept when the signal there
+    was measured with the eyes painted out (the blink is not in it), or else when the regions away
+    from the eyes carry the peak too."""
     values = sig.face
     limit = threshold(values, settings)
     blinking = blinks(sig, settings)
@@ -443,12 +559,13 @@ def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
         for i in range(1, len(values) - 1)
         if values[i] >= limit and values[i] >= values[i - 1] and values[i] > values[i + 1]
     ]
+    eyeless = np.zeros(len(values), bool) if sig.masked is None else sig.masked
     kept: list[int] = []
     for i in sorted(candidates, key=lambda i: -values[i]):
         if any(abs(i - j) < 2 * sig.k for j in kept):
             continue
         window = slice(max(0, i - sig.k), i + sig.k + 1)
-        if blinking[window].any() and free[i] < limit:
+        if blinking[window].any() and not eyeless[i] and free[i] < limit:
             continue
         if values[i] < settings.head_share * head[window].max():
             continue
