@@ -52,10 +52,11 @@ def analysis_rows(video):
 
 def test_strs_recomputed_by_hand(tmp_path, capsys):
     # Spotting: TP 4 (all but a's 300-310), FP 1, FN 1 (a's 200-210): F1 = 8 / (8 + 1 + 1) = 0.8.
-    # Recognition over the 4 matched: positive TP 2, FP 1 (a 100-110), FN 0 -> F1 0.8;
-    # negative TP 1, FP 0, FN 1 -> F1 2/3; surprise has no matched truth and is left out.
-    # Summed TP 3, FP 1, FN 1: F1 = 6 / 8 = 0.75; UF1 = (0.8 + 2/3) / 2; UAR = (1 + 0.5) / 2.
-    # STRS = 0.8 x 0.75 = 0.6.
+    # Recognition over the 4 matched: positive TP 2, FP 1 (a 100-110), FN 0 -> P 2/3, R 1, F1 0.8;
+    # negative TP 1, FP 0, FN 1 -> P 1, R 1/2, F1 2/3; surprise has no matched pair -> P = R = 0.
+    # Summed TP 3, FP 1, FN 1. Precision (2/3 + 1 + 0) / 3 = 5/9, recall (1 + 1/2 + 0) / 3 = 1/2,
+    # F1 = 2 (5/9)(1/2) / (5/9 + 1/2) = 10/19; UF1 = (0.8 + 2/3) / 2 and UAR = (1 + 0.5) / 2 over the
+    # two classes with truth. STRS = 0.8 x 10/19 = 8/19.
     write_videos(
         tmp_path / "videos.tsv",
         [LongVideoRow("a", "s1", "a.avi", 30.0, 1800), LongVideoRow("b", "s2", "b.avi", 30.0, 1800)],
@@ -105,12 +106,14 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
     _, (row,) = read_result_table(tmp_path / "table.csv", ["kind", "F1", "STRS", "recognition_UF1"])
     assert float(row["F1"]) == pytest.approx(0.8)
     assert (row["recognition_TP"], row["recognition_FP"], row["recognition_FN"]) == ("3", "1", "1")
-    assert float(row["recognition_F1"]) == pytest.approx(0.75, abs=1e-4)
+    assert float(row["recognition_precision"]) == pytest.approx(5 / 9, abs=1e-4)
+    assert float(row["recognition_recall"]) == pytest.approx(0.5, abs=1e-4)
+    assert float(row["recognition_F1"]) == pytest.approx(10 / 19, abs=1e-4)
     assert float(row["recognition_UF1"]) == pytest.approx((0.8 + 2 / 3) / 2, abs=1e-4)
     assert float(row["recognition_UAR"]) == pytest.approx(0.75, abs=1e-4)
-    assert float(row["STRS"]) == pytest.approx(0.6, abs=1e-4)
-    assert float(row["STRS_lo"]) <= 0.6 <= float(row["STRS_hi"])
-    assert "STRS 0.6000" in capsys.readouterr().out
+    assert float(row["STRS"]) == pytest.approx(8 / 19, abs=1e-4)
+    assert float(row["STRS_lo"]) <= 8 / 19 <= float(row["STRS_hi"])
+    assert "STRS 0.4211" in capsys.readouterr().out
 
 
 def test_recognition_scores_of_counts_and_nothing_matched():
@@ -119,8 +122,22 @@ def test_recognition_scores_of_counts_and_nothing_matched():
     )
     assert counts.tolist() == [[1, 0, 1], [1, 1, 0], [0, 0, 0]]
     scores = recognition_scores(counts)
-    assert scores["F1"] == pytest.approx(4 / 6) and scores["UAR"] == pytest.approx(0.75)
+    # precision (1 + 1/2 + 0) / 3 = 1/2, recall (1/2 + 1 + 0) / 3 = 1/2
+    assert scores["F1"] == pytest.approx(0.5) and scores["UAR"] == pytest.approx(0.75)
     assert recognition_scores(np.zeros((3, 3)))["F1"] == 0.0
+
+
+def test_the_challenge_papers_baseline_row_is_reproduced():
+    """MEGC 2025's baseline on SAMM (arXiv 2506.15298): recognition TP = FP = FN = 1, precision
+    0.1667, recall 0.3333, F1 0.2222, and with spotting F1 0.0278, STRS 0.0062. Two matched pairs
+    over three classes: one recognised right, one of another class recognised as it."""
+    counts = recognition_counts(
+        ["negative", "positive"], ["negative", "negative"], ["negative", "positive", "surprise"]
+    )
+    scores = recognition_scores(counts)
+    assert (scores["TP"], scores["FP"], scores["FN"]) == (1, 1, 1)
+    assert round(scores["precision"], 4) == 0.1667 and round(scores["recall"], 4) == 0.3333
+    assert round(scores["F1"], 4) == 0.2222 and round(0.0278 * scores["F1"], 4) == 0.0062
 
 
 def test_the_bootstrap_interval_is_empty_free_with_one_subject():
