@@ -19,7 +19,7 @@ CONTRASTIVE = {"miaucl": "same_label", "local_origcl": "diagonal", "global_origc
 
 @dataclass
 class TrainSettings:
-    """Every setting of one training run; the workflow fills each from the config (workflow_plan)."""
+    """Every setting of one training run; the workflow fills each from the config (`microau.plan.workflow`)."""
 
     epochs: int
     batch_size: int
