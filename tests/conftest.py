@@ -29,14 +29,11 @@ def train_settings(**changes):
 
 
 def schema_preprocess() -> dict[str, dict]:
-    """The schema defaults of the preprocessing sections, as the train rule stores them in model.pt."""
-    from microau.plan.config import SCHEMA_PATH, load_schema
+    """The schema defaults of the preprocessing sections, as the train rule stores them in model.pt
+    (`plan.workflow.preprocess_settings` of the schema's config)."""
+    from microau.plan.workflow import preprocess_settings
 
-    schema = load_schema(SCHEMA_PATH)["properties"]
-    return {
-        section: {key: spec["default"] for key, spec in schema[section]["properties"].items()}
-        for section in ("frames", "magnify", "flow", "landmarks")
-    }
+    return preprocess_settings(schema_config())
 
 
 PREPROCESS = schema_preprocess()
