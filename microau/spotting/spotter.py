@@ -386,6 +386,13 @@ def stride_of(settings: SpotSettings, fps: float) -> int:
     return max(1, int(settings.sample_s * fps))
 
 
+def lid_closure(earlier: np.ndarray, later: np.ndarray) -> np.ndarray | float:
+    """How far the lids fell into a sample and rose out of it, as a share of the opening, both eyes
+    averaged (a blink closes both): `earlier` and `later` are the per-eye rows (fall, u, v) k samples
+    before and at the sample after it, one sample's (eyes, 3) or a video's (samples, eyes, 3)."""
+    return ((earlier[..., 0] - later[..., 0]) / 2).mean(axis=-1)
+
+
 def region_flows(
     source: VideoSource,
     settings: SpotSettings,
@@ -456,10 +463,7 @@ def region_flows(
         eyes.append(np.column_stack([lids[:, 1] / face.openings, lids]))
         if face.eye_mask is not None and face.fit_eyeless is not None:
             # the blink test of `signal` on the sample k back: its lids fell into it and rose out of it
-            if (
-                t >= 2 * k
-                and (float(eyes[t - k][:, 0].mean()) - float(eyes[t][:, 0].mean())) / 2 >= settings.blink_closing
-            ):
+            if t >= 2 * k and lid_closure(eyes[t - k], eyes[t]) >= settings.blink_closing:
                 wanted.update(range(max(0, t - k - reach), t - k + reach + 1))
             for j in sorted(j for j in wanted if j <= t):
                 masked_flow(j)
@@ -509,7 +513,7 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
     lid_u = lid_v = np.zeros(len(eyes))
     if len(eyes) > k:
         # closing into t and reopening out of it, both eyes averaged (a blink closes both)
-        closure[:-k] = ((eyes[:-k, :, 0] - eyes[k:, :, 0]) / 2).mean(axis=1)
+        closure[:-k] = lid_closure(eyes[:-k], eyes[k:])
         lid_u = np.zeros(len(eyes))
         lid_v = np.zeros(len(eyes))
         lid_u[:-k] = np.abs((eyes[:-k, :, 1] - eyes[k:, :, 1]) / 2).mean(axis=1)
