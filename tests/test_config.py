@@ -313,6 +313,7 @@ def code_lists() -> list[tuple[str, object, list]]:
     from microau.model.mer import READINGS
     from microau.model.micro_au_clip import FUSIONS, POOLINGS
     from microau.model.temperature import TEMPERATURE_READINGS
+    from microau.plan.config import KINDS_ANNOTATED
     from microau.plan.paper_tables import PAPER_TABLES
     from microau.preprocess.flow import THIRD_CHANNELS
     from microau.preprocess.landmarks import METHODS as LANDMARK_METHODS
@@ -323,6 +324,7 @@ def code_lists() -> list[tuple[str, object, list]]:
 
     dataset = ("definitions", "dataset", "properties")
     variant = ("properties", "variants", "additionalProperties", "properties")
+    spotting = ("definitions", "spotting_dataset", "properties")
     return [
         ("INDEX_READERS", INDEX_READERS, _enum(*dataset, "reader")),
         ("FRAME_LAYOUTS", FRAME_LAYOUTS, _enum(*dataset, "frames_layout")),
@@ -347,7 +349,8 @@ def code_lists() -> list[tuple[str, object, list]]:
         ),
         ("mer READINGS", READINGS, _enum("properties", "mer", "properties", "texts")),
         ("PAPER_TABLES", list(PAPER_TABLES), _enum("properties", "ablation", "properties", "tables")),
-        ("SPOT_READERS", SPOT_READERS, _enum("definitions", "spotting_dataset", "properties", "reader")),
+        ("SPOT_READERS", SPOT_READERS, _enum(*spotting, "reader")),
+        ("KINDS_ANNOTATED (spotting readers)", list(KINDS_ANNOTATED), _enum(*spotting, "reader")),
         ("FLOW_METHODS (spotting)", FLOW_METHODS, _enum("properties", "spotting", "properties", "flow")),
     ]
 
