@@ -55,8 +55,8 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
     # Recognition over the 4 matched: positive TP 2, FP 1 (a 100-110), FN 0 -> P 2/3, R 1, F1 0.8;
     # negative TP 1, FP 0, FN 1 -> P 1, R 1/2, F1 2/3; surprise has no matched pair -> P = R = 0.
     # Summed TP 3, FP 1, FN 1. Precision (2/3 + 1 + 0) / 3 = 5/9, recall (1 + 1/2 + 0) / 3 = 1/2,
-    # F1 = 2 (5/9)(1/2) / (5/9 + 1/2) = 10/19; UF1 = (0.8 + 2/3) / 2 and UAR = (1 + 0.5) / 2 over the
-    # two classes with truth. STRS = 0.8 x 10/19 = 8/19.
+    # F1 = 2 (5/9)(1/2) / (5/9 + 1/2) = 10/19; UF1 = (0.8 + 2/3 + 0) / 3 and the challenge's UAR =
+    # the mean precision 5/9, over the three classes. STRS = 0.8 x 10/19 = 8/19.
     write_videos(
         tmp_path / "videos.tsv",
         [LongVideoRow("a", "s1", "a.avi", 30.0, 1800), LongVideoRow("b", "s2", "b.avi", 30.0, 1800)],
@@ -109,8 +109,8 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
     assert float(row["recognition_precision"]) == pytest.approx(5 / 9, abs=1e-4)
     assert float(row["recognition_recall"]) == pytest.approx(0.5, abs=1e-4)
     assert float(row["recognition_F1"]) == pytest.approx(10 / 19, abs=1e-4)
-    assert float(row["recognition_UF1"]) == pytest.approx((0.8 + 2 / 3) / 2, abs=1e-4)
-    assert float(row["recognition_UAR"]) == pytest.approx(0.75, abs=1e-4)
+    assert float(row["recognition_UF1"]) == pytest.approx((0.8 + 2 / 3) / 3, abs=1e-4)
+    assert float(row["recognition_UAR"]) == pytest.approx(5 / 9, abs=1e-4)
     assert float(row["STRS"]) == pytest.approx(8 / 19, abs=1e-4)
     assert float(row["STRS_lo"]) <= 8 / 19 <= float(row["STRS_hi"])
     assert "STRS 0.4211" in capsys.readouterr().out
@@ -122,22 +122,29 @@ def test_recognition_scores_of_counts_and_nothing_matched():
     )
     assert counts.tolist() == [[1, 0, 1], [1, 1, 0], [0, 0, 0]]
     scores = recognition_scores(counts)
-    # precision (1 + 1/2 + 0) / 3 = 1/2, recall (1/2 + 1 + 0) / 3 = 1/2
-    assert scores["F1"] == pytest.approx(0.5) and scores["UAR"] == pytest.approx(0.75)
-    assert recognition_scores(np.zeros((3, 3)))["F1"] == 0.0
+    # precision (1 + 1/2 + 0) / 3 = 1/2, recall (1/2 + 1 + 0) / 3 = 1/2; the classes' F1 2/3, 2/3, 0
+    assert scores["F1"] == pytest.approx(0.5) and scores["UAR"] == pytest.approx(0.5)
+    assert scores["UF1"] == pytest.approx(4 / 9)
+    assert all(value == 0 for value in recognition_scores(np.zeros((3, 3))).values())
 
 
-def test_the_challenge_papers_baseline_row_is_reproduced():
-    """MEGC 2025's baseline on SAMM (arXiv 2506.15298): recognition TP = FP = FN = 1, precision
-    0.1667, recall 0.3333, F1 0.2222, and with spotting F1 0.0278, STRS 0.0062. Two matched pairs
-    over three classes: one recognised right, one of another class recognised as it."""
-    counts = recognition_counts(
-        ["negative", "positive"], ["negative", "negative"], ["negative", "positive", "surprise"]
-    )
-    scores = recognition_scores(counts)
+@pytest.mark.parametrize(
+    "truth, recognised, printed, spotting_f1",
+    [
+        # SAMM: one of two matched pairs recognised right, the other (another class) recognised as it
+        (["negative", "positive"], ["negative", "negative"], (0.1667, 0.3333, 0.2222, 0.2222, 0.1667, 0.0062), 0.0278),
+        # CAS(ME)^3: one right, one of the same class recognised as another (recall printed "1.667")
+        (["negative", "negative"], ["negative", "positive"], (0.3333, 0.1667, 0.2222, 0.2222, 0.3333, 0.0086), 0.0387),
+    ],
+)
+def test_the_challenge_papers_baseline_rows_are_reproduced(truth, recognised, printed, spotting_f1):
+    """MEGC 2025's baseline (arXiv 2506.15298, its table of ME-STR results): recognition TP = FP =
+    FN = 1 on both test sets, then precision, recall, F1, UF1, UAR and STRS as printed: class means
+    over three classes, UAR equal to precision as the challenge's scorer computes it."""
+    scores = recognition_scores(recognition_counts(truth, recognised, ["negative", "positive", "surprise"]))
     assert (scores["TP"], scores["FP"], scores["FN"]) == (1, 1, 1)
-    assert round(scores["precision"], 4) == 0.1667 and round(scores["recall"], 4) == 0.3333
-    assert round(scores["F1"], 4) == 0.2222 and round(0.0278 * scores["F1"], 4) == 0.0062
+    got = [scores[name] for name in ("precision", "recall", "F1", "UF1", "UAR")] + [spotting_f1 * scores["F1"]]
+    assert tuple(round(value, 4) for value in got) == printed
 
 
 def test_the_bootstrap_interval_is_empty_free_with_one_subject():

@@ -2,15 +2,15 @@
 
 A spotted micro-expression that matches a ground-truth one (IoU >= 0.5, `microau.spotting.scoring`)
 is recognised; recognition is scored over those matched pairs whose truth has one of the classes
-(the dataset's emotions mapped by its class3): per class c, TP_c the pairs of truth c recognised as
-c, FP_c the pairs recognised as c whose truth is not c, FN_c the pairs of truth c recognised as
-something else. TP, FP, FN are their sums. Precision and recall are means over all the dataset's
-classes of TP_c / (TP_c + FP_c) and TP_c / (TP_c + FN_c), a class without any counting 0, and F1 is
-2 P R / (P + R) of those two: the reading under which the challenge paper's baseline row gives its
-printed figures (TP = FP = FN = 1: precision 0.1667, recall 0.3333, F1 0.2222; pooled counts would
-give 0.5 each). UF1 is the mean over the classes present in the truth of 2 TP_c / (2 TP_c + FP_c +
-FN_c), UAR the mean over those classes of TP_c / (TP_c + FN_c). STRS = spotting F1
-(micro-expressions) x recognition F1.
+(the dataset's emotions mapped by its class3), as the challenge's scorer does (Liong, See and
+Chan's STRS metric, github.com/genbing99/STRS-Metric, `strs_metric.py`): per class c, TP_c the
+pairs of truth c recognised as c, FP_c the pairs recognised as c whose truth is not c, FN_c the
+pairs of truth c recognised as something else; TP, FP, FN are their sums. Per class, precision
+TP_c / (TP_c + FP_c), recall TP_c / (TP_c + FN_c) and their F1, each 0 where undefined. Over all
+the classes: precision and recall are the means, F1 is 2 P R / (P + R) of those two, UF1 the mean
+of the classes' F1, and UAR what the scorer reports under that name, the mean of the classes'
+precision (its published baseline rows print UAR equal to precision; the mean recall is `recall`).
+STRS = spotting F1 (micro-expressions) x recognition F1.
 """
 
 from __future__ import annotations
@@ -37,18 +37,24 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def recognition_scores(counts: np.ndarray) -> dict[str, float]:
-    """TP, FP, FN (summed), precision and recall (means over every class), F1 of those two, UF1
-    and UAR (over the classes with truth) of `recognition_counts`; 0 where nothing was matched."""
+    """TP, FP, FN (summed) and the class means of `recognition_counts` (precision, recall, F1 of
+    those two, UF1, the challenge's UAR), every class counted, 0 where nothing was matched."""
     tp, fp, fn = counts.sum(axis=0)
-    precision = float(np.mean(_ratio(counts[:, 0], counts[:, 0] + counts[:, 1])))
-    recall = float(np.mean(_ratio(counts[:, 0], counts[:, 0] + counts[:, 2])))
+    per_precision = _ratio(counts[:, 0], counts[:, 0] + counts[:, 1])
+    per_recall = _ratio(counts[:, 0], counts[:, 0] + counts[:, 2])
+    per_f1 = _ratio(2 * per_precision * per_recall, per_precision + per_recall)
+    precision, recall = float(np.mean(per_precision)), float(np.mean(per_recall))
     f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-    scores = {"TP": int(tp), "FP": int(fp), "FN": int(fn), "precision": precision, "recall": recall, "F1": f1}
-    present = counts[counts[:, 0] + counts[:, 2] > 0]
-    if not len(present):
-        return scores | {"UF1": 0.0, "UAR": 0.0}
-    uf1 = float(np.mean(_ratio(2 * present[:, 0], 2 * present[:, 0] + present[:, 1] + present[:, 2])))
-    return scores | {"UF1": uf1, "UAR": float(np.mean(_ratio(present[:, 0], present[:, 0] + present[:, 2])))}
+    return {
+        "TP": int(tp),
+        "FP": int(fp),
+        "FN": int(fn),
+        "precision": precision,
+        "recall": recall,
+        "F1": f1,
+        "UF1": float(np.mean(per_f1)),
+        "UAR": precision,
+    }
 
 
 def strs_row(

@@ -4,7 +4,8 @@ Rows: micro, macro (where the dataset annotates them) and overall (`microau.spot
 truth and spotted interval counts, TP, precision, recall, F1 with subject-level bootstrap
 intervals, and false positives per minute of video. With --recognised (each video's analysis CSV of
 `microau spot --model`) the micro row adds MEGC 2025's spot-then-recognise columns: recognition
-TP/FP/FN, F1, UF1, UAR over the matched micro-expressions, and STRS, with bootstrap intervals.
+TP/FP/FN, precision, recall, F1, UF1, UAR over the matched micro-expressions as the challenge's
+scorer computes them, and STRS, with bootstrap intervals.
 Written through `microau.io.result_tables`.
 """
 
@@ -170,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.recognised and row["kind"] == "micro":
             print(
-                f"{args.dataset} spot-then-recognise: recognition F1 {row['recognition_F1']:.3f} UF1 "
-                f"{row['recognition_UF1']:.3f} UAR {row['recognition_UAR']:.3f} ({row['recognition_TP']} of "
+                f"{args.dataset} spot-then-recognise: recognition P {row['recognition_precision']:.3f} R "
+                f"{row['recognition_recall']:.3f} F1 {row['recognition_F1']:.3f} UF1 {row['recognition_UF1']:.3f} "
+                f"UAR {row['recognition_UAR']:.3f} ({row['recognition_TP']} of "
                 f"{row['recognition_TP'] + row['recognition_FN']} matched recognised), STRS {row['STRS']:.4f}"
             )
     return 0
