@@ -404,3 +404,19 @@ def test_spot_then_recognise_needs_each_spotting_targets_classes():
         load_config(raw, SCHEMA)
     raw["spotting_datasets"]["long"]["class3"] = CLASS3
     assert load_config(raw, SCHEMA)["spotting_datasets"]["long"]["class3"] == CLASS3
+
+
+def test_spot_then_recognise_on_the_models_own_people_must_say_so():
+    raw = {**shipped_config(), "spotting_targets": ["samm_lv"], "spotting_model": "samm"}
+    raw["spotting_datasets"] = {**raw["spotting_datasets"], "samm_lv": {**raw["spotting_datasets"]["samm_lv"]}}
+    assert load_config(raw, SCHEMA)["spotting_datasets"]["samm_lv"]["subjects_of"] == "samm"
+    del raw["spotting_datasets"]["samm_lv"]["subjects_of"]
+    with pytest.raises(
+        ConfigError, match=r"'spotting_datasets.samm_lv.subjects_of': spotting_model 'samm' was trained"
+    ):
+        load_config(raw, SCHEMA)
+    raw["spotting_model"] = "casme2"  # other people: nothing to say
+    assert load_config(raw, SCHEMA)["spotting_datasets"]["samm_lv"]["subjects_of"] is None
+    raw["spotting_datasets"]["samm_lv"]["subjects_of"] = "nowhere"
+    with pytest.raises(ConfigError, match=r"'spotting_datasets.samm_lv.subjects_of' names 'nowhere'"):
+        load_config(raw, SCHEMA)

@@ -1,10 +1,12 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from microau.datasets import synthetic
 from microau.evaluation.bootstrap import Bootstrap
+from microau.io.fold_files import write_training_set
 from microau.io.intervals import Interval, write_intervals
 from microau.io.result_tables import read_result_table
 from microau.spotting.recognition import (
@@ -13,6 +15,7 @@ from microau.spotting.recognition import (
 )
 from microau.spotting.releases import LongVideoRow, write_videos
 from microau.spotting.spot import write_analysis
+from microau.spotting.spotter import SpottingError
 from microau.spotting.table import main
 
 TRUTH = [
@@ -50,13 +53,8 @@ def analysis_rows(video):
     ]
 
 
-def test_strs_recomputed_by_hand(tmp_path, capsys):
-    # Spotting: TP 4 (all but a's 300-310), FP 1, FN 1 (a's 200-210): F1 = 8 / (8 + 1 + 1) = 0.8.
-    # Recognition over the 4 matched: positive TP 2, FP 1 (a 100-110), FN 0 -> P 2/3, R 1, F1 0.8;
-    # negative TP 1, FP 0, FN 1 -> P 1, R 1/2, F1 2/3; surprise has no matched pair -> P = R = 0.
-    # Summed TP 3, FP 1, FN 1. Precision (2/3 + 1 + 0) / 3 = 5/9, recall (1 + 1/2 + 0) / 3 = 1/2,
-    # F1 = 2 (5/9)(1/2) / (5/9 + 1/2) = 10/19; UF1 = (0.8 + 2/3 + 0) / 3 and the challenge's UAR =
-    # the mean precision 5/9, over the three classes. STRS = 0.8 x 10/19 = 8/19.
+def toy_release(tmp_path) -> list[str]:
+    """The toy release's files, and the spotting-table arguments that score them."""
     write_videos(
         tmp_path / "videos.tsv",
         [LongVideoRow("a", "s1", "a.avi", 30.0, 1800), LongVideoRow("b", "s2", "b.avi", 30.0, 1800)],
@@ -70,7 +68,7 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
             [Interval(video, subject, "micro", r["onset"], r["apex"], r["offset"]) for r in rows],
         )
         write_analysis(tmp_path / f"{video}_analysis.csv", rows)
-    argv = [
+    return [
         "--dataset",
         "toy",
         "--videos",
@@ -102,6 +100,16 @@ def test_strs_recomputed_by_hand(tmp_path, capsys):
         "--table",
         str(tmp_path / "table.csv"),
     ]
+
+
+def test_strs_recomputed_by_hand(tmp_path, capsys):
+    # Spotting: TP 4 (all but a's 300-310), FP 1, FN 1 (a's 200-210): F1 = 8 / (8 + 1 + 1) = 0.8.
+    # Recognition over the 4 matched: positive TP 2, FP 1 (a 100-110), FN 0 -> P 2/3, R 1, F1 0.8;
+    # negative TP 1, FP 0, FN 1 -> P 1, R 1/2, F1 2/3; surprise has no matched pair -> P = R = 0.
+    # Summed TP 3, FP 1, FN 1. Precision (2/3 + 1 + 0) / 3 = 5/9, recall (1 + 1/2 + 0) / 3 = 1/2,
+    # F1 = 2 (5/9)(1/2) / (5/9 + 1/2) = 10/19; UF1 = (0.8 + 2/3 + 0) / 3 and the challenge's UAR =
+    # the mean precision 5/9, over the three classes. STRS = 0.8 x 10/19 = 8/19.
+    argv = toy_release(tmp_path)
     assert main(argv) == 0
     _, (row,) = read_result_table(tmp_path / "table.csv", ["kind", "F1", "STRS", "recognition_UF1"])
     assert float(row["F1"]) == pytest.approx(0.8)
@@ -152,3 +160,23 @@ def test_the_bootstrap_interval_is_empty_free_with_one_subject():
 
     row = strs_row(0.5, [("s1", "positive", "positive")], ["positive"], ["s1"], np.full(50, 0.5), Bootstrap(50, 0, 0.9))
     assert row["STRS"] == 0.5 and row["STRS_lo"] == row["STRS_hi"] == 0.5
+
+
+def test_a_recogniser_that_saw_the_subject_it_recognised_is_refused(tmp_path):
+    argv = toy_release(tmp_path)
+    write_training_set(tmp_path / "fold_s1.json", "s1", ["s2"])
+    write_training_set(tmp_path / "final.json", None, ["s1", "s2"])
+    table = str(tmp_path / "table.csv")
+    sets = ["--training-sets", str(tmp_path / "fold_s1.json"), str(tmp_path / "final.json")]
+    assert main([*argv, *sets]) == 0  # other people: the names are not checked, the runs recorded
+    meta = json.loads(Path(table).with_suffix(".meta.json").read_text())
+    assert json.loads(meta["recognisers_held_out"]) == {"a": "s1", "b": None}
+    with pytest.raises(SpottingError, match=r"video b of subject s2 was recognised by a model trained on that subject"):
+        main([*argv, *sets, "--same-people"])
+    write_training_set(tmp_path / "fold_s2.json", "s2", ["s1"])
+    assert (
+        main(
+            [*argv, "--training-sets", str(tmp_path / "fold_s1.json"), str(tmp_path / "fold_s2.json"), "--same-people"]
+        )
+        == 0
+    )

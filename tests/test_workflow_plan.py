@@ -328,6 +328,37 @@ def test_spotting_release_root_kinds_and_options():
     assert '"half_length_s": 0.2' in plan.spotting_settings_json(config)
 
 
+def test_the_recogniser_of_a_release_of_the_models_own_people_held_its_subject_out():
+    config = shipped(spotting_model="samm", spotting_targets=["samm_lv"])
+    run = "micro_au_clip/seed1"
+    assert plan.recognises_held_out(config, "samm_lv") and not plan.recognises_held_out(config, "casme_sq")
+    assert plan.recogniser_files(config, "samm_lv", "006", ["006", "007"]) == {
+        "model": f"results/train/samm/{run}/006/model.pt",
+        "training_set": f"results/train/samm/{run}/006/training_set.json",
+    }
+    # a subject the AU dataset does not hold: its final model never saw them
+    assert (
+        plan.recogniser_files(config, "samm_lv", "036", ["006", "007"])["model"] == f"results/final/samm/{run}/model.pt"
+    )
+    # another release's people: the final model
+    assert plan.recogniser_files(config, "casme_sq", "s15", [])["training_set"] == (
+        f"results/final/samm/{run}/training_set.json"
+    )
+    assert plan.spotting_recognition_options(config, "samm_lv").endswith("--reading combinations --same-people")
+    assert not plan.spotting_recognition_options(config, "casme_sq").endswith("--same-people")
+    assert plan.recogniser_files(shipped(spotting_model="/models/m.pt"), "samm_lv", "006", []) == {
+        "model": "/models/m.pt"
+    }
+
+
+def test_a_release_of_the_models_people_must_share_its_subject_names():
+    config = shipped(spotting_model="samm", spotting_targets=["samm_lv"])
+    plan.check_shared_subjects(config, "samm_lv", ["006", "036"], ["006", "007"])
+    with pytest.raises(plan.PlanError, match=r"spotting_datasets.samm_lv.subjects_of': none of its subjects \(6, 7"):
+        plan.check_shared_subjects(config, "samm_lv", ["6", "7"], ["006", "007"])
+    plan.check_shared_subjects(config, "casme_sq", ["s15"], ["006"])  # not linked: nothing to check
+
+
 def test_spotting_targets_must_name_a_spotting_dataset():
     from microau.plan.config import ConfigError
 

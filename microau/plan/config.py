@@ -128,6 +128,9 @@ or SAMM's one layout)."""
 
 KINDS_ANNOTATED = {"casme_sq": ("micro", "macro"), "samm_lv": ("micro", "macro"), "synthetic_long": ("micro",)}
 """Spotting reader -> the kinds of expression its annotation holds, and so the kinds it spots and scores."""
+SAME_PEOPLE = {"samm_lv": "samm"}
+"""Spotting reader -> the AU dataset reader whose release records the same people under the same subject
+names (SAMM's clips were cut from SAMM Long Videos' recordings, subjects 006..037 in both)."""
 
 
 def generated_release(dataset: str) -> str:
@@ -204,6 +207,22 @@ def check_references(config: dict) -> None:
             raise ConfigError(
                 f"config key 'spotting_datasets.{name}.class3': spotting_model recognises the spotted "
                 "micro-expressions, so each spotting target needs its emotions' three classes"
+            )
+    for name, settings in config["spotting_datasets"].items():
+        if settings["subjects_of"] is not None and settings["subjects_of"] not in config["datasets"]:
+            raise ConfigError(
+                f"config key 'spotting_datasets.{name}.subjects_of' names '{settings['subjects_of']}', which has "
+                "no entry under datasets in config.yaml"
+            )
+    model = config["spotting_model"]
+    for name in config["spotting_targets"] if model in config["datasets"] else []:
+        settings = config["spotting_datasets"][name]
+        same_people = SAME_PEOPLE.get(settings["reader"]) == config["datasets"][model]["reader"]
+        if same_people and settings["subjects_of"] != model:
+            raise ConfigError(
+                f"config key 'spotting_datasets.{name}.subjects_of': spotting_model '{model}' was trained on "
+                f"this release's people; set subjects_of: {model} so that each video is recognised by the "
+                "model that held its subject out"
             )
     for name, settings in config["spotting_datasets"].items():
         if settings["reader"] == "synthetic_long" and settings["root"] is not None:

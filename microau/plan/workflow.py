@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 from microau.errors import MicroauError
-from microau.io.fold_files import PREPROCESS_SECTIONS
+from microau.io.fold_files import PREPROCESS_SECTIONS, TRAINING_SET_JSON
 from microau.plan.config import KINDS_ANNOTATED, dataset_clip, generated_release, shared_aus
 from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
 
@@ -346,22 +346,49 @@ def spotting_settings_json(config: dict) -> str:
     return json.dumps(config["spotting"], sort_keys=True)
 
 
-def spotting_model(config: dict) -> str | None:
-    """The model.pt that recognises spotted micro-expressions: a dataset's final model, or a path."""
-    name = config.get("spotting_model")
-    if not name:
-        return None
-    if name in config["datasets"]:
-        return f"results/final/{name}/{config['variant']}/seed{config['train']['seed']}/model.pt"
-    return name
+def recognises_held_out(config: dict, long_dataset: str) -> bool:
+    """Whether spotting_model is the dataset whose subjects are `long_dataset`'s people
+    (`subjects_of`): its videos are then recognised leave-one-subject-out."""
+    model = config.get("spotting_model")
+    return bool(model) and config["spotting_datasets"][long_dataset]["subjects_of"] == model
+
+
+def check_shared_subjects(config: dict, long_dataset: str, long_subjects: list[str], model_subjects: list[str]) -> None:
+    """`subjects_of` promises the same people under the same names: a release none of whose subjects
+    the model's dataset holds names them otherwise (`6` against `006`), and would be recognised by the
+    final model, which saw them all."""
+    if recognises_held_out(config, long_dataset) and not set(long_subjects) & set(model_subjects):
+        name = config["spotting_model"]
+        raise PlanError(
+            f"config key 'spotting_datasets.{long_dataset}.subjects_of': none of its subjects "
+            f"({', '.join(sorted(long_subjects)[:5])}...) is a subject of {name} "
+            f"({', '.join(sorted(model_subjects)[:5])}...); the names must be the same people's"
+        )
+
+
+def recogniser_files(config: dict, long_dataset: str, subject: str, model_subjects: list[str]) -> dict[str, str]:
+    """model.pt that recognises the spotted micro-expressions of `subject` in `long_dataset`, and the
+    training_set.json beside it where the pipeline trained it: the fold of spotting_model that held
+    `subject` out when `recognises_held_out` (its final model for a subject it never held), else
+    spotting_model's final model, or the model.pt path given."""
+    name = config["spotting_model"]
+    if name not in config["datasets"]:
+        return {"model": name}
+    run = f"{config['variant']}/seed{config['train']['seed']}"
+    if recognises_held_out(config, long_dataset) and subject in model_subjects:
+        folder = f"results/train/{name}/{run}/{subject}"
+    else:
+        folder = f"results/final/{name}/{run}"
+    return {"model": f"{folder}/model.pt", "training_set": f"{folder}/{TRAINING_SET_JSON}"}
 
 
 def spotting_recognition_options(config: dict, dataset: str) -> str:
     """The spotting-table flags of spot-then-recognise (none without a spotting_model)."""
-    if not spotting_model(config):
+    if not config.get("spotting_model"):
         return ""
     class3 = config["spotting_datasets"][dataset]["class3"]
-    return f"--class3 {shlex.quote(json.dumps(class3, sort_keys=True))} --reading {config['mer']['texts']}"
+    flags = f"--class3 {shlex.quote(json.dumps(class3, sort_keys=True))} --reading {config['mer']['texts']}"
+    return flags + (" --same-people" if recognises_held_out(config, dataset) else "")
 
 
 def spot_index_options(config: dict, dataset: str) -> str:

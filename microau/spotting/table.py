@@ -20,6 +20,7 @@ import numpy as np
 
 from microau.datasets.samples import emotion_of_class
 from microau.evaluation.bootstrap import Bootstrap
+from microau.io.fold_files import read_training_set
 from microau.io.intervals import KINDS, Interval, read_intervals
 from microau.io.result_tables import write_result_table
 from microau.spotting.recognition import strs_row
@@ -116,6 +117,29 @@ def recognition_columns(
     return strs_row(f1, pairs, sorted(set(classes.values())), subjects, resampled, bootstrap)
 
 
+def recognisers(
+    recognised: list[Path], training_sets: list[Path], videos_tsv: Path, same_people: bool
+) -> dict[str, str | None]:
+    """What the model that recognised each video held out (None: a final model), from the
+    training_set.json of each, given in `recognised`'s order. With `same_people` (the model's
+    dataset records this release's people under the same names) a model that trained on the
+    subject of a video it recognised is a SpottingError: that score would not be leak-free."""
+    if len(training_sets) != len(recognised):
+        raise SpottingError(f"{len(training_sets)} --training-sets for {len(recognised)} --recognised files")
+    subject_of = {v.video: v.subject for v in read_videos(videos_tsv)}
+    held_out: dict[str, str | None] = {}
+    for path, training_set in zip(recognised, training_sets):
+        record = read_training_set(training_set)
+        for video in sorted({row["video"] for row in read_analysis(path)}):
+            held_out[video] = record["held_out"]
+            if same_people and subject_of.get(video) in record["training_subjects"]:
+                raise SpottingError(
+                    f"{path}: video {video} of subject {subject_of[video]} was recognised by a model trained on "
+                    f"that subject ({training_set}): not leak-free"
+                )
+    return held_out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", required=True, help="the dataset's name in the config")
@@ -140,9 +164,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--class3", help="with --recognised: JSON {class: [emotions]} of the dataset's truth emotions")
     parser.add_argument("--reading", help="with --recognised: the reading of Eq. 13 whose emotion is scored")
+    parser.add_argument(
+        "--training-sets",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="with --recognised: training_set.json of the model that recognised each video, in its order",
+    )
+    parser.add_argument(
+        "--same-people",
+        action="store_true",
+        help="with --training-sets: the models' subjects are this release's people under the same names; "
+        "a model that trained on the subject it recognised is an error",
+    )
     args = parser.parse_args(argv)
     if args.recognised and not (args.class3 and args.reading):
         parser.error("--recognised needs --class3 and --reading")
+    if args.same_people and not args.training_sets:
+        parser.error("--same-people needs --training-sets")
+    held_out = (
+        recognisers(args.recognised, args.training_sets, args.videos, args.same_people) if args.training_sets else {}
+    )
     bootstrap = Bootstrap(args.resamples, args.resample_seed, args.confidence)
     rows = spotting_table(
         args.videos,
@@ -163,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         "spotting": args.settings_json,
         "config_hash": args.config_hash,
     }
+    if args.training_sets:
+        metadata["recognisers_held_out"] = json.dumps(held_out, sort_keys=True)
+        metadata["recognisers_checked"] = (
+            "each model's training subjects checked against the subject it recognised (same people)"
+            if args.same_people
+            else "the models' subjects are other people than this release's (not checked by name)"
+        )
     write_result_table(args.table, rows, metadata)
     for row in rows:
         print(

@@ -337,15 +337,39 @@ def long_video(wildcards):
     )
 
 
-SPOTTING_MODEL = plan.spotting_model(config)
+def recogniser(long_dataset, subject):
+    """model.pt (and training_set.json) recognising the micro-expressions of `subject` in
+    `long_dataset`: the fold of spotting_model that held the subject out where the release holds
+    that dataset's people."""
+    subjects = []
+    if plan.recognises_held_out(config, long_dataset):
+        subjects = subjects_of(config["spotting_model"])
+        long_subjects = [row.subject for row in long_videos(long_dataset)]
+        planned(plan.check_shared_subjects)(long_dataset, long_subjects, subjects)
+    return planned(plan.recogniser_files)(long_dataset, subject, subjects)
+
+
+def recogniser_of(wildcards):
+    return recogniser(wildcards.long_dataset, long_video(wildcards)["subject"])
 
 
 def recognised_videos(wildcards):
     """Spot-then-recognise: the analysis CSV of every video (none without a spotting_model)."""
-    if not SPOTTING_MODEL:
+    if not config["spotting_model"]:
         return []
     return [
         f"results/spotting/{wildcards.long_dataset}/recognised/{row.video}.csv"
+        for row in long_videos(wildcards.long_dataset)
+    ]
+
+
+def recognisers_training_sets(wildcards):
+    """The training_set.json of each video's recogniser, in recognised_videos' order (none for a
+    model.pt given by path)."""
+    if config["spotting_model"] not in config["datasets"]:
+        return []
+    return [
+        recogniser(wildcards.long_dataset, row.subject)["training_set"]
         for row in long_videos(wildcards.long_dataset)
     ]
 
@@ -355,7 +379,8 @@ def recognition_options(wildcards, input):
     if not input.recognised:
         return ""
     flags = planned(plan.spotting_recognition_options)(wildcards.long_dataset)
-    return f"--recognised {' '.join(input.recognised)} {flags}"
+    training_sets = f" --training-sets {' '.join(input.training_sets)}" if input.training_sets else ""
+    return f"--recognised {' '.join(input.recognised)}{training_sets} {flags}"
 
 
 def spotted_videos(wildcards):

@@ -84,7 +84,7 @@ rule recognise_spotted:
     input:
         videos="results/spotting/{long_dataset}/videos.tsv",
         spotted="results/spotting/{long_dataset}/spotted/{video}.csv",
-        model=SPOTTING_MODEL or [],
+        model=lambda wc: recogniser_of(wc)["model"],
     output:
         "results/spotting/{long_dataset}/recognised/{video}.csv",
     log:
@@ -111,6 +111,7 @@ rule spotting_table:
         truth="results/spotting/{long_dataset}/truth.csv",
         spotted=spotted_videos,
         recognised=recognised_videos,
+        training_sets=recognisers_training_sets,
     output:
         table="results/{long_dataset}_spotting_table.csv",
         table_meta="results/{long_dataset}_spotting_table.meta.json",
