@@ -420,3 +420,5 @@ def test_spot_then_recognise_on_the_models_own_people_must_say_so():
     raw["spotting_datasets"]["samm_lv"]["subjects_of"] = "nowhere"
     with pytest.raises(ConfigError, match=r"'spotting_datasets.samm_lv.subjects_of' names 'nowhere'"):
         load_config(raw, SCHEMA)
+    raw["spotting_model"] = None  # a reference nothing uses: no dataset needs to be configured for it
+    assert load_config(raw, SCHEMA)["spotting_datasets"]["samm_lv"]["subjects_of"] == "nowhere"

@@ -208,7 +208,8 @@ def check_references(config: dict) -> None:
                 f"config key 'spotting_datasets.{name}.class3': spotting_model recognises the spotted "
                 "micro-expressions, so each spotting target needs its emotions' three classes"
             )
-    for name, settings in config["spotting_datasets"].items():
+    for name in config["spotting_targets"] if config["spotting_model"] else []:
+        settings = config["spotting_datasets"][name]
         if settings["subjects_of"] is not None and settings["subjects_of"] not in config["datasets"]:
             raise ConfigError(
                 f"config key 'spotting_datasets.{name}.subjects_of' names '{settings['subjects_of']}', which has "

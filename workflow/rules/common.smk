@@ -379,7 +379,11 @@ def recognition_options(wildcards, input):
     if not input.recognised:
         return ""
     flags = planned(plan.spotting_recognition_options)(wildcards.long_dataset)
-    training_sets = f" --training-sets {' '.join(input.training_sets)}" if input.training_sets else ""
+    training_sets = (
+        f" --training-sets {' '.join(input.training_sets)}"
+        if input.training_sets
+        else ""
+    )
     return f"--recognised {' '.join(input.recognised)}{training_sets} {flags}"
 
 
