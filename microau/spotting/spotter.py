@@ -17,8 +17,13 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    wings, mouth corners, lips and chin; the eyes are measured apart) gets its mean flow vector m(t).
    An expression rises and falls back, so the flow into t and the flow out of it are opposite:
    the contrast |m(t) - m(t+k)| / 2 peaks at its apex, while slow drifts, a head that keeps moving
-   and a lighting ramp (the same flow in and out) cancel. The frame's value is the mean of the
-   `top_rois` largest regional contrasts (expressions are local), smoothed over `smooth_s`.
+   and a lighting ramp (the same flow in and out) cancel. Each eye's lower lid (a box from its
+   landmarks down LOWER_LID_BELOW of the opening) adds its narrowing of the eye (`lid_narrowing`):
+   the lid's rise into t and fall out of it less the upper lid's larger vertical flow into or out
+   of t (AU7 raises the lower lid; a blink's upper lid falls, and its flow spreads over the lower
+   lid), on the plain flow even near blinks (the eye mask of 5 hides the lower lid). The frame's
+   value is the mean of the `top_rois` largest of these contrasts (expressions are local), smoothed
+   over `smooth_s`.
 4. Peaks at least 2k apart above max(mean + p (max - mean), median + z * 1.4826 MAD) of the
    video's own signal (p = `threshold_p`, MDMD's relative threshold; z = `noise_z`, a floor for
    videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate.
