@@ -32,6 +32,9 @@ from microau.spotting.spotter import (
     face_fit_points,
     head_motion,
     intervals_of,
+    lid_boxes,
+    lid_narrowing,
+    lower_lid_boxes,
     masked_pair,
     peaks,
     region_flows,
@@ -166,13 +169,56 @@ def test_the_signal_takes_the_eye_masked_regions_where_they_were_computed():
     regions[10, 0, 1] = 5.0  # the plain flow's brow region reads a blink's leak at 10 ...
     masked = np.full((n, count, 2), np.nan)
     masked[6:16] = 0.0  # ... which the eye-masked flow, computed around it, does not
-    eyes = np.zeros((n, 2, 3))
+    eyes = np.zeros((n, 2, 4))
     flows = (1, k, np.arange(n), regions, eyes, np.zeros((n, count, 2)))
     plain = signal(flows, replace(SETTINGS, top_rois=1, smooth_s=0), 50.0, n)
     assert plain.face.max() > 1.0 and not plain.masked.any()
     sig = signal((*flows, masked), replace(SETTINGS, top_rois=1, smooth_s=0), 50.0, n)
     assert sig.face.max() == 0.0
     assert list(np.nonzero(sig.masked)[0]) == list(range(6, 14))  # flow in and flow out both masked
+
+
+def test_the_lower_lid_box_holds_the_lower_lid_and_the_skin_under_it_not_the_upper_lid():
+    points = crop_points()
+    (upper, _), lower = lid_boxes(points, 128), lower_lid_boxes(points, 128)
+    for (x0, y0, x1, y1), (ux0, uy0, ux1, uy1), first in zip(lower, upper, (36, 42)):
+        assert (y0, y1) == (52, 57)  # from the lower lid (y 52) down half the opening of 8 px
+        assert x0 <= points[first, 0] + 1 and x1 >= points[first + 3, 0]  # corner to corner
+        assert y0 >= uy1  # below the upper lid's box
+
+
+def eye_rows(n, upper=None, lower=None):
+    """region_flows's per-eye rows (fall, u, v, lower) of both eyes: the upper lid's and the lower
+    lid's downward flow (px) per sample, the same in both eyes."""
+    eyes = np.zeros((n, 2, 4))
+    for column, flow in ((2, upper), (3, lower)):
+        if flow is not None:
+            eyes[:, :, column] = np.asarray(flow, float)[:, None]
+    return eyes
+
+
+def test_the_lower_lid_rising_narrows_the_eye_and_a_blinks_spread_onto_it_does_not():
+    k, n = 3, 40
+    rise = np.zeros(n)
+    rise[17:20], rise[20:23] = -0.3, 0.3  # AU7: the lower lid up 0.9 px into 20, back down out of it
+    au7 = lid_narrowing(eye_rows(n, lower=rise), k)
+    assert int(np.argmax(au7[:, 0])) in range(17, 20) and au7.max() == pytest.approx(0.3)
+    assert np.allclose(au7[:, 0], au7[:, 1])
+    fall = np.zeros(n)
+    fall[17:20], fall[20:23] = 1.0, -1.0  # a blink: the upper lid falls 3 px and rises
+    spread = -0.7 * fall  # its flow spread onto the lower lid's box, the reopening read as a rise
+    assert lid_narrowing(eye_rows(n, upper=fall, lower=spread), k).max() == 0.0
+    assert lid_narrowing(eye_rows(n, lower=spread), k).max() > 0.3  # without the upper lid's flow it would pass
+
+
+def test_the_signal_takes_the_lower_lids_narrowing_with_the_regions():
+    k, n, count = 2, 30, len(ROIS)
+    lower = np.zeros(n)
+    lower[13:15], lower[15:17] = -0.2, 0.2  # both lower lids up and back, the regions still
+    flows = (1, k, np.arange(n), np.zeros((n, count, 2)), eye_rows(n, lower=lower), np.zeros((n, count, 2)))
+    sig = signal(flows, replace(SETTINGS, top_rois=2, smooth_s=0), 50.0, n)
+    assert sig.face.max() == pytest.approx(0.2) and int(np.argmax(sig.face)) in (13, 14)
+    assert sig.eye_free.max() == 0.0  # the lids are not regions away from the eyes
 
 
 @pytest.mark.slow

@@ -17,8 +17,13 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    wings, mouth corners, lips and chin; the eyes are measured apart) gets its mean flow vector m(t).
    An expression rises and falls back, so the flow into t and the flow out of it are opposite:
    the contrast |m(t) - m(t+k)| / 2 peaks at its apex, while slow drifts, a head that keeps moving
-   and a lighting ramp (the same flow in and out) cancel. The frame's value is the mean of the
-   `top_rois` largest regional contrasts (expressions are local), smoothed over `smooth_s`.
+   and a lighting ramp (the same flow in and out) cancel. Each eye's lower lid (a box from its
+   landmarks down LOWER_LID_BELOW of the opening) adds its narrowing of the eye (`lid_narrowing`):
+   the lid's rise into t and fall out of it less the upper lid's larger vertical flow into or out
+   of t (AU7 raises the lower lid; a blink's upper lid falls, and its flow spreads over the lower
+   lid), on the plain flow even near blinks (the eye mask of 5 hides the lower lid). The frame's
+   value is the mean of the `top_rois` largest of these contrasts (expressions are local), smoothed
+   over `smooth_s`.
 4. Peaks at least 2k apart above max(mean + p (max - mean), median + z * 1.4826 MAD) of the
    video's own signal (p = `threshold_p`, MDMD's relative threshold; z = `noise_z`, a floor for
    videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate.
@@ -100,6 +105,9 @@ EYE_MASK_ABOVE = 1.0
 EYE_MASK_BELOW = 0.25
 EYE_MASK_FEATHER = 0.3
 EYES68 = ((36, 37, 38, 39, 40, 41), (42, 43, 44, 45, 46, 47))  # iBUG-68 points of each eye
+# The lower-lid box: corner to corner, from the lower lid's landmarks down LOWER_LID_BELOW openings (the
+# lid's margin and the skin just under it, which AU7 raises and bulges).
+LOWER_LID_BELOW = 0.5
 FIT_STEP = 3  # px between the crop pixels the head's motion is fitted to
 FIT_ROUNDS = 4  # reweighting rounds of the fit
 OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
@@ -249,6 +257,20 @@ def lid_boxes(points: np.ndarray, side: int) -> tuple[list[tuple[int, int, int, 
     return boxes, np.array(openings)
 
 
+def lower_lid_boxes(points: np.ndarray, side: int) -> list[tuple[int, int, int, int]]:
+    """The lower-lid box of each eye in a face crop of `side` px: as wide as the eye, centred on its
+    lower lid, from the lid's landmarks down LOWER_LID_BELOW of the opening."""
+    boxes = []
+    for upper, lower, corners in LIDS:
+        top, bottom = points[list(upper)].mean(axis=0), points[list(lower)].mean(axis=0)
+        opening = max(float(bottom[1] - top[1]), 1.0)
+        half_w = max(1.0, abs(float(points[corners[1], 0] - points[corners[0], 0])) / 2)
+        x0, y0 = int(np.clip(round(bottom[0] - half_w), 0, side - 2)), int(np.clip(round(bottom[1]), 0, side - 2))
+        x1, y1 = int(round(bottom[0] + half_w)) + 1, int(round(bottom[1] + LOWER_LID_BELOW * opening)) + 1
+        boxes.append((x0, y0, min(max(x1, x0 + 1), side), min(max(y1, y0 + 1), side)))
+    return boxes
+
+
 def eye_mask(points: np.ndarray, side: int) -> np.ndarray:
     """[side, side] float32 weight, 1 over each eye (corner to corner, EYE_MASK_ABOVE openings above
     its upper lid to EYE_MASK_BELOW below its lower lid) falling to 0 over EYE_MASK_FEATHER openings."""
@@ -282,9 +304,9 @@ def face_fit_points(points: np.ndarray, side: int, exclude: np.ndarray | None = 
 
 @dataclass
 class Face:
-    """The face box (x, y, side) in frame pixels, and in the face crop: the region boxes, the lid
-    boxes and eye openings, the pixels the head's motion is fitted to, the regions' centres, the
-    eye mask (`eye_mask`) and the pixels the head's motion is fitted to with the eyes left out."""
+    """The face box (x, y, side) in frame pixels, and in the face crop: the region boxes, the upper-lid
+    boxes and eye openings, the pixels the head's motion is fitted to, the regions' centres, the eye mask
+    (`eye_mask`), the pixels the head's motion is fitted to with the eyes left out and the lower-lid boxes."""
 
     box: tuple[int, int, int]
     rois: list[tuple[int, int, int, int]]
@@ -294,6 +316,7 @@ class Face:
     centres: np.ndarray
     eye_mask: np.ndarray | None = None
     fit_eyeless: np.ndarray | None = None
+    lower_lids: list[tuple[int, int, int, int]] | None = None
 
 
 def locate_face(
@@ -326,6 +349,7 @@ def locate_face(
         centres,
         mask,
         face_fit_points(crop_points, settings.face_px, mask),
+        lower_lid_boxes(crop_points, settings.face_px),
     )
 
 
@@ -388,8 +412,8 @@ def stride_of(settings: SpotSettings, fps: float) -> int:
 
 def lid_closure(earlier: np.ndarray, later: np.ndarray) -> np.ndarray | float:
     """How far the lids fell into a sample and rose out of it, as a share of the opening, both eyes
-    averaged (a blink closes both): `earlier` and `later` are the per-eye rows (fall, u, v) k samples
-    before and at the sample after it, one sample's (eyes, 3) or a video's (samples, eyes, 3)."""
+    averaged (a blink closes both): `earlier` and `later` are the per-eye rows (fall, u, v, lower) k
+    samples before and at the sample after it, one sample's (eyes, 4) or a video's (samples, eyes, 4)."""
     return ((earlier[..., 0] - later[..., 0]) / 2).mean(axis=-1)
 
 
@@ -402,7 +426,8 @@ def region_flows(
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """stride, k (samples), sampled frame numbers, and per sample, from the frame k samples earlier
     (zero for the first k), the head's motion removed: the regions' [regions, 2] mean flow, and
-    per eye [2, 3] its upper lid's fall (downward flow, share of its opening) and its mean flow (x, y),
+    per eye [2, 4] its upper lid's fall (downward flow, share of its opening), its mean flow (x, y) and
+    its lower lid's downward flow (px),
     the head's motion removed at each region's centre [regions, 2], and the regions' mean flow of a
     second flow with the eyes painted out (`masked_pair`; NaN where not computed). That second flow
     is computed for the samples within BLINK_REACH k of a blink (the upper lids fell into a sample and
@@ -447,7 +472,7 @@ def region_flows(
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
             heads.append(np.zeros((len(face.rois), 2)))
-            eyes.append(np.zeros((len(face.openings), 3)))
+            eyes.append(np.zeros((len(face.openings), 4)))
             continue
         earlier = history[-k - 1][1]
         flow = flow_of(earlier, match_gain(earlier, crop))
@@ -459,8 +484,9 @@ def region_flows(
         regions.append(region_means(flow, face.rois))
         heads.append(face.centres @ motion.T)
         lids = region_means(flow, face.eyes)
-        # per eye: the upper lid's fall (share of the opening) and its flow
-        eyes.append(np.column_stack([lids[:, 1] / face.openings, lids]))
+        lower = region_means(flow, face.lower_lids)[:, 1]
+        # per eye: the upper lid's fall (share of the opening), its flow and the lower lid's downward flow
+        eyes.append(np.column_stack([lids[:, 1] / face.openings, lids, lower]))
         if face.eye_mask is not None and face.fit_eyeless is not None:
             # the blink test of `signal` on the sample k back: its lids fell into it and rose out of it
             if t >= 2 * k and lid_closure(eyes[t - k], eyes[t]) >= settings.blink_closing:
@@ -478,6 +504,19 @@ def region_flows(
                 flush=True,
             )
     return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads), np.array(masked)
+
+
+def lid_narrowing(eyes: np.ndarray, k: int) -> np.ndarray:
+    """[samples, eyes] the lower lid's rise into t and fall back out of it (in against out, px) less the
+    upper lid's larger vertical flow into or out of t, at least 0: the opening narrowed from below (AU7
+    raises the lower lid, the upper lid stays), not by the upper lid's fall (a blink, whose flow spreads
+    over the lower lid as it closes and reopens). `eyes` is `region_flows`'s [samples, eyes, 4]."""
+    out = np.zeros(eyes.shape[:2])
+    if len(eyes) > k:
+        rise = (eyes[k:, :, 3] - eyes[:-k, :, 3]) / 2
+        upper = np.maximum(np.abs(eyes[:-k, :, 2]), np.abs(eyes[k:, :, 2]))
+        out[:-k] = np.clip(rise - upper, 0.0, None)
+    return out
 
 
 def contrast(means: np.ndarray, k: int) -> np.ndarray:
@@ -505,7 +544,8 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
         regions = np.where(computed[:, None, None], eyeless, regions)
         if len(regions) > k:
             masked_at[:-k] = computed[:-k] & computed[k:]
-    regional = contrast(regions, k)
+    # the lower lids' narrowing of the eyes joins the regions (AU7 moves the lids more than the skin around them)
+    regional = np.concatenate([contrast(regions, k), lid_narrowing(eyes, k)], axis=1)
     head_contrast = contrast(heads, k).mean(axis=1)
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
     free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
