@@ -211,25 +211,6 @@ def test_the_lower_lid_rising_narrows_the_eye_and_a_blinks_spread_onto_it_does_n
     assert lid_narrowing(eye_rows(n, lower=spread), k).max() > 0.3  # without the upper lid's flow it would pass
 
 
-def test_a_lower_lid_rising_beside_a_blink_is_read_on_the_flow_across_the_blink():
-    k, n = 3, 40
-    flow_of_k = eye_rows(n)
-    flow_of_k[20, :, 3] = -0.6  # AU7: the lower lid up 0.6 px into 20
-    flow_of_k[23, :, 2], flow_of_k[23, :, 3] = 1.0, -0.4  # out of 20 a blink closes: its spread and the lid going down
-    across = np.full((n, 2, 4), np.nan)
-    across[23:30] = 0.0
-    across[26, :, 3] = 0.6  # 20 -> 26: the blink whole between the two frames, the lower lid back down
-    assert lid_narrowing(flow_of_k, k).max() == 0.0  # the flow of k holds the blink's upper lid
-    narrowing = lid_narrowing(flow_of_k, k, across)
-    assert narrowing[20] == pytest.approx([0.6, 0.6]) and narrowing.argmax() // 2 == 20
-    blink = eye_rows(n)
-    blink[23, :, 2], blink[23, :, 3] = 1.0, -0.7  # the blink alone, spread onto the lower lid
-    assert lid_narrowing(blink, k, np.where(np.isnan(across), np.nan, 0.0)).max() == 0.0
-    moving = across.copy()
-    moving[26, :, 2] = 1.5  # a flow across that moves the upper lids more than the flow of k is not read
-    assert lid_narrowing(flow_of_k, k, moving).max() == 0.0
-
-
 def test_the_signal_takes_the_lower_lids_narrowing_with_the_regions():
     k, n, count = 2, 30, len(ROIS)
     lower = np.zeros(n)

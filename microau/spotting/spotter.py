@@ -112,10 +112,6 @@ FIT_STEP = 3  # px between the crop pixels the head's motion is fitted to
 FIT_ROUNDS = 4  # reweighting rounds of the fit
 OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
 BLINK_REACH = 2  # samples within this many k of a blink's fall or rise get the eye-masked flow
-# A blink closes and reopens within 0.1-0.4 s: a flow over ACROSS k (0.4 s, the spotted interval's length)
-# can have the lids open in both its frames with the whole blink between them, while an AU's rise or fall
-# (0.25-0.5 s long) still shows in it.
-ACROSS = 2
 
 
 class SpottingError(MicroauError):
@@ -414,14 +410,6 @@ def stride_of(settings: SpotSettings, fps: float) -> int:
     return max(1, int(settings.sample_s * fps))
 
 
-def lid_rows(flow: np.ndarray, face: Face) -> np.ndarray:
-    """[eyes, 4] per eye of one flow (the head's motion removed): its upper lid's fall (share of the
-    opening), the upper lid's mean flow (x, y) and the lower lid's downward flow (px)."""
-    lids = region_means(flow, face.eyes)
-    lower = region_means(flow, face.lower_lids)[:, 1]
-    return np.column_stack([lids[:, 1] / face.openings, lids, lower])
-
-
 def lid_closure(earlier: np.ndarray, later: np.ndarray) -> np.ndarray | float:
     """How far the lids fell into a sample and rose out of it, as a share of the opening, both eyes
     averaged (a blink closes both): `earlier` and `later` are the per-eye rows (fall, u, v, lower) k
@@ -435,7 +423,7 @@ def region_flows(
     half_length_s: float,
     detector: FaceDetector | None = None,
     progress: bool = False,
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """stride, k (samples), sampled frame numbers, and per sample, from the frame k samples earlier
     (zero for the first k), the head's motion removed: the regions' [regions, 2] mean flow, and
     per eye [2, 4] its upper lid's fall (downward flow, share of its opening), its mean flow (x, y) and
@@ -444,18 +432,16 @@ def region_flows(
     second flow with the eyes painted out (`masked_pair`; NaN where not computed). That second flow
     is computed for the samples within BLINK_REACH k of a blink (the upper lids fell into a sample and
     rose out of it by at least `blink_closing` of the opening, as `blinks` tests): the blink's flow in
-    and flow out, and a blink of up to 2k, are all measured with the eyes painted out. Last, for the
-    same samples, the per-eye rows of a flow from ACROSS k samples earlier (the lids' flow across a
-    blink rather than into it; NaN where not computed)."""
+    and flow out, and a blink of up to 2k, are all measured with the eyes painted out."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
     k = samples_of(half_length_s, source.fps, stride)
     reach = BLINK_REACH * k
     redetect = max(1, int(round(settings.redetect_s * source.fps)))
-    history: deque[tuple[int, np.ndarray]] = deque(maxlen=reach + (ACROSS + 1) * k + 1)  # (sample, crop)
+    history: deque[tuple[int, np.ndarray]] = deque(maxlen=reach + 2 * k + 1)  # (sample, crop)
     raw: dict[int, np.ndarray] = {}  # each recent sample's flow, the head's motion not yet removed
-    numbers, regions, eyes, heads, masked, across = [], [], [], [], [], []
+    numbers, regions, eyes, heads, masked = [], [], [], [], []
     wanted: set[int] = set()
     ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
     grid = np.dstack([xs, ys, np.ones_like(xs)])
@@ -470,10 +456,6 @@ def region_flows(
         motion = head_motion(raw[j], face, face.fit_eyeless)
         earlier, later = masked_pair(crops[j - k], match_gain(crops[j - k], crops[j]), face, motion)
         masked[j] = region_means(subtract_head(flow_of(earlier, later), motion, grid), face.rois)
-        if j - ACROSS * k in crops:
-            first = crops[j - ACROSS * k]
-            long = flow_of(first, match_gain(first, crops[j]))
-            across[j] = lid_rows(subtract_head(long, head_motion(long, face), grid), face)
 
     for number, frame in source.read(stride):
         if face is None or number % redetect < stride:
@@ -487,7 +469,6 @@ def region_flows(
         history.append((t, crop))
         numbers.append(number)
         masked.append(np.full((len(face.rois), 2), np.nan))
-        across.append(np.full((len(face.openings), 4), np.nan))
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
             heads.append(np.zeros((len(face.rois), 2)))
@@ -502,7 +483,10 @@ def region_flows(
         flow = subtract_head(flow, motion, grid)
         regions.append(region_means(flow, face.rois))
         heads.append(face.centres @ motion.T)
-        eyes.append(lid_rows(flow, face))
+        lids = region_means(flow, face.eyes)
+        lower = region_means(flow, face.lower_lids)[:, 1]
+        # per eye: the upper lid's fall (share of the opening), its flow and the lower lid's downward flow
+        eyes.append(np.column_stack([lids[:, 1] / face.openings, lids, lower]))
         if face.eye_mask is not None and face.fit_eyeless is not None:
             # the blink test of `signal` on the sample k back: its lids fell into it and rose out of it
             if t >= 2 * k and lid_closure(eyes[t - k], eyes[t]) >= settings.blink_closing:
@@ -519,48 +503,20 @@ def region_flows(
                 file=sys.stderr,
                 flush=True,
             )
-    return (
-        stride,
-        k,
-        np.array(numbers),
-        np.array(regions),
-        np.array(eyes),
-        np.array(heads),
-        np.array(masked),
-        np.array(across),
-    )
+    return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads), np.array(masked)
 
 
-def lid_narrowing(eyes: np.ndarray, k: int, across: np.ndarray | None = None) -> np.ndarray:
+def lid_narrowing(eyes: np.ndarray, k: int) -> np.ndarray:
     """[samples, eyes] the lower lid's rise into t and fall back out of it (in against out, px) less the
     upper lid's larger vertical flow into or out of t, at least 0: the opening narrowed from below (AU7
     raises the lower lid, the upper lid stays), not by the upper lid's fall (a blink, whose flow spreads
-    over the lower lid as it closes and reopens). `eyes` is `region_flows`'s [samples, eyes, 4]. Where
-    `across` (its rows of the flows from ACROSS k samples earlier) holds a flow into t, or out of t into
-    t + ACROSS k, in which the upper lids (both eyes) move less than in the flow of k, that flow is read
-    instead: the lids open in both its frames, a blink between them is not in it, while the lower lid's
-    rise or fall is."""
+    over the lower lid as it closes and reopens). `eyes` is `region_flows`'s [samples, eyes, 4]."""
     out = np.zeros(eyes.shape[:2])
-    if len(eyes) <= k:
-        return out
-    flow_in, flow_out = eyes[:-k], eyes[k:]
-    if across is not None:
-        span = ACROSS * k
-        later = np.full_like(flow_out, np.nan)
-        later[: max(0, len(eyes) - span)] = across[span:]
-        flow_in, flow_out = _stiller(flow_in, across[:-k]), _stiller(flow_out, later)
-    rise = (flow_out[:, :, 3] - flow_in[:, :, 3]) / 2
-    upper = np.maximum(np.abs(flow_in[:, :, 2]), np.abs(flow_out[:, :, 2]))
-    out[:-k] = np.clip(rise - upper, 0.0, None)
+    if len(eyes) > k:
+        rise = (eyes[k:, :, 3] - eyes[:-k, :, 3]) / 2
+        upper = np.maximum(np.abs(eyes[:-k, :, 2]), np.abs(eyes[k:, :, 2]))
+        out[:-k] = np.clip(rise - upper, 0.0, None)
     return out
-
-
-def _stiller(rows: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Per sample the per-eye rows of whichever flow moves the upper lids less (the larger of the two
-    eyes'), `other` where it was computed."""
-    still = ~np.isnan(other).any(axis=(1, 2))
-    still[still] = np.abs(other[still, :, 2]).max(axis=1) < np.abs(rows[still, :, 2]).max(axis=1)
-    return np.where(still[:, None, None], other, rows)
 
 
 def contrast(means: np.ndarray, k: int) -> np.ndarray:
@@ -589,8 +545,7 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
         if len(regions) > k:
             masked_at[:-k] = computed[:-k] & computed[k:]
     # the lower lids' narrowing of the eyes joins the regions (AU7 moves the lids more than the skin around them)
-    across = flows[7] if len(flows) > 7 else None
-    regional = np.concatenate([contrast(regions, k), lid_narrowing(eyes, k, across)], axis=1)
+    regional = np.concatenate([contrast(regions, k), lid_narrowing(eyes, k)], axis=1)
     head_contrast = contrast(heads, k).mean(axis=1)
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
     free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
