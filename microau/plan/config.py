@@ -202,23 +202,22 @@ def check_references(config: dict) -> None:
             raise ConfigError(
                 f"spotting_targets names '{name}', which has no entry under spotting_datasets in config.yaml"
             )
-    for name in config["spotting_targets"] if config["spotting_model"] else []:
-        if config["spotting_datasets"][name]["class3"] is None:
+    model = config["spotting_model"]
+    for name in config["spotting_targets"] if model else []:
+        settings = config["spotting_datasets"][name]
+        if settings["class3"] is None:
             raise ConfigError(
                 f"config key 'spotting_datasets.{name}.class3': spotting_model recognises the spotted "
                 "micro-expressions, so each spotting target needs its emotions' three classes"
             )
-    for name in config["spotting_targets"] if config["spotting_model"] else []:
-        settings = config["spotting_datasets"][name]
         if settings["subjects_of"] is not None and settings["subjects_of"] not in config["datasets"]:
             raise ConfigError(
                 f"config key 'spotting_datasets.{name}.subjects_of' names '{settings['subjects_of']}', which has "
                 "no entry under datasets in config.yaml"
             )
-    model = config["spotting_model"]
-    for name in config["spotting_targets"] if model in config["datasets"] else []:
-        settings = config["spotting_datasets"][name]
-        same_people = SAME_PEOPLE.get(settings["reader"]) == config["datasets"][model]["reader"]
+        same_people = (
+            model in config["datasets"] and SAME_PEOPLE.get(settings["reader"]) == (config["datasets"][model]["reader"])
+        )
         if same_people and settings["subjects_of"] != model:
             raise ConfigError(
                 f"config key 'spotting_datasets.{name}.subjects_of': spotting_model '{model}' was trained on "
