@@ -23,12 +23,12 @@ class Command(NamedTuple):
 
 COMMANDS: dict[str, Command] = {
     "synthesize": Command(
-        "microau.datasets.synthetic",
+        "microau.datasets.generators.synthetic",
         "main",
         "generate a synthetic dataset in the CASME II or SAMM layout, or as a table of videos",
     ),
     "synthesize-long": Command(
-        "microau.datasets.synthetic_long",
+        "microau.datasets.generators.synthetic_long",
         "main",
         "generate synthetic long videos with micro-expressions at known times",
     ),
@@ -37,7 +37,7 @@ COMMANDS: dict[str, Command] = {
         "microau.datasets.elan", "main", "a folder of ELAN .eaf files and their videos -> a table for reader table"
     ),
     "spot-index": Command(
-        "microau.spotting.releases", "main", "the long videos and annotated expressions of a spotting dataset"
+        "microau.datasets.long_index", "main", "the long videos and annotated expressions of a spotting dataset"
     ),
     "faces": Command(
         "microau.preprocess.crop", "faces_main", "detect the face of every sample; report those without one"

@@ -3,7 +3,7 @@
 Each builder writes 8x8 images and a coding sheet with the release's exact headers (and title
 block) under a folder, so reader tests, and other stages' tests, run on the real layouts in
 milliseconds. The module constants say what each release holds; tests compare against them.
-Import with `from fake_releases import make_casme2` (pytest puts tests/ on sys.path).
+Import with `from tests.fake_releases import make_casme2`.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def motion_clip(count: int, peak: int, amplitude_px: float = 1.5, seed: int = 0)
     """`count` 640x480 frames of a synthetic face (the demo's renderer) whose brow region rises
     linearly to `amplitude_px` at index `peak` and falls back, with sensor noise: a clip whose
     apex is known."""
-    from microau.datasets.synthetic import SubjectRenderer, plan_subjects
+    from microau.datasets.generators.synthetic import SubjectRenderer, plan_subjects
     from microau.preprocess.crop import shared_detector
 
     base = SubjectRenderer(plan_subjects(0, 1)[0]).render(None, (0.0, 0.0), 1.0, None).astype(np.float32)

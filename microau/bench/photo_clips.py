@@ -133,13 +133,3 @@ def photo_clips(count: int, seed: int = 0, frames: tuple[int, int] = (36, 72)) -
             )
         )
     return clips
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
-    """The frames as an MJPG AVI (what a webcam or a lab camera often writes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    return path

@@ -41,7 +41,7 @@ def _now() -> float:
 def bench_config() -> dict:
     """The schema's defaults around one dataset of CASME II's AUs: the settings the bench times,
     so a changed default is measured without editing the bench."""
-    from microau.datasets.synthetic import emotion_classes
+    from microau.datasets.generators.synthetic import emotion_classes
     from microau.plan.config import config_around
 
     entry = {"reader": "casme2", "generated": True, "aus": BENCH_AUS, "class3": emotion_classes("casme2")}
@@ -70,7 +70,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     import cv2
 
     from microau.datasets import build_index
-    from microau.datasets.synthetic import synthesize
+    from microau.datasets.generators.synthetic import synthesize
     from microau.io.landmarks_csv import write_landmarks
     from microau.io.sample_table import write_table
     from microau.plan.workflow import preprocess_settings
@@ -169,12 +169,13 @@ def bench_real_faces(work: Path, count: int) -> dict:
     the apex search lands from the known apex."""
     import cv2
 
-    from microau.bench.photo_clips import photo_clips, write_video
+    from microau.bench.photo_clips import photo_clips
     from microau.inference.analyse import Clip, prepare_clip
     from microau.plan.workflow import preprocess_settings
     from microau.preprocess.chain import STEPS
     from microau.preprocess.crop import shared_detector
     from microau.preprocess.landmarks import shared_shape_predictor
+    from microau.preprocess.video import write_video
 
     cv2.setNumThreads(1)
     settings = preprocess_settings(bench_config())
@@ -183,7 +184,7 @@ def bench_real_faces(work: Path, count: int) -> dict:
     steps: dict[str, list[float]] = {}
     apex_errors, frames = [], []
     for clip in clips:
-        path = write_video(work / "real_faces" / f"{clip.name}.avi", clip.frames)
+        path = write_video(work / "real_faces" / f"{clip.name}.avi", clip.frames, 30.0)
         prepared = prepare_clip((Clip(clip.name, path), settings))
         if prepared.pair is None:
             raise RuntimeError(f"{clip.name}: {prepared.status}")

@@ -3,13 +3,12 @@ describes its files as a `Release`; `microau.datasets.index` reads any of them i
 normalised sample table, every quirk reported in validation.tsv."""
 
 from microau.datasets.index import MISSING_APEX, IndexResult, build_index
-from microau.datasets.release import FIELDS, FRAME_LAYOUTS, READERS, DatasetError, Release
+from microau.datasets.release import FIELDS, FRAME_LAYOUTS, DatasetError, Release
 
 __all__ = [
     "FIELDS",
     "FRAME_LAYOUTS",
     "MISSING_APEX",
-    "READERS",
     "DatasetError",
     "IndexResult",
     "Release",

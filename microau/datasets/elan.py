@@ -42,7 +42,7 @@ from urllib.parse import unquote, urlparse
 from microau.datasets.table import IMPORT_REPORT_SUFFIX
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_open, atomic_path
-from microau.preprocess.video import video_fps
+from microau.preprocess.video import VIDEO_SUFFIXES, video_fps
 
 TIER_ME = "ME"
 TIER_EMOTION = "Emotion"
@@ -50,7 +50,6 @@ TIER_APEX = "Apex"
 CONVENTION = (TIER_ME, TIER_EMOTION, TIER_APEX)
 EXTRA_PREFIX = "microau "
 EMOTION_READING = "combinations"
-VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
 TABLE_COLUMNS = ("subject", "clip", "onset", "apex", "offset", "au", "emotion", "fps", "first_frame")
 VALIDATION_COLUMNS = ("file", "tier", "time", "problem", "action")
 AUTHOR = "microau"

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from microau.aus import parse_aus
 from microau.datasets import smic
-from microau.datasets.release import FRAME_LAYOUTS, INDEX_READERS, SMIC_READER, TABLE_READER, DatasetError
+from microau.datasets.release import FRAME_LAYOUTS, SMIC_READER, TABLE_READER, DatasetError
 from microau.datasets.samples import MISSING_APEX, IndexResult, index_release, root_folder
 from microau.datasets.table import build_table_index, index_rows
 from microau.io.sample_table import CLASS3, write_table
+from microau.releases import INDEX_READERS
 
 
 def build_index(

@@ -1,22 +1,21 @@
 """What describes one dataset release (`Release`), and the error of a release or config the user must fix.
 
-Each release module (`casme2`, `samm`, `casme3`, `casme`, `mmew`, `fourd`) holds one `Release`;
-`microau.datasets.samples` reads any of them with the same rules.
+Each release module of `microau.releases.RELEASE_READERS` holds one `Release`;
+`microau.datasets.samples` reads any of them with the same rules. The index stage's readers
+(`INDEX_READERS`) add SMIC's folders (`microau.datasets.smic`) and a lab's own table
+(`microau.datasets.table`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from microau.errors import MicroauError
 
-READERS = ("casme2", "samm", "casme3", "casme", "mmew", "fourd")
 TABLE_READER = "table"
 SMIC_READER = "smic"
-INDEX_READERS = (*READERS, SMIC_READER, TABLE_READER)
-"""The readers of the index stage: the release layouts, SMIC's folders (`microau.datasets.smic`)
-and a lab's own table (`microau.datasets.table`)."""
 FRAME_LAYOUTS = ("raw", "selected", "cropped", "hs", "vis", "nir")
 FIELDS = ("subject", "filename", "onset", "apex", "offset", "au", "emotion")
 
@@ -53,3 +52,11 @@ class Release:
     parent_folders_in_top: bool = False
     sample_parent: str = "subject"
     au_coded: bool = True
+
+
+def child_folder(folder: Path, name: str) -> Path | None:
+    """Sub-folder by name, exact first, then ignoring case (releases differ in `spNO`/`spNo`)."""
+    exact = folder / name
+    if exact.is_dir():
+        return exact
+    return next((c for c in sorted(folder.iterdir()) if c.is_dir() and c.name.lower() == name.lower()), None)

@@ -54,9 +54,9 @@ from microau.aus import au_name
 from microau.datasets.au_codes import ParsedAUs, cell_text, parse_au_string
 from microau.datasets.release import (
     FIELDS,
-    READERS,
     DatasetError,
     Release,
+    child_folder,
 )
 from microau.io.sample_table import (
     CLASS3,
@@ -66,13 +66,12 @@ from microau.io.sample_table import (
 )
 from microau.preprocess.apex import motion_apex
 from microau.preprocess.images import ImageReadError, read_image
+from microau.preprocess.video import numbered_images
+from microau.releases import READERS, RELEASE_READERS
 
 MISSING_APEX = ("motion", "midpoint")
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
 HEADER_SEARCH_ROWS = 50
 MAX_SEARCH_DEPTH = 6
-
-_TRAILING_INT = re.compile(r"(\d+)$")
 _FRAME_NUMBER = re.compile(r"\d+(?:\.0+)?")
 
 
@@ -112,9 +111,11 @@ class Report:
 
 
 def _release(reader: str, name: str) -> Release:
-    if reader not in READERS:
-        raise DatasetError(f"unknown reader '{reader}'; choose one of {', '.join(READERS)} (datasets.{name}.reader)")
-    return importlib.import_module(f"microau.datasets.{reader}").RELEASE
+    if reader not in RELEASE_READERS:
+        raise DatasetError(
+            f"unknown reader '{reader}'; choose one of {', '.join(RELEASE_READERS)} (datasets.{name}.reader)"
+        )
+    return importlib.import_module(READERS[reader].module).RELEASE
 
 
 def root_folder(root: str | Path, name: str) -> Path:
@@ -569,38 +570,22 @@ def _frames(
     if not any(child.is_dir() for child in subject_dir.iterdir()):
         report.add(sample, f"{label} {subject_dir} is empty", "dropped")
         return None
-    sample_dir = _child(subject_dir, filename)
+    sample_dir = child_folder(subject_dir, filename)
     if sample_dir is None:
         report.add(sample, f"sample folder {subject_dir / filename} not found", "dropped")
         return None
     if release.frame_subdir:
-        sample_dir = _child(sample_dir, release.frame_subdir) or sample_dir
+        sample_dir = child_folder(sample_dir, release.frame_subdir) or sample_dir
     return sample_dir, folder_frames(sample, sample_dir, report)
 
 
 def folder_frames(sample: str, sample_dir: Path, report: Report) -> dict[int, Path]:
     """Frame number (the trailing integer of an image file's name) -> path of a sample's folder;
     a number with two files keeps the first by name (reported)."""
-    frames: dict[int, Path] = {}
-    for path in sorted(sample_dir.iterdir()):
-        match = _TRAILING_INT.search(path.stem)
-        if path.suffix.lower() not in IMAGE_SUFFIXES or match is None or not path.is_file():
-            continue
-        number = int(match.group(1))
-        if number in frames:
-            kept = frames[number].name
-            report.add(sample, f"frame {number} has two files, {kept} and {path.name}", f"used {kept}")
-            continue
-        frames[number] = path
+    frames, clashes = numbered_images(sample_dir)
+    for number, kept, other in clashes:
+        report.add(sample, f"frame {number} has two files, {kept.name} and {other.name}", f"used {kept.name}")
     return frames
-
-
-def _child(folder: Path, name: str) -> Path | None:
-    """Sub-folder by name, exact first, then ignoring case (releases differ in `spNO`/`spNo`)."""
-    exact = folder / name
-    if exact.is_dir():
-        return exact
-    return next((c for c in sorted(folder.iterdir()) if c.is_dir() and c.name.lower() == name.lower()), None)
 
 
 def _ranges(numbers: Sequence[int]) -> str:

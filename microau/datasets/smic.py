@@ -14,14 +14,13 @@ zero-shot MER table and the protocols; its AU table has no positive labels.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
-from microau.datasets.release import DatasetError, Release
+from microau.datasets.release import DatasetError, Release, child_folder
+from microau.preprocess.video import numbered_images
 
 CAMERAS = {"hs": "HS", "vis": "VIS", "nir": "NIR"}
 MAX_SEARCH_DEPTH = 4
-_TRAILING_INT = re.compile(r"(\d+)$")
 
 RELEASE = Release(
     title="SMIC",
@@ -50,7 +49,7 @@ def camera_folder(root: Path, layout: str, name: str) -> Path:
         depth = len(Path(folder).relative_to(root).parts)
         for d in dirnames:
             candidate = Path(folder, d)
-            if d.lower() == wanted and any(_child(s, "micro") for s in candidate.iterdir() if s.is_dir()):
+            if d.lower() == wanted and any(child_folder(s, "micro") for s in candidate.iterdir() if s.is_dir()):
                 found.append(candidate)
         dirnames[:] = [d for d in sorted(dirnames) if depth < MAX_SEARCH_DEPTH and d.lower() != wanted]
     if len(found) != 1:
@@ -66,12 +65,10 @@ def clip_rows(root: Path, layout: str, name: str) -> list[dict[str, str]]:
     """One table row (`microau.datasets.table.COLUMNS`) per clip folder of the camera."""
     rows = []
     for subject in sorted(p for p in camera_folder(root, layout, name).iterdir() if p.is_dir()):
-        micro = _child(subject, "micro")
+        micro = child_folder(subject, "micro")
         for emotion in sorted(p for p in (micro.iterdir() if micro else ()) if p.is_dir()):
             for clip in sorted(p for p in emotion.iterdir() if p.is_dir()):
-                numbers = [
-                    int(m.group(1)) for f in clip.iterdir() if (m := _TRAILING_INT.search(f.stem)) and f.is_file()
-                ]
+                numbers = list(numbered_images(clip)[0])
                 first, last = (str(min(numbers)), str(max(numbers))) if numbers else ("", "")
                 rows.append(
                     {
@@ -88,7 +85,3 @@ def clip_rows(root: Path, layout: str, name: str) -> list[dict[str, str]]:
                     }
                 )
     return rows
-
-
-def _child(folder: Path, name: str) -> Path | None:
-    return next((c for c in sorted(folder.iterdir()) if c.is_dir() and c.name.lower() == name), None)

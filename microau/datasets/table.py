@@ -56,11 +56,11 @@ from microau.datasets.samples import (
 )
 from microau.io.sample_table import make_table
 from microau.preprocess.images import write_image
+from microau.preprocess.video import VIDEO_SUFFIXES
 
 READER = "table"
 TABLE_SUFFIXES = (".csv", ".tsv")
 IMPORT_REPORT_SUFFIX = "_validation.tsv"  # `microau elan-import`'s report beside its table: not a table
-VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
 FIRST_FRAMES = (0, 1)
 COLUMNS = {
     "subject": ("subject", "participant"),

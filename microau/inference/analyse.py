@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import csv
 import glob
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -50,11 +49,9 @@ from microau.io.atomic import atomic_open
 from microau.io.fold_files import read_model
 from microau.preprocess.chain import STEPS, PreparedPair, StepClock, prepare_pair
 from microau.preprocess.images import read_image
-from microau.preprocess.video import video_frames
+from microau.preprocess.video import IMAGE_SUFFIXES, VIDEO_SUFFIXES, folder_images, is_video, natural_key, video_frames
 
 PROG = "microau analyse"
-VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 CLIP_COLUMNS = ("clip", "path", "kind", "onset", "onset_file", "onset_from", "apex", "apex_file", "apex_from")
 LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset")
 STATUS_OK = "ok"
@@ -78,21 +75,6 @@ class Clip:
     onset: str | None = None
     apex: str | None = None
     offset: str | None = None
-
-
-def natural_key(name: str) -> list:
-    """img2.jpg before img10.jpg: digit runs compare as numbers."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
-
-
-def is_video(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
-
-
-def folder_images(folder: Path) -> list[Path]:
-    """The image files of a folder in natural order of their names."""
-    images = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
-    return sorted(images, key=lambda p: natural_key(p.name))
 
 
 def unique_ids(paths: Sequence[Path]) -> list[str]:

@@ -16,6 +16,7 @@ import yaml
 
 from microau.errors import MicroauError
 from microau.plan.correspondence import CorrespondenceError, filter_combinations
+from microau.releases import GENERATED_LAYOUTS, SAME_PEOPLE
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 """The one config schema: package data, so an installed package and the workflow (which validates
@@ -120,17 +121,6 @@ def fill_defaults(value: Any, schema: dict, root: dict | None = None) -> Any:
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [fill_defaults(item, schema["items"], root) for item in value]
     return value
-
-
-GENERATED_LAYOUTS = {"casme2": ("selected",), "samm": ("selected", "raw"), "table": ("selected",)}
-"""Reader -> frames layouts a release `microau synthesize` writes is read with (CASME2_RAW_selected,
-or SAMM's one layout)."""
-
-KINDS_ANNOTATED = {"casme_sq": ("micro", "macro"), "samm_lv": ("micro", "macro"), "synthetic_long": ("micro",)}
-"""Spotting reader -> the kinds of expression its annotation holds, and so the kinds it spots and scores."""
-SAME_PEOPLE = {"samm_lv": "samm"}
-"""Spotting reader -> the AU dataset reader whose release records the same people under the same subject
-names (SAMM's clips were cut from SAMM Long Videos' recordings, subjects 006..037 in both)."""
 
 
 def generated_release(dataset: str) -> str:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from microau.errors import MicroauError
 from microau.io.fold_files import PREPROCESS_SECTIONS, TRAINING_SET_JSON
-from microau.plan.config import KINDS_ANNOTATED, dataset_clip, generated_release, shared_aus
+from microau.plan.config import dataset_clip, generated_release, shared_aus
 from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
+from microau.releases import KINDS_ANNOTATED
 
 MODEL_OPTION_KEYS = ("pooling", "fusion", "text")
 """Variant keys that build the model (`ModelOptions`); the others are training settings."""
@@ -23,7 +24,6 @@ JOB_KEYS = ("threads", "device", "checkpoint_seconds", "mem_mb", "runtime", "see
 """Keys of the train section that size, place or repeat jobs rather than set up one training run:
 none of them is a training setting, so changing one retrains nothing."""
 DATASET_SCHEDULE_KEYS = ("epochs", "batch_size", "lr_drop_epoch")
-FEATURE_SECTIONS = ("frames", "magnify", "flow")
 
 
 class PlanError(MicroauError):
@@ -136,8 +136,9 @@ def _hash(value: object) -> str:
 
 
 def features_hash(config: dict, dataset: str) -> str:
-    """Hash of what a feature cache depends on: preprocessing and the dataset's encoder."""
-    return _hash([config[section] for section in FEATURE_SECTIONS] + [dataset_clip(config, dataset)])
+    """Hash of what a feature cache depends on: every preprocessing section (the landmarks place
+    each AU's tokens) and the dataset's encoder."""
+    return _hash([config[section] for section in PREPROCESS_SECTIONS] + [dataset_clip(config, dataset)])
 
 
 def config_hash(config: dict) -> str:

@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
-from microau.spotting.spotter import FLOW_METHODS, SpotSettings, VideoSource, make_flow, peaks, region_flows, signal
+from microau.preprocess.video import VideoSource, VideoWriter
+from microau.spotting.spotter import FLOW_METHODS, SpotSettings, make_flow, peaks, region_flows, signal
 
 PROG = "microau spot-bench"
 SHIFTS_PX = (0.1, 0.25, 0.5, 1.0)
@@ -33,7 +34,7 @@ def default_settings() -> SpotSettings:
 
 def face_patch() -> np.ndarray:
     """Grey face box (with the spotter's margin) of the demo's first synthetic subject, float32."""
-    from microau.datasets.synthetic import SubjectRenderer, plan_subjects
+    from microau.datasets.generators.synthetic import SubjectRenderer, plan_subjects
     from microau.preprocess.crop import shared_detector, square_box
     from microau.spotting.spotter import FACE_MARGIN
 
@@ -88,7 +89,7 @@ def photo_video(photo: Path, out: Path, fps: float, seconds: float, seed: int = 
     periods = rng.uniform(6, 15, size=3) * fps
     phases = rng.uniform(0, 2 * np.pi, size=3)
     noise = rng.normal(0, NOISE_SIGMA, (8, 480, 640, 3)).astype(np.float32)
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    writer = VideoWriter(out, fps, (640, 480))
     for n in range(int(seconds * fps)):
         dx, dy, angle = (amp * np.sin(2 * np.pi * n / periods[i] + phases[i]) for i, amp in enumerate((3.0, 3.0, 1.0)))
         matrix = cv2.getRotationMatrix2D((image.shape[1] / 2, image.shape[0] / 2), angle, scale)
@@ -96,7 +97,7 @@ def photo_video(photo: Path, out: Path, fps: float, seconds: float, seed: int = 
         frame = cv2.warpAffine(image, matrix, (640, 480), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
         frame = frame * np.float32(1 + rng.uniform(-0.01, 0.01)) + noise[n % 8]
         writer.write(np.clip(frame + 0.5, 0, 255).astype(np.uint8))
-    writer.release()
+    writer.close()
 
 
 def cost(video: Path, settings: SpotSettings) -> tuple[float, float, float, int]:

@@ -27,7 +27,8 @@ from microau.io.atomic import atomic_open
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 from microau.preprocess.chain import PreparedPair, prepare_pair
-from microau.spotting.spotter import SpotSettings, SpottingError, VideoSource, spot_kinds
+from microau.preprocess.video import VideoSource
+from microau.spotting.spotter import SpotSettings, SpottingError, spot_kinds
 
 PROG = "microau spot"
 ANALYSIS_FIXED = ("video", "kind", "onset", "apex", "offset", "onset_s", "apex_s", "offset_s")

@@ -49,13 +49,10 @@ Micro-expressions use `half_length_s`, macro-expressions `macro_half_length_s`.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -65,10 +62,9 @@ from microau.io.intervals import Interval
 from microau.preprocess.crop import FaceDetector, shared_detector, square_box
 from microau.preprocess.images import match_gain, to_gray
 from microau.preprocess.landmarks import dlib_landmarks68
-from microau.preprocess.video import video_frames
+from microau.preprocess.video import VideoSource
 
 FLOW_METHODS = ("farneback", "dis", "tvl1")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 FACE_MARGIN = 0.1
 # Regions of interest: (name, 0-based iBUG-68 points averaged into the centre, upward shift in ROI
 # sides). Brows are moved up half a region so that blinks below them stay out.
@@ -155,54 +151,6 @@ class Signal:
     eye_free: np.ndarray | None = None
     head: np.ndarray | None = None
     masked: np.ndarray | None = None
-
-
-# ---- frames of a long video -------------------------------------------------------------------
-
-_TRAILING_NUMBER = re.compile(r"(\d+)(?=\.[^.]+$)")
-
-
-def folder_frames(folder: Path) -> list[Path]:
-    """Image files of a frame folder in the order of the number their name ends with."""
-    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and _TRAILING_NUMBER.search(p.name)]
-    if not files:
-        raise SpottingError(f"{folder} holds no numbered frames ({', '.join(IMAGE_SUFFIXES)})")
-    return sorted(files, key=lambda p: int(_TRAILING_NUMBER.search(p.name).group(1)))
-
-
-class VideoSource:
-    """A long video: a video file (its own frame rate) or a folder of numbered frames (`fps` given).
-    Frames are numbered from 0 in order; `read(stride)` yields every stride-th as BGR."""
-
-    def __init__(self, path: Path, fps: float | None = None) -> None:
-        self.path = Path(path)
-        if self.path.is_dir():
-            if not fps:
-                raise SpottingError(f"{path} is a frame folder: give its frame rate")
-            self.files: list[Path] | None = folder_frames(self.path)
-            self.fps, self.count = float(fps), len(self.files)
-            return
-        if not self.path.is_file():
-            raise SpottingError(f"cannot read video {path}: no such file or folder")
-        self.files = None
-        capture = cv2.VideoCapture(str(self.path))
-        self.fps = float(fps or capture.get(cv2.CAP_PROP_FPS))
-        self.count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        capture.release()
-        if self.count <= 0 or self.fps <= 0:
-            raise SpottingError(f"cannot read video {path}: not a video OpenCV can decode")
-
-    def read(self, stride: int = 1) -> Iterator[tuple[int, np.ndarray]]:
-        if self.files is not None:
-            for number in range(0, self.count, stride):
-                frame = cv2.imread(str(self.files[number]), cv2.IMREAD_COLOR)
-                if frame is None:
-                    raise SpottingError(f"cannot read frame {self.files[number]}")
-                yield number, frame
-            return
-        for number, frame in video_frames(self.path):
-            if number % stride == 0:
-                yield number, frame
 
 
 # ---- flow ---------------------------------------------------------------------------------------

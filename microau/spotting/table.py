@@ -23,8 +23,8 @@ from microau.evaluation.bootstrap import Bootstrap
 from microau.io.fold_files import read_training_set
 from microau.io.intervals import KINDS, Interval, read_intervals
 from microau.io.result_tables import write_result_table
+from microau.io.video_table import read_videos
 from microau.spotting.recognition import strs_row
-from microau.spotting.releases import read_videos
 from microau.spotting.scoring import (
     IOU_THRESHOLD,
     OVERALL,

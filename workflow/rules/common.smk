@@ -322,7 +322,7 @@ def spot_index_input(wildcards):
 
 def long_videos(dataset):
     """Rows of a spotting dataset's videos.tsv (after its index checkpoint has run)."""
-    from microau.spotting.releases import read_videos
+    from microau.io.video_table import read_videos
 
     return read_videos(checkpoints.spot_index.get(long_dataset=dataset).output.videos)
 

@@ -1,0 +1,62 @@
+"""Clips of real photographs: the movement goes where its field says, the apex search finds the
+known apex through `microau analyse`'s own preparation, and the flow bench's TV-L1 takes its parameters."""
+
+import numpy as np
+import pytest
+
+from microau.bench.photo_clips import (
+    PHOTOS,
+    moved,
+    photo_clips,
+    photo_frame,
+    region_movement,
+)
+from microau.bench.throughput import TVL1_DEFAULTS, bench_config, tvl1_with
+from microau.inference.analyse import Clip, prepare_clip
+from microau.plan.workflow import preprocess_settings
+from microau.preprocess.chain import STEPS
+from microau.preprocess.video import write_video
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_each_photo_is_a_640x360_frame_with_a_face_whose_brows_move_as_their_field_says(name):
+    frame = photo_frame(name)
+    assert frame.shape == (360, 640, 3)
+    movement = region_movement(frame, "brows", 2.0)
+    cx, cy = (round(c) for c in movement.centre)
+    assert movement.field(frame.shape)[cy, cx] == pytest.approx(2.0, abs=0.01)
+    # on a vertical ramp (each row's value its row number) the content at the centre comes from 2 px above
+    ramp = np.repeat(np.arange(360, dtype=np.float32)[:, None, None], 640, axis=1).repeat(3, axis=2)
+    shifted = moved(ramp, movement, 1.0)
+    assert shifted[cy, cx, 0] == pytest.approx(cy - 2.0, abs=0.05)
+    assert shifted[10, 10, 0] == pytest.approx(10.0, abs=0.01)  # far from the brows nothing moves
+
+
+@pytest.mark.slow
+def test_the_apex_search_finds_the_known_apex_of_photo_clips_and_every_step_is_timed(tmp_path):
+    settings = preprocess_settings(bench_config())
+    for clip in photo_clips(2, seed=3, frames=(24, 30)):
+        path = write_video(tmp_path / f"{clip.name}.avi", clip.frames, 30.0)
+        prepared = prepare_clip((Clip(clip.name, path), settings))
+        assert prepared.status is None
+        assert abs(int(prepared.row["apex"]) - clip.apex) <= 1, clip.name
+        assert set(prepared.seconds | prepared.pair.seconds) == set(STEPS) - {"model"}
+
+
+def test_the_flow_bench_sets_tvl1s_stopping_parameters():
+    tvl1 = tvl1_with({"epsilon": 0.05, "warps": 3})
+    assert tvl1.getEpsilon() == pytest.approx(0.05) and tvl1.getWarpingsNumber() == 3
+    assert (
+        tvl1.getInnerIterations() == TVL1_DEFAULTS["inner_iterations"]
+        and tvl1.getScalesNumber() == TVL1_DEFAULTS["scales"]
+    )
+    import cv2
+
+    default = cv2.optflow.DualTVL1OpticalFlow_create()  # TVL1_DEFAULTS are OpenCV's own
+    assert (
+        default.getEpsilon(),
+        default.getInnerIterations(),
+        default.getOuterIterations(),
+        default.getWarpingsNumber(),
+        default.getScalesNumber(),
+    ) == pytest.approx(tuple(TVL1_DEFAULTS.values()))
