@@ -4,17 +4,16 @@
 
 rule synthesize:
     output:
-        release=directory("results/{dataset}/release"),
+        release=directory(paths.RELEASE),
     log:
-        "results/logs/synthesize/{dataset}.log",
+        paths.SYNTHESIZE_JOB.log,
     benchmark:
-        "results/benchmarks/synthesize/{dataset}.tsv"
+        paths.SYNTHESIZE_JOB.benchmark
     threads: 2
     params:
-        seed=lambda wc: synthetic_settings(wc)["seed"],
-        subjects=lambda wc: synthetic_settings(wc)["subjects"],
-        samples=lambda wc: synthetic_settings(wc)["samples_per_subject"],
-        layout=lambda wc: dataset_settings(wc.dataset)["reader"],
+        synthetic=from_wildcards(plan.synthetic_settings, "dataset"),
+        layout=lambda wc: config["datasets"][wc.dataset]["reader"],
     shell:
-        "microau synthesize --out {output.release:q} --seed {params.seed} --layout {params.layout}"
-        " --subject-count {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"
+        "microau synthesize --out {output.release:q} --seed {params.synthetic[seed]} --layout {params.layout}"
+        " --subject-count {params.synthetic[subjects]} --samples-per-subject {params.synthetic[samples_per_subject]}"
+        " --threads {threads} > {log} 2>&1"
