@@ -106,23 +106,14 @@ def all_targets(pattern, **extra):
     return inputs
 
 
-def main_run_files(pattern):
-    """Input function: a fold file's `pattern` in every fold of the run behind the main tables."""
-
-    def inputs(wildcards):
-        subjects = subjects_of(wildcards.dataset)
-        return planned(plan.main_run_files)(wildcards.dataset, subjects, pattern)
-
-    return inputs
-
-
-def target_run_files(pattern):
-    """Target input: a fold file's `pattern` in every fold of the main run of every target."""
+def main_run_files(pattern, datasets_of=lambda wildcards: [wildcards.dataset]):
+    """Input function: a fold file's `pattern` in every fold of the run behind the main tables of
+    each dataset `datasets_of` names (the job's own by default)."""
 
     def inputs(wildcards):
         return [
             path
-            for dataset in config["targets"]
+            for dataset in datasets_of(wildcards)
             for path in planned(plan.main_run_files)(
                 dataset, subjects_of(dataset), pattern
             )
@@ -165,21 +156,6 @@ def composite_files(pattern):
     def inputs(wildcards):
         subjects = protocol_subjects(composite_of(wildcards))
         return planned(plan.composite_run_files)(wildcards.composite, subjects, pattern)
-
-    return inputs
-
-
-def reference_files(datasets_of):
-    """Input function: the predictions of each tested dataset's own LOSO run (paired comparison)."""
-
-    def inputs(wildcards):
-        return [
-            path
-            for dataset in datasets_of(wildcards)
-            for path in planned(plan.main_run_files)(
-                dataset, subjects_of(dataset), paths.TRAIN_PREDICTIONS
-            )
-        ]
 
     return inputs
 

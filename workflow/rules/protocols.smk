@@ -56,7 +56,7 @@ rule aggregate_composite:
     input:
         predictions=composite_files(paths.COMPOSITE_PREDICTIONS),
         training_sets=composite_files(paths.COMPOSITE_TRAINING_SET),
-        references=reference_files(composite_of),
+        references=main_run_files(paths.TRAIN_PREDICTIONS, composite_of),
         weights=lambda wc: planned(plan.weights_path)(composite_of(wc)[0]),
     output:
         table=paths.COMPOSITE_TABLE,
@@ -91,7 +91,7 @@ rule aggregate_cross:
         training_sets=lambda wc: planned(plan.cross_run_file)(
             wc.train, wc.test, paths.CROSS_TRAINING_SET
         ),
-        references=reference_files(cross_tested),
+        references=main_run_files(paths.TRAIN_PREDICTIONS, cross_tested),
         weights=lambda wc: planned(plan.weights_path)(cross_of(wc)[0]),
     output:
         table=paths.CROSS_TABLE,

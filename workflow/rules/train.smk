@@ -38,4 +38,4 @@ rule train:
 
 rule train_all:
     input:
-        target_run_files(paths.TRAIN_PREDICTIONS),
+        main_run_files(paths.TRAIN_PREDICTIONS, lambda wc: config["targets"]),
