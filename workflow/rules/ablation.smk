@@ -4,7 +4,7 @@ wildcard_constraints:
 
 rule ablation_group:
     input:
-        runs=ablation_inputs,
+        runs=ablation_run_inputs,
         weights=from_wildcards(plan.weights_path, "dataset"),
     output:
         table=paths.ABLATION_GROUP_TABLE,

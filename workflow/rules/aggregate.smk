@@ -1,6 +1,6 @@
 rule aggregate:
     input:
-        predictions=main_run_files(paths.TRAIN_PREDICTIONS),
+        predictions=main_run_inputs(paths.TRAIN_PREDICTIONS),
         weights=from_wildcards(plan.weights_path, "dataset"),
         faces_report=paths.FACES_REPORT,
     output:

@@ -106,7 +106,7 @@ def all_targets(pattern, **extra):
     return inputs
 
 
-def main_run_files(pattern, datasets_of=lambda wildcards: [wildcards.dataset]):
+def main_run_inputs(pattern, datasets_of=lambda wildcards: [wildcards.dataset]):
     """Input function: a fold file's `pattern` in every fold of the run behind the main tables of
     each dataset `datasets_of` names (the job's own by default)."""
 
@@ -122,13 +122,13 @@ def main_run_files(pattern, datasets_of=lambda wildcards: [wildcards.dataset]):
     return inputs
 
 
-def run_benchmarks(wildcards):
+def run_benchmark_inputs(wildcards):
     """Benchmark TSVs of the jobs that built a dataset's table (rules with `benchmark:`)."""
     subjects = subjects_of(wildcards.dataset)
     return planned(plan.run_benchmarks)(wildcards.dataset, subjects)
 
 
-def ablation_inputs(wildcards):
+def ablation_run_inputs(wildcards):
     subjects = subjects_of(wildcards.dataset)
     return planned(plan.ablation_inputs)(wildcards.dataset, wildcards.group, subjects)
 
@@ -150,7 +150,7 @@ def protocol_subjects(datasets):
     return {dataset: subjects_of(dataset) for dataset in datasets}
 
 
-def composite_files(pattern):
+def composite_run_inputs(pattern):
     """Input function: a fold file's `pattern` of every composite fold (main variant, train.seed)."""
 
     def inputs(wildcards):

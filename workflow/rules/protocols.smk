@@ -54,9 +54,9 @@ use rule train as train_cross with:
 
 rule aggregate_composite:
     input:
-        predictions=composite_files(paths.COMPOSITE_PREDICTIONS),
-        training_sets=composite_files(paths.COMPOSITE_TRAINING_SET),
-        references=main_run_files(paths.TRAIN_PREDICTIONS, composite_of),
+        predictions=composite_run_inputs(paths.COMPOSITE_PREDICTIONS),
+        training_sets=composite_run_inputs(paths.COMPOSITE_TRAINING_SET),
+        references=main_run_inputs(paths.TRAIN_PREDICTIONS, composite_of),
         weights=lambda wc: planned(plan.weights_path)(composite_of(wc)[0]),
     output:
         table=paths.COMPOSITE_TABLE,
@@ -91,7 +91,7 @@ rule aggregate_cross:
         training_sets=lambda wc: planned(plan.cross_run_file)(
             wc.train, wc.test, paths.CROSS_TRAINING_SET
         ),
-        references=main_run_files(paths.TRAIN_PREDICTIONS, cross_tested),
+        references=main_run_inputs(paths.TRAIN_PREDICTIONS, cross_tested),
         weights=lambda wc: planned(plan.weights_path)(cross_of(wc)[0]),
     output:
         table=paths.CROSS_TABLE,

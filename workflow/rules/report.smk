@@ -8,12 +8,12 @@ rule figures:
         mer_table=paths.MER_TABLE,
         provenance=paths.PROVENANCE,
         cache=from_wildcards(plan.features_path, "dataset"),
-        predictions=main_run_files(paths.TRAIN_PREDICTIONS),
-        features=main_run_files(paths.TRAIN_FEATURES),
-        histories=main_run_files(paths.TRAIN_HISTORY),
+        predictions=main_run_inputs(paths.TRAIN_PREDICTIONS),
+        features=main_run_inputs(paths.TRAIN_FEATURES),
+        histories=main_run_inputs(paths.TRAIN_HISTORY),
         apex=per_sample(paths.FRAMES_APEX),
         landmarks=per_sample(paths.LANDMARKS_CSV),
-        benchmarks=run_benchmarks,
+        benchmarks=run_benchmark_inputs,
     output:
         au_scores=report(
             paths.FIGURES["au_scores.png"],

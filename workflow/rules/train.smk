@@ -38,4 +38,4 @@ rule train:
 
 rule train_all:
     input:
-        main_run_files(paths.TRAIN_PREDICTIONS, lambda wc: config["targets"]),
+        main_run_inputs(paths.TRAIN_PREDICTIONS, lambda wc: config["targets"]),
