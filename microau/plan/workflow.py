@@ -1,8 +1,9 @@
 """Workflow decisions as plain functions of the loaded config (`microau.plan.config.load_config`).
 
-`workflow/rules/common.smk` turns wildcards into calls of these functions and reads the faces
-checkpoint for the subjects; everything it decides from the config alone lives here, where a unit
-test reaches it without Snakemake.
+`workflow/rules/common.smk` turns wildcards into calls of these functions and reads the
+checkpoints (faces, spot_index) for the subjects and videos; everything decided from the config
+alone lives here, where a unit test reaches it without Snakemake, and every path is built from a
+pattern of `microau/plan/results.py`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-# The release of a dataset with generated: true (config.generated_release names the folder), in
-# its reader's layout (CASME II's or SAMM's).
+# The release of a dataset with generated: true (paths.RELEASE, which plan.config.generated_release
+# formats), in its reader's layout (CASME II's or SAMM's).
 
 
 rule synthesize:
