@@ -8,9 +8,10 @@ rule weights:
     log:
         paths.WEIGHTS_JOB.log,
     params:
-        clip=from_wildcards(plan.encoder_clip, "encoder"),
+        model=lambda wc: planned(plan.encoder_clip)(wc.encoder)["model"],
+        pretrained=lambda wc: planned(plan.encoder_clip)(wc.encoder)["pretrained"],
     shell:
-        "microau weights --model {params.clip[model]} --pretrained {params.clip[pretrained]:q}"
+        "microau weights --model {params.model} --pretrained {params.pretrained:q}"
         " --out {output} > {log} 2>&1"
 
 
@@ -31,16 +32,22 @@ rule features:
         gpu=1,
         device=config["train"]["device"],
     params:
-        clip=from_wildcards(plan.features_clip, "dataset", "encoder"),
+        model=lambda wc: planned(plan.features_clip)(wc.dataset, wc.encoder)["model"],
+        pretrained=lambda wc: planned(plan.features_clip)(wc.dataset, wc.encoder)[
+            "pretrained"
+        ],
+        k=lambda wc: planned(plan.features_clip)(wc.dataset, wc.encoder)[
+            "trainable_blocks"
+        ],
         aus=lambda wc: ",".join(map(str, config["datasets"][wc.dataset]["aus"])),
         config_hash=from_wildcards(plan.features_hash, "dataset"),
         flow_dir=lambda wc, input: Path(input.flow[0]).parent,
         landmarks_dir=lambda wc, input: Path(input.landmarks[0]).parent,
     shell:
         "microau features --samples {input.samples} --flow-dir {params.flow_dir:q}"
-        " --landmarks-dir {params.landmarks_dir:q} --model {params.clip[model]}"
-        " --pretrained {params.clip[pretrained]:q} --trainable-blocks {params.clip[trainable_blocks]}"
-        " --aus {params.aus} --config-hash {params.config_hash} --threads {threads} --device {resources.device}"
+        " --landmarks-dir {params.landmarks_dir:q} --model {params.model}"
+        " --pretrained {params.pretrained:q} --trainable-blocks {params.k} --aus {params.aus}"
+        " --config-hash {params.config_hash} --threads {threads} --device {resources.device}"
         " --out {output} > {log} 2>&1"
 
 

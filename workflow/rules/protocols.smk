@@ -69,7 +69,7 @@ rule aggregate_composite:
     log:
         paths.AGGREGATE_COMPOSITE_JOB.log,
     params:
-        datasets=composite_of,
+        datasets=lambda wc: " ".join(composite_of(wc)),
         references=reference_options(composite_of),
         config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,

@@ -71,7 +71,7 @@ rule spot:
         source=lambda wc: long_video(wc)["source"],
         fps=lambda wc: long_video(wc)["fps"],
         subject=lambda wc: long_video(wc)["subject"],
-        kinds=from_wildcards(plan.spotting_kinds, "long_dataset"),
+        kinds=lambda wc: " ".join(planned(plan.spotting_kinds)(wc.long_dataset)),
         settings=SPOTTING_JSON,
     shell:
         "microau spot --video {params.source:q} --fps {params.fps} --name {wildcards.video}"
@@ -118,7 +118,7 @@ rule spotting_table:
     log:
         paths.SPOTTING_TABLE_JOB.log,
     params:
-        kinds=from_wildcards(plan.spotting_kinds, "long_dataset"),
+        kinds=lambda wc: " ".join(planned(plan.spotting_kinds)(wc.long_dataset)),
         settings=SPOTTING_JSON,
         config_hash=CONFIG_HASH,
         bootstrap=BOOTSTRAP_OPTIONS,

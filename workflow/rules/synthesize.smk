@@ -11,9 +11,12 @@ rule synthesize:
         paths.SYNTHESIZE_JOB.benchmark
     threads: 2
     params:
-        synthetic=from_wildcards(plan.synthetic_settings, "dataset"),
+        seed=lambda wc: planned(plan.synthetic_settings)(wc.dataset)["seed"],
+        subjects=lambda wc: planned(plan.synthetic_settings)(wc.dataset)["subjects"],
+        samples=lambda wc: planned(plan.synthetic_settings)(wc.dataset)[
+            "samples_per_subject"
+        ],
         layout=lambda wc: config["datasets"][wc.dataset]["reader"],
     shell:
-        "microau synthesize --out {output.release:q} --seed {params.synthetic[seed]} --layout {params.layout}"
-        " --subject-count {params.synthetic[subjects]} --samples-per-subject {params.synthetic[samples_per_subject]}"
-        " --threads {threads} > {log} 2>&1"
+        "microau synthesize --out {output.release:q} --seed {params.seed} --layout {params.layout}"
+        " --subject-count {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"
