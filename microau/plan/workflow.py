@@ -282,11 +282,6 @@ def composite_schedule(config: dict, name: str) -> str:
     return config["composites"][name]["schedule"] or composite_datasets(config, name)[0]
 
 
-def cross_name(train: str, test: str) -> str:
-    """Names a cross-dataset protocol's folder and tables: `<train>_to_<test>`."""
-    return f"{train}_to_{test}"
-
-
 def cross_pair(config: dict, train: str, test: str) -> list[str]:
     """[train, test] of a cross-dataset protocol listed under cross."""
     if {"train": train, "test": test} not in config["cross"]:
