@@ -3,11 +3,10 @@
 Without --model it writes the spotted intervals (`microau.io.intervals`; the per-video stage
 of the spotting workflow). With a trained model.pt it writes one analysis CSV: a row per spotted
 micro-expression with its onset, apex and offset (frames and seconds), each AU's P(on) and the
-zero-shot emotion of both readings of Eq. 13 (`microau.io.prediction_rows` owns its columns), computed
-by `microau.inference.analyse.Analyser` on the interval's onset and apex frames exactly as
-`microau analyse` analyses a clip. Settings come from the
-`spotting` section of a config file (--config; schema defaults fill what it leaves out) or, from
-the workflow, as JSON (--settings-json).
+zero-shot emotion of both readings of Eq. 13 (`microau.io.prediction_rows` owns its columns),
+computed by `microau.inference.analyse.Analyser` on the interval's onset and apex frames exactly as
+`microau analyse` analyses a clip. Settings come from the `spotting` section of a config file
+(--config; schema defaults fill what it leaves out) or, from the workflow, as JSON (--settings-json).
 """
 
 from __future__ import annotations
@@ -100,6 +99,7 @@ def analyse(
 
 
 def parser_of() -> argparse.ArgumentParser:
+    """The command's flags."""
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
         "--video", type=Path, required=True, help="a video file, or a folder of numbered frames (with --fps)"
