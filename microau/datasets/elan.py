@@ -23,7 +23,7 @@ names start with `microau ` are the export's own extras (other spotted kinds, AU
 other emotion readings) and are skipped without a row.
 
 The export (`microau spot --eaf`, `microau analyse --eaf-dir`) writes the same three tiers (the ME
-values are the predicted AUs, those with P(on) > 0.5; Emotion the zero-shot emotion of reading
+values are the predicted AUs, those on by `microau.model.decision`; Emotion the zero-shot emotion of reading
 EMOTION_READING) and, as extras, `microau <kind>` for each other spotted kind, `microau emotion
 (<reading>)` for the other readings, and with probabilities one `microau P(<AU>)` tier per AU.
 """
@@ -34,7 +34,7 @@ import argparse
 import csv
 import mimetypes
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -42,6 +42,7 @@ from urllib.parse import unquote, urlparse
 from microau.datasets.table import IMPORT_REPORT_SUFFIX
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_open, atomic_path
+from microau.io.prediction_rows import Prediction, PredictionRow
 from microau.preprocess.video import VIDEO_SUFFIXES, video_fps
 
 TIER_ME = "ME"
@@ -157,18 +158,16 @@ def validate_eaf(path: Path, xsd: Path) -> None:
 
 
 def spot_content(
-    video: Path, fps: float, subject: str, intervals: Iterable, rows: Sequence[Mapping[str, object]] | None
+    video: Path, fps: float, subject: str, intervals: Iterable, rows: Sequence[PredictionRow] | None
 ) -> EafContent:
     """The .eaf content of `microau spot`: its intervals (`microau.io.intervals.Interval`)
-    and, with a model, the analysis rows of its micro-expressions (in the same order)."""
+    and, with a model, the prediction rows of its micro-expressions (in the same order)."""
     intervals = list(intervals)
     micro = [i for i in intervals if i.kind == "micro"]
     expressions = []
     for n, interval in enumerate(micro):
-        row = rows[n] if rows is not None else {}
-        aus = {k: float(v) for k, v in row.items() if k.startswith("AU") and isinstance(v, (int, float))}
-        emotions = {str(k)[len("emotion_") :]: str(v) for k, v in row.items() if str(k).startswith("emotion_")}
-        expressions.append(_expression(interval.onset, interval.apex, interval.offset, aus, emotions))
+        prediction = rows[n].prediction if rows is not None else None
+        expressions.append(_expression(interval.onset, interval.apex, interval.offset, prediction))
     others: dict[str, list[tuple[int, int]]] = {}
     for interval in intervals:
         if interval.kind != "micro":
@@ -176,41 +175,39 @@ def spot_content(
     return EafContent(video, fps, subject, expressions, others)
 
 
-def analyse_contents(table, clips: Sequence) -> list[tuple[Path, EafContent]]:
+def analyse_contents(rows: Sequence[PredictionRow], clips: Sequence) -> list[tuple[Path, EafContent]]:
     """The .eaf contents of `microau analyse`: one per analysed video, holding each of its clips
-    (`microau.inference.analyse.Clip`, aligned with the rows of `table`) from the onset to the given offset,
-    else to the apex. Image folders and clips that failed have none."""
+    (`microau.inference.analyse.Clip`, aligned with `rows`, `microau.io.prediction_rows`) from the onset
+    to the given offset, else to the apex. Image folders and clips that failed have none."""
     by_video: dict[Path, list[MicroExpression]] = {}
-    for clip, row in zip(clips, table.to_dict("records")):
-        if row["status"] != "ok" or row["kind"] != "video":
+    for clip, row in zip(clips, rows):
+        if row.prediction is None or row.context["kind"] != "video":
             continue
-        onset, apex = int(row["onset"]), int(row["apex"])
+        onset, apex = int(row.context["onset"]), int(row.context["apex"])
         offset = int(clip.offset) if clip.offset is not None and str(clip.offset).isdigit() else apex
-        aus = {str(k)[: -len("_prob")]: float(v) for k, v in row.items() if str(k).endswith("_prob")}
-        emotions = {
-            str(k)[len("mer_") : -len("_pred")]: str(v)
-            for k, v in row.items()
-            if str(k).startswith("mer_") and str(k).endswith("_pred")
-        }
-        by_video.setdefault(Path(clip.path), []).append(_expression(onset, apex, max(offset, apex), aus, emotions))
+        expression = _expression(onset, apex, max(offset, apex), row.prediction)
+        by_video.setdefault(Path(clip.path), []).append(expression)
     return [
         (video, EafContent(video, video_fps(video), video.stem, sorted(found, key=lambda e: e.onset)))
         for video, found in by_video.items()
     ]
 
 
-def _expression(onset: int, apex: int, offset: int, aus: dict[str, float], emotions: dict[str, str]) -> MicroExpression:
-    """A predicted micro-expression: the AUs with P(on) > 0.5 as FACS codes, the main emotion reading."""
-    codes = "+".join(str(int(au[2:])) for au, p in aus.items() if p > 0.5)
+def _expression(onset: int, apex: int, offset: int, prediction: Prediction | None) -> MicroExpression:
+    """A predicted micro-expression: the AUs on as FACS codes, the main emotion reading (nothing
+    but its timing without a prediction)."""
+    aus = prediction.aus if prediction else {}
+    emotions = prediction.emotions if prediction else {}
+    codes = "+".join(str(int(au[2:])) for au in prediction.active) if prediction else ""
     main = emotions.get(EMOTION_READING, next(iter(emotions.values()), ""))
     others = {r: e for r, e in emotions.items() if r != EMOTION_READING}
     return MicroExpression(onset, offset, codes, apex, main, aus, others)
 
 
-def write_analyse_eafs(folder: Path, table, clips: Sequence, probabilities: bool) -> list[Path]:
+def write_analyse_eafs(folder: Path, rows: Sequence[PredictionRow], clips: Sequence, probabilities: bool) -> list[Path]:
     """`microau analyse --eaf-dir`: one <video name>.eaf per analysed video under `folder`."""
     written = []
-    for video, content in analyse_contents(table, clips):
+    for video, content in analyse_contents(rows, clips):
         if content.fps <= 0:
             raise ElanError(f"cannot read the frame rate of {video}: an .eaf needs it to place frames in time")
         path = folder / f"{video.stem}.eaf"

@@ -3,7 +3,8 @@
 Each AU gets two F1s: `F1_2class`, the mean of the F1 of the on and the off class (scikit-learn's
 `f1_score(y_n, p_n, average="macro")`, MEB's `MultiTaskF1`: the metric of the paper's comparators,
 against which the paper's figures are compared), and `F1_pos`, the F1 of the positive class alone,
-which reads far lower. The decision rule is fixed (argmax of P_n, i.e. P_n(on) > 0.5, final epoch).
+which reads far lower. The decision rule is fixed (argmax of P_n, i.e. P_n(on) above
+`microau.model.decision.AU_THRESHOLD`, final epoch).
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from microau.io.fold_files import (
 from microau.io.result_tables import write_provenance, write_result_table
 from microau.io.sample_table import read_rows
 from microau.io.weights_record import read_weights_record
+from microau.model.decision import AU_THRESHOLD, on_matrix
 from microau.model.temperature import describe_temperature
 from microau.version import __version__
 
-DECISION_RULE = "argmax of P_n (AU on when P_n(on) > 0.5), final epoch, nothing tuned on the held-out subject"
+DECISION_RULE = (
+    f"argmax of P_n (AU on when P_n(on) > {AU_THRESHOLD}), final epoch, nothing tuned on the held-out subject"
+)
 MER_READINGS = {
     "combinations": "combinations (one label text per AU combination of the AU-emotion correspondence, "
     "each AU's own positive or negative prompt)",
@@ -102,7 +106,7 @@ def multiclass_scores(truth: list[str], pred: list[str], classes: list[str]) -> 
 def au_decisions(rows: list[dict[str, str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """AU names, and the [samples, AUs] truth and decisions (argmax of P_n) of pooled predictions."""
     names, truth, probs = au_truth_and_probs(rows)
-    return names, truth, (probs > 0.5).astype(int)
+    return names, truth, on_matrix(probs)
 
 
 def au_resamples(rows: list[dict[str, str]], subjects: list[str], bootstrap: Bootstrap) -> dict[str, np.ndarray]:

@@ -38,6 +38,8 @@ from microau.io.fold_files import (
     read_history,
 )
 from microau.io.result_tables import metadata_path, read_provenance, read_result_table
+from microau.model.attention import attention_map
+from microau.model.decision import on_matrix
 
 PROG = "microau figures"
 DPI = 150
@@ -212,18 +214,6 @@ def pick_attention_samples(folds: PooledFolds, n: int) -> list[int]:
     return chosen
 
 
-def attention_map(au_tokens: np.ndarray, weights: np.ndarray, active: list[int], grid: tuple[int, int]) -> np.ndarray:
-    """[rows, cols] PTA weight of each patch cell: Eq. (1) token 1 + row * cols + col; a cell shared
-    by several active AUs shows the largest of their weights."""
-    rows, cols = grid
-    cells = np.zeros(rows * cols)
-    for a in active:
-        for token, weight in zip(au_tokens[a], weights[a]):
-            if token > 0:
-                cells[token - 1] = max(cells[token - 1], weight)
-    return cells.reshape(rows, cols)
-
-
 def plot_attention(
     folds: PooledFolds,
     frames_dir: Path,
@@ -271,7 +261,7 @@ def plot_attention(
         for a in active:
             marks = points[list(AU_LANDMARKS[int(folds.aus[a][2:])])]
             ax.scatter(marks[:, 0], marks[:, 1], s=10, c="white", edgecolors="black", linewidths=0.5)
-        predicted = [folds.aus[a] for a in np.flatnonzero(folds.probs[i] > 0.5)]
+        predicted = [folds.aus[a] for a in np.flatnonzero(on_matrix(folds.probs[i]))]
         ax.set_title(
             f"{sample}\ntrue {'+'.join(folds.aus[a] for a in active)}\npredicted {'+'.join(predicted) or 'none'}",
             fontsize=9,

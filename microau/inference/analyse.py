@@ -7,13 +7,15 @@ are 0-based frame numbers or, for an image folder, file names in it. Without an 
 starts at its first frame; without an apex it is the frame of largest motion from the onset to the
 offset or the end (`microau.preprocess.apex`, as `microau predict` and the index stage find it).
 
-Each pair goes through `microau.inference.predict.PairModel`, the path of `microau predict`. The result has
-one row per clip (CLIP_COLUMNS, then per AU `<AU>_prob` and `<AU>_on`, then per reading of Eq. 13
-`mer_<reading>_<class>` and `mer_<reading>_pred`, then `status`); a clip that cannot be analysed
-(no face, unreadable, too short, onset, apex and offset out of order) gets its reason in `status`,
-the others go on. Worker processes prepare the clips (`microau.inference.parallel`) and this process's model
-scores them in order, so the CSV of N jobs is byte for byte a one-job run's (no timing in it: the
-progress line says the seconds). `--review` also writes the clips' review page (`microau.inference.review`).
+Each pair goes through `microau.inference.predict.PairModel`, the path of `microau predict`. The
+result has one row per clip (`microau.io.prediction_rows`, the owner of its columns: the clip's, then
+per AU `<AU>_prob` and `<AU>_on`, then per reading of Eq. 13 `mer_<reading>_<class>` and
+`mer_<reading>_pred`, then `status`); a clip that cannot be analysed (no face, unreadable, too short,
+onset, apex and offset out of order) gets its reason in `status`, the others go on. Worker processes
+prepare the clips (`microau.inference.parallel`) and this process's model scores them in order, so
+the CSV of N jobs is byte for byte a one-job run's (no timing in it: the progress line says the
+seconds). `microau spot --model` scores its spotted intervals through the same `Analyser`
+(`analysed_frames`). `--review` also writes the clips' review page (`microau.inference.review`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from microau.inference.predict import (
     Frames,
     PairModel,
     PredictError,
-    Prediction,
     add_model_argument,
     describe,
     frames_at,
@@ -45,16 +46,14 @@ from microau.inference.predict import (
     stored_preprocessing,
 )
 from microau.inference.review import ReviewPage
-from microau.io.atomic import atomic_open
 from microau.io.fold_files import read_model
+from microau.io.prediction_rows import STATUS_OK, Prediction, PredictionRow, clip_columns, clip_record, write_clip_rows
 from microau.preprocess.chain import STEPS, PreparedPair, StepClock, prepare_pair
 from microau.preprocess.images import read_image
 from microau.preprocess.video import IMAGE_SUFFIXES, VIDEO_SUFFIXES, folder_images, is_video, natural_key, video_frames
 
 PROG = "microau analyse"
-CLIP_COLUMNS = ("clip", "path", "kind", "onset", "onset_file", "onset_from", "apex", "apex_file", "apex_from")
 LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset")
-STATUS_OK = "ok"
 
 
 class ClipListError(MicroauError):
@@ -244,8 +243,9 @@ ANALYSABLE_ERRORS = (MicroauError, OSError)
 
 @dataclass
 class PreparedClip:
-    """A clip after everything but the model: its row so far (CLIP_COLUMNS), its prepared pair or,
-    when it cannot be analysed, None and the reason, and the seconds of each step so far."""
+    """A clip after everything but the model: its row's context columns (a clip's, or a spotted
+    interval's), its prepared pair or, when it cannot be analysed, None and the reason, and the
+    seconds of each step so far."""
 
     row: dict[str, object]
     pair: PreparedPair | None
@@ -255,13 +255,16 @@ class PreparedClip:
 
 @dataclass
 class AnalysedClip:
-    """A clip's CSV row, its prepared pair and prediction (None when it failed; the review page
-    shows them) and the seconds of each step (`microau.preprocess.chain.STEPS`)."""
+    """A clip's row (its prediction None when it failed), its prepared pair (the review page shows
+    it) and the seconds of each step (`microau.preprocess.chain.STEPS`)."""
 
-    row: dict[str, object]
+    row: PredictionRow
     pair: PreparedPair | None
-    prediction: Prediction | None
     seconds: dict[str, float]
+
+    @property
+    def prediction(self) -> Prediction | None:
+        return self.row.prediction
 
 
 def prepare_clip(task: tuple[Clip, dict[str, dict]]) -> PreparedClip:
@@ -291,6 +294,26 @@ def prepare_clip(task: tuple[Clip, dict[str, dict]]) -> PreparedClip:
     return PreparedClip(row, prepared, None, clock.seconds)
 
 
+@dataclass
+class FramePair:
+    """An onset and apex frame (BGR) already read, the context columns of their row, and the name
+    errors give the onset frame."""
+
+    context: dict[str, object]
+    onset: np.ndarray
+    apex: np.ndarray
+    name: str
+
+
+def prepare_frames(task: tuple[FramePair, dict[str, dict]]) -> PreparedClip:
+    """Face, magnification, flow and landmarks of a pair read elsewhere (a spotted interval's): a
+    worker's part. A pair that cannot be prepared stops the run: its frames came from a spotter
+    that found a face there."""
+    pair, settings = task
+    prepared = prepare_pair(pair.onset, pair.apex, settings, name=pair.name)
+    return PreparedClip(dict(pair.context), prepared, None, {})
+
+
 def clip_list(clips: Iterable[str | Path | Clip]) -> list[Clip]:
     """Clip objects as given, then the clips named by folders, globs, listings, videos and image folders."""
     clips = list(clips)
@@ -313,28 +336,44 @@ class Analyser:
         self._claim = contextlib.ExitStack()
         self.pair_model = PairModel(state, settings, self._claim.enter_context(claimed_device(device)))
 
+    def __enter__(self) -> Analyser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Give the device's claim back (the Analyser cannot score after it)."""
+        self._claim.close()
+
     def analysed(self, clips: Iterable[str | Path | Clip], jobs: int | None = None) -> Iterator[AnalysedClip]:
         """Each clip analysed, in order: `clips` as `analyse_many` takes them; up to `jobs` worker
         processes (default: every core this process may use) prepare the pairs, this process's
         model scores them in order, so the rows equal a one-job run's."""
-        todo = clip_list(clips)
-        tasks = [(clip, self.pair_model.settings) for clip in todo]
-        for prepared in ordered_map(prepare_clip, tasks, available_cores() if jobs is None else jobs):
+        tasks = [(clip, self.pair_model.settings) for clip in clip_list(clips)]
+        return self.scored(prepare_clip, tasks, jobs)
+
+    def analysed_frames(self, pairs: Iterable[FramePair], jobs: int | None = None) -> Iterator[AnalysedClip]:
+        """Each pair of frames read elsewhere (`microau spot --model`'s intervals) analysed, in order,
+        as `analysed` analyses clips."""
+        tasks = [(pair, self.pair_model.settings) for pair in pairs]
+        return self.scored(prepare_frames, tasks, jobs)
+
+    def scored(
+        self, prepare: Callable[[tuple], PreparedClip], tasks: list[tuple], jobs: int | None
+    ) -> Iterator[AnalysedClip]:
+        """The one model-over-clips loop: `prepare` (a worker's part) over `tasks` in up to `jobs`
+        processes, then this process's model on each, in order."""
+        for prepared in ordered_map(prepare, tasks, available_cores() if jobs is None else jobs):
             yield self.score_clip(prepared)
 
     def score_clip(self, prepared: PreparedClip) -> AnalysedClip:
-        """The model's part of a clip `prepare_clip` prepared: its scores added to its row."""
-        row = dict(prepared.row)
+        """The model's part of a clip `prepare_clip` or `prepare_frames` prepared: its row."""
         if prepared.pair is None:
-            return AnalysedClip(row | {"status": prepared.status}, None, None, prepared.seconds)
+            return AnalysedClip(PredictionRow(dict(prepared.row), None, str(prepared.status)), None, prepared.seconds)
         prediction = self.pair_model.score(prepared.pair)
-        for au, p in prediction.aus.items():
-            row[f"{au}_prob"], row[f"{au}_on"] = p, int(p > 0.5)
-        for reading, scores in prediction.emotion_scores.items():
-            row |= {f"mer_{reading}_{name}": score for name, score in scores.items()}
-            row[f"mer_{reading}_pred"] = prediction.emotions[reading]
         seconds = prepared.seconds | prepared.pair.seconds | {"model": prediction.seconds}
-        return AnalysedClip(row | {"status": STATUS_OK}, prepared.pair, prediction, seconds)
+        return AnalysedClip(PredictionRow(dict(prepared.row), prediction, STATUS_OK), prepared.pair, seconds)
 
     def analyse_many(
         self,
@@ -345,13 +384,22 @@ class Analyser:
         """One row per clip (the CSV of `microau analyse`): `clips` are Clip objects, or folders,
         globs, CSV listings, videos and image folders as `find_clips` reads them; `jobs` as
         `analysed` takes it. `progress` is called after each clip with (done, total, clip)."""
+        return self.table(self.analysed_rows(clips, progress, jobs))
+
+    def analysed_rows(
+        self,
+        clips: Iterable[str | Path | Clip],
+        progress: Callable[[int, int, AnalysedClip], None] | None = None,
+        jobs: int | None = None,
+    ) -> list[PredictionRow]:
+        """One row per clip, as `analyse_many` takes its arguments (what `microau analyse` writes)."""
         todo = clip_list(clips)
         rows = []
         for done, clip in enumerate(self.analysed(todo, jobs), start=1):
             rows.append(clip.row)
             if progress:
                 progress(done, len(todo), clip)
-        return self.table(rows)
+        return rows
 
     def analyse(
         self,
@@ -365,17 +413,11 @@ class Analyser:
         given = (None if value is None else str(value) for value in (onset, apex, offset))
         return self.analyse_many([Clip(path.name, path, *given)], jobs=1)
 
-    def table(self, rows: list[dict[str, object]]) -> pd.DataFrame:
-        """The rows under every column, in the module docstring's order, missing scores empty."""
+    def table(self, rows: list[PredictionRow]) -> pd.DataFrame:
+        """The rows under the clips CSV's columns (`microau.io.prediction_rows`), missing scores empty."""
         aus = self.pair_model.au_names
-        au_columns = [f"{au}_{kind}" for au in aus for kind in ("prob", "on")]
-        mer_columns = [
-            column
-            for reading, names in self.pair_model.emotion_classes().items()
-            for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
-        ]
-        columns = [*CLIP_COLUMNS, *au_columns, *mer_columns, "status"]
-        frame = pd.DataFrame(rows, columns=columns)
+        columns = clip_columns(aus, self.pair_model.emotion_classes())
+        frame = pd.DataFrame([clip_record(row) for row in rows], columns=columns)
         for column in ("onset", "apex", *(f"{au}_on" for au in aus)):
             frame[column] = frame[column].astype("Int64")
         return frame
@@ -392,17 +434,11 @@ def print_progress(done: int, total: int, clip: AnalysedClip, started: float) ->
     elapsed = time.perf_counter() - started
     left = elapsed / done * (total - done)
     print(
-        f"[{done}/{total}] {clip.row['clip']}: {clip.row['status']} ({sum(clip.seconds.values()):.2f} s; "
+        f"[{done}/{total}] {clip.row.context['clip']}: {clip.row.status} ({sum(clip.seconds.values()):.2f} s; "
         f"{elapsed / done:.2f} s per clip, about {left:.0f} s left)",
         file=sys.stderr,
         flush=True,
     )
-
-
-def write_table(table: pd.DataFrame, path: Path) -> None:
-    """The clips' CSV, written whole or not at all; probabilities and scores with six decimals."""
-    with atomic_open(path, newline="") as handle:
-        table.to_csv(handle, index=False, float_format="%.6f")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -447,32 +483,32 @@ def main(argv: list[str] | None = None) -> int:
             for step, seconds in clip.seconds.items():
                 steps.setdefault(step, []).append(seconds)
         if page:
-            page.add_analysed(clip.row, clip.pair, clip.prediction)
+            page.add_analysed(clip.row, clip.pair)
         if not args.quiet:
             print_progress(done, total, clip, loaded)
 
-    table = analyser.analyse_many(clips, progress, args.jobs)
+    rows = analyser.analysed_rows(clips, progress, args.jobs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_table(table, args.out)
+    write_clip_rows(args.out, rows, analyser.pair_model.au_names, analyser.pair_model.emotion_classes())
     if page:
         page.write(args.review)
         print(f"review page -> {args.review}", file=sys.stderr)
     if args.eaf_dir:
         from microau.datasets.elan import write_analyse_eafs
 
-        eafs = write_analyse_eafs(args.eaf_dir, table, clips, args.eaf_probabilities)
+        eafs = write_analyse_eafs(args.eaf_dir, rows, clips, args.eaf_probabilities)
         print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
-    failed = table[table["status"] != STATUS_OK]
+    failed = [row for row in rows if row.status != STATUS_OK]
     seconds = time.perf_counter() - loaded
     print(
-        f"analysed {len(table) - len(failed)} of {len(table)} clip(s) in {seconds:.1f} s "
-        f"({seconds / len(table):.2f} s per clip) -> {args.out}",
+        f"analysed {len(rows) - len(failed)} of {len(rows)} clip(s) in {seconds:.1f} s "
+        f"({seconds / len(rows):.2f} s per clip) -> {args.out}",
         file=sys.stderr,
     )
     if steps:
         print(f"seconds per analysed clip by step: {step_summary(steps)}", file=sys.stderr)
-    for _, row in failed.iterrows():
-        print(f"  {row['clip']}: {row['status']}", file=sys.stderr)
+    for row in failed:
+        print(f"  {row.context['clip']}: {row.status}", file=sys.stderr)
     return 0
 
 

@@ -23,6 +23,8 @@ import numpy as np
 from microau.aus import au_name, au_token_indices
 from microau.errors import MicroauError
 from microau.io.fold_files import PREPROCESS_SECTIONS, read_model
+from microau.io.prediction_rows import Prediction
+from microau.model.decision import active_aus
 from microau.model.features import WeightsError
 from microau.preprocess.apex import MotionApex, motion_apex
 from microau.preprocess.chain import PreparedPair, prepare_pair
@@ -38,18 +40,6 @@ READING_TITLES = {"combinations": "AU combinations", "joined": "joined class tex
 
 class PredictError(MicroauError):
     """An input cannot be used; the message names it and fits on one line."""
-
-
-@dataclass
-class Prediction:
-    """P(on) per AU, and per reading of Eq. 13 (see microau.model.mer) the emotion and each class's score."""
-
-    aus: dict[str, float]
-    emotions: dict[str, str]
-    emotion_scores: dict[str, dict[str, float]]
-    au_tokens: np.ndarray | None = None
-    token_weights: np.ndarray | None = None
-    seconds: float = 0.0
 
 
 Frames = Iterator[tuple[int, np.ndarray]]
@@ -196,8 +186,10 @@ class PairModel:
                 self.aus,
             )
         weights = out["token_weights"]
+        aus = {au_name(au): float(p) for au, p in zip(self.aus, probs)}
         return Prediction(
-            aus={au_name(au): float(p) for au, p in zip(self.aus, probs)},
+            aus=aus,
+            active=active_aus(aus),
             emotions={reading: names[int(values[0].argmax())] for reading, (names, values) in scores.items()},
             emotion_scores={
                 reading: {name: float(v) for name, v in zip(names, values[0])}
@@ -270,7 +262,7 @@ def print_table(prediction: Prediction, args: argparse.Namespace, state: dict, p
     print(f"model:  {args.model} ({describe(state)})")
     print("AU     P(on)")
     for au, p in prediction.aus.items():
-        print(f"{au}   {p:.3f}{'  on' if p > 0.5 else ''}")
+        print(f"{au}   {p:.3f}{'  on' if au in prediction.active else ''}")
     for reading, emotion in prediction.emotions.items():
         print(f"emotion (zero-shot, Eq. 13, {READING_TITLES[reading]}): {emotion}")
         for name, score in prediction.emotion_scores[reading].items():
@@ -321,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             "video": str(args.video) if args.video else None,
             "model": str(args.model),
             "aus": prediction.aus,
-            "active": [au for au, p in prediction.aus.items() if p > 0.5],
+            "active": prediction.active,
             "emotion": prediction.emotions,
             "emotion_scores": prediction.emotion_scores,
             "preprocess": settings,

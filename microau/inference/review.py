@@ -3,7 +3,7 @@ that opens offline (plotly's bundled JavaScript and every image inside it, as da
 
 Per clip (or spotted micro-expression): the onset and apex crops, the flow image the model read,
 the PTA weights of the active AUs painted on the apex crop (the paper's Fig. 5, computed by
-`microau.evaluation.report.attention_map` as the report's attention figure is), the AU probabilities, the
+`microau.model.attention.attention_map` as the report's attention figure is), the AU probabilities, the
 zero-shot emotion scores of both readings of Eq. 13 and the status. A table of all clips sorts by
 any column (click its head) and filters by AU, emotion and status; a row opens its clip. For a
 long video, a timeline above it shows the spotting signal of each kind with its threshold, the
@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,16 +23,16 @@ import cv2
 import numpy as np
 
 from microau.io.atomic import atomic_open
+from microau.io.prediction_rows import Prediction, PredictionRow
+from microau.model.attention import attention_map
+from microau.model.decision import AU_THRESHOLD
 
 if TYPE_CHECKING:
-    from microau.inference.predict import PairModel, Prediction
-    from microau.io.intervals import Interval
+    from microau.inference.predict import PairModel
     from microau.preprocess.chain import PreparedPair
-    from microau.spotting.spotter import Signal
 
 JPEG_QUALITY = 90
 ATTENTION_ALPHA = 0.5  # as the report's attention figure paints it
-KIND_COLOURS = {"micro": "#d62728", "macro": "#1f77b4"}
 
 
 def data_uri(image: np.ndarray, rgb: bool = False) -> str:
@@ -58,30 +57,17 @@ def attention_overlay(apex_crop: np.ndarray, cells: np.ndarray) -> np.ndarray:
 
 
 def attention_of(prediction: Prediction, au_names: list[str], grid: tuple[int, int]) -> tuple[np.ndarray | None, str]:
-    """The PTA weights of the active AUs (P(on) > 0.5) on the patch grid, and what they show; with
-    no active AU, the most probable one's, and said so; None without patch token attention."""
-    from microau.evaluation.report import attention_map
-
+    """The PTA weights of the active AUs (`microau.model.decision`) on the patch grid, and what they
+    show; with no active AU, the most probable one's, and said so; None without patch token attention."""
     if prediction.token_weights is None or prediction.au_tokens is None:
         return None, "no patch token weights (pooling: global)"
-    probs = np.array([prediction.aus[au] for au in au_names])
-    active = [int(a) for a in np.flatnonzero(probs > 0.5)]
-    label = "+".join(au_names[a] for a in active)
+    active = [au_names.index(au) for au in prediction.active]
+    label = "+".join(prediction.active)
     if not active:
+        probs = np.array([prediction.aus[au] for au in au_names])
         active = [int(probs.argmax())]
-        label = f"no AU above 0.5; the most probable, {au_names[active[0]]}"
+        label = f"no AU above {AU_THRESHOLD}; the most probable, {au_names[active[0]]}"
     return attention_map(prediction.au_tokens, prediction.token_weights, active, grid), label
-
-
-@dataclass
-class Timeline:
-    """What the long video's timeline shows: each kind's signal and threshold, the spotted and the
-    true intervals, and the frame rate that turns frames into seconds."""
-
-    fps: float
-    signals: dict[str, tuple[Signal, float]]
-    spotted: list[Interval]
-    truth: list[Interval] | None
 
 
 class ReviewPage:
@@ -95,7 +81,7 @@ class ReviewPage:
         self.grid = pair_model.grid if pair_model else None
         self.emotion_classes = pair_model.emotion_classes() if pair_model else {}
         self.entries: list[dict] = []
-        self.timeline: Timeline | None = None
+        self.timeline: dict | None = None
 
     def add(
         self,
@@ -112,7 +98,7 @@ class ReviewPage:
             cells, shown = attention_of(prediction, self.au_names, self.grid)
             entry |= {
                 "aus": prediction.aus,
-                "active": [au for au, p in prediction.aus.items() if p > 0.5],
+                "active": prediction.active,
                 "emotions": prediction.emotions,
                 "scores": prediction.emotion_scores,
                 "attention_of": shown,
@@ -125,86 +111,15 @@ class ReviewPage:
             }
         self.entries.append(entry)
 
-    def add_analysed(self, row: dict[str, object], pair: PreparedPair | None, prediction: Prediction | None) -> None:
-        """A row of `microau analyse` (its CSV columns) with its pair and prediction."""
-        details = {key: row.get(key, "") for key in ("kind", "onset", "apex", "apex_from")}
-        self.add(str(row["clip"]), str(row["status"]), details, pair, prediction)
+    def add_analysed(self, row: PredictionRow, pair: PreparedPair | None) -> None:
+        """A clip's row of `microau analyse` (`microau.io.prediction_rows`) with its prepared pair."""
+        details = {key: row.context.get(key, "") for key in ("kind", "onset", "apex", "apex_from")}
+        self.add(str(row.context["clip"]), row.status, details, pair, row.prediction)
 
-    def set_timeline(self, timeline: Timeline) -> None:
-        self.timeline = timeline
-
-    def timeline_figure(self) -> dict:
-        """The plotly figure of the timeline: the signals over time (top) and the intervals by kind
-        (bottom: spotted, and the truth when known); each spotted micro-expression's apex marker
-        carries the index of its entry."""
-        import plotly.graph_objects as go
-        from plotly.subplots import make_subplots
-
-        timeline = self.timeline
-        figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06)
-        for kind, (sig, limit) in timeline.signals.items():
-            seconds = sig.sampled / timeline.fps
-            colour = KIND_COLOURS[kind]
-            figure.add_trace(
-                go.Scatter(x=seconds, y=sig.face, name=f"{kind} signal", line={"color": colour, "width": 1}), 1, 1
-            )
-            figure.add_trace(
-                go.Scatter(
-                    x=[seconds[0], seconds[-1]],
-                    y=[limit, limit],
-                    name=f"{kind} threshold",
-                    mode="lines",
-                    line={"color": colour, "dash": "dash", "width": 1},
-                ),
-                1,
-                1,
-            )
-        lanes = [("spotted", timeline.spotted)] + ([("truth", timeline.truth)] if timeline.truth is not None else [])
-        micro = 0
-        for lane, intervals in lanes:
-            for kind in sorted({i.kind for i in intervals}):
-                xs: list[float | None] = []
-                for interval in (i for i in intervals if i.kind == kind):
-                    xs += [interval.onset / timeline.fps, interval.offset / timeline.fps, None]
-                y = f"{lane} {kind}"
-                figure.add_trace(
-                    go.Scatter(
-                        x=xs,
-                        y=[y if x is not None else None for x in xs],
-                        mode="lines",
-                        name=f"{lane} {kind}",
-                        line={"color": KIND_COLOURS[kind], "width": 12 if lane == "spotted" else 6},
-                        opacity=1.0 if lane == "spotted" else 0.5,
-                        hoverinfo="x+name",
-                    ),
-                    2,
-                    1,
-                )
-            if lane == "spotted":
-                apexes = [i for i in intervals if i.kind == "micro"]
-                figure.add_trace(
-                    go.Scatter(
-                        x=[i.apex / timeline.fps for i in apexes],
-                        y=["spotted micro"] * len(apexes),
-                        mode="markers",
-                        name="micro apex (click: its AUs)" if self.entries else "micro apex",
-                        marker={"color": "black", "size": 9, "symbol": "diamond"},
-                        customdata=list(range(micro, micro + len(apexes))),
-                        text=[
-                            f"micro {n + 1}: frames {i.onset}-{i.offset}, apex {i.apex}" for n, i in enumerate(apexes)
-                        ],
-                        hoverinfo="text",
-                    ),
-                    2,
-                    1,
-                )
-                micro += len(apexes)
-        figure.update_xaxes(title_text="seconds", row=2, col=1)
-        figure.update_yaxes(title_text="signal", row=1, col=1)
-        figure.update_layout(
-            height=460, margin={"l": 60, "r": 20, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.08}
-        )
-        return json.loads(figure.to_json())
+    def set_timeline(self, figure: dict) -> None:
+        """The long video's timeline above the table: a plotly figure as JSON (`microau.spotting.timeline`),
+        whose points with `customdata` open the entry of that index."""
+        self.timeline = figure
 
     def html(self) -> str:
         """The whole page: plotly's JavaScript, the entries as JSON, the table and the panels."""
@@ -214,7 +129,8 @@ class ReviewPage:
             "aus": self.au_names,
             "emotion_classes": self.emotion_classes,
             "entries": self.entries,
-            "timeline": self.timeline_figure() if self.timeline else None,
+            "threshold": AU_THRESHOLD,
+            "timeline": self.timeline,
         }
         payload = json.dumps(data).replace("</", "<\\/")
         return PAGE.format(
@@ -349,7 +265,7 @@ function render() {
       const v = c.value(e);
       cell.textContent = (typeof v === 'number') ? v.toFixed(3) : (v ?? '');
       if (c.key === 'status') cell.className = 'status';
-      if (c.au && typeof v === 'number' && v > 0.5) cell.className = 'on';
+      if (c.au && (e.active || []).includes(c.key)) cell.className = 'on';
     });
     row.addEventListener('click', () => show(i));
   });
@@ -372,9 +288,10 @@ function show(i) {
        : '<p>' + e.attention_of + '</p>')
     + '<div id="chart-aus" class="chart"></div><div id="chart-emotion" class="chart"></div>';
   Plotly.newPlot('chart-aus', [{type: 'bar', x: data.aus, y: data.aus.map(a => e.aus[a]),
-      marker: {color: data.aus.map(a => e.aus[a] > 0.5 ? '#d62728' : '#7f7f7f')}}],
+      marker: {color: data.aus.map(a => e.active.includes(a) ? '#d62728' : '#7f7f7f')}}],
     {title: {text: 'P(on) per AU', font: {size: 13}}, yaxis: {range: [0, 1]}, margin: {l: 40, r: 10, t: 40, b: 40},
-     shapes: [{type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: {dash: 'dot', width: 1}}]},
+     shapes: [{type: 'line', xref: 'paper', x0: 0, x1: 1, y0: data.threshold, y1: data.threshold,
+       line: {dash: 'dot', width: 1}}]},
     {displayModeBar: false, staticPlot: false});
   Plotly.newPlot('chart-emotion', readings.map(r => ({type: 'bar', name: r, x: data.emotion_classes[r],
       y: data.emotion_classes[r].map(c => e.scores[r][c])})),

@@ -3,16 +3,15 @@
 Without --model it writes the spotted intervals (`microau.io.intervals`; the per-video stage
 of the spotting workflow). With a trained model.pt it writes one analysis CSV: a row per spotted
 micro-expression with its onset, apex and offset (frames and seconds), each AU's P(on) and the
-zero-shot emotion of both readings of Eq. 13, computed by `microau.inference.predict` on the interval's
-onset and apex frames exactly as `microau predict` analyses a clip. Settings come from the
-`spotting` section of a config file (--config; schema defaults fill what it leaves out) or, from
-the workflow, as JSON (--settings-json).
+zero-shot emotion of both readings of Eq. 13 (`microau.io.prediction_rows` owns its columns),
+computed by `microau.inference.analyse.Analyser` on the interval's onset and apex frames exactly as
+`microau analyse` analyses a clip. Settings come from the `spotting` section of a config file
+(--config; schema defaults fill what it leaves out) or, from the workflow, as JSON (--settings-json).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -21,17 +20,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from microau.inference.parallel import available_cores, job_count, ordered_map
-from microau.inference.review import ReviewPage, Timeline
-from microau.io.atomic import atomic_open
+from microau.inference.parallel import job_count
+from microau.inference.review import ReviewPage
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
+from microau.io.prediction_rows import INTERVAL_COLUMNS, PredictionRow, write_interval_rows
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
-from microau.preprocess.chain import PreparedPair, prepare_pair
 from microau.preprocess.video import VideoSource
-from microau.spotting.spotter import SpotSettings, SpottingError, spot_kinds
+from microau.spotting.spotter import SpotSettings, SpottedKind, spot_kinds
+from microau.spotting.timeline import Timeline, timeline_figure
 
 PROG = "microau spot"
-ANALYSIS_FIXED = ("video", "kind", "onset", "apex", "offset", "onset_s", "apex_s", "offset_s")
 
 
 def settings_from(config_path: Path | None, settings_json: str | None) -> SpotSettings:
@@ -57,10 +55,12 @@ def frames_at(source: VideoSource, numbers: set[int]) -> dict[int, np.ndarray]:
     return found
 
 
-def prepare_interval(task: tuple[np.ndarray, np.ndarray, dict[str, dict], str]) -> PreparedPair:
-    """The onset and apex frames of one interval through the preprocessing stages (a worker's part)."""
-    onset, apex, settings, name = task
-    return prepare_pair(onset, apex, settings, name=name)
+def interval_context(interval: Interval, fps: float) -> dict[str, object]:
+    """The context columns of an interval's row: its frames, and its times in seconds."""
+    frames = {"onset": interval.onset, "apex": interval.apex, "offset": interval.offset}
+    seconds = {f"{key}_s": round(frame / fps, 3) for key, frame in frames.items()}
+    context = {"video": interval.video, "kind": interval.kind, **frames, **seconds}
+    return {column: context[column] for column in INTERVAL_COLUMNS}
 
 
 def analyse(
@@ -71,67 +71,35 @@ def analyse(
     progress: bool,
     jobs: int | None = None,
     review_title: str | None = None,
-) -> tuple[list[dict[str, object]], ReviewPage | None]:
-    """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions; the model
-    runs on `device` (`microau.model.device.claimed_device`'s convention, as `microau predict` takes it),
-    up to `jobs` worker processes (default: every core this process may use) prepare the pairs.
-    With `review_title`, also the review page of the intervals (its timeline left to the caller)."""
-    from microau.inference.predict import PairModel, stored_preprocessing
-    from microau.io.fold_files import read_model
-    from microau.model.device import claimed_device
+) -> tuple[list[PredictionRow], ReviewPage | None]:
+    """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions, by
+    `microau.inference.analyse.Analyser` on `device` (`microau.model.device.claimed_device`'s
+    convention), up to `jobs` worker processes (default: every core this process may use)
+    preparing the pairs. With `review_title`, also the review page of the intervals (its timeline
+    left to the caller)."""
+    from microau.inference.analyse import Analyser, FramePair
 
-    state = read_model(model)
-    settings = stored_preprocessing(state, model)
     micro = [i for i in intervals if i.kind == "micro"]
     frames = frames_at(source, {i.onset for i in micro} | {i.apex for i in micro})
-    tasks = [(frames[i.onset], frames[i.apex], settings, f"frame {i.onset} of {source.path}") for i in micro]
+    pairs = [
+        FramePair(interval_context(i, source.fps), frames[i.onset], frames[i.apex], f"frame {i.onset} of {source.path}")
+        for i in micro
+    ]
     rows = []
-    with claimed_device(device) as torch_device:
-        pair_model = PairModel(state, settings, torch_device)  # CLIP and the model built once
-        page = ReviewPage(review_title, pair_model) if review_title else None
-        prepared = ordered_map(prepare_interval, tasks, available_cores() if jobs is None else jobs)
-        for n, (interval, pair) in enumerate(zip(micro, prepared), start=1):
+    with Analyser(model, device) as analyser:  # CLIP and the model built once
+        page = ReviewPage(review_title, analyser.pair_model) if review_title else None
+        for n, clip in enumerate(analyser.analysed_frames(pairs, jobs), start=1):
             if progress:
-                print(f"{PROG}: analysing interval {n} of {len(micro)}", file=sys.stderr, flush=True)
-            prediction = pair_model.score(pair)
-            row: dict[str, object] = {
-                "video": interval.video,
-                "kind": interval.kind,
-                "onset": interval.onset,
-                "apex": interval.apex,
-                "offset": interval.offset,
-                **{f"{c}_s": round(getattr(interval, c) / source.fps, 3) for c in ("onset", "apex", "offset")},
-            }
-            row.update({au: round(p, 4) for au, p in prediction.aus.items()})
-            row["active"] = "+".join(au for au, p in prediction.aus.items() if p > 0.5)
-            row.update({f"emotion_{reading}": emotion for reading, emotion in prediction.emotions.items()})
-            rows.append(row)
+                print(f"{PROG}: analysed interval {n} of {len(micro)}", file=sys.stderr, flush=True)
+            rows.append(clip.row)
             if page:
-                details = {key: row[key] for key in ("onset", "apex", "offset", "onset_s", "apex_s", "offset_s")}
-                page.add(f"micro {n}", "ok", details, pair, prediction)
+                details = {key: clip.row.context[key] for key in INTERVAL_COLUMNS[2:]}
+                page.add(f"micro {n}", "ok", details, clip.pair, clip.prediction)
     return rows, page
 
 
-def write_analysis(path: Path, rows: list[dict[str, object]]) -> None:
-    """The analysis CSV (header only when nothing was spotted)."""
-    columns = list(rows[0]) if rows else list(ANALYSIS_FIXED)
-    with atomic_open(path, newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def read_analysis(path: str | Path) -> list[dict[str, str]]:
-    """The rows of an analysis CSV written by `write_analysis` (as text)."""
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ANALYSIS_FIXED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise SpottingError(f"{path} lacks {', '.join(missing)}: not an analysis CSV of microau spot --model")
-        return list(reader)
-
-
-def main(argv: list[str] | None = None) -> int:
+def parser_of() -> argparse.ArgumentParser:
+    """The command's flags."""
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
         "--video", type=Path, required=True, help="a video file, or a folder of numbered frames (with --fps)"
@@ -181,22 +149,45 @@ def main(argv: list[str] | None = None) -> int:
         help="with --review: intervals CSV (truth.csv of a spotting dataset) drawn under the spotted ones",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    return parser
+
+
+def checked_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """The arguments, with the combinations that cannot work refused as usage errors."""
     args = parser.parse_args(argv)
     if args.intervals and not args.model:
         parser.error("--intervals needs --model")
     if args.eaf and args.video.is_dir():
         parser.error("--eaf links the .eaf to a video file; ELAN cannot open a folder of frames")
-    cv2.setNumThreads(args.threads)
-    settings = settings_from(args.config, args.settings_json)
-    source = VideoSource(args.video, args.fps)
-    name = args.name or args.video.stem
-    start = time.perf_counter()
     if args.jobs and not args.model:
         parser.error("--jobs needs --model")
     if args.truth and not args.review:
         parser.error("--truth needs --review")
     if args.review and args.intervals:
         parser.error("--review draws the spotting signal, which --intervals does not compute: leave one out")
+    return args
+
+
+def write_review(
+    args: argparse.Namespace, page: ReviewPage, source: VideoSource, name: str, spotted: list[SpottedKind]
+) -> None:
+    """The review page with the timeline of the video's signals, spotted intervals and truth."""
+    truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
+    intervals = [i for kind in spotted for i in kind.intervals]
+    signals = {kind.kind: (kind.signal, kind.threshold) for kind in spotted}
+    page.set_timeline(timeline_figure(Timeline(source.fps, signals, intervals, truth), clickable=bool(page.entries)))
+    page.write(args.review)
+    print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = parser_of()
+    args = checked_args(parser, argv)
+    cv2.setNumThreads(args.threads)
+    settings = settings_from(args.config, args.settings_json)
+    source = VideoSource(args.video, args.fps)
+    name = args.name or args.video.stem
+    start = time.perf_counter()
     if args.intervals:
         spotted, intervals = [], read_intervals(args.intervals)
     else:
@@ -207,34 +198,19 @@ def main(argv: list[str] | None = None) -> int:
     title = f"{PROG}: {name} ({source.count} frames at {source.fps:g} fps)"
     rows = None
     if args.model:
-        rows, page = analyse(
-            source,
-            intervals,
-            args.model,
-            args.device,
-            not args.quiet,
-            args.jobs,
-            f"{title}, {args.model}" if args.review else None,
-        )
-        write_analysis(args.out, rows)
+        review_title = f"{title}, {args.model}" if args.review else None
+        rows, page = analyse(source, intervals, args.model, args.device, not args.quiet, args.jobs, review_title)
+        write_interval_rows(args.out, rows)
     else:
         write_intervals(args.out, intervals)
         page = ReviewPage(f"{title}: spotted intervals (no --model: no AUs)", None) if args.review else None
     if page:
-        truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
-        page.set_timeline(
-            Timeline(source.fps, {kind.kind: (kind.signal, kind.threshold) for kind in spotted}, intervals, truth)
-        )
-        page.write(args.review)
-        print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
+        write_review(args, page, source, name, spotted)
     if args.eaf:
         from microau.datasets.elan import spot_content, write_eaf
 
-        write_eaf(
-            args.eaf,
-            spot_content(args.video, source.fps, args.subject or name, intervals, rows),
-            args.eaf_probabilities,
-        )
+        content = spot_content(args.video, source.fps, args.subject or name, intervals, rows)
+        write_eaf(args.eaf, content, args.eaf_probabilities)
     minutes = source.count / source.fps / 60
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "

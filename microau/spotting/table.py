@@ -22,6 +22,7 @@ from microau.datasets.samples import emotion_of_class
 from microau.evaluation.bootstrap import Bootstrap
 from microau.io.fold_files import read_training_set
 from microau.io.intervals import KINDS, Interval, read_intervals
+from microau.io.prediction_rows import read_interval_rows
 from microau.io.result_tables import write_result_table
 from microau.io.video_table import read_videos
 from microau.spotting.recognition import strs_row
@@ -33,7 +34,6 @@ from microau.spotting.scoring import (
     spotting_rows,
     video_counts,
 )
-from microau.spotting.spot import read_analysis
 from microau.spotting.spotter import SpottingError
 
 PROG = "microau spotting-table"
@@ -82,23 +82,25 @@ def recognition_columns(
     """Recognition over the matched micro-expressions and STRS, as `microau.spotting.recognition`."""
     subject_of = {v.video: v.subject for v in videos}
     classes = emotion_of_class(class3, "spotting_datasets.<name>.class3")
-    column = f"emotion_{reading}"
     analysed: dict[str, list[tuple[Interval, str]]] = defaultdict(list)
     for path in recognised:
-        for row in read_analysis(path):
-            if row["kind"] != "micro":
+        for row in read_interval_rows(path):
+            context = row.context
+            if context["kind"] != "micro":
                 continue
-            if column not in row:
-                raise SpottingError(f"{path} has no {column} column: analysed by a model without reading {reading}")
+            if reading not in row.prediction.emotions:
+                raise SpottingError(
+                    f"{path} has no emotion_{reading} column: analysed by a model without reading {reading}"
+                )
             spotted = Interval(
-                row["video"],
-                subject_of.get(row["video"], ""),
+                context["video"],
+                subject_of.get(context["video"], ""),
                 "micro",
-                int(row["onset"]),
-                int(row["apex"]),
-                int(row["offset"]),
+                int(context["onset"]),
+                int(context["apex"]),
+                int(context["offset"]),
             )
-            analysed[row["video"]].append((spotted, row[column]))
+            analysed[context["video"]].append((spotted, row.prediction.emotions[reading]))
     pairs = []
     for video in subject_of:
         expressions = [i for i in truth if i.video == video and i.kind == "micro"]
@@ -130,7 +132,7 @@ def recognisers(
     held_out: dict[str, str | None] = {}
     for path, training_set in zip(recognised, training_sets):
         record = read_training_set(training_set)
-        for video in sorted({row["video"] for row in read_analysis(path)}):
+        for video in sorted({row.context["video"] for row in read_interval_rows(path)}):
             held_out[video] = record["held_out"]
             if same_people and subject_of.get(video) in record["training_subjects"]:
                 raise SpottingError(

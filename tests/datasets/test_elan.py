@@ -24,6 +24,7 @@ from microau.datasets.elan import (
     write_eaf,
 )
 from microau.io.intervals import Interval
+from microau.io.prediction_rows import Prediction, PredictionRow
 from tests.datasets.test_table import LAB
 from tests.inference.test_analyse import astronaut_clip, write_video
 
@@ -157,18 +158,10 @@ def test_export_reads_back_as_the_same_frames_and_codes(coded, tmp_path):
 
 def test_spot_content_puts_micro_in_me_and_other_kinds_aside(coded, tmp_path):
     intervals = [Interval("v", "s", "micro", 10, 14, 20), Interval("v", "s", "macro", 30, 40, 60)]
-    rows = [
-        {
-            "video": "v",
-            "kind": "micro",
-            "onset": 10,
-            "AU01": 0.8,
-            "AU12": 0.3,
-            "active": "AU01",
-            "emotion_combinations": "surprise",
-            "emotion_joined": "positive",
-        }
-    ]
+    prediction = Prediction(
+        {"AU01": 0.8, "AU12": 0.3}, ["AU01"], {"combinations": "surprise", "joined": "positive"}, {}
+    )
+    rows = [PredictionRow({"video": "v", "kind": "micro", "onset": 10}, prediction)]
     content = spot_content(coded / "p01_session1.avi", 25.0, "s", intervals, rows)
     write_eaf(tmp_path / "v.eaf", content)
     back = read_eaf(tmp_path / "v.eaf")

@@ -9,7 +9,6 @@ import pytest
 from microau import cli
 from microau.evaluation.report import (
     FIGURE_FILES,
-    attention_map,
     benchmark_label,
     figures_main,
     load_folds,
@@ -234,17 +233,6 @@ def test_folds_are_pooled_and_matched_by_sample_id(fake_run):
     assert folds.aus == AUS and folds.mer_classes == ["negative", "positive", "surprise"]
     saved = read_fold_features(fake_run / "train" / "sub01" / FEATURES_NPZ, ["sub01_EP02"])
     np.testing.assert_array_equal(folds.features[2], saved.features[0].astype(np.float32))
-
-
-def test_attention_map_paints_eq1_cells_with_the_largest_weight():
-    au_tokens = np.array([[1, 9, -1], [9, 49, -1]])
-    weights = np.array([[0.7, 0.3, 0.0], [0.6, 0.4, 0.0]])
-    cells = attention_map(au_tokens, weights, [0, 1], (7, 7))
-    assert cells[0, 0] == 0.7  # token 1 = row 0, col 0
-    assert cells[1, 1] == 0.6  # token 9 = 1 + 1 * 7 + 1, shared: the larger weight
-    assert cells[6, 6] == 0.4  # token 49 = 1 + 6 * 7 + 6
-    assert np.count_nonzero(cells) == 3
-    assert np.count_nonzero(attention_map(au_tokens, weights, [0], (7, 7))) == 2
 
 
 def test_attention_samples_take_each_au_in_turn(fake_run):

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from microau.cli import main as cli_main
-from microau.inference.predict import Prediction
 from microau.inference.review import attention_of, attention_overlay
+from microau.io.prediction_rows import Prediction
+from microau.model.decision import active_aus
 from tests.inference.test_analyse import astronaut_clip, write_folder, write_video
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -156,7 +157,8 @@ def assert_offline(page: Path) -> None:
 def prediction(probs: list[float]) -> Prediction:
     tokens = np.array([[1, 2, 0], [5, 6, 7]])  # AU tokens: 1 + row * cols + col; 0 pads
     weights = np.array([[0.7, 0.3, 0.0], [0.2, 0.5, 0.3]], dtype=np.float32)
-    return Prediction(dict(zip(["AU01", "AU12"], probs)), {}, {}, tokens, weights)
+    aus = dict(zip(["AU01", "AU12"], probs))
+    return Prediction(aus, active_aus(aus), {}, {}, tokens, weights)
 
 
 def test_attention_shows_the_active_aus_and_names_the_most_probable_when_none_is_active():
@@ -165,7 +167,7 @@ def test_attention_shows_the_active_aus_and_names_the_most_probable_when_none_is
     assert cells[1].sum() == 0  # AU12 is off: its cells stay unpainted
     cells, label = attention_of(prediction([0.1, 0.3]), ["AU01", "AU12"], (2, 4))
     assert label == "no AU above 0.5; the most probable, AU12" and cells[1, 0] == pytest.approx(0.2)
-    global_pooling = Prediction({"AU01": 0.9}, {}, {})
+    global_pooling = Prediction({"AU01": 0.9}, ["AU01"], {}, {})
     assert attention_of(global_pooling, ["AU01"], (2, 4)) == (None, "no patch token weights (pooling: global)")
     crop = np.full((8, 16, 3), 100, np.uint8)
     painted = attention_overlay(crop, cells)

@@ -1,8 +1,9 @@
 """The package's folders are its layers: no module imports one of a higher layer.
 
 The order, from the ground up, is the one ARCHITECTURE.md draws. Imports only type checkers read
-(`if TYPE_CHECKING:`) are not imports at run time and are left out; the package's `__init__` is the
-notebook API's facade, which hands on `microau.inference.analyse` lazily.
+(`if TYPE_CHECKING:`) count too: a type named from a higher layer is a dependency on it all the
+same. The package's `__init__` is the notebook API's facade, which hands on
+`microau.inference.analyse` lazily.
 """
 
 import ast
@@ -43,24 +44,13 @@ def module_name(path: Path, package: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _type_checking_lines(tree: ast.Module) -> set[int]:
-    lines: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
-            for child in node.body:
-                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
-    return lines
-
-
 def imported_modules(path: Path, module: str, root: Path) -> list[tuple[int, str]]:
-    """(line, dotted module) of each run-time import of a microau module in a file, however nested."""
+    """(line, dotted module) of each import of a microau module in a file, however nested (under
+    `if TYPE_CHECKING:` too)."""
     tree = ast.parse(path.read_text())
-    skipped = _type_checking_lines(tree)
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     found = []
     for node in ast.walk(tree):
-        if getattr(node, "lineno", None) in skipped:
-            continue
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -107,6 +97,17 @@ def test_a_planted_upward_import_is_found(tmp_path):
     found = upward_imports(copy)
     assert len(found) == 1 and found[0].startswith("microau/io/atomic.py:")
     assert "microau.io.atomic (io) imports microau.training.run (training)" in found[0]
+
+
+def test_a_planted_upward_import_under_type_checking_is_found(tmp_path):
+    copy = tmp_path / "microau"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    review = copy / "inference" / "review.py"
+    planted = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from microau.spotting.spotter import Signal\n"
+    review.write_text(review.read_text() + "\n\n" + planted)
+    found = upward_imports(copy)
+    assert len(found) == 1 and found[0].startswith("microau/inference/review.py:")
+    assert "microau.inference.review (inference) imports microau.spotting.spotter (spotting)" in found[0]
 
 
 def test_every_module_lies_in_a_layer():

@@ -11,11 +11,11 @@ from microau.datasets.generators import synthetic
 from microau.evaluation.bootstrap import Bootstrap
 from microau.io.fold_files import write_training_set
 from microau.io.intervals import Interval, write_intervals
+from microau.io.prediction_rows import INTERVAL_COLUMNS, Prediction, PredictionRow, write_interval_rows
 from microau.io.result_tables import read_result_table
 from microau.io.video_table import LongVideoRow, write_videos
 from microau.spotting.recognition import recognition_counts, recognition_scores
 from microau.spotting.scoring import f1_parts, matched_pairs
-from microau.spotting.spot import write_analysis
 from microau.spotting.spotter import SpottingError
 from microau.spotting.table import main
 
@@ -52,6 +52,19 @@ def analysis_rows(video):
         for v, on, off, label in ANALYSED
         if v == video
     ]
+
+
+def write_analysis(path, rows):
+    """An analysis CSV of spotted intervals, each with its zero-shot emotion and no AU."""
+    write_interval_rows(
+        path,
+        [
+            PredictionRow(
+                {c: r[c] for c in INTERVAL_COLUMNS}, Prediction({}, [], {"combinations": r["emotion_combinations"]}, {})
+            )
+            for r in rows
+        ],
+    )
 
 
 def toy_release(tmp_path) -> list[str]:
