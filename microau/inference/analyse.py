@@ -422,6 +422,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf-dir: a tier of P(on) per AU")
     parser.add_argument(
+        "--boris",
+        type=Path,
+        help="also write a BORIS project, one observation per analysed video (microau.datasets.boris)",
+    )
+    parser.add_argument(
+        "--config", type=Path, help="with --eaf-dir or --boris: config.yaml whose elan and boris sections map the tiers"
+    )
+    parser.add_argument(
         "--jobs", type=job_count, help="processes preparing clips (default: every core this process may use)"
     )
     parser.add_argument("--review", type=Path, help="also write this HTML review page of the clips (opens offline)")
@@ -458,10 +466,15 @@ def main(argv: list[str] | None = None) -> int:
         page.write(args.review)
         print(f"review page -> {args.review}", file=sys.stderr)
     if args.eaf_dir:
-        from microau.datasets.elan import write_analyse_eafs
+        from microau.datasets.elan import elan_mapping, write_analyse_eafs
 
-        eafs = write_analyse_eafs(args.eaf_dir, table, clips, args.eaf_probabilities)
+        eafs = write_analyse_eafs(args.eaf_dir, table, clips, elan_mapping(args.config), args.eaf_probabilities)
         print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
+    if args.boris:
+        from microau.datasets.boris import boris_mapping, write_analyse_boris
+
+        count = write_analyse_boris(args.boris, table, clips, boris_mapping(args.config))
+        print(f"{count} observation(s) -> {args.boris}", file=sys.stderr)
     failed = table[table["status"] != STATUS_OK]
     seconds = time.perf_counter() - loaded
     print(

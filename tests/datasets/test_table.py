@@ -210,3 +210,46 @@ def test_workflow_on_a_generated_table_of_videos(tmp_path):
     rows = {r["au"]: r for r in table_rows(results / "lab_table.csv")}
     assert {"AU01", "AU12", "mean", "baseline"} <= set(rows)
     assert {r["metric"] for r in table_rows(results / "lab_mer_table.csv")} >= {"f1_macro", "uar"}
+
+
+def test_a_row_of_typos_only_is_dropped_once_and_a_clash_of_names_keeps_both(tmp_path):
+    frames = astronaut_clip(11, 7)
+    for participant in ("p1", "p2"):
+        write_video(tmp_path / "videos" / participant / "interview.avi", frames + frames)
+    write_video(tmp_path / "videos" / "p1" / "day2" / "interview.avi", frames + frames)
+    (tmp_path / "codes.csv").write_bytes(
+        (
+            "\ufeffsubject,clip,onset,apex,offset,au,emotion,notes\r\n"
+            'p1,videos/p1/interview.avi,1,8,11,AU99,surprise,"typed, badly"\r\n'
+            "p1,videos/p1/interview.avi,12,15,22,1+2,surprise,\r\n"
+            "p2,videos/p2/interview.avi,12,15,22,1+2,surprise,\r\n"
+            "p1,videos/p1/day2/interview.avi,12,15,22,4,disgust,\r\n"
+            "p2,videos/p2/interview.avi,12,16,21,1,surprise,\r\n"
+        ).encode()
+    )
+    result = index(tmp_path, tmp_path)
+    assert list(result.samples["sample"]) == [
+        "p1_videos-p1-interview_12",
+        "p2_interview_12",
+        "p1_videos-p1-day2-interview_12",
+    ]
+    assert list(result.samples["source"]) == ["codes.csv row 3", "codes.csv row 4", "codes.csv row 5"]
+    assert [f"{r.problem} -> {r.action}" for r in result.validation.itertuples()] == [
+        "codes.csv row 6: sample p2_interview_12 coded twice (first in codes.csv row 4) -> dropped; the first row "
+        "is kept",
+        "codes.csv row 2: no AU code in 'AU99' is readable (none is a FACS code) -> dropped",
+    ]
+
+
+def test_an_imports_report_beside_the_table_joins_the_index_report(tmp_path):
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "codes_validation.tsv").write_text(
+        "file\twhere\ttime\tproblem\taction\nelan/p09.eaf\t\t\tno linked video found\tfile skipped\n"
+    )
+    (study / "codes.csv").write_text(HEADER + "p1,videos/none.avi,1,8,11,1+2,surprise,25\n")
+    result = index(study, tmp_path)
+    assert [f"{r.problem} -> {r.action}" for r in result.validation.itertuples()] == [
+        "codes_validation.tsv: elan/p09.eaf: no linked video found -> file skipped",
+        "codes.csv row 2: clip videos/none.avi not found -> dropped",
+    ]

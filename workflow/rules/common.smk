@@ -75,20 +75,15 @@ def weights_of(wildcards):
 
 
 def face_rows(dataset):
-    """Samples with a face; samples without one stop the run unless frames.on_missing_face is skip."""
+    """Samples with a face; those without one are left out (frames.on_missing_face: skip; with
+    error the faces job itself fails), every one a row of the dataset's validation.tsv."""
     faces = checkpoints.faces.get(dataset=dataset).output
     missing = read_rows(faces.report)[1]
-    if missing and config["frames"]["on_missing_face"] == "error":
-        listing = "\n  ".join(row["reason"] for row in missing)
-        raise WorkflowError(
-            f"{len(missing)} sample(s) of {dataset} have no face (listed in {faces.report}):\n  {listing}\n"
-            "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table."
-        )
     if missing and dataset not in _SKIP_WARNED:
         _SKIP_WARNED.add(dataset)
         logger.warning(
             f"frames.on_missing_face: skip leaves out {len(missing)} sample(s) of {dataset} "
-            f"without a face (listed in {faces.report})"
+            f"without a face (listed in {faces.validation})"
         )
     return read_rows(faces.samples)[1]
 

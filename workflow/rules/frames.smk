@@ -1,17 +1,23 @@
 checkpoint faces:
     input:
         samples="results/index/{dataset}/samples.tsv",
+        validation="results/index/{dataset}/validation.tsv",
     output:
         samples="results/faces/{dataset}/samples.tsv",
         report="results/faces/{dataset}/report.tsv",
+        validation="results/faces/{dataset}/validation.tsv",
     log:
         "results/logs/faces/{dataset}.log",
     benchmark:
         "results/benchmarks/faces/{dataset}.tsv"
     threads: 1
+    params:
+        on_missing_face=config["frames"]["on_missing_face"],
     shell:
         "microau faces --samples {input.samples} --out {output.samples}"
-        " --report {output.report} --threads {threads} > {log} 2>&1"
+        " --report {output.report} --index-validation {input.validation}"
+        " --validation {output.validation} --on-missing-face {params.on_missing_face}"
+        " --threads {threads} > {log} 2>&1"
 
 
 rule frames:
