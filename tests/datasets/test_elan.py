@@ -121,9 +121,9 @@ def test_import_equals_the_hand_typed_table_and_reports_the_rest_by_path(study):
         "p02",
     ]
     carried = [p for p in result.validation["problem"] if p.startswith("codes_validation.tsv: ")]
-    assert (
-        carried[0]
-        == "codes_validation.tsv: elan/p01/interview.eaf (tier Emotion, 1.000-1.100 s): emotion 'fear' lies in no micro-expression"
+    assert carried[0] == (
+        "codes_validation.tsv: elan/p01/interview.eaf (tier Emotion, 1.000-1.100 s): "
+        "emotion 'fear' lies in no micro-expression"
     )
     assert len(carried) == 4
 

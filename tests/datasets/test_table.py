@@ -79,21 +79,20 @@ def test_good_rows_of_videos_and_folders_become_samples(lab, tmp_path):
 
 def test_planted_bad_rows_are_validation_rows(lab, tmp_path):
     result = index(lab, tmp_path)
-    assert problems(result, "p2_missing_1") == [
-        f"codes.csv row 5: clip {lab / 'videos' / 'missing.avi'} not found -> dropped"
-    ]
+    assert problems(result, "p2_missing_1") == ["codes.csv row 5: clip videos/missing.avi not found -> dropped"]
     assert problems(result, "p2_bad_1") == [
-        f"codes.csv row 6: video {lab / 'videos' / 'bad.avi'} cannot be decoded (no frame OpenCV reads) -> dropped"
+        "codes.csv row 6: video videos/bad.avi cannot be decoded (no frame OpenCV reads) -> dropped"
     ]
     assert problems(result, "p3_p1_9") == [
         "codes.csv row 7: offset '3' is missing or before onset 9, and apex '5' cannot replace it -> dropped"
     ]
-    assert problems(result, "p3_p1_2") == ["AU piece 'AU99' in '2+AU99' is not an AU code -> piece ignored"]
+    assert problems(result, "p3_p1_2") == [
+        "codes.csv row 8: AU piece 'AU99' in '2+AU99' is not an AU code -> piece ignored"
+    ]
     assert problems(result, "p3_p1_15") == [
         "codes.csv row 9: fps 30 in the table but 25 in p1.avi -> kept; frame numbers are read as the video's "
         "decoded frames",
-        f"codes.csv row 9: offset 40 is beyond the 22 frames of {lab / 'videos' / 'p1.avi'} -> offset set to the "
-        f"last frame 22",
+        "codes.csv row 9: offset 40 is beyond the 22 frames of videos/p1.avi -> offset set to the last frame 22",
     ]
 
 
