@@ -218,3 +218,41 @@ def test_round_trip_through_a_trained_model(study, fold_model, tmp_path):
         assert again["apex"].astype(int).tolist() == result.samples["apex"].tolist(), name
         assert again["au"].tolist() == predicted, name
         assert again["emotion"].tolist() == analysis["mer_combinations_pred"].tolist(), name
+
+
+def test_spot_exports_each_participants_interview_and_they_import_back(study, fold_model, tmp_path):
+    """`microau spot --intervals --model --eaf --boris` on both participants' interview.mp4: each export is
+    present and imports back as the intervals analysed, the AUs decided, and the participant."""
+    config = tmp_path / "spot.yaml"
+    config.write_text("elan: {}\n")
+    coded = [(0, 7, 10), (11, 16, 21)]
+    for participant in PARTICIPANTS:
+        intervals = tmp_path / participant / "intervals.csv"
+        intervals.parent.mkdir()
+        lines = ["video,subject,kind,onset,apex,offset,emotion"]
+        lines += [f"interview,{participant},micro,{onset},{apex},{offset}," for onset, apex, offset in coded]
+        intervals.write_text("\n".join(lines) + "\n")
+        argv = ["spot", "--video", str(study / "videos" / participant / "interview.mp4"), "--config", str(config)]
+        argv += ["--model", str(fold_model), "--intervals", str(intervals), "--subject", participant, "--quiet"]
+        argv += ["--out", str(tmp_path / participant / "analysis.csv"), "--device", "cpu"]
+        argv += ["--eaf", str(tmp_path / "eaf" / participant / "interview.eaf")]
+        argv += ["--boris", str(tmp_path / "boris" / f"{participant}.boris")]
+        assert cli_main(argv) == 0
+    assert sorted(p.relative_to(tmp_path / "eaf").as_posix() for p in (tmp_path / "eaf").rglob("*.eaf")) == [
+        "p01/interview.eaf",
+        "p02/interview.eaf",
+    ]
+    analysed = []
+    for participant in PARTICIPANTS:
+        for row in pd.read_csv(tmp_path / participant / "analysis.csv", keep_default_na=False).to_dict("records"):
+            codes = "+".join(str(int(au[2:])) for au in str(row["active"]).split("+") if au)
+            analysed.append((participant, str(row["onset"]), str(row["apex"]), str(row["offset"]), codes))
+    boris = [str(tmp_path / "boris" / f"{participant}.boris") for participant in PARTICIPANTS]
+    for name, command in (
+        ("eaf", ["elan-import", str(tmp_path / "eaf")]),
+        ("boris", ["boris-import", *boris]),
+    ):
+        back = tmp_path / "back" / f"{name}.csv"
+        assert cli_main([*command, "--out", str(back), "--first-frame", "0"]) == 0
+        again = pd.read_csv(back, dtype=str, keep_default_na=False)
+        assert list(zip(again["subject"], again["onset"], again["apex"], again["offset"], again["au"])) == analysed
