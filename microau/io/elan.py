@@ -12,8 +12,9 @@ and for the files microau writes:
   apex tier      optional: an annotation starting at the apex, inside its micro-expression
   AU tiers       optional, one tier per AU (`<au_tier_prefix><number>`: AU1, AU12, `AU 04`): each
                  annotation is that AU over its span, its value a side and/or intensity letter
-                 (`L`, `C`, `R B`); it belongs to the micro-expression covering its midpoint, and
-                 where a file has no interval tier, overlapping AU annotations make one
+                 (`L`, `C`, `R B`; a trailing `?` for a doubted AU); it belongs to the
+                 micro-expression covering its midpoint, and where a file has no interval tier,
+                 overlapping AU annotations make one
   phase tier     optional, instead of the interval tier: point (short) annotations whose value
                  starts with `onset`, `apex` or `offset`, in that order per micro-expression; text
                  after the word is FACS codes (`onset 1+2`)
@@ -266,17 +267,17 @@ def _owner(spans: list[_Span], at: float) -> MicroExpression | None:
 
 
 def _au_piece(tier: str, au: int, annotation: Annotation, problem: Problem) -> str:
-    """`<side><au><intensity>` from an AU tier's annotation (its value the letters, if any)."""
-    match = _LETTERS.fullmatch(annotation.value.strip())
+    """`<side><au><intensity>` from an AU tier's annotation (its value the letters, if any, and a
+    trailing `?` where the coder doubted the AU)."""
+    value = annotation.value.strip()
+    doubted = value.endswith("?")
+    match = _LETTERS.fullmatch(value.removesuffix("?").strip())
     if match is None:
-        problem(
-            tier,
-            annotation,
-            f"value '{annotation.value}' is not a side (L, R, T, B) and/or intensity (A-E)",
-            f"AU{au} kept without it",
-        )
+        text = f"value '{annotation.value}' is not a side (L, R, T, B) and/or intensity (A-E)"
+        problem(tier, annotation, text, f"AU{au} kept without it")
         return str(au)
-    return f"{(match['side'] or '').upper()}{au}{(match['intensity'] or '').upper()}"
+    side, intensity = (match["side"] or "").upper(), (match["intensity"] or "").upper()
+    return f"{side}{au}{intensity}{'?' if doubted else ''}"
 
 
 def _emotion(spans: list[_Span], tier: str, annotation: Annotation, fps: float, problem: Problem) -> None:
