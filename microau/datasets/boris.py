@@ -227,7 +227,9 @@ def import_observations(
 def write_boris(path: Path, contents: Sequence[tuple[str, EafContent]], mapping: BorisMapping) -> None:
     """Spotted or analysed micro-expressions (`microau.io.elan.EafContent`, one per video, each with
     its observation id) as a BORIS project: `behavior` state events carrying the AUs and emotion
-    as modifier sets, `apex_behavior` point events, other spotted kinds as state events of their own."""
+    as modifier sets (the emotion set the coder's word, where the listing gave one), the model's
+    class per reading in the START event's comment, `apex_behavior` point events, other spotted kinds
+    as state events of their own."""
     sets = max(mapping.au_modifier, mapping.emotion_modifier or 0)
     aus = sorted({p for _, c in contents for e in c.expressions for p in e.codes.split("+") if p}, key=_au_number)
     emotions = sorted({e.emotion for _, c in contents for e in c.expressions if e.emotion})
@@ -242,17 +244,18 @@ def write_boris(path: Path, contents: Sequence[tuple[str, EafContent]], mapping:
     observations = []
     for observation_id, content in contents:
         media = Path(os.path.relpath(os.path.abspath(content.media), Path(os.path.abspath(path)).parent)).as_posix()
-        events: list[tuple[float, str, str, tuple[str, ...], int]] = []
+        events: list[tuple[float, str, str, tuple[str, ...], int, str]] = []
 
-        def add(frame: int, code: str, modifiers: tuple[str, ...] = ()) -> None:
-            events.append((frame / content.fps, content.subject, code, modifiers, frame))
+        def add(frame: int, code: str, modifiers: tuple[str, ...] = (), comment: str = "") -> None:
+            events.append((frame / content.fps, content.subject, code, modifiers, frame, comment))
 
         for e in content.expressions:
             modifiers = [""] * sets
             modifiers[mapping.au_modifier - 1] = ",".join(p for p in e.codes.split("+") if p)
             if mapping.emotion_modifier:
                 modifiers[mapping.emotion_modifier - 1] = e.emotion
-            add(e.onset, mapping.behavior, tuple(modifiers))
+            classes = "; ".join(f"microau emotion ({r}): {c}" for r, c in e.other_emotions.items())
+            add(e.onset, mapping.behavior, tuple(modifiers), classes)
             add(e.offset, mapping.behavior, tuple(modifiers))
             if mapping.apex_behavior and e.apex is not None:
                 add(e.apex, mapping.apex_behavior)

@@ -36,8 +36,6 @@ from microau.io.elan import (
 )
 from microau.preprocess.video import VIDEO_SUFFIXES, video_fps
 
-EMOTION_READING = "combinations"
-
 
 def elan_mapping(config: Path | None) -> TierMapping:
     """The tier mapping of a config file's `elan` section (the schema's defaults fill the rest)."""
@@ -153,8 +151,10 @@ def spot_content(
 def analyse_contents(table, clips: Sequence) -> list[tuple[Path, EafContent]]:
     """The .eaf contents of `microau analyse`: one per analysed video, holding each of its clips
     (`microau.inference.analyse.Clip`, aligned with the rows of `table`) from the onset to the given offset,
-    else to the apex. Image folders and clips that failed have none."""
+    else to the apex, with the listing's participant (none given: none written) and coder's
+    emotion. Image folders and clips that failed have none."""
     by_video: dict[Path, list[MicroExpression]] = {}
+    subjects: dict[Path, str] = {}
     for clip, row in zip(clips, table.to_dict("records")):
         if row["status"] != "ok" or row["kind"] != "video":
             continue
@@ -166,19 +166,23 @@ def analyse_contents(table, clips: Sequence) -> list[tuple[Path, EafContent]]:
             for k, v in row.items()
             if str(k).startswith("mer_") and str(k).endswith("_pred")
         }
-        by_video.setdefault(Path(clip.path), []).append(_expression(onset, apex, max(offset, apex), aus, emotions))
+        expression = _expression(onset, apex, max(offset, apex), aus, emotions, clip.emotion or "")
+        by_video.setdefault(Path(clip.path), []).append(expression)
+        subjects.setdefault(Path(clip.path), clip.subject or "")
     return [
-        (video, EafContent(video, video_fps(video), video.stem, sorted(found, key=lambda e: e.onset)))
+        (video, EafContent(video, video_fps(video), subjects[video], sorted(found, key=lambda e: e.onset)))
         for video, found in by_video.items()
     ]
 
 
-def _expression(onset: int, apex: int, offset: int, aus: dict[str, float], emotions: dict[str, str]) -> MicroExpression:
-    """A predicted micro-expression: the AUs with P(on) > 0.5 as FACS codes, the main emotion reading."""
+def _expression(
+    onset: int, apex: int, offset: int, aus: dict[str, float], emotions: dict[str, str], coded: str = ""
+) -> MicroExpression:
+    """A predicted micro-expression: the AUs with P(on) > 0.5 as FACS codes; the emotion tier keeps
+    the coder's word (`coded`, '' where none), every reading's predicted class goes beside it in
+    the export's own `microau emotion (<reading>)` tiers, so a class never poses as a coder's word."""
     codes = "+".join(str(int(au[2:])) for au, p in aus.items() if p > 0.5)
-    main = emotions.get(EMOTION_READING, next(iter(emotions.values()), ""))
-    others = {r: e for r, e in emotions.items() if r != EMOTION_READING}
-    return MicroExpression(onset, offset, codes, apex, main, aus, others)
+    return MicroExpression(onset, offset, codes, apex, coded, aus, dict(emotions))
 
 
 def export_keys(videos: Sequence[Path]) -> dict[Path, Path]:

@@ -2,7 +2,8 @@
 
 A clip is a video or a folder of images (its frames, in natural order of their names). The clips
 come from a folder (each video or image folder in it; a folder holding only images is one clip),
-a glob, or a CSV listing them (`clip`, optional `id`, `onset`, `apex`, `offset`). Onset and apex
+a glob, or a CSV listing them (`clip`, optional `id`, `onset`, `apex`, `offset`, and `subject` and
+`emotion`, the participant and the coder's word, which only the .eaf and BORIS exports carry). Onset and apex
 are 0-based frame numbers or, for an image folder, file names in it. Without an onset the clip
 starts at its first frame; without an apex it is the frame of largest motion from the onset to the
 offset or the end (`microau.preprocess.apex`, as `microau predict` and the index stage find it).
@@ -53,7 +54,7 @@ from microau.preprocess.video import IMAGE_SUFFIXES, VIDEO_SUFFIXES, folder_imag
 
 PROG = "microau analyse"
 CLIP_COLUMNS = ("clip", "path", "kind", "onset", "onset_file", "onset_from", "apex", "apex_file", "apex_from")
-LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset")
+LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset", "subject", "emotion")
 STATUS_OK = "ok"
 
 
@@ -68,13 +69,16 @@ class TimingError(PredictError):
 @dataclass
 class Clip:
     """A clip to analyse: its id, its video or image folder, and the onset, apex and offset when
-    given (frame numbers, or file names of an image folder)."""
+    given (frame numbers, or file names of an image folder); its participant and the coder's
+    emotion word, when a listing gives them, go into the exports."""
 
     id: str
     path: Path
     onset: str | None = None
     apex: str | None = None
     offset: str | None = None
+    subject: str | None = None
+    emotion: str | None = None
 
 
 def unique_ids(paths: Sequence[Path]) -> list[str]:
@@ -119,7 +123,11 @@ def clips_in_listing(listing: Path) -> list[Clip]:
         return (row.get(key) or "").strip() or None
 
     return [
-        Clip(clip_id, path, given(row, "onset"), given(row, "apex"), given(row, "offset"))
+        Clip(
+            clip_id,
+            path,
+            *(given(row, key) for key in ("onset", "apex", "offset", "subject", "emotion")),
+        )
         for clip_id, path, row in zip(ids, paths, rows)
     ]
 

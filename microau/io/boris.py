@@ -96,13 +96,13 @@ class Behavior:
 class MediaObservation:
     """An observation written by `write_project`: id, the media path as BORIS should read it
     (relative to the project file), its fps and length (s), and its events as (time s, subject,
-    behaviour, modifier texts, frame index)."""
+    behaviour, modifier texts, frame index, comment)."""
 
     id: str
     media: str
     fps: float
     length: float
-    events: list[tuple[float, str, str, tuple[str, ...], int]]
+    events: list[tuple[float, str, str, tuple[str, ...], int, str]]
 
 
 def read_observations(path: Path) -> list[Observation]:
@@ -263,8 +263,8 @@ def _observation(o: MediaObservation) -> dict:
     files = {str(n): [] for n in range(1, PLAYERS + 1)}
     files["1"] = [o.media]
     events = [
-        [round(time, 3), subject, code, "|".join(m or NO_MODIFIER for m in modifiers), "", frame]
-        for time, subject, code, modifiers, frame in sorted(o.events, key=lambda e: e[0])
+        [round(time, 3), subject, code, "|".join(m or NO_MODIFIER for m in modifiers), comment, frame]
+        for time, subject, code, modifiers, frame, comment in sorted(o.events, key=lambda e: e[0])
     ]
     return {
         "file": files,

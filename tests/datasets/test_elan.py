@@ -16,7 +16,7 @@ from pympi.Elan import Eaf, to_eaf
 from microau.cli import main as cli_main
 from microau.datasets import build_index
 from microau.datasets.elan import export_keys, import_folder
-from microau.io.elan import ElanError, TierMapping
+from microau.io.elan import ElanError, TierMapping, read_eaf_file
 from tests.datasets.test_table import LAB
 from tests.inference.test_analyse import astronaut_clip
 
@@ -162,7 +162,8 @@ def test_exports_are_keyed_by_the_video_path_below_the_common_folder(tmp_path):
 
 def test_round_trip_through_a_trained_model(study, fold_model, tmp_path):
     """coded .eafs of two participants' interview.mp4 -> table -> `microau analyse --eaf-dir --boris` with a
-    trained fold model -> one .eaf per video and one BORIS project -> import: what was analysed."""
+    trained fold model -> one .eaf per video and one BORIS project -> import: what was analysed, the
+    participants and the coder's words."""
     table = tmp_path / "lab" / "codes.csv"
     assert cli_main(["elan-import", str(study / "elan"), "--out", str(table), "--first-frame", "0"]) == 0
     result = build_index(
@@ -183,6 +184,8 @@ def test_round_trip_through_a_trained_model(study, fold_model, tmp_path):
             "onset": result.samples["onset"],
             "apex": result.samples["apex"],
             "offset": result.samples["offset"],
+            "subject": imported["subject"],
+            "emotion": imported["emotion"],
         }
     )
     listing.to_csv(tmp_path / "lab" / "listing.csv", index=False)
@@ -217,7 +220,15 @@ def test_round_trip_through_a_trained_model(study, fold_model, tmp_path):
         ).tolist(), name
         assert again["apex"].astype(int).tolist() == result.samples["apex"].tolist(), name
         assert again["au"].tolist() == predicted, name
-        assert again["emotion"].tolist() == analysis["mer_combinations_pred"].tolist(), name
+        # the participant and the coder's emotion words come back; the model's classes stand beside them
+        assert again["subject"].tolist() == imported["subject"].tolist() == ["p01", "p01", "p02", "p02"], name
+        assert again["emotion"].tolist() == imported["emotion"].tolist(), name
+    classes = [
+        a.value
+        for p in PARTICIPANTS
+        for a in read_eaf_file(tmp_path / "eaf" / p / "interview.eaf").tiers["microau emotion (combinations)"]
+    ]
+    assert classes == analysis["mer_combinations_pred"].tolist()
 
 
 def test_spot_exports_each_participants_interview_and_they_import_back(study, fold_model, tmp_path):

@@ -173,7 +173,11 @@ def test_the_tabular_export_reads_as_the_project(tmp_path):
 
 def test_a_written_project_reads_back(tmp_path):
     behaviors = [Behavior("ME", True, [("AU", MULTIPLE_SELECTION, ["1", "2"])]), Behavior("Apex", False)]
-    events = [(0.04, "p01", "ME", ("1,2",), 1), (0.28, "p01", "Apex", (), 7), (0.4, "p01", "ME", ("1,2",), 10)]
+    events = [
+        (0.04, "p01", "ME", ("1,2",), 1, "microau emotion (combinations): surprise"),
+        (0.28, "p01", "Apex", (), 7, ""),
+        (0.4, "p01", "ME", ("1,2",), 10, ""),
+    ]
     write_project(
         tmp_path / "out.boris", "out", behaviors, ["p01"], [MediaObservation("v", "v.avi", 25.0, 2.0, events)]
     )
