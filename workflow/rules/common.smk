@@ -75,8 +75,8 @@ def weights_of(wildcards):
 
 
 def face_rows(dataset):
-    """Samples with a face; those without one are left out (frames.on_missing_face: skip; with
-    error the faces job itself fails), every one a row of the dataset's validation.tsv."""
+    """Samples with a face; those without one are left out (frames.on_missing_face: skip;
+    with error the faces job fails), each a row of the dataset's validation.tsv"""
     faces = checkpoints.faces.get(dataset=dataset).output
     missing = read_rows(faces.report)[1]
     if missing and dataset not in _SKIP_WARNED:
