@@ -36,6 +36,11 @@ COMMANDS: dict[str, Command] = {
     "elan-import": Command(
         "microau.datasets.elan", "main", "a folder of ELAN .eaf files and their videos -> a table for reader table"
     ),
+    "boris-import": Command(
+        "microau.datasets.boris",
+        "main",
+        "BORIS projects or tabular exports and their videos -> a table for reader table",
+    ),
     "spot-index": Command(
         "microau.datasets.long_index", "main", "the long videos and annotated expressions of a spotting dataset"
     ),

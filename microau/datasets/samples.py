@@ -348,11 +348,14 @@ def sample_record(
     frames: dict[int, Path],
     present: list[int],
     report: Report,
-) -> dict[str, object]:
-    """The samples.tsv record of a usable sample: its frames, parsed AUs and three-class label."""
+) -> dict[str, object] | None:
+    """The samples.tsv record of a usable sample: its frames, parsed AUs and three-class label;
+    None when its AU codes are all unreadable (reported)."""
     onset, apex, offset = pair
-    parsed = _parsed_aus(sample, row.au, report, rules.release.au_coded)
-    class3 = _three_class(sample, row.emotion, rules, report)
+    parsed = _parsed_aus(sample, row, report, rules.release.au_coded)
+    if parsed is None:
+        return None
+    class3 = _three_class(sample, row, rules, report)
     paths = _frame_paths(sample, present, frames, rules.name)
     record: dict[str, object] = {
         "dataset": rules.name,
@@ -369,6 +372,7 @@ def sample_record(
         "au_intensity": parsed.intensity_field,
         "emotion": row.emotion,
         "class3": class3,
+        "source": row.where,
     }
     record.update({au_name(au): int(au in parsed.aus) for au in rules.aus})
     return record
@@ -424,28 +428,38 @@ def _present_frames(sample: str, onset: int, offset: int, frames: dict[int, Path
     return present
 
 
-def _parsed_aus(sample: str, au_string: str, report: Report, au_coded: bool = True) -> ParsedAUs:
-    """The AU string parsed (`au_codes`); ignored pieces, alternatives and an empty coding reported."""
+def _parsed_aus(sample: str, row: CodedRow, report: Report, au_coded: bool = True) -> ParsedAUs | None:
+    """The AU string parsed (`au_codes`); ignored pieces, alternatives and an empty coding reported;
+    None when every piece is unreadable (`AU99` alone): a typing error, not a sample with every AU off."""
+    au_string = row.au
     parsed = parse_au_string(au_string)
+    if parsed.unparsed and not parsed.pieces:
+        report.add(sample, f"{row.where}: no AU code in '{au_string}' is readable (none is a FACS code)", "dropped")
+        return None
     for piece in parsed.unparsed:
-        report.add(sample, f"AU piece '{piece}' in '{au_string}' is not an AU code", "piece ignored")
+        report.add(sample, f"{row.where}: AU piece '{piece}' in '{au_string}' is not an AU code", "piece ignored")
     for piece in parsed.uncertain:
-        report.add(sample, f"AU piece '{piece}' in '{au_string}' is marked uncertain", "counted as present")
+        report.add(
+            sample, f"{row.where}: AU piece '{piece}' in '{au_string}' is marked uncertain", "counted as present"
+        )
     if parsed.has_alternatives:
-        report.add(sample, f"AU string '{au_string}' gives alternatives", "all alternatives counted as present")
+        report.add(
+            sample, f"{row.where}: AU string '{au_string}' gives alternatives", "all alternatives counted as present"
+        )
     if not parsed.pieces and au_coded:
-        report.add(sample, f"no AU coded ('{au_string}')", "kept with every AU off")
+        report.add(sample, f"{row.where}: no AU coded ('{au_string}')", "kept with every AU off")
     return parsed
 
 
-def _three_class(sample: str, emotion: str, rules: IndexRules, report: Report) -> str:
+def _three_class(sample: str, row: CodedRow, rules: IndexRules, report: Report) -> str:
     """The emotion's class3 ('' when unmapped); an emotion neither mapped nor known to fall outside
     the three classes is reported."""
+    emotion = row.emotion
     class3 = rules.emotion_class.get(emotion.lower(), "")
     if not class3 and emotion.lower() not in rules.release.excluded_emotions:
         report.add(
             sample,
-            f"emotion '{emotion}' is not in the three-class mapping (datasets.{rules.name}.class3)",
+            f"{row.where}: emotion '{emotion}' is not in the three-class mapping (datasets.{rules.name}.class3)",
             "class3 left empty",
         )
     return class3

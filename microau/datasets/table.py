@@ -30,6 +30,7 @@ dropped; an offset past the end is moved to the last frame, reported.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -54,13 +55,16 @@ from microau.datasets.samples import (
     midpoint_apex,
     sample_record,
 )
+from microau.io.atomic import atomic_open
 from microau.io.sample_table import make_table
 from microau.preprocess.images import write_image
 from microau.preprocess.video import VIDEO_SUFFIXES
 
 READER = "table"
 TABLE_SUFFIXES = (".csv", ".tsv")
-IMPORT_REPORT_SUFFIX = "_validation.tsv"  # `microau elan-import`'s report beside its table: not a table
+IMPORT_REPORT_SUFFIX = "_validation.tsv"  # an import's report beside its table: not a table
+IMPORT_TABLE_COLUMNS = ("subject", "clip", "onset", "apex", "offset", "au", "emotion", "fps", "first_frame")
+IMPORT_COLUMNS = ("file", "where", "time", "problem", "action")
 FIRST_FRAMES = (0, 1)
 COLUMNS = {
     "subject": ("subject", "participant"),
@@ -161,6 +165,46 @@ def safe_id(text: str) -> str:
     return _UNSAFE.sub("-", text.strip()).strip("-")
 
 
+class ImportReport:
+    """The rows of an import's report (IMPORT_COLUMNS): files named by their path from `base`
+    (the table's folder, the study), `where` the tier, observation or row in the file."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = Path(os.path.abspath(base))
+        self.rows: list[dict[str, str]] = []
+
+    def name(self, path: Path) -> str:
+        return Path(os.path.relpath(os.path.abspath(path), self.base)).as_posix()
+
+    def add(self, path: Path, where: str, time: str, problem: str, action: str) -> None:
+        self.rows.append({"file": self.name(path), "where": where, "time": time, "problem": problem, "action": action})
+
+
+def write_import(table: Path, report: Path, records: list[list[object]], rows: list[dict[str, str]]) -> None:
+    """An import's table (IMPORT_TABLE_COLUMNS, one row per micro-expression) and its report."""
+    with atomic_open(table, newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(IMPORT_TABLE_COLUMNS)
+        writer.writerows(records)
+    with atomic_open(report, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=IMPORT_COLUMNS, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def carry_import_report(table: Path, report: Report) -> None:
+    """The rows of the import report beside `table` (an ELAN or BORIS import made it), into the
+    index's report: what the import left out is part of the one list of what was left out."""
+    path = table.with_name(f"{table.stem}{IMPORT_REPORT_SUFFIX}")
+    if not path.is_file():
+        return
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            where = ", ".join(filter(None, (row.get("where", ""), row.get("time", ""))))
+            place = f"{row.get('file', '')} ({where})" if where else row.get("file", "")
+            report.add("", f"{path.name}: {place}: {row.get('problem', '')}", row.get("action", ""))
+
+
 def build_table_index(
     name: str,
     root: str | Path,
@@ -183,6 +227,8 @@ def build_table_index(
             f"{table} has no first_frame column: say whether its frame numbers count from 0 or 1 "
             f"with datasets.{name}.first_frame"
         )
+    report = Report()
+    carry_import_report(table, report)
     return index_rows(
         name,
         RELEASE,
@@ -194,6 +240,7 @@ def build_table_index(
         first_frame=first_frame,
         aus=aus,
         class3=class3,
+        report=report,
     )
 
 
@@ -209,19 +256,21 @@ def index_rows(
     first_frame: int | None,
     aus: list[int],
     class3: dict[str, list[str]],
+    report: Report | None = None,
 ) -> IndexResult:
     """Rows of a table (COLUMNS' fields as text; clips relative to `table_folder`) -> the sample table and
-    its validation report; `where_of(i)` names row i in messages."""
+    its validation report (added to `report` when given); `where_of(i)` names row i in messages."""
     au_set = _check_aus(aus, name)
     emotions = emotion_of_class(class3, f"datasets.{name}.class3")
     rules = IndexRules(release, name, {}, au_set, emotions, missing_apex)
-    report = Report()
+    report = report if report is not None else Report()
     records: dict[int, dict[str, object]] = {}
     videos: dict[Path, list[_VideoSample]] = {}
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
+    by_path = _clashing_ids(rows)
     for order, text in enumerate(rows):
         where = where_of(order)
-        named = _names(text, where, seen, report)
+        named = _names(text, where, seen, report, by_path)
         if named is None:
             continue
         subject, sample = named
@@ -239,12 +288,12 @@ def index_rows(
                     records[order] = record
             continue
         if not clip.is_file():
-            report.add(sample, f"{where}: clip {clip} not found", "dropped")
+            report.add(sample, f"{where}: clip {text['clip']} not found", "dropped")
             continue
         if clip.suffix.lower() not in VIDEO_SUFFIXES:
             report.add(
                 sample,
-                f"{where}: clip {clip} is neither a frame folder nor a video ({', '.join(VIDEO_SUFFIXES)})",
+                f"{where}: clip {text['clip']} is neither a frame folder nor a video ({', '.join(VIDEO_SUFFIXES)})",
                 "dropped",
             )
             continue
@@ -275,14 +324,33 @@ def index_rows(
     return IndexResult(samples=make_table(ordered, au_set), validation=report.frame())
 
 
-def _names(text: dict[str, str], where: str, seen: set[str], report: Report) -> tuple[str, str] | None:
+def _default_id(text: dict[str, str], by_path: bool) -> str:
+    """`<subject>_<clip name>_<onset>`, or with the clip's path (`videos/p01/interview.mp4` ->
+    `videos-p01-interview`) where two clips of one subject share a name."""
+    clip = Path(text["clip"].replace("\\", "/"))
+    name = "-".join(clip.with_suffix("").parts) if by_path else clip.stem
+    return f"{text['subject']}_{name}_{text['onset']}"
+
+
+def _clashing_ids(rows: list[dict[str, str]]) -> set[str]:
+    """Default ids that two different clips would share: those rows' ids take the clip's path."""
+    clips: dict[str, set[str]] = {}
+    for text in rows:
+        if not text["sample"]:
+            clips.setdefault(_default_id(text, False), set()).add(os.path.normpath(text["clip"]))
+    return {given for given, paths in clips.items() if len(paths) > 1}
+
+
+def _names(
+    text: dict[str, str], where: str, seen: dict[str, str], report: Report, by_path: set[str]
+) -> tuple[str, str] | None:
     """(subject, sample) ids of a row, made safe (reported when changed); None if unreadable or
     coded twice (reported)."""
     subject = safe_id(text["subject"])
     if not subject or not text["clip"]:
         report.add("", f"{where}: subject '{text['subject']}' / clip '{text['clip']}' unreadable", "dropped")
         return None
-    given = text["sample"] or f"{text['subject']}_{Path(text['clip']).stem}_{text['onset']}"
+    given = text["sample"] or _default_id(text, _default_id(text, False) in by_path)
     sample = safe_id(given)
     for label, written, kept in (("subject", text["subject"], subject), ("sample", given, sample)):
         if written != kept:
@@ -290,9 +358,11 @@ def _names(text: dict[str, str], where: str, seen: set[str], report: Report) -> 
                 sample, f"{where}: {label} '{written}' holds characters ids cannot", f"{label} id written '{kept}'"
             )
     if sample in seen:
-        report.add(sample, f"{where}: sample coded twice", "dropped; the first row is kept")
+        report.add(
+            sample, f"{where}: sample {sample} coded twice (first in {seen[sample]})", "dropped; the first row is kept"
+        )
         return None
-    seen.add(sample)
+    seen[sample] = where
     return subject, sample
 
 
@@ -356,14 +426,17 @@ def _video_record(
     """One sample's record once its video was read: frame numbers back in the table's counting."""
     base = s.first_frame
     if count == 0:
-        report.add(s.sample, f"{s.row.where}: video {video} cannot be decoded (no frame OpenCV reads)", "dropped")
+        report.add(
+            s.sample, f"{s.row.where}: video {s.row.filename} cannot be decoded (no frame OpenCV reads)", "dropped"
+        )
         return None
     end = count - 1 + base
     for label, position in (("onset", s.onset), ("apex", s.apex)):
         if position is not None and position >= count:
             report.add(
                 s.sample,
-                f"{s.row.where}: {label} {position + base} is beyond the {count} frames of {video} (last {end})",
+                f"{s.row.where}: {label} {position + base} is beyond the {count} frames of {s.row.filename} "
+                f"(last {end})",
                 "dropped",
             )
             return None
@@ -371,7 +444,7 @@ def _video_record(
     if offset >= count:
         report.add(
             s.sample,
-            f"{s.row.where}: offset {offset + base} is beyond the {count} frames of {video}",
+            f"{s.row.where}: offset {offset + base} is beyond the {count} frames of {s.row.filename}",
             f"offset set to the last frame {end}",
         )
         offset = count - 1

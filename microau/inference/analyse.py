@@ -2,7 +2,8 @@
 
 A clip is a video or a folder of images (its frames, in natural order of their names). The clips
 come from a folder (each video or image folder in it; a folder holding only images is one clip),
-a glob, or a CSV listing them (`clip`, optional `id`, `onset`, `apex`, `offset`). Onset and apex
+a glob, or a CSV listing them (`clip`, optional `id`, `onset`, `apex`, `offset`, and `subject` and
+`emotion`, the participant and the coder's word, which only the .eaf and BORIS exports carry). Onset and apex
 are 0-based frame numbers or, for an image folder, file names in it. Without an onset the clip
 starts at its first frame; without an apex it is the frame of largest motion from the onset to the
 offset or the end (`microau.preprocess.apex`, as `microau predict` and the index stage find it).
@@ -53,7 +54,7 @@ from microau.preprocess.images import read_image
 from microau.preprocess.video import IMAGE_SUFFIXES, VIDEO_SUFFIXES, folder_images, is_video, natural_key, video_frames
 
 PROG = "microau analyse"
-LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset")
+LISTING_COLUMNS = ("clip", "id", "onset", "apex", "offset", "subject", "emotion")
 
 
 class ClipListError(MicroauError):
@@ -67,13 +68,16 @@ class TimingError(PredictError):
 @dataclass
 class Clip:
     """A clip to analyse: its id, its video or image folder, and the onset, apex and offset when
-    given (frame numbers, or file names of an image folder)."""
+    given (frame numbers, or file names of an image folder); its participant and the coder's
+    emotion word, when a listing gives them, go into the exports."""
 
     id: str
     path: Path
     onset: str | None = None
     apex: str | None = None
     offset: str | None = None
+    subject: str | None = None
+    emotion: str | None = None
 
 
 def unique_ids(paths: Sequence[Path]) -> list[str]:
@@ -118,7 +122,11 @@ def clips_in_listing(listing: Path) -> list[Clip]:
         return (row.get(key) or "").strip() or None
 
     return [
-        Clip(clip_id, path, given(row, "onset"), given(row, "apex"), given(row, "offset"))
+        Clip(
+            clip_id,
+            path,
+            *(given(row, key) for key in ("onset", "apex", "offset", "subject", "emotion")),
+        )
         for clip_id, path, row in zip(ids, paths, rows)
     ]
 
@@ -458,6 +466,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--eaf-probabilities", action="store_true", help="with --eaf-dir: a tier of P(on) per AU")
     parser.add_argument(
+        "--boris",
+        type=Path,
+        help="also write a BORIS project, one observation per analysed video (microau.datasets.boris)",
+    )
+    parser.add_argument(
+        "--config", type=Path, help="with --eaf-dir or --boris: config.yaml whose elan and boris sections map the tiers"
+    )
+    parser.add_argument(
         "--jobs", type=job_count, help="processes preparing clips (default: every core this process may use)"
     )
     parser.add_argument("--review", type=Path, help="also write this HTML review page of the clips (opens offline)")
@@ -494,10 +510,15 @@ def main(argv: list[str] | None = None) -> int:
         page.write(args.review)
         print(f"review page -> {args.review}", file=sys.stderr)
     if args.eaf_dir:
-        from microau.datasets.elan import write_analyse_eafs
+        from microau.datasets.elan import elan_mapping, write_analyse_eafs
 
-        eafs = write_analyse_eafs(args.eaf_dir, rows, clips, args.eaf_probabilities)
+        eafs = write_analyse_eafs(args.eaf_dir, rows, clips, elan_mapping(args.config), args.eaf_probabilities)
         print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
+    if args.boris:
+        from microau.datasets.boris import boris_mapping, write_analyse_boris
+
+        count = write_analyse_boris(args.boris, rows, clips, boris_mapping(args.config))
+        print(f"{count} observation(s) -> {args.boris}", file=sys.stderr)
     failed = [row for row in rows if row.status != STATUS_OK]
     seconds = time.perf_counter() - loaded
     print(

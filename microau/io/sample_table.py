@@ -6,11 +6,14 @@ Owns four TSV files (tab-separated, one header line, `\\n` line ends):
   column (0/1) per AU of the dataset's AU set, then TAIL_COLUMNS. Frame paths are absolute and
   `;`-joined in frame order, so a stage can read a sample's frames without knowing which release
   layout they came from.
-- `results/index/<dataset>/validation.tsv`: VALIDATION_COLUMNS, one row per quirk of the release.
+- `results/index/<dataset>/validation.tsv`: VALIDATION_COLUMNS, one row per quirk of the release
+  (`source` of samples.tsv, the last tail column, names the coding row or clip folder of a sample).
 - `results/faces/<dataset>/samples.tsv`: the rows of the index table whose onset frame shows a
   face, with FACE_COLUMNS (the face box in source pixels and its score) appended.
 - `results/faces/<dataset>/report.tsv`: REPORT_COLUMNS, one row per sample left out for want of a
   usable face.
+- `results/faces/<dataset>/validation.tsv`: VALIDATION_COLUMNS, the one report of every sample
+  left out or repaired: the index's rows, then one per sample without a usable face.
 
 The index stage writes and reads them with pandas; the per-sample stages and the workflow read
 rows with the stdlib csv module instead, so that their start-up stays fast.
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 BASE_COLUMNS = ["dataset", "subject", "sample", "onset", "apex", "offset", "onset_path", "apex_path", "frames"]
-TAIL_COLUMNS = ["au_raw", "au_side", "au_intensity", "emotion", "class3"]
+TAIL_COLUMNS = ["au_raw", "au_side", "au_intensity", "emotion", "class3", "source"]
 VALIDATION_COLUMNS = ["sample", "problem", "action"]
 FACE_COLUMNS = ("face_x", "face_y", "face_width", "face_height", "face_score")
 REPORT_COLUMNS = ("sample", "subject", "onset_path", "problem", "reason")

@@ -79,6 +79,7 @@ INDEX_CLIPS = _result("results/index/{dataset}/clips", "index", "datasets/index.
 INDEX_JOB = _job("index", "index/{dataset}")
 FACES_SAMPLES = _result("results/faces/{dataset}/samples.tsv", "faces", "io/sample_table.py")
 FACES_REPORT = _result("results/faces/{dataset}/report.tsv", "faces", "io/sample_table.py")
+FACES_VALIDATION = _result("results/faces/{dataset}/validation.tsv", "faces", "io/sample_table.py")
 FACES_JOB = _job("faces", "faces/{dataset}", timed=True)
 FRAMES_ONSET = _result("results/frames/{dataset}/{sample}/onset.png", "frames", "preprocess/images.py")
 FRAMES_APEX = _result("results/frames/{dataset}/{sample}/apex.png", "frames", "preprocess/images.py")

@@ -170,20 +170,16 @@ def index_inputs(config: dict, dataset: str) -> list[str]:
 
 
 def missing_faces(config: dict, dataset: str, missing: list[dict], report: str) -> str:
-    """What `frames.on_missing_face` makes of the samples without a face (`missing`: the rows of
-    the faces report): an error that stops the run (policy `error`), else the warning that they are
-    left out of every stage and table ("" when every sample has one)."""
+    """The warning that the samples without a face (`missing`: the rows of the faces report) are
+    left out of every later stage and table ("" when every sample has one). With
+    `frames.on_missing_face: error` the faces job itself fails on them (`microau faces
+    --on-missing-face`), so the run stops as at any failed job, never while Snakemake plans the
+    next jobs, which would leave the jobs beside it marked incomplete."""
     if not missing:
         return ""
-    if config["frames"]["on_missing_face"] == "error":
-        listing = "\n  ".join(row["reason"] for row in missing)
-        raise PlanError(
-            f"{len(missing)} sample(s) of {dataset} have no face (listed in {report}):\n  {listing}\n"
-            "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table."
-        )
     return (
-        f"frames.on_missing_face: skip leaves out {len(missing)} sample(s) of {dataset} "
-        f"without a face (listed in {report})"
+        f"frames.on_missing_face: {config['frames']['on_missing_face']} leaves out {len(missing)} sample(s) of "
+        f"{dataset} without a face (listed in {report})"
     )
 
 

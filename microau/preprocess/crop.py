@@ -21,7 +21,7 @@ import numpy as np
 
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_open
-from microau.io.sample_table import FACE_COLUMNS, REPORT_COLUMNS, read_rows, sample_row, write_rows
+from microau.io.sample_table import FACE_COLUMNS, REPORT_COLUMNS, VALIDATION_COLUMNS, read_rows, sample_row, write_rows
 from microau.preprocess.images import ImageReadError, read_image, write_image
 from microau.preprocess.stage import parse_stage_args, process_shared
 
@@ -212,10 +212,25 @@ def crop_pair(
 PAIR_COLUMNS = ("sample", "onset_path", "apex_path")
 
 
-def find_faces(samples_tsv: Path, with_face: Path, report: Path) -> tuple[int, list[dict[str, str]], list[str]]:
+FACELESS_ACTIONS = {
+    "skip": "left out of every later stage and table (frames.on_missing_face: skip)",
+    "error": "the run stops (frames.on_missing_face: error)",
+}
+
+
+def find_faces(
+    samples_tsv: Path,
+    with_face: Path,
+    report: Path,
+    index_validation: Path | None = None,
+    validation: Path | None = None,
+    on_missing_face: str | None = None,
+) -> tuple[int, list[dict[str, str]], list[str]]:
     """Detect the face of every sample. Samples with a face go to `with_face` (their table row and
-    box); samples without one go to `report` with the reason. Unreadable or mismatched frames are
-    returned as errors (and also reported): they need a fixed copy, not a skip."""
+    box); samples without one go to `report` with the reason, and to `validation`: the index's
+    report (`index_validation`) with a row for each of them, the one list of every sample left out
+    or repaired. Unreadable or mismatched frames are returned as errors (and also reported): they
+    need a fixed copy, not a skip."""
     columns, rows = read_rows(samples_tsv, PAIR_COLUMNS)
     kept, problems, errors = [], [], []
     detector = shared_detector()
@@ -234,6 +249,19 @@ def find_faces(samples_tsv: Path, with_face: Path, report: Path) -> tuple[int, l
         kept.append({**row, **{key: round(value, 4) for key, value in zip(FACE_COLUMNS, box)}})
     write_rows(with_face, columns + list(FACE_COLUMNS), kept)
     write_rows(report, REPORT_COLUMNS, [{key: p.get(key, "") for key in REPORT_COLUMNS} for p in problems])
+    if validation is not None:
+        earlier = read_rows(index_validation)[1] if index_validation is not None else []
+        faceless = [
+            {
+                "sample": p["sample"],
+                "problem": ": ".join(filter(None, (p.get("source", ""), p["reason"].split(": ", 1)[-1]))),
+                "action": FACELESS_ACTIONS[on_missing_face or "skip"]
+                if p["problem"] == "no_face"
+                else "the run stops: fix the frames",
+            }
+            for p in problems
+        ]
+        write_rows(validation, VALIDATION_COLUMNS, [*earlier, *faceless])
     return len(kept), problems, errors
 
 
@@ -242,15 +270,38 @@ def faces_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=Path, required=True, help="sample table of the index (TSV)")
     parser.add_argument("--out", type=Path, required=True, help="samples with a face and their boxes (TSV)")
     parser.add_argument("--report", type=Path, required=True, help="samples without a usable face and why (TSV)")
+    parser.add_argument("--index-validation", type=Path, help="the index's validation.tsv, copied into --validation")
+    parser.add_argument(
+        "--validation", type=Path, help="every sample left out or repaired: the index's rows and the faceless (TSV)"
+    )
+    parser.add_argument(
+        "--on-missing-face",
+        choices=tuple(FACELESS_ACTIONS),
+        help="with --validation: what becomes of a faceless sample (frames.on_missing_face)",
+    )
     args = parse_stage_args(parser, argv)
-    n_kept, problems, errors = find_faces(args.samples, args.out, args.report)
-    print(f"{n_kept} samples with a face, {len(problems)} without (listed in {args.report})")
+    if args.validation and not (args.index_validation and args.on_missing_face):
+        parser.error("--validation needs --index-validation and --on-missing-face")
+    n_kept, problems, errors = find_faces(
+        args.samples, args.out, args.report, args.index_validation, args.validation, args.on_missing_face
+    )
+    print(f"{n_kept} samples with a face, {len(problems)} without (listed in {args.validation or args.report})")
     for problem in problems:
         print(f"  {problem['reason']}")
     if errors:
         print(f"microau faces: error: {len(errors)} sample(s) have unreadable frames:", file=sys.stderr)
         for error in errors:
             print(f"  {error}", file=sys.stderr)
+        return 2
+    faceless = [p for p in problems if p["problem"] == "no_face"]
+    if faceless and args.on_missing_face == "error":
+        # the job fails (Snakemake finishes and records the jobs beside it, so a rerun starts
+        # clean), rather than the workflow raising while it plans the next jobs
+        print(
+            f"microau faces: error: {len(faceless)} sample(s) have no face (frames.on_missing_face: error); "
+            "set frames.on_missing_face: skip to leave them out of every later stage and table",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -132,6 +132,9 @@ def parser_of() -> argparse.ArgumentParser:
     parser.add_argument(
         "--eaf-probabilities", action="store_true", help="with --eaf and --model: a tier of P(on) per AU"
     )
+    parser.add_argument(
+        "--boris", type=Path, help="also write a BORIS project of the spotted intervals (microau.datasets.boris)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads of this job (default 1)")
     parser.add_argument(
         "--jobs",
@@ -157,8 +160,8 @@ def checked_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> arg
     args = parser.parse_args(argv)
     if args.intervals and not args.model:
         parser.error("--intervals needs --model")
-    if args.eaf and args.video.is_dir():
-        parser.error("--eaf links the .eaf to a video file; ELAN cannot open a folder of frames")
+    if (args.eaf or args.boris) and args.video.is_dir():
+        parser.error("--eaf and --boris link a video file; ELAN and BORIS cannot open a folder of frames")
     if args.jobs and not args.model:
         parser.error("--jobs needs --model")
     if args.truth and not args.review:
@@ -206,11 +209,19 @@ def main(argv: list[str] | None = None) -> int:
         page = ReviewPage(f"{title}: spotted intervals (no --model: no AUs)", None) if args.review else None
     if page:
         write_review(args, page, source, name, spotted)
-    if args.eaf:
-        from microau.datasets.elan import spot_content, write_eaf
+    if args.eaf or args.boris:
+        from microau.datasets.elan import spot_content
 
         content = spot_content(args.video, source.fps, args.subject or name, intervals, rows)
-        write_eaf(args.eaf, content, args.eaf_probabilities)
+    if args.eaf:
+        from microau.datasets.elan import elan_mapping
+        from microau.io.elan import write_eaf
+
+        write_eaf(args.eaf, content, elan_mapping(args.config), args.eaf_probabilities)
+    if args.boris:
+        from microau.datasets.boris import boris_mapping, write_boris
+
+        write_boris(args.boris, [(name, content)], boris_mapping(args.config))
     minutes = source.count / source.fps / 60
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "

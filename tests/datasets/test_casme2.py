@@ -86,7 +86,7 @@ def test_validation_reports_each_quirk(selected):
             "CASME2-coding-20140508.xlsx row 11: apex 20 outside onset..offset 10..15",
             "apex set to 11, the frame of largest motion from onset in 10..15" + no_face,
         ),
-        ("AU piece '?' in '12+?' is not an AU code", "piece ignored"),
+        ("CASME2-coding-20140508.xlsx row 11: AU piece '?' in '12+?' is not an AU code", "piece ignored"),
     ]
     assert problems(selected, "sub09_EP03_01") == [
         ("frames 43 of coded 40..44 missing on disk", "kept the 4 frames present")

@@ -1,191 +1,171 @@
-"""ELAN in and out (`microau.datasets.elan`) on videos built from a real photograph (skimage's astronaut):
-a coded .eaf -> table -> index; export -> import gives the same frames and codes; the round trip
-through a trained fold model and `microau analyse --eaf-dir`."""
+"""`microau elan-import` and the exports of `microau analyse --eaf-dir` / `--boris`
+(`microau.datasets.elan`, `microau.datasets.boris`) on videos built from a real photograph
+(skimage's astronaut): a coded .eaf -> table -> index, under the default and a lab's own tier
+mapping; two participants' `interview` videos in per-participant folders through a trained fold
+model and back, nothing overwritten and every number as analysed."""
 
+import csv
 import os
 from pathlib import Path
 
+import cv2
 import pandas as pd
 import pytest
 from pympi.Elan import Eaf, to_eaf
 
 from microau.cli import main as cli_main
 from microau.datasets import build_index
-from microau.datasets.elan import (
-    EafContent,
-    ElanError,
-    MicroExpression,
-    frame_at,
-    import_folder,
-    ms_at,
-    read_eaf,
-    spot_content,
-    validate_eaf,
-    write_eaf,
-)
-from microau.io.intervals import Interval
-from microau.io.prediction_rows import Prediction, PredictionRow
+from microau.datasets.elan import export_keys, import_folder
+from microau.io.elan import ElanError, TierMapping, read_eaf_file
 from tests.datasets.test_table import LAB
-from tests.inference.test_analyse import astronaut_clip, write_video
+from tests.inference.test_analyse import astronaut_clip
 
-XSD = os.environ.get("MICROAU_EAF_XSD", "")
+DEFAULT = TierMapping("ME", "Emotion", "Apex", None, None)
+PARTICIPANTS = ("p01", "p02")
 
 
-def coded_eaf(folder: Path, name: str, participant: str) -> Path:
-    """A coder's file at 25 fps: two MEs (frames 0..10 with an apex at 7, and 11..21 without),
-    their emotions, and annotations the convention does not cover."""
+def write_mp4(path: Path, frames) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, frames[0].shape[1::-1])
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def coded_eaf(study: Path, participant: str, tiers: tuple[str, str, str] = ("ME", "Emotion", "Apex")) -> Path:
+    """A coder's `elan/<participant>/interview.eaf` over `videos/<participant>/interview.mp4` at 25 fps:
+    two MEs (frames 0..10 with an apex at 7, and 11..21 without), their emotions, a Notes tier
+    and an emotion outside every ME."""
     frames = astronaut_clip(11, 7)
-    video = write_video(folder / f"{name}.avi", frames + frames + frames)
+    video = write_mp4(study / "videos" / participant / "interview.mp4", frames + frames + frames)
+    path = study / "elan" / participant / "interview.eaf"
+    me, emotion, apex = tiers
     eaf = Eaf(author="coder")
     eaf.remove_tier("default")
-    eaf.add_linked_file(video.resolve().as_uri(), relpath=f"./{video.name}", mimetype="video/x-msvideo")
-    for tier in ("ME", "Emotion", "Apex", "Gaze"):
-        eaf.add_tier(tier, part=participant if tier == "ME" else None)
-    eaf.add_annotation("ME", 0, 440, "1+2")
-    eaf.add_annotation("Emotion", 0, 440, "surprise")
-    eaf.add_annotation("Apex", 280, 320, "apex")
-    eaf.add_annotation("ME", 440, 880, "R12")
-    eaf.add_annotation("Emotion", 440, 880, "happiness")
-    eaf.add_annotation("Gaze", 100, 200, "left")
-    eaf.add_annotation("Emotion", 1000, 1100, "fear")
-    path = folder / f"{name}.eaf"
+    relative = os.path.relpath(video, path.parent)
+    eaf.add_linked_file(video.resolve().as_uri(), relpath=relative, mimetype="video/mp4")
+    for tier in (me, emotion, apex, "Notes"):
+        eaf.add_tier(tier, part=participant if tier == me else None)
+    eaf.add_annotation(me, 0, 440, "1+2")
+    eaf.add_annotation(emotion, 0, 440, "surprise")
+    eaf.add_annotation(apex, 280, 320, "apex")
+    eaf.add_annotation(me, 440, 880, "R12")
+    eaf.add_annotation(emotion, 440, 880, "happiness")
+    eaf.add_annotation("Notes", 100, 200, "left")
+    eaf.add_annotation(emotion, 1000, 1100, "fear")
+    path.parent.mkdir(parents=True, exist_ok=True)
     to_eaf(str(path), eaf)
     return path
 
 
+HAND = [
+    ["p01", "videos/p01/interview.mp4", "1", "8", "11", "1+2", "surprise", "25", "1"],
+    ["p01", "videos/p01/interview.mp4", "12", "", "22", "R12", "happiness", "25", "1"],
+    ["p02", "videos/p02/interview.mp4", "1", "8", "11", "1+2", "surprise", "25", "1"],
+    ["p02", "videos/p02/interview.mp4", "12", "", "22", "R12", "happiness", "25", "1"],
+]
+"""The same coding typed by hand, frames counted from 1."""
+
+
 @pytest.fixture(scope="module")
-def coded(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("coded")
-    coded_eaf(folder, "p01_session1", "p01")
-    coded_eaf(folder, "p02_session1", "")
-    return folder
+def study(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("study")
+    for participant in PARTICIPANTS:
+        coded_eaf(root, participant)
+    return root
 
 
-def test_times_and_frames_round_trip_at_common_rates():
-    for fps in (25.0, 29.97, 30.0, 50.0, 200.0):
-        assert all(frame_at(ms_at(n, fps), fps) == n for n in range(3000)), fps
+def table_rows(path: Path) -> list[list[str]]:
+    with open(path, newline="") as handle:
+        return list(csv.reader(handle))[1:]
 
 
-def test_import_reads_the_convention_and_reports_the_rest(coded, tmp_path):
-    table, validation = tmp_path / "lab" / "table.csv", tmp_path / "lab" / "table_validation.tsv"
-    assert import_folder(coded, table, validation) == (4, 4)
-    rows = pd.read_csv(table, dtype=str, keep_default_na=False)
-    assert rows.to_dict("records")[:2] == [
+def test_import_equals_the_hand_typed_table_and_reports_the_rest_by_path(study):
+    table = study / "codes.csv"
+    assert import_folder(study / "elan", table, study / "codes_validation.tsv", DEFAULT, 1) == (4, 4)
+    assert table_rows(table) == HAND
+    report = pd.read_csv(study / "codes_validation.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert report.to_dict("records")[:2] == [
         {
-            "subject": "p01",
-            "clip": f"../../{coded.name}/p01_session1.avi",
-            "onset": "0",
-            "apex": "7",
-            "offset": "10",
-            "au": "1+2",
-            "emotion": "surprise",
-            "fps": "25",
-            "first_frame": "0",
-        },
-        {
-            "subject": "p01",
-            "clip": f"../../{coded.name}/p01_session1.avi",
-            "onset": "11",
-            "apex": "",
-            "offset": "21",
-            "au": "R12",
-            "emotion": "happiness",
-            "fps": "25",
-            "first_frame": "0",
-        },
-    ]
-    assert list(rows["subject"][2:]) == ["p02_session1", "p02_session1"]  # no participant: the file's name
-    report = pd.read_csv(validation, sep="\t").to_dict("records")
-    assert report[:2] == [
-        {
-            "file": "p01_session1.eaf",
-            "tier": "Emotion",
+            "file": "elan/p01/interview.eaf",
+            "where": "tier Emotion",
             "time": "1.000-1.100 s",
-            "problem": "Emotion annotation 'fear' lies in no ME annotation",
+            "problem": "emotion 'fear' lies in no micro-expression",
             "action": "ignored",
         },
         {
-            "file": "p01_session1.eaf",
-            "tier": "Gaze",
-            "time": "0.100-0.200 s",
-            "problem": "tier 'Gaze' is not in the convention (ME, Emotion, Apex)",
+            "file": "elan/p01/interview.eaf",
+            "where": "tier Notes",
+            "time": "",
+            "problem": "tier 'Notes' (1 annotations) is not in the tier mapping",
             "action": "ignored",
         },
     ]
-    # the table is a dataset for reader table: the apex coded, else found by motion (the clip peaks at its 8th frame)
+    # the table is a dataset for reader table (the apex coded, else found by motion: the clip peaks at
+    # its 8th frame), and the import's report is part of the dataset's one report
     result = build_index(
         "lab",
         "table",
-        table.parent,
+        study,
         frames_layout="selected",
         missing_apex="motion",
-        clips_dir=tmp_path / "clips",
+        clips_dir=study / "clips",
+        first_frame=None,
         **LAB,
     )
-    samples = result.samples.set_index("sample")
-    assert list(samples["apex"]) == [7, 18, 7, 18] and list(samples["AU12"]) == [0, 1, 0, 1]
+    assert list(result.samples["apex"]) == [8, 19, 8, 19] and list(result.samples["subject"]) == [
+        "p01",
+        "p01",
+        "p02",
+        "p02",
+    ]
+    carried = [p for p in result.validation["problem"] if p.startswith("codes_validation.tsv: ")]
+    assert carried[0] == (
+        "codes_validation.tsv: elan/p01/interview.eaf (tier Emotion, 1.000-1.100 s): "
+        "emotion 'fear' lies in no micro-expression"
+    )
+    assert len(carried) == 4
+
+
+def test_a_labs_own_tier_names_come_from_the_config(tmp_path):
+    for participant in PARTICIPANTS:
+        coded_eaf(tmp_path, participant, ("Micro", "Feeling", "Peak"))
+    config = tmp_path / "config.yaml"
+    config.write_text("elan:\n  interval_tier: Micro\n  emotion_tier: Feeling\n  apex_tier: Peak\n")
+    argv = ["elan-import", str(tmp_path / "elan"), "--out", str(tmp_path / "codes.csv"), "--first-frame", "1"]
+    assert cli_main([*argv, "--config", str(config)]) == 0
+    assert table_rows(tmp_path / "codes.csv") == HAND
+    assert cli_main(argv) == 0  # the schema's default names find none of them
+    assert table_rows(tmp_path / "codes.csv") == []
 
 
 def test_a_file_without_its_video_is_reported(tmp_path):
     eaf = Eaf(author="coder")
     eaf.add_linked_file("file:///nowhere/x.avi", relpath="./x.avi", mimetype="video/x-msvideo")
-    to_eaf(str(tmp_path / "x.eaf"), eaf)
-    assert import_folder(tmp_path, tmp_path / "t.csv", tmp_path / "v.tsv") == (0, 1)
-    assert "no linked video found" in (tmp_path / "v.tsv").read_text()
-    with pytest.raises(ElanError, match="no .eaf file under"):
-        import_folder(tmp_path / "empty", tmp_path / "t.csv", tmp_path / "v.tsv")
-
-
-def test_export_reads_back_as_the_same_frames_and_codes(coded, tmp_path):
-    video = coded / "p01_session1.avi"
-    expressions = [
-        MicroExpression(3, 9, "1+2", 6, "surprise", {"AU01": 0.9, "AU02": 0.7}, {"joined": "positive"}),
-        MicroExpression(40, 47, "", 44, "negative", {"AU01": 0.1, "AU02": 0.2}, {"joined": "negative"}),
-    ]
-    content = EafContent(video, 25.0, "p01", expressions, {"macro": [(60, 90)]})
-    path = tmp_path / "out" / "p01.eaf"
-    write_eaf(path, content, probabilities=True)
-    back = read_eaf(path)
-    assert (back.media, back.fps, back.subject) == (video, 25.0, "p01")
-    assert [(e.onset, e.apex, e.offset, e.codes, e.emotion) for e in back.expressions] == [
-        (3, 6, 9, "1+2", "surprise"),
-        (40, 44, 47, "", "negative"),
-    ]
-    assert back.other_kinds == {"macro": [(60, 90)]}
-    tiers = Eaf(str(path)).get_tier_names()
-    assert {"ME", "Emotion", "Apex", "microau macro", "microau emotion (joined)", "microau P(AU01)"} <= set(tiers)
-
-
-def test_spot_content_puts_micro_in_me_and_other_kinds_aside(coded, tmp_path):
-    intervals = [Interval("v", "s", "micro", 10, 14, 20), Interval("v", "s", "macro", 30, 40, 60)]
-    prediction = Prediction(
-        {"AU01": 0.8, "AU12": 0.3}, ["AU01"], {"combinations": "surprise", "joined": "positive"}, {}
+    (tmp_path / "elan").mkdir()
+    to_eaf(str(tmp_path / "elan" / "x.eaf"), eaf)
+    assert import_folder(tmp_path / "elan", tmp_path / "t.csv", tmp_path / "v.tsv", DEFAULT, 0) == (0, 1)
+    assert (
+        "elan/x.eaf\t\t\tno linked video found (links: ./x.avi, file:///nowhere/x.avi"
+        in (tmp_path / "v.tsv").read_text()
     )
-    rows = [PredictionRow({"video": "v", "kind": "micro", "onset": 10}, prediction)]
-    content = spot_content(coded / "p01_session1.avi", 25.0, "s", intervals, rows)
-    write_eaf(tmp_path / "v.eaf", content)
-    back = read_eaf(tmp_path / "v.eaf")
-    assert [(e.onset, e.apex, e.offset, e.codes, e.emotion) for e in back.expressions] == [
-        (10, 14, 20, "1", "surprise")
-    ]
-    assert back.other_kinds == {"macro": [(30, 60)]}
+    with pytest.raises(ElanError, match="no .eaf file under"):
+        import_folder(tmp_path / "empty", tmp_path / "t.csv", tmp_path / "v.tsv", DEFAULT, 0)
 
 
-@pytest.mark.skipif(not XSD, reason="set MICROAU_EAF_XSD to ELAN's EAFv2.8.xsd to validate exported files")
-def test_exported_files_are_valid_eaf(coded, tmp_path):
-    content = EafContent(coded / "p01_session1.avi", 25.0, "p01", [MicroExpression(3, 9, "1+2", 6, "surprise")])
-    write_eaf(tmp_path / "ok.eaf", content)
-    validate_eaf(tmp_path / "ok.eaf", Path(XSD))
-    broken = tmp_path / "broken.eaf"
-    broken.write_text((tmp_path / "ok.eaf").read_text().replace(' MIME_TYPE="video/x-msvideo"', ""))
-    with pytest.raises(ElanError, match="is not valid against"):
-        validate_eaf(broken, Path(XSD))
+def test_exports_are_keyed_by_the_video_path_below_the_common_folder(tmp_path):
+    videos = [tmp_path / "study/videos/p01/interview.mp4", tmp_path / "study/videos/p02/interview.mp4"]
+    assert list(export_keys(videos).values()) == [Path("p01/interview.mp4"), Path("p02/interview.mp4")]
+    assert list(export_keys(videos[:1]).values()) == [Path("interview.mp4")]
 
 
-def test_round_trip_through_a_trained_model(coded, fold_model, tmp_path, capsys):
-    """coded .eaf -> table -> `microau analyse --eaf-dir` with a trained fold model -> .eaf -> import."""
-    table = tmp_path / "lab" / "table.csv"
-    assert cli_main(["elan-import", str(coded), "--out", str(table)]) == 0
+def test_round_trip_through_a_trained_model(study, fold_model, tmp_path):
+    """coded .eafs of two participants' interview.mp4 -> table -> `microau analyse --eaf-dir --boris` with a
+    trained fold model -> one .eaf per video and one BORIS project -> import: what was analysed, the
+    participants and the coder's words."""
+    table = tmp_path / "lab" / "codes.csv"
+    assert cli_main(["elan-import", str(study / "elan"), "--out", str(table), "--first-frame", "0"]) == 0
     result = build_index(
         "lab",
         "table",
@@ -193,6 +173,7 @@ def test_round_trip_through_a_trained_model(coded, fold_model, tmp_path, capsys)
         frames_layout="selected",
         missing_apex="motion",
         clips_dir=tmp_path / "clips",
+        first_frame=None,
         **LAB,
     )
     imported = pd.read_csv(table)
@@ -203,34 +184,86 @@ def test_round_trip_through_a_trained_model(coded, fold_model, tmp_path, capsys)
             "onset": result.samples["onset"],
             "apex": result.samples["apex"],
             "offset": result.samples["offset"],
+            "subject": imported["subject"],
+            "emotion": imported["emotion"],
         }
     )
     listing.to_csv(tmp_path / "lab" / "listing.csv", index=False)
     out = tmp_path / "analysis.csv"
-    argv = [
-        "analyse",
-        str(tmp_path / "lab" / "listing.csv"),
-        "--model",
-        str(fold_model),
-        "--out",
-        str(out),
+    argv = ["analyse", str(tmp_path / "lab" / "listing.csv"), "--model", str(fold_model), "--out", str(out)]
+    argv += [
         "--eaf-dir",
         str(tmp_path / "eaf"),
+        "--boris",
+        str(tmp_path / "analysed.boris"),
         "--quiet",
         "--device",
         "cpu",
     ]
     assert cli_main(argv) == 0
     analysis = pd.read_csv(out)
-    assert sorted(p.name for p in (tmp_path / "eaf").iterdir()) == ["p01_session1.eaf", "p02_session1.eaf"]
-    back = tmp_path / "back" / "table.csv"
-    assert cli_main(["elan-import", str(tmp_path / "eaf"), "--out", str(back)]) == 0
-    again = pd.read_csv(back, dtype=str, keep_default_na=False)
-    assert (again["onset"] + ".." + again["offset"]).tolist() == (
-        imported["onset"].astype(str) + ".." + imported["offset"].astype(str)
-    ).tolist()
-    assert again["apex"].astype(int).tolist() == result.samples["apex"].tolist()
+    assert sorted(p.relative_to(tmp_path / "eaf").as_posix() for p in (tmp_path / "eaf").rglob("*.eaf")) == [
+        "p01/interview.eaf",
+        "p02/interview.eaf",
+    ]
     on = [c for c in analysis.columns if c.endswith("_on")]
     predicted = ["+".join(str(int(c[2:4])) for c in on if row[c] == 1) for _, row in analysis.iterrows()]
-    assert again["au"].tolist() == predicted
-    assert again["emotion"].tolist() == analysis["mer_combinations_pred"].tolist()
+    for name, command in (
+        ("eaf", ["elan-import", str(tmp_path / "eaf")]),
+        ("boris", ["boris-import", str(tmp_path / "analysed.boris")]),
+    ):
+        back = tmp_path / "back" / f"{name}.csv"
+        assert cli_main([*command, "--out", str(back), "--first-frame", "0"]) == 0
+        again = pd.read_csv(back, dtype=str, keep_default_na=False)
+        assert (again["onset"] + ".." + again["offset"]).tolist() == (
+            imported["onset"].astype(str) + ".." + imported["offset"].astype(str)
+        ).tolist(), name
+        assert again["apex"].astype(int).tolist() == result.samples["apex"].tolist(), name
+        assert again["au"].tolist() == predicted, name
+        # the participant and the coder's emotion words come back; the model's classes stand beside them
+        assert again["subject"].tolist() == imported["subject"].tolist() == ["p01", "p01", "p02", "p02"], name
+        assert again["emotion"].tolist() == imported["emotion"].tolist(), name
+    classes = [
+        a.value
+        for p in PARTICIPANTS
+        for a in read_eaf_file(tmp_path / "eaf" / p / "interview.eaf").tiers["microau emotion (combinations)"]
+    ]
+    assert classes == analysis["mer_combinations_pred"].tolist()
+
+
+def test_spot_exports_each_participants_interview_and_they_import_back(study, fold_model, tmp_path):
+    """`microau spot --intervals --model --eaf --boris` on both participants' interview.mp4: each export is
+    present and imports back as the intervals analysed, the AUs decided, and the participant."""
+    config = tmp_path / "spot.yaml"
+    config.write_text("elan: {}\n")
+    coded = [(0, 7, 10), (11, 16, 21)]
+    for participant in PARTICIPANTS:
+        intervals = tmp_path / participant / "intervals.csv"
+        intervals.parent.mkdir()
+        lines = ["video,subject,kind,onset,apex,offset,emotion"]
+        lines += [f"interview,{participant},micro,{onset},{apex},{offset}," for onset, apex, offset in coded]
+        intervals.write_text("\n".join(lines) + "\n")
+        argv = ["spot", "--video", str(study / "videos" / participant / "interview.mp4"), "--config", str(config)]
+        argv += ["--model", str(fold_model), "--intervals", str(intervals), "--subject", participant, "--quiet"]
+        argv += ["--out", str(tmp_path / participant / "analysis.csv"), "--device", "cpu"]
+        argv += ["--eaf", str(tmp_path / "eaf" / participant / "interview.eaf")]
+        argv += ["--boris", str(tmp_path / "boris" / f"{participant}.boris")]
+        assert cli_main(argv) == 0
+    assert sorted(p.relative_to(tmp_path / "eaf").as_posix() for p in (tmp_path / "eaf").rglob("*.eaf")) == [
+        "p01/interview.eaf",
+        "p02/interview.eaf",
+    ]
+    analysed = []
+    for participant in PARTICIPANTS:
+        for row in pd.read_csv(tmp_path / participant / "analysis.csv", keep_default_na=False).to_dict("records"):
+            codes = "+".join(str(int(au[2:])) for au in str(row["active"]).split("+") if au)
+            analysed.append((participant, str(row["onset"]), str(row["apex"]), str(row["offset"]), codes))
+    boris = [str(tmp_path / "boris" / f"{participant}.boris") for participant in PARTICIPANTS]
+    for name, command in (
+        ("eaf", ["elan-import", str(tmp_path / "eaf")]),
+        ("boris", ["boris-import", *boris]),
+    ):
+        back = tmp_path / "back" / f"{name}.csv"
+        assert cli_main([*command, "--out", str(back), "--first-frame", "0"]) == 0
+        again = pd.read_csv(back, dtype=str, keep_default_na=False)
+        assert list(zip(again["subject"], again["onset"], again["apex"], again["offset"], again["au"])) == analysed

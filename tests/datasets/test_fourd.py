@@ -20,5 +20,8 @@ def test_rows_frames_and_k_aus(tmp_path, layout, top):
     # AU4(k) is left off and reported, as MEB sets (k) AUs off
     assert (df.loc["S01_S01_2", ["AU12", "AU04"]] == [1, 0]).all()
     rows = dict(zip(result.validation["sample"], result.validation["problem"]))
-    assert rows["S01_S01_2"] == "AU piece 'AU4(k)' in 'AU12+AU4(k)' is not an AU code"
+    assert (
+        rows["S01_S01_2"]
+        == "4DME_Labelling_Micro_release v1.xlsx row 3: AU piece 'AU4(k)' in 'AU12+AU4(k)' is not an AU code"
+    )
     assert rows["S04_S04_1"] == "subject folder S04 not found"

@@ -62,7 +62,10 @@ def test_frame_padding_is_read_from_the_trailing_integer(result, release):
 
 def test_validation_rows(result):
     assert problems(result, "006_006_1_2") == [
-        ("AU string 'R14A or 17A' gives alternatives", "all alternatives counted as present")
+        (
+            "SAMM_Micro_FACS_Codes_v2.xlsx row 15: AU string 'R14A or 17A' gives alternatives",
+            "all alternatives counted as present",
+        )
     ]
     assert problems(result, "028_028_4_1") == [
         (

@@ -79,21 +79,20 @@ def test_good_rows_of_videos_and_folders_become_samples(lab, tmp_path):
 
 def test_planted_bad_rows_are_validation_rows(lab, tmp_path):
     result = index(lab, tmp_path)
-    assert problems(result, "p2_missing_1") == [
-        f"codes.csv row 5: clip {lab / 'videos' / 'missing.avi'} not found -> dropped"
-    ]
+    assert problems(result, "p2_missing_1") == ["codes.csv row 5: clip videos/missing.avi not found -> dropped"]
     assert problems(result, "p2_bad_1") == [
-        f"codes.csv row 6: video {lab / 'videos' / 'bad.avi'} cannot be decoded (no frame OpenCV reads) -> dropped"
+        "codes.csv row 6: video videos/bad.avi cannot be decoded (no frame OpenCV reads) -> dropped"
     ]
     assert problems(result, "p3_p1_9") == [
         "codes.csv row 7: offset '3' is missing or before onset 9, and apex '5' cannot replace it -> dropped"
     ]
-    assert problems(result, "p3_p1_2") == ["AU piece 'AU99' in '2+AU99' is not an AU code -> piece ignored"]
+    assert problems(result, "p3_p1_2") == [
+        "codes.csv row 8: AU piece 'AU99' in '2+AU99' is not an AU code -> piece ignored"
+    ]
     assert problems(result, "p3_p1_15") == [
         "codes.csv row 9: fps 30 in the table but 25 in p1.avi -> kept; frame numbers are read as the video's "
         "decoded frames",
-        f"codes.csv row 9: offset 40 is beyond the 22 frames of {lab / 'videos' / 'p1.avi'} -> offset set to the "
-        f"last frame 22",
+        "codes.csv row 9: offset 40 is beyond the 22 frames of videos/p1.avi -> offset set to the last frame 22",
     ]
 
 
@@ -210,3 +209,46 @@ def test_workflow_on_a_generated_table_of_videos(tmp_path):
     rows = {r["au"]: r for r in table_rows(results / "lab_table.csv")}
     assert {"AU01", "AU12", "mean", "baseline"} <= set(rows)
     assert {r["metric"] for r in table_rows(results / "lab_mer_table.csv")} >= {"f1_macro", "uar"}
+
+
+def test_a_row_of_typos_only_is_dropped_once_and_a_clash_of_names_keeps_both(tmp_path):
+    frames = astronaut_clip(11, 7)
+    for participant in ("p1", "p2"):
+        write_video(tmp_path / "videos" / participant / "interview.avi", frames + frames)
+    write_video(tmp_path / "videos" / "p1" / "day2" / "interview.avi", frames + frames)
+    (tmp_path / "codes.csv").write_bytes(
+        (
+            "\ufeffsubject,clip,onset,apex,offset,au,emotion,notes\r\n"
+            'p1,videos/p1/interview.avi,1,8,11,AU99,surprise,"typed, badly"\r\n'
+            "p1,videos/p1/interview.avi,12,15,22,1+2,surprise,\r\n"
+            "p2,videos/p2/interview.avi,12,15,22,1+2,surprise,\r\n"
+            "p1,videos/p1/day2/interview.avi,12,15,22,4,disgust,\r\n"
+            "p2,videos/p2/interview.avi,12,16,21,1,surprise,\r\n"
+        ).encode()
+    )
+    result = index(tmp_path, tmp_path)
+    assert list(result.samples["sample"]) == [
+        "p1_videos-p1-interview_12",
+        "p2_interview_12",
+        "p1_videos-p1-day2-interview_12",
+    ]
+    assert list(result.samples["source"]) == ["codes.csv row 3", "codes.csv row 4", "codes.csv row 5"]
+    assert [f"{r.problem} -> {r.action}" for r in result.validation.itertuples()] == [
+        "codes.csv row 6: sample p2_interview_12 coded twice (first in codes.csv row 4) -> dropped; the first row "
+        "is kept",
+        "codes.csv row 2: no AU code in 'AU99' is readable (none is a FACS code) -> dropped",
+    ]
+
+
+def test_an_imports_report_beside_the_table_joins_the_index_report(tmp_path):
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "codes_validation.tsv").write_text(
+        "file\twhere\ttime\tproblem\taction\nelan/p09.eaf\t\t\tno linked video found\tfile skipped\n"
+    )
+    (study / "codes.csv").write_text(HEADER + "p1,videos/none.avi,1,8,11,1+2,surprise,25\n")
+    result = index(study, tmp_path)
+    assert [f"{r.problem} -> {r.action}" for r in result.validation.itertuples()] == [
+        "codes_validation.tsv: elan/p09.eaf: no linked video found -> file skipped",
+        "codes.csv row 2: clip videos/none.avi not found -> dropped",
+    ]

@@ -121,7 +121,9 @@ def test_index_and_frames_work_under_a_root_with_spaces_and_accents(tmp_path):
 
 
 @pytest.mark.slow
-def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_path):
+def test_sample_without_a_face_is_a_report_row_and_a_stop_on_it_reruns_clean(tmp_path):
+    """The default leaves a faceless sample out, reported; `error` fails the faces job, and the
+    rerun in a folder without the repository's profiles (a deployed study) starts clean."""
     import numpy as np
 
     from microau.io.sample_table import read_rows
@@ -132,31 +134,23 @@ def test_sample_without_a_face_stops_the_run_or_is_skipped_by_the_switch(tmp_pat
     first = read_rows(tmp_path / "results" / "index" / "synthetic" / "samples.tsv")[1][0]
     write_image(first["onset_path"], np.full((480, 640, 3), 127, np.uint8))
 
-    stopped = snakemake(tmp_path)
+    no_profile = ("--workflow-profile", "none")
+    stopped = snakemake(tmp_path, *no_profile, "--config", "frames={on_missing_face: error}")
     assert stopped.returncode != 0
-    report = "results/faces/synthetic/report.tsv"
-    message = [
-        f"1 sample(s) of synthetic have no face (listed in {report}):",
-        f"sample {first['sample']}: no face detected in onset frame {first['onset_path']}",
-        "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table.",
-    ]
-    lines = [line.strip() for line in stopped.stderr.splitlines()]
-    start = lines.index(message[0])
-    assert lines[start : start + 3] == message
+    log = (tmp_path / "results" / "logs" / "faces" / "synthetic.log").read_text()
+    assert f"sample {first['sample']}: no face detected in onset frame {first['onset_path']}" in log
+    assert "microau faces: error: 1 sample(s) have no face (frames.on_missing_face: error)" in log
     assert not (tmp_path / "results" / "train").exists()
-    assert (tmp_path / report).read_text().splitlines()[1].split("\t")[:4] == [
-        first["sample"],
-        first["subject"],
-        first["onset_path"],
-        "no_face",
-    ]
 
-    skipped = snakemake(tmp_path, "--config", "frames={on_missing_face: skip}")
+    skipped = snakemake(tmp_path, *no_profile)
     assert skipped.returncode == 0, skipped.stderr[-3000:]
-    assert "frames.on_missing_face: skip leaves out 1 sample(s) of synthetic without a face" in skipped.stderr
+    report = "results/faces/synthetic/validation.tsv"
+    warning = f"frames.on_missing_face: skip leaves out 1 sample(s) of synthetic without a face (listed in {report})"
+    assert warning in skipped.stderr
+    (row,) = [row for row in read_rows(tmp_path / report)[1] if row["sample"] == first["sample"]]
+    assert row["action"] == "left out of every later stage and table (frames.on_missing_face: skip)"
     metadata = read_result_table(tmp_path / "results" / "synthetic_table.csv")[0]
     assert metadata["n_samples"] == "11"
-    assert metadata["samples_without_face"] == f"1 left out ({first['sample']}), reasons in {report}"
     assert not (tmp_path / "results" / "frames" / "synthetic" / first["sample"]).exists()
 
 

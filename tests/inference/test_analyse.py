@@ -161,12 +161,13 @@ def test_the_cli_writes_the_same_csv_with_progress(analyser, study, fold_model, 
 
 def test_a_wrong_listing_stops_before_the_model_is_loaded(tmp_path, capsys):
     listing = tmp_path / "clips.csv"
-    listing.write_text("clip,apex,emotion\nx.avi,3,happy\n")
+    listing.write_text("clip,apex,mood\nx.avi,3,happy\n")
     model = tmp_path / "not_read.pt"  # not there: the listing is checked first
     assert cli_main(["analyse", str(listing), "--model", str(model), "--out", str(tmp_path / "out.csv")]) == 2
     err = capsys.readouterr().err
     assert (
-        err == f"microau analyse: error: {listing}: unknown column(s) emotion (known: clip, id, onset, apex, offset)\n"
+        err == f"microau analyse: error: {listing}: unknown column(s) mood "
+        "(known: clip, id, onset, apex, offset, subject, emotion)\n"
     )
 
 

@@ -38,6 +38,7 @@ def record(sample: str, subject: str, class3: str, au01: int) -> dict[str, objec
         "au_intensity": "",
         "emotion": "happiness" if class3 else "others",
         "class3": class3,
+        "source": f"codes.csv row {3 + au01}",
     }
 
 

@@ -420,20 +420,13 @@ def test_a_spot_index_job_reads_the_generated_record_or_nothing_for_a_named_copy
         plan.spot_index_inputs(config, "samm")
 
 
-def test_samples_without_a_face_stop_the_run_or_are_left_out_with_a_warning():
+def test_samples_without_a_face_are_left_out_with_a_warning():
     missing = [{"reason": "sub01/EP01: no face in onset frame"}]
     config = tiny()
-    assert config["frames"]["on_missing_face"] == "error"
-    assert plan.missing_faces(config, "synthetic", [], "r.tsv") == ""
-    with pytest.raises(plan.PlanError) as error:
-        plan.missing_faces(config, "synthetic", missing, "r.tsv")
-    assert str(error.value) == (
-        "1 sample(s) of synthetic have no face (listed in r.tsv):\n  sub01/EP01: no face in onset frame\n"
-        "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table."
-    )
-    config["frames"]["on_missing_face"] = "skip"
-    assert plan.missing_faces(config, "synthetic", missing, "r.tsv") == (
-        "frames.on_missing_face: skip leaves out 1 sample(s) of synthetic without a face (listed in r.tsv)"
+    assert config["frames"]["on_missing_face"] == "skip"
+    assert plan.missing_faces(config, "synthetic", [], "v.tsv") == ""
+    assert plan.missing_faces(config, "synthetic", missing, "v.tsv") == (
+        "frames.on_missing_face: skip leaves out 1 sample(s) of synthetic without a face (listed in v.tsv)"
     )
 
 

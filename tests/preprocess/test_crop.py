@@ -174,3 +174,27 @@ def test_a_face_under_80_pixels_is_found_on_the_image_upsampled_once() -> None:
     centre = np.array([half.x + half.width / 2, half.y + half.height / 2]) * 2
     assert np.linalg.norm(centre - [full.x + full.width / 2, full.y + full.height / 2]) < 0.1 * full.width
     assert detector.detect(np.zeros((256, 256, 3), np.uint8)) is None
+
+
+def test_the_one_report_holds_the_index_rows_and_the_faceless(tmp_path: Path, frames: tuple[Path, Path]) -> None:
+    blank = tmp_path / "blank.png"
+    write_image(blank, np.full((480, 640, 3), 127, np.uint8))
+    table = tmp_path / "samples.tsv"
+    table.write_text(
+        "subject\tsample\tonset_path\tapex_path\tsource\n"
+        f"a\ts1\t{blank}\t{blank}\tcodes.csv row 7\nb\ts2\t{frames[0]}\t{frames[1]}\tcodes.csv row 8\n"
+    )
+    index_validation = tmp_path / "index_validation.tsv"
+    index_validation.write_text("sample\tproblem\taction\ns0\tcodes.csv row 2: clip videos/x.avi not found\tdropped\n")
+    faces, report, validation = tmp_path / "faces.tsv", tmp_path / "report.tsv", tmp_path / "validation.tsv"
+    argv = ["--samples", str(table), "--out", str(faces), "--report", str(report)]
+    argv += ["--index-validation", str(index_validation), "--validation", str(validation)]
+    assert crop.faces_main([*argv, "--on-missing-face", "skip"]) == 0
+    assert validation.read_text().splitlines()[1:] == [
+        "s0\tcodes.csv row 2: clip videos/x.avi not found\tdropped",
+        f"s1\tcodes.csv row 7: no face detected in onset frame {blank}\t"
+        "left out of every later stage and table (frames.on_missing_face: skip)",
+    ]
+    # with error the job fails after writing its tables, so Snakemake records the jobs beside it
+    assert crop.faces_main([*argv, "--on-missing-face", "error"]) == 2
+    assert "the run stops (frames.on_missing_face: error)" in validation.read_text()

@@ -65,7 +65,7 @@ def face_rows(dataset):
     """Samples with a face (the faces checkpoint); frames.on_missing_face decides the others."""
     faces = checkpoints.faces.get(dataset=dataset).output
     missing = read_rows(faces.report)[1]
-    warning = planned(plan.missing_faces)(dataset, missing, faces.report)
+    warning = planned(plan.missing_faces)(dataset, missing, faces.validation)
     if warning and dataset not in _SKIP_WARNED:
         _SKIP_WARNED.add(dataset)
         logger.warning(warning)

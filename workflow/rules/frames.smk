@@ -1,17 +1,23 @@
 checkpoint faces:
     input:
         samples=paths.INDEX_SAMPLES,
+        validation=paths.INDEX_VALIDATION,
     output:
         samples=paths.FACES_SAMPLES,
         report=paths.FACES_REPORT,
+        validation=paths.FACES_VALIDATION,
     log:
         paths.FACES_JOB.log,
     benchmark:
         paths.FACES_JOB.benchmark
     threads: 1
+    params:
+        on_missing_face=config["frames"]["on_missing_face"],
     shell:
         "microau faces --samples {input.samples} --out {output.samples}"
-        " --report {output.report} --threads {threads} > {log} 2>&1"
+        " --report {output.report} --index-validation {input.validation}"
+        " --validation {output.validation} --on-missing-face {params.on_missing_face}"
+        " --threads {threads} > {log} 2>&1"
 
 
 rule frames:
