@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from microau.inference.parallel import available_cores, job_count, ordered_map
-from microau.inference.review import ReviewPage, Timeline
+from microau.inference.review import ReviewPage, Timeline, review_target
 from microau.io.atomic import atomic_open
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--review",
         type=Path,
-        help="also write this HTML review page (the timeline; with --model each micro-expression)",
+        help="also write this HTML review page (the timeline; with --model each micro-expression); a folder "
+        "gets <--name>.html, sharing plotly's script with the pages beside it",
     )
     parser.add_argument(
         "--truth",
@@ -225,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         page.set_timeline(
             Timeline(source.fps, {kind.kind: (kind.signal, kind.threshold) for kind in spotted}, intervals, truth)
         )
-        page.write(args.review)
-        print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
+        review, share_script = review_target(args.review, name)
+        page.write(review, share_script)
+        print(f"{PROG}: review page -> {review}", file=sys.stderr)
     if args.eaf:
         from microau.datasets.elan import spot_content, write_eaf
 

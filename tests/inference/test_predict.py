@@ -278,6 +278,7 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
         "test",
         cache,
         CPU,
+        "fp32",
     )
     train_fold(
         cache, "subB", TrainingJob(FAST, model_options(), tmp_path / "fold", CPU, 0, log=print, preprocess=PREPROCESS)
