@@ -231,17 +231,25 @@ defaults (`microau.preprocess.flow.OPENCV_DEFAULTS`): the single changes and the
 of the choice in docs/performance.md."""
 
 
-def bench_tvl1(photos: Path | None, held_out: bool) -> dict:
+def bench_tvl1(work: Path, photos: Path | None, held_out: bool) -> dict:
     """TV-L1 on the known answer of `microau.bench.flow_warps` (real face photographs warped by known
     sub-pixel fields, through the pipeline's crop and magnification): per setting, the mean end-point
     errors and the CPU seconds of one pair on one OpenCV thread, over the development cases and, with
     `held_out`, for OpenCV's defaults and the config's over the held-out cases too. Without `photos`
-    (face_recognition's tests/test_images) only the cases of the photographs `photo_clips` ships run."""
+    (face_recognition's tests/test_images) only the cases of the photographs `photo_clips` ships run;
+    the MJPG clips of `photo_clips` (`flow_warps.clip_pairs`) are development pairs too."""
     import dataclasses
 
     import cv2
 
-    from microau.bench.flow_warps import DEVELOPMENT, FACE_RECOGNITION_PHOTOS, HELD_OUT, known_pair, score
+    from microau.bench.flow_warps import (
+        DEVELOPMENT,
+        FACE_RECOGNITION_PHOTOS,
+        HELD_OUT,
+        clip_pairs,
+        known_pair,
+        score,
+    )
     from microau.plan.workflow import preprocess_settings
     from microau.preprocess.flow import OPENCV_DEFAULTS, Tvl1
 
@@ -256,10 +264,9 @@ def bench_tvl1(photos: Path | None, held_out: bool) -> dict:
     def usable(cases: tuple) -> list:
         return [case for case in cases if photos is not None or case.photo not in FACE_RECOGNITION_PHOTOS]
 
-    def run(cases: list, tried: dict) -> dict:
+    def run(pairs, tried: dict) -> dict:
         scores: dict[str, list[dict]] = {name: [] for name in tried}
-        for index, case in enumerate(cases):
-            pair = known_pair(case, settings, photos, seed=index)
+        for pair in pairs:
             for name, tvl1 in tried.items():
                 scores[name].append(score(pair, tvl1, factor))
         base = scores["OpenCV's defaults"]
@@ -273,10 +280,16 @@ def bench_tvl1(photos: Path | None, held_out: bool) -> dict:
             for name, rows in scores.items()
         }
 
+    def known(cases: list):
+        return (known_pair(case, settings, photos, seed=index) for index, case in enumerate(cases))
+
     development = usable(DEVELOPMENT)
+    clips = clip_pairs(settings, work / "tvl1_clips")
     result = {
         "development_cases": [case.name for case in development],
-        "development": run(development, trials),
+        "development": run(known(development), trials),
+        "development_clips": [pair.case.name for pair in clips],
+        "development_clip_pairs": run(clips, trials),
         "magnification_factor": factor,
         "error": "mean end-point error (crop px, medians subtracted) where the known field moves over 0.25 px "
         "(raw pair) or factor x 0.25 px (magnified pair, against factor x field), and over the crop",
@@ -285,7 +298,7 @@ def bench_tvl1(photos: Path | None, held_out: bool) -> dict:
     if held_out:
         cases = usable(HELD_OUT)
         chosen = {name: trials[name] for name in ("OpenCV's defaults", "the config's")}
-        result |= {"held_out_cases": [case.name for case in cases], "held_out": run(cases, chosen)}
+        result |= {"held_out_cases": [case.name for case in cases], "held_out": run(known(cases), chosen)}
     return result
 
 
@@ -660,7 +673,7 @@ def main(argv: list[str]) -> int:
         if "real_faces" in args.parts:
             write_json(args.out / "real_faces.json", bench_real_faces(work, args.real_clips))
         if "tvl1" in args.parts:
-            write_json(args.out / "tvl1.json", bench_tvl1(args.photos, args.held_out))
+            write_json(args.out / "tvl1.json", bench_tvl1(work, args.photos, args.held_out))
         if "pages" in args.parts:
             write_json(args.out / "pages.json", bench_pages(work, args.pages))
         if "synthetic" not in args.parts:
