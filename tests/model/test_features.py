@@ -154,9 +154,8 @@ def test_features_refuses_more_trainable_blocks_than_the_encoder_has_in_one_line
 
 @pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bfloat16")
 def test_a_bf16_cache_holds_the_same_float16_states_within_bfloat16s_precision(tmp_path):
-    from conftest import write_tiny_inputs
-
     from microau.model.features import build_cache
+    from tests.helpers import write_tiny_inputs
 
     samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=3)
     caches = {}

@@ -8,7 +8,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import schema_config
 
 from microau.preprocess import flow
 from microau.preprocess.flow import (
@@ -22,6 +21,7 @@ from microau.preprocess.flow import (
     tvl1_flow,
 )
 from microau.preprocess.images import write_image
+from tests.helpers import schema_config
 
 SIZE = 256
 
