@@ -459,17 +459,24 @@ def bench_training_step(model_name: str, batch: int, steps: int, device: str) ->
         precisions.append(precision)
         cached(precision)
         sync()
-    by_precision: dict[str, list[float]] = {precision: [] for precision in precisions}
+    wall: dict[str, list[float]] = {precision: [] for precision in precisions}
+    cpu: dict[str, list[float]] = {precision: [] for precision in precisions}
     for _ in range(steps):
         for precision in precisions:
-            start = _now()
+            start, start_cpu = _now(), time.process_time()
             cached(precision)
             sync()
-            by_precision[precision].append(_now() - start)
-    step_seconds = {precision: statistics.median(samples) for precision, samples in by_precision.items()}
+            wall[precision].append(_now() - start)
+            cpu[precision].append(time.process_time() - start_cpu)
+    step_seconds = {precision: statistics.median(samples) for precision, samples in wall.items()}
+    step_cpu = {precision: statistics.median(samples) for precision, samples in cpu.items()}
     return {
         "cached_step_seconds_by_precision": step_seconds,
+        "cached_step_cpu_seconds_by_precision": step_cpu,
         "speedup_over_fp32": {precision: step_seconds["fp32"] / seconds for precision, seconds in step_seconds.items()},
+        "cpu_speedup_over_fp32": {precision: step_cpu["fp32"] / seconds for precision, seconds in step_cpu.items()},
+        "precision_note": "CPU seconds (every thread of this process) are the measure on a shared machine; wall "
+        "seconds an upper bound",
         "model": model_name,
         "batch": batch,
         "device": device,
