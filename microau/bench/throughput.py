@@ -213,18 +213,21 @@ def bench_real_faces(work: Path, count: int) -> dict:
 TVL1_TRIALS = {
     "scales 3": {"scales": 3},
     "scales 1": {"scales": 1},
-    "warps 3": {"warps": 3},
+    "warps 2": {"warps": 2},
     "warps 1": {"warps": 1},
     "epsilon 0.02": {"epsilon": 0.02},
     "epsilon 0.05": {"epsilon": 0.05},
     "inner iterations 15": {"inner_iterations": 15},
     "outer iterations 3": {"outer_iterations": 3},
+    "size 224": {"size": 224},
     "size 192": {"size": 192},
     "size 128": {"size": 128},
-    "scales 2, warps 1": {"scales": 2, "warps": 1},
+    "scales 3, warps 1": {"scales": 3, "warps": 1},
     "scales 1, warps 2": {"scales": 1, "warps": 2},
-    "scales 2, warps 2": {"scales": 2, "warps": 2},
     "epsilon 0.02, scales 2": {"epsilon": 0.02, "scales": 2},
+    "warps 1, size 224": {"warps": 1, "size": 224},
+    "warps 2, size 208": {"warps": 2, "size": 208},
+    "warps 2, size 192": {"warps": 2, "size": 192},
 }
 """TV-L1 settings the bench tries beside OpenCV's defaults and the config's, each a change of OpenCV's
 defaults (`microau.preprocess.flow.OPENCV_DEFAULTS`): the single changes and the cheapest combinations
