@@ -421,3 +421,10 @@ def test_spot_then_recognise_on_the_models_own_people_must_say_so():
         load_config(raw, SCHEMA)
     raw["spotting_model"] = None  # a reference nothing uses: no dataset needs to be configured for it
     assert load_config(raw, SCHEMA)["spotting_datasets"]["samm_lv"]["subjects_of"] == "nowhere"
+
+
+def test_config_readme_names_every_reader_of_the_registry():
+    from microau.releases import READERS
+
+    text = (REPO / "config" / "README.md").read_text()
+    assert [name for name in READERS if f"`{name}`" not in text] == []

@@ -134,3 +134,8 @@ def test_a_wrong_flag_or_target_is_caught(snakemake_help, rule_names):
     assert any(p.fullmatch("results/casme2_table.csv") for p in patterns)
     assert not any(p.fullmatch("results/casme2_tables.csv") for p in patterns) and "tables_everything" not in rule_names
     assert "--workflow-profile" in snakemake_help and "--no-such-snakemake-flag" not in snakemake_help
+
+
+def test_the_readme_stays_short_and_leaves_the_rest_to_docs():
+    """What the README does not need lives in docs/ (the README's own table names each page)."""
+    assert len((REPO / "README.md").read_text().splitlines()) <= 200
