@@ -267,7 +267,10 @@ def bench_tvl1(work: Path, photos: Path | None, held_out: bool) -> dict:
     def usable(cases: tuple) -> list:
         return [case for case in cases if photos is not None or case.photo not in FACE_RECOGNITION_PHOTOS]
 
-    def run(pairs, tried: dict) -> dict:
+    def run(pairs: list, tried: dict) -> dict:
+        """Each setting's mean scores over `pairs` (none without the photographs: an empty record)."""
+        if not pairs:
+            return {}
         scores: dict[str, list[dict]] = {name: [] for name in tried}
         for pair in pairs:
             for name, tvl1 in tried.items():
@@ -283,8 +286,8 @@ def bench_tvl1(work: Path, photos: Path | None, held_out: bool) -> dict:
             for name, rows in scores.items()
         }
 
-    def known(cases: list):
-        return (known_pair(case, settings, photos, seed=index) for index, case in enumerate(cases))
+    def known(cases: list) -> list:
+        return [known_pair(case, settings, photos, seed=index) for index, case in enumerate(cases)]
 
     development = usable(DEVELOPMENT)
     clips = clip_pairs(settings, work / "tvl1_clips")
