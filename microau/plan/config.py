@@ -15,6 +15,7 @@ import jsonschema
 import yaml
 
 from microau.errors import MicroauError
+from microau.plan import results as paths
 from microau.plan.correspondence import CorrespondenceError, filter_combinations
 from microau.releases import GENERATED_LAYOUTS, SAME_PEOPLE
 
@@ -125,7 +126,7 @@ def fill_defaults(value: Any, schema: dict, root: dict | None = None) -> Any:
 
 def generated_release(dataset: str) -> str:
     """Where the pipeline writes the release of a generated dataset (`microau synthesize`)."""
-    return f"results/{dataset}/release"
+    return paths.RELEASE.format(dataset=dataset)
 
 
 def dataset_clip(config: dict, dataset: str) -> dict:

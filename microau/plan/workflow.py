@@ -1,8 +1,9 @@
 """Workflow decisions as plain functions of the loaded config (`microau.plan.config.load_config`).
 
-`workflow/rules/common.smk` turns wildcards into calls of these functions and reads the faces
-checkpoint for the subjects; everything it decides from the config alone lives here, where a unit
-test reaches it without Snakemake.
+`workflow/rules/common.smk` turns wildcards into calls of these functions and reads the
+checkpoints (faces, spot_index) for the subjects and videos; everything decided from the config
+alone lives here, where a unit test reaches it without Snakemake, and every path is built from a
+pattern of `microau/plan/results.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import shlex
 from pathlib import Path
 
 from microau.errors import MicroauError
-from microau.io.fold_files import PREPROCESS_SECTIONS, TRAINING_SET_JSON
+from microau.io.fold_files import PREPROCESS_SECTIONS
+from microau.plan import results as paths
 from microau.plan.config import dataset_clip, generated_release, shared_aus
 from microau.plan.paper_tables import PAPER_DATASETS, PAPER_TABLES
 from microau.releases import KINDS_ANNOTATED
@@ -37,13 +39,14 @@ def seeds(config: dict) -> list[int]:
 
 def run_dir(dataset: str, variant: str, seed: int) -> str:
     """Where the folds of one variant and seed live (one folder per held-out subject below)."""
-    return f"results/train/{dataset}/{variant}/seed{seed}"
+    return paths.TRAIN_RUN_DIR.format(dataset=dataset, variant=variant, seed=seed)
 
 
-def main_run_files(config: dict, dataset: str, subjects: list[str], filename: str) -> list[str]:
-    """`filename` of every fold of the run behind the main tables: config variant, train.seed."""
-    folder = run_dir(dataset, config["variant"], config["train"]["seed"])
-    return [f"{folder}/{subject}/{filename}" for subject in subjects]
+def main_run_files(config: dict, dataset: str, subjects: list[str], pattern: str) -> list[str]:
+    """A fold file's `pattern` (`paths.TRAIN_*`) in every fold of the run behind the main tables:
+    config variant, train.seed."""
+    run = {"dataset": dataset, "variant": config["variant"], "seed": config["train"]["seed"]}
+    return [pattern.format(subject=subject, **run) for subject in subjects]
 
 
 def variant_spec(config: dict, dataset: str, name: str) -> dict:
@@ -159,6 +162,31 @@ def release_root(config: dict, dataset: str) -> str:
     return root
 
 
+def index_inputs(config: dict, dataset: str) -> list[str]:
+    """The index job's input: the generated release (made by the synthesize rule), or none for a
+    user's copy, which must be named in the config (`release_root` says so otherwise)."""
+    root = release_root(config, dataset)
+    return [root] if config["datasets"][dataset]["generated"] else []
+
+
+def missing_faces(config: dict, dataset: str, missing: list[dict], report: str) -> str:
+    """What `frames.on_missing_face` makes of the samples without a face (`missing`: the rows of
+    the faces report): an error that stops the run (policy `error`), else the warning that they are
+    left out of every stage and table ("" when every sample has one)."""
+    if not missing:
+        return ""
+    if config["frames"]["on_missing_face"] == "error":
+        listing = "\n  ".join(row["reason"] for row in missing)
+        raise PlanError(
+            f"{len(missing)} sample(s) of {dataset} have no face (listed in {report}):\n  {listing}\n"
+            "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table."
+        )
+    return (
+        f"frames.on_missing_face: skip leaves out {len(missing)} sample(s) of {dataset} "
+        f"without a face (listed in {report})"
+    )
+
+
 def index_options(config: dict, dataset: str) -> str:
     """The flags of a dataset's index job beyond its layout: the class3 mapping and, when the
     config names them, the coding sheet and (for a table) the number of a video's first frame."""
@@ -188,10 +216,10 @@ def report_au(config: dict, dataset: str) -> int:
 
 def run_benchmarks(config: dict, dataset: str, subjects: list[str]) -> list[str]:
     """Benchmark TSVs of the jobs that built a dataset's table (rules with `benchmark:`)."""
-    files = [] if not config["datasets"][dataset]["generated"] else [f"results/benchmarks/synthesize/{dataset}.tsv"]
-    files.append(f"results/benchmarks/features/{dataset}/{dataset_encoder(config, dataset)}.tsv")
-    folder = f"results/benchmarks/train/{dataset}/{config['variant']}/seed{config['train']['seed']}"
-    return files + [f"{folder}/{subject}.tsv" for subject in subjects]
+    generated = config["datasets"][dataset]["generated"]
+    files = [paths.SYNTHESIZE_JOB.benchmark.format(dataset=dataset)] if generated else []
+    files.append(paths.FEATURES_JOB.benchmark.format(dataset=dataset, encoder=dataset_encoder(config, dataset)))
+    return files + main_run_files(config, dataset, subjects, paths.TRAIN_JOB.benchmark)
 
 
 def ablation_runs(config: dict, dataset: str, group: str) -> dict[str, dict]:
@@ -214,12 +242,16 @@ def ablation_runs(config: dict, dataset: str, group: str) -> dict[str, dict]:
 def ablation_inputs(config: dict, dataset: str, group: str, subjects: list[str]) -> list[str]:
     """Predictions and histories of every fold an ablation table reads, each run folder once."""
     runs = ablation_runs(config, dataset, group)
-    folders = sorted({path for run in runs.values() for path in run["seeds"].values()})
+    trained = {
+        run_dir(dataset, run["trained_as"], seed): (run["trained_as"], seed)
+        for run in runs.values()
+        for seed in run["seeds"]
+    }
     return [
-        f"{folder}/{subject}/{filename}"
-        for folder in folders
+        pattern.format(dataset=dataset, variant=trained[folder][0], seed=trained[folder][1], subject=subject)
+        for folder in sorted(trained)
         for subject in subjects
-        for filename in ("predictions.csv", "history.csv")
+        for pattern in (paths.TRAIN_PREDICTIONS, paths.TRAIN_HISTORY)
     ]
 
 
@@ -228,9 +260,14 @@ def synthetic_settings(config: dict, dataset: str) -> dict:
     return {**config["synthetic"], **config["datasets"][dataset]["synthetic"]}
 
 
+def weights_path(config: dict, dataset: str) -> str:
+    """The weights record of a dataset's own encoder."""
+    return paths.WEIGHTS_RECORD.format(encoder=dataset_encoder(config, dataset))
+
+
 def features_path(config: dict, dataset: str) -> str:
     """The feature cache of a dataset's own encoder, the one every protocol using it reads."""
-    return f"results/features/{dataset}/{dataset_encoder(config, dataset)}.h5"
+    return paths.FEATURE_CACHE.format(dataset=dataset, encoder=dataset_encoder(config, dataset))
 
 
 def composite_datasets(config: dict, name: str) -> list[str]:
@@ -243,11 +280,6 @@ def composite_datasets(config: dict, name: str) -> list[str]:
 def composite_schedule(config: dict, name: str) -> str:
     """The dataset whose schedule (epochs, batch size, lr drop, alpha, beta) trains a composite."""
     return config["composites"][name]["schedule"] or composite_datasets(config, name)[0]
-
-
-def cross_name(train: str, test: str) -> str:
-    """Names a cross-dataset protocol's folder and tables: `<train>_to_<test>`."""
-    return f"{train}_to_{test}"
 
 
 def cross_pair(config: dict, train: str, test: str) -> list[str]:
@@ -275,53 +307,84 @@ def protocol_settings(config: dict, schedule: str, tested: str, variant: str, se
     return settings
 
 
-def composite_run_dir(config: dict, name: str) -> str:
-    """Where a composite's folds of the main variant and seed live (`<dataset>/<subject>/` below)."""
-    return f"results/train/composite/{name}/{config['variant']}/seed{config['train']['seed']}"
-
-
-def cross_run_dir(config: dict, train: str, test: str) -> str:
-    """Where the one run of a cross-dataset protocol (main variant and seed) lives."""
-    return f"results/train/cross/{cross_name(train, test)}/{config['variant']}/seed{config['train']['seed']}"
-
-
-def composite_run_files(config: dict, name: str, subjects: dict[str, list[str]], filename: str) -> list[str]:
-    """`filename` of every composite fold: one per subject of each dataset (`subjects`: dataset ->
-    its subjects with a face)."""
-    folder = composite_run_dir(config, name)
+def composite_run_files(config: dict, name: str, subjects: dict[str, list[str]], pattern: str) -> list[str]:
+    """A fold file's `pattern` (`paths.COMPOSITE_*`) in every composite fold of the main variant
+    and seed: one per subject of each dataset (`subjects`: dataset -> its subjects with a face)."""
+    run = {"composite": name, "variant": config["variant"], "seed": config["train"]["seed"]}
     return [
-        f"{folder}/{dataset}/{subject}/{filename}"
+        pattern.format(dataset=dataset, subject=subject, **run)
         for dataset in composite_datasets(config, name)
         for subject in subjects[dataset]
     ]
+
+
+def composite_split(config: dict, name: str, dataset: str, subject: str) -> str:
+    """The train flags of a composite fold: its pooled datasets and the `<dataset>/<subject>` left out."""
+    held_out = shlex.quote(f"{dataset}/{subject}")
+    return f"{protocol_train_flags(config, composite_datasets(config, name))} --held-out {held_out}"
+
+
+def cross_split(config: dict, train: str, test: str) -> str:
+    """The train flags of a cross-dataset run: its pooled datasets and the dataset tested."""
+    return f"{protocol_train_flags(config, cross_pair(config, train, test))} --held-out-dataset {shlex.quote(test)}"
+
+
+def composite_settings(config: dict, name: str, dataset: str, variant: str, seed: int) -> dict:
+    """`protocol_settings` of a composite fold: the composite's schedule, the tested dataset's correspondence."""
+    return protocol_settings(config, composite_schedule(config, name), dataset, variant, seed)
+
+
+def composite_options(config: dict, name: str, variant: str) -> dict:
+    """The `ModelOptions` of a composite's variant (alpha and beta of its schedule)."""
+    return model_options(config, composite_schedule(config, name), variant)
+
+
+def cross_run_file(config: dict, train: str, test: str, pattern: str) -> str:
+    """A run file's `pattern` (`paths.CROSS_*`) in the one run of a cross-dataset protocol (main
+    variant and seed)."""
+    cross_pair(config, train, test)
+    return pattern.format(train=train, test=test, variant=config["variant"], seed=config["train"]["seed"])
 
 
 def reference_options(config: dict, datasets: list[str], subjects: dict[str, list[str]]) -> str:
     """`--reference <dataset> <predictions>...` of each tested dataset's own LOSO run (main variant,
     train.seed): the paired comparison of a protocol table."""
     return " ".join(
-        f"--reference {dataset} " + " ".join(main_run_files(config, dataset, subjects[dataset], "predictions.csv"))
+        f"--reference {dataset} "
+        + " ".join(main_run_files(config, dataset, subjects[dataset], paths.TRAIN_PREDICTIONS))
         for dataset in datasets
     )
 
 
 def protocol_tables(config: dict) -> list[str]:
     """The AU and MER tables of every composite and cross-dataset protocol in the config."""
-    stems = [f"results/composite_{name}" for name in config["composites"]]
-    stems += [f"results/cross_{cross_name(entry['train'], entry['test'])}" for entry in config["cross"]]
-    return [f"{stem}{suffix}" for stem in stems for suffix in ("_table.csv", "_mer_table.csv")]
+    tables = [
+        pattern.format(composite=name)
+        for name in config["composites"]
+        for pattern in (paths.COMPOSITE_TABLE, paths.COMPOSITE_MER_TABLE)
+    ]
+    return tables + [
+        pattern.format(**entry) for entry in config["cross"] for pattern in (paths.CROSS_TABLE, paths.CROSS_MER_TABLE)
+    ]
 
 
-def spotting_folder(dataset: str) -> str:
-    """Where a spotting dataset's index, spotted intervals and generated release live."""
-    return f"results/spotting/{dataset}"
+def long_release_generated(config: dict, dataset: str) -> bool:
+    """Whether the pipeline writes a spotting dataset's release (reader `synthetic_long`)."""
+    return config["spotting_datasets"][dataset]["reader"] == "synthetic_long"
+
+
+def spot_index_inputs(config: dict, dataset: str) -> list[str]:
+    """The spot-index job's input: the generated release's record (made by synthesize_long), or
+    none for a user's copy, which must be named in the config (`spotting_release_root` says so)."""
+    spotting_release_root(config, dataset)
+    return [paths.LONG_RELEASE_RECORD.format(long_dataset=dataset)] if long_release_generated(config, dataset) else []
 
 
 def spotting_release_root(config: dict, dataset: str) -> str:
     """The long-video release a spotting dataset is indexed from: the generated one, or the user's copy."""
     entry = config["spotting_datasets"][dataset]
-    if entry["reader"] == "synthetic_long":
-        return f"{spotting_folder(dataset)}/release"
+    if long_release_generated(config, dataset):
+        return paths.LONG_RELEASE_DIR.format(long_dataset=dataset)
     if not entry["root"]:
         raise PlanError(
             f"spotting dataset '{dataset}' has no data folder: set spotting_datasets.{dataset}.root in config.yaml "
@@ -373,19 +436,30 @@ def recogniser_files(config: dict, long_dataset: str, subject: str, model_subjec
     `subject` out when `recognises_held_out` (its final model for a subject it never held), else
     spotting_model's final model, or the model.pt path given."""
     name = config["spotting_model"]
-    if name not in config["datasets"]:
+    if not recogniser_trained_here(config):
         return {"model": name}
-    run = f"{config['variant']}/seed{config['train']['seed']}"
+    run = {"dataset": name, "variant": config["variant"], "seed": config["train"]["seed"], "subject": subject}
     if recognises_held_out(config, long_dataset) and subject in model_subjects:
-        folder = f"results/train/{name}/{run}/{subject}"
+        model, training_set = paths.TRAIN_MODEL, paths.TRAIN_TRAINING_SET
     else:
-        folder = f"results/final/{name}/{run}"
-    return {"model": f"{folder}/model.pt", "training_set": f"{folder}/{TRAINING_SET_JSON}"}
+        model, training_set = paths.FINAL_MODEL, paths.FINAL_TRAINING_SET
+    return {"model": model.format(**run), "training_set": training_set.format(**run)}
+
+
+def spots_then_recognises(config: dict) -> bool:
+    """Whether the spotting tables recognise the spotted intervals too: a spotting_model is set."""
+    return bool(config.get("spotting_model"))
+
+
+def recogniser_trained_here(config: dict) -> bool:
+    """Whether spotting_model is a dataset the pipeline trains (else a model.pt given by path,
+    which has no training_set.json beside it)."""
+    return config.get("spotting_model") in config["datasets"]
 
 
 def spotting_recognition_options(config: dict, dataset: str) -> str:
     """The spotting-table flags of spot-then-recognise (none without a spotting_model)."""
-    if not config.get("spotting_model"):
+    if not spots_then_recognises(config):
         return ""
     class3 = config["spotting_datasets"][dataset]["class3"]
     flags = f"--class3 {shlex.quote(json.dumps(class3, sort_keys=True))} --reading {config['mer']['texts']}"

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from microau.errors import MicroauError
+from microau.plan import results as paths
 from microau.plan import workflow as plan
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 
@@ -34,7 +35,7 @@ def test_seeds_start_with_train_seed_and_name_each_seed_once():
 def test_every_seed_has_its_own_run_folder():
     assert plan.run_dir("casme2", "no_cl", 1) == "results/train/casme2/no_cl/seed1"
     config = shipped(variant="no_cl", train={"seed": 4})
-    assert plan.main_run_files(config, "samm", ["s1", "s2"], "history.csv") == [
+    assert plan.main_run_files(config, "samm", ["s1", "s2"], paths.TRAIN_HISTORY) == [
         "results/train/samm/no_cl/seed4/s1/history.csv",
         "results/train/samm/no_cl/seed4/s2/history.csv",
     ]
@@ -249,7 +250,7 @@ def test_protocols_read_each_datasets_own_cache_and_train_on_the_shared_aus():
 def test_composite_folds_are_one_per_subject_of_each_dataset_never_merged():
     config = protocols()
     subjects = {"demo": ["sub01", "sub02"], "sammsyn": ["006"]}
-    assert plan.composite_run_files(config, "demo+sammsyn", subjects, "predictions.csv") == [
+    assert plan.composite_run_files(config, "demo+sammsyn", subjects, paths.COMPOSITE_PREDICTIONS) == [
         "results/train/composite/demo+sammsyn/micro_au_clip/seed1/demo/sub01/predictions.csv",
         "results/train/composite/demo+sammsyn/micro_au_clip/seed1/demo/sub02/predictions.csv",
         "results/train/composite/demo+sammsyn/micro_au_clip/seed1/sammsyn/006/predictions.csv",
@@ -260,7 +261,14 @@ def test_composite_folds_are_one_per_subject_of_each_dataset_never_merged():
 
 def test_cross_runs_are_named_train_to_test_and_must_be_listed():
     config = protocols()
-    assert plan.cross_run_dir(config, "demo", "sammsyn") == "results/train/cross/demo_to_sammsyn/micro_au_clip/seed1"
+    assert plan.cross_run_file(config, "demo", "sammsyn", paths.CROSS_TRAINING_SET) == (
+        "results/train/cross/demo_to_sammsyn/micro_au_clip/seed1/training_set.json"
+    )
+    with pytest.raises(plan.PlanError, match="no entry {train: sammsyn, test: sammsyn}"):
+        plan.cross_run_file(config, "sammsyn", "sammsyn", paths.CROSS_PREDICTIONS)
+    assert plan.cross_split(config, "demo", "sammsyn") == (
+        "--datasets demo sammsyn --aus 2,4,7,12 --held-out-dataset sammsyn"
+    )
     assert plan.cross_pair(config, "sammsyn", "demo") == ["sammsyn", "demo"]
     with pytest.raises(plan.PlanError, match="no entry {train: demo, test: demo}"):
         plan.cross_pair(config, "demo", "demo")
@@ -390,3 +398,64 @@ def test_the_paper_figures_go_beside_a_real_copy_by_its_reader_not_its_name():
     assert plan.paper_dataset_option(config, "lab_casme2") == "--paper-dataset casme2"
     assert plan.paper_dataset_option(config, "samm") == "--paper-dataset samm"
     assert plan.paper_dataset_option(config, "synthetic") == ""  # generated in CASME II's layout: no real copy
+
+
+def test_an_index_job_reads_the_generated_release_or_nothing_for_a_named_copy():
+    assert plan.index_inputs(tiny(), "synthetic") == ["results/synthetic/release"]
+    config = shipped()
+    with pytest.raises(plan.PlanError, match="datasets.casme2.root"):
+        plan.index_inputs(config, "casme2")
+    config["datasets"]["casme2"]["root"] = "/data/CASME II"
+    assert plan.index_inputs(config, "casme2") == []
+
+
+def test_a_spot_index_job_reads_the_generated_record_or_nothing_for_a_named_copy():
+    config = spotting_config(
+        syn={"reader": "synthetic_long"}, cas={"reader": "casme_sq", "root": "/d"}, samm={"reader": "samm_lv"}
+    )
+    assert plan.long_release_generated(config, "syn") and not plan.long_release_generated(config, "cas")
+    assert plan.spot_index_inputs(config, "syn") == ["results/spotting/syn/release/synthesis.json"]
+    assert plan.spot_index_inputs(config, "cas") == []
+    with pytest.raises(plan.PlanError, match="spotting_datasets.samm.root"):
+        plan.spot_index_inputs(config, "samm")
+
+
+def test_samples_without_a_face_stop_the_run_or_are_left_out_with_a_warning():
+    missing = [{"reason": "sub01/EP01: no face in onset frame"}]
+    config = tiny()
+    assert config["frames"]["on_missing_face"] == "error"
+    assert plan.missing_faces(config, "synthetic", [], "r.tsv") == ""
+    with pytest.raises(plan.PlanError) as error:
+        plan.missing_faces(config, "synthetic", missing, "r.tsv")
+    assert str(error.value) == (
+        "1 sample(s) of synthetic have no face (listed in r.tsv):\n  sub01/EP01: no face in onset frame\n"
+        "Set frames.on_missing_face: skip in config.yaml to leave them out of every stage and table."
+    )
+    config["frames"]["on_missing_face"] = "skip"
+    assert plan.missing_faces(config, "synthetic", missing, "r.tsv") == (
+        "frames.on_missing_face: skip leaves out 1 sample(s) of synthetic without a face (listed in r.tsv)"
+    )
+
+
+def test_a_composite_fold_holds_out_one_dataset_subject_with_the_composite_schedule():
+    config = protocols()
+    assert plan.composite_split(config, "demo+sammsyn", "sammsyn", "006") == (
+        "--datasets demo sammsyn --aus 2,4,7,12 --held-out sammsyn/006"
+    )
+    assert plan.composite_settings(config, "demo+sammsyn", "sammsyn", "micro_au_clip", 1) == (
+        plan.protocol_settings(config, "demo", "sammsyn", "micro_au_clip", 1)
+    )
+    assert plan.composite_options(config, "demo+sammsyn", "micro_au_clip") == (
+        plan.model_options(config, "demo", "micro_au_clip")
+    )
+
+
+def test_weights_records_are_named_after_the_datasets_encoder():
+    assert plan.weights_path(tiny(), "synthetic") == "results/weights/microau-tiny-ViT__none.json"
+
+
+def test_spot_then_recognise_needs_a_spotting_model_and_a_training_set_only_where_trained_here():
+    assert not plan.spots_then_recognises(shipped()) and not plan.recogniser_trained_here(shipped())
+    assert plan.spots_then_recognises(shipped(spotting_model="samm"))
+    assert plan.recogniser_trained_here(shipped(spotting_model="samm"))
+    assert not plan.recogniser_trained_here(shipped(spotting_model="/models/m.pt"))

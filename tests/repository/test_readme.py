@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from microau.cli import COMMANDS
+from microau.plan import results as paths
 
 REPO = Path(__file__).resolve().parents[2]
 FENCED_BASH = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -54,14 +55,11 @@ def rule_names() -> set[str]:
 
 
 def output_patterns() -> list[re.Pattern]:
-    """Every `results/...` path a rule file names, its wildcards as one path part."""
+    """Every `results/...` file a rule writes (the map of `microau/plan/results.py`), its wildcards as one path part."""
     patterns = []
-    for smk in [REPO / "workflow" / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]:
-        for path in re.findall(r'"(results/[^"]+)"', smk.read_text()):
-            parts = re.split(r"(\{\w+\})", path)
-            patterns.append(
-                re.compile("".join(r"[^/]+" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts))
-            )
+    for path in paths.RESULTS:
+        parts = re.split(r"(\{\w+\})", path)
+        patterns.append(re.compile("".join(r"[^/]+" if re.fullmatch(r"\{\w+\}", p) else re.escape(p) for p in parts)))
     return patterns
 
 

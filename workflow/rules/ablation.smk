@@ -4,23 +4,23 @@ wildcard_constraints:
 
 rule ablation_group:
     input:
-        runs=ablation_inputs,
-        weights=weights_of,
+        runs=ablation_run_inputs,
+        weights=from_wildcards(plan.weights_path, "dataset"),
     output:
-        table="results/ablation/{dataset}/table_{group}.csv",
-        folds="results/ablation/{dataset}/table_{group}_folds.csv",
-        table_meta="results/ablation/{dataset}/table_{group}.meta.json",
-        folds_meta="results/ablation/{dataset}/table_{group}_folds.meta.json",
+        table=paths.ABLATION_GROUP_TABLE,
+        folds=paths.ABLATION_GROUP_FOLDS,
+        table_meta=paths.ABLATION_GROUP_TABLE_META,
+        folds_meta=paths.ABLATION_GROUP_FOLDS_META,
     log:
-        "results/logs/ablation/{dataset}/table_{group}.log",
+        paths.ABLATION_GROUP_JOB.log,
     benchmark:
-        "results/benchmarks/ablation/{dataset}/table_{group}.tsv"
+        paths.ABLATION_GROUP_JOB.benchmark
     params:
-        runs=lambda wc: json.dumps(ablation_runs(wc.dataset, wc.group), sort_keys=True),
+        runs=from_wildcards(plan.ablation_runs, "dataset", "group", as_json=True),
         subjects=lambda wc: " ".join(map(shlex.quote, subjects_of(wc.dataset))),
         config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,
-        paper=lambda wc: paper_dataset_option(wc.dataset),
+        paper=from_wildcards(plan.paper_dataset_option, "dataset"),
         temperature=config["train"]["temperature"],
         bootstrap=BOOTSTRAP_OPTIONS,
     shell:
@@ -33,19 +33,19 @@ rule ablation_group:
 rule ablation_table:
     input:
         groups=lambda wc: expand(
-            "results/ablation/{dataset}/table_{group}.csv",
+            paths.ABLATION_GROUP_TABLE,
             dataset=wc.dataset,
             group=config["ablation"]["tables"],
         ),
-        weights=weights_of,
+        weights=from_wildcards(plan.weights_path, "dataset"),
     output:
-        table="results/{dataset}_ablation_table.csv",
-        table_meta="results/{dataset}_ablation_table.meta.json",
-        provenance="results/{dataset}_ablation_provenance.json",
+        table=paths.ABLATION_TABLE,
+        table_meta=paths.ABLATION_TABLE_META,
+        provenance=paths.ABLATION_PROVENANCE,
     log:
-        "results/logs/ablation/{dataset}.log",
+        paths.ABLATION_TABLE_JOB.log,
     benchmark:
-        "results/benchmarks/ablation/{dataset}.tsv"
+        paths.ABLATION_TABLE_JOB.benchmark
     params:
         config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,
@@ -57,7 +57,7 @@ rule ablation_table:
 
 rule ablation_all:
     input:
-        expand("results/{dataset}_ablation_table.csv", dataset=config["targets"]),
+        expand(paths.ABLATION_TABLE, dataset=config["targets"]),
 
 
 for _group in PAPER_TABLES:
@@ -67,7 +67,7 @@ for _group in PAPER_TABLES:
             f"ablation_{_group}"
         input:
             expand(
-                "results/ablation/{dataset}/table_{group}.csv",
+                paths.ABLATION_GROUP_TABLE,
                 dataset=config["targets"],
                 group=_group,
             ),

@@ -1,19 +1,19 @@
 rule aggregate:
     input:
-        predictions=main_run_files("predictions.csv"),
-        weights=weights_of,
-        faces_report="results/faces/{dataset}/report.tsv",
+        predictions=main_run_inputs(paths.TRAIN_PREDICTIONS),
+        weights=from_wildcards(plan.weights_path, "dataset"),
+        faces_report=paths.FACES_REPORT,
     output:
-        table="results/{dataset}_table.csv",
-        mer="results/{dataset}_mer_table.csv",
-        folds="results/{dataset}_folds.csv",
-        table_meta="results/{dataset}_table.meta.json",
-        mer_meta="results/{dataset}_mer_table.meta.json",
-        folds_meta="results/{dataset}_folds.meta.json",
-        pooled="results/{dataset}_predictions.csv",
-        provenance="results/{dataset}_provenance.json",
+        table=paths.TABLE,
+        mer=paths.MER_TABLE,
+        folds=paths.FOLDS,
+        table_meta=paths.TABLE_META,
+        mer_meta=paths.MER_TABLE_META,
+        folds_meta=paths.FOLDS_META,
+        pooled=paths.POOLED_PREDICTIONS,
+        provenance=paths.PROVENANCE,
     log:
-        "results/logs/aggregate/{dataset}.log",
+        paths.AGGREGATE_JOB.log,
     params:
         config_json=CONFIG_JSON,
         config_hash=CONFIG_HASH,
@@ -29,5 +29,5 @@ rule aggregate:
 
 rule tables_all:
     input:
-        expand("results/{dataset}_table.csv", dataset=config["targets"]),
-        expand("results/{dataset}_mer_table.csv", dataset=config["targets"]),
+        expand(paths.TABLE, dataset=config["targets"]),
+        expand(paths.MER_TABLE, dataset=config["targets"]),

@@ -4,12 +4,12 @@ localrules:
 
 rule weights:
     output:
-        "results/weights/{encoder}.json",
+        paths.WEIGHTS_RECORD,
     log:
-        "results/logs/weights/{encoder}.log",
+        paths.WEIGHTS_JOB.log,
     params:
-        model=lambda wc: clip_of_encoder(wc)["model"],
-        pretrained=lambda wc: clip_of_encoder(wc)["pretrained"],
+        model=lambda wc: planned(plan.encoder_clip)(wc.encoder)["model"],
+        pretrained=lambda wc: planned(plan.encoder_clip)(wc.encoder)["pretrained"],
     shell:
         "microau weights --model {params.model} --pretrained {params.pretrained:q}"
         " --out {output} > {log} 2>&1"
@@ -17,26 +17,30 @@ rule weights:
 
 rule features:
     input:
-        samples="results/faces/{dataset}/samples.tsv",
-        weights="results/weights/{encoder}.json",
-        flow=per_sample("results/flow/{dataset}/{sample}.png"),
-        landmarks=per_sample("results/landmarks/{dataset}/{sample}.csv"),
+        samples=paths.FACES_SAMPLES,
+        weights=paths.WEIGHTS_RECORD,
+        flow=per_sample(paths.FLOW_IMAGE),
+        landmarks=per_sample(paths.LANDMARKS_CSV),
     output:
-        "results/features/{dataset}/{encoder}.h5",
+        paths.FEATURE_CACHE,
     log:
-        "results/logs/features/{dataset}/{encoder}.log",
+        paths.FEATURES_JOB.log,
     benchmark:
-        "results/benchmarks/features/{dataset}/{encoder}.tsv"
+        paths.FEATURES_JOB.benchmark
     threads: config["train"]["threads"]
     resources:
         gpu=1,
         device=config["train"]["device"],
     params:
-        model=lambda wc: dataset_encoder(wc)["model"],
-        pretrained=lambda wc: dataset_encoder(wc)["pretrained"],
-        k=lambda wc: dataset_encoder(wc)["trainable_blocks"],
-        aus=lambda wc: ",".join(map(str, dataset_settings(wc.dataset)["aus"])),
-        config_hash=lambda wc: planned(plan.features_hash)(wc.dataset),
+        model=lambda wc: planned(plan.features_clip)(wc.dataset, wc.encoder)["model"],
+        pretrained=lambda wc: planned(plan.features_clip)(wc.dataset, wc.encoder)[
+            "pretrained"
+        ],
+        k=lambda wc: planned(plan.features_clip)(wc.dataset, wc.encoder)[
+            "trainable_blocks"
+        ],
+        aus=lambda wc: ",".join(map(str, config["datasets"][wc.dataset]["aus"])),
+        config_hash=from_wildcards(plan.features_hash, "dataset"),
         flow_dir=lambda wc, input: Path(input.flow[0]).parent,
         landmarks_dir=lambda wc, input: Path(input.landmarks[0]).parent,
         precision=config["train"]["precision"],
@@ -50,7 +54,4 @@ rule features:
 
 rule features_all:
     input:
-        [
-            f"results/features/{dataset}/{encoder_of(dataset)}.h5"
-            for dataset in config["targets"]
-        ],
+        [planned(plan.features_path)(dataset) for dataset in config["targets"]],

@@ -1,12 +1,12 @@
 rule flow:
     input:
-        onset="results/frames/{dataset}/{sample}/onset.png",
-        apex="results/magnify/{dataset}/{sample}.png",
+        onset=paths.FRAMES_ONSET,
+        apex=paths.MAGNIFY_APEX,
     output:
-        npz="results/flow/{dataset}/{sample}.npz",
-        image="results/flow/{dataset}/{sample}.png",
+        npz=paths.FLOW_NPZ,
+        image=paths.FLOW_IMAGE,
     log:
-        "results/logs/flow/{dataset}/{sample}.log",
+        paths.FLOW_JOB.log,
     threads: 1
     params:
         size=config["flow"]["image_size"],
@@ -34,4 +34,4 @@ rule flow:
 
 rule flow_all:
     input:
-        all_targets("results/flow/{dataset}/{sample}.png"),
+        all_targets(paths.FLOW_IMAGE),

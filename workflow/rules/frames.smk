@@ -1,13 +1,13 @@
 checkpoint faces:
     input:
-        samples="results/index/{dataset}/samples.tsv",
+        samples=paths.INDEX_SAMPLES,
     output:
-        samples="results/faces/{dataset}/samples.tsv",
-        report="results/faces/{dataset}/report.tsv",
+        samples=paths.FACES_SAMPLES,
+        report=paths.FACES_REPORT,
     log:
-        "results/logs/faces/{dataset}.log",
+        paths.FACES_JOB.log,
     benchmark:
-        "results/benchmarks/faces/{dataset}.tsv"
+        paths.FACES_JOB.benchmark
     threads: 1
     shell:
         "microau faces --samples {input.samples} --out {output.samples}"
@@ -16,13 +16,13 @@ checkpoint faces:
 
 rule frames:
     input:
-        faces="results/faces/{dataset}/samples.tsv",
+        faces=paths.FACES_SAMPLES,
     output:
-        onset="results/frames/{dataset}/{sample}/onset.png",
-        apex="results/frames/{dataset}/{sample}/apex.png",
-        box="results/frames/{dataset}/{sample}/box.json",
+        onset=paths.FRAMES_ONSET,
+        apex=paths.FRAMES_APEX,
+        box=paths.FRAMES_BOX,
     log:
-        "results/logs/frames/{dataset}/{sample}.log",
+        paths.FRAMES_JOB.log,
     threads: 1
     params:
         size=config["frames"]["size"],
@@ -36,4 +36,4 @@ rule frames:
 
 rule frames_all:
     input:
-        all_targets("results/frames/{dataset}/{sample}/apex.png"),
+        all_targets(paths.FRAMES_APEX),

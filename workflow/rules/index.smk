@@ -1,19 +1,19 @@
 checkpoint index:
     input:
-        index_input,
+        from_wildcards(plan.index_inputs, "dataset"),
     output:
-        samples="results/index/{dataset}/samples.tsv",
-        validation="results/index/{dataset}/validation.tsv",
-        clips=directory("results/index/{dataset}/clips"),
+        samples=paths.INDEX_SAMPLES,
+        validation=paths.INDEX_VALIDATION,
+        clips=directory(paths.INDEX_CLIPS),
     log:
-        "results/logs/index/{dataset}.log",
+        paths.INDEX_JOB.log,
     params:
-        reader=lambda wc: dataset_settings(wc.dataset)["reader"],
-        root=lambda wc: release_root(wc.dataset),
-        aus=lambda wc: ",".join(map(str, dataset_settings(wc.dataset)["aus"])),
-        layout=lambda wc: dataset_settings(wc.dataset)["frames_layout"],
+        reader=lambda wc: config["datasets"][wc.dataset]["reader"],
+        root=from_wildcards(plan.release_root, "dataset"),
+        aus=lambda wc: ",".join(map(str, config["datasets"][wc.dataset]["aus"])),
+        layout=lambda wc: config["datasets"][wc.dataset]["frames_layout"],
         missing_apex=config["frames"]["missing_apex"],
-        extra=index_options,
+        extra=from_wildcards(plan.index_options, "dataset"),
     shell:
         "microau index --reader {params.reader} --dataset {wildcards.dataset} --root {params.root:q}"
         " --aus {params.aus} --frames-layout {params.layout}"
@@ -24,4 +24,4 @@ checkpoint index:
 
 rule index_all:
     input:
-        expand("results/index/{dataset}/samples.tsv", dataset=config["targets"]),
+        expand(paths.INDEX_SAMPLES, dataset=config["targets"]),

@@ -1,11 +1,11 @@
 rule landmarks:
     input:
-        apex="results/frames/{dataset}/{sample}/apex.png",
-        box="results/frames/{dataset}/{sample}/box.json",
+        apex=paths.FRAMES_APEX,
+        box=paths.FRAMES_BOX,
     output:
-        "results/landmarks/{dataset}/{sample}.csv",
+        paths.LANDMARKS_CSV,
     log:
-        "results/logs/landmarks/{dataset}/{sample}.log",
+        paths.LANDMARKS_JOB.log,
     threads: 1
     params:
         method=config["landmarks"]["method"],
@@ -17,4 +17,4 @@ rule landmarks:
 
 rule landmarks_all:
     input:
-        all_targets("results/landmarks/{dataset}/{sample}.csv"),
+        all_targets(paths.LANDMARKS_CSV),

@@ -1,11 +1,11 @@
 rule magnify:
     input:
-        onset="results/frames/{dataset}/{sample}/onset.png",
-        apex="results/frames/{dataset}/{sample}/apex.png",
+        onset=paths.FRAMES_ONSET,
+        apex=paths.FRAMES_APEX,
     output:
-        "results/magnify/{dataset}/{sample}.png",
+        paths.MAGNIFY_APEX,
     log:
-        "results/logs/magnify/{dataset}/{sample}.log",
+        paths.MAGNIFY_JOB.log,
     threads: 1
     params:
         method=config["magnify"]["method"],
@@ -18,4 +18,4 @@ rule magnify:
 
 rule magnify_all:
     input:
-        all_targets("results/magnify/{dataset}/{sample}.png"),
+        all_targets(paths.MAGNIFY_APEX),

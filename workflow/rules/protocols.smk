@@ -5,58 +5,69 @@
 
 use rule train as train_composite with:
     input:
-        features=composite_features,
+        features=lambda wc: planned(plan.protocol_features)(composite_of(wc)),
     output:
-        predictions="results/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}/predictions.csv",
-        features="results/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}/features.npz",
-        model="results/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}/model.pt",
-        history="results/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}/history.csv",
-        training_set="results/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}/training_set.json",
+        predictions=paths.COMPOSITE_PREDICTIONS,
+        features=paths.COMPOSITE_FEATURES,
+        model=paths.COMPOSITE_MODEL,
+        history=paths.COMPOSITE_HISTORY,
+        training_set=paths.COMPOSITE_TRAINING_SET,
     log:
-        "results/logs/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}.log",
+        paths.TRAIN_COMPOSITE_JOB.log,
     benchmark:
-        "results/benchmarks/train/composite/{composite}/{variant}/seed{seed}/{dataset}/{subject}.tsv"
+        paths.TRAIN_COMPOSITE_JOB.benchmark
     params:
-        split=composite_split,
-        settings=composite_settings,
-        options=composite_options,
+        split=from_wildcards(plan.composite_split, "composite", "dataset", "subject"),
+        settings=from_wildcards(
+            plan.composite_settings,
+            "composite",
+            "dataset",
+            "variant",
+            "seed",
+            as_json=True,
+        ),
+        options=from_wildcards(
+            plan.composite_options, "composite", "variant", as_json=True
+        ),
 
 
 use rule train as train_cross with:
     input:
-        features=cross_features,
+        features=lambda wc: planned(plan.protocol_features)(cross_of(wc)),
     output:
-        predictions="results/train/cross/{train}_to_{test}/{variant}/seed{seed}/predictions.csv",
-        features="results/train/cross/{train}_to_{test}/{variant}/seed{seed}/features.npz",
-        model="results/train/cross/{train}_to_{test}/{variant}/seed{seed}/model.pt",
-        history="results/train/cross/{train}_to_{test}/{variant}/seed{seed}/history.csv",
-        training_set="results/train/cross/{train}_to_{test}/{variant}/seed{seed}/training_set.json",
+        predictions=paths.CROSS_PREDICTIONS,
+        features=paths.CROSS_FEATURES,
+        model=paths.CROSS_MODEL,
+        history=paths.CROSS_HISTORY,
+        training_set=paths.CROSS_TRAINING_SET,
     log:
-        "results/logs/train/cross/{train}_to_{test}/{variant}/seed{seed}.log",
+        paths.TRAIN_CROSS_JOB.log,
     benchmark:
-        "results/benchmarks/train/cross/{train}_to_{test}/{variant}/seed{seed}.tsv"
+        paths.TRAIN_CROSS_JOB.benchmark
     params:
-        split=cross_split,
-        settings=cross_settings,
-        options=cross_options,
+        split=from_wildcards(plan.cross_split, "train", "test"),
+        settings=from_wildcards(
+            plan.protocol_settings, "train", "test", "variant", "seed", as_json=True
+        ),
+        options=from_wildcards(plan.model_options, "train", "variant", as_json=True),
 
 
 rule aggregate_composite:
     input:
-        predictions=composite_files("predictions.csv"),
-        training_sets=composite_files("training_set.json"),
-        references=reference_files(composite_of),
-        weights=protocol_weights(composite_of),
+        predictions=composite_run_inputs(paths.COMPOSITE_PREDICTIONS),
+        training_sets=composite_run_inputs(paths.COMPOSITE_TRAINING_SET),
+        references=main_run_inputs(paths.TRAIN_PREDICTIONS, composite_of),
+        weights=lambda wc: planned(plan.weights_path)(composite_of(wc)[0]),
     output:
-        table="results/composite_{composite}_table.csv",
-        mer="results/composite_{composite}_mer_table.csv",
-        folds="results/composite_{composite}_folds.csv",
-        table_meta="results/composite_{composite}_table.meta.json",
-        mer_meta="results/composite_{composite}_mer_table.meta.json",
-        folds_meta="results/composite_{composite}_folds.meta.json",
-        provenance="results/composite_{composite}_provenance.json",
+        table=paths.COMPOSITE_TABLE,
+        mer=paths.COMPOSITE_MER_TABLE,
+        folds=paths.COMPOSITE_FOLDS,
+        table_meta=paths.COMPOSITE_TABLE_META,
+        mer_meta=paths.COMPOSITE_MER_TABLE_META,
+        folds_meta=paths.COMPOSITE_FOLDS_META,
+        provenance=paths.COMPOSITE_PROVENANCE,
     log:
-        "results/logs/aggregate/composite_{composite}.log",
+        paths.AGGREGATE_COMPOSITE_JOB.log,
     params:
         datasets=lambda wc: " ".join(composite_of(wc)),
         references=reference_options(composite_of),
@@ -74,20 +85,24 @@ rule aggregate_composite:
 
 rule aggregate_cross:
     input:
-        predictions=lambda wc: f"{planned(plan.cross_run_dir)(wc.train, wc.test)}/predictions.csv",
-        training_sets=lambda wc: f"{planned(plan.cross_run_dir)(wc.train, wc.test)}/training_set.json",
-        references=reference_files(cross_tested),
-        weights=protocol_weights(cross_of),
+        predictions=lambda wc: planned(plan.cross_run_file)(
+            wc.train, wc.test, paths.CROSS_PREDICTIONS
+        ),
+        training_sets=lambda wc: planned(plan.cross_run_file)(
+            wc.train, wc.test, paths.CROSS_TRAINING_SET
+        ),
+        references=main_run_inputs(paths.TRAIN_PREDICTIONS, cross_tested),
+        weights=lambda wc: planned(plan.weights_path)(cross_of(wc)[0]),
     output:
-        table="results/cross_{train}_to_{test}_table.csv",
-        mer="results/cross_{train}_to_{test}_mer_table.csv",
-        folds="results/cross_{train}_to_{test}_folds.csv",
-        table_meta="results/cross_{train}_to_{test}_table.meta.json",
-        mer_meta="results/cross_{train}_to_{test}_mer_table.meta.json",
-        folds_meta="results/cross_{train}_to_{test}_folds.meta.json",
-        provenance="results/cross_{train}_to_{test}_provenance.json",
+        table=paths.CROSS_TABLE,
+        mer=paths.CROSS_MER_TABLE,
+        folds=paths.CROSS_FOLDS,
+        table_meta=paths.CROSS_TABLE_META,
+        mer_meta=paths.CROSS_MER_TABLE_META,
+        folds_meta=paths.CROSS_FOLDS_META,
+        provenance=paths.CROSS_PROVENANCE,
     log:
-        "results/logs/aggregate/cross_{train}_to_{test}.log",
+        paths.AGGREGATE_CROSS_JOB.log,
     params:
         references=reference_options(cross_tested),
         config_json=CONFIG_JSON,

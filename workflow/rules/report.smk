@@ -4,85 +4,85 @@
 
 rule figures:
     input:
-        table="results/{dataset}_table.csv",
-        mer_table="results/{dataset}_mer_table.csv",
-        provenance="results/{dataset}_provenance.json",
-        cache=features_of,
-        predictions=main_run_files("predictions.csv"),
-        features=main_run_files("features.npz"),
-        histories=main_run_files("history.csv"),
-        apex=per_sample("results/frames/{dataset}/{sample}/apex.png"),
-        landmarks=per_sample("results/landmarks/{dataset}/{sample}.csv"),
-        benchmarks=run_benchmarks,
+        table=paths.TABLE,
+        mer_table=paths.MER_TABLE,
+        provenance=paths.PROVENANCE,
+        cache=from_wildcards(plan.features_path, "dataset"),
+        predictions=main_run_inputs(paths.TRAIN_PREDICTIONS),
+        features=main_run_inputs(paths.TRAIN_FEATURES),
+        histories=main_run_inputs(paths.TRAIN_HISTORY),
+        apex=per_sample(paths.FRAMES_APEX),
+        landmarks=per_sample(paths.LANDMARKS_CSV),
+        benchmarks=run_benchmark_inputs,
     output:
         au_scores=report(
-            "results/figures/{dataset}/au_scores.png",
+            paths.FIGURES["au_scores.png"],
             caption="../report/au_scores.rst",
             category="{dataset}",
             subcategory="1 scores",
             labels={"figure": "AU detection: F1 and ACC"},
         ),
         mer_confusion=report(
-            "results/figures/{dataset}/mer_confusion.png",
+            paths.FIGURES["mer_confusion.png"],
             caption="../report/mer_confusion.rst",
             category="{dataset}",
             subcategory="1 scores",
             labels={"figure": "zero-shot MER confusion matrix"},
         ),
         attention=report(
-            "results/figures/{dataset}/attention.png",
+            paths.FIGURES["attention.png"],
             caption="../report/attention.rst",
             category="{dataset}",
             subcategory="2 what the model sees",
             labels={"figure": "PTA weights on apex frames (Fig. 5)"},
         ),
         similarity=report(
-            "results/figures/{dataset}/similarity.png",
+            paths.FIGURES["similarity.png"],
             caption="../report/similarity.rst",
             category="{dataset}",
             subcategory="2 what the model sees",
             labels={"figure": "similarity matrix (Fig. 6)"},
         ),
         tsne=report(
-            "results/figures/{dataset}/tsne.png",
+            paths.FIGURES["tsne.png"],
             caption="../report/tsne.rst",
             category="{dataset}",
             subcategory="2 what the model sees",
             labels={"figure": "t-SNE of AU features (Fig. 7)"},
         ),
         loss_curves=report(
-            "results/figures/{dataset}/loss_curves.png",
+            paths.FIGURES["loss_curves.png"],
             caption="../report/loss_curves.rst",
             category="{dataset}",
             subcategory="3 training and provenance",
             labels={"figure": "training losses"},
         ),
         runtimes=report(
-            "results/figures/{dataset}/runtimes.png",
+            paths.FIGURES["runtimes.png"],
             caption="../report/runtimes.rst",
             category="{dataset}",
             subcategory="3 training and provenance",
             labels={"figure": "run times"},
         ),
         provenance=report(
-            "results/figures/{dataset}/provenance.html",
+            paths.FIGURES["provenance.html"],
             caption="../report/provenance.rst",
             category="{dataset}",
             subcategory="3 training and provenance",
             labels={"figure": "provenance"},
         ),
         tables=report(
-            "results/figures/{dataset}/tables.html",
+            paths.FIGURES["tables.html"],
             caption="../report/tables.rst",
             category="{dataset}",
             subcategory="1 scores",
             labels={"figure": "AU and MER tables"},
         ),
     log:
-        "results/logs/figures/{dataset}.log",
+        paths.FIGURES_JOB.log,
     params:
         folds=lambda wc, input: [str(Path(path).parent) for path in input.predictions],
-        au=report_au,
+        au=from_wildcards(plan.report_au, "dataset"),
         samples=config["report"]["samples"],
         mer_texts=config["mer"]["texts"],
         out_dir=lambda wc, output: Path(output.au_scores).parent,
@@ -103,12 +103,12 @@ rule figures_all:
 
 use rule train as final_model with:
     output:
-        model="results/final/{dataset}/{variant}/seed{seed}/model.pt",
-        history="results/final/{dataset}/{variant}/seed{seed}/history.csv",
-        training_set="results/final/{dataset}/{variant}/seed{seed}/training_set.json",
+        model=paths.FINAL_MODEL,
+        history=paths.FINAL_HISTORY,
+        training_set=paths.FINAL_TRAINING_SET,
     log:
-        "results/logs/final/{dataset}/{variant}/seed{seed}.log",
+        paths.FINAL_MODEL_JOB.log,
     benchmark:
-        "results/benchmarks/final/{dataset}/{variant}/seed{seed}.tsv"
+        paths.FINAL_MODEL_JOB.benchmark
     params:
         split="--all-subjects",

@@ -9,13 +9,13 @@ wildcard_constraints:
 
 rule synthesize_long:
     output:
-        truth="results/spotting/{long_dataset}/release/truth.csv",
-        record="results/spotting/{long_dataset}/release/synthesis.json",
-        videos=directory("results/spotting/{long_dataset}/release/videos"),
+        truth=paths.LONG_RELEASE_TRUTH,
+        record=paths.LONG_RELEASE_RECORD,
+        videos=directory(paths.LONG_RELEASE_VIDEOS),
     log:
-        "results/logs/synthesize_long/{long_dataset}.log",
+        paths.SYNTHESIZE_LONG_JOB.log,
     benchmark:
-        "results/benchmarks/synthesize_long/{long_dataset}.tsv"
+        paths.SYNTHESIZE_LONG_JOB.benchmark
     params:
         seed=config["synthetic_long"]["seed"],
         subjects=config["synthetic_long"]["subjects"],
@@ -33,17 +33,17 @@ rule synthesize_long:
 
 checkpoint spot_index:
     input:
-        spot_index_input,
+        from_wildcards(plan.spot_index_inputs, "long_dataset"),
     output:
-        videos="results/spotting/{long_dataset}/videos.tsv",
-        truth="results/spotting/{long_dataset}/truth.csv",
-        skipped="results/spotting/{long_dataset}/skipped.tsv",
+        videos=paths.SPOT_VIDEOS,
+        truth=paths.SPOT_TRUTH,
+        skipped=paths.SPOT_SKIPPED,
     log:
-        "results/logs/spot_index/{long_dataset}.log",
+        paths.SPOT_INDEX_JOB.log,
     params:
         reader=lambda wc: config["spotting_datasets"][wc.long_dataset]["reader"],
-        root=lambda wc: spotting_release_root(wc.long_dataset),
-        extra=lambda wc: planned(plan.spot_index_options)(wc.long_dataset),
+        root=from_wildcards(plan.spotting_release_root, "long_dataset"),
+        extra=from_wildcards(plan.spot_index_options, "long_dataset"),
         out=lambda wc, output: Path(output.videos).parent,
     shell:
         "microau spot-index --reader {params.reader} --root {params.root:q} {params.extra}"
@@ -52,20 +52,20 @@ checkpoint spot_index:
 
 rule spot:
     input:
-        videos="results/spotting/{long_dataset}/videos.tsv",
-        truth="results/spotting/{long_dataset}/truth.csv",
+        videos=paths.SPOT_VIDEOS,
+        truth=paths.SPOT_TRUTH,
     output:
-        intervals="results/spotting/{long_dataset}/spotted/{video}.csv",
+        intervals=paths.SPOTTED,
         review=report(
-            "results/spotting/{long_dataset}/review/{video}.html",
+            paths.SPOT_REVIEW,
             caption="../report/spotting_review.rst",
             category="spotting {long_dataset}",
             labels={"video": "{video}"},
         ),
     log:
-        "results/logs/spot/{long_dataset}/{video}.log",
+        paths.SPOT_JOB.log,
     benchmark:
-        "results/benchmarks/spot/{long_dataset}/{video}.tsv"
+        paths.SPOT_JOB.benchmark
     threads: 1
     params:
         source=lambda wc: long_video(wc)["source"],
@@ -83,15 +83,15 @@ rule spot:
 
 rule recognise_spotted:
     input:
-        videos="results/spotting/{long_dataset}/videos.tsv",
-        spotted="results/spotting/{long_dataset}/spotted/{video}.csv",
-        model=lambda wc: recogniser_of(wc)["model"],
+        videos=paths.SPOT_VIDEOS,
+        spotted=paths.SPOTTED,
+        model=lambda wc: recogniser(wc.long_dataset, long_video(wc)["subject"])["model"],
     output:
-        "results/spotting/{long_dataset}/recognised/{video}.csv",
+        paths.RECOGNISED,
     log:
-        "results/logs/recognise_spotted/{long_dataset}/{video}.log",
+        paths.RECOGNISE_SPOTTED_JOB.log,
     benchmark:
-        "results/benchmarks/recognise_spotted/{long_dataset}/{video}.tsv"
+        paths.RECOGNISE_SPOTTED_JOB.benchmark
     threads: 1
     resources:
         device=config["train"]["device"],
@@ -108,16 +108,16 @@ rule recognise_spotted:
 
 rule spotting_table:
     input:
-        videos="results/spotting/{long_dataset}/videos.tsv",
-        truth="results/spotting/{long_dataset}/truth.csv",
+        videos=paths.SPOT_VIDEOS,
+        truth=paths.SPOT_TRUTH,
         spotted=spotted_videos,
         recognised=recognised_videos,
         training_sets=recognisers_training_sets,
     output:
-        table="results/{long_dataset}_spotting_table.csv",
-        table_meta="results/{long_dataset}_spotting_table.meta.json",
+        table=paths.SPOTTING_TABLE,
+        table_meta=paths.SPOTTING_TABLE_META,
     log:
-        "results/logs/spotting_table/{long_dataset}.log",
+        paths.SPOTTING_TABLE_JOB.log,
     params:
         kinds=lambda wc: " ".join(planned(plan.spotting_kinds)(wc.long_dataset)),
         settings=SPOTTING_JSON,
@@ -133,6 +133,6 @@ rule spotting_table:
 rule spotting_all:
     input:
         expand(
-            "results/{long_dataset}_spotting_table.csv",
+            paths.SPOTTING_TABLE,
             long_dataset=config["spotting_targets"],
         ),

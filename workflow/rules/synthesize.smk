@@ -1,20 +1,22 @@
-# The release of a dataset with generated: true (config.generated_release names the folder), in
-# its reader's layout (CASME II's or SAMM's).
+# The release of a dataset with generated: true (paths.RELEASE, which plan.config.generated_release
+# formats), in its reader's layout (CASME II's or SAMM's).
 
 
 rule synthesize:
     output:
-        release=directory("results/{dataset}/release"),
+        release=directory(paths.RELEASE),
     log:
-        "results/logs/synthesize/{dataset}.log",
+        paths.SYNTHESIZE_JOB.log,
     benchmark:
-        "results/benchmarks/synthesize/{dataset}.tsv"
+        paths.SYNTHESIZE_JOB.benchmark
     threads: 2
     params:
-        seed=lambda wc: synthetic_settings(wc)["seed"],
-        subjects=lambda wc: synthetic_settings(wc)["subjects"],
-        samples=lambda wc: synthetic_settings(wc)["samples_per_subject"],
-        layout=lambda wc: dataset_settings(wc.dataset)["reader"],
+        seed=lambda wc: planned(plan.synthetic_settings)(wc.dataset)["seed"],
+        subjects=lambda wc: planned(plan.synthetic_settings)(wc.dataset)["subjects"],
+        samples=lambda wc: planned(plan.synthetic_settings)(wc.dataset)[
+            "samples_per_subject"
+        ],
+        layout=lambda wc: config["datasets"][wc.dataset]["reader"],
     shell:
         "microau synthesize --out {output.release:q} --seed {params.seed} --layout {params.layout}"
         " --subject-count {params.subjects} --samples-per-subject {params.samples} --threads {threads} > {log} 2>&1"

@@ -3,17 +3,17 @@
 # trained on), which the leak checks of the protocol tables read.
 rule train:
     input:
-        features=features_of,
+        features=from_wildcards(plan.features_path, "dataset"),
     output:
-        predictions="results/train/{dataset}/{variant}/seed{seed}/{subject}/predictions.csv",
-        features="results/train/{dataset}/{variant}/seed{seed}/{subject}/features.npz",
-        model="results/train/{dataset}/{variant}/seed{seed}/{subject}/model.pt",
-        history="results/train/{dataset}/{variant}/seed{seed}/{subject}/history.csv",
-        training_set="results/train/{dataset}/{variant}/seed{seed}/{subject}/training_set.json",
+        predictions=paths.TRAIN_PREDICTIONS,
+        features=paths.TRAIN_FEATURES,
+        model=paths.TRAIN_MODEL,
+        history=paths.TRAIN_HISTORY,
+        training_set=paths.TRAIN_TRAINING_SET,
     log:
-        "results/logs/train/{dataset}/{variant}/seed{seed}/{subject}.log",
+        paths.TRAIN_JOB.log,
     benchmark:
-        "results/benchmarks/train/{dataset}/{variant}/seed{seed}/{subject}.tsv"
+        paths.TRAIN_JOB.benchmark
     threads: config["train"]["threads"]
     resources:
         gpu=1,
@@ -23,8 +23,10 @@ rule train:
         runtime=config["train"]["runtime"],
     params:
         split=lambda wc: f"--held-out {shlex.quote(wc.subject)}",
-        settings=train_settings,
-        options=model_options,
+        settings=from_wildcards(
+            plan.train_settings, "dataset", "variant", "seed", as_json=True
+        ),
+        options=from_wildcards(plan.model_options, "dataset", "variant", as_json=True),
         preprocess=PREPROCESS_JSON,
         out_dir=lambda wc, output: Path(output.model).parent,
     shell:
@@ -36,4 +38,4 @@ rule train:
 
 rule train_all:
     input:
-        target_run_files("predictions.csv"),
+        main_run_inputs(paths.TRAIN_PREDICTIONS, lambda wc: config["targets"]),
