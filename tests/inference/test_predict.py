@@ -108,6 +108,10 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
                 "--clip-px",
                 str(flow_settings["clip_px"]),
                 "--subtract-median" if flow_settings["subtract_median"] else "--no-subtract-median",
+                *(
+                    f"--tvl1-{key.replace('_', '-')}={flow_settings[f'tvl1_{key}'] or 'none'}"
+                    for key in ("scales", "warps", "epsilon", "inner_iterations", "outer_iterations", "size")
+                ),
             ]
         )
         == 0
