@@ -38,7 +38,16 @@ def tiny_cache(tmp_path_factory) -> Path:
     samples = write_tiny_inputs(root)
     out = root / "features.h5"
     build_cache(
-        samples, root / "flow", root / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out, torch.device("cpu")
+        samples,
+        root / "flow",
+        root / "landmarks",
+        ClipSpec(TINY, "none"),
+        2,
+        AUS,
+        "testhash",
+        out,
+        torch.device("cpu"),
+        "fp32",
     )
     return out
 

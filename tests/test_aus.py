@@ -41,6 +41,8 @@ def test_a_bad_aus_flag_is_one_line_not_a_traceback(command, tmp_path, capsys):
             "2",
             "--device",
             "cpu",
+            "--precision",
+            "fp32",
         ],
         "landmark-agreement": ["--frames-dir", str(tmp_path), "--image-size", "224", "--out", str(tmp_path / "a.tsv")],
     }[command]

@@ -1,9 +1,11 @@
 """`microau bench`: measured costs of every stage, in one process and one run.
 
-Writes JSON files under --out: preprocessing time per sample and stage, a cached training step
-against the naive one (the same model re-running its frozen visual and text blocks every step),
-peak memory of a training job, HDF5 cache size per sample, and, where CUDA is available, the wall
-time of a CASME II-sized LOSO run (26 subjects, 255 samples, 80 epochs, batch 8).
+Writes JSON files under --out: preprocessing time per sample and stage, TV-L1's error and seconds
+per real pair for each setting tried (`microau.bench.flow_warps`), a cached training step against
+the naive one (the same model re-running its frozen visual and text blocks every step) and in each
+precision the device has, the bytes of review pages alone and sharing plotly's script, peak memory
+of a training job, HDF5 cache size per sample, and, where CUDA is available, the wall time of a
+CASME II-sized LOSO run (26 subjects, 255 samples, 80 epochs, batch 8).
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from microau.inference.parallel import available_cores
 from microau.io.atomic import atomic_open
 from microau.version import __version__
 
 BENCH_DATASET = "bench"
 BENCH_AUS = [1, 2, 4, 7, 12, 14, 15, 17]
-PARTS = ("real_faces", "tvl1", "synthetic")
-"""Clips of real photographs step by step, TV-L1's threads and stopping parameters on real faces, and
-the rest (synthetic preprocessing, features, training step, memory, LOSO) as before."""
+PARTS = ("real_faces", "tvl1", "pages", "synthetic")
+"""Clips of real photographs step by step, TV-L1's settings on the known answer of real faces, review
+pages' bytes, and the rest (synthetic preprocessing, features, training step by precision, memory,
+LOSO)."""
 
 
 def _now() -> float:
@@ -77,7 +79,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
     from microau.preprocess import landmarks as landmark_methods
     from microau.preprocess import magnify as magnify_methods
     from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
-    from microau.preprocess.flow import flow_of_pair
+    from microau.preprocess.flow import Tvl1, flow_of_pair
     from microau.preprocess.images import write_image
     from microau.preprocess.landmarks import flow_image_landmarks, shared_mesh, shared_shape_predictor
     from microau.preprocess.magnify import magnify_pair
@@ -129,7 +131,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
             magnified = magnify_pair(onset, apex, magnify["factor"], magnify["levels"], method)
             t1 = _now()
             *_, image = flow_of_pair(
-                onset, magnified, flow["subtract_median"], size, flow["third_channel"], flow["clip_px"]
+                onset, magnified, flow["subtract_median"], size, flow["third_channel"], flow["clip_px"], Tvl1.of(flow)
             )
             t2 = _now()
             times.setdefault(f"magnify[{method}]", []).append(t1 - t0)
@@ -208,94 +210,124 @@ def bench_real_faces(work: Path, count: int) -> dict:
     }
 
 
-TVL1_DEFAULTS = {"epsilon": 0.01, "inner_iterations": 30, "outer_iterations": 10, "warps": 5, "scales": 5}
-TVL1_TRIALS = (
-    {},
-    {"epsilon": 0.02},
-    {"epsilon": 0.05},
-    {"warps": 3},
-    {"outer_iterations": 5},
-    {"inner_iterations": 15},
-    {"scales": 3},
-    {"epsilon": 0.05, "warps": 3},
-)
+TVL1_TRIALS = {
+    "scales 3": {"scales": 3},
+    "scales 1": {"scales": 1},
+    "warps 2": {"warps": 2},
+    "warps 1": {"warps": 1},
+    "epsilon 0.02": {"epsilon": 0.02},
+    "epsilon 0.05": {"epsilon": 0.05},
+    "inner iterations 15": {"inner_iterations": 15},
+    "outer iterations 3": {"outer_iterations": 3},
+    "size 224": {"size": 224},
+    "size 192": {"size": 192},
+    "size 128": {"size": 128},
+    "scales 3, warps 1": {"scales": 3, "warps": 1},
+    "scales 1, warps 2": {"scales": 1, "warps": 2},
+    "epsilon 0.02, scales 2": {"epsilon": 0.02, "scales": 2},
+    "warps 1, size 224": {"warps": 1, "size": 224},
+    "warps 2, size 208": {"warps": 2, "size": 208},
+    "warps 2, size 192": {"warps": 2, "size": 192},
+}
+"""TV-L1 settings the bench tries beside OpenCV's defaults and the config's, each a change of OpenCV's
+defaults (`microau.preprocess.flow.OPENCV_DEFAULTS`): the single changes and the cheapest combinations
+of the choice in docs/performance.md."""
 
 
-def tvl1_with(parameters: dict) -> object:
-    """OpenCV's DualTVL1 with its defaults (TVL1_DEFAULTS, as `microau.preprocess.flow` uses it) but `parameters`."""
+def bench_tvl1(work: Path, photos: Path | None, held_out: bool) -> dict:
+    """TV-L1 on the known answer of `microau.bench.flow_warps` (real face photographs warped by known
+    sub-pixel fields, through the pipeline's crop and magnification): per setting, the mean end-point
+    errors and the CPU seconds of one pair on one OpenCV thread, over the development cases and, with
+    `held_out`, for OpenCV's defaults and the config's over the held-out cases too. Without `photos`
+    (face_recognition's tests/test_images) only the cases of the photographs `photo_clips` ships run;
+    the MJPG clips of `photo_clips` (`flow_warps.clip_pairs`) are development pairs too."""
+    import dataclasses
+
     import cv2
 
-    chosen = TVL1_DEFAULTS | parameters
-    tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
-    tvl1.setEpsilon(chosen["epsilon"])
-    tvl1.setInnerIterations(chosen["inner_iterations"])
-    tvl1.setOuterIterations(chosen["outer_iterations"])
-    tvl1.setWarpingsNumber(chosen["warps"])
-    tvl1.setScalesNumber(chosen["scales"])
-    return tvl1
-
-
-def bench_tvl1(threads: list[int]) -> dict:
-    """TV-L1 on the face crops of real photographs whose flow is known (`microau.bench.photo_clips`:
-    brows moved 1.5 px, each frame with its own sensor noise as a camera's frames have: noise is
-    what keeps TV-L1 iterating to its limits, a noise-free pair converges in a tenth of the
-    time): seconds and endpoint error (px) with the default parameters on 1..N OpenCV threads, and
-    with each of TVL1_TRIALS' stopping parameters on one thread."""
-    import cv2
-
-    from microau.bench.photo_clips import NOISE_SD, PHOTOS, moved, photo_frame, region_movement
+    from microau.bench.flow_warps import (
+        DEVELOPMENT,
+        FACE_RECOGNITION_PHOTOS,
+        HELD_OUT,
+        clip_pairs,
+        known_pair,
+        score,
+    )
     from microau.plan.workflow import preprocess_settings
-    from microau.preprocess.crop import crop_resize, shared_detector, square_box
-    from microau.preprocess.images import match_gain, to_gray
+    from microau.preprocess.flow import OPENCV_DEFAULTS, Tvl1
 
-    frames = preprocess_settings(bench_config())["frames"]
-    rng = np.random.default_rng(0)
+    cv2.setNumThreads(1)
+    settings = preprocess_settings(bench_config())
+    configured = Tvl1.of(settings["flow"])
+    factor = settings["magnify"]["factor"] if settings["magnify"]["method"] != "none" else 1.0
+    trials = {"OpenCV's defaults": OPENCV_DEFAULTS, "the config's": configured}
+    trials |= {name: dataclasses.replace(OPENCV_DEFAULTS, **change) for name, change in TVL1_TRIALS.items()}
+    keys = ("raw_epe_moving_px", "raw_epe_crop_px", "magnified_epe_moving_px", "magnified_epe_crop_px", "cpu_seconds")
 
-    def camera(image: np.ndarray) -> np.ndarray:
-        return np.clip(np.rint(image + rng.normal(0, NOISE_SD, image.shape)), 0, 255).astype(np.uint8)
+    def usable(cases: tuple) -> list:
+        return [case for case in cases if photos is not None or case.photo not in FACE_RECOGNITION_PHOTOS]
 
-    pairs = []
-    for name in PHOTOS:
-        still = photo_frame(name)
-        movement = region_movement(still, "brows", -1.5)
-        onset, apex = camera(still), camera(moved(still, movement, 1.0))
-        face = shared_detector().detect(onset)
-        box = square_box(face, frames["margin"], onset.shape[1], onset.shape[0])
-        size = frames["size"]
-        field = crop_resize(movement.field(onset.shape).astype(np.float32), box, size) * (size / box[2])
-        onset_gray = to_gray(crop_resize(onset, box, size))
-        apex_gray = match_gain(onset_gray, to_gray(crop_resize(apex, box, size)))
-        pairs.append((name, onset_gray, apex_gray, field))
-
-    def run(parameters: dict) -> dict:
-        seconds, errors, moving = [], [], []
-        for _, onset_gray, apex_gray, field in pairs:
-            start = _now()
-            flow = tvl1_with(parameters).calc(onset_gray, apex_gray, None)
-            seconds.append(_now() - start)
-            error = np.hypot(flow[..., 0], flow[..., 1] - field)
-            errors.append(float(error.mean()))
-            moving.append(float(error[np.abs(field) > 0.25].mean()))
+    def run(pairs: list, tried: dict) -> dict:
+        """Each setting's mean scores over `pairs` (none without the photographs: an empty record)."""
+        if not pairs:
+            return {}
+        scores: dict[str, list[dict]] = {name: [] for name in tried}
+        for pair in pairs:
+            for name, tvl1 in tried.items():
+                scores[name].append(score(pair, tvl1, factor))
+        base = scores["OpenCV's defaults"]
         return {
-            "seconds_per_pair": statistics.mean(seconds),
-            "endpoint_error_px": statistics.mean(errors),
-            "endpoint_error_moving_px": statistics.mean(moving),
+            name: {
+                "settings": dataclasses.asdict(tried[name]),
+                **{key: statistics.mean(row[key] for row in rows) for key in keys},
+                "cpu_ratio_to_opencv_defaults": sum(row["cpu_seconds"] for row in rows)
+                / sum(row["cpu_seconds"] for row in base),
+            }
+            for name, rows in scores.items()
         }
 
-    by_threads = {}
-    for count in threads:
-        cv2.setNumThreads(count)
-        by_threads[str(count)] = run({})
-    cv2.setNumThreads(1)
-    trials = [{"parameters": TVL1_DEFAULTS | trial, "changed": trial, **run(trial)} for trial in TVL1_TRIALS]
+    def known(cases: list) -> list:
+        return [known_pair(case, settings, photos, seed=index) for index, case in enumerate(cases)]
+
+    development = usable(DEVELOPMENT)
+    clips = clip_pairs(settings, work / "tvl1_clips")
+    result = {
+        "development_cases": [case.name for case in development],
+        "development": run(known(development), trials),
+        "development_clips": [pair.case.name for pair in clips],
+        "development_clip_pairs": run(clips, trials),
+        "magnification_factor": factor,
+        "error": "mean end-point error (crop px, medians subtracted) where the known field moves over 0.25 px "
+        "(raw pair) or factor x 0.25 px (magnified pair, against factor x field), and over the crop",
+        "seconds": "CPU seconds of TV-L1 on the magnified pair (what the flow stage computes), one OpenCV thread",
+    }
+    if held_out:
+        cases = usable(HELD_OUT)
+        chosen = {name: trials[name] for name in ("OpenCV's defaults", "the config's")}
+        result |= {"held_out_cases": [case.name for case in cases], "held_out": run(known(cases), chosen)}
+    return result
+
+
+def bench_pages(work: Path, pages: int) -> dict:
+    """Bytes of `pages` review pages (`microau.inference.review`, no entries: the script dominates)
+    written each carrying plotly's script, and written into one folder sharing one copy."""
+    from microau.inference.review import ReviewPage
+
+    alone, shared = work / "pages_alone", work / "pages_shared"
+    for number in range(pages):
+        page = ReviewPage(f"bench page {number}", None)
+        page.write(alone / f"page{number}.html")
+        page.write(shared / f"page{number}.html", share_script=True)
+
+    def size(folder: Path) -> int:
+        return sum(path.stat().st_size for path in folder.iterdir())
+
     return {
-        "pairs": [name for name, *_ in pairs],
-        "crop_px": frames["size"],
-        "known_shift_px": 1.5,
-        "noise_sd": NOISE_SD,
-        "default_parameters_by_opencv_threads": by_threads,
-        "stopping_parameters_on_one_thread": trials,
-        "error": "mean endpoint error against the applied field over the crop, and where it moves over 0.25 px",
+        "pages": pages,
+        "self_contained_bytes": size(alone),
+        "shared_script_bytes": size(shared),
+        "files_shared": sorted(path.name for path in shared.iterdir()),
+        "note": "pages without entries; each entry adds its images (JPEG data URIs) to either kind alike",
     }
 
 
@@ -328,11 +360,12 @@ def bench_features(work: Path, samples_tsv: Path, model: str) -> dict:
 
 
 def _training_step_factory(model_name: str, batch: int, device: str):
-    """Two step functions over the same model and batch: cached states vs re-running frozen blocks."""
+    """Step functions over the same model and batch: cached states (by precision) vs re-running frozen blocks."""
     import open_clip
     import torch
 
     from microau.aus import AU_PROMPTS
+    from microau.model.device import autocast
     from microau.model.features import ClipSpec, frozen_visual_states, load_clip
     from microau.model.losses import contrastive_loss, gd_loss, multitask_loss
     from microau.model.micro_au_clip import MicroAUCLIP
@@ -358,22 +391,23 @@ def _training_step_factory(model_name: str, batch: int, device: str):
     prompt_tokens = tokenizer(prompts).to(device)
     temperature = math.exp(-initial_logit_scale(settings["temperature"], float(clip.logit_scale.detach())))
 
-    def step(states, text_frozen) -> None:
-        out = model(states, au_tokens)
-        text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
-        contrastive = contrastive_loss(
-            out["features"],
-            text,
-            labels,
-            temperature,
-            CONTRASTIVE[settings["contrastive"]],
-            settings["label_matrix_target"],
-        )
-        loss = (
-            multitask_loss(out["logits"], labels)
-            + settings["alpha"] * contrastive
-            + settings["beta"] * gd_loss(out["dependency"], labels)
-        )
+    def step(states, text_frozen, precision: str = "fp32") -> None:
+        with autocast(torch.device(device), precision):
+            out = model(states, au_tokens)
+            text = model.encode_texts(text_frozen).view(len(aus), 2, -1)
+            contrastive = contrastive_loss(
+                out["features"].float(),
+                text.float(),
+                labels,
+                temperature,
+                CONTRASTIVE[settings["contrastive"]],
+                settings["label_matrix_target"],
+            )
+            loss = (
+                multitask_loss(out["logits"].float(), labels)
+                + settings["alpha"] * contrastive
+                + settings["beta"] * gd_loss(out["dependency"].float(), labels)
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -386,8 +420,8 @@ def _training_step_factory(model_name: str, batch: int, device: str):
             x = block(x, attn_mask=clip.attn_mask)
         return {"states": x, "mask": clip.attn_mask, "end": prompt_tokens.argmax(dim=-1)}
 
-    def cached() -> None:
-        step(cached_states, cached_text)
+    def cached(precision: str = "fp32") -> None:
+        step(cached_states.float(), cached_text, precision)
 
     def naive() -> None:
         with torch.no_grad():
@@ -403,6 +437,13 @@ def _training_step_factory(model_name: str, batch: int, device: str):
 
 
 def bench_training_step(model_name: str, batch: int, steps: int, device: str) -> dict:
+    """Median seconds of the cached step and the naive one in fp32, and of the cached step in each
+    precision the device has (`microau.model.device`), interleaved step by step so that a shared
+    machine's load falls on each alike."""
+    import torch
+
+    from microau.model.device import PRECISIONS, PrecisionError, check_precision
+
     cached, naive, sync = _training_step_factory(model_name, batch, device)
     timings = {}
     for name, step in (("cached", cached), ("naive", naive)):
@@ -415,7 +456,33 @@ def bench_training_step(model_name: str, batch: int, steps: int, device: str) ->
             sync()
             samples.append(_now() - start)
         timings[name] = statistics.median(samples)
+    precisions = []
+    for precision in PRECISIONS:
+        try:
+            check_precision(torch.device(device), precision)
+        except PrecisionError:
+            continue
+        precisions.append(precision)
+        cached(precision)
+        sync()
+    wall: dict[str, list[float]] = {precision: [] for precision in precisions}
+    cpu: dict[str, list[float]] = {precision: [] for precision in precisions}
+    for _ in range(steps):
+        for precision in precisions:
+            start, start_cpu = _now(), time.process_time()
+            cached(precision)
+            sync()
+            wall[precision].append(_now() - start)
+            cpu[precision].append(time.process_time() - start_cpu)
+    step_seconds = {precision: statistics.median(samples) for precision, samples in wall.items()}
+    step_cpu = {precision: statistics.median(samples) for precision, samples in cpu.items()}
     return {
+        "cached_step_seconds_by_precision": step_seconds,
+        "cached_step_cpu_seconds_by_precision": step_cpu,
+        "speedup_over_fp32": {precision: step_seconds["fp32"] / seconds for precision, seconds in step_seconds.items()},
+        "cpu_speedup_over_fp32": {precision: step_cpu["fp32"] / seconds for precision, seconds in step_cpu.items()},
+        "precision_note": "CPU seconds (every thread of this process) are the measure on a shared machine; wall "
+        "seconds an upper bound",
         "model": model_name,
         "batch": batch,
         "device": device,
@@ -596,6 +663,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--loso-size", default="26,10,80", help="subjects,samples per subject,epochs")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to time (default all)")
     parser.add_argument("--real-clips", type=int, default=8, help="clips of real photographs for real_faces")
+    parser.add_argument(
+        "--photos", type=Path, help="face_recognition's tests/test_images, for tvl1's cases of its photographs"
+    )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="tvl1: also score OpenCV's defaults and the config's on held-out cases",
+    )
+    parser.add_argument("--pages", type=int, default=10, help="review pages written for pages")
     args = parser.parse_args(argv)
     config = bench_config()
     model = args.model or config["clip"]["model"]
@@ -610,7 +686,9 @@ def main(argv: list[str]) -> int:
         if "real_faces" in args.parts:
             write_json(args.out / "real_faces.json", bench_real_faces(work, args.real_clips))
         if "tvl1" in args.parts:
-            write_json(args.out / "tvl1.json", bench_tvl1(sorted({1, available_cores()})))
+            write_json(args.out / "tvl1.json", bench_tvl1(work, args.photos, args.held_out))
+        if "pages" in args.parts:
+            write_json(args.out / "pages.json", bench_pages(work, args.pages))
         if "synthetic" not in args.parts:
             return 0
         preprocess, samples_tsv = bench_preprocess(work, args.subject_count, args.samples_per_subject)

@@ -46,7 +46,7 @@ from microau.inference.predict import (
     onset_and_motion_apex,
     stored_preprocessing,
 )
-from microau.inference.review import ReviewPage
+from microau.inference.review import ReviewPage, review_target
 from microau.io.fold_files import read_model
 from microau.io.prediction_rows import STATUS_OK, Prediction, PredictionRow, clip_columns, clip_record, write_clip_rows
 from microau.preprocess.chain import STEPS, PreparedPair, StepClock, prepare_pair
@@ -476,7 +476,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=job_count, help="processes preparing clips (default: every core this process may use)"
     )
-    parser.add_argument("--review", type=Path, help="also write this HTML review page of the clips (opens offline)")
+    parser.add_argument(
+        "--review",
+        type=Path,
+        help="also write this HTML review page of the clips (opens offline); a folder gets <--out's name>.html, "
+        "sharing plotly's script with the pages beside it",
+    )
     args = parser.parse_args(argv)
     clips = find_clips(args.clips)
     started = time.perf_counter()
@@ -507,8 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_clip_rows(args.out, rows, analyser.pair_model.au_names, analyser.pair_model.emotion_classes())
     if page:
-        page.write(args.review)
-        print(f"review page -> {args.review}", file=sys.stderr)
+        review, share_script = review_target(args.review, args.out.stem)
+        page.write(review, share_script)
+        print(f"review page -> {review}", file=sys.stderr)
     if args.eaf_dir:
         from microau.datasets.elan import elan_mapping, write_analyse_eafs
 

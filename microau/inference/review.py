@@ -1,6 +1,10 @@
 """The review page of `microau analyse --review` and `microau spot --model --review`: one HTML file
 that opens offline (plotly's bundled JavaScript and every image inside it, as data URIs).
 
+Pages written into one folder (`--review` given a folder, as the spotting workflow's page per
+video is) share one copy of plotly's 4.7 MB script beside them instead (`shared_script`, named by
+plotly's version so a folder never mixes two), and still open from disk without a network.
+
 Per clip (or spotted micro-expression): the onset and apex crops, the flow image the model read,
 the PTA weights of the active AUs painted on the apex crop (the paper's Fig. 5, computed by
 `microau.model.attention.attention_map` as the report's attention figure is), the AU probabilities, the
@@ -121,8 +125,9 @@ class ReviewPage:
         whose points with `customdata` open the entry of that index."""
         self.timeline = figure
 
-    def html(self) -> str:
-        """The whole page: plotly's JavaScript, the entries as JSON, the table and the panels."""
+    def html(self, script_src: str | None = None) -> str:
+        """The whole page: plotly's JavaScript (inline, or loaded from `script_src` beside the page),
+        the entries as JSON, the table and the panels."""
         from plotly.offline import get_plotlyjs
 
         data = {
@@ -135,17 +140,51 @@ class ReviewPage:
         payload = json.dumps(data).replace("</", "<\\/")
         return PAGE.format(
             title=html.escape(self.title),
-            plotly=get_plotlyjs(),
+            plotly=f'<script src="{html.escape(script_src)}"></script>'
+            if script_src
+            else f"<script>{get_plotlyjs()}</script>",
             data=payload,
             script=SCRIPT,
             style=STYLE,
         )
 
-    def write(self, path: Path) -> None:
-        """The page, written whole or not at all."""
+    def write(self, path: Path, share_script: bool = False) -> None:
+        """The page, written whole or not at all; with `share_script` it loads plotly's script from the
+        copy beside it (`shared_script`), else it carries the script itself."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        source = shared_script(Path(path).parent) if share_script else None
         with atomic_open(path) as handle:
-            handle.write(self.html())
+            handle.write(self.html(source))
+
+
+def script_name() -> str:
+    """The file name of plotly's script beside pages that share it: `plotly-<version>.min.js`."""
+    import plotly
+
+    return f"plotly-{plotly.__version__}.min.js"
+
+
+def shared_script(folder: Path) -> str:
+    """Plotly's script in `folder` (written there, whole, unless a page's writer did already: pages
+    written at once by parallel jobs write the same bytes), as the name a page beside it loads."""
+    from plotly.offline import get_plotlyjs
+
+    path = Path(folder) / script_name()
+    script = get_plotlyjs().encode()
+    if not path.is_file() or path.stat().st_size != len(script):
+        with atomic_open(path, "wb") as handle:
+            handle.write(script)
+    return path.name
+
+
+def review_target(path: Path, name: str) -> tuple[Path, bool]:
+    """Where `--review path` writes the page called `name`, and whether it shares plotly's script: a
+    folder (one that exists, or a path without the .html suffix) gets `<name>.html` beside one shared
+    copy of the script; a file path gets a page that carries the script itself."""
+    path = Path(path)
+    if path.is_dir() or path.suffix.lower() != ".html":
+        return path / f"{name}.html", True
+    return path, False
 
 
 STYLE = """
@@ -170,7 +209,7 @@ td.on { font-weight: bold; background: #ffe3d6; }
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>{style}</style>
-<script>{plotly}</script>
+{plotly}
 </head><body>
 <h1>{title}</h1>
 <div id="errors"></div>

@@ -16,6 +16,11 @@
 
 The device decides where a job computes, not what it computes: it is no training setting (a
 changed device retrains nothing), and `model.pt` records where it was made (`describe`).
+
+The number format a job computes in is `train.precision` (PRECISIONS), a training setting: `fp32`,
+or torch's autocast to `bf16` (a CPU with native bfloat16, AVX-512 BF16 or AMX, or a GPU that
+has it) or to `fp16` (GPUs only, with a gradient scaler: fp16 gradients underflow unscaled).
+`check_precision` refuses a format the device lacks rather than emulate it at a fraction of fp32's speed.
 """
 
 from __future__ import annotations
@@ -33,12 +38,49 @@ import torch
 from microau.errors import MicroauError
 
 CHOICES = "auto, cpu, cuda or cuda:N"
+PRECISIONS = ("fp32", "bf16", "fp16")
 LOCK_DIR_ENV = "MICROAU_GPU_LOCK_DIR"
 VISIBLE_ENV = "CUDA_VISIBLE_DEVICES"
 
 
 class DeviceError(MicroauError):
     """--device names no device this job can use; the message names the flag and the reason."""
+
+
+class PrecisionError(MicroauError):
+    """train.precision names a number format the job's device cannot compute in; the message says which."""
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX tiles), as torch's own kernels test it."""
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def check_precision(device: torch.device, precision: str) -> None:
+    """PrecisionError unless `device` computes in `precision` (module docstring)."""
+    if precision not in PRECISIONS:
+        raise PrecisionError(f"train.precision {precision!r}: choose {', '.join(PRECISIONS)}")
+    if precision == "fp32":
+        return
+    if device.type == "cuda":
+        if precision == "bf16" and not torch.cuda.is_bf16_supported():
+            raise PrecisionError(f"train.precision bf16: {describe(device)} has no bfloat16 (choose fp16 or fp32)")
+        return
+    if precision == "fp16":
+        raise PrecisionError(f"train.precision fp16 needs a CUDA GPU (this job runs on {device}); choose bf16 or fp32")
+    if not cpu_has_bf16():
+        raise PrecisionError("train.precision bf16: this CPU has no native bfloat16 (AVX-512 BF16 or AMX); choose fp32")
+
+
+def autocast(device: torch.device, precision: str) -> torch.autocast:
+    """torch's autocast to `precision` on `device`; fp32 disables it (every operation as written)."""
+    dtype = torch.float16 if precision == "fp16" else torch.bfloat16
+    return torch.autocast(device.type, dtype=dtype, enabled=precision != "fp32")
+
+
+def grad_scaler(device: torch.device, precision: str) -> torch.amp.GradScaler:
+    """The loss scaler of fp16 training; for fp32 and bf16 a disabled one (scale, step, update pass through)."""
+    return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
 
 
 def lock_dir() -> Path:

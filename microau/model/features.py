@@ -3,7 +3,8 @@ features stage, which computes the frozen visual states of every sample for the 
 (`microau.io.feature_cache`).
 
 The cache holds the hidden states that enter the last k visual blocks, so training runs only the
-trainable tail and never the frozen blocks again.
+trainable tail and never the frozen blocks again. The frozen blocks run under `train.precision`'s
+autocast (`microau.model.device`); the cache stores float16 states whatever the precision.
 """
 
 from __future__ import annotations
@@ -162,16 +163,20 @@ def build_cache(
     config_hash: str,
     out: Path,
     device: torch.device,
+    precision: str,
     batch_size: int = 32,
 ) -> int:
     """Write the feature cache of one dataset (`microau.io.feature_cache`), running the frozen blocks on
-    `device` (`microau.model.device.claimed_device`); returns the number of samples."""
+    `device` (`microau.model.device.claimed_device`) in `precision`; returns the number of samples."""
     import cv2
     import torch
+
+    from microau.model.device import autocast, check_precision
 
     samples = read_rows(samples_tsv)[1]
     if not samples:
         raise FeaturesError(f"{samples_tsv} holds no samples")
+    check_precision(device, precision)
     model = load_clip(spec).to(device)
     grid = patch_grid(model)
     blocks = len(model.visual.transformer.resblocks)
@@ -195,7 +200,7 @@ def build_cache(
             landmarks = read_landmarks(landmarks_dir / f"{row['sample']}.csv")
             au_tokens.append(au_token_indices(landmarks, aus, image_size, grid))
             labels.append([int(row[au_name(au)]) for au in aus])
-        with torch.no_grad():
+        with torch.no_grad(), autocast(device, precision):
             states = frozen_visual_states(model, torch.stack(images).to(device), trainable_blocks)
         tokens_list.append(states.to(torch.float16).cpu().numpy())
     cache = FeatureCache(
@@ -236,7 +241,7 @@ def features_main(argv: list[str]) -> int:
     import torch
 
     from microau.model.device import CHOICES as DEVICE_CHOICES
-    from microau.model.device import claimed_device
+    from microau.model.device import PRECISIONS, claimed_device
 
     parser = argparse.ArgumentParser(prog="microau features", description="cache frozen CLIP states in HDF5")
     parser.add_argument("--samples", type=Path, required=True)
@@ -250,6 +255,9 @@ def features_main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument(
         "--device", required=True, help=f"{DEVICE_CHOICES} (microau.model.device: auto claims a free GPU, else cpu)"
+    )
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, required=True, help="number format of the frozen blocks (train.precision)"
     )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -267,6 +275,7 @@ def features_main(argv: list[str]) -> int:
             args.config_hash,
             args.out,
             device,
+            args.precision,
         )
     print(f"cached {n} samples of {args.samples} -> {args.out}")
     return 0

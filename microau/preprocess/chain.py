@@ -23,7 +23,7 @@ from microau.preprocess.crop import (
     face_in_crop,
     shared_detector,
 )
-from microau.preprocess.flow import flow_of_pair
+from microau.preprocess.flow import Tvl1, flow_of_pair
 from microau.preprocess.landmarks import FaceMesh68, flow_image_landmarks
 from microau.preprocess.magnify import magnify_pair
 
@@ -83,7 +83,13 @@ def prepare_pair(
     magnified = magnify_pair(onset_crop, apex_crop, magnify["factor"], magnify["levels"], magnify["method"])
     clock.lap("magnification")
     *_, image = flow_of_pair(
-        onset_crop, magnified, flow["subtract_median"], flow["image_size"], flow["third_channel"], flow["clip_px"]
+        onset_crop,
+        magnified,
+        flow["subtract_median"],
+        flow["image_size"],
+        flow["third_channel"],
+        flow["clip_px"],
+        Tvl1.of(flow),
     )
     clock.lap("flow")
     face = face_in_crop(detection, box, frames["size"])

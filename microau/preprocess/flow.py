@@ -1,5 +1,9 @@
 """`microau flow`: TV-L1 optical flow from the onset crop to the (magnified) apex crop.
 
+TV-L1 is OpenCV's DualTVL1 with the config's pyramid and stopping settings (`Tvl1`, the schema's
+`flow.tvl1_*` keys, chosen on sub-pixel warps of real face photographs: docs/performance.md),
+computed on the crop resized to `flow.tvl1_size` and brought back to crop pixels.
+
 The apex's gain is matched to the onset's first (lamp flicker is not motion); the median flow,
 which on a face crop is the head's global shift, is subtracted unless --no-subtract-median.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -37,14 +42,63 @@ class FlowError(MicroauError):
     """The frames or the settings cannot give a flow image; the message says which and why."""
 
 
-def tvl1_flow(onset_gray: np.ndarray, apex_gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dense TV-L1 flow (OpenCV's default parameters) from onset to apex: (u, v) float32 pixels."""
+@dataclass(frozen=True)
+class Tvl1:
+    """The TV-L1 settings the config chooses (`flow.tvl1_<field>`): pyramid scales, warps per scale,
+    the stopping threshold epsilon and the inner and outer iteration limits, and the side of the
+    square image it runs at (None: the crop's own). OpenCV's other parameters (tau, lambda, theta,
+    scale step, median filtering) stay its defaults."""
+
+    scales: int
+    warps: int
+    epsilon: float
+    inner_iterations: int
+    outer_iterations: int
+    size: int | None
+
+    @classmethod
+    def of(cls, flow: dict) -> Tvl1:
+        """The settings in a config's flow section; a section without any (stored in the model.pt of a
+        microau that had no such keys) means what that microau computed, OPENCV_DEFAULTS."""
+        fields = cls.__dataclass_fields__
+        if not any(f"tvl1_{field}" in flow for field in fields):
+            return OPENCV_DEFAULTS
+        return cls(**{field: flow[f"tvl1_{field}"] for field in fields})
+
+    def create(self) -> cv2.optflow.DualTVL1OpticalFlow:
+        tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
+        tvl1.setScalesNumber(self.scales)
+        tvl1.setWarpingsNumber(self.warps)
+        tvl1.setEpsilon(self.epsilon)
+        tvl1.setInnerIterations(self.inner_iterations)
+        tvl1.setOuterIterations(self.outer_iterations)
+        return tvl1
+
+
+OPENCV_DEFAULTS = Tvl1(scales=5, warps=5, epsilon=0.01, inner_iterations=30, outer_iterations=10, size=None)
+"""OpenCV's DualTVL1 defaults, which every flow of microau computed before the flow.tvl1_* keys."""
+
+
+def tvl1_flow(onset_gray: np.ndarray, apex_gray: np.ndarray, tvl1: Tvl1) -> tuple[np.ndarray, np.ndarray]:
+    """Dense TV-L1 flow from onset to apex: (u, v) float32 pixels of the images as given, computed at
+    `tvl1.size` (area-resampled) and resampled back (bilinear, vectors rescaled) when that differs."""
     if onset_gray.shape != apex_gray.shape or onset_gray.ndim != 2:
         raise FlowError(
             f"flow needs two single-channel images of one shape, got {onset_gray.shape} and {apex_gray.shape}"
         )
-    flow = cv2.optflow.DualTVL1OpticalFlow_create().calc(onset_gray, apex_gray, None)
-    return np.ascontiguousarray(flow[..., 0]), np.ascontiguousarray(flow[..., 1])
+    height, width = onset_gray.shape
+    side = tvl1.size
+    if side is None or (side, side) == (height, width):
+        flow = tvl1.create().calc(onset_gray, apex_gray, None)
+        return np.ascontiguousarray(flow[..., 0]), np.ascontiguousarray(flow[..., 1])
+    interpolation = cv2.INTER_AREA if side < min(height, width) else cv2.INTER_CUBIC
+    onset_small, apex_small = (
+        cv2.resize(image, (side, side), interpolation=interpolation) for image in (onset_gray, apex_gray)
+    )
+    flow = tvl1.create().calc(onset_small, apex_small, None)
+    u = cv2.resize(flow[..., 0], (width, height), interpolation=cv2.INTER_LINEAR) * np.float32(width / side)
+    v = cv2.resize(flow[..., 1], (width, height), interpolation=cv2.INTER_LINEAR) * np.float32(height / side)
+    return u, v
 
 
 def subtract_median(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
@@ -54,11 +108,11 @@ def subtract_median(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def crop_flow(
-    onset: np.ndarray, apex: np.ndarray, remove_median: bool
+    onset: np.ndarray, apex: np.ndarray, remove_median: bool, tvl1: Tvl1
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """The stage's flow: grayscale, apex gain matched to the onset (flicker), TV-L1, median removed."""
     onset_gray = to_gray(onset)
-    u, v = tvl1_flow(onset_gray, match_gain(onset_gray, to_gray(apex)))
+    u, v = tvl1_flow(onset_gray, match_gain(onset_gray, to_gray(apex)), tvl1)
     if not remove_median:
         return u, v, (0.0, 0.0)
     return subtract_median(u, v)
@@ -107,12 +161,31 @@ def flow_image(u: np.ndarray, v: np.ndarray, image_size: int, third_channel: str
 
 
 def flow_of_pair(
-    onset: np.ndarray, apex: np.ndarray, subtract_median: bool, image_size: int, third_channel: str, clip_px: float
+    onset: np.ndarray,
+    apex: np.ndarray,
+    subtract_median: bool,
+    image_size: int,
+    third_channel: str,
+    clip_px: float,
+    tvl1: Tvl1,
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float], np.ndarray]:
     """The flow step of the per-sample chain: `crop_flow` (u, v at crop resolution and the median
     removed) and its RGB flow image, as the stage command, predict and the bench all compute it."""
-    u, v, median = crop_flow(onset, apex, subtract_median)
+    u, v, median = crop_flow(onset, apex, subtract_median, tvl1)
     return u, v, median, flow_image(u, v, image_size, third_channel, clip_px)
+
+
+def optional_side(text: str) -> int | None:
+    """--tvl1-size: a side in pixels, or none."""
+    if text.lower() == "none":
+        return None
+    try:
+        side = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a side in pixels or none, got {text!r}") from None
+    if side < 16:
+        raise argparse.ArgumentTypeError(f"a side of at least 16 pixels, got {side}")
+    return side
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,9 +205,25 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="remove the global (median) motion, or keep it (--no-subtract-median)",
     )
+    parser.add_argument("--tvl1-scales", type=int, required=True, help="TV-L1 pyramid scales")
+    parser.add_argument("--tvl1-warps", type=int, required=True, help="TV-L1 warps per scale")
+    parser.add_argument("--tvl1-epsilon", type=float, required=True, help="TV-L1 stopping threshold")
+    parser.add_argument("--tvl1-inner-iterations", type=int, required=True, help="TV-L1 inner iteration limit")
+    parser.add_argument("--tvl1-outer-iterations", type=int, required=True, help="TV-L1 outer iteration limit")
+    parser.add_argument(
+        "--tvl1-size", type=optional_side, required=True, help="side TV-L1 runs at (none: the crop's own)"
+    )
     parser.add_argument("--out-npz", type=Path, required=True, help="u, v float32 at crop resolution")
     parser.add_argument("--out-image", type=Path, required=True, help="flow image (PNG, channels R=u G=v B=third)")
     args = parse_stage_args(parser, argv)
+    tvl1 = Tvl1(
+        args.tvl1_scales,
+        args.tvl1_warps,
+        args.tvl1_epsilon,
+        args.tvl1_inner_iterations,
+        args.tvl1_outer_iterations,
+        args.tvl1_size,
+    )
     u, v, median, image = flow_of_pair(
         read_image(args.onset),
         read_image(args.apex),
@@ -142,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         args.image_size,
         args.third_channel,
         args.clip_px,
+        tvl1,
     )
     meta = {"subtracted_median": median, "third_channel": args.third_channel, "clip_px": args.clip_px}
     with atomic_open(args.out_npz, "wb") as handle:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from microau.inference.parallel import job_count
-from microau.inference.review import ReviewPage
+from microau.inference.review import ReviewPage, review_target
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
 from microau.io.prediction_rows import INTERVAL_COLUMNS, PredictionRow, write_interval_rows
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
@@ -144,7 +144,8 @@ def parser_of() -> argparse.ArgumentParser:
     parser.add_argument(
         "--review",
         type=Path,
-        help="also write this HTML review page (the timeline; with --model each micro-expression)",
+        help="also write this HTML review page (the timeline; with --model each micro-expression); a folder "
+        "gets <--name>.html, sharing plotly's script with the pages beside it",
     )
     parser.add_argument(
         "--truth",
@@ -179,8 +180,9 @@ def write_review(
     intervals = [i for kind in spotted for i in kind.intervals]
     signals = {kind.kind: (kind.signal, kind.threshold) for kind in spotted}
     page.set_timeline(timeline_figure(Timeline(source.fps, signals, intervals, truth), clickable=bool(page.entries)))
-    page.write(args.review)
-    print(f"{PROG}: review page -> {args.review}", file=sys.stderr)
+    review, share_script = review_target(args.review, name)
+    page.write(review, share_script)
+    print(f"{PROG}: review page -> {review}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from microau.io.training_state import (
     restore_rng,
     write_state,
 )
+from microau.model.device import autocast, grad_scaler
 from microau.model.losses import contrastive_loss, gd_loss, global_contrastive_loss, multitask_loss
 from microau.model.mer import zero_shot_scores
 from microau.model.micro_au_clip import MicroAUCLIP
@@ -64,11 +65,6 @@ def text_similarity(model: MicroAUCLIP, prompt_frozen: dict[str, torch.Tensor], 
     (TextSi of Table III: near 1 when the text tail cannot tell them apart)."""
     text = torch.nn.functional.normalize(model.encode_texts(prompt_frozen).float(), dim=-1).view(n_aus, 2, -1)
     return float((text[:, 0] * text[:, 1]).sum(dim=-1).mean())
-
-
-def mixed_precision(device: torch.device) -> torch.autocast:
-    """bfloat16 autocast on a GPU; on the CPU everything stays float32."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
 def batch_losses(
@@ -134,14 +130,16 @@ def fit(
     """SGD on the training samples, one history row per epoch; a non-finite epoch loss stops the run
     (DivergedError) before anything is written. The state is saved in `job.out_dir`
     (`microau.io.training_state`) at the end of the first epoch `job.checkpoint_seconds` after the
-    last save (0: every epoch), and a state saved there by the run with `fingerprint` is resumed."""
+    last save (0: every epoch), and a state saved there by the run with `fingerprint` is resumed.
+    Each batch runs under `settings.precision`'s autocast (`microau.model.device`); fp16's loss
+    scaler is not saved with the state, so a resumed fp16 run finds its scale again in a few steps."""
     settings, out_dir, log = job.settings, job.out_dir, job.log
     device = tensors.tokens.device
     n_aus = tensors.labels.shape[1]
     optimizer = build_optimizer(model, logit_scale, settings)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[settings.lr_drop_epoch], gamma=0.1)
     generator = torch.Generator().manual_seed(settings.seed)
-    autocast = mixed_precision(device)
+    scaler = grad_scaler(device, settings.precision)
     train_rows = torch.from_numpy(train_idx).to(device)
     history = []
     saved = read_state(out_dir, fingerprint)
@@ -161,11 +159,12 @@ def fit(
         order = train_rows[torch.randperm(len(train_rows), generator=generator).to(device)]
         sums = torch.zeros(4, device=device)
         for batch in order.split(settings.batch_size):
-            with autocast:
+            with autocast(device, settings.precision):
                 loss, ce, cl, gd = batch_losses(model, tensors, batch, texts, settings, logit_scale)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             if logit_scale.requires_grad:
                 with torch.no_grad():
                     logit_scale.clamp_(0, MAX_LOGIT_SCALE)
@@ -213,13 +212,19 @@ def fit(
 
 
 def predict_held_out(
-    model: MicroAUCLIP, data: FeatureCache, tensors: CacheTensors, test_idx: np.ndarray, texts: FoldTexts
+    model: MicroAUCLIP,
+    data: FeatureCache,
+    tensors: CacheTensors,
+    test_idx: np.ndarray,
+    texts: FoldTexts,
+    precision: str,
 ) -> HeldOutPredictions:
-    """P_n(on), both readings' zero-shot MER scores and the AU features of the held-out samples."""
+    """P_n(on), both readings' zero-shot MER scores and the AU features of the held-out samples,
+    computed in the `precision` the model was trained in."""
     model.eval()
     device = tensors.tokens.device
     test_rows = torch.from_numpy(test_idx).to(device)
-    with torch.no_grad(), mixed_precision(device):
+    with torch.no_grad(), autocast(device, precision):
         out = model(tensors.tokens[test_rows].float(), tensors.au_tokens[test_rows])
         prompt_features = model.encode_texts(texts.prompts).view(len(data.aus), 2, -1)
         class_features = model.encode_texts(texts.classes)

@@ -19,6 +19,7 @@ import torch
 from microau.io.feature_cache import FeatureCache, read_cache, read_pooled
 from microau.io.fold_files import TrainingRun, write_run
 from microau.io.training_state import remove_state, run_fingerprint
+from microau.model.device import check_precision
 from microau.model.device import describe as describe_device
 from microau.model.features import ClipSpec, WeightsError, load_clip, weights_id
 from microau.model.micro_au_clip import MicroAUCLIP
@@ -70,6 +71,7 @@ def train_split(data: FeatureCache, caches: list[Path], split: Split, job: Train
     """Train on the `split.train` samples of `data` (read from `caches`), predict the `split.test`
     ones (None: none, the final model) and write the run in `job.out_dir`."""
     settings, options, device = job.settings, job.options, job.device
+    check_precision(device, settings.precision)
     clip_model = cache_clip(data, " + ".join(str(path) for path in caches))
     texts = prepare_texts(clip_model, data, split.train, settings, device)
     torch.manual_seed(settings.seed)
@@ -80,7 +82,9 @@ def train_split(data: FeatureCache, caches: list[Path], split: Split, job: Train
     fingerprint = run_fingerprint(caches, split.held_out, asdict(settings), options.as_dict())
     name = f"fold {split.held_out}" if split.held_out else "final model"
     history = fit(model, tensors, split.train, texts, logit_scale, job, name, fingerprint)
-    predictions = None if split.test is None else predict_held_out(model, data, tensors, split.test, texts)
+    predictions = (
+        None if split.test is None else predict_held_out(model, data, tensors, split.test, texts, settings.precision)
+    )
     run = TrainingRun(
         state_dict={k: v.cpu() for k, v in model.state_dict().items()},
         options=options.as_dict(),

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from microau.errors import MicroauError
+from microau.model.device import PRECISIONS
 from microau.model.losses import LABEL_MATRIX_TARGETS
 from microau.model.micro_au_clip import ModelOptions
 from microau.model.temperature import check_temperature
@@ -35,6 +36,7 @@ class TrainSettings:
     label_matrix_target: str
     mer_classes: dict[str, list[int]]
     mer_combinations: dict[str, list[list[int]]]
+    precision: str
 
     def __post_init__(self) -> None:
         check_temperature(self.temperature)
@@ -44,6 +46,8 @@ class TrainSettings:
             raise ValueError(
                 f"label_matrix_target must be one of {list(LABEL_MATRIX_TARGETS)}, got '{self.label_matrix_target}'"
             )
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {list(PRECISIONS)}, got '{self.precision}'")
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Clips of real photographs: the movement goes where its field says, the apex search finds the
-known apex through `microau analyse`'s own preparation, and the flow bench's TV-L1 takes its parameters."""
+known apex through `microau analyse`'s own preparation."""
 
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ from microau.bench.photo_clips import (
     photo_frame,
     region_movement,
 )
-from microau.bench.throughput import TVL1_DEFAULTS, bench_config, tvl1_with
+from microau.bench.throughput import bench_config
 from microau.inference.analyse import Clip, prepare_clip
 from microau.plan.workflow import preprocess_settings
 from microau.preprocess.chain import STEPS
@@ -41,22 +41,3 @@ def test_the_apex_search_finds_the_known_apex_of_photo_clips_and_every_step_is_t
         assert prepared.status is None
         assert abs(int(prepared.row["apex"]) - clip.apex) <= 1, clip.name
         assert set(prepared.seconds | prepared.pair.seconds) == set(STEPS) - {"model"}
-
-
-def test_the_flow_bench_sets_tvl1s_stopping_parameters():
-    tvl1 = tvl1_with({"epsilon": 0.05, "warps": 3})
-    assert tvl1.getEpsilon() == pytest.approx(0.05) and tvl1.getWarpingsNumber() == 3
-    assert (
-        tvl1.getInnerIterations() == TVL1_DEFAULTS["inner_iterations"]
-        and tvl1.getScalesNumber() == TVL1_DEFAULTS["scales"]
-    )
-    import cv2
-
-    default = cv2.optflow.DualTVL1OpticalFlow_create()  # TVL1_DEFAULTS are OpenCV's own
-    assert (
-        default.getEpsilon(),
-        default.getInnerIterations(),
-        default.getOuterIterations(),
-        default.getWarpingsNumber(),
-        default.getScalesNumber(),
-    ) == pytest.approx(tuple(TVL1_DEFAULTS.values()))

@@ -108,6 +108,10 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
                 "--clip-px",
                 str(flow_settings["clip_px"]),
                 "--subtract-median" if flow_settings["subtract_median"] else "--no-subtract-median",
+                *(
+                    f"--tvl1-{key.replace('_', '-')}={flow_settings[f'tvl1_{key}'] or 'none'}"
+                    for key in ("scales", "warps", "epsilon", "inner_iterations", "outer_iterations", "size")
+                ),
             ]
         )
         == 0
@@ -278,6 +282,7 @@ def test_fold_model_reproduces_its_own_held_out_prediction(tmp_path):
         "test",
         cache,
         CPU,
+        "fp32",
     )
     train_fold(
         cache, "subB", TrainingJob(FAST, model_options(), tmp_path / "fold", CPU, 0, log=print, preprocess=PREPROCESS)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from plotly.offline import get_plotlyjs
 
 from microau.cli import main as cli_main
-from microau.inference.review import attention_of, attention_overlay
+from microau.inference.review import attention_of, attention_overlay, review_target, script_name
 from microau.io.prediction_rows import Prediction
 from microau.model.decision import active_aus
 from tests.inference.test_analyse import astronaut_clip, write_folder, write_video
@@ -288,3 +289,36 @@ def test_the_long_video_page_shows_the_signal_and_each_spotted_interval_in_a_bro
         assert browser.text("#detail-title") == "micro 2: ok"
     finally:
         browser.close()
+
+
+@needs_chromium
+def test_pages_written_into_one_folder_share_plotlys_script_and_still_open_offline(tmp_path):
+    video = astronaut_long(tmp_path / "long.avi", (45,), count=90)
+    config = tmp_path / "config.yaml"
+    config.write_text("spotting: {}\n")
+    pages = tmp_path / "pages"
+    for name in ("first", "second"):
+        argv = ["spot", "--video", str(video), "--config", str(config), "--name", name, "--quiet"]
+        assert cli_main([*argv, "--out", str(tmp_path / f"{name}.csv"), "--review", str(pages)]) == 0
+    assert cli_main([*argv, "--out", str(tmp_path / "alone.csv"), "--review", str(tmp_path / "alone.html")]) == 0
+    script = script_name()
+    assert sorted(path.name for path in pages.iterdir()) == sorted(["first.html", "second.html", script])
+    assert (pages / script).read_text() == get_plotlyjs()
+    for page in (pages / "first.html", pages / "second.html"):
+        text = page.read_text()
+        assert text.count("<script src") == 1 and f'<script src="{script}"></script>' in text
+        assert len(text) < 100_000 and 'src="http' not in text
+        result = browse(page, tmp_path / f"profile-{page.stem}", "--dump-dom")
+        assert_no_script_error(result, result.stdout)
+        timeline = result.stdout.split('<div id="timeline"', 1)[1].split('<h2 id="detail-title">', 1)[0]
+        assert 'class="main-svg"' in timeline  # plotly, loaded from the shared copy, drew the timeline
+    alone = tmp_path / "alone.html"
+    assert_offline(alone)
+    assert get_plotlyjs() in alone.read_text()
+
+
+def test_a_folder_gets_a_page_of_that_name_and_a_file_path_a_page_that_carries_its_script(tmp_path):
+    (tmp_path / "existing.html").mkdir()
+    assert review_target(tmp_path / "pages", "v1") == (tmp_path / "pages" / "v1.html", True)
+    assert review_target(tmp_path / "existing.html", "v1") == (tmp_path / "existing.html" / "v1.html", True)
+    assert review_target(tmp_path / "page.html", "v1") == (tmp_path / "page.html", False)

@@ -13,7 +13,15 @@ import pytest
 import torch
 
 from microau.model import device as device_module
-from microau.model.device import DeviceError, claimed_device, parse_device
+from microau.model.device import (
+    DeviceError,
+    PrecisionError,
+    autocast,
+    check_precision,
+    claimed_device,
+    grad_scaler,
+    parse_device,
+)
 
 
 @pytest.fixture
@@ -148,3 +156,47 @@ def test_the_device_is_no_training_setting() -> None:
     assert train_settings(config, "tiny", config["variant"], 1) == before and "device" not in before
     rule = (Path(__file__).parents[2] / "workflow" / "rules" / "train.smk").read_text()
     assert 'device=config["train"]["device"]' in rule.split("params:")[0] and "--device {resources.device}" in rule
+
+
+def test_fp32_runs_everywhere_and_autocast_is_off() -> None:
+    check_precision(torch.device("cpu"), "fp32")
+    with autocast(torch.device("cpu"), "fp32"):
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.float32
+    assert not grad_scaler(torch.device("cpu"), "fp32").is_enabled()
+
+
+def test_bf16_on_a_cpu_with_native_bfloat16_computes_in_bfloat16(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(device_module, "cpu_has_bf16", lambda: True)
+    check_precision(torch.device("cpu"), "bf16")
+    with autocast(torch.device("cpu"), "bf16"):
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
+    assert not grad_scaler(torch.device("cpu"), "bf16").is_enabled()
+
+
+def test_a_cpu_without_native_bfloat16_or_fp16_on_a_cpu_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(device_module, "cpu_has_bf16", lambda: False)
+    with pytest.raises(PrecisionError, match=r"^train.precision bf16: this CPU has no native bfloat16 .*choose fp32$"):
+        check_precision(torch.device("cpu"), "bf16")
+    with pytest.raises(PrecisionError, match=r"^train.precision fp16 needs a CUDA GPU .*choose bf16 or fp32$"):
+        check_precision(torch.device("cpu"), "fp16")
+    with pytest.raises(PrecisionError, match="choose fp32, bf16, fp16"):
+        check_precision(torch.device("cpu"), "fp8")
+
+
+@pytest.mark.parametrize("has_bf16", [True, False])
+def test_on_a_gpu_fp16_runs_with_a_loss_scaler_and_bf16_where_the_gpu_has_it(
+    monkeypatch: pytest.MonkeyPatch, has_bf16: bool
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: has_bf16)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: "Mock GPU")
+    gpu = torch.device("cuda", 0)
+    check_precision(gpu, "fp16")
+    check_precision(gpu, "fp32")
+    if has_bf16:
+        check_precision(gpu, "bf16")
+    else:
+        with pytest.raises(PrecisionError, match=r"^train.precision bf16: cuda:0 \(Mock GPU\) has no bfloat16"):
+            check_precision(gpu, "bf16")
+    # torch disables a CUDA autocast without CUDA: the formats and the scaler are checked on the CPU
+    assert autocast(torch.device("cpu"), "fp16").fast_dtype == torch.float16
+    assert grad_scaler(torch.device("cpu"), "fp16").is_enabled()

@@ -6,6 +6,7 @@ from microau.aus import au_token_indices
 from microau.cli import main as cli_main
 from microau.io.feature_cache import read_cache
 from microau.io.weights_record import read_weights_record, write_weights_record
+from microau.model.device import cpu_has_bf16
 from microau.model.features import (
     ClipSpec,
     WeightsError,
@@ -95,7 +96,7 @@ def test_vit_b32_cache_read_as_training_reads_it_reproduces_open_clip_every_toke
     samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=3)
     cache = tmp_path / "features.h5"
     build_cache(
-        samples, tmp_path / "flow", tmp_path / "landmarks", spec, 3, AUS, "testhash", cache, torch.device("cpu")
+        samples, tmp_path / "flow", tmp_path / "landmarks", spec, 3, AUS, "testhash", cache, torch.device("cpu"), "fp32"
     )
     data = read_cache(cache)
     model = load_clip(spec)
@@ -137,6 +138,8 @@ def test_features_refuses_more_trainable_blocks_than_the_encoder_has_in_one_line
         str(tmp_path / "features.h5"),
         "--device",
         "cpu",
+        "--precision",
+        "fp32",
     ]
     assert cli_main([*argv, "--trainable-blocks", "4"]) == 2
     err = capsys.readouterr().err.strip()
@@ -147,3 +150,22 @@ def test_features_refuses_more_trainable_blocks_than_the_encoder_has_in_one_line
     assert capsys.readouterr().err.strip() == (
         f"microau features: error: cannot read flow image {tmp_path / 'flow' / 'sub01_EP00.png'}"
     )
+
+
+@pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bfloat16")
+def test_a_bf16_cache_holds_the_same_float16_states_within_bfloat16s_precision(tmp_path):
+    from microau.model.features import build_cache
+    from tests.helpers import write_tiny_inputs
+
+    samples = write_tiny_inputs(tmp_path, subjects=("sub01",), per_subject=3)
+    caches = {}
+    for precision in ("fp32", "bf16"):
+        out = tmp_path / f"{precision}.h5"
+        args = (tmp_path / "flow", tmp_path / "landmarks", ClipSpec(TINY, "none"), 2, AUS, "testhash", out)
+        build_cache(samples, *args, torch.device("cpu"), precision)
+        caches[precision] = read_cache(out)
+    fp32, bf16 = caches["fp32"].tokens, caches["bf16"].tokens
+    assert fp32.dtype == bf16.dtype == np.float16 and fp32.shape == bf16.shape
+    assert not np.array_equal(fp32, bf16)
+    relative = np.abs(bf16.astype(np.float32) - fp32) / (np.abs(fp32).astype(np.float32).max() + 1e-6)
+    assert float(relative.max()) < 0.05

@@ -58,7 +58,8 @@ def test_dataset_entries_are_coerced_through_their_definition():
         (
             {"flow": {"clip_pix": 2}},
             "config key 'flow': Additional properties are not allowed ('clip_pix' was unexpected) (allowed keys: "
-            "clip_px, image_size, subtract_median, third_channel)",
+            "clip_px, image_size, subtract_median, third_channel, tvl1_epsilon, tvl1_inner_iterations, "
+            "tvl1_outer_iterations, tvl1_scales, tvl1_size, tvl1_warps)",
         ),
         ({"flow": {"clip_px": "fast"}}, "config key 'flow.clip_px': 'fast' is not of type 'number'"),
         (

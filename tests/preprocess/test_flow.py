@@ -10,8 +10,18 @@ import numpy as np
 import pytest
 
 from microau.preprocess import flow
-from microau.preprocess.flow import STRAIN_LENGTH_PX, crop_flow, flow_image, optical_strain, subtract_median, tvl1_flow
+from microau.preprocess.flow import (
+    OPENCV_DEFAULTS,
+    STRAIN_LENGTH_PX,
+    Tvl1,
+    crop_flow,
+    flow_image,
+    optical_strain,
+    subtract_median,
+    tvl1_flow,
+)
 from microau.preprocess.images import write_image
+from tests.helpers import schema_config
 
 SIZE = 256
 
@@ -34,7 +44,7 @@ def bump(peak: float, x: float, y: float, sigma: float) -> np.ndarray:
 
 
 def test_recovers_a_known_shift() -> None:
-    u, v = tvl1_flow(texture(), texture((0.8, -0.5)))
+    u, v = tvl1_flow(texture(), texture((0.8, -0.5)), OPENCV_DEFAULTS)
     assert u.dtype == np.float32 and u.shape == (SIZE, SIZE)
     assert float(np.median(u)) == pytest.approx(0.8, abs=0.1)
     assert float(np.median(v)) == pytest.approx(-0.5, abs=0.1)
@@ -42,12 +52,12 @@ def test_recovers_a_known_shift() -> None:
 
 def test_median_subtraction_removes_global_shift_and_keeps_local_motion() -> None:
     local = bump(1.0, 128, 128, 12)
-    u, v, median = crop_flow(texture(), texture((0.6 + local, 0.3)), remove_median=True)
+    u, v, median = crop_flow(texture(), texture((0.6 + local, 0.3)), True, OPENCV_DEFAULTS)
     assert median == pytest.approx((0.6, 0.3), abs=0.1)
     assert abs(float(np.median(u))) < 1e-6 and abs(float(np.median(v))) < 1e-6
     assert float(u[120:137, 120:137].mean()) > 0.5
     assert float(np.abs(u[:40, :40]).mean()) < 0.1
-    u_raw, _, none = crop_flow(texture(), texture((0.6 + local, 0.3)), remove_median=False)
+    u_raw, _, none = crop_flow(texture(), texture((0.6 + local, 0.3)), False, OPENCV_DEFAULTS)
     assert none == (0.0, 0.0) and float(np.median(u_raw)) == pytest.approx(0.6, abs=0.1)
 
 
@@ -57,6 +67,48 @@ def test_subtract_median_is_exact() -> None:
     u2, v2, median = subtract_median(u, v)
     assert median == (2.0, 7.5)
     assert not u2.any() and float(np.median(v2)) == 0.0
+
+
+def tvl1_flags(tvl1: Tvl1) -> list[str]:
+    """`microau flow`'s TV-L1 arguments, as the flow rule passes them."""
+    return [
+        *("--tvl1-scales", str(tvl1.scales), "--tvl1-warps", str(tvl1.warps), "--tvl1-epsilon", str(tvl1.epsilon)),
+        *("--tvl1-inner-iterations", str(tvl1.inner_iterations), "--tvl1-outer-iterations", str(tvl1.outer_iterations)),
+        *("--tvl1-size", "none" if tvl1.size is None else str(tvl1.size)),
+    ]
+
+
+@pytest.mark.parametrize("size", [None, 128, 192])
+def test_each_setting_reaches_opencv_and_a_smaller_size_still_gives_crop_pixels(size) -> None:
+    onset, apex = texture(), texture((bump(1.2, 128, 128, 20), 0.3))
+    tvl1 = Tvl1(scales=2, warps=1, epsilon=0.02, inner_iterations=30, outer_iterations=10, size=size)
+    u, v = tvl1_flow(onset, apex, tvl1)
+    assert u.shape == v.shape == (SIZE, SIZE) and u.dtype == v.dtype == np.float32
+    assert float(u[122:135, 122:135].mean()) == pytest.approx(1.15, abs=0.15)
+    assert float(np.median(v)) == pytest.approx(0.3, abs=0.1)
+    made = tvl1.create()
+    assert (made.getScalesNumber(), made.getWarpingsNumber(), made.getEpsilon()) == (2, 1, 0.02)
+    other = tvl1_flow(onset, apex, OPENCV_DEFAULTS)[0]
+    assert not np.array_equal(u, other)
+
+
+def test_the_config_names_every_tvl1_setting_and_a_model_of_an_earlier_microau_means_opencvs_defaults() -> None:
+    flow_section = schema_config()["flow"]
+    tvl1 = Tvl1.of(flow_section)
+    assert [tvl1.scales, tvl1.warps, tvl1.epsilon, tvl1.size] == [
+        flow_section[f"tvl1_{key}"] for key in ("scales", "warps", "epsilon", "size")
+    ]
+    earlier = {key: value for key, value in flow_section.items() if not key.startswith("tvl1_")}
+    assert Tvl1.of(earlier) == OPENCV_DEFAULTS
+    made = cv2.optflow.DualTVL1OpticalFlow_create()
+    assert OPENCV_DEFAULTS == Tvl1(
+        made.getScalesNumber(),
+        made.getWarpingsNumber(),
+        made.getEpsilon(),
+        made.getInnerIterations(),
+        made.getOuterIterations(),
+        None,
+    )
 
 
 def test_flow_image_encoding_is_fixed_scale() -> None:
@@ -106,6 +158,7 @@ def test_cli_writes_npz_and_rgb_png(tmp_path: Path) -> None:
         "--clip-px",
         "3.0",
         "--subtract-median",
+        *tvl1_flags(Tvl1.of(schema_config()["flow"])),
         "--out-npz",
         str(npz),
         "--out-image",

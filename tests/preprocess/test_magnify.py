@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 
 from microau.preprocess import magnify
-from microau.preprocess.flow import tvl1_flow
+from microau.preprocess.flow import Tvl1, tvl1_flow
 from microau.preprocess.images import read_image, to_gray, write_image
 from microau.preprocess.magnify import MagnifyError, collapse_pyramid, laplacian_pyramid, magnify_pair
+from tests.helpers import schema_config
 
 SIZE = 256
+TVL1 = Tvl1.of(schema_config()["flow"])  # the flow stage's TV-L1
 # Displacement magnified by `microau magnify` x3, as a share of 3 x the shift (see the known-answer test).
 KNOWN_ANSWER_SHIFTS_PX = (0.25, 0.5, 1.0, 2.0)
 
@@ -52,7 +54,7 @@ def magnified_displacement_ratios(method: str, tmp_path: Path) -> list[float]:
         args = ["--onset", str(onset), "--apex", str(apex), "--method", method, "--factor", "3", "--levels", "4"]
         args += ["--out", str(out)]
         assert magnify.main(args) == 0
-        u, v = tvl1_flow(to_gray(read_image(onset)), to_gray(read_image(out)))
+        u, v = tvl1_flow(to_gray(read_image(onset)), to_gray(read_image(out)), TVL1)
         assert abs(float(np.median(v))) < 0.05
         ratios.append(float(np.median(u)) / (3.0 * shift))
     print(f"{method}:", ", ".join(f"{shift} px {ratio:.2f}" for shift, ratio in zip(KNOWN_ANSWER_SHIFTS_PX, ratios)))
@@ -61,7 +63,7 @@ def magnified_displacement_ratios(method: str, tmp_path: Path) -> list[float]:
 
 def test_the_measuring_flow_is_accurate_on_the_texture() -> None:
     for shift in (0.75, 1.5, 3.0, 6.0):
-        u, _ = tvl1_flow(face_sized_texture(), face_sized_texture(shift))
+        u, _ = tvl1_flow(face_sized_texture(), face_sized_texture(shift), TVL1)
         assert float(np.median(u)) == pytest.approx(shift, abs=0.05)
 
 
@@ -113,7 +115,7 @@ def test_pyramid_collapses_back_to_the_image() -> None:
 def test_subpixel_translation_is_amplified_by_the_factor(factor: float, method: str) -> None:
     onset, apex = texture(), texture(0.3, 0.0)
     magnified = magnify_pair(onset, apex, factor, 4, method)
-    u, v = tvl1_flow(onset, magnified)
+    u, v = tvl1_flow(onset, magnified, TVL1)
     assert float(np.median(u)) == pytest.approx(0.3 * factor, rel=0.15)
     assert abs(float(np.median(v))) < 0.05
 

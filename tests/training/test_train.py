@@ -18,6 +18,7 @@ from microau.io.fold_files import (
     read_history,
     read_model,
 )
+from microau.model.device import cpu_has_bf16
 from microau.training.run import train_fold
 from microau.training.settings import TrainingJob
 from microau.training.splits import SplitError, loso_split
@@ -329,3 +330,55 @@ def test_history_records_the_temperature_each_epoch(tiny_cache, tmp_path, settin
 def test_an_unknown_temperature_is_rejected():
     with pytest.raises(ValueError, match="temperature must be one of"):
         train_settings(temperature="hot")
+
+
+needs_bf16 = pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bfloat16")
+
+
+@needs_bf16
+def test_a_bf16_fold_trains_under_autocast_and_predicts_near_the_fp32_fold(tiny_cache, tmp_path):
+    for name, precision in (("fp32", "fp32"), ("bf16", "bf16")):
+        settings = dataclasses.replace(FAST, precision=precision)
+        train_fold(
+            tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path / name, CPU, 0, log=lambda m: None)
+        )
+    fp32, bf16 = (read_fold_predictions(tmp_path / name / PREDICTIONS_CSV) for name in ("fp32", "bf16"))
+    probs = [np.array([float(row[f"AU{au:02d}_prob"]) for row in rows for au in AUS]) for rows in (fp32, bf16)]
+    assert not np.array_equal(probs[0], probs[1])  # computed in another format
+    np.testing.assert_allclose(probs[1], probs[0], atol=0.05)
+    assert read_model(tmp_path / "bf16" / MODEL_PT)["settings"]["precision"] == "bf16"
+
+
+def test_an_fp16_fold_steps_through_the_loss_scaler(tiny_cache, tmp_path, monkeypatch):
+    """The GPU path (fp16 autocast and its scaler) run on the CPU, whose autocast also has fp16."""
+    from microau.training import loop, run
+
+    scaled = []
+    real = loop.grad_scaler
+
+    def recording(device, precision):
+        scaler = real(device, precision)
+        original = scaler.scale
+        scaler.scale = lambda loss: scaled.append(loss.dtype) or original(loss)
+        return scaler
+
+    monkeypatch.setattr(loop, "grad_scaler", recording)
+    monkeypatch.setattr(run, "check_precision", lambda device, precision: None)
+    settings = dataclasses.replace(FAST, precision="fp16")
+    train_fold(tiny_cache, "sub01", TrainingJob(settings, model_options(), tmp_path, CPU, 0, log=lambda m: None))
+    assert scaled and all(dtype == torch.float32 for dtype in scaled)
+    rows = read_fold_predictions(tmp_path / PREDICTIONS_CSV)
+    assert all(0 <= float(row["AU01_prob"]) <= 1 for row in rows)
+
+
+def test_a_precision_the_device_lacks_is_one_line_before_training(tiny_cache, tmp_path, capsys):
+    code = cli_main(train_argv(tiny_cache, tmp_path, {"precision": "fp16"}))
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("microau train: error: train.precision fp16 needs a CUDA GPU")
+    assert not (tmp_path / MODEL_PT).exists()
+
+
+def test_an_unknown_precision_is_rejected():
+    with pytest.raises(ValueError, match="precision must be one of"):
+        dataclasses.replace(FAST, precision="fp8")

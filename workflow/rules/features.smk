@@ -43,12 +43,13 @@ rule features:
         config_hash=from_wildcards(plan.features_hash, "dataset"),
         flow_dir=lambda wc, input: Path(input.flow[0]).parent,
         landmarks_dir=lambda wc, input: Path(input.landmarks[0]).parent,
+        precision=config["train"]["precision"],
     shell:
         "microau features --samples {input.samples} --flow-dir {params.flow_dir:q}"
         " --landmarks-dir {params.landmarks_dir:q} --model {params.model}"
         " --pretrained {params.pretrained:q} --trainable-blocks {params.k} --aus {params.aus}"
         " --config-hash {params.config_hash} --threads {threads} --device {resources.device}"
-        " --out {output} > {log} 2>&1"
+        " --precision {params.precision} --out {output} > {log} 2>&1"
 
 
 rule features_all:

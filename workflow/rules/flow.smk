@@ -17,9 +17,18 @@ rule flow:
             if config["flow"]["subtract_median"]
             else "--no-subtract-median"
         ),
+        scales=config["flow"]["tvl1_scales"],
+        warps=config["flow"]["tvl1_warps"],
+        epsilon=config["flow"]["tvl1_epsilon"],
+        inner=config["flow"]["tvl1_inner_iterations"],
+        outer=config["flow"]["tvl1_outer_iterations"],
+        tvl1_size=config["flow"]["tvl1_size"] or "none",
     shell:
         "microau flow --onset {input.onset} --apex {input.apex} --image-size {params.size}"
         " --third-channel {params.channel} --clip-px {params.clip_px} {params.median}"
+        " --tvl1-scales {params.scales} --tvl1-warps {params.warps} --tvl1-epsilon {params.epsilon}"
+        " --tvl1-inner-iterations {params.inner} --tvl1-outer-iterations {params.outer}"
+        " --tvl1-size {params.tvl1_size}"
         " --out-npz {output.npz} --out-image {output.image} --threads {threads} > {log} 2>&1"
 
 

@@ -73,10 +73,11 @@ rule spot:
         subject=lambda wc: long_video(wc)["subject"],
         kinds=lambda wc: " ".join(planned(plan.spotting_kinds)(wc.long_dataset)),
         settings=SPOTTING_JSON,
+        review_dir=lambda wc, output: Path(output.review).parent,
     shell:
         "microau spot --video {params.source:q} --fps {params.fps} --name {wildcards.video}"
         " --subject {params.subject} --kinds {params.kinds} --settings-json {params.settings:q}"
-        " --out {output.intervals} --review {output.review} --truth {input.truth}"
+        " --out {output.intervals} --review {params.review_dir:q} --truth {input.truth}"
         " --threads {threads} --quiet > {log} 2>&1"
 
 

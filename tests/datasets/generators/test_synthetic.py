@@ -24,8 +24,9 @@ from microau.datasets.generators.synthetic import (
     sample_displacement,
     synthesize,
 )
-from microau.preprocess.flow import crop_flow
+from microau.preprocess.flow import Tvl1, crop_flow
 from tests.fake_releases import SHIPPED_CONFIG, paper_flags
+from tests.helpers import schema_config
 
 SUBJECTS, PER_SUBJECT = 2, 3
 
@@ -129,7 +130,7 @@ def test_motion_is_at_the_active_au_and_nowhere_else(release: Path, truth: dict)
     x1, y1 = (landmarks.max(axis=0) + 30).astype(int)
     onset = cv2.imread(str(frame_path(release, sample, sample["onset"])))[y0:y1, x0:x1]
     apex = cv2.imread(str(frame_path(release, sample, sample["apex"])))[y0:y1, x0:x1]
-    u, v, _ = crop_flow(onset, apex, remove_median=True)
+    u, v, _ = crop_flow(onset, apex, True, Tvl1.of(schema_config()["flow"]))
     truth_u, truth_v = field[y0:y1, x0:x1, 0], field[y0:y1, x0:x1, 1]
     magnitude = np.hypot(truth_u, truth_v)
     active = magnitude > 0.5 * magnitude.max()
