@@ -22,8 +22,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from microau.datasets.index import IndexResult
 
 from microau.io.atomic import atomic_open
 from microau.version import __version__
@@ -64,37 +68,12 @@ def bench_model_options(config: dict):
     return ModelOptions(**model_options(config, BENCH_DATASET, config["variant"]))
 
 
-def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
-    """Per-sample seconds of each preprocessing stage with the default settings, each step the
-    function its stage command runs (`microau.preprocess.chain`), in-process, models built once beforehand, on one
-    OpenCV thread as in each pipeline job (so the figure is per core);
-    the other magnification and landmark methods are timed on the same crops beside them."""
-    import cv2
-
+def synthesized_index(work: Path, config: dict, subjects: int, per_subject: int) -> tuple[IndexResult, float]:
+    """The bench's synthetic release written under `work` and indexed with the demo's reader; the
+    index and the synthesis seconds."""
     from microau.datasets import build_index
     from microau.datasets.generators.synthetic import synthesize
-    from microau.io.landmarks_csv import write_landmarks
-    from microau.io.sample_table import write_table
-    from microau.plan.workflow import preprocess_settings
-    from microau.preprocess import landmarks as landmark_methods
-    from microau.preprocess import magnify as magnify_methods
-    from microau.preprocess.crop import crop_face_box, crop_pair, shared_detector
-    from microau.preprocess.flow import Tvl1, flow_of_pair
-    from microau.preprocess.images import write_image
-    from microau.preprocess.landmarks import flow_image_landmarks, shared_mesh, shared_shape_predictor
-    from microau.preprocess.magnify import magnify_pair
 
-    config = bench_config()
-    preprocess = preprocess_settings(config)
-    frames, magnify, flow = (preprocess[section] for section in ("frames", "magnify", "flow"))
-    landmark_method = preprocess["landmarks"]["method"]
-    others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
-    magnify_methods_timed = [magnify["method"], *others]
-    landmark_methods_timed = [
-        landmark_method,
-        *(m for m in landmark_methods.installed_methods() if m != landmark_method),
-    ]
-    cv2.setNumThreads(1)
     start = _now()
     synthesize(
         work / "release", seed=config["synthetic"]["seed"], subjects=subjects, per_subject=per_subject, threads=1
@@ -106,44 +85,88 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
         dataset["reader"],
         work / "release",
         frames_layout=dataset["frames_layout"],
-        missing_apex=frames["missing_apex"],
+        missing_apex=config["frames"]["missing_apex"],
         aus=dataset["aus"],
         class3=dataset["class3"],
     )
+    return index, synth_seconds
+
+
+def time_sample(
+    row: tuple, work: Path, preprocess: dict, methods: dict[str, list[str]], times: dict[str, list[float]]
+) -> None:
+    """One sample's stages timed into `times`: the crop, then each magnification method with the
+    flow after it and each landmark method; the default methods' outputs written under `work`."""
+    from microau.io.landmarks_csv import write_landmarks
+    from microau.preprocess.crop import crop_face_box, crop_pair
+    from microau.preprocess.flow import Tvl1, flow_of_pair
+    from microau.preprocess.images import write_image
+    from microau.preprocess.landmarks import flow_image_landmarks
+    from microau.preprocess.magnify import magnify_pair
+
+    frames, magnify, flow = (preprocess[section] for section in ("frames", "magnify", "flow"))
+    size = flow["image_size"]
+    t0 = _now()
+    onset, apex, info = crop_pair(
+        row.sample, Path(row.onset_path), Path(row.apex_path), frames["size"], frames["margin"]
+    )
+    times["frames"].append(_now() - t0)
+    face = crop_face_box(info)
+    for method in methods["magnify"]:
+        t0 = _now()
+        magnified = magnify_pair(onset, apex, magnify["factor"], magnify["levels"], method)
+        t1 = _now()
+        *_, image = flow_of_pair(
+            onset, magnified, flow["subtract_median"], size, flow["third_channel"], flow["clip_px"], Tvl1.of(flow)
+        )
+        t2 = _now()
+        times.setdefault(f"magnify[{method}]", []).append(t1 - t0)
+        times.setdefault(f"flow[after {method}]", []).append(t2 - t1)
+        if method == magnify["method"]:
+            write_image(work / "flow" / f"{row.sample}.png", image[:, :, ::-1])
+    for method in methods["landmarks"]:
+        t0 = _now()
+        points = flow_image_landmarks(apex, method, face, size, name=row.sample)
+        times.setdefault(f"landmarks[{method}]", []).append(_now() - t0)
+        if method == preprocess["landmarks"]["method"]:
+            write_landmarks(work / "landmarks" / f"{row.sample}.csv", points)
+
+
+def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict, Path]:
+    """Per-sample seconds of each preprocessing stage with the default settings, each step the
+    function its stage command runs (`microau.preprocess.chain`), in-process, models built once beforehand, on one
+    OpenCV thread as in each pipeline job (so the figure is per core);
+    the other magnification and landmark methods are timed on the same crops beside them."""
+    import cv2
+
+    from microau.io.sample_table import write_table
+    from microau.plan.workflow import preprocess_settings
+    from microau.preprocess import landmarks as landmark_methods
+    from microau.preprocess import magnify as magnify_methods
+    from microau.preprocess.crop import shared_detector
+    from microau.preprocess.landmarks import shared_mesh, shared_shape_predictor
+
+    config = bench_config()
+    preprocess = preprocess_settings(config)
+    magnify = preprocess["magnify"]
+    landmark_method = preprocess["landmarks"]["method"]
+    others = (m for m in magnify_methods.METHODS if m not in (magnify["method"], "none"))
+    methods = {
+        "magnify": [magnify["method"], *others],
+        "landmarks": [landmark_method, *(m for m in landmark_methods.installed_methods() if m != landmark_method)],
+    }
+    cv2.setNumThreads(1)
+    index, synth_seconds = synthesized_index(work, config, subjects, per_subject)
     samples_tsv = work / "samples.tsv"
     write_table(index.samples, samples_tsv)
     shared_detector(), shared_shape_predictor()
-    if "mediapipe" in landmark_methods_timed:
+    if "mediapipe" in methods["landmarks"]:
         shared_mesh()
     times: dict[str, list[float]] = {"frames": []}
     (work / "flow").mkdir()
     (work / "landmarks").mkdir()
-    size = flow["image_size"]
     for row in index.samples.itertuples():
-        t0 = _now()
-        onset, apex, info = crop_pair(
-            row.sample, Path(row.onset_path), Path(row.apex_path), frames["size"], frames["margin"]
-        )
-        times["frames"].append(_now() - t0)
-        face = crop_face_box(info)
-        for method in magnify_methods_timed:
-            t0 = _now()
-            magnified = magnify_pair(onset, apex, magnify["factor"], magnify["levels"], method)
-            t1 = _now()
-            *_, image = flow_of_pair(
-                onset, magnified, flow["subtract_median"], size, flow["third_channel"], flow["clip_px"], Tvl1.of(flow)
-            )
-            t2 = _now()
-            times.setdefault(f"magnify[{method}]", []).append(t1 - t0)
-            times.setdefault(f"flow[after {method}]", []).append(t2 - t1)
-            if method == magnify["method"]:
-                write_image(work / "flow" / f"{row.sample}.png", image[:, :, ::-1])
-        for method in landmark_methods_timed:
-            t0 = _now()
-            points = flow_image_landmarks(apex, method, face, size, name=row.sample)
-            times.setdefault(f"landmarks[{method}]", []).append(_now() - t0)
-            if method == landmark_method:
-                write_landmarks(work / "landmarks" / f"{row.sample}.csv", points)
+        time_sample(row, work, preprocess, methods, times)
     per_sample = {stage: statistics.mean(values) for stage, values in times.items()}
     core_seconds = (
         per_sample[f"magnify[{magnify['method']}]"]
@@ -154,7 +177,7 @@ def bench_preprocess(work: Path, subjects: int, per_subject: int) -> tuple[dict,
         "samples": len(index.samples),
         "synthesis_seconds": synth_seconds,
         "default_methods": {"magnify": magnify["method"], "landmarks": landmark_method},
-        "landmark_methods_timed": landmark_methods_timed,
+        "landmark_methods_timed": methods["landmarks"],
         "seconds_per_sample": per_sample,
         "magnify_flow_landmarks_seconds_per_sample": core_seconds,
         "target": "magnify + flow + landmarks (default methods) under 1 s per sample per core",

@@ -117,6 +117,54 @@ def build_optimizer(model: MicroAUCLIP, logit_scale: torch.nn.Parameter, setting
     return torch.optim.SGD(groups, momentum=settings.momentum)
 
 
+def resume_state(
+    saved: TrainingState,
+    model: MicroAUCLIP,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    logit_scale: torch.nn.Parameter,
+    generator: torch.Generator,
+) -> list[dict]:
+    """Put a saved run's weights, optimiser, schedule, temperature and random streams back; its history."""
+    model.load_state_dict(saved.model)
+    optimizer.load_state_dict(saved.optimizer)
+    scheduler.load_state_dict(saved.scheduler)
+    with torch.no_grad():
+        logit_scale.copy_(saved.logit_scale)
+    restore_rng(saved.rng, generator)
+    return saved.history
+
+
+def train_epoch(
+    model: MicroAUCLIP,
+    tensors: CacheTensors,
+    train_rows: torch.Tensor,
+    texts: FoldTexts,
+    logit_scale: torch.nn.Parameter,
+    settings: TrainSettings,
+    steps: tuple[torch.optim.Optimizer, torch.amp.GradScaler, torch.Generator],
+) -> list[float]:
+    """One pass over the training rows in a shuffled order; the sample-weighted means of the
+    loss and its three terms (multitask, contrastive, gd)."""
+    optimizer, scaler, generator = steps
+    device = tensors.tokens.device
+    model.train()
+    order = train_rows[torch.randperm(len(train_rows), generator=generator).to(device)]
+    sums = torch.zeros(4, device=device)
+    for batch in order.split(settings.batch_size):
+        with autocast(device, settings.precision):
+            loss, ce, cl, gd = batch_losses(model, tensors, batch, texts, settings, logit_scale)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        if logit_scale.requires_grad:
+            with torch.no_grad():
+                logit_scale.clamp_(0, MAX_LOGIT_SCALE)
+        sums += torch.stack([loss, ce, cl, gd]).detach() * len(batch)
+    return (sums / len(train_rows)).tolist()
+
+
 def fit(
     model: MicroAUCLIP,
     tensors: CacheTensors,
@@ -144,43 +192,24 @@ def fit(
     history = []
     saved = read_state(out_dir, fingerprint)
     if saved is not None:
-        model.load_state_dict(saved.model)
-        optimizer.load_state_dict(saved.optimizer)
-        scheduler.load_state_dict(saved.scheduler)
-        with torch.no_grad():
-            logit_scale.copy_(saved.logit_scale)
-        restore_rng(saved.rng, generator)
-        history = saved.history
+        history = resume_state(saved, model, optimizer, scheduler, logit_scale, generator)
         log(f"{name} resumes after epoch {saved.epoch}/{settings.epochs} from {Path(out_dir) / STATE_PT}")
     last_save = time.monotonic()
     for epoch in range(len(history) + 1, settings.epochs + 1):
         start = time.perf_counter()
-        model.train()
-        order = train_rows[torch.randperm(len(train_rows), generator=generator).to(device)]
-        sums = torch.zeros(4, device=device)
-        for batch in order.split(settings.batch_size):
-            with autocast(device, settings.precision):
-                loss, ce, cl, gd = batch_losses(model, tensors, batch, texts, settings, logit_scale)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            if logit_scale.requires_grad:
-                with torch.no_grad():
-                    logit_scale.clamp_(0, MAX_LOGIT_SCALE)
-            sums += torch.stack([loss, ce, cl, gd]).detach() * len(batch)
+        means = train_epoch(model, tensors, train_rows, texts, logit_scale, settings, (optimizer, scaler, generator))
         scheduler.step()
-        means = (sums / len(train_rows)).tolist()
         if not np.isfinite(means[0]):
             raise DivergedError(
                 f"{name} diverged: the training loss is {means[0]} at epoch {epoch} "
                 f"(lr_head {settings.lr_head}, lr_encoder {settings.lr_encoder}, options {model.options.as_dict()}); "
                 "no predictions were written"
             )
+        lr_factor = 0.1 if epoch > settings.lr_drop_epoch else 1.0
         row = {
             "epoch": epoch,
-            "lr_encoder": settings.lr_encoder * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
-            "lr_head": settings.lr_head * (0.1 if epoch > settings.lr_drop_epoch else 1.0),
+            "lr_encoder": settings.lr_encoder * lr_factor,
+            "lr_head": settings.lr_head * lr_factor,
             "loss": means[0],
             "multitask": means[1],
             "contrastive": means[2],
