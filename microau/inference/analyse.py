@@ -48,7 +48,7 @@ from microau.inference.predict import (
 )
 from microau.inference.review import ReviewPage, review_target
 from microau.io.fold_files import read_model
-from microau.io.prediction_rows import STATUS_OK, Prediction, PredictionRow, clip_columns, clip_record, write_clip_rows
+from microau.io.prediction_rows import STATUS_OK, Prediction, PredictionRow, clip_columns, row_record, write_clip_rows
 from microau.preprocess.chain import STEPS, PreparedPair, StepClock, prepare_pair
 from microau.preprocess.images import read_image
 from microau.preprocess.video import IMAGE_SUFFIXES, VIDEO_SUFFIXES, folder_images, is_video, natural_key, video_frames
@@ -425,7 +425,7 @@ class Analyser:
         """The rows under the clips CSV's columns (`microau.io.prediction_rows`), missing scores empty."""
         aus = self.pair_model.au_names
         columns = clip_columns(aus, self.pair_model.emotion_classes())
-        frame = pd.DataFrame([clip_record(row) for row in rows], columns=columns)
+        frame = pd.DataFrame([row_record(row) for row in rows], columns=columns)
         for column in ("onset", "apex", *(f"{au}_on" for au in aus)):
             frame[column] = frame[column].astype("Int64")
         return frame

@@ -1,17 +1,17 @@
-"""Predictions as rows: the one prediction record, and the two CSV files made of them (written and
-read back here only).
+"""Predictions as rows: the one prediction record, and the CSV files made of it (written and read
+back here only).
 
 A `Prediction` holds each AU's P(on), the AUs on (decided by `microau.model.decision`; this module
 carries the decision, it takes none), per reading of Eq. 13 the emotion and each class's score, and,
 for the review page, the AU tokens with their PTA weights. A `PredictionRow` is one prediction with
 the columns saying what it was made of (`context`: a clip's, or a spotted interval's) and its status.
 
-- The clips CSV of `microau analyse` (`write_clip_rows`): CLIP_COLUMNS, then per AU `<AU>_prob`
-  (P(on)) and `<AU>_on` (0/1), then per reading `mer_<reading>_<class>` (each class's score) and
-  `mer_<reading>_pred`, then `status`; numbers with six decimals, a failed clip's scores empty.
-- The analysis CSV of `microau spot --model` (`write_interval_rows`): INTERVAL_COLUMNS (frames and
-  seconds), per AU `<AU>` (P(on), four decimals), `active` (the AUs on, joined by +), per reading
-  `emotion_<reading>`; a header alone when nothing was spotted.
+Every file of rows has one schema: its context columns, then the prediction's (`prediction_columns`:
+per AU `<AU>_prob` (P(on)) and `<AU>_on` (0/1), then per reading `mer_<reading>_<class>` (each
+class's score) and `mer_<reading>_pred`), then `status`; numbers with six decimals, a row whose
+prediction failed with its scores empty. The context columns are CLIP_COLUMNS in the clips CSV of
+`microau analyse` (`write_clip_rows`) and INTERVAL_COLUMNS (frames and seconds) in the analysis CSV
+of `microau spot --model` (`write_interval_rows`).
 
 `read_clip_rows` and `read_interval_rows` give the rows back (context values as text), so a file
 read and written again is the same file.
@@ -33,7 +33,8 @@ from microau.io.atomic import atomic_open
 CLIP_COLUMNS = ("clip", "path", "kind", "onset", "onset_file", "onset_from", "apex", "apex_file", "apex_from")
 INTERVAL_COLUMNS = ("video", "kind", "onset", "apex", "offset", "onset_s", "apex_s", "offset_s")
 STATUS_OK = "ok"
-ACTIVE_SEPARATOR = "+"
+RowSchema = tuple[Sequence[str], Mapping[str, Sequence[str]]]
+"""A model's AUs and each reading's classes: what a file's prediction columns are made of."""
 
 
 class PredictionRowsError(MicroauError):
@@ -63,19 +64,29 @@ class PredictionRow:
     status: str = STATUS_OK
 
 
-def clip_columns(aus: Sequence[str], emotion_classes: Mapping[str, Sequence[str]]) -> list[str]:
-    """The clips CSV's columns for a model's AUs and each reading's classes, in the module's order."""
+def prediction_columns(aus: Sequence[str], emotion_classes: Mapping[str, Sequence[str]]) -> list[str]:
+    """A prediction's columns for a model's AUs and each reading's classes, in the module's order."""
     au_columns = [f"{au}_{kind}" for au in aus for kind in ("prob", "on")]
     mer_columns = [
         column
         for reading, names in emotion_classes.items()
         for column in [*(f"mer_{reading}_{name}" for name in names), f"mer_{reading}_pred"]
     ]
-    return [*CLIP_COLUMNS, *au_columns, *mer_columns, "status"]
+    return [*au_columns, *mer_columns]
 
 
-def clip_record(row: PredictionRow) -> dict[str, object]:
-    """A row as the clips CSV's columns hold it (numbers as numbers; a failed clip without scores)."""
+def clip_columns(aus: Sequence[str], emotion_classes: Mapping[str, Sequence[str]]) -> list[str]:
+    """The clips CSV's columns."""
+    return [*CLIP_COLUMNS, *prediction_columns(aus, emotion_classes), "status"]
+
+
+def interval_columns(aus: Sequence[str], emotion_classes: Mapping[str, Sequence[str]]) -> list[str]:
+    """The analysis CSV's columns."""
+    return [*INTERVAL_COLUMNS, *prediction_columns(aus, emotion_classes), "status"]
+
+
+def row_record(row: PredictionRow) -> dict[str, object]:
+    """A row as its file's columns hold it (numbers as numbers; a failed row without scores)."""
     record = dict(row.context)
     prediction = row.prediction
     if prediction is not None:
@@ -83,12 +94,13 @@ def clip_record(row: PredictionRow) -> dict[str, object]:
             record[f"{au}_prob"], record[f"{au}_on"] = p, int(au in prediction.active)
         for reading, scores in prediction.emotion_scores.items():
             record |= {f"mer_{reading}_{name}": score for name, score in scores.items()}
-            record[f"mer_{reading}_pred"] = prediction.emotions[reading]
+        for reading, emotion in prediction.emotions.items():
+            record[f"mer_{reading}_pred"] = emotion
     return record | {"status": row.status}
 
 
 def _cell(value: object) -> str:
-    """A clips CSV cell: floats with six decimals, nothing for a missing value."""
+    """A cell: floats with six decimals, nothing for a missing value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
@@ -96,17 +108,27 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def write_clip_rows(
-    path: Path, rows: Iterable[PredictionRow], aus: Sequence[str], emotion_classes: Mapping[str, Sequence[str]]
-) -> None:
-    """The clips CSV, written whole or not at all."""
-    columns = clip_columns(aus, emotion_classes)
+def _write(path: Path, rows: Iterable[PredictionRow], columns: Sequence[str]) -> None:
     with atomic_open(path, newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            record = clip_record(row)
+            record = row_record(row)
             writer.writerow([_cell(record.get(column)) for column in columns])
+
+
+def write_clip_rows(
+    path: Path, rows: Iterable[PredictionRow], aus: Sequence[str], emotion_classes: Mapping[str, Sequence[str]]
+) -> None:
+    """The clips CSV, written whole or not at all."""
+    _write(path, rows, clip_columns(aus, emotion_classes))
+
+
+def write_interval_rows(
+    path: Path, rows: Iterable[PredictionRow], aus: Sequence[str], emotion_classes: Mapping[str, Sequence[str]]
+) -> None:
+    """The analysis CSV of spotted intervals, written whole or not at all (a header alone when empty)."""
+    _write(path, rows, interval_columns(aus, emotion_classes))
 
 
 def _read(path: Path, required: Sequence[str], what: str) -> tuple[list[str], list[dict[str, str]]]:
@@ -120,13 +142,13 @@ def _read(path: Path, required: Sequence[str], what: str) -> tuple[list[str], li
     return columns, rows
 
 
-def read_clip_rows(path: str | Path) -> list[PredictionRow]:
-    """The rows of a clips CSV `write_clip_rows` wrote; a failed clip's prediction is None."""
-    columns, rows = _read(Path(path), [*CLIP_COLUMNS, "status"], "a clips CSV of microau analyse")
+def _read_rows(path: Path, context_columns: Sequence[str], what: str) -> list[PredictionRow]:
+    """The rows of a file `_write` wrote with `context_columns`; a failed row's prediction is None."""
+    columns, rows = _read(path, [*context_columns, "status"], what)
     aus = [column[: -len("_prob")] for column in columns if column.endswith("_prob")]
     readings: dict[str, list[str]] = {}
     pending: list[str] = []
-    for column in columns[len(CLIP_COLUMNS) + 2 * len(aus) : -1]:
+    for column in columns[len(context_columns) + 2 * len(aus) : -1]:
         if column.endswith("_pred"):
             reading = column[len("mer_") : -len("_pred")]
             readings[reading] = [name[len(f"mer_{reading}_") :] for name in pending]
@@ -135,7 +157,7 @@ def read_clip_rows(path: str | Path) -> list[PredictionRow]:
             pending.append(column)
     found = []
     for row in rows:
-        context = {column: row[column] for column in CLIP_COLUMNS}
+        context = {column: row[column] for column in context_columns}
         prediction = None
         if row["status"] == STATUS_OK:
             prediction = Prediction(
@@ -151,46 +173,11 @@ def read_clip_rows(path: str | Path) -> list[PredictionRow]:
     return found
 
 
-def interval_record(row: PredictionRow) -> dict[str, object]:
-    """A spotted interval's row as the analysis CSV holds it."""
-    prediction = row.prediction
-    if prediction is None:
-        raise ValueError("an analysis CSV row needs a prediction")
-    return {
-        **row.context,
-        **{au: round(p, 4) for au, p in prediction.aus.items()},
-        "active": ACTIVE_SEPARATOR.join(prediction.active),
-        **{f"emotion_{reading}": emotion for reading, emotion in prediction.emotions.items()},
-    }
-
-
-def write_interval_rows(path: Path, rows: Sequence[PredictionRow]) -> None:
-    """The analysis CSV of spotted intervals, written whole or not at all (a header alone when empty)."""
-    records = [interval_record(row) for row in rows]
-    columns = list(records[0]) if records else list(INTERVAL_COLUMNS)
-    with atomic_open(path, newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(records)
+def read_clip_rows(path: str | Path) -> list[PredictionRow]:
+    """The rows of a clips CSV `write_clip_rows` wrote; a failed clip's prediction is None."""
+    return _read_rows(Path(path), CLIP_COLUMNS, "a clips CSV of microau analyse")
 
 
 def read_interval_rows(path: str | Path) -> list[PredictionRow]:
-    """The rows of an analysis CSV `write_interval_rows` wrote (context values as text)."""
-    what = "an analysis CSV of microau spot --model"
-    columns, rows = _read(Path(path), INTERVAL_COLUMNS, what)
-    if rows and "active" not in columns:
-        raise PredictionRowsError(f"{path} lacks active: not {what}")
-    aus = columns[len(INTERVAL_COLUMNS) : columns.index("active")] if rows else []
-    readings = [column[len("emotion_") :] for column in columns if column.startswith("emotion_")]
-    return [
-        PredictionRow(
-            {column: row[column] for column in INTERVAL_COLUMNS},
-            Prediction(
-                aus={au: float(row[au]) for au in aus},
-                active=row["active"].split(ACTIVE_SEPARATOR) if row["active"] else [],
-                emotions={reading: row[f"emotion_{reading}"] for reading in readings},
-                emotion_scores={},
-            ),
-        )
-        for row in rows
-    ]
+    """The rows of an analysis CSV `write_interval_rows` wrote; a failed interval's prediction is None."""
+    return _read_rows(Path(path), INTERVAL_COLUMNS, "an analysis CSV of microau spot --model")

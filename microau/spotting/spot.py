@@ -23,7 +23,7 @@ import numpy as np
 from microau.inference.parallel import job_count
 from microau.inference.review import ReviewPage, review_target
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
-from microau.io.prediction_rows import INTERVAL_COLUMNS, PredictionRow, write_interval_rows
+from microau.io.prediction_rows import INTERVAL_COLUMNS, PredictionRow, RowSchema, write_interval_rows
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 from microau.preprocess.video import VideoSource
 from microau.spotting.spotter import SpotSettings, SpottedKind, spot_kinds
@@ -71,12 +71,12 @@ def analyse(
     progress: bool,
     jobs: int | None = None,
     review_title: str | None = None,
-) -> tuple[list[PredictionRow], ReviewPage | None]:
+) -> tuple[list[PredictionRow], ReviewPage | None, RowSchema]:
     """One row per micro-expression interval: timing, AU probabilities, zero-shot emotions, by
     `microau.inference.analyse.Analyser` on `device` (`microau.model.device.claimed_device`'s
     convention), up to `jobs` worker processes (default: every core this process may use)
     preparing the pairs. With `review_title`, also the review page of the intervals (its timeline
-    left to the caller)."""
+    left to the caller). Last, the model's AUs and each reading's classes: the rows' columns."""
     from microau.inference.analyse import Analyser, FramePair
 
     micro = [i for i in intervals if i.kind == "micro"]
@@ -88,14 +88,15 @@ def analyse(
     rows = []
     with Analyser(model, device) as analyser:  # CLIP and the model built once
         page = ReviewPage(review_title, analyser.pair_model) if review_title else None
+        schema = (analyser.pair_model.au_names, analyser.pair_model.emotion_classes())
         for n, clip in enumerate(analyser.analysed_frames(pairs, jobs), start=1):
             if progress:
                 print(f"{PROG}: analysed interval {n} of {len(micro)}", file=sys.stderr, flush=True)
             rows.append(clip.row)
             if page:
                 details = {key: clip.row.context[key] for key in INTERVAL_COLUMNS[2:]}
-                page.add(f"micro {n}", "ok", details, clip.pair, clip.prediction)
-    return rows, page
+                page.add(f"micro {n}", clip.row.status, details, clip.pair, clip.prediction)
+    return rows, page, schema
 
 
 def parser_of() -> argparse.ArgumentParser:
@@ -204,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = None
     if args.model:
         review_title = f"{title}, {args.model}" if args.review else None
-        rows, page = analyse(source, intervals, args.model, args.device, not args.quiet, args.jobs, review_title)
-        write_interval_rows(args.out, rows)
+        rows, page, (aus, emotion_classes) = analyse(
+            source, intervals, args.model, args.device, not args.quiet, args.jobs, review_title
+        )
+        write_interval_rows(args.out, rows, aus, emotion_classes)
     else:
         write_intervals(args.out, intervals)
         page = ReviewPage(f"{title}: spotted intervals (no --model: no AUs)", None) if args.review else None

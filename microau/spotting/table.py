@@ -90,7 +90,7 @@ def recognition_columns(
                 continue
             if reading not in row.prediction.emotions:
                 raise SpottingError(
-                    f"{path} has no emotion_{reading} column: analysed by a model without reading {reading}"
+                    f"{path} has no mer_{reading}_pred column: analysed by a model without reading {reading}"
                 )
             spotted = Interval(
                 context["video"],

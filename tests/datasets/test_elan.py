@@ -256,7 +256,7 @@ def test_spot_exports_each_participants_interview_and_they_import_back(study, fo
     analysed = []
     for participant in PARTICIPANTS:
         for row in pd.read_csv(tmp_path / participant / "analysis.csv", keep_default_na=False).to_dict("records"):
-            codes = "+".join(str(int(au[2:])) for au in str(row["active"]).split("+") if au)
+            codes = "+".join(str(int(c[2:-3])) for c in row if c.startswith("AU") and c.endswith("_on") and row[c] == 1)
             analysed.append((participant, str(row["onset"]), str(row["apex"]), str(row["offset"]), codes))
     boris = [str(tmp_path / "boris" / f"{participant}.boris") for participant in PARTICIPANTS]
     for name, command in (

@@ -1,5 +1,5 @@
-"""The prediction rows' two CSV files: written, read back and written again, the same bytes; a file
-of other columns is named."""
+"""The prediction rows' two CSV files, one schema with two kinds of context: written, read back and
+written again, the same bytes; a file of other columns is named."""
 
 import filecmp
 
@@ -62,28 +62,31 @@ def test_a_clips_csv_reads_back_into_the_rows_that_wrote_it(tmp_path):
     assert filecmp.cmp(first, again, shallow=False)
 
 
-def test_an_analysis_csv_reads_back_into_the_rows_that_wrote_it(tmp_path):
+def test_an_analysis_csv_has_the_clips_csvs_prediction_columns_and_reads_back(tmp_path):
     context = {"video": "v", "kind": "micro", "onset": 10, "apex": 14, "offset": 20}
     context |= {"onset_s": 0.333, "apex_s": 0.467, "offset_s": 0.667}
     rows = [PredictionRow(context, prediction(0.612345, 0.7)), PredictionRow(context, prediction(0.2, 0.3))]
     first = tmp_path / "first.csv"
-    write_interval_rows(first, rows)
+    write_interval_rows(first, rows, AUS, CLASSES)
     lines = first.read_text().splitlines()
-    assert (
-        lines[0]
-        == "video,kind,onset,apex,offset,onset_s,apex_s,offset_s,AU01,AU12,active,emotion_combinations,emotion_joined"
-    )
-    assert lines[1] == "v,micro,10,14,20,0.333,0.467,0.667,0.6123,0.7,AU01+AU12,others,negative_x"
-    assert lines[2].endswith(",0.2,0.3,,others,negative_x")
+    clips = tmp_path / "clips.csv"
+    write_clip_rows(clips, [], AUS, CLASSES)
+    clip_header = clips.read_text().splitlines()[0].split(",")
+    assert lines[0].split(",")[8:] == clip_header[9:]  # the same prediction columns and status
+    assert lines[0].startswith("video,kind,onset,apex,offset,onset_s,apex_s,offset_s,AU01_prob,AU01_on,AU12_prob")
+    assert lines[1].startswith("v,micro,10,14,20,0.333000,0.467000,0.667000,0.612345,1,0.700000,1,0.123457,")
+    assert lines[2].endswith(",0.200000,0,0.300000,0,0.123457,-0.250000,others,0.000000,1.000000,negative_x,ok")
     back = read_interval_rows(first)
     assert [row.prediction.active for row in back] == [["AU01", "AU12"], []]
+    assert back[0].prediction.emotions == {"combinations": "others", "joined": "negative_x"}
     again = tmp_path / "again.csv"
-    write_interval_rows(again, back)
+    write_interval_rows(again, back, AUS, CLASSES)
     assert filecmp.cmp(first, again, shallow=False)
 
 
 def test_an_empty_analysis_csv_is_its_header(tmp_path):
-    write_interval_rows(tmp_path / "empty.csv", [])
+    write_interval_rows(tmp_path / "empty.csv", [], AUS, CLASSES)
+    assert (tmp_path / "empty.csv").read_text().startswith("video,kind,onset,apex,offset,onset_s,apex_s,offset_s,AU01_")
     assert read_interval_rows(tmp_path / "empty.csv") == []
 
 

@@ -64,6 +64,8 @@ def write_analysis(path, rows):
             )
             for r in rows
         ],
+        [],
+        {"combinations": []},
     )
 
 

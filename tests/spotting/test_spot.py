@@ -29,11 +29,11 @@ def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emot
         "apex",
         "offset",
         "apex_s",
-        "AU01",
-        "AU17",
-        "active",
-        "emotion_combinations",
-        "emotion_joined",
+        "AU01_prob",
+        "AU17_on",
+        "mer_combinations_pred",
+        "mer_joined_pred",
+        "status",
     } <= set(rows[0])
-    assert 0.0 <= float(rows[0]["AU01"]) <= 1.0
+    assert 0.0 <= float(rows[0]["AU01_prob"]) <= 1.0
     assert int(rows[0]["onset"]) <= int(rows[0]["apex"]) <= int(rows[0]["offset"])
