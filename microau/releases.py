@@ -3,8 +3,8 @@ reader needs (which command reads it, its frame rate, the kinds of expression it
 people it records, the layouts `microau synthesize` writes in it), in one table.
 
 Pure data, below every layer: the config's checks, the workflow plan, the index and spot-index
-commands all read it. The reading itself lives in `microau.datasets` (`READER_MODULES` names the
-module of each); the schema's `reader` enums equal these names (tests/plan/test_config.py).
+commands all read it. The reading itself lives in `microau.datasets` (each entry's `module` names
+its module); the schema's `reader` enums equal these names (tests/plan/test_config.py).
 """
 
 from __future__ import annotations

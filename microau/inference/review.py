@@ -1,4 +1,4 @@
-"""The review page of `microau analyse --review` and `microau spot --model --review`: one HTML file
+"""The review page of `microau analyse --review` and `microau spot --review`: one HTML file
 that opens offline (plotly's bundled JavaScript and every image inside it, as data URIs).
 
 Pages written into one folder (`--review` given a folder, as the spotting workflow's page per

@@ -1,6 +1,6 @@
 """The files of one training run: a LOSO fold (`results/train/<dataset>/<variant>/seed<N>/<subject>/`)
-or the final model (`results/final/<dataset>/<variant>/seed<N>/`, which has only model.pt and
-history.csv).
+or the final model (`results/final/<dataset>/<variant>/seed<N>/`, which has only model.pt,
+history.csv and training_set.json).
 
 `microau train` writes them; aggregation, the ablation tables, the figures and `microau predict`
 read them through this module only.

@@ -1,9 +1,10 @@
 """A training run's saved state, so that a killed run resumes: `training_state.pt` in its run folder.
 
-`microau train` writes it (atomically) at the end of every epoch, reads it back when the same run
-starts again, and removes it once the run's own files (`microau.io.fold_files`) are written, so a
-finished run folder holds only those. A state saved under other settings, options, held-out
-subject or feature cache (its fingerprint differs) is not resumed: the run starts afresh.
+`microau train` writes it (atomically) at the end of the first epoch `train.checkpoint_seconds` after
+its last save (0: every epoch), reads it back when the same run starts again, and removes it once
+the run's own files (`microau.io.fold_files`) are written, so a finished run folder holds only
+those. A state saved under other settings, options, held-out subject or feature cache (its
+fingerprint differs) is not resumed: the run starts afresh.
 
 The file is no declared output of the train or final_model rule, so Snakemake keeps it: before
 rerunning a job, Snakemake deletes that job's declared outputs (the four files, which are written
