@@ -187,17 +187,27 @@ def export_keys(videos: Sequence[Path]) -> dict[Path, Path]:
     return {video: video.relative_to(base) for video in absolute}
 
 
+def eaf_names(keys: dict[Path, Path]) -> dict[Path, Path]:
+    """Each video's .eaf below the export folder: `p01/interview.eaf`, or `p01/interview.mp4.eaf` where
+    two videos of one folder share a stem (`interview.mp4`, `interview.avi`), so neither replaces the other."""
+    stems = [key.with_suffix("") for key in keys.values()]
+    return {
+        video: key.with_suffix(".eaf") if stems.count(key.with_suffix("")) == 1 else key.with_name(key.name + ".eaf")
+        for video, key in keys.items()
+    }
+
+
 def write_analyse_eafs(
     folder: Path, rows: Sequence[PredictionRow], clips: Sequence, mapping: TierMapping, probabilities: bool
 ) -> list[Path]:
     """`microau analyse --eaf-dir`: one .eaf per analysed video under `folder`, at its `export_keys` path."""
     contents = analyse_contents(rows, clips)
-    keys = export_keys([video for video, _ in contents])
+    keys = eaf_names(export_keys([video for video, _ in contents]))
     written = []
     for video, content in contents:
         if content.fps <= 0:
             raise ElanError(f"cannot read the frame rate of {video}: an .eaf needs it to place frames in time")
-        path = folder / keys[Path(os.path.abspath(video))].with_suffix(".eaf")
+        path = folder / keys[Path(os.path.abspath(video))]
         write_eaf(path, content, mapping, probabilities)
         written.append(path)
     return written

@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import csv
 import glob
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,7 +47,7 @@ from microau.inference.predict import (
     onset_and_motion_apex,
     stored_preprocessing,
 )
-from microau.inference.review import ReviewPage, review_target
+from microau.inference.review import ReviewPage, claim_page, review_target
 from microau.io.fold_files import read_model
 from microau.io.prediction_rows import STATUS_OK, Prediction, PredictionRow, clip_columns, row_record, write_clip_rows
 from microau.preprocess.chain import STEPS, PreparedPair, StepClock, prepare_pair
@@ -81,9 +82,17 @@ class Clip:
 
 
 def unique_ids(paths: Sequence[Path]) -> list[str]:
-    """Each clip's name (folder name, or video file name), or its whole path where names repeat."""
+    """Each clip's name (folder name, or video file name), or, where names repeat, its path below the
+    clips' common folder (`p01/interview.mp4`, `p02/interview.mp4`): the key of every per-clip output."""
     names = [path.name for path in paths]
-    return [name if names.count(name) == 1 else str(path) for name, path in zip(names, paths)]
+    if len(set(names)) == len(names):
+        return names
+    absolute = [os.path.abspath(path) for path in paths]
+    base = os.path.commonpath([os.path.dirname(path) for path in absolute])
+    return [
+        name if names.count(name) == 1 else Path(os.path.relpath(path, base)).as_posix()
+        for name, path in zip(names, absolute)
+    ]
 
 
 def clips_in_folder(folder: Path) -> list[Clip]:
@@ -134,12 +143,14 @@ def clips_in_listing(listing: Path) -> list[Clip]:
 def find_clips(sources: Iterable[str | Path]) -> list[Clip]:
     """The clips named by folders, globs, CSV listings, videos or image folders, in that order."""
     clips: list[Clip] = []
+    videos = [Path(source) for source in sources if is_video(Path(source))]
+    video_ids = dict(zip(videos, unique_ids(videos)))
     for source in sources:
         path = Path(source)
         if path.is_file() and path.suffix.lower() == ".csv":
             clips += clips_in_listing(path)
         elif is_video(path):
-            clips.append(Clip(path.name, path))
+            clips.append(Clip(video_ids[path], path))
         elif path.is_dir():
             clips += clips_in_folder(path)
         elif glob.has_magic(str(source)):
@@ -484,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     clips = find_clips(args.clips)
+    if args.review:
+        review, share_script = review_target(args.review, args.out.stem)
+        claim_page(review, args.out)
     started = time.perf_counter()
     analyser = load_model(args.model, args.device)
     loaded = time.perf_counter()
@@ -512,8 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_clip_rows(args.out, rows, analyser.pair_model.au_names, analyser.pair_model.emotion_classes())
     if page:
-        review, share_script = review_target(args.review, args.out.stem)
-        page.write(review, share_script)
+        page.write(review, share_script, args.out)
         print(f"review page -> {review}", file=sys.stderr)
     if args.eaf_dir:
         from microau.datasets.elan import elan_mapping, write_analyse_eafs

@@ -13,6 +13,11 @@ any column (click its head) and filters by AU, emotion and status; a row opens i
 long video, a timeline above it shows the spotting signal of each kind with its threshold, the
 spotted intervals by kind and the ground truth when known; a micro-expression's apex marker opens it.
 A link to `page.html#entry-N` opens the N-th entry (1-based). Script errors are written on the page.
+
+A page names the results file it belongs to (`<meta name="microau-results">`), so a second run whose
+page would land on another run's (two participants' `interview.mp4` analysed into one `--review`
+folder, each with `--out .../interview.csv`) is refused before it analyses (`claim_page`), never
+written over it; the same run again replaces its own page.
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
+from microau.errors import MicroauError
 from microau.io.atomic import atomic_open
 from microau.io.prediction_rows import Prediction, PredictionRow
 from microau.model.attention import attention_map
@@ -36,6 +44,7 @@ if TYPE_CHECKING:
     from microau.preprocess.chain import PreparedPair
 
 JPEG_QUALITY = 90
+RESULTS_META = re.compile(r'<meta name="microau-results" content="([^"]*)">')
 ATTENTION_ALPHA = 0.5  # as the report's attention figure paints it
 
 
@@ -125,9 +134,9 @@ class ReviewPage:
         whose points with `customdata` open the entry of that index."""
         self.timeline = figure
 
-    def html(self, script_src: str | None = None) -> str:
+    def html(self, script_src: str | None = None, results: Path | None = None) -> str:
         """The whole page: plotly's JavaScript (inline, or loaded from `script_src` beside the page),
-        the entries as JSON, the table and the panels."""
+        the entries as JSON, the table and the panels, and the results file it belongs to."""
         from plotly.offline import get_plotlyjs
 
         data = {
@@ -140,6 +149,7 @@ class ReviewPage:
         payload = json.dumps(data).replace("</", "<\\/")
         return PAGE.format(
             title=html.escape(self.title),
+            results=html.escape(page_owner(results), quote=True),
             plotly=f'<script src="{html.escape(script_src)}"></script>'
             if script_src
             else f"<script>{get_plotlyjs()}</script>",
@@ -148,13 +158,39 @@ class ReviewPage:
             style=STYLE,
         )
 
-    def write(self, path: Path, share_script: bool = False) -> None:
+    def write(self, path: Path, share_script: bool = False, results: Path | None = None) -> None:
         """The page, written whole or not at all; with `share_script` it loads plotly's script from the
-        copy beside it (`shared_script`), else it carries the script itself."""
+        copy beside it (`shared_script`), else it carries the script itself; `results` is the results
+        file it belongs to (`claim_page`)."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         source = shared_script(Path(path).parent) if share_script else None
         with atomic_open(path) as handle:
-            handle.write(self.html(source))
+            handle.write(self.html(source, results))
+
+
+class ReviewClashError(MicroauError):
+    """A review page would replace the page of another run's results."""
+
+
+def page_owner(results: Path | None) -> str:
+    """The results file a page belongs to, as its meta tag holds it: an absolute path, or '' for none."""
+    return os.path.abspath(results) if results is not None else ""
+
+
+def claim_page(page: Path, results: Path) -> None:
+    """Refuse, in one line, a page at `page` that belongs to other results than `results` (or to none
+    this can tell): called before the clips are analysed, so nothing is lost and no time spent."""
+    page = Path(page)
+    if not page.is_file():
+        return
+    with open(page, encoding="utf-8", errors="replace") as handle:
+        found = RESULTS_META.search(handle.read(4096))
+    owner = html.unescape(found.group(1)) if found else ""
+    if owner != page_owner(results):
+        raise ReviewClashError(
+            f"--review: {page} is already the review page of {owner or 'another run'}; give this run's page "
+            f"its own name (--review {page.parent}/<name>.html) or folder"
+        )
 
 
 def script_name() -> str:
@@ -208,6 +244,7 @@ td.on { font-weight: bold; background: #ffe3d6; }
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="microau-results" content="{results}">
 <style>{style}</style>
 {plotly}
 </head><body>

@@ -15,7 +15,7 @@ from pympi.Elan import Eaf, to_eaf
 
 from microau.cli import main as cli_main
 from microau.datasets import build_index
-from microau.datasets.elan import export_keys, import_folder
+from microau.datasets.elan import eaf_names, export_keys, import_folder
 from microau.io.elan import ElanError, TierMapping, read_eaf_file
 from tests.datasets.test_table import LAB
 from tests.inference.test_analyse import astronaut_clip
@@ -158,6 +158,12 @@ def test_exports_are_keyed_by_the_video_path_below_the_common_folder(tmp_path):
     videos = [tmp_path / "study/videos/p01/interview.mp4", tmp_path / "study/videos/p02/interview.mp4"]
     assert list(export_keys(videos).values()) == [Path("p01/interview.mp4"), Path("p02/interview.mp4")]
     assert list(export_keys(videos[:1]).values()) == [Path("interview.mp4")]
+    both = [tmp_path / "study/videos/p01/interview.mp4", tmp_path / "study/videos/p01/interview.avi", videos[1]]
+    assert list(eaf_names(export_keys(both)).values()) == [
+        Path("p01/interview.mp4.eaf"),
+        Path("p01/interview.avi.eaf"),
+        Path("p02/interview.eaf"),
+    ]
 
 
 def test_round_trip_through_a_trained_model(study, fold_model, tmp_path):

@@ -89,6 +89,21 @@ def test_clips_are_found_in_a_folder_a_glob_and_a_listing(study, tmp_path):
         find_clips([str(tmp_path / "nothing*")])
 
 
+def test_two_participants_interviews_are_keyed_by_their_path_below_the_common_folder(tmp_path):
+    """Every per-clip output (row, review entry, export) is keyed by the clip id: two `interview.mp4` of
+    per-participant folders, given one by one or by a glob, get `p01/interview.mp4` and `p02/...`."""
+    videos = [tmp_path / "videos" / p / "interview.mp4" for p in ("p01", "p02")]
+    for video in videos:
+        video.parent.mkdir(parents=True)
+        video.write_bytes(b"")
+    keys = ["p01/interview.mp4", "p02/interview.mp4"]
+    assert [c.id for c in find_clips(videos)] == keys
+    assert [c.id for c in find_clips([str(tmp_path / "videos" / "*" / "interview.mp4")])] == keys
+    assert [c.id for c in find_clips(videos[:1])] == ["interview.mp4"]
+    with pytest.raises(ClipListError, match="interview.mp4 are named twice: give each source once"):
+        find_clips([videos[0], videos[0]])
+
+
 def test_the_api_analyses_many_clips_one_row_each_and_a_faceless_clip_gets_its_reason(analyser, study):
     table = analyser.analyse_many([study / "clips"])
     assert isinstance(table, pd.DataFrame) and list(table["clip"]) == ["s01_a", "s01_b", "s02.avi", "wall"]

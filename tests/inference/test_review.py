@@ -15,7 +15,15 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from microau.cli import main as cli_main
-from microau.inference.review import attention_of, attention_overlay, review_target, script_name
+from microau.inference.review import (
+    ReviewClashError,
+    ReviewPage,
+    attention_of,
+    attention_overlay,
+    claim_page,
+    review_target,
+    script_name,
+)
 from microau.io.prediction_rows import Prediction
 from microau.model.decision import active_aus
 from tests.inference.test_analyse import astronaut_clip, write_folder, write_video
@@ -322,3 +330,24 @@ def test_a_folder_gets_a_page_of_that_name_and_a_file_path_a_page_that_carries_i
     assert review_target(tmp_path / "pages", "v1") == (tmp_path / "pages" / "v1.html", True)
     assert review_target(tmp_path / "existing.html", "v1") == (tmp_path / "existing.html" / "v1.html", True)
     assert review_target(tmp_path / "page.html", "v1") == (tmp_path / "page.html", False)
+
+
+def test_a_page_is_never_written_over_another_runs_page(tmp_path):
+    """Two participants' interview.mp4 analysed one at a time into one --review folder, each with --out
+    .../interview.csv, would both be pages/interview.html: the second run is refused in one line before
+    it loads the model (the model path here does not exist), and the first page is kept."""
+    videos = [write_video(tmp_path / "videos" / p / "interview.mp4", astronaut_clip(6, 3)) for p in ("p01", "p02")]
+    pages = tmp_path / "pages"
+    page = pages / "interview.html"
+    ReviewPage("p01", None).write(page, True, tmp_path / "p01" / "interview.csv")
+    claim_page(page, tmp_path / "p01" / "interview.csv")  # the same run again replaces its own page
+    first = page.read_text()
+    with pytest.raises(ReviewClashError, match=r"interview.html is already the review page of .*p01/interview.csv"):
+        claim_page(page, tmp_path / "p02" / "interview.csv")
+    argv = ["analyse", str(videos[1]), "--model", str(tmp_path / "none.pt"), "--review", str(pages)]
+    assert cli_main([*argv, "--out", str(tmp_path / "p02" / "interview.csv")]) != 0
+    assert page.read_text() == first
+    claim_page(pages / "p02.html", tmp_path / "p02" / "interview.csv")  # a page of its own name is free
+    ReviewPage("spot", None).write(tmp_path / "spot.html")  # a page of no results file belongs to no run
+    with pytest.raises(ReviewClashError, match="review page of another run"):
+        claim_page(tmp_path / "spot.html", tmp_path / "p02" / "interview.csv")
