@@ -29,9 +29,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from microau.io.intervals import read_intervals
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 from microau.preprocess.video import VideoSource, VideoWriter
-from microau.io.intervals import Interval, read_intervals
 from microau.spotting.scoring import f1_parts, matched_pairs
 from microau.spotting.spotter import FLOW_METHODS, SpotSettings, make_flow, peaks, region_flows, signal
 
@@ -144,9 +144,28 @@ def spot_set(root: Path, out: Path, kinds: list[str], pythonpath: str | None = N
         name = video["subject"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
-            [sys.executable, "-c", SPOT_CODE, "spot", "--video", str(root / "videos" / f"{name}.avi"), "--name", name,
-             "--subject", name, "--config", str(empty), "--kinds", *kinds, "--quiet", "--out", str(out / f"{name}.csv")],
-            env=env, check=True, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-c",
+                SPOT_CODE,
+                "spot",
+                "--video",
+                str(root / "videos" / f"{name}.avi"),
+                "--name",
+                name,
+                "--subject",
+                name,
+                "--config",
+                str(empty),
+                "--kinds",
+                *kinds,
+                "--quiet",
+                "--out",
+                str(out / f"{name}.csv"),
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         seconds[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -198,7 +217,14 @@ def score_set(root: Path, spotted_dir: Path) -> dict[str, object]:
         if tp + fp + fn == 0:
             continue
         p, r, f = (float(x) for x in f1_parts(tp, fp, fn))
-        out[kind] = {"truth": tp + fn, "spotted": tp + fp, "TP": tp, "P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
+        out[kind] = {
+            "truth": tp + fn,
+            "spotted": tp + fp,
+            "TP": tp,
+            "P": round(p, 3),
+            "R": round(r, 3),
+            "F1": round(f, 3),
+        }
     pooled = [counts["micro"][i] + counts["macro"][i] for i in range(3)]
     out["overall_F1"] = round(float(f1_parts(*pooled)[2]), 3)
     all_fp = counts["micro"][1] + counts["macro"][1]

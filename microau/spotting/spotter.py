@@ -400,7 +400,9 @@ class BlinkTracker:
 
     def __init__(self, settings: SpotSettings, fps: float, stride: int):
         self.every = samples_of(settings.blink_sample_s, fps, stride)
-        self.recent: deque[float] = deque(maxlen=max(3, samples_of(settings.blink_baseline_s, fps, stride) // self.every))
+        self.recent: deque[float] = deque(
+            maxlen=max(3, samples_of(settings.blink_baseline_s, fps, stride) // self.every)
+        )
         self.drop = settings.blink_drop
         self.aspect: list[float] = []  # per sample, NaN where not measured
         self.closure: list[float] = []  # per sample: 1 - aspect / median of the recent ones
@@ -775,7 +777,9 @@ def spot_kinds(
             if kind == "micro"
             else (macro.signal, macro_apexes, settings.macro_threshold_p)
         )
-        out.append(SpottedKind(kind, sig, threshold(sig.face, settings, p), intervals_of(sig, apexes, kind, video, subject)))
+        out.append(
+            SpottedKind(kind, sig, threshold(sig.face, settings, p), intervals_of(sig, apexes, kind, video, subject))
+        )
     return out
 
 

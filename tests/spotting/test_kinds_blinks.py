@@ -49,8 +49,20 @@ def test_a_blink_is_a_fall_of_the_aspect_ratio_against_its_recent_median():
 
 def signal_of(face, k, closure=None):
     n = len(face)
-    return Signal(50.0, n, 1, k, np.arange(n), np.asarray(face, float), np.zeros(n), None, np.asarray(face, float),
-                  None, None, None if closure is None else np.asarray(closure, float))
+    return Signal(
+        50.0,
+        n,
+        1,
+        k,
+        np.arange(n),
+        np.asarray(face, float),
+        np.zeros(n),
+        None,
+        np.asarray(face, float),
+        None,
+        None,
+        None if closure is None else np.asarray(closure, float),
+    )
 
 
 def test_the_landmarks_blink_test_and_the_flows_each_find_a_blink():
@@ -67,10 +79,12 @@ def test_chained_flows_join_end_to_end():
 
 
 def macro_of(values, k, held, moved, regions=3):
-    n = len(values)
     sig = signal_of(values, k)
-    return MacroSignal(sig, np.tile(np.asarray(held, float)[:, None], (1, regions)),
-                       np.tile(np.asarray(moved, float)[:, None], (1, regions)))
+    return MacroSignal(
+        sig,
+        np.tile(np.asarray(held, float)[:, None], (1, regions)),
+        np.tile(np.asarray(moved, float)[:, None], (1, regions)),
+    )
 
 
 def test_a_quick_peak_is_micro_and_a_slow_or_held_one_is_macro():

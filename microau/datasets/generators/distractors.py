@@ -45,8 +45,17 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 # Scored only, never developed on (docs/spotting.md): written down before any setting was chosen.
 HELD_OUT: frozenset[str] = frozenset(
-    {"blink:slide", "blink:slow_partial", "gaze:look_down", "speech:lips", "head:nod", "macro:brow_raise",
-     "macro:disgust", "compression:rate", "compression:lowres"}
+    {
+        "blink:slide",
+        "blink:slow_partial",
+        "gaze:look_down",
+        "speech:lips",
+        "head:nod",
+        "macro:brow_raise",
+        "macro:disgust",
+        "compression:rate",
+        "compression:lowres",
+    }
 )
 # Blink lengths against the generator's own (BLINK_S), per implementation.
 BLINK_STRETCH = {"pull": 1.0, "double": 1.6, "slide": 1.0, "slow_partial": 2.2}
@@ -92,8 +101,10 @@ def plan_events(name: str, rng: np.random.Generator, duration_s: float, rate: fl
             break
         params: dict[str, float] = {}
         if family == "head":
-            params = {"degrees": float(rng.uniform(5.0, 15.0)) * float(rng.choice([-1.0, 1.0])),
-                      "move_s": float(rng.uniform(0.4, 0.9))}
+            params = {
+                "degrees": float(rng.uniform(5.0, 15.0)) * float(rng.choice([-1.0, 1.0])),
+                "move_s": float(rng.uniform(0.4, 0.9)),
+            }
         elif family == "gaze":
             params = {"sign": float(rng.choice([-1.0, 1.0])), "move_s": 0.04 if impl == "saccade" else 0.08}
         elif family == "speech":

@@ -386,8 +386,11 @@ def render_video(
     family, impl = parse(video.distractor) if video.distractor else ("", "")
     blink_impl = impl if family == "blink" else "pull"
     blink_fields = blink_shape(blink_impl, landmarks, blink_field(landmarks))
-    motion = MotionDistractor(video.distractor, landmarks, video.events, video.fps) if family in (
-        "gaze", "speech", "head", "macro") else None
+    motion = (
+        MotionDistractor(video.distractor, landmarks, video.events, video.fps)
+        if family in ("gaze", "speech", "head", "macro")
+        else None
+    )
     compression = Compression(impl, rng_for(seed, 15, index), video.fps) if family == "compression" else None
     noise_bank = rng.standard_normal((NOISE_FRAMES, FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * np.float32(
         NOISE_SIGMA

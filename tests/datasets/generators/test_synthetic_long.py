@@ -94,6 +94,9 @@ def test_distractor_events_keep_the_expressions_clear_and_the_frame_rates_share_
         for event in slow.events:
             assert event.end < e.onset or event.start > e.offset
     # a blink implementation keeps the blinks' times, a slow one lengthens them
-    plain, stretched = plan_video(5, 0, "s01", 30, 30, 4), plan_video(5, 0, "s01", 30, 30, 4, "shift", "all", "blink:slow_partial")
+    plain, stretched = (
+        plan_video(5, 0, "s01", 30, 30, 4),
+        plan_video(5, 0, "s01", 30, 30, 4, "shift", "all", "blink:slow_partial"),
+    )
     assert [b.start for b in plain.blinks] == [b.start for b in stretched.blinks]
     assert all(s.end - s.start > p.end - p.start for p, s in zip(plain.blinks, stretched.blinks))
