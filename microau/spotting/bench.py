@@ -5,20 +5,34 @@
    a frame; each method's median flow over the crop is compared with the true shift there.
 2. Cost: compute seconds per minute of video of the whole spotter (decoding, face and landmarks
    every `redetect_s`, flow, regions, peaks) on each given video, for each method.
+3. `--suite DIR ...`: synthetic long-video sets (`microau synthesize-long` folders) spotted, each
+   video by one `microau spot` process (its CPU, start-up included, from the children's resource
+   usage; `--spot-pythonpath` runs another copy of the package, e.g. a baseline), and scored per set
+   as MEGC scores spotting (IoU >= 0.5): micro precision, recall and F1, macro F1 where the set holds
+   macro-expressions, overall F1 (both kinds' counts pooled), false positives per minute and on
+   blinks, recall per AU group and place against its blink, CPU seconds per minute of video.
 Settings not varied come from the schema's defaults (`spotting` section).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from microau.io.intervals import read_intervals
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
 from microau.preprocess.video import VideoSource, VideoWriter
+from microau.spotting.scoring import f1_parts, matched_pairs
 from microau.spotting.spotter import FLOW_METHODS, SpotSettings, make_flow, peaks, region_flows, signal
 
 PROG = "microau spot-bench"
@@ -112,6 +126,128 @@ def cost(video: Path, settings: SpotSettings) -> tuple[float, float, float, int]
     return (time.perf_counter() - start) / minutes, (time.process_time() - cpu) / minutes, source.fps, found
 
 
+SPOT_CODE = "import sys; from microau.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def spot_set(root: Path, out: Path, kinds: list[str], pythonpath: str | None = None) -> dict[str, float]:
+    """Spot every video of a synthesize-long folder, one `microau spot` process each (the schema's
+    defaults), into out/<video>.csv; returns video -> CPU seconds (user + sys of the process)."""
+    record = json.loads((root / "synthesis.json").read_text())
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
+    out.mkdir(parents=True, exist_ok=True)
+    empty = out / "empty.yaml"
+    empty.write_text("")
+    seconds = {}
+    for video in record["videos"]:
+        name = video["subject"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                SPOT_CODE,
+                "spot",
+                "--video",
+                str(root / "videos" / f"{name}.avi"),
+                "--name",
+                name,
+                "--subject",
+                name,
+                "--config",
+                str(empty),
+                "--kinds",
+                *kinds,
+                "--quiet",
+                "--out",
+                str(out / f"{name}.csv"),
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    (out / "cpu.json").write_text(json.dumps(seconds, indent=1) + "\n")
+    return seconds
+
+
+def au_group(aus: list[int], place: str) -> str:
+    name = "AU" + "+".join(str(a) for a in aus)
+    return f"{name} ({place})" if place else name
+
+
+def score_set(root: Path, spotted_dir: Path) -> dict[str, object]:
+    """A set's figures (see the module's docstring, 3) from its truth and out/<video>.csv."""
+    record = json.loads((root / "synthesis.json").read_text())
+    truth = read_intervals(root / "truth.csv")
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    minutes = fp_micro = fp_blinks = 0.0
+    cpu = json.loads((spotted_dir / "cpu.json").read_text()) if (spotted_dir / "cpu.json").exists() else {}
+    for video in record["videos"]:
+        name = video["subject"]
+        minutes += video["frames"] / video["fps"] / 60.0
+        found = read_intervals(spotted_dir / f"{name}.csv")
+        events = {(e["onset"], e["offset"]): e for e in video["expressions"]}
+        blinks = [(b["start"], b["end"]) for b in video["blinks"]]
+        for kind in ("micro", "macro"):
+            s = [i for i in found if i.kind == kind]
+            t = [i for i in truth if i.video == name and i.kind == kind]
+            pairs = matched_pairs(s, t)
+            c = counts[kind]
+            c[0], c[1], c[2] = c[0] + len(pairs), c[1] + len(s) - len(pairs), c[2] + len(t) - len(pairs)
+            hit_s = {i for i, _ in pairs}
+            for i, interval in enumerate(s):
+                if i not in hit_s and kind == "micro":
+                    fp_micro += 1
+                    if any(interval.onset <= b and a <= interval.offset for a, b in blinks):
+                        fp_blinks += 1
+            if kind == "micro":
+                hit_t = {j for _, j in pairs}
+                for j, interval in enumerate(t):
+                    event = events.get((interval.onset, interval.offset), {})
+                    g = groups[au_group(event.get("aus", []), event.get("blink", ""))]
+                    g[0] += j in hit_t
+                    g[1] += 1
+    out: dict[str, object] = {"set": root.name, "minutes": round(minutes, 3), "videos": len(record["videos"])}
+    for kind in ("micro", "macro"):
+        tp, fp, fn = counts[kind]
+        if tp + fp + fn == 0:
+            continue
+        p, r, f = (float(x) for x in f1_parts(tp, fp, fn))
+        out[kind] = {
+            "truth": tp + fn,
+            "spotted": tp + fp,
+            "TP": tp,
+            "P": round(p, 3),
+            "R": round(r, 3),
+            "F1": round(f, 3),
+        }
+    pooled = [counts["micro"][i] + counts["macro"][i] for i in range(3)]
+    out["overall_F1"] = round(float(f1_parts(*pooled)[2]), 3)
+    all_fp = counts["micro"][1] + counts["macro"][1]
+    out["FP_per_min"] = round(all_fp / minutes, 2)
+    out["micro_FP_per_min"] = round(fp_micro / minutes, 2)
+    out["micro_FP_on_blinks"] = int(fp_blinks)
+    out["groups"] = {g: f"{h}/{n}" for g, (h, n) in sorted(groups.items())}
+    if cpu:
+        out["CPU_s_per_min"] = round(sum(cpu.values()) / minutes, 2)
+    return out
+
+
+def suite(roots: list[Path], out: Path, kinds: list[str], pythonpath: str | None, spot: bool) -> list[dict]:
+    rows = []
+    for root in roots:
+        if spot:
+            spot_set(root, out / root.name, kinds, pythonpath)
+        rows.append(score_set(root, out / root.name))
+        print(json.dumps(rows[-1]), flush=True)
+    (out / "suite.json").write_text(json.dumps(rows, indent=1) + "\n")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -126,8 +262,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar=("PHOTO", "OUT"),
         help="first write a 60-s neutral 30-fps video of a real photograph with slow head motion to OUT",
     )
+    parser.add_argument("--suite", type=Path, nargs="+", help="synthesize-long folders to spot and score (3 above)")
+    parser.add_argument("--out", type=Path, help="with --suite: folder of the spotted intervals and suite.json")
+    parser.add_argument("--kinds", nargs="+", default=["micro", "macro"], help="with --suite: kinds spotted")
+    parser.add_argument("--spot-pythonpath", help="with --suite: PYTHONPATH of the spotting processes")
+    parser.add_argument("--score-only", action="store_true", help="with --suite: score what --out holds")
     args = parser.parse_args(argv)
     cv2.setNumThreads(args.threads)
+    if args.suite:
+        if not args.out:
+            parser.error("--suite needs --out")
+        suite(args.suite, args.out, args.kinds, args.spot_pythonpath, not args.score_only)
+        return 0
     if args.photo_video:
         photo_video(*args.photo_video, fps=30.0, seconds=60.0)
         print(f"wrote {args.photo_video[1]}: 60 s at 30 fps of {args.photo_video[0]}, slow head motion, no expression")

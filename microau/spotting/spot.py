@@ -108,7 +108,9 @@ def parser_of() -> argparse.ArgumentParser:
     parser.add_argument("--fps", type=float, help="frame rate of a frame folder (a video file's own by default)")
     parser.add_argument("--name", help="video name in the output (default: the file or folder name)")
     parser.add_argument("--subject", default="", help="subject of the video, for the spotting table's bootstrap")
-    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=["micro"], help="kinds to spot (default micro)")
+    parser.add_argument(
+        "--kinds", nargs="+", choices=KINDS, default=["micro", "macro"], help="kinds to spot (default both: one pass)"
+    )
     source_of = parser.add_mutually_exclusive_group(required=True)
     source_of.add_argument(
         "--config", type=Path, help="config.yaml whose spotting section to use (schema defaults fill the rest)"

@@ -107,6 +107,11 @@ LOWER_LID_BELOW = 0.5
 FIT_STEP = 3  # px between the crop pixels the head's motion is fitted to
 FIT_ROUNDS = 4  # reweighting rounds of the fit
 OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
+# A micro peak whose top regions' net flow across the macro window (K before to K after) reaches this
+# many times its in-against-out contrast has not returned: the onset or offset of a held expression (a
+# held onset reads 2, the development videos' micro-expressions 0.15-1.8).
+HELD_SHARE = 2.0
+LANDMARK_UPSCALE = 2  # the blink test's landmarks are placed on the face box enlarged this many times
 BLINK_REACH = 2  # samples within this many k of a blink's fall or rise get the eye-masked flow
 
 
@@ -125,12 +130,17 @@ class SpotSettings:
     threshold_p: float
     noise_z: float
     blink_closing: float
+    blink_drop: float
+    blink_sample_s: float
+    blink_baseline_s: float
     head_share: float
     redetect_s: float
     face_px: int
     roi_share: float
     top_rois: int
     flow: str
+    macro_threshold_p: float
+    macro_ratio: float
 
 
 @dataclass
@@ -151,6 +161,7 @@ class Signal:
     eye_free: np.ndarray | None = None
     head: np.ndarray | None = None
     masked: np.ndarray | None = None
+    landmark_closure: np.ndarray | None = None  # the eyes' aspect ratio's fall (`BlinkTracker`)
 
 
 # ---- flow ---------------------------------------------------------------------------------------
@@ -265,6 +276,34 @@ class Face:
     eye_mask: np.ndarray | None = None
     fit_eyeless: np.ndarray | None = None
     lower_lids: list[tuple[int, int, int, int]] | None = None
+    rect: tuple[int, int, int, int] | None = None  # the detector's box in the face box's own pixels
+
+
+def eye_aspect(points: np.ndarray) -> float:
+    """The two eyes' mean aspect ratio (Soukupova and Cech 2016): the lids' distance at the two
+    inner pairs of lid points over the eye's width, from the 68 landmarks. It falls as the eye
+    closes, whatever closes it (upper lid, lower lid, both), and does not change with the face's size."""
+    ratios = []
+    for eye in EYES68:
+        e = points[list(eye)].astype(np.float64)
+        width = max(float(np.linalg.norm(e[0] - e[3])), 1e-6)
+        ratios.append((np.linalg.norm(e[1] - e[5]) + np.linalg.norm(e[2] - e[4])) / (2.0 * width))
+    return float(np.mean(ratios))
+
+
+def sample_aspect(grey_box: np.ndarray, face: "Face") -> float:
+    """`eye_aspect` of one frame's 68 landmarks, dlib's predictor on the full-resolution grey face
+    box (the detection of the last `redetect_s` placed in it)."""
+    import dlib
+
+    from microau.preprocess.landmarks import shared_shape_predictor
+
+    # dlib places its points at whole pixels: on the box enlarged LANDMARK_UPSCALE times they fall at
+    # fractions of a frame pixel (a 5-px partial blink of a 10-px eye opening is then read to 10 %)
+    left, top, right, bottom = (LANDMARK_UPSCALE * v for v in face.rect)
+    big = cv2.resize(grey_box, None, fx=LANDMARK_UPSCALE, fy=LANDMARK_UPSCALE, interpolation=cv2.INTER_LINEAR)
+    shape = shared_shape_predictor()(np.ascontiguousarray(big), dlib.rectangle(left, top, right, bottom))
+    return eye_aspect(np.array([[part.x, part.y] for part in shape.parts()], dtype=np.float64))
 
 
 def locate_face(
@@ -298,6 +337,7 @@ def locate_face(
         mask,
         face_fit_points(crop_points, settings.face_px, mask),
         lower_lid_boxes(crop_points, settings.face_px),
+        (left - x, top - y, int(detection.x + detection.width) - x, int(detection.y + detection.height) - y),
     )
 
 
@@ -342,9 +382,49 @@ def masked_pair(
     return paint(earlier.astype(np.float32), alpha), paint(later.astype(np.float32), moved)
 
 
-def face_crop(frame: np.ndarray, face: Face, size: int) -> np.ndarray:
+def face_box_grey(frame: np.ndarray, face: Face) -> np.ndarray:
     x, y, side = face.box
-    return cv2.resize(to_gray(frame[y : y + side, x : x + side]), (size, size), interpolation=cv2.INTER_AREA)
+    return to_gray(frame[y : y + side, x : x + side])
+
+
+def face_crop(frame: np.ndarray, face: Face, size: int, grey: np.ndarray | None = None) -> np.ndarray:
+    grey = face_box_grey(frame, face) if grey is None else grey
+    return cv2.resize(grey, (size, size), interpolation=cv2.INTER_AREA)
+
+
+class BlinkTracker:
+    """Blinks from the eyes' landmarks, as the video is read: every `blink_sample_s` the eyes'
+    aspect ratio (`eye_aspect`) against its median over the last `blink_baseline_s`; a sample is a
+    blink when the ratio fell by at least `blink_drop` of that median (the eye closing, by any lid,
+    with or without the brows). Between measured samples the last state holds."""
+
+    def __init__(self, settings: SpotSettings, fps: float, stride: int):
+        self.every = samples_of(settings.blink_sample_s, fps, stride)
+        self.recent: deque[float] = deque(
+            maxlen=max(3, samples_of(settings.blink_baseline_s, fps, stride) // self.every)
+        )
+        self.drop = settings.blink_drop
+        self.aspect: list[float] = []  # per sample, NaN where not measured
+        self.closure: list[float] = []  # per sample: 1 - aspect / median of the recent ones
+        self.state = 0.0
+
+    def due(self, t: int) -> bool:
+        return t % self.every == 0
+
+    def add(self, t: int, aspect: float | None) -> bool:
+        """Record sample t (its aspect ratio when measured); whether it is a blink."""
+        if aspect is not None:
+            self.recent.append(aspect)
+            median = float(np.median(self.recent))
+            self.state = 1.0 - aspect / median if median > 0 else 0.0
+        self.aspect.append(np.nan if aspect is None else aspect)
+        self.closure.append(self.state)
+        return self.state >= self.drop
+
+    def reset(self) -> None:
+        """A new face box: its landmarks differ, the median starts again."""
+        self.recent.clear()
+        self.state = 0.0
 
 
 # ---- signal, peaks, intervals ---------------------------------------------------------------------
@@ -378,9 +458,11 @@ def region_flows(
     its lower lid's downward flow (px),
     the head's motion removed at each region's centre [regions, 2], and the regions' mean flow of a
     second flow with the eyes painted out (`masked_pair`; NaN where not computed). That second flow
-    is computed for the samples within BLINK_REACH k of a blink (the upper lids fell into a sample and
-    rose out of it by at least `blink_closing` of the opening, as `blinks` tests): the blink's flow in
-    and flow out, and a blink of up to 2k, are all measured with the eyes painted out."""
+    is computed for the samples within BLINK_REACH k of a blink (the landmarks' eyes closed by at least
+    `blink_drop` of their aspect ratio, as `blinks` tests): the blink's flow in
+    and flow out, and a blink of up to 2k, are all measured with the eyes painted out. Blinks come
+    from the eyes' landmarks (`BlinkTracker`); the last element is its per-sample closure of the eyes
+    (share of the recent aspect ratio)."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
@@ -394,6 +476,7 @@ def region_flows(
     ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
     grid = np.dstack([xs, ys, np.ones_like(xs)])
     face: Face | None = None
+    tracker = BlinkTracker(settings, source.fps, stride)
     started, last_print = time.perf_counter(), 0.0
 
     def masked_flow(j: int) -> None:
@@ -412,11 +495,16 @@ def region_flows(
             if moved:
                 history.clear()  # a new box: earlier crops are not comparable
                 raw.clear()
-        crop = face_crop(frame, face, settings.face_px)
+                tracker.reset()
+        grey = face_box_grey(frame, face)
+        crop = face_crop(frame, face, settings.face_px, grey)
         t = len(numbers)
         history.append((t, crop))
         numbers.append(number)
         masked.append(np.full((len(face.rois), 2), np.nan))
+        blinking = tracker.add(t, sample_aspect(grey, face) if tracker.due(t) and face.rect else None)
+        if blinking and face.eye_mask is not None and face.fit_eyeless is not None:
+            wanted.update(range(max(0, t - reach), t + reach + 1))
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
             heads.append(np.zeros((len(face.rois), 2)))
@@ -436,7 +524,7 @@ def region_flows(
         # per eye: the upper lid's fall (share of the opening), its flow and the lower lid's downward flow
         eyes.append(np.column_stack([lids[:, 1] / face.openings, lids, lower]))
         if face.eye_mask is not None and face.fit_eyeless is not None:
-            # the blink test of `signal` on the sample k back: its lids fell into it and rose out of it
+            # the flow's blink test of `signal` on the sample k back: its lids fell into it and rose out of it
             if t >= 2 * k and lid_closure(eyes[t - k], eyes[t]) >= settings.blink_closing:
                 wanted.update(range(max(0, t - k - reach), t - k + reach + 1))
             for j in sorted(j for j in wanted if j <= t):
@@ -451,7 +539,16 @@ def region_flows(
                 file=sys.stderr,
                 flush=True,
             )
-    return stride, k, np.array(numbers), np.array(regions), np.array(eyes), np.array(heads), np.array(masked)
+    return (
+        stride,
+        k,
+        np.array(numbers),
+        np.array(regions),
+        np.array(eyes),
+        np.array(heads),
+        np.array(masked),
+        np.array(tracker.closure),
+    )
 
 
 def lid_narrowing(eyes: np.ndarray, k: int) -> np.ndarray:
@@ -519,30 +616,102 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
         smooth(free_contrast, width),
         smooth(head_contrast, width),
         masked_at,
+        # the eyes' closure from their landmarks (`BlinkTracker`), not smoothed: a blink is short
+        np.asarray(flows[7], float) if len(flows) > 7 else None,
     )
 
 
+def chained(means: np.ndarray, k: int, chain: int) -> np.ndarray:
+    """[samples, ...] the flow over chain * k samples into each sample, as the sum of the chain's flows
+    of k (m(t) + m(t - k) + ... ; each m is the flow from k samples earlier, so they join end to end);
+    0 where the chain reaches before the first sample."""
+    out = np.zeros_like(means)
+    for j in range(chain):
+        shift = j * k
+        if shift < len(means):
+            out[shift:] += means[: len(means) - shift]
+    out[: chain * k] = 0.0
+    return out
+
+
+@dataclass
+class MacroSignal:
+    """The macro-expressions' signal (a Signal of k = chain x the micro k) and, per sample, how far
+    the top regions of the micro signal stayed moved across the macro window (the net flow from
+    chain k before to chain k after, px): a micro-expression returns, a held or slow expression does not."""
+
+    signal: Signal
+    held: np.ndarray
+    micro_regional: np.ndarray
+
+
+def macro_signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> MacroSignal:
+    """The macro-expressions' signal from the micro pass's flows (`region_flows` at `half_length_s`):
+    each region's flow over K = `macro_half_length_s` is the chain of its flows of k (`chained`), its
+    in against out over K the contrast, as `signal` does for k; no second pass over the video."""
+    stride, k, numbers, regions, eyes, heads = flows[:6]
+    chain = max(1, int(round(settings.macro_half_length_s / settings.half_length_s)))
+    masked_at = np.zeros(len(regions), bool)
+    if len(flows) > 6 and len(regions):
+        eyeless = flows[6]
+        computed = ~np.isnan(eyeless).any(axis=(1, 2))
+        regions = np.where(computed[:, None, None], eyeless, regions)
+    big = chain * k
+    long_regions, long_heads = chained(regions, k, chain), chained(heads, k, chain)
+    regional = contrast(long_regions, big)
+    micro_regional = contrast(regions, k)
+    held = np.zeros(regions.shape[:2])
+    if len(regions) > big:
+        held[:-big] = np.linalg.norm(long_regions[:-big] + long_regions[big:], axis=2)
+    face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
+    free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
+    micro = signal(flows, settings, fps, frames)  # its blink tests hold for the macro signal too
+    width = samples_of(settings.smooth_s * chain, fps, stride)
+    sig = Signal(
+        fps,
+        frames,
+        stride,
+        big,
+        numbers,
+        smooth(face_contrast, width),
+        micro.eyes,
+        micro.vertical,
+        smooth(free_contrast, width),
+        smooth(contrast(long_heads, big).mean(axis=1), width),
+        masked_at,
+        micro.landmark_closure,
+    )
+    return MacroSignal(sig, held, micro_regional)
+
+
 def blinks(sig: Signal, settings: SpotSettings) -> np.ndarray:
-    """Samples where the eyes closed by at least `blink_closing` of their opening, vertically."""
+    """Samples of a blink: the landmarks' eyes closed by at least `blink_drop` of their aspect ratio
+    (any closure, whatever its shape), or the upper lids' flow fell by at least `blink_closing` of
+    the opening, vertically (a partial closure the landmarks follow only in part)."""
     vertical = np.ones(len(sig.eyes), bool) if sig.vertical is None else sig.vertical
-    return (sig.eyes >= settings.blink_closing) & vertical
+    flow = (sig.eyes >= settings.blink_closing) & vertical
+    if sig.landmark_closure is None:
+        return flow
+    return flow | (sig.landmark_closure >= settings.blink_drop)
 
 
-def threshold(values: np.ndarray, settings: SpotSettings) -> float:
-    """max(mean + p (max - mean), median + z * 1.4826 MAD) of the video's own signal."""
+def threshold(values: np.ndarray, settings: SpotSettings, p: float | None = None) -> float:
+    """max(mean + p (max - mean), median + z * 1.4826 MAD) of the video's own signal (p: `threshold_p`
+    unless given)."""
+    p = settings.threshold_p if p is None else p
     mean, top = float(values.mean()), float(values.max())
     median = float(np.median(values))
     mad = float(np.median(np.abs(values - median)))
-    return max(mean + settings.threshold_p * (top - mean), median + settings.noise_z * 1.4826 * mad)
+    return max(mean + p * (top - mean), median + settings.noise_z * 1.4826 * mad)
 
 
-def peaks(sig: Signal, settings: SpotSettings) -> list[int]:
+def peaks(sig: Signal, settings: SpotSettings, p: float | None = None) -> list[int]:
     """Sample indices of the spotted apexes: local maxima above the threshold, the highest first
     kept, others within 2k samples of a kept one dropped; near a blink, kept when the signal there
     was measured with the eyes painted out (the blink is not in it), or else when the regions away
     from the eyes carry the peak too."""
     values = sig.face
-    limit = threshold(values, settings)
+    limit = threshold(values, settings, p)
     blinking = blinks(sig, settings)
     head = np.zeros(len(values)) if sig.head is None else sig.head
     free = sig.face if sig.eye_free is None else sig.eye_free
@@ -594,15 +763,52 @@ def spot_kinds(
     detector: FaceDetector | None = None,
     progress: bool = False,
 ) -> list[SpottedKind]:
-    """Each kind (micro, macro) spotted in one long video, with the signal it was spotted on."""
+    """Each kind (micro, macro) spotted in one long video, with the signal it was spotted on: one
+    pass over the video (`region_flows` at `half_length_s`), the macro signal chained from its flows
+    (`macro_signal`), the apexes told apart by `split_kinds`."""
+    flows = region_flows(source, settings, settings.half_length_s, detector, progress)
+    micro = signal(flows, settings, source.fps, source.count)
+    macro = macro_signal(flows, settings, source.fps, source.count)
+    micro_apexes, macro_apexes = split_kinds(micro, macro, settings)
     out = []
     for kind in kinds:
-        half = settings.half_length_s if kind == "micro" else settings.macro_half_length_s
-        flows = region_flows(source, settings, half, detector, progress)
-        sig = signal(flows, settings, source.fps, source.count)
-        spotted = intervals_of(sig, peaks(sig, settings), kind, video, subject)
-        out.append(SpottedKind(kind, sig, threshold(sig.face, settings), spotted))
+        sig, apexes, p = (
+            (micro, micro_apexes, settings.threshold_p)
+            if kind == "micro"
+            else (macro.signal, macro_apexes, settings.macro_threshold_p)
+        )
+        out.append(
+            SpottedKind(kind, sig, threshold(sig.face, settings, p), intervals_of(sig, apexes, kind, video, subject))
+        )
     return out
+
+
+def split_kinds(micro: Signal, macro: MacroSignal, settings: SpotSettings) -> tuple[list[int], list[int]]:
+    """Micro and macro apexes. A micro peak (`peaks`) is a micro-expression when it is quick: its
+    in-against-out contrast at k is at least `macro_ratio` of the macro signal's around it (a
+    micro-expression moves as far in k as in K, a slower one moves less in k), and the skin it
+    moved is back across the macro window (the net flow of its top regions from K before to K
+    after under HELD_SHARE times its contrast: a held expression's onset or offset is not). Other micro peaks are
+    the onsets and offsets of longer expressions. A macro peak (`peaks` on the macro signal, its
+    own threshold `macro_threshold_p`) is a macro-expression unless a micro-expression lies within
+    K of it, widened by the macro signal's smoothing (the same movement, seen at K)."""
+    big = macro.signal.k
+    # the macro signal of a movement at j spans j - K to j + K, widened by its smoothing
+    reach = big + samples_of(settings.smooth_s * big / max(micro.k, 1), micro.fps, micro.stride) // 2 + 1
+    quick = []
+    for i in peaks(micro, settings):
+        around = macro.signal.face[max(0, i - big) : i + big + 1].max()
+        top = np.argsort(macro.micro_regional[i])[-settings.top_rois :]
+        held = float(macro.held[i, top].mean())
+        moved = float(macro.micro_regional[i, top].mean())
+        if micro.face[i] >= settings.macro_ratio * around and held < HELD_SHARE * moved:
+            quick.append(i)
+    slow = [
+        i
+        for i in peaks(macro.signal, settings, settings.macro_threshold_p)
+        if not any(abs(i - j) <= reach for j in quick)
+    ]
+    return quick, slow
 
 
 def spot(

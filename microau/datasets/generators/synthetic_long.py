@@ -18,6 +18,11 @@ Two options make harder videos (the defaults give the videos above):
                         AU4+7, AU6+12), each placed next to a blink: ending just before it,
                         overlapping it, or starting just after it (in turn)
 
+  --distractor FAMILY:IMPL  one distractor implementation (microau.datasets.generators.distractors:
+                        other blinks, gaze shifts, speech, head turns and nods of 5-15 degrees,
+                        macro-expressions of 0.5-4 s, compression), its events clear of the
+                        micro-expressions; macro-expressions go into truth.csv as kind macro
+
 Writes, under --out:
   videos/<subject>.avi   MJPG at --fps, 640x480 (the demo's frame)
   truth.csv              the micro-expressions (microau.io.intervals format, kind micro, with
@@ -31,11 +36,22 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from microau.datasets.generators.distractors import (
+    BLINK_STRETCH,
+    MACRO_AUS,
+    Compression,
+    DistractorEvent,
+    MotionDistractor,
+    blink_levels,
+    blink_shape,
+    parse,
+    plan_events,
+)
 from microau.datasets.generators.synthetic import (
     EMOTION_AU_SETS,
     FRAME_HEIGHT,
@@ -130,6 +146,8 @@ class LongVideo:
     expressions: list[Expression]
     blinks: list[Event]
     shifts: list[Event]
+    distractor: str = ""
+    events: list[DistractorEvent] = field(default_factory=list)
 
 
 def frames_of(seconds: float, fps: float) -> int:
@@ -157,10 +175,11 @@ def plan_video(
     per_minute: float,
     head_motion: str = "shift",
     expression_set: str = "all",
+    distractor: str = "",
 ) -> LongVideo:
     """Blinks, head shifts and expressions of one video, planned in milliseconds so that every
     frame rate gets the same events, then rounded to the video's frames."""
-    planned = plan_ms(seed, index, subject, duration_s, per_minute, head_motion, expression_set)
+    planned = plan_ms(seed, index, subject, duration_s, per_minute, head_motion, expression_set, distractor)
 
     def at(ms: int) -> int:
         return int(round(ms * fps / PLAN_RATE))
@@ -169,7 +188,7 @@ def plan_video(
         e.onset, e.apex, e.offset = at(e.onset), at(e.apex), at(e.offset)
         e.offset = max(e.offset, e.onset + 2)
         e.apex = min(max(e.apex, e.onset + 1), e.offset - 1)
-    for event in planned.blinks + planned.shifts:
+    for event in planned.blinks + planned.shifts + planned.events:
         event.start, event.end = at(event.start), max(at(event.end), at(event.start) + 1)
     planned.fps, planned.frames = fps, frames_of(duration_s, fps)
     return planned
@@ -208,13 +227,16 @@ def plan_ms(
     per_minute: float,
     head_motion: str = "shift",
     expression_set: str = "all",
+    distractor: str = "",
 ) -> LongVideo:
     """The events of one video in milliseconds (frames at PLAN_RATE)."""
     fps = PLAN_RATE
     rng = rng_for(seed, 10, index)
     frames = frames_of(duration_s, fps)
+    family, impl = parse(distractor) if distractor else ("", "")
+    stretch = BLINK_STRETCH[impl] if family == "blink" else 1.0  # the same draws, a longer blink
     blinks = [
-        Event(frames_of(t, fps), frames_of(t + rng.uniform(*BLINK_S), fps))
+        Event(frames_of(t, fps), frames_of(t + rng.uniform(*BLINK_S) * stretch, fps))
         for t in poisson_times(rng, BLINK_EVERY_S, duration_s)
     ]
     shifts = []
@@ -233,17 +255,20 @@ def plan_ms(
             shift.roll_deg = round(float(pose_rng.uniform(-ROLL_DEG, ROLL_DEG)), 3)
             shift.scale = round(float(pose_rng.uniform(-SCALE_SHARE, SCALE_SHARE)), 4)
             shift.turn = tuple(round(float(x), 4) for x in pose_rng.uniform(-TURN_SHARE, TURN_SHARE, size=2))
+    events = plan_events(distractor, rng_for(seed, 14, index), duration_s, fps) if distractor else []
     wanted = int(round(per_minute * duration_s / 60.0))
     if expression_set == "eyes":
-        expressions = plan_eye_expressions(rng_for(seed, 13, index), frames, wanted, blinks, shifts)
+        expressions = plan_eye_expressions(
+            rng_for(seed, 13, index), frames, wanted, blinks, shifts + [Event(e.start, e.end) for e in events]
+        )
     else:
-        expressions = plan_expressions(rng, frames, wanted, [(e.start, e.end) for e in blinks + shifts])
+        expressions = plan_expressions(rng, frames, wanted, [(e.start, e.end) for e in blinks + shifts + events])
     if len(expressions) < wanted:
         raise LongSynthesisError(
             f"{duration_s} s leaves room for {len(expressions)} of {wanted} expressions: lengthen --duration-s"
         )
     expressions.sort(key=lambda e: e.onset)
-    return LongVideo(subject, fps, frames, expressions, blinks, shifts)
+    return LongVideo(subject, fps, frames, expressions, blinks, shifts, distractor, events)
 
 
 def plan_expressions(
@@ -358,7 +383,15 @@ def render_video(
         sum(au_displacement(landmarks, au, e.amplitude_px[au], e.sigma_px[au], "") for au in e.aus)
         for e in video.expressions
     ]
-    blink = blink_field(landmarks)
+    family, impl = parse(video.distractor) if video.distractor else ("", "")
+    blink_impl = impl if family == "blink" else "pull"
+    blink_fields = blink_shape(blink_impl, landmarks, blink_field(landmarks))
+    motion = (
+        MotionDistractor(video.distractor, landmarks, video.events, video.fps)
+        if family in ("gaze", "speech", "head", "macro")
+        else None
+    )
+    compression = Compression(impl, rng_for(seed, 15, index), video.fps) if family == "compression" else None
     noise_bank = rng.standard_normal((NOISE_FRAMES, FRAME_HEIGHT, FRAME_WIDTH, 3), dtype=np.float32) * np.float32(
         NOISE_SIGMA
     )
@@ -375,7 +408,12 @@ def render_video(
             moving = [
                 (field, rise_and_fall(frame, e.onset, e.apex, e.offset)) for e, field in zip(video.expressions, fields)
             ]
-            moving += [(blink, rise_and_fall(frame, e.start, (e.start + e.end) // 2, e.end)) for e in video.blinks]
+            for e in video.blinks:
+                closed = blink_levels(blink_impl, frame, e.start, e.end)
+                moving += [(f, closed) for f in blink_fields]
+            extra = motion.displacement(frame) if motion is not None else None
+            if extra is not None:
+                moving.append((extra, 1.0))
             for field, level in moving:
                 if level:
                     displacement = (
@@ -387,9 +425,10 @@ def render_video(
             noise = noise_bank[int(rng.integers(NOISE_FRAMES))]
             if posed:
                 pose = head_pose(video.shifts, frame, jitter, centre)
-                writer.write(renderer.render_posed(displacement, pose, gain, noise))
+                image = renderer.render_posed(displacement, pose, gain, noise)
             else:
-                writer.write(renderer.render(displacement, (float(jitter[0]), float(jitter[1])), gain, noise))
+                image = renderer.render(displacement, (float(jitter[0]), float(jitter[1])), gain, noise)
+            writer.write(compression.apply(frame, image) if compression is not None else image)
     finally:
         writer.close()
 
@@ -404,6 +443,7 @@ def synthesize_long(
     per_minute: float,
     head_motion: str = "shift",
     expression_set: str = "all",
+    distractor: str = "",
 ) -> list[LongVideo]:
     """Plan and render one video per subject under `out`; returns the plans (also in synthesis.json)."""
     people = plan_subjects(seed, subjects)
@@ -411,7 +451,7 @@ def synthesize_long(
     videos = []
     for index, person in enumerate(people):
         video = plan_video(
-            seed, index, f"s{person.subject:02d}", fps, duration_s, per_minute, head_motion, expression_set
+            seed, index, f"s{person.subject:02d}", fps, duration_s, per_minute, head_motion, expression_set, distractor
         )
         render_video(
             seed,
@@ -427,6 +467,14 @@ def synthesize_long(
         for v in videos
         for e in v.expressions
     ]
+    if distractor.startswith("macro:"):
+        aus = MACRO_AUS[parse(distractor)[1]]
+        truth += [
+            Interval(v.subject, v.subject, "macro", e.start, (e.start + e.end) // 2, e.end, emotion_of(tuple(aus)))
+            for v in videos
+            for e in v.events
+        ]
+        truth.sort(key=lambda i: (i.video, i.onset))
     write_intervals(out / TRUTH_CSV, truth)
     record = {
         "seed": seed,
@@ -434,6 +482,7 @@ def synthesize_long(
         "duration_s": duration_s,
         "head_motion": head_motion,
         "expression_set": expression_set,
+        "distractor": distractor,
         "frame_size": [FRAME_WIDTH, FRAME_HEIGHT],
         "videos": [asdict(v) for v in videos],
     }
@@ -491,7 +540,18 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="all: every emotion's AUs, clear of blinks; eyes: AU4, AU7, AU4+7, AU6+12 next to blinks",
     )
+    parser.add_argument(
+        "--distractor",
+        default="",
+        metavar="FAMILY:IMPL",
+        help="one distractor implementation (microau.datasets.generators.distractors.FAMILIES), e.g. blink:slide",
+    )
     args = parser.parse_args(argv)
+    if args.distractor:
+        try:
+            parse(args.distractor)
+        except MicroauError as error:
+            parser.error(str(error))
     if args.subject_count < 1 or args.fps <= 0 or args.duration_s < 3 or args.expressions_per_minute < 0:
         parser.error("need --subject-count >= 1, --fps > 0, --duration-s >= 3, --expressions-per-minute >= 0")
     start = time.perf_counter()
@@ -504,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         per_minute=args.expressions_per_minute,
         head_motion=args.head_motion,
         expression_set=args.expression_set,
+        distractor=args.distractor,
     )
     count = sum(len(v.expressions) for v in videos)
     print(

@@ -71,3 +71,32 @@ def test_the_head_pose_is_the_identity_before_any_event_and_a_roll_after():
     assert np.allclose(head_pose(events, 0, np.zeros(2), centre), [[1, 0, 0], [0, 1, 0]])
     pose = head_pose(events, 30, np.zeros(2), centre)  # rolled 90 degrees about the centre
     assert np.allclose(pose @ [420.0, 240.0, 1.0], [320.0, 140.0], atol=1e-6)
+
+
+def test_distractor_implementations_are_named_in_families_and_some_held_out():
+    from microau.datasets.generators.distractors import FAMILIES, HELD_OUT, DistractorError, parse
+
+    assert len(FAMILIES["blink"]) >= 3 and {"gaze", "speech", "head", "macro", "compression"} <= set(FAMILIES)
+    for family, impls in FAMILIES.items():
+        held = [i for i in impls if f"{family}:{i}" in HELD_OUT]
+        assert 1 <= len(held) < len(impls)  # each family: developed on some, scored on others
+    with pytest.raises(DistractorError, match="choose from"):
+        parse("blink:wink")
+
+
+def test_distractor_events_keep_the_expressions_clear_and_the_frame_rates_share_them():
+    slow = plan_video(5, 0, "s01", 30, 30, 4, "rigid", "all", "speech:syllables")
+    fast = plan_video(5, 0, "s01", 200, 30, 4, "rigid", "all", "speech:syllables")
+    assert slow.events and len(slow.events) == len(fast.events)
+    for a, b in zip(slow.events, fast.events):
+        assert abs(a.start / 30 - b.start / 200) < 2 / 30 and 2.0 <= (a.end - a.start) / 30 <= 4.1
+    for e in slow.expressions:
+        for event in slow.events:
+            assert event.end < e.onset or event.start > e.offset
+    # a blink implementation keeps the blinks' times, a slow one lengthens them
+    plain, stretched = (
+        plan_video(5, 0, "s01", 30, 30, 4),
+        plan_video(5, 0, "s01", 30, 30, 4, "shift", "all", "blink:slow_partial"),
+    )
+    assert [b.start for b in plain.blinks] == [b.start for b in stretched.blinks]
+    assert all(s.end - s.start > p.end - p.start for p, s in zip(plain.blinks, stretched.blinks))

@@ -1,0 +1,102 @@
+"""Issue 39: blinks from the eyes' landmarks, macro-expressions chained from the micro pass's flows."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from microau.spotting.bench import default_settings
+from microau.spotting.spotter import (
+    EYES68,
+    BlinkTracker,
+    MacroSignal,
+    Signal,
+    blinks,
+    chained,
+    eye_aspect,
+    split_kinds,
+)
+
+SETTINGS = default_settings()
+
+
+def eye_points(opening: float) -> np.ndarray:
+    points = np.zeros((68, 2))
+    for start, x0 in ((36, 0.0), (42, 40.0)):
+        # corners 20 px apart, the upper lid `opening` / 2 above the corners' line, the lower below
+        points[start] = (x0, 0)
+        points[start + 3] = (x0 + 20, 0)
+        points[start + 1], points[start + 2] = (x0 + 7, -opening / 2), (x0 + 13, -opening / 2)
+        points[start + 4], points[start + 5] = (x0 + 13, opening / 2), (x0 + 7, opening / 2)
+    return points
+
+
+def test_the_eye_aspect_ratio_is_the_opening_over_the_width_and_ignores_the_face_size():
+    assert abs(eye_aspect(eye_points(6.0)) - 0.3) < 1e-9
+    assert abs(eye_aspect(2 * eye_points(6.0)) - 0.3) < 1e-9
+    assert eye_aspect(eye_points(1.0)) < 0.06
+    assert len(EYES68) == 2
+
+
+def test_a_blink_is_a_fall_of_the_aspect_ratio_against_its_recent_median():
+    settings = replace(SETTINGS, blink_sample_s=0.02, blink_baseline_s=1.0, blink_drop=0.12)
+    tracker = BlinkTracker(settings, 50.0, 1)
+    states = [tracker.add(t, 0.3 if t not in (60, 61) else 0.15) for t in range(100)]
+    assert states[60] and states[61] and not any(states[:60]) and not any(states[62:])
+    assert abs(tracker.closure[60] - 0.5) < 1e-9
+    tracker.reset()
+    assert not tracker.add(100, 0.3)  # a new face box: the median starts again
+
+
+def signal_of(face, k, closure=None):
+    n = len(face)
+    return Signal(
+        50.0,
+        n,
+        1,
+        k,
+        np.arange(n),
+        np.asarray(face, float),
+        np.zeros(n),
+        None,
+        np.asarray(face, float),
+        None,
+        None,
+        None if closure is None else np.asarray(closure, float),
+    )
+
+
+def test_the_landmarks_blink_test_and_the_flows_each_find_a_blink():
+    sig = signal_of(np.zeros(10), 2, closure=[0, 0, 0.2, 0, 0, 0, 0, 0, 0, 0])
+    sig.eyes[6] = SETTINGS.blink_closing + 0.01
+    assert list(np.nonzero(blinks(sig, SETTINGS))[0]) == [2, 6]
+
+
+def test_chained_flows_join_end_to_end():
+    steps = np.zeros((20, 1, 2))
+    steps[4:8, 0, 0] = 1.0  # the flow of k = 1 sample: one px a sample from 3 to 7
+    long = chained(steps, 1, 4)
+    assert long[7, 0, 0] == 4.0 and long[9, 0, 0] == 2.0 and long[3, 0, 0] == 0.0
+
+
+def macro_of(values, k, held, moved, regions=3):
+    sig = signal_of(values, k)
+    return MacroSignal(
+        sig,
+        np.tile(np.asarray(held, float)[:, None], (1, regions)),
+        np.tile(np.asarray(moved, float)[:, None], (1, regions)),
+    )
+
+
+def test_a_quick_peak_is_micro_and_a_slow_or_held_one_is_macro():
+    n, k, big = 200, 5, 20
+    micro = np.zeros(n)
+    micro[50], micro[150] = 1.0, 0.4  # a quick expression at 50, the onset of a slower one at 150
+    macro = np.zeros(n)
+    macro[52], macro[155] = 0.6, 1.0  # the macro signal: the same quick movement at 52, a slow one at 155
+    held, moved = np.zeros(n), np.full(n, 1.0)
+    settings = replace(SETTINGS, noise_z=0.0)
+    quick, slow = split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings)
+    assert quick == [50] and slow == [155]
+    held[50] = 2.5  # the skin did not return across the macro window: a held expression's onset
+    quick, slow = split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings)
+    assert quick == [] and slow == [52, 155]
