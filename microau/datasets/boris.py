@@ -85,33 +85,53 @@ def _media(folder: Path, observation: Observation) -> Path | None:
     return Path(os.path.abspath(candidate)) if candidate.is_file() else None
 
 
-def coded_expressions(
-    source: Path, observation: Observation, mapping: BorisMapping, report: ImportReport, media_dir: Path | None = None
-) -> tuple[Path, float, list[_Coded]] | None:
-    """One observation's micro-expressions, in frames of its video; None (reported) without a
-    video. A relative media path is read under `media_dir`, else the BORIS file's folder."""
+def observation_video(
+    source: Path, observation: Observation, report: ImportReport, media_dir: Path | None
+) -> tuple[Path, float] | None:
+    """An observation's one video and its frame rate; None (reported) without one. A relative media
+    path is read under `media_dir`, else the BORIS file's folder."""
     if len(observation.media) != 1:
         count = len(observation.media)
-        report.add(
-            source,
-            observation.where,
-            "",
-            f"player #1 plays {count} media files; microau reads one video per observation",
-            "observation skipped",
-        )
+        problem = f"player #1 plays {count} media files; microau reads one video per observation"
+        report.add(source, observation.where, "", problem, "observation skipped")
         return None
     folder = media_dir if media_dir is not None else source.parent
     video = _media(folder, observation)
     fps = video_fps(video) if video is not None else 0.0
     if video is None or fps <= 0:
-        report.add(
-            source,
-            observation.where,
-            "",
-            f"video {observation.media[0]} not found or unreadable (read under {report.name(folder)}/)",
-            "observation skipped",
-        )
+        problem = f"video {observation.media[0]} not found or unreadable (read under {report.name(folder)}/)"
+        report.add(source, observation.where, "", problem, "observation skipped")
         return None
+    return video, fps
+
+
+def place_apexes(
+    source: Path, observation: Observation, found: list[_Coded], apexes: list[tuple[Event, int]], report: ImportReport
+) -> None:
+    """Each apex event (with its frame) set as the apex of the one micro-expression of its subject it
+    lies in; one outside every expression, or a second for one, is reported and ignored."""
+    for event, at in apexes:
+        subject = event.subject or observation.id
+        owner = next((c for c in found if c.onset <= at <= c.offset and c.subject == subject), None)
+        if owner is None:
+            problem = f"'{event.behavior}' lies in no micro-expression"
+            report.add(source, event.where, f"{event.time:.3f} s", problem, "ignored")
+        elif owner.apex is not None:
+            problem = "a second apex for one micro-expression"
+            report.add(source, event.where, f"{event.time:.3f} s", problem, "ignored; the first is kept")
+        else:
+            owner.apex = at
+
+
+def coded_expressions(
+    source: Path, observation: Observation, mapping: BorisMapping, report: ImportReport, media_dir: Path | None = None
+) -> tuple[Path, float, list[_Coded]] | None:
+    """One observation's micro-expressions, in frames of its video; None (reported) without a
+    video (`observation_video`)."""
+    media = observation_video(source, observation, report, media_dir)
+    if media is None:
+        return None
+    video, fps = media
 
     def frame(event: Event) -> int:
         return event.frame if event.frame is not None else int(round((event.time - observation.time_offset) * fps))
@@ -153,25 +173,7 @@ def coded_expressions(
             ignored[event.behavior] = ignored.get(event.behavior, 0) + 1
     for start in opened.values():
         report.add(source, start.where, f"{start.time:.3f} s", f"START of '{start.behavior}' without a STOP", "dropped")
-    for event in apexes:
-        at = frame(event)
-        owner = next(
-            (c for c in found if c.onset <= at <= c.offset and c.subject == (event.subject or observation.id)), None
-        )
-        if owner is None:
-            report.add(
-                source, event.where, f"{event.time:.3f} s", f"'{event.behavior}' lies in no micro-expression", "ignored"
-            )
-        elif owner.apex is not None:
-            report.add(
-                source,
-                event.where,
-                f"{event.time:.3f} s",
-                "a second apex for one micro-expression",
-                "ignored; the first is kept",
-            )
-        else:
-            owner.apex = at
+    place_apexes(source, observation, found, [(event, frame(event)) for event in apexes], report)
     for behavior, count in ignored.items():
         report.add(
             source,

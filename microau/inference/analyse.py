@@ -460,7 +460,8 @@ def print_progress(done: int, total: int, clip: AnalysedClip, started: float) ->
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser_of() -> argparse.ArgumentParser:
+    """The command's flags."""
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
         "clips",
@@ -493,7 +494,25 @@ def main(argv: list[str] | None = None) -> int:
         help="also write this HTML review page of the clips (opens offline); a folder gets <--out's name>.html, "
         "sharing plotly's script with the pages beside it",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def write_exports(args: argparse.Namespace, rows: list[PredictionRow], clips: list[Clip]) -> None:
+    """The ELAN files (--eaf-dir) and the BORIS project (--boris) of the analysed clips."""
+    if args.eaf_dir:
+        from microau.datasets.elan import elan_mapping, write_analyse_eafs
+
+        eafs = write_analyse_eafs(args.eaf_dir, rows, clips, elan_mapping(args.config), args.eaf_probabilities)
+        print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
+    if args.boris:
+        from microau.datasets.boris import boris_mapping, write_analyse_boris
+
+        count = write_analyse_boris(args.boris, rows, clips, boris_mapping(args.config))
+        print(f"{count} observation(s) -> {args.boris}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser_of().parse_args(argv)
     clips = find_clips(args.clips)
     if args.review:
         review, share_script = review_target(args.review, args.out.stem)
@@ -528,16 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     if page:
         page.write(review, share_script, args.out)
         print(f"review page -> {review}", file=sys.stderr)
-    if args.eaf_dir:
-        from microau.datasets.elan import elan_mapping, write_analyse_eafs
-
-        eafs = write_analyse_eafs(args.eaf_dir, rows, clips, elan_mapping(args.config), args.eaf_probabilities)
-        print(f"{len(eafs)} .eaf file(s) -> {args.eaf_dir}", file=sys.stderr)
-    if args.boris:
-        from microau.datasets.boris import boris_mapping, write_analyse_boris
-
-        count = write_analyse_boris(args.boris, rows, clips, boris_mapping(args.config))
-        print(f"{count} observation(s) -> {args.boris}", file=sys.stderr)
+    write_exports(args, rows, clips)
     failed = [row for row in rows if row.status != STATUS_OK]
     seconds = time.perf_counter() - loaded
     print(

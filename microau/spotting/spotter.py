@@ -445,24 +445,39 @@ def lid_closure(earlier: np.ndarray, later: np.ndarray) -> np.ndarray | float:
     return ((earlier[..., 0] - later[..., 0]) / 2).mean(axis=-1)
 
 
+def progress_line(source: VideoSource, number: int, started: float) -> None:
+    """The spotting pass's progress on stderr: where in the video, and the seconds so far."""
+    print(
+        f"spot {source.path.name}: {number / source.fps:.0f} of {source.count / source.fps:.0f} s "
+        f"({time.perf_counter() - started:.0f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def sample_means(flow: np.ndarray, motion: np.ndarray, face: Face, grid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One sample's flow with the head's `motion` removed: the regions' mean flow, the head's motion at
+    their centres, and per eye its upper lid's fall (share of the opening), its flow (x, y) and its
+    lower lid's downward flow (px)."""
+    flow = subtract_head(flow, motion, grid)
+    lids = region_means(flow, face.eyes)
+    lower = region_means(flow, face.lower_lids)[:, 1]
+    eyes = np.column_stack([lids[:, 1] / face.openings, lids, lower])
+    return region_means(flow, face.rois), face.centres @ motion.T, eyes
+
+
 def region_flows(
     source: VideoSource,
     settings: SpotSettings,
     half_length_s: float,
     detector: FaceDetector | None = None,
     progress: bool = False,
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """stride, k (samples), sampled frame numbers, and per sample, from the frame k samples earlier
-    (zero for the first k), the head's motion removed: the regions' [regions, 2] mean flow, and
-    per eye [2, 4] its upper lid's fall (downward flow, share of its opening), its mean flow (x, y) and
-    its lower lid's downward flow (px),
-    the head's motion removed at each region's centre [regions, 2], and the regions' mean flow of a
-    second flow with the eyes painted out (`masked_pair`; NaN where not computed). That second flow
-    is computed for the samples within BLINK_REACH k of a blink (the landmarks' eyes closed by at least
-    `blink_drop` of their aspect ratio, as `blinks` tests): the blink's flow in
-    and flow out, and a blink of up to 2k, are all measured with the eyes painted out. Blinks come
-    from the eyes' landmarks (`BlinkTracker`); the last element is its per-sample closure of the eyes
-    (share of the recent aspect ratio)."""
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """stride, k (samples), sampled frame numbers, then per sample (from the frame k samples earlier,
+    zero for the first k) `sample_means`' three (regions [regions, 2], head [regions, 2], eyes
+    [2, 4]), the regions' mean flow with the eyes painted out (`masked_pair`; NaN where not computed:
+    it is computed within BLINK_REACH k of a blink, by the flow's lid test or the landmarks'
+    `BlinkTracker`), and the tracker's per-sample closure of the eyes (share of their recent aspect ratio)."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
@@ -516,13 +531,8 @@ def region_flows(
         if face.eye_mask is not None:
             raw[t] = flow
             raw.pop(t - reach - 2 * k - 1, None)
-        flow = subtract_head(flow, motion, grid)
-        regions.append(region_means(flow, face.rois))
-        heads.append(face.centres @ motion.T)
-        lids = region_means(flow, face.eyes)
-        lower = region_means(flow, face.lower_lids)[:, 1]
-        # per eye: the upper lid's fall (share of the opening), its flow and the lower lid's downward flow
-        eyes.append(np.column_stack([lids[:, 1] / face.openings, lids, lower]))
+        for found, mean in zip((regions, heads, eyes), sample_means(flow, motion, face, grid)):
+            found.append(mean)
         if face.eye_mask is not None and face.fit_eyeless is not None:
             # the flow's blink test of `signal` on the sample k back: its lids fell into it and rose out of it
             if t >= 2 * k and lid_closure(eyes[t - k], eyes[t]) >= settings.blink_closing:
@@ -530,25 +540,11 @@ def region_flows(
             for j in sorted(j for j in wanted if j <= t):
                 masked_flow(j)
                 wanted.discard(j)
-        now = time.perf_counter()
-        if progress and now - last_print > 5.0:
-            last_print = now
-            print(
-                f"spot {source.path.name}: {number / source.fps:.0f} of {source.count / source.fps:.0f} s "
-                f"({now - started:.0f} s)",
-                file=sys.stderr,
-                flush=True,
-            )
-    return (
-        stride,
-        k,
-        np.array(numbers),
-        np.array(regions),
-        np.array(eyes),
-        np.array(heads),
-        np.array(masked),
-        np.array(tracker.closure),
-    )
+        if progress and time.perf_counter() - last_print > 5.0:
+            last_print = time.perf_counter()
+            progress_line(source, number, started)
+    per_sample = (numbers, regions, eyes, heads, masked, tracker.closure)
+    return stride, k, *(np.array(values) for values in per_sample)
 
 
 def lid_narrowing(eyes: np.ndarray, k: int) -> np.ndarray:

@@ -142,7 +142,8 @@ def recognisers(
     return held_out
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser_of() -> argparse.ArgumentParser:
+    """The command's flags."""
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", required=True, help="the dataset's name in the config")
     parser.add_argument("--videos", type=Path, required=True, help="videos.tsv of microau spot-index")
@@ -179,6 +180,27 @@ def main(argv: list[str] | None = None) -> int:
         help="with --training-sets: the models' subjects are this release's people under the same names; "
         "a model that trained on the subject it recognised is an error",
     )
+    return parser
+
+
+def print_scores(dataset: str, rows: list[dict], recognised: bool) -> None:
+    """Each kind's spotting scores, and with recognition the micro row's, one line each."""
+    for row in rows:
+        print(
+            f"{dataset} {row['kind']}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['F1']:.3f} "
+            f"({row['TP']} TP of {row['truth']} truth, {row['spotted']} spotted, {row['FP_per_min']:.2f} FP/min)"
+        )
+        if recognised and row["kind"] == "micro":
+            print(
+                f"{dataset} spot-then-recognise: recognition P {row['recognition_precision']:.3f} R "
+                f"{row['recognition_recall']:.3f} F1 {row['recognition_F1']:.3f} UF1 {row['recognition_UF1']:.3f} "
+                f"UAR {row['recognition_UAR']:.3f} ({row['recognition_TP']} of "
+                f"{row['recognition_TP'] + row['recognition_FN']} matched recognised), STRS {row['STRS']:.4f}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = parser_of()
     args = parser.parse_args(argv)
     if args.recognised and not (args.class3 and args.reading):
         parser.error("--recognised needs --class3 and --reading")
@@ -215,16 +237,5 @@ def main(argv: list[str] | None = None) -> int:
             else "the models' subjects are other people than this release's (not checked by name)"
         )
     write_result_table(args.table, rows, metadata)
-    for row in rows:
-        print(
-            f"{args.dataset} {row['kind']}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['F1']:.3f} "
-            f"({row['TP']} TP of {row['truth']} truth, {row['spotted']} spotted, {row['FP_per_min']:.2f} FP/min)"
-        )
-        if args.recognised and row["kind"] == "micro":
-            print(
-                f"{args.dataset} spot-then-recognise: recognition P {row['recognition_precision']:.3f} R "
-                f"{row['recognition_recall']:.3f} F1 {row['recognition_F1']:.3f} UF1 {row['recognition_UF1']:.3f} "
-                f"UAR {row['recognition_UAR']:.3f} ({row['recognition_TP']} of "
-                f"{row['recognition_TP'] + row['recognition_FN']} matched recognised), STRS {row['STRS']:.4f}"
-            )
+    print_scores(args.dataset, rows, bool(args.recognised))
     return 0

@@ -3,6 +3,7 @@ real photograph: a BORIS project and its tabular export give the hand-typed tabl
 does not cover is reported; an exported project imports back as what was exported."""
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -127,4 +128,21 @@ def test_an_exported_project_imports_back_as_exported(study, tmp_path):
         (p, f"../videos/{p}/interview.avi", *numbers)
         for p in ("p01", "p02")
         for numbers in (("2", "8", "11", "1+2", "surprise"), ("13", "16", "22", "12", "negative"))
+    ]
+
+
+def test_an_observation_playing_two_videos_is_reported_and_skipped(study):
+    path = boris_project(study / "coding" / "two.boris", EVENTS, media="../videos/p01/interview.avi")
+    project = json.loads(path.read_text())
+    (observation,) = project["observations"].values()
+    observation["file"]["1"].append("../videos/p02/interview.avi")
+    path.write_text(json.dumps(project))
+    rows, report = imported(study, "coding/two.boris")
+    assert rows == []
+    assert [(r["file"], r["problem"], r["action"]) for r in report] == [
+        (
+            "../coding/two.boris",
+            "player #1 plays 2 media files; microau reads one video per observation",
+            "observation skipped",
+        )
     ]
