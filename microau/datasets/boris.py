@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from microau.datasets.table import IMPORT_REPORT_SUFFIX, ImportReport, write_import
+from microau.datasets.table import IMPORT_REPORT_SUFFIX, ImportReport, import_record, write_import
 from microau.io.boris import (
     MULTIPLE_SELECTION,
     SINGLE_SELECTION,
@@ -203,22 +203,9 @@ def import_observations(
             if coded is None:
                 continue
             video, fps, found = coded
-            clip = Path(os.path.relpath(video, Path(os.path.abspath(table)).parent)).as_posix()
             for c in found:
-                apex = "" if c.apex is None else c.apex + first_frame
-                records.append(
-                    [
-                        c.subject,
-                        clip,
-                        c.onset + first_frame,
-                        apex,
-                        c.offset + first_frame,
-                        c.codes,
-                        c.emotion,
-                        f"{fps:g}",
-                        first_frame,
-                    ]
-                )
+                frames = (c.onset, c.apex, c.offset)
+                records.append(import_record(table, video, c.subject, frames, (c.codes, c.emotion), fps, first_frame))
     write_import(table, validation, records, report.rows)
     return len(records), len(report.rows)
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from microau.datasets.table import IMPORT_REPORT_SUFFIX, ImportReport, write_import
+from microau.datasets.table import IMPORT_REPORT_SUFFIX, ImportReport, import_record, write_import
 from microau.io.elan import (
     Annotation,
     EafContent,
@@ -106,21 +106,10 @@ def import_folder(
         content = read_coded(path, mapping, report)
         if content is None:
             continue
-        clip = Path(os.path.relpath(content.media, Path(os.path.abspath(table)).parent)).as_posix()
         for e in content.expressions:
-            apex = "" if e.apex is None else e.apex + first_frame
+            frames, coded = (e.onset, e.apex, e.offset), (e.codes, e.emotion)
             records.append(
-                [
-                    content.subject,
-                    clip,
-                    e.onset + first_frame,
-                    apex,
-                    e.offset + first_frame,
-                    e.codes,
-                    e.emotion,
-                    f"{content.fps:g}",
-                    first_frame,
-                ]
+                import_record(table, content.media, content.subject, frames, coded, content.fps, first_frame)
             )
     write_import(table, validation, records, report.rows)
     return len(records), len(report.rows)

@@ -180,6 +180,24 @@ class ImportReport:
         self.rows.append({"file": self.name(path), "where": where, "time": time, "problem": problem, "action": action})
 
 
+def import_record(
+    table: Path,
+    video: Path,
+    subject: str,
+    frames: tuple[int, int | None, int],
+    coded: tuple[str, str],
+    fps: float,
+    first_frame: int,
+) -> list[object]:
+    """One imported micro-expression as a row of IMPORT_TABLE_COLUMNS: the video relative to the
+    table's folder, the 0-based (onset, apex or None, offset) counted from `first_frame`, the
+    (AU codes, emotion) as coded."""
+    clip = Path(os.path.relpath(video, Path(os.path.abspath(table)).parent)).as_posix()
+    onset, apex, offset = frames
+    shown_apex = "" if apex is None else apex + first_frame
+    return [subject, clip, onset + first_frame, shown_apex, offset + first_frame, *coded, f"{fps:g}", first_frame]
+
+
 def write_import(table: Path, report: Path, records: list[list[object]], rows: list[dict[str, str]]) -> None:
     """An import's table (IMPORT_TABLE_COLUMNS, one row per micro-expression) and its report."""
     with atomic_open(table, newline="") as handle:
