@@ -64,7 +64,9 @@ def main(argv: list[str]) -> int:
         "--held-out-dataset", help="with --datasets: test every subject of this dataset, train on the others'"
     )
     which.add_argument(
-        "--all-subjects", action="store_true", help="train one final model on every sample (model.pt, history.csv, training_set.json)"
+        "--all-subjects",
+        action="store_true",
+        help="train one final model on every sample (model.pt, history.csv, training_set.json)",
     )
     parser.add_argument("--out-dir", type=Path, required=True)
     parser.add_argument("--settings", required=True, help="JSON of TrainSettings fields")
