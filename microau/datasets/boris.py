@@ -262,10 +262,10 @@ def write_analyse_boris(path: Path, rows: Sequence, clips: Sequence, mapping: Bo
     """`microau analyse --boris`: one project, an observation per analysed video named by its
     `export_keys` path (`rows`: `microau.io.prediction_rows.PredictionRow`, aligned with `clips`);
     returns the number of observations."""
-    from microau.datasets.elan import analyse_contents, export_keys
+    from microau.datasets.elan import analyse_contents, clip_videos, export_keys
 
     contents = analyse_contents(rows, clips)
-    keys = export_keys([video for video, _ in contents])
+    keys = export_keys(clip_videos(clips))
     write_boris(path, [(keys[Path(os.path.abspath(v))].as_posix(), c) for v, c in contents], mapping)
     return len(contents)
 

@@ -186,17 +186,28 @@ def eaf_names(keys: dict[Path, Path]) -> dict[Path, Path]:
     }
 
 
+def clip_videos(clips: Sequence) -> list[Path]:
+    """The videos among `microau analyse`'s clips (image folders have no export), each once: the
+    exports are keyed over all of them, so a clip that fails moves no other clip's export."""
+    return list(dict.fromkeys(Path(clip.path) for clip in clips if Path(clip.path).is_file()))
+
+
+def analyse_eaf_paths(folder: Path, clips: Sequence) -> dict[Path, Path]:
+    """Each video's .eaf under `folder` (by absolute video path), known before any clip is analysed
+    so that a clash is refused before the model loads."""
+    return {video: folder / name for video, name in eaf_names(export_keys(clip_videos(clips))).items()}
+
+
 def write_analyse_eafs(
     folder: Path, rows: Sequence[PredictionRow], clips: Sequence, mapping: TierMapping, probabilities: bool
 ) -> list[Path]:
-    """`microau analyse --eaf-dir`: one .eaf per analysed video under `folder`, at its `export_keys` path."""
-    contents = analyse_contents(rows, clips)
-    keys = eaf_names(export_keys([video for video, _ in contents]))
+    """`microau analyse --eaf-dir`: one .eaf per analysed video under `folder`, at its `analyse_eaf_paths` path."""
+    paths = analyse_eaf_paths(folder, clips)
     written = []
-    for video, content in contents:
+    for video, content in analyse_contents(rows, clips):
         if content.fps <= 0:
             raise ElanError(f"cannot read the frame rate of {video}: an .eaf needs it to place frames in time")
-        path = folder / keys[Path(os.path.abspath(video))]
+        path = paths[Path(os.path.abspath(video))]
         write_eaf(path, content, mapping, probabilities)
         written.append(path)
     return written

@@ -511,12 +511,29 @@ def write_exports(args: argparse.Namespace, rows: list[PredictionRow], clips: li
         print(f"{count} observation(s) -> {args.boris}", file=sys.stderr)
 
 
+def claim_outputs(args: argparse.Namespace, clips: list[Clip]) -> None:
+    """Refuse, before the model loads, a review page of another run and an export over a file
+    microau did not write (`microau.io.exports`)."""
+    from microau.io.exports import claim_export
+
+    if args.review:
+        claim_page(review_target(args.review, args.out.stem)[0], args.out)
+    if args.eaf_dir:
+        from microau.datasets.elan import analyse_eaf_paths
+        from microau.io.elan import is_microau_eaf
+
+        for path in analyse_eaf_paths(args.eaf_dir, clips).values():
+            claim_export(path, is_microau_eaf, "--eaf-dir")
+    if args.boris:
+        from microau.io.boris import is_microau_project
+
+        claim_export(args.boris, is_microau_project, "--boris")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser_of().parse_args(argv)
     clips = find_clips(args.clips)
-    if args.review:
-        review, share_script = review_target(args.review, args.out.stem)
-        claim_page(review, args.out)
+    claim_outputs(args, clips)
     started = time.perf_counter()
     analyser = load_model(args.model, args.device)
     loaded = time.perf_counter()
@@ -545,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_clip_rows(args.out, rows, analyser.pair_model.au_names, analyser.pair_model.emotion_classes())
     if page:
+        review, share_script = review_target(args.review, args.out.stem)
         page.write(review, share_script, args.out)
         print(f"review page -> {review}", file=sys.stderr)
     write_exports(args, rows, clips)

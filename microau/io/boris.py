@@ -30,6 +30,7 @@ as events. The shapes below are those BORIS 9 writes, read from its source
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from pathlib import Path
 
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_open
+from microau.io.exports import claim_export
 
 PROJECT_VERSION = "7.0"
 STATE_EVENT = "State event"
@@ -47,6 +49,7 @@ NO_MODIFIER = "None"
 TABULAR_SUFFIXES = (".tsv", ".csv")
 TABULAR_REQUIRED = ("Observation id", "Subject", "Behavior", "Behavior type", "Time")
 PLAYERS = 8
+WRITTEN_BY = "written by microau; events "  # then the digest of the events written (`is_microau_project`)
 
 
 class BorisError(MicroauError):
@@ -239,15 +242,17 @@ def write_project(
         }
         for n, b in enumerate(behaviors)
     }
+    claim_export(path, is_microau_project, "--boris")
+    written = {o.id: _observation(o) for o in observations}
     project = {
         "time_format": "hh:mm:ss",
         "project_date": "",
         "project_name": name,
-        "project_description": "written by microau",
+        "project_description": f"{WRITTEN_BY}{_events_digest(written)}",
         "project_format_version": PROJECT_VERSION,
         "subjects_conf": {str(n): {"key": "", "name": s, "description": ""} for n, s in enumerate(subjects)},
         "behaviors_conf": ethogram,
-        "observations": {o.id: _observation(o) for o in observations},
+        "observations": written,
         "behavioral_categories": [],
         "behavioral_categories_config": {},
         "independent_variables": {},
@@ -257,6 +262,25 @@ def write_project(
     }
     with atomic_open(path, encoding="utf-8") as handle:
         json.dump(project, handle, indent=1)
+
+
+def _events_digest(observations: dict) -> str:
+    """A digest of a project's observations' events, which changes when a coder edits them."""
+    events = {key: observation.get("events", []) for key, observation in observations.items()}
+    return hashlib.sha1(json.dumps(events, sort_keys=True).encode()).hexdigest()
+
+
+def is_microau_project(path: Path) -> bool:
+    """Whether the .boris project at `path` is an export of microau's whose events nobody has edited
+    since (`microau.io.exports.claim_export`): its description's digest matches its events."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            project = json.load(handle)
+        description = str(project.get("project_description", ""))
+        observations = project.get("observations", {})
+        return description.startswith(WRITTEN_BY) and description[len(WRITTEN_BY) :] == _events_digest(observations)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _observation(o: MediaObservation) -> dict:

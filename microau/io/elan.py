@@ -29,6 +29,8 @@ the export's own extras (other spotted kinds, AU probabilities, other emotion re
 
 from __future__ import annotations
 
+import hashlib
+import json
 import mimetypes
 import os
 import re
@@ -38,9 +40,11 @@ from pathlib import Path
 
 from microau.errors import MicroauError
 from microau.io.atomic import atomic_path
+from microau.io.exports import claim_export
 
 EXTRA_PREFIX = "microau "
 AUTHOR = "microau"
+DIGEST_PROPERTY = "microau annotations"  # the digest of what microau wrote: an edited export is a coder's file
 PHASES = ("onset", "apex", "offset")
 _LETTERS = re.compile(r"(?P<side>[LRTB])?\s*(?P<intensity>[A-E])?", re.IGNORECASE)
 
@@ -309,8 +313,11 @@ def _apex(spans: list[_Span], tier: str, annotation: Annotation, fps: float, pro
 
 
 def write_eaf(path: Path, content: EafContent, mapping: TierMapping, probabilities: bool = False) -> None:
-    """Write `content` as an .eaf linked to its video, with `mapping`'s tiers and the extras."""
+    """Write `content` as an .eaf linked to its video, with `mapping`'s tiers and the extras; a file
+    at `path` that is not an unedited export of microau's is never replaced (ExportClashError)."""
     from pympi.Elan import Eaf, to_eaf
+
+    claim_export(path, is_microau_eaf, "--eaf")
 
     eaf = Eaf(author=AUTHOR)
     eaf.remove_tier("default")
@@ -358,8 +365,33 @@ def write_eaf(path: Path, content: EafContent, mapping: TierMapping, probabiliti
     for kind, spans in content.other_kinds.items():
         for onset, offset in spans:
             eaf.add_annotation(f"{EXTRA_PREFIX}{kind}", *span(onset, offset), kind)
+    eaf.add_property(DIGEST_PROPERTY, annotations_digest(eaf))
     with atomic_path(path) as tmp:
         to_eaf(str(tmp), eaf)
+
+
+def annotations_digest(eaf: object) -> str:
+    """A digest of a pympi `Eaf`'s annotations (tier, start, end, value), which ELAN keeps when it
+    saves a file unchanged and changes when a coder edits one."""
+    items = []
+    for tier, (aligned, reference, _, _) in eaf.tiers.items():
+        for start, end, value, _ in aligned.values():
+            items.append((tier, eaf.timeslots.get(start) or -1, eaf.timeslots.get(end) or -1, value))
+        items += [(tier, -1, -1, value) for _, value, _, _ in reference.values()]
+    return hashlib.sha1(json.dumps(sorted(items)).encode()).hexdigest()
+
+
+def is_microau_eaf(path: Path) -> bool:
+    """Whether the .eaf at `path` is an export of microau's that nobody has edited since
+    (`microau.io.exports.claim_export`): its digest property matches its annotations."""
+    from pympi.Elan import Eaf
+
+    try:
+        eaf = Eaf(str(path))
+    except Exception:  # pympi raises bare exceptions on files that are not EAF: such a file is not ours
+        return False
+    digests = [value for key, value in eaf.properties if key == DIGEST_PROPERTY]
+    return bool(digests) and digests[-1] == annotations_digest(eaf)
 
 
 def _code_aus(codes: str) -> list[int]:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from microau.inference.parallel import job_count
-from microau.inference.review import ReviewPage, review_target
+from microau.inference.review import ReviewPage, claim_page, review_target
 from microau.io.intervals import KINDS, Interval, read_intervals, write_intervals
 from microau.io.prediction_rows import INTERVAL_COLUMNS, PredictionRow, RowSchema, write_interval_rows
 from microau.plan.config import SCHEMA_PATH, load_config, load_schema
@@ -184,8 +184,23 @@ def write_review(
     signals = {kind.kind: (kind.signal, kind.threshold) for kind in spotted}
     page.set_timeline(timeline_figure(Timeline(source.fps, signals, intervals, truth), clickable=bool(page.entries)))
     review, share_script = review_target(args.review, name)
-    page.write(review, share_script)
+    page.write(review, share_script, args.out)
     print(f"{PROG}: review page -> {review}", file=sys.stderr)
+
+
+def claim_outputs(args: argparse.Namespace, name: str) -> None:
+    """Refuse, before the video is read, a review page of another run and an export over a file
+    microau did not write (`microau.io.exports`)."""
+    from microau.io.boris import is_microau_project
+    from microau.io.elan import is_microau_eaf
+    from microau.io.exports import claim_export
+
+    if args.review:
+        claim_page(review_target(args.review, name)[0], args.out)
+    if args.eaf:
+        claim_export(args.eaf, is_microau_eaf, "--eaf")
+    if args.boris:
+        claim_export(args.boris, is_microau_project, "--boris")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     args = checked_args(parser, argv)
     cv2.setNumThreads(args.threads)
     settings = settings_from(args.config, args.settings_json)
-    source = VideoSource(args.video, args.fps)
     name = args.name or args.video.stem
+    claim_outputs(args, name)
+    source = VideoSource(args.video, args.fps)
     start = time.perf_counter()
     if args.intervals:
         spotted, intervals = [], read_intervals(args.intervals)

@@ -85,6 +85,26 @@ def test_the_tabular_export_imports_as_the_hand_typed_table(study):
     assert as_study(rows) == HAND and report == []
 
 
+def test_a_labs_own_behaviour_names_and_modifier_sets_come_from_the_config(study):
+    """The lab codes `Micro` with the emotion in modifier set 1 and the AUs in set 2, apexes as `Peak`."""
+    names = {"ME": "Micro", "Apex": "Peak"}
+    renamed = [
+        [time, subject, names[code], "|".join(reversed(mods.split("|"))) if mods else "", comment, frame]
+        for time, subject, code, mods, comment, frame in EVENTS
+    ]
+    path = boris_project(study / "lab" / "study.boris", renamed, "../videos/p01/interview.avi")
+    project = json.loads(path.read_text())
+    for behavior in project["behaviors_conf"].values():
+        behavior["code"] = names[behavior["code"]]
+        if behavior["modifiers"]:
+            behavior["modifiers"] = {"0": behavior["modifiers"]["1"], "1": behavior["modifiers"]["0"]}
+    (study / "lab" / "study.boris").write_text(json.dumps(project))
+    config = study / "lab" / "config.yaml"
+    config.write_text("boris: {behavior: Micro, apex_behavior: Peak, au_modifier: 2, emotion_modifier: 1}\n")
+    rows, report = imported(study, "lab/study.boris", extra=("--config", str(config)))
+    assert as_study(rows) == HAND and report == []
+
+
 def test_what_the_mapping_does_not_cover_is_reported_by_path(study):
     events = [*EVENTS, [1.0, "p01", "Blink", "", "", 25], [1.2, "p01", "ME", "4|None", "", 30]]
     boris_project(study / "coding" / "p01.boris", events, media="../videos/p01/interview.avi")

@@ -140,6 +140,39 @@ def test_a_labs_own_tier_names_come_from_the_config(tmp_path):
     assert table_rows(tmp_path / "codes.csv") == []
 
 
+def layout_eaf(study: Path, participant: str, layout: str) -> Path:
+    """`coded_eaf`'s coding (frames 0..10 with the apex at 7, 11..21 without; surprise, happiness) as
+    FACS coders also lay it out in ELAN: one tier per AU (`AU1`, `AU2`, `AU12` valued with its side)
+    with no interval tier, or onset/apex/offset points on one tier."""
+    path = coded_eaf(study, participant)
+    eaf = Eaf(str(path))
+    eaf.remove_tier("ME")
+    if layout == "au_tiers":
+        for tier, start, end, value in (("AU1", 0, 440, ""), ("AU2", 0, 440, ""), ("AU12", 440, 880, "R")):
+            eaf.add_tier(tier, part=participant)
+            eaf.add_annotation(tier, start, end, value)
+    else:
+        eaf.remove_tier("Apex")
+        eaf.add_tier("Phases", part=participant)
+        for start, value in ((0, "onset 1+2"), (280, "apex"), (400, "offset"), (440, "onset R12"), (840, "offset")):
+            eaf.add_annotation("Phases", start, start + 40, value)
+    to_eaf(str(path), eaf)
+    return path
+
+
+@pytest.mark.parametrize(
+    "layout, section",
+    [("au_tiers", "elan: {au_tier_prefix: AU}\n"), ("phases", "elan: {phase_tier: Phases, apex_tier: null}\n")],
+)
+def test_one_tier_per_au_and_phase_points_import_as_the_hand_typed_table(tmp_path, layout, section):
+    for participant in PARTICIPANTS:
+        layout_eaf(tmp_path, participant, layout)
+    (tmp_path / "config.yaml").write_text(section)
+    argv = ["elan-import", str(tmp_path / "elan"), "--out", str(tmp_path / "codes.csv"), "--first-frame", "1"]
+    assert cli_main([*argv, "--config", str(tmp_path / "config.yaml")]) == 0
+    assert table_rows(tmp_path / "codes.csv") == HAND
+
+
 def test_a_file_without_its_video_is_reported(tmp_path):
     eaf = Eaf(author="coder")
     eaf.add_linked_file("file:///nowhere/x.avi", relpath="./x.avi", mimetype="video/x-msvideo")

@@ -2,9 +2,10 @@
 
 A wheel built from this tree, installed non-editable into a fresh virtual environment, runs every
 user command from a folder outside the clone; the workflow, deployed by snakedeploy into an empty
-folder as a Snakemake `module` of a local git clone, writes the tiny run's tables there, the same
-as the run from the repository. The environment sees the system's packages (torch and the rest
-are not downloaded again) but not the editable microau: the test checks which copy it imports.
+folder as a Snakemake `module` of a local git clone, killed during training and run again, writes
+the tiny run's tables there, the same as the run from the repository. The environment sees the
+system's packages (torch and the rest are not downloaded again) but not the editable microau: the
+test checks which copy it imports.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas
@@ -171,7 +174,31 @@ def test_the_wheel_ships_the_schema_and_runs_every_user_command_outside_the_clon
     assert (tmp_path / "spotted.csv").read_text().startswith("video,")
 
 
-def test_the_workflow_deployed_into_an_empty_folder_writes_the_tiny_tables_there(clone, venv, finished_run, tmp_path):
+def kill_during_training(project: Path, command: list[str], env: dict[str, str]) -> None:
+    """Start the run, kill it (SIGKILL, the whole process group) once a training job has started, and
+    check that it left a job incomplete: Snakemake without the deployed profile's `rerun-incomplete`
+    refuses to go on, so the rerun after it is a rerun after a stop, from the deployed folder."""
+    process = subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    logs = project / "results" / "logs" / "train"
+    deadline = time.monotonic() + 900
+    while not (logs.exists() and any(logs.rglob("*.log"))):
+        assert process.poll() is None and time.monotonic() < deadline, "no training job started"
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    without_profile = subprocess.run(
+        [*command, "--dry-run", "--workflow-profile", "none"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert without_profile.returncode != 0 and "IncompleteFilesException" in without_profile.stderr, (
+        without_profile.stderr[-2000:]
+    )
+
+
+def test_the_workflow_deployed_into_an_empty_folder_killed_and_rerun_writes_the_tiny_tables_there(
+    clone, venv, finished_run, tmp_path
+):
     env = user_env(venv)
     project = tmp_path / "my study"
     run([shutil.which("snakedeploy"), "deploy-workflow", str(clone), str(project), "--branch", "main"], tmp_path, env)
@@ -186,6 +213,7 @@ def test_the_workflow_deployed_into_an_empty_folder_writes_the_tiny_tables_there
     assert declared != snakefile.read_text(), snakefile.read_text()
     snakefile.write_text(declared)
     (project / "config" / "config.yaml").write_text(TINY_CONFIG.read_text())
+    kill_during_training(project, [str(venv / "bin" / "python"), "-m", "snakemake", "--cores", "2"], env)
     result = run([str(venv / "bin" / "python"), "-m", "snakemake", "--cores", "2"], project, env, timeout=1500)
     assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr
     assert sorted(p.name for p in project.iterdir()) == [

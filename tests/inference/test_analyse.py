@@ -209,3 +209,21 @@ def test_an_apex_before_the_onset_or_an_offset_before_the_apex_is_the_clips_stat
     assert rows.loc["before", "status"] == f"offset 3 is before onset 5 of {source}"
     assert rows.loc["fine", "status"] == STATUS_OK
     assert rows.loc[["early", "late", "before"], "AU01_prob"].isna().all()
+
+
+def test_a_coders_eaf_at_an_export_path_stops_analyse_before_the_model_is_loaded(tmp_path, capsys):
+    videos = [tmp_path / "videos" / p / "interview.mp4" for p in ("p01", "p02")]
+    for video in videos:
+        video.parent.mkdir(parents=True)
+        video.write_bytes(b"")
+    coded = tmp_path / "eaf" / "p02" / "interview.eaf"  # where p02's export would go
+    coded.parent.mkdir(parents=True)
+    coded.write_text("<ANNOTATION_DOCUMENT AUTHOR='coder'/>")
+    model = tmp_path / "not_read.pt"
+    argv = ["analyse", *map(str, videos), "--model", str(model), "--out", str(tmp_path / "out.csv")]
+    assert cli_main([*argv, "--eaf-dir", str(tmp_path / "eaf")]) == 2
+    assert capsys.readouterr().err == (
+        f"microau analyse: error: --eaf-dir: {coded} exists and is not an export of microau's as microau wrote it "
+        "(a coder's file, or an export edited since); it is never replaced: give the export another name or folder\n"
+    )
+    assert coded.read_text() == "<ANNOTATION_DOCUMENT AUTHOR='coder'/>"

@@ -37,3 +37,25 @@ def test_spot_with_a_model_writes_one_row_per_micro_expression_with_aus_and_emot
     } <= set(rows[0])
     assert 0.0 <= float(rows[0]["AU01_prob"]) <= 1.0
     assert int(rows[0]["onset"]) <= int(rows[0]["apex"]) <= int(rows[0]["offset"])
+
+
+def test_a_coders_file_or_another_runs_page_stops_spot_before_the_video_is_read(tmp_path, capsys):
+    from microau.cli import main as cli_main
+
+    video = tmp_path / "p01" / "interview.avi"  # never opened: the outputs are claimed first
+    video.parent.mkdir()
+    video.write_bytes(b"not read")
+    coded = tmp_path / "p01" / "interview.eaf"
+    coded.write_text("<ANNOTATION_DOCUMENT AUTHOR='coder'/>")
+    (tmp_path / "config.yaml").write_text("spotting: {}\n")
+    argv = ["spot", "--video", str(video), "--config", str(tmp_path / "config.yaml"), "--out", str(tmp_path / "p.csv")]
+    assert cli_main([*argv, "--eaf", str(coded)]) == 2
+    assert capsys.readouterr().err.startswith(f"microau spot: error: --eaf: {coded} exists and is not an export")
+    assert coded.read_text() == "<ANNOTATION_DOCUMENT AUTHOR='coder'/>"
+    (tmp_path / "study.boris").write_text("{}")
+    assert cli_main([*argv, "--boris", str(tmp_path / "study.boris")]) == 2
+    assert "--boris: " in capsys.readouterr().err
+    page = tmp_path / "review.html"
+    page.write_text('<meta name="microau-results" content="/elsewhere/p02.csv">')
+    assert cli_main([*argv, "--review", str(page)]) == 2
+    assert "already the review page of /elsewhere/p02.csv" in capsys.readouterr().err
