@@ -2,7 +2,8 @@
 
 TV-L1 is OpenCV's DualTVL1 with the config's pyramid and stopping settings (`Tvl1`, the schema's
 `flow.tvl1_*` keys, chosen on sub-pixel warps of real face photographs: docs/performance.md),
-computed on the crop resized to `flow.tvl1_size` and brought back to crop pixels.
+computed on the crop resized to `flow.tvl1_size` and brought back to crop pixels, from zero or
+(`flow.tvl1_start: dis`) from OpenCV's DIS flow.
 
 The apex's gain is matched to the onset's first (lamp flicker is not motion); the median flow,
 which on a face crop is the head's global shift, is subtracted unless --no-subtract-median.
@@ -36,6 +37,7 @@ from microau.preprocess.stage import parse_stage_args
 PROG = "microau flow"
 THIRD_CHANNELS = ("magnitude", "strain")
 STRAIN_LENGTH_PX = 10.0
+TVL1_STARTS = ("none", "dis")  # flow.tvl1_start's values, as the schema's enum lists them
 
 
 class FlowError(MicroauError):
@@ -45,9 +47,11 @@ class FlowError(MicroauError):
 @dataclass(frozen=True)
 class Tvl1:
     """The TV-L1 settings the config chooses (`flow.tvl1_<field>`): pyramid scales, warps per scale,
-    the stopping threshold epsilon and the inner and outer iteration limits, and the side of the
-    square image it runs at (None: the crop's own). OpenCV's other parameters (tau, lambda, theta,
-    scale step, median filtering) stay its defaults."""
+    the stopping threshold epsilon and the inner and outer iteration limits, the side of the
+    square image it runs at (None: the crop's own), and where it starts (`none`: from zero at the
+    coarsest scale, OpenCV's way; `dis`: from OpenCV's DIS flow, medium preset, at that side, which
+    takes the place of the coarse scales). OpenCV's other parameters (tau, lambda, theta, scale step,
+    median filtering) stay its defaults."""
 
     scales: int
     warps: int
@@ -55,15 +59,15 @@ class Tvl1:
     inner_iterations: int
     outer_iterations: int
     size: int | None
+    start: str = "none"
 
     @classmethod
     def of(cls, flow: dict) -> Tvl1:
-        """The settings in a config's flow section; a section without any (stored in the model.pt of a
-        microau that had no such keys) means what that microau computed, OPENCV_DEFAULTS."""
-        fields = cls.__dataclass_fields__
-        if not any(f"tvl1_{field}" in flow for field in fields):
-            return OPENCV_DEFAULTS
-        return cls(**{field: flow[f"tvl1_{field}"] for field in fields})
+        """The settings in a config's flow section; a key the section lacks (a model.pt of a microau
+        that had no such key) means what that microau computed: OPENCV_DEFAULTS' value."""
+        return cls(
+            **{field: flow.get(f"tvl1_{field}", getattr(OPENCV_DEFAULTS, field)) for field in cls.__dataclass_fields__}
+        )
 
     def create(self) -> cv2.optflow.DualTVL1OpticalFlow:
         tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
@@ -72,7 +76,17 @@ class Tvl1:
         tvl1.setEpsilon(self.epsilon)
         tvl1.setInnerIterations(self.inner_iterations)
         tvl1.setOuterIterations(self.outer_iterations)
+        tvl1.setUseInitialFlow(self.start != "none")
         return tvl1
+
+    def calc(self, onset_gray: np.ndarray, apex_gray: np.ndarray) -> np.ndarray:
+        """TV-L1 from onset to apex at the images' own size, started as `start` says."""
+        if self.start == "none":
+            return self.create().calc(onset_gray, apex_gray, None)
+        if self.start != "dis":
+            raise FlowError(f"flow.tvl1_start must be one of none, dis, got {self.start!r}")
+        start = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(onset_gray, apex_gray, None)
+        return self.create().calc(onset_gray, apex_gray, start)
 
 
 OPENCV_DEFAULTS = Tvl1(scales=5, warps=5, epsilon=0.01, inner_iterations=30, outer_iterations=10, size=None)
@@ -89,13 +103,13 @@ def tvl1_flow(onset_gray: np.ndarray, apex_gray: np.ndarray, tvl1: Tvl1) -> tupl
     height, width = onset_gray.shape
     side = tvl1.size
     if side is None or (side, side) == (height, width):
-        flow = tvl1.create().calc(onset_gray, apex_gray, None)
+        flow = tvl1.calc(onset_gray, apex_gray)
         return np.ascontiguousarray(flow[..., 0]), np.ascontiguousarray(flow[..., 1])
     interpolation = cv2.INTER_AREA if side < min(height, width) else cv2.INTER_CUBIC
     onset_small, apex_small = (
         cv2.resize(image, (side, side), interpolation=interpolation) for image in (onset_gray, apex_gray)
     )
-    flow = tvl1.create().calc(onset_small, apex_small, None)
+    flow = tvl1.calc(onset_small, apex_small)
     u = cv2.resize(flow[..., 0], (width, height), interpolation=cv2.INTER_LINEAR) * np.float32(width / side)
     v = cv2.resize(flow[..., 1], (width, height), interpolation=cv2.INTER_LINEAR) * np.float32(height / side)
     return u, v
@@ -213,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tvl1-size", type=optional_side, required=True, help="side TV-L1 runs at (none: the crop's own)"
     )
+    parser.add_argument(
+        "--tvl1-start", choices=TVL1_STARTS, required=True, help="TV-L1's start: none (zero), dis (DIS's flow)"
+    )
     parser.add_argument("--out-npz", type=Path, required=True, help="u, v float32 at crop resolution")
     parser.add_argument("--out-image", type=Path, required=True, help="flow image (PNG, channels R=u G=v B=third)")
     args = parse_stage_args(parser, argv)
@@ -223,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         args.tvl1_inner_iterations,
         args.tvl1_outer_iterations,
         args.tvl1_size,
+        args.tvl1_start,
     )
     u, v, median, image = flow_of_pair(
         read_image(args.onset),

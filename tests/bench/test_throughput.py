@@ -46,14 +46,16 @@ def test_tvl1_bench_scores_every_setting_on_the_known_answer_of_the_photographs_
     monkeypatch.setattr(flow_warps, "DEVELOPMENT", ())
     monkeypatch.setattr(flow_warps, "HELD_OUT", (flow_warps.Case("astronaut", "lip_corners", 1.0, "lab"),))
     monkeypatch.setattr(flow_warps, "clip_pairs", lambda settings, work: real_clip_pairs(settings, work, 1))
-    monkeypatch.setattr(throughput, "TVL1_TRIALS", {"warps 1": {"warps": 1}})
+    monkeypatch.setattr(throughput, "TVL1_TRIALS", {"warps 1": {"warps": 1}, "start dis": {"start": "dis"}})
+    monkeypatch.setattr(throughput, "TVL1_HELD_OUT", ("start dis",))
     record = bench_tvl1(tmp_path, None, held_out=True)
     assert record["development_cases"] == [] and record["held_out_cases"] == ["astronaut/lip_corners/1px/lab"]
     trials = record["development_clip_pairs"]
-    assert list(trials) == ["OpenCV's defaults", "the config's", "warps 1"]
+    assert list(trials) == ["OpenCV's defaults", "the config's", "warps 1", "start dis"]
+    assert list(record["held_out"]) == ["OpenCV's defaults", "the config's", "start dis"]
     assert trials["warps 1"]["settings"]["warps"] == 1
     assert trials["OpenCV's defaults"]["cpu_ratio_to_opencv_defaults"] == 1
-    for scored in (trials["OpenCV's defaults"], record["held_out"]["the config's"]):
+    for scored in (trials["OpenCV's defaults"], record["held_out"]["the config's"], record["held_out"]["start dis"]):
         assert 0 < scored["raw_epe_moving_px"] < 0.5 and 0 < scored["magnified_epe_crop_px"] < 1
 
 

@@ -59,7 +59,7 @@ def test_dataset_entries_are_coerced_through_their_definition():
             {"flow": {"clip_pix": 2}},
             "config key 'flow': Additional properties are not allowed ('clip_pix' was unexpected) (allowed keys: "
             "clip_px, image_size, subtract_median, third_channel, tvl1_epsilon, tvl1_inner_iterations, "
-            "tvl1_outer_iterations, tvl1_scales, tvl1_size, tvl1_warps)",
+            "tvl1_outer_iterations, tvl1_scales, tvl1_size, tvl1_start, tvl1_warps)",
         ),
         ({"flow": {"clip_px": "fast"}}, "config key 'flow.clip_px': 'fast' is not of type 'number'"),
         (
@@ -315,7 +315,7 @@ def code_lists() -> list[tuple[str, object, list]]:
     from microau.model.micro_au_clip import FUSIONS, POOLINGS
     from microau.model.temperature import TEMPERATURE_READINGS
     from microau.plan.paper_tables import PAPER_TABLES
-    from microau.preprocess.flow import THIRD_CHANNELS
+    from microau.preprocess.flow import THIRD_CHANNELS, TVL1_STARTS
     from microau.preprocess.landmarks import METHODS as LANDMARK_METHODS
     from microau.preprocess.magnify import METHODS as MAGNIFY_METHODS
     from microau.releases import INDEX_READERS, KINDS_ANNOTATED, SPOT_READERS
@@ -334,6 +334,7 @@ def code_lists() -> list[tuple[str, object, list]]:
         ("magnify METHODS", MAGNIFY_METHODS, _enum("properties", "magnify", "properties", "method")),
         ("landmarks METHODS", LANDMARK_METHODS, _enum("properties", "landmarks", "properties", "method")),
         ("THIRD_CHANNELS", THIRD_CHANNELS, _enum("properties", "flow", "properties", "third_channel")),
+        ("TVL1_STARTS", TVL1_STARTS, _enum("properties", "flow", "properties", "tvl1_start")),
         ("POOLINGS", POOLINGS, _enum(*variant, "pooling")),
         ("FUSIONS", FUSIONS, _enum(*variant, "fusion")),
         ("CONTRASTIVE", list(CONTRASTIVE), _enum(*variant, "contrastive")),

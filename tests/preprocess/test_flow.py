@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from microau.preprocess import flow
 from microau.preprocess.flow import (
     OPENCV_DEFAULTS,
     STRAIN_LENGTH_PX,
+    FlowError,
     Tvl1,
     crop_flow,
     flow_image,
@@ -74,7 +76,7 @@ def tvl1_flags(tvl1: Tvl1) -> list[str]:
     return [
         *("--tvl1-scales", str(tvl1.scales), "--tvl1-warps", str(tvl1.warps), "--tvl1-epsilon", str(tvl1.epsilon)),
         *("--tvl1-inner-iterations", str(tvl1.inner_iterations), "--tvl1-outer-iterations", str(tvl1.outer_iterations)),
-        *("--tvl1-size", "none" if tvl1.size is None else str(tvl1.size)),
+        *("--tvl1-size", "none" if tvl1.size is None else str(tvl1.size), "--tvl1-start", tvl1.start),
     ]
 
 
@@ -95,9 +97,12 @@ def test_each_setting_reaches_opencv_and_a_smaller_size_still_gives_crop_pixels(
 def test_the_config_names_every_tvl1_setting_and_a_model_of_an_earlier_microau_means_opencvs_defaults() -> None:
     flow_section = schema_config()["flow"]
     tvl1 = Tvl1.of(flow_section)
-    assert [tvl1.scales, tvl1.warps, tvl1.epsilon, tvl1.size] == [
-        flow_section[f"tvl1_{key}"] for key in ("scales", "warps", "epsilon", "size")
+    assert [tvl1.scales, tvl1.warps, tvl1.epsilon, tvl1.size, tvl1.start] == [
+        flow_section[f"tvl1_{key}"] for key in ("scales", "warps", "epsilon", "size", "start")
     ]
+    # a model.pt of the microau before tvl1_start: its keys, and TV-L1 from zero as it computed
+    before_start = {key: value for key, value in flow_section.items() if key != "tvl1_start"}
+    assert Tvl1.of({**before_start, "tvl1_warps": 2}) == dataclasses.replace(tvl1, warps=2, start="none")
     earlier = {key: value for key, value in flow_section.items() if not key.startswith("tvl1_")}
     assert Tvl1.of(earlier) == OPENCV_DEFAULTS
     made = cv2.optflow.DualTVL1OpticalFlow_create()
@@ -109,6 +114,19 @@ def test_the_config_names_every_tvl1_setting_and_a_model_of_an_earlier_microau_m
         made.getOuterIterations(),
         None,
     )
+
+
+def test_a_start_from_dis_finds_the_shift_with_one_scale() -> None:
+    """One scale from zero cannot reach a shift of several pixels; started from DIS's flow it does."""
+    onset, apex = texture(), texture((bump(4.0, 128, 128, 30), 0.3))
+    one_scale = Tvl1(scales=1, warps=2, epsilon=0.01, inner_iterations=30, outer_iterations=10, size=224)
+    from_dis = dataclasses.replace(one_scale, start="dis")
+    assert from_dis.create().getUseInitialFlow() and not one_scale.create().getUseInitialFlow()
+    u, v = tvl1_flow(onset, apex, from_dis)
+    assert u.shape == (SIZE, SIZE) and float(u[122:135, 122:135].mean()) == pytest.approx(3.9, abs=0.3)
+    assert float(tvl1_flow(onset, apex, one_scale)[0][122:135, 122:135].mean()) < 3.0
+    with pytest.raises(FlowError, match="flow.tvl1_start must be one of none, dis, got 'deep'"):
+        tvl1_flow(onset, apex, dataclasses.replace(one_scale, start="deep"))
 
 
 def test_flow_image_encoding_is_fixed_scale() -> None:
