@@ -472,12 +472,12 @@ def region_flows(
     half_length_s: float,
     detector: FaceDetector | None = None,
     progress: bool = False,
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """stride, k (samples), sampled frame numbers, then per sample (from the frame k samples earlier,
     zero for the first k) `sample_means`' three (regions [regions, 2], head [regions, 2], eyes
     [2, 4]), the regions' mean flow with the eyes painted out (`masked_pair`; NaN where not computed:
-    it is computed within BLINK_REACH k of a blink, by the flow's lid test or the landmarks'
-    `BlinkTracker`), and the tracker's per-sample closure of the eyes (share of their recent aspect ratio)."""
+    within BLINK_REACH k of a blink, by the flow's lid test or `BlinkTracker`), the tracker's closure of the
+    eyes, and whether the sample has a flow (False for the first k samples of each face box: rows of 0)."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
@@ -486,7 +486,7 @@ def region_flows(
     redetect = max(1, int(round(settings.redetect_s * source.fps)))
     history: deque[tuple[int, np.ndarray]] = deque(maxlen=reach + 2 * k + 1)  # (sample, crop)
     raw: dict[int, np.ndarray] = {}  # each recent sample's flow, the head's motion not yet removed
-    numbers, regions, eyes, heads, masked = [], [], [], [], []
+    numbers, regions, eyes, heads, masked, flowed = [], [], [], [], [], []
     wanted: set[int] = set()
     ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
     grid = np.dstack([xs, ys, np.ones_like(xs)])
@@ -520,6 +520,7 @@ def region_flows(
         blinking = tracker.add(t, sample_aspect(grey, face) if tracker.due(t) and face.rect else None)
         if blinking and face.eye_mask is not None and face.fit_eyeless is not None:
             wanted.update(range(max(0, t - reach), t + reach + 1))
+        flowed.append(len(history) > k)
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
             heads.append(np.zeros((len(face.rois), 2)))
@@ -543,7 +544,7 @@ def region_flows(
         if progress and time.perf_counter() - last_print > 5.0:
             last_print = time.perf_counter()
             progress_line(source, number, started)
-    per_sample = (numbers, regions, eyes, heads, masked, tracker.closure)
+    per_sample = (numbers, regions, eyes, heads, masked, tracker.closure, flowed)
     return stride, k, *(np.array(values) for values in per_sample)
 
 
@@ -630,11 +631,24 @@ def chained(means: np.ndarray, k: int, chain: int) -> np.ndarray:
     return out
 
 
+def whole_windows(flowed: np.ndarray, before: int, after: int) -> np.ndarray:
+    """[samples] bool: every sample from `before` samples before each one to `after` after it has a
+    flow (`region_flows`' last output; False also where the window runs past either end)."""
+    n = len(flowed)
+    missing = np.concatenate([[0], np.cumsum(~np.asarray(flowed, bool))])
+    starts, ends = np.arange(n) - before, np.arange(n) + after + 1
+    inside = (starts >= 0) & (ends <= n)
+    out = np.zeros(n, bool)
+    out[inside] = missing[ends[inside]] == missing[starts[inside]]
+    return out
+
+
 @dataclass
 class MacroSignal:
     """The macro-expressions' signal (a Signal of k = chain x the micro k) and, per sample, how far
     the top regions of the micro signal stayed moved across the macro window (the net flow from
-    chain k before to chain k after, px): a micro-expression returns, a held or slow expression does not."""
+    chain k before to chain k after, px; NaN where a flow of that window is missing, at a new face box):
+    a micro-expression returns, a held or slow expression does not."""
 
     signal: Signal
     held: np.ndarray
@@ -659,6 +673,10 @@ def macro_signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) 
     held = np.zeros(regions.shape[:2])
     if len(regions) > big:
         held[:-big] = np.linalg.norm(long_regions[:-big] + long_regions[big:], axis=2)
+    if len(flows) > 8:
+        # the chains into t and into t + K join the flows of samples t - K + k .. t + K; where one is missing (the
+        # first k samples of a new face box read 0) their sum is not the net flow: the return there is unseen
+        held[~whole_windows(flows[8], big - k, big)] = np.nan
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
     free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
     micro = signal(flows, settings, fps, frames)  # its blink tests hold for the macro signal too
@@ -784,7 +802,8 @@ def split_kinds(micro: Signal, macro: MacroSignal, settings: SpotSettings) -> tu
     in-against-out contrast at k is at least `macro_ratio` of the macro signal's around it (a
     micro-expression moves as far in k as in K, a slower one moves less in k), and the skin it
     moved is back across the macro window (the net flow of its top regions from K before to K
-    after under HELD_SHARE times its contrast: a held expression's onset or offset is not). Other micro peaks are
+    after under HELD_SHARE times its contrast: a held expression's onset or offset is not; where that net flow
+    is not measured, across a new face box, the quick test alone decides). Other micro peaks are
     the onsets and offsets of longer expressions. A macro peak (`peaks` on the macro signal, its
     own threshold `macro_threshold_p`) is a macro-expression unless a micro-expression lies within
     K of it, widened by the macro signal's smoothing (the same movement, seen at K)."""
@@ -797,7 +816,8 @@ def split_kinds(micro: Signal, macro: MacroSignal, settings: SpotSettings) -> tu
         top = np.argsort(macro.micro_regional[i])[-settings.top_rois :]
         held = float(macro.held[i, top].mean())
         moved = float(macro.micro_regional[i, top].mean())
-        if micro.face[i] >= settings.macro_ratio * around and held < HELD_SHARE * moved:
+        returned = bool(np.isnan(held)) or held < HELD_SHARE * moved  # unmeasured across a new face box: not held
+        if micro.face[i] >= settings.macro_ratio * around and returned:
             quick.append(i)
     slow = [
         i

@@ -14,6 +14,7 @@ from microau.spotting.spotter import (
     chained,
     eye_aspect,
     split_kinds,
+    whole_windows,
 )
 
 SETTINGS = default_settings()
@@ -100,3 +101,24 @@ def test_a_quick_peak_is_micro_and_a_slow_or_held_one_is_macro():
     held[50] = 2.5  # the skin did not return across the macro window: a held expression's onset
     quick, slow = split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings)
     assert quick == [] and slow == [52, 155]
+
+
+def test_a_window_is_whole_only_where_every_sample_in_it_has_a_flow():
+    flowed = np.ones(30, bool)
+    flowed[10:13] = False  # the first k = 3 samples of a new face box
+    whole = whole_windows(flowed, 2, 4)
+    assert list(np.nonzero(~whole)[0]) == [0, 1, *range(6, 15), 26, 27, 28, 29]
+
+
+def test_a_quick_peak_whose_return_is_unseen_across_a_new_face_box_stays_micro():
+    # the tiny workflow's AU1+2 of video s01 (seed 0) 2 samples before the box of 10 s: the flows of its
+    # return are missing, so the chained net flow read 2.7 times its contrast and it was taken as held
+    n, k, big = 200, 5, 20
+    micro, macro = np.zeros(n), np.zeros(n)
+    micro[50], macro[52] = 1.0, 0.6
+    held, moved = np.zeros(n), np.full(n, 1.0)
+    held[50] = 2.7
+    settings = replace(SETTINGS, noise_z=0.0)
+    assert split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings)[0] == []
+    held[50] = np.nan  # not measured: a flow of the window is missing
+    assert split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings) == ([50], [])
