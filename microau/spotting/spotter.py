@@ -349,8 +349,9 @@ def head_motion(flow: np.ndarray, face: Face, points: np.ndarray | None = None) 
     observed = flow[points[:, 1].astype(int), points[:, 0].astype(int)].astype(np.float64)
     weights = np.ones(len(points))
     for _round in range(FIT_ROUNDS):
-        root = np.sqrt(weights)[:, None]
-        solution, *_ = np.linalg.lstsq(points * root, observed * root, rcond=None)
+        # the weighted normal equations (3 x 3): the least-squares solution at a fraction of an SVD's cost
+        weighted = points * weights[:, None]
+        solution = np.linalg.solve(weighted.T @ points, weighted.T @ observed)
         residual = np.linalg.norm(points @ solution - observed, axis=1)
         scale = max(1.4826 * float(np.median(residual)), 1e-3)
         weights = 1.0 / (1.0 + (residual / (2.385 * scale)) ** 2)
