@@ -111,6 +111,12 @@ OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
 # many times its in-against-out contrast has not returned: the onset or offset of a held expression (a
 # held onset reads 2, the development videos' micro-expressions 0.15-1.8).
 HELD_SHARE = 2.0
+# A micro peak whose mouth and jaw regions (among its top ones) peak again at this share of their contrast or
+# more within the macro window (K before to K after), further than 2k from it, is mouth motion that goes on
+# (speech: the jaw and lips at every syllable), not a micro-expression, which rises and returns once in at
+# most 0.5 s (docs/spotting.md).
+REPEAT_SHARE = 0.5
+MOUTH = tuple(i for i, (name, _, _) in enumerate(ROIS) if name.endswith(("mouth_corner", "lip")) or name == "chin")
 LANDMARK_UPSCALE = 2  # the blink test's landmarks are placed on the face box enlarged this many times
 BLINK_REACH = 2  # samples within this many k of a blink's fall or rise get the eye-masked flow
 
@@ -798,27 +804,42 @@ def spot_kinds(
     return out
 
 
+def moves_again(series: np.ndarray, i: int, k: int, big: int) -> bool:
+    """Whether `series` (a peak's top regions' contrast over time) has a local maximum of at least
+    REPEAT_SHARE of its value at i within `big` samples of i but further than 2k from it."""
+    level = REPEAT_SHARE * series[i]
+    for j in range(max(1, i - big), min(len(series) - 1, i + big + 1)):
+        if abs(j - i) > 2 * k and series[j] >= level and series[j] >= series[j - 1] and series[j] > series[j + 1]:
+            return True
+    return False
+
+
 def split_kinds(micro: Signal, macro: MacroSignal, settings: SpotSettings) -> tuple[list[int], list[int]]:
     """Micro and macro apexes. A micro peak (`peaks`) is a micro-expression when it is quick: its
     in-against-out contrast at k is at least `macro_ratio` of the macro signal's around it (a
     micro-expression moves as far in k as in K, a slower one moves less in k), and the skin it
     moved is back across the macro window (the net flow of its top regions from K before to K
     after under HELD_SHARE times its contrast: a held expression's onset or offset is not; where that net flow
-    is not measured, across a new face box, the quick test alone decides). Other micro peaks are
-    the onsets and offsets of longer expressions. A macro peak (`peaks` on the macro signal, its
-    own threshold `macro_threshold_p`) is a macro-expression unless a micro-expression lies within
-    K of it, widened by the macro signal's smoothing (the same movement, seen at K)."""
+    is not measured, across a new face box, the quick test alone decides), and the mouth and jaw
+    regions among its top ones do not move again within K (`moves_again`: speech). Other micro peaks
+    are the onsets and offsets of longer expressions, or motion that goes on. A macro peak (`peaks` on
+    the macro signal, its own threshold `macro_threshold_p`) is a macro-expression unless a
+    micro-expression lies within K of it, widened by the macro signal's smoothing (the same movement,
+    seen at K)."""
     big = macro.signal.k
     # the macro signal of a movement at j spans j - K to j + K, widened by its smoothing
     reach = big + samples_of(settings.smooth_s * big / max(micro.k, 1), micro.fps, micro.stride) // 2 + 1
     quick = []
+    width = samples_of(settings.smooth_s, micro.fps, micro.stride)
     for i in peaks(micro, settings):
         around = macro.signal.face[max(0, i - big) : i + big + 1].max()
         top = np.argsort(macro.micro_regional[i])[-settings.top_rois :]
         held = float(macro.held[i, top].mean())
         moved = float(macro.micro_regional[i, top].mean())
         returned = bool(np.isnan(held)) or held < HELD_SHARE * moved  # unmeasured across a new face box: not held
-        if micro.face[i] >= settings.macro_ratio * around and returned:
+        mouth = [r for r in top if r in MOUTH]
+        again = bool(mouth) and moves_again(smooth(macro.micro_regional[:, mouth].mean(axis=1), width), i, micro.k, big)
+        if micro.face[i] >= settings.macro_ratio * around and returned and not again:
             quick.append(i)
     slow = [
         i
