@@ -111,6 +111,12 @@ OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
 # many times its in-against-out contrast has not returned: the onset or offset of a held expression (a
 # held onset reads 2, the development videos' micro-expressions 0.15-1.8).
 HELD_SHARE = 2.0
+# A micro peak whose mouth and jaw regions (among its top ones) peak again at this share of their contrast or
+# more within the macro window (K before to K after), further than 2k from it, is mouth motion that goes on
+# (speech: the jaw and lips at every syllable), not a micro-expression, which rises and returns once in at
+# most 0.5 s (docs/spotting.md).
+REPEAT_SHARE = 0.5
+MOUTH = tuple(i for i, (name, _, _) in enumerate(ROIS) if name.endswith(("mouth_corner", "lip")) or name == "chin")
 LANDMARK_UPSCALE = 2  # the blink test's landmarks are placed on the face box enlarged this many times
 BLINK_REACH = 2  # samples within this many k of a blink's fall or rise get the eye-masked flow
 
@@ -349,8 +355,9 @@ def head_motion(flow: np.ndarray, face: Face, points: np.ndarray | None = None) 
     observed = flow[points[:, 1].astype(int), points[:, 0].astype(int)].astype(np.float64)
     weights = np.ones(len(points))
     for _round in range(FIT_ROUNDS):
-        root = np.sqrt(weights)[:, None]
-        solution, *_ = np.linalg.lstsq(points * root, observed * root, rcond=None)
+        # the weighted normal equations (3 x 3): the least-squares solution at a fraction of an SVD's cost
+        weighted = points * weights[:, None]
+        solution = np.linalg.solve(weighted.T @ points, weighted.T @ observed)
         residual = np.linalg.norm(points @ solution - observed, axis=1)
         scale = max(1.4826 * float(np.median(residual)), 1e-3)
         weights = 1.0 / (1.0 + (residual / (2.385 * scale)) ** 2)
@@ -472,12 +479,12 @@ def region_flows(
     half_length_s: float,
     detector: FaceDetector | None = None,
     progress: bool = False,
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """stride, k (samples), sampled frame numbers, then per sample (from the frame k samples earlier,
     zero for the first k) `sample_means`' three (regions [regions, 2], head [regions, 2], eyes
     [2, 4]), the regions' mean flow with the eyes painted out (`masked_pair`; NaN where not computed:
-    it is computed within BLINK_REACH k of a blink, by the flow's lid test or the landmarks'
-    `BlinkTracker`), and the tracker's per-sample closure of the eyes (share of their recent aspect ratio)."""
+    within BLINK_REACH k of a blink, by the flow's lid test or `BlinkTracker`), the tracker's closure of the
+    eyes, and whether the sample has a flow (False for the first k samples of each face box: rows of 0)."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
@@ -486,7 +493,7 @@ def region_flows(
     redetect = max(1, int(round(settings.redetect_s * source.fps)))
     history: deque[tuple[int, np.ndarray]] = deque(maxlen=reach + 2 * k + 1)  # (sample, crop)
     raw: dict[int, np.ndarray] = {}  # each recent sample's flow, the head's motion not yet removed
-    numbers, regions, eyes, heads, masked = [], [], [], [], []
+    numbers, regions, eyes, heads, masked, flowed = [], [], [], [], [], []
     wanted: set[int] = set()
     ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
     grid = np.dstack([xs, ys, np.ones_like(xs)])
@@ -520,6 +527,7 @@ def region_flows(
         blinking = tracker.add(t, sample_aspect(grey, face) if tracker.due(t) and face.rect else None)
         if blinking and face.eye_mask is not None and face.fit_eyeless is not None:
             wanted.update(range(max(0, t - reach), t + reach + 1))
+        flowed.append(len(history) > k)
         if len(history) <= k:
             regions.append(np.zeros((len(face.rois), 2)))
             heads.append(np.zeros((len(face.rois), 2)))
@@ -543,7 +551,7 @@ def region_flows(
         if progress and time.perf_counter() - last_print > 5.0:
             last_print = time.perf_counter()
             progress_line(source, number, started)
-    per_sample = (numbers, regions, eyes, heads, masked, tracker.closure)
+    per_sample = (numbers, regions, eyes, heads, masked, tracker.closure, flowed)
     return stride, k, *(np.array(values) for values in per_sample)
 
 
@@ -630,11 +638,24 @@ def chained(means: np.ndarray, k: int, chain: int) -> np.ndarray:
     return out
 
 
+def whole_windows(flowed: np.ndarray, before: int, after: int) -> np.ndarray:
+    """[samples] bool: every sample from `before` samples before each one to `after` after it has a
+    flow (`region_flows`' last output; False also where the window runs past either end)."""
+    n = len(flowed)
+    missing = np.concatenate([[0], np.cumsum(~np.asarray(flowed, bool))])
+    starts, ends = np.arange(n) - before, np.arange(n) + after + 1
+    inside = (starts >= 0) & (ends <= n)
+    out = np.zeros(n, bool)
+    out[inside] = missing[ends[inside]] == missing[starts[inside]]
+    return out
+
+
 @dataclass
 class MacroSignal:
     """The macro-expressions' signal (a Signal of k = chain x the micro k) and, per sample, how far
     the top regions of the micro signal stayed moved across the macro window (the net flow from
-    chain k before to chain k after, px): a micro-expression returns, a held or slow expression does not."""
+    chain k before to chain k after, px; NaN where a flow of that window is missing, at a new face box):
+    a micro-expression returns, a held or slow expression does not."""
 
     signal: Signal
     held: np.ndarray
@@ -659,6 +680,10 @@ def macro_signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) 
     held = np.zeros(regions.shape[:2])
     if len(regions) > big:
         held[:-big] = np.linalg.norm(long_regions[:-big] + long_regions[big:], axis=2)
+    if len(flows) > 8:
+        # the chains into t and into t + K join the flows of samples t - K + k .. t + K; where one is missing (the
+        # first k samples of a new face box read 0) their sum is not the net flow: the return there is unseen
+        held[~whole_windows(flows[8], big - k, big)] = np.nan
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
     free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
     micro = signal(flows, settings, fps, frames)  # its blink tests hold for the macro signal too
@@ -779,25 +804,42 @@ def spot_kinds(
     return out
 
 
+def moves_again(series: np.ndarray, i: int, k: int, big: int) -> bool:
+    """Whether `series` (a peak's top regions' contrast over time) has a local maximum of at least
+    REPEAT_SHARE of its value at i within `big` samples of i but further than 2k from it."""
+    level = REPEAT_SHARE * series[i]
+    for j in range(max(1, i - big), min(len(series) - 1, i + big + 1)):
+        if abs(j - i) > 2 * k and series[j] >= level and series[j] >= series[j - 1] and series[j] > series[j + 1]:
+            return True
+    return False
+
+
 def split_kinds(micro: Signal, macro: MacroSignal, settings: SpotSettings) -> tuple[list[int], list[int]]:
     """Micro and macro apexes. A micro peak (`peaks`) is a micro-expression when it is quick: its
     in-against-out contrast at k is at least `macro_ratio` of the macro signal's around it (a
     micro-expression moves as far in k as in K, a slower one moves less in k), and the skin it
     moved is back across the macro window (the net flow of its top regions from K before to K
-    after under HELD_SHARE times its contrast: a held expression's onset or offset is not). Other micro peaks are
-    the onsets and offsets of longer expressions. A macro peak (`peaks` on the macro signal, its
-    own threshold `macro_threshold_p`) is a macro-expression unless a micro-expression lies within
-    K of it, widened by the macro signal's smoothing (the same movement, seen at K)."""
+    after under HELD_SHARE times its contrast: a held expression's onset or offset is not; where that net flow
+    is not measured, across a new face box, the quick test alone decides), and the mouth and jaw
+    regions among its top ones do not move again within K (`moves_again`: speech). Other micro peaks
+    are the onsets and offsets of longer expressions, or motion that goes on. A macro peak (`peaks` on
+    the macro signal, its own threshold `macro_threshold_p`) is a macro-expression unless a
+    micro-expression lies within K of it, widened by the macro signal's smoothing (the same movement,
+    seen at K)."""
     big = macro.signal.k
     # the macro signal of a movement at j spans j - K to j + K, widened by its smoothing
     reach = big + samples_of(settings.smooth_s * big / max(micro.k, 1), micro.fps, micro.stride) // 2 + 1
     quick = []
+    width = samples_of(settings.smooth_s, micro.fps, micro.stride)
     for i in peaks(micro, settings):
         around = macro.signal.face[max(0, i - big) : i + big + 1].max()
         top = np.argsort(macro.micro_regional[i])[-settings.top_rois :]
         held = float(macro.held[i, top].mean())
         moved = float(macro.micro_regional[i, top].mean())
-        if micro.face[i] >= settings.macro_ratio * around and held < HELD_SHARE * moved:
+        returned = bool(np.isnan(held)) or held < HELD_SHARE * moved  # unmeasured across a new face box: not held
+        mouth = [r for r in top if r in MOUTH]
+        again = bool(mouth) and moves_again(smooth(macro.micro_regional[:, mouth].mean(axis=1), width), i, micro.k, big)
+        if micro.face[i] >= settings.macro_ratio * around and returned and not again:
             quick.append(i)
     slow = [
         i

@@ -7,13 +7,17 @@ import numpy as np
 from microau.spotting.bench import default_settings
 from microau.spotting.spotter import (
     EYES68,
+    MOUTH,
+    ROIS,
     BlinkTracker,
     MacroSignal,
     Signal,
     blinks,
     chained,
     eye_aspect,
+    moves_again,
     split_kinds,
+    whole_windows,
 )
 
 SETTINGS = default_settings()
@@ -100,3 +104,54 @@ def test_a_quick_peak_is_micro_and_a_slow_or_held_one_is_macro():
     held[50] = 2.5  # the skin did not return across the macro window: a held expression's onset
     quick, slow = split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings)
     assert quick == [] and slow == [52, 155]
+
+
+def test_a_window_is_whole_only_where_every_sample_in_it_has_a_flow():
+    flowed = np.ones(30, bool)
+    flowed[10:13] = False  # the first k = 3 samples of a new face box
+    whole = whole_windows(flowed, 2, 4)
+    assert list(np.nonzero(~whole)[0]) == [0, 1, *range(6, 15), 26, 27, 28, 29]
+
+
+def test_a_quick_peak_whose_return_is_unseen_across_a_new_face_box_stays_micro():
+    # the tiny workflow's AU1+2 of video s01 (seed 0) 2 samples before the box of 10 s: the flows of its
+    # return are missing, so the chained net flow read 2.7 times its contrast and it was taken as held
+    n, k, big = 200, 5, 20
+    micro, macro = np.zeros(n), np.zeros(n)
+    micro[50], macro[52] = 1.0, 0.6
+    held, moved = np.zeros(n), np.full(n, 1.0)
+    held[50] = 2.7
+    settings = replace(SETTINGS, noise_z=0.0)
+    assert split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings)[0] == []
+    held[50] = np.nan  # not measured: a flow of the window is missing
+    assert split_kinds(signal_of(micro, k), macro_of(macro, big, held, moved), settings) == ([50], [])
+
+
+def test_motion_moves_again_when_it_peaks_at_half_its_level_beyond_2k_within_the_window():
+    series = np.zeros(100)
+    series[50] = 1.0
+    assert not moves_again(series, 50, 3, 20)
+    series[58] = 0.4  # under half its level
+    assert not moves_again(series, 50, 3, 20)
+    series[55] = 0.6  # within 2k of it: the same movement
+    assert not moves_again(series, 50, 3, 20)
+    series[62] = 0.6  # a syllable later
+    assert moves_again(series, 50, 3, 20)
+    assert not moves_again(series, 50, 3, 10)  # beyond the window
+
+
+def test_a_peak_whose_mouth_moves_again_is_not_micro_and_other_regions_may():
+    n, k, big = 200, 5, 20
+    micro, macro = np.zeros(n), np.zeros(n)
+    micro[50], macro[52] = 1.0, 0.6
+    regions = len(ROIS)
+    moved = np.zeros((n, regions))
+    moved[50, list(MOUTH[:3])] = 1.0  # the jaw and lips at a syllable...
+    moved[62, list(MOUTH[:3])] = 0.8  # ...and at the next, 0.24 s later at 50 Hz
+    macro_sig = MacroSignal(signal_of(macro, big), np.zeros((n, regions)), moved)
+    settings = replace(SETTINGS, noise_z=0.0, smooth_s=0.0)
+    assert split_kinds(signal_of(micro, k), macro_sig, settings)[0] == []
+    brows = [i for i, (name, _, _) in enumerate(ROIS) if "brow" in name][:3]
+    moved[:] = 0.0
+    moved[50, brows], moved[62, brows] = 1.0, 0.8  # the brows moving twice: no mouth among its regions
+    assert split_kinds(signal_of(micro, k), macro_sig, settings)[0] == [50]

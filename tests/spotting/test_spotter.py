@@ -237,6 +237,8 @@ def test_an_au4_during_a_blink_is_spotted_and_the_blink_alone_reads_far_less_wit
     spotted = spot(video([au4]), SETTINGS, ("micro",), "s01", "s01")
     assert match(spotted, [Interval("s01", "s01", "micro", 74, 81, 88)]).tp == 1  # until issue 32: dropped as a blink
     flows = region_flows(video([]), SETTINGS, SETTINGS.half_length_s)
+    k = flows[1]
+    assert not flows[8][:k].any() and flows[8][k:].all()  # the first k samples of the face box have no flow
     with_au4 = signal(region_flows(video([au4]), SETTINGS, SETTINGS.half_length_s), SETTINGS, 30.0, 150)
     painted, plain = signal(flows, SETTINGS, 30.0, 150), signal(flows[:6], SETTINGS, 30.0, 150)
     assert painted.masked[60:100].any() and not plain.masked.any()
