@@ -84,7 +84,7 @@ class Tvl1:
         if self.start == "none":
             return self.create().calc(onset_gray, apex_gray, None)
         if self.start != "dis":
-            raise FlowError(f"flow.tvl1_start must be one of none, dis, got {self.start!r}")
+            raise FlowError(f"flow.tvl1_start must be one of {', '.join(TVL1_STARTS)}, got {self.start!r}")
         start = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(onset_gray, apex_gray, None)
         return self.create().calc(onset_gray, apex_gray, start)
 
