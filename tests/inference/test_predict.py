@@ -109,8 +109,9 @@ def run_stages(onset: Path, apex: Path, sample: str, root: Path) -> None:
                 str(flow_settings["clip_px"]),
                 "--subtract-median" if flow_settings["subtract_median"] else "--no-subtract-median",
                 *(
-                    f"--tvl1-{key.replace('_', '-')}={flow_settings[f'tvl1_{key}'] or 'none'}"
-                    for key in ("scales", "warps", "epsilon", "inner_iterations", "outer_iterations", "size")
+                    f"--{key.replace('_', '-')}={value if value is not None else 'none'}"
+                    for key, value in flow_settings.items()
+                    if key.startswith("tvl1_")
                 ),
             ]
         )
