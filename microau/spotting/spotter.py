@@ -473,18 +473,34 @@ def sample_means(flow: np.ndarray, motion: np.ndarray, face: Face, grid: np.ndar
     return region_means(flow, face.rois), face.centres @ motion.T, eyes
 
 
+@dataclass(frozen=True)
+class RegionFlows:
+    """What one pass over a video measured, per sampled frame (each flow from the frame k samples
+    earlier; rows of 0 where there is none: the first k samples of each face box)."""
+
+    stride: int  # frames between samples
+    k: int  # the half length in samples
+    numbers: np.ndarray  # [samples] frame numbers
+    regions: np.ndarray  # [samples, regions, 2] the regions' mean flow, the head's motion removed
+    # [samples, eyes, 4] per eye: the upper lid's fall (share of the opening), its flow (x, y), the lower lid's
+    # downward flow (px)
+    eyes: np.ndarray
+    heads: np.ndarray  # [samples, regions, 2] the head's motion at the regions' centres
+    eyeless: np.ndarray | None = None  # as regions with the eyes painted out (`masked_pair`); NaN where not computed
+    closure: np.ndarray | None = None  # [samples] the eyes' closure from their landmarks (`BlinkTracker`)
+    flowed: np.ndarray | None = None  # [samples] bool: the sample has a flow
+
+
 def region_flows(
     source: VideoSource,
     settings: SpotSettings,
     half_length_s: float,
     detector: FaceDetector | None = None,
     progress: bool = False,
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """stride, k (samples), sampled frame numbers, then per sample (from the frame k samples earlier,
-    zero for the first k) `sample_means`' three (regions [regions, 2], head [regions, 2], eyes
-    [2, 4]), the regions' mean flow with the eyes painted out (`masked_pair`; NaN where not computed:
-    within BLINK_REACH k of a blink, by the flow's lid test or `BlinkTracker`), the tracker's closure of the
-    eyes, and whether the sample has a flow (False for the first k samples of each face box: rows of 0)."""
+) -> RegionFlows:
+    """The regions', head's and eyes' flow of every sample (`sample_means`), the regions' flow with the
+    eyes painted out within BLINK_REACH k of a blink (by the flow's lid test or `BlinkTracker`), the
+    tracker's closure of the eyes, and which samples have a flow."""
     detector = detector or shared_detector()
     flow_of = make_flow(settings.flow)
     stride = stride_of(settings, source.fps)
@@ -551,8 +567,11 @@ def region_flows(
         if progress and time.perf_counter() - last_print > 5.0:
             last_print = time.perf_counter()
             progress_line(source, number, started)
-    per_sample = (numbers, regions, eyes, heads, masked, tracker.closure, flowed)
-    return stride, k, *(np.array(values) for values in per_sample)
+    return RegionFlows(
+        stride,
+        k,
+        *(np.array(values) for values in (numbers, regions, eyes, heads, masked, tracker.closure, flowed)),
+    )
 
 
 def lid_narrowing(eyes: np.ndarray, k: int) -> np.ndarray:
@@ -582,17 +601,22 @@ def smooth(values: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(values, np.ones(width) / width, mode="same")
 
 
-def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Signal:
+def painted_regions(flows: RegionFlows) -> tuple[np.ndarray, np.ndarray]:
+    """The regions' flow, with the eyes painted out where that flow was computed (near blinks), and
+    where it was."""
+    if flows.eyeless is None or not len(flows.regions):
+        return flows.regions, np.zeros(len(flows.regions), bool)
+    computed = ~np.isnan(flows.eyeless).any(axis=(1, 2))
+    return np.where(computed[:, None, None], flows.eyeless, flows.regions), computed
+
+
+def signal(flows: RegionFlows, settings: SpotSettings, fps: float, frames: int) -> Signal:
     """The face and eye signals of one half length from `region_flows`'s output."""
-    stride, k, numbers, regions, eyes, heads = flows[:6]
+    stride, k, numbers, eyes, heads = flows.stride, flows.k, flows.numbers, flows.eyes, flows.heads
+    regions, computed = painted_regions(flows)
     masked_at = np.zeros(len(regions), bool)
-    if len(flows) > 6 and len(regions):
-        # near blinks, the regions' flow with the eyes painted out
-        eyeless = flows[6]
-        computed = ~np.isnan(eyeless).any(axis=(1, 2))
-        regions = np.where(computed[:, None, None], eyeless, regions)
-        if len(regions) > k:
-            masked_at[:-k] = computed[:-k] & computed[k:]
+    if len(regions) > k:  # near blinks, the regions' flow with the eyes painted out
+        masked_at[:-k] = computed[:-k] & computed[k:]
     # the lower lids' narrowing of the eyes joins the regions (AU7 moves the lids more than the skin around them)
     regional = np.concatenate([contrast(regions, k), lid_narrowing(eyes, k)], axis=1)
     head_contrast = contrast(heads, k).mean(axis=1)
@@ -621,7 +645,7 @@ def signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> Sig
         smooth(head_contrast, width),
         masked_at,
         # the eyes' closure from their landmarks (`BlinkTracker`), not smoothed: a blink is short
-        np.asarray(flows[7], float) if len(flows) > 7 else None,
+        None if flows.closure is None else np.asarray(flows.closure, float),
     )
 
 
@@ -640,7 +664,7 @@ def chained(means: np.ndarray, k: int, chain: int) -> np.ndarray:
 
 def whole_windows(flowed: np.ndarray, before: int, after: int) -> np.ndarray:
     """[samples] bool: every sample from `before` samples before each one to `after` after it has a
-    flow (`region_flows`' last output; False also where the window runs past either end)."""
+    flow (`RegionFlows.flowed`; False also where the window runs past either end)."""
     n = len(flowed)
     missing = np.concatenate([[0], np.cumsum(~np.asarray(flowed, bool))])
     starts, ends = np.arange(n) - before, np.arange(n) + after + 1
@@ -662,17 +686,14 @@ class MacroSignal:
     micro_regional: np.ndarray
 
 
-def macro_signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) -> MacroSignal:
+def macro_signal(flows: RegionFlows, settings: SpotSettings, fps: float, frames: int) -> MacroSignal:
     """The macro-expressions' signal from the micro pass's flows (`region_flows` at `half_length_s`):
     each region's flow over K = `macro_half_length_s` is the chain of its flows of k (`chained`), its
     in against out over K the contrast, as `signal` does for k; no second pass over the video."""
-    stride, k, numbers, regions, eyes, heads = flows[:6]
+    stride, k, numbers, heads = flows.stride, flows.k, flows.numbers, flows.heads
     chain = max(1, int(round(settings.macro_half_length_s / settings.half_length_s)))
+    regions, _ = painted_regions(flows)
     masked_at = np.zeros(len(regions), bool)
-    if len(flows) > 6 and len(regions):
-        eyeless = flows[6]
-        computed = ~np.isnan(eyeless).any(axis=(1, 2))
-        regions = np.where(computed[:, None, None], eyeless, regions)
     big = chain * k
     long_regions, long_heads = chained(regions, k, chain), chained(heads, k, chain)
     regional = contrast(long_regions, big)
@@ -680,10 +701,10 @@ def macro_signal(flows: tuple, settings: SpotSettings, fps: float, frames: int) 
     held = np.zeros(regions.shape[:2])
     if len(regions) > big:
         held[:-big] = np.linalg.norm(long_regions[:-big] + long_regions[big:], axis=2)
-    if len(flows) > 8:
+    if flows.flowed is not None:
         # the chains into t and into t + K join the flows of samples t - K + k .. t + K; where one is missing (the
         # first k samples of a new face box read 0) their sum is not the net flow: the return there is unseen
-        held[~whole_windows(flows[8], big - k, big)] = np.nan
+        held[~whole_windows(flows.flowed, big - k, big)] = np.nan
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
     free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
     micro = signal(flows, settings, fps, frames)  # its blink tests hold for the macro signal too

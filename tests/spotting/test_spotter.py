@@ -25,6 +25,7 @@ from microau.spotting.spotter import (
     EYES68,
     ROIS,
     Face,
+    RegionFlows,
     Signal,
     contrast,
     eye_mask,
@@ -169,10 +170,10 @@ def test_the_signal_takes_the_eye_masked_regions_where_they_were_computed():
     masked = np.full((n, count, 2), np.nan)
     masked[6:16] = 0.0  # ... which the eye-masked flow, computed around it, does not
     eyes = np.zeros((n, 2, 4))
-    flows = (1, k, np.arange(n), regions, eyes, np.zeros((n, count, 2)))
+    flows = RegionFlows(1, k, np.arange(n), regions, eyes, np.zeros((n, count, 2)))
     plain = signal(flows, replace(SETTINGS, top_rois=1, smooth_s=0), 50.0, n)
     assert plain.face.max() > 1.0 and not plain.masked.any()
-    sig = signal((*flows, masked), replace(SETTINGS, top_rois=1, smooth_s=0), 50.0, n)
+    sig = signal(replace(flows, eyeless=masked), replace(SETTINGS, top_rois=1, smooth_s=0), 50.0, n)
     assert sig.face.max() == 0.0
     assert list(np.nonzero(sig.masked)[0]) == list(range(6, 14))  # flow in and flow out both masked
 
@@ -214,7 +215,7 @@ def test_the_signal_takes_the_lower_lids_narrowing_with_the_regions():
     k, n, count = 2, 30, len(ROIS)
     lower = np.zeros(n)
     lower[13:15], lower[15:17] = -0.2, 0.2  # both lower lids up and back, the regions still
-    flows = (1, k, np.arange(n), np.zeros((n, count, 2)), eye_rows(n, lower=lower), np.zeros((n, count, 2)))
+    flows = RegionFlows(1, k, np.arange(n), np.zeros((n, count, 2)), eye_rows(n, lower=lower), np.zeros((n, count, 2)))
     sig = signal(flows, replace(SETTINGS, top_rois=2, smooth_s=0), 50.0, n)
     assert sig.face.max() == pytest.approx(0.2) and int(np.argmax(sig.face)) in (13, 14)
     assert sig.eye_free.max() == 0.0  # the lids are not regions away from the eyes
@@ -237,10 +238,10 @@ def test_an_au4_during_a_blink_is_spotted_and_the_blink_alone_reads_far_less_wit
     spotted = spot(video([au4]), SETTINGS, ("micro",), "s01", "s01")
     assert match(spotted, [Interval("s01", "s01", "micro", 74, 81, 88)]).tp == 1  # until issue 32: dropped as a blink
     flows = region_flows(video([]), SETTINGS, SETTINGS.half_length_s)
-    k = flows[1]
-    assert not flows[8][:k].any() and flows[8][k:].all()  # the first k samples of the face box have no flow
+    k = flows.k
+    assert not flows.flowed[:k].any() and flows.flowed[k:].all()  # the first k samples of the face box have no flow
     with_au4 = signal(region_flows(video([au4]), SETTINGS, SETTINGS.half_length_s), SETTINGS, 30.0, 150)
-    painted, plain = signal(flows, SETTINGS, 30.0, 150), signal(flows[:6], SETTINGS, 30.0, 150)
+    painted, plain = signal(flows, SETTINGS, 30.0, 150), signal(replace(flows, eyeless=None), SETTINGS, 30.0, 150)
     assert painted.masked[60:100].any() and not plain.masked.any()
     assert painted.face[60:100].max() < 0.6 * with_au4.face[60:100].max()  # the blink alone: a fraction of a 1-px AU4
     assert painted.face[60:100].max() < 0.6 * plain.face[60:100].max()  # and of what it reads with the eyes in view
