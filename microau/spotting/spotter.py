@@ -116,6 +116,12 @@ HELD_SHARE = 2.0
 # (speech: the jaw and lips at every syllable), not a micro-expression, which rises and returns once in at
 # most 0.5 s (docs/spotting.md).
 REPEAT_SHARE = 0.5
+# A macro-expression lasts 0.5-4 s (MEGC's kinds; CAS(ME)^2's macro-expressions); one longer than the macro
+# window shows as two macro peaks, its onset (the face left moved across the window) and its offset (moved
+# back), joined into one interval when the offset returns at least RETURN_SHARE of the onset's net flow within
+# MACRO_LONGEST_S.
+MACRO_LONGEST_S = 4.0
+RETURN_SHARE = 0.5
 MOUTH = tuple(i for i, (name, _, _) in enumerate(ROIS) if name.endswith(("mouth_corner", "lip")) or name == "chin")
 LANDMARK_UPSCALE = 2  # the blink test's landmarks are placed on the face box enlarged this many times
 BLINK_REACH = 2  # samples within this many k of a blink's fall or rise get the eye-masked flow
@@ -684,6 +690,8 @@ class MacroSignal:
     signal: Signal
     held: np.ndarray
     micro_regional: np.ndarray
+    net: np.ndarray | None = None  # [samples, regions, 2] the net flow across the window (`held`'s vectors)
+    regional: np.ndarray | None = None  # [samples, regions] each region's in against out at K
 
 
 def macro_signal(flows: RegionFlows, settings: SpotSettings, fps: float, frames: int) -> MacroSignal:
@@ -692,19 +700,22 @@ def macro_signal(flows: RegionFlows, settings: SpotSettings, fps: float, frames:
     in against out over K the contrast, as `signal` does for k; no second pass over the video."""
     stride, k, numbers, heads = flows.stride, flows.k, flows.numbers, flows.heads
     chain = max(1, int(round(settings.macro_half_length_s / settings.half_length_s)))
-    regions, _ = painted_regions(flows)
-    masked_at = np.zeros(len(regions), bool)
+    regions, computed = painted_regions(flows)
     big = chain * k
+    # measured with the eyes painted out where every flow of the window (t - K .. t + K) was
+    masked_at = whole_windows(computed, big - k, big)
     long_regions, long_heads = chained(regions, k, chain), chained(heads, k, chain)
     regional = contrast(long_regions, big)
     micro_regional = contrast(regions, k)
-    held = np.zeros(regions.shape[:2])
+    net = np.zeros(regions.shape)
     if len(regions) > big:
-        held[:-big] = np.linalg.norm(long_regions[:-big] + long_regions[big:], axis=2)
+        net[:-big] = long_regions[:-big] + long_regions[big:]
+    held = np.linalg.norm(net, axis=2)
     if flows.flowed is not None:
         # the chains into t and into t + K join the flows of samples t - K + k .. t + K; where one is missing (the
         # first k samples of a new face box read 0) their sum is not the net flow: the return there is unseen
-        held[~whole_windows(flows.flowed, big - k, big)] = np.nan
+        unseen = ~whole_windows(flows.flowed, big - k, big)
+        held[unseen], net[unseen] = np.nan, np.nan
     face_contrast = np.sort(regional, axis=1)[:, -settings.top_rois :].mean(axis=1)
     free_contrast = np.sort(regional[:, list(EYE_FREE)], axis=1)[:, -settings.top_rois :].mean(axis=1)
     micro = signal(flows, settings, fps, frames)  # its blink tests hold for the macro signal too
@@ -723,7 +734,7 @@ def macro_signal(flows: RegionFlows, settings: SpotSettings, fps: float, frames:
         masked_at,
         micro.landmark_closure,
     )
-    return MacroSignal(sig, held, micro_regional)
+    return MacroSignal(sig, held, micro_regional, net, regional)
 
 
 def blinks(sig: Signal, settings: SpotSettings) -> np.ndarray:
@@ -737,23 +748,42 @@ def blinks(sig: Signal, settings: SpotSettings) -> np.ndarray:
     return flow | (sig.landmark_closure >= settings.blink_drop)
 
 
+def noise_floor(values: np.ndarray, settings: SpotSettings) -> float:
+    """median + z * 1.4826 MAD of a signal (z: `noise_z`): what its noise reaches."""
+    median = float(np.median(values))
+    return median + settings.noise_z * 1.4826 * float(np.median(np.abs(values - median)))
+
+
 def threshold(values: np.ndarray, settings: SpotSettings, p: float | None = None) -> float:
-    """max(mean + p (max - mean), median + z * 1.4826 MAD) of the video's own signal (p: `threshold_p`
-    unless given)."""
+    """max(mean + p (max - mean), `noise_floor`) of the video's own signal (p: `threshold_p` unless given)."""
     p = settings.threshold_p if p is None else p
     mean, top = float(values.mean()), float(values.max())
-    median = float(np.median(values))
-    mad = float(np.median(np.abs(values - median)))
-    return max(mean + p * (top - mean), median + settings.noise_z * 1.4826 * mad)
+    return max(mean + p * (top - mean), noise_floor(values, settings))
 
 
-def peaks(sig: Signal, settings: SpotSettings, p: float | None = None) -> list[int]:
-    """Sample indices of the spotted apexes: local maxima above the threshold, the highest first
-    kept, others within 2k samples of a kept one dropped; near a blink, kept when the signal there
-    was measured with the eyes painted out (the blink is not in it), or else when the regions away
-    from the eyes carry the peak too."""
+def macro_threshold(micro: Signal, macro: Signal, settings: SpotSettings) -> float:
+    """The macro signal's threshold: relative to its own values (`macro_threshold_p`), its noise floor the
+    micro signal's times the square root of the chain (K / k flows of k, their errors independent): a
+    macro-expression is long, so it moves the macro signal's own median and MAD (a real 20-s video of a woman
+    crying and then laughing: a floor of 21 over a peak of 11), where the micro signal's stay with the noise
+    (the development videos without macro-expressions: their own floor 1.25-2.2 times the micro one)."""
+    mean, top = float(macro.face.mean()), float(macro.face.max())
+    chain = macro.k / max(micro.k, 1)
+    return max(mean + settings.macro_threshold_p * (top - mean), np.sqrt(chain) * noise_floor(micro.face, settings))
+
+
+def peaks(
+    sig: Signal,
+    settings: SpotSettings,
+    limit: float | None = None,
+    blink_reach: int | None = None,
+) -> list[int]:
+    """Sample indices of the spotted apexes: local maxima above the threshold (`threshold` unless
+    given), the highest first kept, others within 2k samples of a kept one dropped; with a blink within
+    `blink_reach` samples (default k), kept when the signal there was measured with the eyes painted
+    out (the blink is not in it), or else when the regions away from the eyes carry the peak too."""
     values = sig.face
-    limit = threshold(values, settings, p)
+    limit = threshold(values, settings) if limit is None else limit
     blinking = blinks(sig, settings)
     head = np.zeros(len(values)) if sig.head is None else sig.head
     free = sig.face if sig.eye_free is None else sig.eye_free
@@ -768,7 +798,8 @@ def peaks(sig: Signal, settings: SpotSettings, p: float | None = None) -> list[i
         if any(abs(i - j) < 2 * sig.k for j in kept):
             continue
         window = slice(max(0, i - sig.k), i + sig.k + 1)
-        if blinking[window].any() and not eyeless[i] and free[i] < limit:
+        reach = sig.k if blink_reach is None else blink_reach
+        if blinking[max(0, i - reach) : i + reach + 1].any() and not eyeless[i] and free[i] < limit:
             continue
         if values[i] < settings.head_share * head[window].max():
             continue
@@ -776,14 +807,51 @@ def peaks(sig: Signal, settings: SpotSettings, p: float | None = None) -> list[i
     return sorted(kept)
 
 
-def intervals_of(sig: Signal, apexes: list[int], kind: str, video: str, subject: str) -> list[Interval]:
-    """[apex - k, apex + k] in frames, clipped to the video."""
+def intervals_of(
+    sig: Signal, apexes: list[int], kind: str, video: str, subject: str, ends: dict[int, int] | None = None
+) -> list[Interval]:
+    """[apex - k, apex + k] in frames, clipped to the video; an apex in `ends` (an onset joined to its
+    offset, `joined_macros`) runs to that sample + k."""
     half = sig.k * sig.stride
     out = []
     for i in apexes:
         apex = int(sig.sampled[i])
-        out.append(Interval(video, subject, kind, max(0, apex - half), apex, min(sig.frames - 1, apex + half)))
+        last = int(sig.sampled[(ends or {}).get(i, i)])
+        out.append(Interval(video, subject, kind, max(0, apex - half), apex, min(sig.frames - 1, last + half)))
     return out
+
+
+def joined_macros(macro: MacroSignal, apexes: list[int], settings: SpotSettings) -> tuple[list[int], dict[int, int]]:
+    """The macro apexes with each held expression's onset and offset joined: an apex whose top regions
+    (at K) are left moved across its window (net flow at least HELD_SHARE / 2 of their contrast: an onset)
+    followed within MACRO_LONGEST_S by an apex whose net flow on those regions returns at least RETURN_SHARE
+    of it (its offset) is one expression; returns the apexes kept and, per joined onset, its offset."""
+    if macro.net is None or macro.regional is None:
+        return apexes, {}
+    sig = macro.signal
+    longest = samples_of(MACRO_LONGEST_S, sig.fps, sig.stride) - 2 * sig.k
+    kept, ends, used = [], {}, set()
+    for n, i in enumerate(apexes):
+        if i in used:
+            continue
+        kept.append(i)
+        top = np.argsort(macro.regional[i])[-settings.top_rois :]
+        onset = macro.net[i, top]
+        moved = float(macro.regional[i, top].mean())
+        if np.isnan(onset).any() or np.linalg.norm(onset, axis=1).mean() < HELD_SHARE / 2 * moved:
+            continue
+        for j in apexes[n + 1 :]:
+            if j - i > longest:
+                break
+            offset = macro.net[j, top]
+            if np.isnan(offset).any():
+                continue
+            back = -float((onset * offset).sum()) / max(float((onset * onset).sum()), 1e-9)
+            if back >= RETURN_SHARE:
+                ends[i] = j
+                used.update(a for a in apexes if i < a <= j)
+                break
+    return kept, ends
 
 
 @dataclass
@@ -809,19 +877,32 @@ def spot_kinds(
     pass over the video (`region_flows` at `half_length_s`), the macro signal chained from its flows
     (`macro_signal`), the apexes told apart by `split_kinds`."""
     flows = region_flows(source, settings, settings.half_length_s, detector, progress)
-    micro = signal(flows, settings, source.fps, source.count)
-    macro = macro_signal(flows, settings, source.fps, source.count)
+    return kinds_of(flows, settings, source.fps, source.count, kinds, video, subject)
+
+
+def kinds_of(
+    flows: RegionFlows,
+    settings: SpotSettings,
+    fps: float,
+    frames: int,
+    kinds: tuple[str, ...],
+    video: str,
+    subject: str,
+) -> list[SpottedKind]:
+    """`spot_kinds` from the pass's flows: both signals, the apexes told apart (`split_kinds`), held
+    macro-expressions' onsets and offsets joined (`joined_macros`)."""
+    micro = signal(flows, settings, fps, frames)
+    macro = macro_signal(flows, settings, fps, frames)
     micro_apexes, macro_apexes = split_kinds(micro, macro, settings)
+    macro_apexes, macro_ends = joined_macros(macro, macro_apexes, settings)
     out = []
     for kind in kinds:
-        sig, apexes, p = (
-            (micro, micro_apexes, settings.threshold_p)
-            if kind == "micro"
-            else (macro.signal, macro_apexes, settings.macro_threshold_p)
-        )
-        out.append(
-            SpottedKind(kind, sig, threshold(sig.face, settings, p), intervals_of(sig, apexes, kind, video, subject))
-        )
+        if kind == "micro":
+            found = intervals_of(micro, micro_apexes, kind, video, subject)
+            out.append(SpottedKind(kind, micro, threshold(micro.face, settings), found))
+        else:
+            found = intervals_of(macro.signal, macro_apexes, kind, video, subject, macro_ends)
+            out.append(SpottedKind(kind, macro.signal, macro_threshold(micro, macro.signal, settings), found))
     return out
 
 
@@ -862,11 +943,9 @@ def split_kinds(micro: Signal, macro: MacroSignal, settings: SpotSettings) -> tu
         again = bool(mouth) and moves_again(smooth(macro.micro_regional[:, mouth].mean(axis=1), width), i, micro.k, big)
         if micro.face[i] >= settings.macro_ratio * around and returned and not again:
             quick.append(i)
-    slow = [
-        i
-        for i in peaks(macro.signal, settings, settings.macro_threshold_p)
-        if not any(abs(i - j) <= reach for j in quick)
-    ]
+    # a blink closes and reopens within one chain of flows, where it cancels, unless it is within k of the apex
+    limit = macro_threshold(micro, macro.signal, settings)
+    slow = [i for i in peaks(macro.signal, settings, limit, micro.k) if not any(abs(i - j) <= reach for j in quick)]
     return quick, slow
 
 
