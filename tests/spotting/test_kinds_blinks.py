@@ -7,15 +7,23 @@ import numpy as np
 from microau.spotting.bench import default_settings
 from microau.spotting.spotter import (
     EYES68,
+    MACRO_LONGEST_S,
     MOUTH,
     ROIS,
     BlinkTracker,
     MacroSignal,
+    RegionFlows,
     Signal,
     blinks,
     chained,
     eye_aspect,
+    intervals_of,
+    joined_macros,
+    macro_signal,
+    macro_threshold,
     moves_again,
+    noise_floor,
+    peaks,
     split_kinds,
     whole_windows,
 )
@@ -155,3 +163,67 @@ def test_a_peak_whose_mouth_moves_again_is_not_micro_and_other_regions_may():
     moved[:] = 0.0
     moved[50, brows], moved[62, brows] = 1.0, 0.8  # the brows moving twice: no mouth among its regions
     assert split_kinds(signal_of(micro, k), macro_sig, settings)[0] == [50]
+
+
+def test_the_macro_threshold_takes_its_noise_floor_from_the_micro_signal():
+    rng = np.random.default_rng(3)
+    k, big, n = 5, 20, 400
+    micro = signal_of(0.05 + 0.01 * np.abs(rng.standard_normal(n)), k)
+    macro_values = np.full(n, 0.3)
+    macro_values[100:300] = 1.0  # a long expression fills half the video: the macro signal's own median and MAD move
+    macro = signal_of(macro_values, big)
+    floor = noise_floor(micro.face, SETTINGS)
+    assert macro_threshold(micro, macro, SETTINGS) == max(
+        macro_values.mean() + SETTINGS.macro_threshold_p * (1.0 - macro_values.mean()), np.sqrt(big / k) * floor
+    )
+    assert macro_threshold(micro, macro, SETTINGS) < 1.0 < noise_floor(macro_values, SETTINGS)
+
+
+def test_a_blink_stops_a_macro_peak_only_within_k_of_its_apex():
+    k, big, n = 5, 20, 200
+    values = np.zeros(n)
+    values[100] = 1.0
+    sig = replace(signal_of(values, big), eye_free=np.zeros(n))  # the regions away from the eyes do not carry it
+    sig.eyes[100 + 3 * k] = 1.0  # a blink 3k after the apex: inside K, outside k
+    assert peaks(sig, SETTINGS, blink_reach=k) == [100]
+    assert peaks(sig, SETTINGS) == []  # judged within K, as a micro peak's blink within its k
+    sig.eyes[100 + k - 1] = 1.0
+    assert peaks(sig, SETTINGS, blink_reach=k) == []
+
+
+def joined_case(offset_net):
+    """Two macro apexes, 60 and 140 (K = 20), on 3 regions: the first leaves the face moved by (1, 0) px."""
+    n, big, regions = 300, 20, 3
+    values = np.zeros(n)
+    values[60], values[140] = 1.0, 0.9
+    net = np.zeros((n, regions, 2))
+    net[60] = (1.0, 0.0)
+    net[140] = offset_net
+    regional = np.full((n, regions), 0.5)
+    return MacroSignal(signal_of(values, big), np.linalg.norm(net, axis=2), regional, net, regional)
+
+
+def test_a_held_expressions_onset_and_offset_are_joined_into_one_macro_interval():
+    macro = joined_case((-0.9, 0.0))  # the second apex moves the face back: the offset
+    apexes, ends = joined_macros(macro, [60, 140], SETTINGS)
+    assert apexes == [60] and ends == {60: 140}
+    (interval,) = intervals_of(macro.signal, apexes, "macro", "v", "s", ends)
+    assert (interval.onset, interval.apex, interval.offset) == (40, 60, 160)
+    assert joined_macros(joined_case((1.0, 0.0)), [60, 140], SETTINGS) == ([60, 140], {})  # moved further: two
+    assert joined_macros(joined_case((0.0, 0.9)), [60, 140], SETTINGS) == ([60, 140], {})  # another movement
+    far = joined_case((-0.9, 0.0))
+    longest = int(round(MACRO_LONGEST_S * 50.0))
+    assert joined_macros(far, [60, 60 + longest], SETTINGS)[1] == {}  # longer than a macro-expression
+
+
+def test_a_macro_window_whose_flows_all_had_the_eyes_painted_out_is_marked_so():
+    k, n, count = 2, 80, len(ROIS)
+    eyeless = np.full((n, count, 2), np.nan)
+    eyeless[10:61] = 0.0  # the eye-painted flow computed around a blink
+    zeros = np.zeros((n, count, 2))
+    flows = RegionFlows(1, k, np.arange(n), zeros, np.zeros((n, 2, 4)), zeros, eyeless)
+    macro = macro_signal(flows, SETTINGS, 50.0, n).signal
+    big = macro.k
+    assert big == 4 * k
+    # the window's flows end at t - K + k .. t + K: all of them painted
+    assert list(np.nonzero(macro.masked)[0]) == list(range(10 + big - k, 61 - big))
