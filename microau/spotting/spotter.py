@@ -573,11 +573,8 @@ def region_flows(
         if progress and time.perf_counter() - last_print > 5.0:
             last_print = time.perf_counter()
             progress_line(source, number, started)
-    return RegionFlows(
-        stride,
-        k,
-        *(np.array(values) for values in (numbers, regions, eyes, heads, masked, tracker.closure, flowed)),
-    )
+    per_sample = (numbers, regions, eyes, heads, masked, tracker.closure, flowed)
+    return RegionFlows(stride, k, *(np.array(values) for values in per_sample))
 
 
 def lid_narrowing(eyes: np.ndarray, k: int) -> np.ndarray:
