@@ -751,11 +751,29 @@ def noise_floor(values: np.ndarray, settings: SpotSettings) -> float:
     return median + settings.noise_z * 1.4826 * float(np.median(np.abs(values - median)))
 
 
-def threshold(values: np.ndarray, settings: SpotSettings, p: float | None = None) -> float:
-    """max(mean + p (max - mean), `noise_floor`) of the video's own signal (p: `threshold_p` unless given)."""
-    p = settings.threshold_p if p is None else p
-    mean, top = float(values.mean()), float(values.max())
-    return max(mean + p * (top - mean), noise_floor(values, settings))
+def head_residue(sig: Signal, settings: SpotSettings) -> np.ndarray:
+    """[samples] bool: the signal is under `head_share` of the head's own in-against-out motion within k
+    of it, the residue of a head move that the head's removal left (step 6), not an expression."""
+    if sig.head is None or not len(sig.face):
+        return np.zeros(len(sig.face), bool)
+    padded = np.pad(sig.head, sig.k, mode="edge")
+    near = np.lib.stride_tricks.sliding_window_view(padded, 2 * sig.k + 1).max(axis=1)
+    return sig.face < settings.head_share * near
+
+
+def relative(sig: Signal, settings: SpotSettings, p: float) -> float:
+    """mean + p (max - mean), MDMD's relative threshold, its max over the samples that are no head move's
+    residue (`head_residue`): a head turn's residue, never spotted, would otherwise set the bar for the
+    expressions."""
+    eligible = sig.face[~head_residue(sig, settings)]
+    mean = float(sig.face.mean())
+    top = float(eligible.max()) if len(eligible) else float(sig.face.max())
+    return mean + p * (top - mean)
+
+
+def threshold(sig: Signal, settings: SpotSettings) -> float:
+    """The micro signal's threshold: max(`relative` at `threshold_p`, `noise_floor`)."""
+    return max(relative(sig, settings, settings.threshold_p), noise_floor(sig.face, settings))
 
 
 def macro_threshold(micro: Signal, macro: Signal, settings: SpotSettings) -> float:
@@ -764,9 +782,9 @@ def macro_threshold(micro: Signal, macro: Signal, settings: SpotSettings) -> flo
     macro-expression is long, so it moves the macro signal's own median and MAD (a real 20-s video of a woman
     crying and then laughing: a floor of 21 over a peak of 11), where the micro signal's stay with the noise
     (the development videos without macro-expressions: their own floor 1.25-2.2 times the micro one)."""
-    mean, top = float(macro.face.mean()), float(macro.face.max())
     chain = macro.k / max(micro.k, 1)
-    return max(mean + settings.macro_threshold_p * (top - mean), np.sqrt(chain) * noise_floor(micro.face, settings))
+    floor = np.sqrt(chain) * noise_floor(micro.face, settings)
+    return max(relative(macro, settings, settings.macro_threshold_p), floor)
 
 
 def peaks(
@@ -780,9 +798,9 @@ def peaks(
     `blink_reach` samples (default k), kept when the signal there was measured with the eyes painted
     out (the blink is not in it), or else when the regions away from the eyes carry the peak too."""
     values = sig.face
-    limit = threshold(values, settings) if limit is None else limit
+    limit = threshold(sig, settings) if limit is None else limit
     blinking = blinks(sig, settings)
-    head = np.zeros(len(values)) if sig.head is None else sig.head
+    residue = head_residue(sig, settings)
     free = sig.face if sig.eye_free is None else sig.eye_free
     candidates = [
         i
@@ -794,11 +812,10 @@ def peaks(
     for i in sorted(candidates, key=lambda i: -values[i]):
         if any(abs(i - j) < 2 * sig.k for j in kept):
             continue
-        window = slice(max(0, i - sig.k), i + sig.k + 1)
         reach = sig.k if blink_reach is None else blink_reach
         if blinking[max(0, i - reach) : i + reach + 1].any() and not eyeless[i] and free[i] < limit:
             continue
-        if values[i] < settings.head_share * head[window].max():
+        if residue[i]:
             continue
         kept.append(i)
     return sorted(kept)
@@ -896,7 +913,7 @@ def kinds_of(
     for kind in kinds:
         if kind == "micro":
             found = intervals_of(micro, micro_apexes, kind, video, subject)
-            out.append(SpottedKind(kind, micro, threshold(micro.face, settings), found))
+            out.append(SpottedKind(kind, micro, threshold(micro, settings), found))
         else:
             found = intervals_of(macro.signal, macro_apexes, kind, video, subject, macro_ends)
             out.append(SpottedKind(kind, macro.signal, macro_threshold(micro, macro.signal, settings), found))

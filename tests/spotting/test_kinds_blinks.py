@@ -17,6 +17,7 @@ from microau.spotting.spotter import (
     blinks,
     chained,
     eye_aspect,
+    head_residue,
     intervals_of,
     joined_macros,
     macro_signal,
@@ -24,6 +25,7 @@ from microau.spotting.spotter import (
     moves_again,
     noise_floor,
     peaks,
+    relative,
     split_kinds,
     whole_windows,
 )
@@ -227,3 +229,19 @@ def test_a_macro_window_whose_flows_all_had_the_eyes_painted_out_is_marked_so():
     assert big == 4 * k
     # the window's flows end at t - K + k .. t + K: all of them painted
     assert list(np.nonzero(macro.masked)[0]) == list(range(10 + big - k, 61 - big))
+
+
+def test_a_head_moves_residue_is_not_spotted_and_does_not_set_the_relative_threshold():
+    k, n = 5, 300
+    values = np.full(n, 0.01)
+    values[100], values[200] = 1.0, 0.15  # a turn's residue at 100 (a quarter of its motion), an expression at 200
+    head = np.zeros(n)
+    head[95:106] = 4.0  # the head's own in-against-out motion around 100
+    sig = replace(signal_of(values, k), head=head)
+    residue = head_residue(sig, SETTINGS)
+    assert residue[100] and not residue[200]
+    assert residue[90] and not residue[89]  # within k of the head's motion, and under its share
+    mean = values.mean()
+    assert relative(sig, SETTINGS, 0.2) == mean + 0.2 * (0.15 - mean)  # the max is the expression's, not the residue's
+    assert peaks(sig, SETTINGS) == [200]
+    assert peaks(replace(sig, head=None), SETTINGS) == [100]  # the residue would be spotted and hide the rest
