@@ -25,8 +25,9 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    value is the mean of the `top_rois` largest of these contrasts (expressions are local), smoothed
    over `smooth_s`.
 4. Peaks at least 2k apart above max(mean + p (max - mean), median + z * 1.4826 MAD) of the
-   video's own signal (p = `threshold_p`, MDMD's relative threshold; z = `noise_z`, a floor for
-   videos without any expression) are spotted, as [apex - k, apex + k] at the video's frame rate.
+   video's own signal (p = `threshold_p`, MDMD's relative threshold, its max over the samples that are
+   no head move's residue, 6; z = `noise_z`, a floor for videos without any expression) are spotted, as
+   [apex - k, apex + k] at the video's frame rate.
 5. Blinks: a blink closes the eye opening (the upper lid falls onto the lower one) and reopens it,
    large, fast and vertical; AU4 (brows down) and AU7 (lids tightened) move the lids a fraction
    of a px. Each eye's upper-lid fall is the downward flow of a box on its upper lid (as high as
@@ -42,9 +43,12 @@ al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 f
    kept only when the regions away from the eyes (`EYE_FREE`: nose, mouth, chin), which a blink
    does not move, carry it above the threshold too.
 6. Head moves: the affine removal leaves a few per cent of a quick head move in the flow (the flow
-   itself errs by that much on a face moving several px). A peak under `head_share` of the head's
-   own in-against-out motion within k of it is that residue, not an expression.
-Micro-expressions use `half_length_s`, macro-expressions `macro_half_length_s`.
+   itself errs by that much on a face moving several px), and up to a quarter of a 5-15 degree turn
+   whose parallax no affine map holds. A sample under `head_share` of the head's own in-against-out
+   motion within k of it is that residue (`head_residue`), not an expression.
+Micro-expressions use `half_length_s`; macro-expressions the chain of its flows over
+`macro_half_length_s` (`macro_signal`), told from micro ones by `split_kinds`, their threshold's floor
+the micro signal's (`macro_threshold`), a held one's onset and offset joined (`joined_macros`).
 """
 
 from __future__ import annotations
