@@ -765,7 +765,7 @@ def head_residue(sig: Signal, settings: SpotSettings) -> np.ndarray:
     return sig.face < settings.head_share * near
 
 
-def relative(sig: Signal, settings: SpotSettings, p: float) -> float:
+def relative_threshold(sig: Signal, settings: SpotSettings, p: float) -> float:
     """mean + p (max - mean), MDMD's relative threshold, its max over the samples that are no head move's
     residue (`head_residue`): a head turn's residue, never spotted, would otherwise set the bar for the
     expressions."""
@@ -776,8 +776,8 @@ def relative(sig: Signal, settings: SpotSettings, p: float) -> float:
 
 
 def threshold(sig: Signal, settings: SpotSettings) -> float:
-    """The micro signal's threshold: max(`relative` at `threshold_p`, `noise_floor`)."""
-    return max(relative(sig, settings, settings.threshold_p), noise_floor(sig.face, settings))
+    """The micro signal's threshold: max(`relative_threshold` at `threshold_p`, `noise_floor`)."""
+    return max(relative_threshold(sig, settings, settings.threshold_p), noise_floor(sig.face, settings))
 
 
 def macro_threshold(micro: Signal, macro: Signal, settings: SpotSettings) -> float:
@@ -788,7 +788,7 @@ def macro_threshold(micro: Signal, macro: Signal, settings: SpotSettings) -> flo
     (the development videos without macro-expressions: their own floor 1.25-2.2 times the micro one)."""
     chain = macro.k / max(micro.k, 1)
     floor = np.sqrt(chain) * noise_floor(micro.face, settings)
-    return max(relative(macro, settings, settings.macro_threshold_p), floor)
+    return max(relative_threshold(macro, settings, settings.macro_threshold_p), floor)
 
 
 def peaks(

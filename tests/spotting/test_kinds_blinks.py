@@ -25,7 +25,7 @@ from microau.spotting.spotter import (
     moves_again,
     noise_floor,
     peaks,
-    relative,
+    relative_threshold,
     split_kinds,
     whole_windows,
 )
@@ -242,6 +242,7 @@ def test_a_head_moves_residue_is_not_spotted_and_does_not_set_the_relative_thres
     assert residue[100] and not residue[200]
     assert residue[90] and not residue[89]  # within k of the head's motion, and under its share
     mean = values.mean()
-    assert relative(sig, SETTINGS, 0.2) == mean + 0.2 * (0.15 - mean)  # the max is the expression's, not the residue's
+    # the max is the expression's, not the residue's
+    assert relative_threshold(sig, SETTINGS, 0.2) == mean + 0.2 * (0.15 - mean)
     assert peaks(sig, SETTINGS) == [200]
     assert peaks(replace(sig, head=None), SETTINGS) == [100]  # the residue would be spotted and hide the rest
