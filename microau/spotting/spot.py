@@ -246,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
 
         write_boris(args.boris, [(name, content)], boris_mapping(args.config))
     minutes = source.count / source.fps / 60
+    faceless = spotted[0].faceless if spotted else []
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "
         + (
@@ -253,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.intervals
             else f"({seconds:.1f} s spotting, {seconds / minutes:.1f} s per minute)"
         )
+        + (f"; no face in frames {', '.join(f'{a}-{b}' for a, b in faceless)} (not spotted)" if faceless else "")
         + f" -> {args.out}"
     )
     return 0

@@ -56,7 +56,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -115,6 +115,12 @@ OUTLINE = tuple(range(0, 27))  # jaw line and brows: the face's outline
 # many times its in-against-out contrast has not returned: the onset or offset of a held expression (a
 # held onset reads 2, the development videos' micro-expressions 0.15-1.8).
 HELD_SHARE = 2.0
+# A sampled face crop whose normalised cross-correlation with the previous sample's is under this has
+# changed scene (a cut, the face gone): the face is looked for again at once. Within a shot it stays over
+# 0.8 on the real videos of docs/spotting.md (a hand crossing the mouth, a laughing head's tilt) and over
+# 0.98 on the synthetic ones; a cut to another scene reads about 0.
+SCENE_CHANGE = 0.5
+NO_FACE_RETRY_S = 0.5  # while no face is found, a detection every this many seconds
 # A micro peak whose mouth and jaw regions (among its top ones) peak again at this share of their contrast or
 # more within the macro window (K before to K after), further than 2k from it, is mouth motion that goes on
 # (speech: the jaw and lips at every syllable), not a micro-expression, which rises and returns once in at
@@ -322,16 +328,12 @@ def sample_aspect(grey_box: np.ndarray, face: "Face") -> float:
     return eye_aspect(np.array([[part.x, part.y] for part in shape.parts()], dtype=np.float64))
 
 
-def locate_face(
-    frame: np.ndarray, settings: SpotSettings, detector: FaceDetector, previous: Face | None, where: str
-) -> Face:
-    """Face box and regions on one frame; a frame without a face keeps the previous ones."""
+def locate_face(frame: np.ndarray, settings: SpotSettings, detector: FaceDetector) -> Face | None:
+    """Face box and regions on one frame; None where no face is detected."""
     height, width = frame.shape[:2]
     detection = detector.detect(frame)
     if detection is None:
-        if previous is None:
-            raise SpottingError(f"no face detected in {where}")
-        return previous
+        return None
     box = square_box(detection, FACE_MARGIN, width, height)
     left, top = int(detection.x), int(detection.y)
     points = dlib_landmarks68(
@@ -397,6 +399,80 @@ def masked_pair(
         return np.clip(np.rint(image * (1.0 - weight) + grey * weight), 0, 255).astype(np.uint8)
 
     return paint(earlier.astype(np.float32), alpha), paint(later.astype(np.float32), moved)
+
+
+def crop_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised cross-correlation of two face crops (0 where either is flat: a black frame)."""
+    a, b = a.astype(np.float32) - a.mean(), b.astype(np.float32) - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / norm if norm > 1e-6 else 0.0
+
+
+@dataclass
+class FaceSample:
+    """One sampled frame's face: its box and regions, its grey box and face crop, and whether the box is
+    new (the flows of the earlier box do not continue into it)."""
+
+    face: Face
+    grey: np.ndarray
+    crop: np.ndarray
+    new_box: bool
+
+
+class FaceTrack:
+    """The face box of each sampled frame. The face is detected on the first frame that has one, again
+    every `redetect_s` (a detection that misses keeps the box: a face turned away for a moment), and at
+    once when the crop stops resembling the previous sample's (`crop_similarity` under SCENE_CHANGE: a cut,
+    or the face gone); where that detection finds none, the face is lost, looked for every
+    NO_FACE_RETRY_S, and the frames until it is found again are kept in `faceless` as spans."""
+
+    def __init__(self, settings: SpotSettings, fps: float, stride: int, detector: FaceDetector) -> None:
+        self.settings, self.stride, self.detector = settings, stride, detector
+        self.redetect = max(1, int(round(settings.redetect_s * fps)))
+        self.retry = max(stride, int(round(NO_FACE_RETRY_S * fps)))
+        self.face: Face | None = None
+        self.previous: np.ndarray | None = None  # the last sample's crop
+        self.next_try = 0
+        self.faceless: list[tuple[int, int]] = []  # (first, last) frames without a face
+
+    def sample(self, number: int, frame: np.ndarray) -> FaceSample | None:
+        """This frame's face, or None where there is none (the frame is left out)."""
+        new_box = False
+        if self.face is None:
+            if number < self.next_try or not self.detect(frame):
+                return self.lost(number)
+            new_box = True
+        elif number % self.redetect < self.stride:
+            new_box = self.detect(frame, keep=True)
+        grey, crop = self.crops(frame)
+        if not new_box and crop_similarity(crop, self.previous) < SCENE_CHANGE:
+            if not self.detect(frame):  # the scene changed: a cut, or the face gone
+                return self.lost(number)
+            new_box = True
+            grey, crop = self.crops(frame)
+        self.previous = crop
+        return FaceSample(self.face, grey, crop, new_box)
+
+    def detect(self, frame: np.ndarray, keep: bool = False) -> bool:
+        """Whether a face is found; with `keep`, a miss keeps the current box."""
+        found = locate_face(frame, self.settings, self.detector)
+        if found is not None or not keep:
+            self.face = found
+        return found is not None
+
+    def crops(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grey = face_box_grey(frame, self.face)
+        return grey, face_crop(frame, self.face, self.settings.face_px, grey)
+
+    def lost(self, number: int) -> None:
+        self.face, self.previous = None, None
+        if number >= self.next_try:
+            self.next_try = number + self.retry
+        if self.faceless and self.faceless[-1][1] >= number - self.stride:
+            self.faceless[-1] = (self.faceless[-1][0], number)
+        else:
+            self.faceless.append((number, number))
+        return None
 
 
 def face_box_grey(frame: np.ndarray, face: Face) -> np.ndarray:
@@ -499,6 +575,7 @@ class RegionFlows:
     eyeless: np.ndarray | None = None  # as regions with the eyes painted out (`masked_pair`); NaN where not computed
     closure: np.ndarray | None = None  # [samples] the eyes' closure from their landmarks (`BlinkTracker`)
     flowed: np.ndarray | None = None  # [samples] bool: the sample has a flow
+    faceless: list[tuple[int, int]] = field(default_factory=list)  # (first, last) frames without a face
 
 
 def region_flows(
@@ -516,13 +593,13 @@ def region_flows(
     stride = stride_of(settings, source.fps)
     k = samples_of(half_length_s, source.fps, stride)
     reach = BLINK_REACH * k
-    redetect = max(1, int(round(settings.redetect_s * source.fps)))
     history: deque[tuple[int, np.ndarray]] = deque(maxlen=reach + 2 * k + 1)  # (sample, crop)
     raw: dict[int, np.ndarray] = {}  # each recent sample's flow, the head's motion not yet removed
     numbers, regions, eyes, heads, masked, flowed = [], [], [], [], [], []
     wanted: set[int] = set()
     ys, xs = np.mgrid[0 : settings.face_px, 0 : settings.face_px].astype(np.float32)
     grid = np.dstack([xs, ys, np.ones_like(xs)])
+    track = FaceTrack(settings, source.fps, stride, detector)
     face: Face | None = None
     tracker = BlinkTracker(settings, source.fps, stride)
     started, last_print = time.perf_counter(), 0.0
@@ -537,28 +614,27 @@ def region_flows(
         masked[j] = region_means(subtract_head(flow_of(earlier, later), motion, grid), face.rois)
 
     for number, frame in source.read(stride):
-        if face is None or number % redetect < stride:
-            moved = face is not None
-            face = locate_face(frame, settings, detector, face, f"frame {number} of {source.path}")
-            if moved:
-                history.clear()  # a new box: earlier crops are not comparable
-                raw.clear()
-                tracker.reset()
-        grey = face_box_grey(frame, face)
-        crop = face_crop(frame, face, settings.face_px, grey)
+        seen = track.sample(number, frame)
         t = len(numbers)
-        history.append((t, crop))
         numbers.append(number)
-        masked.append(np.full((len(face.rois), 2), np.nan))
-        blinking = tracker.add(t, sample_aspect(grey, face) if tracker.due(t) and face.rect else None)
+        masked.append(np.full((len(ROIS), 2), np.nan))
+        if seen is None or seen.new_box:
+            history.clear()  # a new box, or none: earlier crops are not comparable
+            raw.clear()
+            tracker.reset()
+        if seen is not None:
+            face = seen.face
+            history.append((t, seen.crop))
+        blinking = tracker.add(t, sample_aspect(seen.grey, face) if seen and tracker.due(t) and face.rect else None)
         if blinking and face.eye_mask is not None and face.fit_eyeless is not None:
             wanted.update(range(max(0, t - reach), t + reach + 1))
         flowed.append(len(history) > k)
-        if len(history) <= k:
-            regions.append(np.zeros((len(face.rois), 2)))
-            heads.append(np.zeros((len(face.rois), 2)))
-            eyes.append(np.zeros((len(face.openings), 4)))
+        if not flowed[-1]:  # no face, or the first k samples of a box
+            regions.append(np.zeros((len(ROIS), 2)))
+            heads.append(np.zeros((len(ROIS), 2)))
+            eyes.append(np.zeros((len(EYES68), 4)))
             continue
+        crop = seen.crop
         earlier = history[-k - 1][1]
         flow = flow_of(earlier, match_gain(earlier, crop))
         motion = head_motion(flow, face)
@@ -577,8 +653,10 @@ def region_flows(
         if progress and time.perf_counter() - last_print > 5.0:
             last_print = time.perf_counter()
             progress_line(source, number, started)
+    if face is None:
+        raise SpottingError(f"no face detected in any sampled frame of {source.path}")
     per_sample = (numbers, regions, eyes, heads, masked, tracker.closure, flowed)
-    return RegionFlows(stride, k, *(np.array(values) for values in per_sample))
+    return RegionFlows(stride, k, *(np.array(values) for values in per_sample), track.faceless)
 
 
 def lid_narrowing(eyes: np.ndarray, k: int) -> np.ndarray:
@@ -874,12 +952,14 @@ def joined_macros(macro: MacroSignal, apexes: list[int], settings: SpotSettings)
 
 @dataclass
 class SpottedKind:
-    """One kind's signal, its threshold and the intervals spotted on it (the review page's timeline)."""
+    """One kind's signal, its threshold and the intervals spotted on it (the review page's timeline), and
+    the video's spans without a face (`FaceTrack`: nothing spotted there)."""
 
     kind: str
     signal: Signal
     threshold: float
     intervals: list[Interval]
+    faceless: list[tuple[int, int]] = field(default_factory=list)
 
 
 def spot_kinds(
@@ -917,10 +997,11 @@ def kinds_of(
     for kind in kinds:
         if kind == "micro":
             found = intervals_of(micro, micro_apexes, kind, video, subject)
-            out.append(SpottedKind(kind, micro, threshold(micro, settings), found))
+            out.append(SpottedKind(kind, micro, threshold(micro, settings), found, flows.faceless))
         else:
             found = intervals_of(macro.signal, macro_apexes, kind, video, subject, macro_ends)
-            out.append(SpottedKind(kind, macro.signal, macro_threshold(micro, macro.signal, settings), found))
+            limit = macro_threshold(micro, macro.signal, settings)
+            out.append(SpottedKind(kind, macro.signal, limit, found, flows.faceless))
     return out
 
 

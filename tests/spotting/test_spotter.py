@@ -17,16 +17,18 @@ from microau.datasets.generators.synthetic_long import (
     synthesize_long,
 )
 from microau.io.intervals import Interval, read_intervals
-from microau.preprocess.video import VideoError, VideoSource
+from microau.preprocess.video import VideoError, VideoSource, VideoWriter
 from microau.spotting.bench import default_settings
 from microau.spotting.scoring import match
 from microau.spotting.spot import main as spot_main
 from microau.spotting.spotter import (
     EYES68,
+    NO_FACE_RETRY_S,
     ROIS,
     Face,
     RegionFlows,
     Signal,
+    SpottingError,
     contrast,
     eye_mask,
     face_fit_points,
@@ -40,6 +42,7 @@ from microau.spotting.spotter import (
     region_flows,
     signal,
     spot,
+    spot_kinds,
     subtract_head,
 )
 
@@ -308,3 +311,42 @@ def json_settings(**changes):
     import json
 
     return json.dumps(replace(SETTINGS, **changes).__dict__)
+
+
+def cut_away_video(tmp_path, spans):
+    """A rendered 150-frame long video of one synthetic face with the frames of `spans` replaced by a
+    flat wall (a cut away from the face and back)."""
+    people = plan_subjects(5, 1)
+    detect_subject_landmarks(people)
+    person = people[0]
+    rendered = tmp_path / "face.avi"
+    plan = LongVideo("s01", 30.0, 150, [], [], [])
+    render_video(5, 0, plan, SubjectRenderer(person), np.asarray(person.landmarks68, np.float32), rendered)
+    source = VideoSource(rendered)
+    out = tmp_path / "cut.avi"
+    writer = None
+    for number, frame in source.read(1):
+        writer = writer or VideoWriter(out, source.fps, (frame.shape[1], frame.shape[0]))
+        writer.write(np.full_like(frame, 90) if any(a <= number <= b for a, b in spans) else frame)
+    writer.close()
+    return VideoSource(out)
+
+
+def test_frames_without_a_face_are_left_out_and_named_and_the_face_is_found_again(tmp_path):
+    source = cut_away_video(tmp_path, [(0, 39), (100, 119)])
+    flows = region_flows(source, SETTINGS, SETTINGS.half_length_s)
+    retry = int(round(NO_FACE_RETRY_S * 30.0))
+    # no face at first: looked for every NO_FACE_RETRY_S; the wall at 100 no longer resembles the face (a cut)
+    assert flows.faceless == [(0, 3 * retry - 1), (100, 100 + 2 * retry - 1)]
+    assert not flows.flowed[: 3 * retry + flows.k].any() and flows.flowed[3 * retry + flows.k : 100].all()
+    assert not flows.flowed[100 : 100 + 2 * retry + flows.k].any() and flows.flowed[100 + 2 * retry + flows.k :].all()
+    assert np.all(flows.regions[~flows.flowed] == 0)
+    (spotted,) = spot_kinds(source, SETTINGS, ("micro",), "cut", "s01")
+    assert spotted.faceless == flows.faceless
+    assert not any(i.onset <= b and a <= i.offset for i in spotted.intervals for a, b in flows.faceless)
+
+
+def test_a_video_without_any_face_is_one_line(tmp_path):
+    source = cut_away_video(tmp_path, [(0, 149)])
+    with pytest.raises(SpottingError, match=r"^no face detected in any sampled frame of .*cut\.avi$"):
+        region_flows(source, SETTINGS, SETTINGS.half_length_s)
