@@ -2,9 +2,10 @@
 al. 2021, and the MEGC baselines), every setting in seconds so that 30 and 200 fps share them.
 
 1. The face is found (dlib's HOG detector, the pipeline's faces detector) and its 68 landmarks placed (dlib on that
-   box, `microau.preprocess.landmarks`) on the first frame and again every `redetect_s`; between
-   those, the square face box is fixed and every sampled frame is cut to it, grey, at
-   `face_px` pixels (area filter: it averages sensor noise).
+   box, `microau.preprocess.landmarks`) on the first frame that has a face and again every `redetect_s`;
+   between those, the square face box is fixed and every sampled frame is cut to it, grey, at
+   `face_px` pixels (area filter: it averages sensor noise). A crop unlike the previous sample's (a cut)
+   is looked at again at once; frames without a face are left out and named (`FaceTrack`).
 2. The signal is sampled every `sample_s` (every frame at 30 fps, every 4th at 200 fps); with k =
    `half_length_s` in samples, the flow from the frame k before to each sampled frame is computed
    on the whole face crop (one flow per sample) after matching the frame's gain to the earlier one's
