@@ -182,7 +182,9 @@ def write_review(
     truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
     intervals = [i for kind in spotted for i in kind.intervals]
     signals = {kind.kind: (kind.signal, kind.threshold) for kind in spotted}
-    page.set_timeline(timeline_figure(Timeline(source.fps, signals, intervals, truth), clickable=bool(page.entries)))
+    faceless = spotted[0].faceless if spotted else []
+    timeline = Timeline(source.fps, signals, intervals, truth, faceless)
+    page.set_timeline(timeline_figure(timeline, clickable=bool(page.entries)))
     review, share_script = review_target(args.review, name)
     page.write(review, share_script, args.out)
     print(f"{PROG}: review page -> {review}", file=sys.stderr)

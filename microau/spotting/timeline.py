@@ -1,28 +1,32 @@
 """The timeline of a long video's review page (`microau spot --review`): each kind's spotting signal
-with its threshold, the spotted intervals by kind and the ground truth when known, as a plotly
-figure the page (`microau.inference.review`) draws above its table.
+with its threshold, the spotted intervals by kind, the ground truth when known and the spans without a
+face (nothing spotted there), as a plotly figure the page (`microau.inference.review`) draws above its
+table.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from microau.io.intervals import Interval
 from microau.spotting.spotter import Signal
 
 KIND_COLOURS = {"micro": "#d62728", "macro": "#1f77b4"}
+FACELESS_COLOUR = "#7f7f7f"
 
 
 @dataclass
 class Timeline:
     """What the long video's timeline shows: each kind's signal and threshold, the spotted and the
-    true intervals, and the frame rate that turns frames into seconds."""
+    true intervals, the (first, last) frames of each span without a face, and the frame rate that
+    turns frames into seconds."""
 
     fps: float
     signals: dict[str, tuple[Signal, float]]
     spotted: list[Interval]
     truth: list[Interval] | None
+    faceless: list[tuple[int, int]] = field(default_factory=list)
 
 
 def timeline_figure(timeline: Timeline, clickable: bool) -> dict:
@@ -88,6 +92,20 @@ def timeline_figure(timeline: Timeline, clickable: bool) -> dict:
                 1,
             )
             micro += len(apexes)
+    if timeline.faceless:
+        xs = [x for first, last in timeline.faceless for x in (first / timeline.fps, last / timeline.fps, None)]
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=["no face" if x is not None else None for x in xs],
+                mode="lines",
+                name="no face (not spotted)",
+                line={"color": FACELESS_COLOUR, "width": 12},
+                hoverinfo="x+name",
+            ),
+            2,
+            1,
+        )
     figure.update_xaxes(title_text="seconds", row=2, col=1)
     figure.update_yaxes(title_text="signal", row=1, col=1)
     figure.update_layout(
