@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from microau.io.intervals import Interval
 from microau.spotting.spotter import Signal
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 KIND_COLOURS = {"micro": "#d62728", "macro": "#1f77b4"}
 FACELESS_COLOUR = "#7f7f7f"
@@ -27,6 +31,21 @@ class Timeline:
     spotted: list[Interval]
     truth: list[Interval] | None
     faceless: list[tuple[int, int]] = field(default_factory=list)
+
+
+def faceless_lane(timeline: Timeline) -> go.Scatter:
+    """The lane of the spans without a face (a plotly trace)."""
+    import plotly.graph_objects as go
+
+    xs = [x for first, last in timeline.faceless for x in (first / timeline.fps, last / timeline.fps, None)]
+    return go.Scatter(
+        x=xs,
+        y=["no face" if x is not None else None for x in xs],
+        mode="lines",
+        name="no face (not spotted)",
+        line={"color": FACELESS_COLOUR, "width": 12},
+        hoverinfo="x+name",
+    )
 
 
 def timeline_figure(timeline: Timeline, clickable: bool) -> dict:
@@ -93,19 +112,7 @@ def timeline_figure(timeline: Timeline, clickable: bool) -> dict:
             )
             micro += len(apexes)
     if timeline.faceless:
-        xs = [x for first, last in timeline.faceless for x in (first / timeline.fps, last / timeline.fps, None)]
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=["no face" if x is not None else None for x in xs],
-                mode="lines",
-                name="no face (not spotted)",
-                line={"color": FACELESS_COLOUR, "width": 12},
-                hoverinfo="x+name",
-            ),
-            2,
-            1,
-        )
+        figure.add_trace(faceless_lane(timeline), 2, 1)
     figure.update_xaxes(title_text="seconds", row=2, col=1)
     figure.update_yaxes(title_text="signal", row=1, col=1)
     figure.update_layout(
