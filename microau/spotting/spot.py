@@ -176,13 +176,17 @@ def checked_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> arg
 
 
 def write_review(
-    args: argparse.Namespace, page: ReviewPage, source: VideoSource, name: str, spotted: list[SpottedKind]
+    args: argparse.Namespace,
+    page: ReviewPage,
+    source: VideoSource,
+    name: str,
+    spotted: list[SpottedKind],
+    faceless: list[tuple[int, int]],
 ) -> None:
     """The review page with the timeline of the video's signals, spotted intervals and truth."""
     truth = [i for i in read_intervals(args.truth) if i.video == name] if args.truth else None
     intervals = [i for kind in spotted for i in kind.intervals]
     signals = {kind.kind: (kind.signal, kind.threshold) for kind in spotted}
-    faceless = spotted[0].faceless if spotted else []
     timeline = Timeline(source.fps, signals, intervals, truth, faceless)
     page.set_timeline(timeline_figure(timeline, clickable=bool(page.entries)))
     review, share_script = review_target(args.review, name)
@@ -219,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         spotted = spot_kinds(source, settings, tuple(args.kinds), name, args.subject, progress=not args.quiet)
         intervals = [i for kind in spotted for i in kind.intervals]
+    faceless = spotted[0].faceless if spotted else []  # the video's, on every kind
     seconds = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
     title = f"{PROG}: {name} ({source.count} frames at {source.fps:g} fps)"
@@ -233,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         write_intervals(args.out, intervals)
         page = ReviewPage(f"{title}: spotted intervals (no --model: no AUs)", None) if args.review else None
     if page:
-        write_review(args, page, source, name, spotted)
+        write_review(args, page, source, name, spotted, faceless)
     if args.eaf or args.boris:
         from microau.datasets.elan import spot_content
 
@@ -248,7 +253,6 @@ def main(argv: list[str] | None = None) -> int:
 
         write_boris(args.boris, [(name, content)], boris_mapping(args.config))
     minutes = source.count / source.fps / 60
-    faceless = spotted[0].faceless if spotted else []
     print(
         f"{PROG}: {name}: {len(intervals)} intervals in {minutes:.2f} min of video at {source.fps:g} fps "
         + (

@@ -891,11 +891,11 @@ def peaks(
         if values[i] >= limit and values[i] >= values[i - 1] and values[i] > values[i + 1]
     ]
     eyeless = np.zeros(len(values), bool) if sig.masked is None else sig.masked
+    reach = sig.k if blink_reach is None else blink_reach
     kept: list[int] = []
     for i in sorted(candidates, key=lambda i: -values[i]):
         if any(abs(i - j) < 2 * sig.k for j in kept):
             continue
-        reach = sig.k if blink_reach is None else blink_reach
         if blinking[max(0, i - reach) : i + reach + 1].any() and not eyeless[i] and free[i] < limit:
             continue
         if residue[i]:
